@@ -1,0 +1,46 @@
+/**
+ * Stable error codes. Core speaks only in these codes; the HTTP layer maps them to
+ * statuses in one place (packages/functions/src/http/error-response.ts).
+ */
+export const ERROR_CODES = [
+  "unauthorized",
+  "forbidden",
+  "not_found",
+  "invalid_request",
+  "payload_too_large",
+  "rate_limited",
+  "internal",
+] as const;
+export type ErrorCode = (typeof ERROR_CODES)[number];
+
+/** One thing wrong with a request: where (`index`/`id` of the op, or a `path`) and what. */
+export interface ErrorDetail {
+  index?: number;
+  id?: string;
+  path?: string;
+  issue: string;
+}
+
+export class WeftError extends Error {
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+    readonly details: ErrorDetail[] = [],
+  ) {
+    super(message);
+    this.name = "WeftError";
+  }
+}
+
+/**
+ * Why an accepted op was not committed, or why a payload was refused. These are the
+ * `reason` values of receipts and quarantine records; they never change meaning.
+ */
+export const REJECT_REASONS = {
+  baseAheadOfHead: "base_ahead_of_head",
+  positionOutOfRange: "position_out_of_range",
+  gapExpired: "client_seq_gap_expired",
+  invalidRecord: "invalid_record",
+  streamRetriesExhausted: "stream_retries_exhausted",
+} as const;
+export type RejectReason = (typeof REJECT_REASONS)[keyof typeof REJECT_REASONS];

@@ -1,0 +1,68 @@
+/**
+ * Document operations as clients send them (`Op`) and as the log keeps them (`LogEntry`).
+ * Positions and lengths count Unicode code points.
+ */
+export type AttrValue = string | number | boolean | null;
+export type Attrs = Record<string, AttrValue>;
+export type AclRole = "owner" | "editor" | "commenter" | "viewer" | "none";
+
+interface OpBase {
+  /** Client-generated, `[A-Za-z0-9_-]{1,64}`, unique within the document. */
+  id: string;
+  /** The client's own counter for this document: +1 per op, starting at 1. */
+  seq: number;
+  /** Client epoch ms; informational only (server time is the authority). */
+  ts?: number;
+}
+
+export interface InsertOp extends OpBase { type: "insert"; pos: number; text: string }
+export interface DeleteOp extends OpBase { type: "delete"; pos: number; len: number }
+export interface FormatOp extends OpBase { type: "format"; pos: number; len: number; attrs: Attrs }
+export interface CommentOp extends OpBase {
+  type: "comment";
+  threadId: string;
+  body: string;
+  mentions?: string[];
+  anchor?: { pos: number; len: number };
+}
+export interface ReactionOp extends OpBase { type: "reaction"; threadId: string; commentId: string; emoji: string }
+export interface TaskOp extends OpBase { type: "task"; taskId: string; assignee: string; title: string; status?: string }
+export interface AclOp extends OpBase { type: "acl"; userId: string; role: AclRole }
+
+export type Op = InsertOp | DeleteOp | FormatOp | CommentOp | ReactionOp | TaskOp | AclOp;
+export type OpType = Op["type"];
+export const OP_TYPES: readonly OpType[] = ["insert", "delete", "format", "comment", "reaction", "task", "acl"];
+
+/** A change: what one POST carries. The ops apply one after another on top of version `base`. */
+export interface Change {
+  clientId: string;
+  base: number;
+  ops: Op[];
+}
+
+/** A span a transform may split: the exact pieces, in the coordinates before the op, ascending. */
+export interface Range { pos: number; len: number }
+
+type Canonical<T extends Op> = Omit<T, "seq" | "id">;
+
+/**
+ * A committed op, exactly as the log and the HTTP/WS APIs return it.
+ * `delete` and `format` entries whose span was split by concurrent inserts carry `ranges`
+ * (the exact pieces); `pos`/`len` then span from the first piece's start to the last piece's end.
+ */
+export type LogEntry = {
+  seq: number;
+  id: string;
+  clientId: string;
+  clientSeq: number;
+  userId: string;
+  serverTs: number;
+} & (
+  | Canonical<InsertOp>
+  | (Canonical<DeleteOp> & { ranges?: Range[] })
+  | (Canonical<FormatOp> & { ranges?: Range[] })
+  | Canonical<CommentOp>
+  | Canonical<ReactionOp>
+  | Canonical<TaskOp>
+  | Canonical<AclOp>
+);
