@@ -10,7 +10,7 @@ export function dynamoClient(endpoint = process.env.WEFT_DYNAMO_ENDPOINT): Dynam
   return new DynamoDBClient({
     endpoint,
     region: process.env.AWS_REGION ?? "us-east-1",
-    credentials: { accessKeyId: "weft-local", secretAccessKey: "weft-local" },
+    credentials: { accessKeyId: "weftlocal", secretAccessKey: "weftlocal" },
     maxAttempts: 5,
   });
 }
