@@ -31,6 +31,8 @@ export interface ClientProgress {
   clientId: string;
   /** The next client seq the sequencer expects (1 for a new client). */
   next: number;
+  /** Seq ranges given up so far (see ClientState.skipped); carried so a crash cannot forget them. */
+  skipped?: Array<[number, number]>;
 }
 
 /** A change that arrived ahead of a gap in its client's seqs and waits in the inbox. */

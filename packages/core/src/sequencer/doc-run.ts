@@ -1,0 +1,296 @@
+import { docKey, type DocRef } from "../doc-ref.js";
+import { REJECT_REASONS, type RejectReason } from "../errors.js";
+import type { LogEntry, Op } from "../ops/types.js";
+import { checkApplicable, textLengthAfter, transformSeq } from "../ot/index.js";
+import type { ClientProgress, ClientState, InboxChange, InboxRecord, QuarantineRecord, Rejection } from "../ports/records.js";
+import { quarantineRecord } from "../quarantine.js";
+import { canonicalOf, canonicalOfEntry } from "./canonical.js";
+import {
+  addSkipped,
+  expiredHold,
+  hold,
+  holdDeadline,
+  isSkipped,
+  newClientState,
+  rollForward,
+  takeReleasable,
+} from "./client-progress.js";
+import type { SequencerDeps } from "./sequencer.js";
+
+/** Thrown when another run committed at the seq this run wanted: the run must start over. */
+export class LogConflict extends Error {
+  constructor(doc: DocRef, seqStart: number) {
+    super(`log conflict at ${docKey(doc)} seq ${seqStart}`);
+  }
+}
+
+interface PendingEntry {
+  entry: LogEntry;
+  /** The committing client's progress right after this entry's change. */
+  progress: ClientProgress;
+  /** Document text length (code points) right after this entry. */
+  lenAfter: number;
+}
+
+/**
+ * One sequencing pass over one document: load state (rolling forward from the log), decide
+ * every record, then persist in an order that keeps every guarantee across a crash at any
+ * point: rejections first, then the log batches (the commit point), then client state and
+ * timers. Nothing is written before all decisions are made, so a LogConflict retry is clean.
+ */
+export class DocRun {
+  private clients = new Map<string, ClientState>();
+  private holding = new Set<string>();
+  private dirty = new Set<string>();
+  private seq = 0;
+  private len = 0;
+  private cache: LogEntry[] = [];
+  private cacheFrom = 0;
+  private pending: PendingEntry[] = [];
+  private rejections: Rejection[] = [];
+  private quarantined: QuarantineRecord[] = [];
+  private counts = new Map<string, number>();
+  private lags: number[] = [];
+  private findings: Record<string, unknown>[] = [];
+  private readonly now: number;
+
+  constructor(
+    private readonly deps: SequencerDeps,
+    private readonly doc: DocRef,
+  ) {
+    this.now = deps.clock.now();
+  }
+
+  async run(records: InboxRecord[]): Promise<void> {
+    await this.load(records);
+    for (const r of records) if (r.kind === "change") await this.onChange(r.change, true);
+    await this.expireHolds();
+    await this.persist();
+  }
+
+  private async load(records: InboxRecord[]): Promise<void> {
+    const { state, log } = this.deps;
+    const ids = [...new Set(records.flatMap((r) => (r.kind === "change" ? [r.change.clientId] : [])))];
+    const loaded = await state.load(this.doc, ids);
+    this.clients = loaded.clients;
+    for (const id of loaded.holding) this.holding.add(id);
+    const head = await log.head(this.doc);
+    if (head.seq > loaded.checkpoint) {
+      const batches = await log.batchesAfter(this.doc, loaded.checkpoint);
+      const missing = [...new Set(batches.flatMap((b) => b.clients.map((c) => c.clientId)))].filter(
+        (id) => !this.clients.has(id),
+      );
+      if (missing.length > 0) for (const [id, c] of (await state.load(this.doc, missing)).clients) this.clients.set(id, c);
+      for (const id of rollForward(this.clients, batches)) this.dirty.add(id);
+    }
+    this.seq = head.seq;
+    this.len = head.len;
+    this.cacheFrom = head.seq;
+  }
+
+  private client(id: string): ClientState {
+    let c = this.clients.get(id);
+    if (!c) this.clients.set(id, (c = newClientState(id)));
+    return c;
+  }
+
+  /** `fresh`: first time this change is seen (not a held change being released). */
+  private async onChange(change: InboxChange, fresh: boolean): Promise<void> {
+    const c = this.client(change.clientId);
+    const live: Op[] = [];
+    const late: Op[] = [];
+    for (const op of change.ops) {
+      if (op.seq >= c.next) live.push(op);
+      else if (isSkipped(c, op.seq)) late.push(op);
+      else this.count("sequencer_duplicates");
+    }
+    if (late.length > 0) {
+      this.reject(change, late, REJECT_REASONS.gapExpired, "arrived after its client seq gap was given up");
+    }
+    if (live.length === 0) return;
+    if (live[0].seq > c.next) {
+      if (hold(c, change, this.now)) {
+        this.dirty.add(c.clientId);
+        this.holding.add(c.clientId);
+        this.count("out_of_order", live.length);
+        this.countAccepted(change, live.length);
+      }
+      return;
+    }
+    if (fresh) this.countAccepted(change, live.length);
+    await this.commit(change, live);
+    c.next = change.lastSeq + 1;
+    this.dirty.add(c.clientId);
+    await this.releaseHeld(c);
+  }
+
+  private countAccepted(change: InboxChange, n: number): void {
+    this.count("accepted", n);
+    this.count("clock_skew", change.skewed);
+  }
+
+  private async releaseHeld(c: ClientState): Promise<void> {
+    for (let h = takeReleasable(c); h; h = takeReleasable(c)) {
+      const held = await this.deps.inbox.get(this.doc, c.clientId, h.firstSeq);
+      if (held) await this.onChange(held, false);
+      else this.finding({ finding: "held_change_missing", clientId: c.clientId, firstSeq: h.firstSeq });
+    }
+    if (c.held.length === 0) this.holding.delete(c.clientId);
+  }
+
+  private async commit(change: InboxChange, ops: Op[]): Promise<void> {
+    if (change.base > this.seq) {
+      this.reject(change, ops, REJECT_REASONS.baseAheadOfHead, `base ${change.base} is above the document head ${this.seq}`);
+      return;
+    }
+    const concurrent = (await this.committedAfter(change.base))
+      .filter((e) => e.clientId !== change.clientId)
+      .map(canonicalOfEntry);
+    const transformed = transformSeq(ops.map(canonicalOf), concurrent, "right");
+    const lens: number[] = [];
+    let len = this.len;
+    for (let i = 0; i < transformed.length; i++) {
+      const problem = checkApplicable(transformed[i], len);
+      if (problem) {
+        this.reject(change, ops, REJECT_REASONS.positionOutOfRange, `op ${ops[i].id} after transform: ${problem}`);
+        return;
+      }
+      lens.push((len = textLengthAfter(len, transformed[i])));
+    }
+    const progress = (): ClientProgress => {
+      const c = this.client(change.clientId);
+      return { clientId: c.clientId, next: change.lastSeq + 1, skipped: c.skipped.map(([a, b]) => [a, b]) };
+    };
+    for (let i = 0; i < ops.length; i++) {
+      const op = ops[i];
+      const entry = {
+        seq: ++this.seq,
+        id: op.id,
+        clientId: change.clientId,
+        clientSeq: op.seq,
+        userId: change.userId,
+        ...transformed[i],
+        ...(op.ts !== undefined ? { ts: op.ts } : {}),
+        serverTs: this.now,
+      } as LogEntry;
+      this.pending.push({ entry, progress: progress(), lenAfter: lens[i] });
+      this.lags.push(this.now - change.acceptedAt);
+    }
+    this.len = len;
+    this.count("committed", ops.length);
+  }
+
+  /** Committed entries with seq > base: from the log (fetched once, cached) and this run. */
+  private async committedAfter(base: number): Promise<LogEntry[]> {
+    if (base < this.cacheFrom) {
+      const older = await this.deps.log.entries(this.doc, base, this.cacheFrom - base);
+      this.cache = [...older, ...this.cache];
+      this.cacheFrom = base;
+    }
+    const out = this.cache.filter((e) => e.seq > base);
+    for (const p of this.pending) if (p.entry.seq > base) out.push(p.entry);
+    return out;
+  }
+
+  private reject(change: InboxChange, ops: Op[], reason: RejectReason, message: string): void {
+    for (const op of ops) {
+      this.rejections.push({ opId: op.id, clientId: change.clientId, clientSeq: op.seq, reason, message, at: this.now });
+    }
+    this.count(`rejected.${reason}`, ops.length);
+    if (reason !== REJECT_REASONS.gapExpired) this.count("invalid_transitions", ops.length);
+    this.quarantined.push(
+      quarantineRecord({
+        // Deterministic id and time: a retried run rewrites the same record.
+        id: `seq_${change.doc.docId}_${change.clientId}_${ops[0].seq}`,
+        tenant: this.doc.tenant,
+        at: change.acceptedAt,
+        source: "sequencer",
+        reason,
+        message,
+        docId: this.doc.docId,
+        userId: change.userId,
+        clientId: change.clientId,
+        details: ops.map((op) => ({ id: op.id, issue: message })),
+        payload: JSON.stringify({ clientId: change.clientId, base: change.base, ops }),
+      }),
+    );
+  }
+
+  /** Gives up gaps whose hold window has closed and lets the held changes behind them go. */
+  private async expireHolds(): Promise<void> {
+    const window = this.deps.config.holdWindowMs;
+    for (const id of [...this.holding]) {
+      const c = this.clients.get(id);
+      if (!c) continue;
+      for (let h = expiredHold(c, this.now, window); h; h = expiredHold(c, this.now, window)) {
+        const from = c.next;
+        const to = h.firstSeq - 1;
+        addSkipped(c, from, to);
+        c.next = h.firstSeq;
+        this.dirty.add(id);
+        this.count("gaps");
+        this.finding({ finding: "client_seq_gap", clientId: id, from, to, waitedMs: this.now - h.heldAt });
+        await this.releaseHeld(c);
+      }
+      if (c.held.length === 0) this.holding.delete(id);
+    }
+  }
+
+  private finding(fields: Record<string, unknown>): void {
+    this.findings.push({ kind: "dq", tenant: this.doc.tenant, docId: this.doc.docId, at: this.now, ...fields });
+  }
+
+  private count(name: string, n = 1): void {
+    if (n) this.counts.set(name, (this.counts.get(name) ?? 0) + n);
+  }
+
+  private async persist(): Promise<void> {
+    const { state, log, quarantine, timers, metrics, config } = this.deps;
+    if (this.rejections.length > 0) await state.putRejections(this.doc, this.rejections);
+    for (const q of this.quarantined) await quarantine.put(q);
+    for (const batch of splitBatches(this.pending, config.maxBatchBytes, config.maxBatchEntries)) {
+      const first = batch[0].entry.seq;
+      const progress = new Map<string, ClientProgress>();
+      for (const p of batch) progress.set(p.progress.clientId, p.progress);
+      const result = await log.append({
+        doc: this.doc,
+        seqStart: first,
+        seqEnd: batch[batch.length - 1].entry.seq,
+        entries: batch.map((p) => p.entry),
+        lenAfter: batch[batch.length - 1].lenAfter,
+        clients: [...progress.values()],
+        committedAt: this.now,
+      });
+      if (result === "conflict") throw new LogConflict(this.doc, first);
+    }
+    const dirty = [...this.dirty].map((id) => this.clients.get(id)!).filter(Boolean);
+    if (dirty.length > 0 || this.pending.length > 0) {
+      await state.save(this.doc, dirty, this.seq, [...this.holding]);
+    }
+    for (const id of this.holding) {
+      const due = holdDeadline(this.clients.get(id)!, config.holdWindowMs);
+      if (due !== undefined) await timers.add(this.doc, due);
+    }
+    for (const [name, n] of this.counts) metrics.count(this.doc.tenant, name, n);
+    for (const ms of this.lags) metrics.observeLag(this.doc.tenant, ms);
+    for (const f of this.findings) this.deps.logSink(f);
+  }
+}
+
+function splitBatches(pending: PendingEntry[], maxBytes: number, maxEntries: number): PendingEntry[][] {
+  const out: PendingEntry[][] = [];
+  let cur: PendingEntry[] = [];
+  let bytes = 0;
+  for (const p of pending) {
+    const size = JSON.stringify(p.entry).length;
+    if (cur.length > 0 && (cur.length >= maxEntries || bytes + size > maxBytes)) {
+      out.push(cur);
+      cur = [];
+      bytes = 0;
+    }
+    cur.push(p);
+    bytes += size;
+  }
+  if (cur.length > 0) out.push(cur);
+  return out;
+}

@@ -1,0 +1,59 @@
+import type { DocRef } from "../doc-ref.js";
+import type { LogSink, MetricsRecorder } from "../metrics/recorder.js";
+import type { Clock } from "../ports/clock.js";
+import type { InboxStore } from "../ports/inbox-store.js";
+import type { LogStore } from "../ports/log-store.js";
+import type { QuarantineStore } from "../ports/quarantine-store.js";
+import type { InboxRecord } from "../ports/records.js";
+import type { SequencerStateStore } from "../ports/sequencer-state-store.js";
+import type { TimerStore } from "../ports/timer-store.js";
+import { DocRun, LogConflict } from "./doc-run.js";
+
+export interface SequencerConfig {
+  /** How long a change that arrived ahead of a gap in its client's seqs waits (default 2 s). */
+  holdWindowMs: number;
+  /** Upper bound of one log batch's entries as JSON (keeps the stored item < 400 KB). */
+  maxBatchBytes: number;
+  maxBatchEntries: number;
+}
+
+export const DEFAULT_SEQUENCER_CONFIG: SequencerConfig = {
+  holdWindowMs: 2000,
+  maxBatchBytes: 256 * 1024,
+  maxBatchEntries: 2000,
+};
+
+export interface SequencerDeps {
+  inbox: InboxStore;
+  log: LogStore;
+  state: SequencerStateStore;
+  timers: TimerStore;
+  quarantine: QuarantineStore;
+  clock: Clock;
+  metrics: MetricsRecorder;
+  logSink: LogSink;
+  config: SequencerConfig;
+}
+
+const MAX_ATTEMPTS = 3;
+
+/**
+ * Turns inbox records into the per-document log. Callers hand it one document's records in
+ * stream order; on AWS the stream keeps one document's records in one shard, processed one
+ * batch at a time, so runs for a document do not overlap. Should two ever overlap, the log's
+ * key fence makes one of them conflict and start over. Processing the same records again is
+ * harmless: every op is committed at most once.
+ */
+export class Sequencer {
+  constructor(readonly deps: SequencerDeps) {}
+
+  async process(doc: DocRef, records: InboxRecord[]): Promise<void> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await new DocRun(this.deps, doc).run(records);
+      } catch (err) {
+        if (!(err instanceof LogConflict) || attempt >= MAX_ATTEMPTS) throw err;
+      }
+    }
+  }
+}

@@ -1,0 +1,135 @@
+import { Hono, type Context } from "hono";
+import {
+  DOC_ID_PATTERN,
+  ID_PATTERN,
+  WeftError,
+  getReceipt,
+  ingestChange,
+  summarizeLag,
+  type DocRef,
+  type IngestDeps,
+  type InboxStore,
+  type LogStore,
+  type MetricsStore,
+  type Principal,
+  type QuarantineStore,
+  type SequencerStateStore,
+} from "@weft/core";
+import { errorBody, errorResponse } from "./error-response.js";
+
+export interface AppDeps extends IngestDeps {
+  log: LogStore;
+  inbox: InboxStore;
+  state: SequencerStateStore;
+  quarantine: QuarantineStore;
+  metricsStore: MetricsStore;
+  authenticate: (authorization: string | undefined) => Promise<Principal>;
+}
+
+type Env = { Variables: { who: Principal } };
+
+const MAX_PAGE = 1000;
+
+/** The HTTP API (docs/api.md is its contract). Runs unchanged in Lambda and in the local stack. */
+export function createApp(deps: AppDeps): Hono<Env> {
+  const app = new Hono<Env>();
+  app.onError((err, c) => errorResponse(c, err));
+  app.notFound((c) => c.json(errorBody("not_found", `no route for ${c.req.method} ${c.req.path}`), 404));
+
+  app.get("/health", (c) => c.json({ ok: true }));
+
+  app.use("/v1/*", async (c, next) => {
+    c.set("who", await deps.authenticate(c.req.header("authorization")));
+    await next();
+  });
+  app.use("/v1/admin/*", async (c, next) => {
+    if (!c.get("who").admin) throw new WeftError("forbidden", "this call needs the tenant admin role");
+    await next();
+  });
+
+  app.post("/v1/docs/:docId/ops", async (c) => {
+    const doc = docOf(c);
+    const body = new Uint8Array(await c.req.arrayBuffer());
+    const results = await ingestChange(deps, c.get("who"), doc, body);
+    return c.json({ docId: doc.docId, results }, 202);
+  });
+
+  app.get("/v1/docs/:docId/ops", async (c) => {
+    const doc = docOf(c);
+    const after = intParam(c.req.query("after"), "after", 0, 0, Number.MAX_SAFE_INTEGER);
+    const limit = intParam(c.req.query("limit"), "limit", 100, 1, MAX_PAGE);
+    const ops = await deps.log.entries(doc, after, limit);
+    let next: number | undefined;
+    if (ops.length === limit) {
+      const last = ops[ops.length - 1].seq;
+      if ((await deps.log.head(doc)).seq > last) next = last;
+    }
+    return c.json({ docId: doc.docId, ops, ...(next !== undefined ? { next } : {}) });
+  });
+
+  app.get("/v1/docs/:docId/ops/:opId", async (c) => {
+    const doc = docOf(c);
+    const opId = c.req.param("opId");
+    if (!ID_PATTERN.test(opId)) throw new WeftError("invalid_request", "op id must match [A-Za-z0-9_-]{1,64}");
+    const receipt = await getReceipt(deps, doc, opId);
+    if (!receipt) throw new WeftError("not_found", `no op ${opId} in document ${doc.docId}`);
+    return c.json(receipt);
+  });
+
+  app.get("/v1/admin/quarantine", async (c) => {
+    const limit = intParam(c.req.query("limit"), "limit", 50, 1, 500);
+    const page = await deps.quarantine.list(c.get("who").tenant, limit, c.req.query("cursor") || undefined);
+    return c.json(page);
+  });
+
+  app.get("/v1/admin/metrics", async (c) => {
+    const tenant = c.get("who").tenant;
+    return c.json(metricsView(tenant, await deps.metricsStore.get(tenant)));
+  });
+
+  return app;
+}
+
+function docOf(c: Context<Env>): DocRef {
+  const docId = c.req.param("docId") ?? "";
+  if (!DOC_ID_PATTERN.test(docId)) {
+    throw new WeftError("invalid_request", "docId must match [A-Za-z0-9_.-]{1,128}", [{ path: "docId", issue: "bad docId" }]);
+  }
+  return { tenant: c.get("who").tenant, docId };
+}
+
+function intParam(raw: string | undefined, name: string, dflt: number, min: number, max: number): number {
+  if (raw === undefined || raw === "") return dflt;
+  const n = Number(raw);
+  if (!/^\d+$/.test(raw) || !Number.isSafeInteger(n) || n < min || n > max) {
+    throw new WeftError("invalid_request", `${name} must be an integer from ${min} to ${max}`, [
+      { path: name, issue: `got ${JSON.stringify(raw)}` },
+    ]);
+  }
+  return n;
+}
+
+/** Groups raw counters into the documented metrics shape. */
+export function metricsView(tenant: string, counters: Record<string, number>) {
+  const byPrefix = (prefix: string) =>
+    Object.fromEntries(
+      Object.entries(counters)
+        .filter(([k]) => k.startsWith(prefix))
+        .map(([k, v]) => [k.slice(prefix.length), v]),
+    );
+  const n = (k: string) => counters[k] ?? 0;
+  return {
+    tenant,
+    accepted: n("accepted"),
+    duplicates: n("duplicates"),
+    redeliveredDuplicates: n("sequencer_duplicates"),
+    refused: byPrefix("refused."),
+    outOfOrder: n("out_of_order"),
+    gaps: n("gaps"),
+    clockSkew: n("clock_skew"),
+    invalidTransitions: n("invalid_transitions"),
+    rejected: byPrefix("rejected."),
+    committed: n("committed"),
+    sequencerLagMs: summarizeLag(counters),
+  };
+}

@@ -1,0 +1,67 @@
+import { createRemoteJWKSet, jwtVerify, type JWTPayload, type JWTVerifyGetKey } from "jose";
+import { TENANT_ID_PATTERN, WeftError, type Principal } from "@weft/core";
+
+/** The secret the local stack signs and verifies HS256 tokens with unless WEFT_JWT_SECRET is set. */
+export const LOCAL_DEV_SECRET = "weft-local-dev-secret";
+
+export interface AuthConfig {
+  /** HS256 shared secret (local stack). */
+  secret?: string;
+  /** On AWS: the identity provider's JWKS URL, with issuer and audience checks. */
+  jwksUrl?: string;
+  issuer?: string;
+  audience?: string;
+}
+
+export function authConfigFromEnv(env = process.env): AuthConfig {
+  if (env.WEFT_JWT_JWKS_URL) {
+    return { jwksUrl: env.WEFT_JWT_JWKS_URL, issuer: env.WEFT_JWT_ISSUER, audience: env.WEFT_JWT_AUDIENCE };
+  }
+  const secret = env.WEFT_JWT_SECRET ?? (env.WEFT_STAGE === "local" ? LOCAL_DEV_SECRET : undefined);
+  if (!secret) throw new Error("set WEFT_JWT_JWKS_URL (with issuer/audience) or WEFT_JWT_SECRET");
+  return { secret };
+}
+
+const USER_ID = /^[^\s#\u0000-\u001f]{1,128}$/;
+
+/**
+ * Verifies `Authorization: Bearer <JWT>` and returns who is calling. Only the algorithms of
+ * the configured key type are accepted, so `alg: none` and algorithm-swap tokens fail; expiry
+ * and not-before are enforced by jose. Every failure is the same 401 to the caller.
+ */
+export function createAuthenticator(config: AuthConfig): (header: string | undefined) => Promise<Principal> {
+  let key: Uint8Array | JWTVerifyGetKey;
+  let algorithms: string[];
+  if (config.jwksUrl) {
+    key = createRemoteJWKSet(new URL(config.jwksUrl));
+    algorithms = ["RS256", "RS384", "RS512", "PS256", "ES256", "ES384", "EdDSA"];
+  } else {
+    key = new TextEncoder().encode(config.secret);
+    algorithms = ["HS256"];
+  }
+  return async (header) => {
+    const m = /^Bearer\s+(\S+)\s*$/i.exec(header ?? "");
+    if (!m) throw new WeftError("unauthorized", "missing or malformed Authorization header (expected: Bearer <JWT>)");
+    let payload: JWTPayload;
+    try {
+      ({ payload } = await jwtVerify(m[1], key as Uint8Array, {
+        algorithms,
+        issuer: config.issuer,
+        audience: config.audience,
+      }));
+    } catch (err) {
+      throw new WeftError("unauthorized", `invalid token: ${(err as Error).message}`);
+    }
+    const { sub, tid, name, role } = payload as JWTPayload & { tid?: unknown; name?: unknown; role?: unknown };
+    if (typeof sub !== "string" || !USER_ID.test(sub)) throw new WeftError("unauthorized", "token has no valid `sub` claim");
+    if (typeof tid !== "string" || !TENANT_ID_PATTERN.test(tid)) {
+      throw new WeftError("unauthorized", "token has no valid `tid` (tenant) claim");
+    }
+    return {
+      userId: sub,
+      tenant: tid,
+      ...(typeof name === "string" ? { name } : {}),
+      admin: role === "admin",
+    };
+  };
+}
