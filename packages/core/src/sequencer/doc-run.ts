@@ -68,6 +68,26 @@ export class DocRun {
     await this.persist();
   }
 
+  /**
+   * Rejects what is still pending of a change that cannot be sequenced (a poison record whose
+   * retries ran out): its ops get receipts with the reason, the payload goes to the quarantine,
+   * and its client moves past it so the client's later changes are not held behind it.
+   */
+  async rejectChange(change: InboxChange, reason: RejectReason, message: string): Promise<void> {
+    await this.load([{ kind: "change", change }]);
+    const c = this.client(change.clientId);
+    const pending = change.ops.filter((op) => op.seq >= c.next);
+    if (pending.length > 0) {
+      this.reject(change, pending, reason, message);
+      if (pending[0].seq === c.next) {
+        c.next = change.lastSeq + 1;
+        this.dirty.add(c.clientId);
+        await this.releaseHeld(c);
+      }
+    }
+    await this.persist();
+  }
+
   private async load(records: InboxRecord[]): Promise<void> {
     const { state, log } = this.deps;
     const ids = [...new Set(records.flatMap((r) => (r.kind === "change" ? [r.change.clientId] : [])))];
@@ -197,7 +217,9 @@ export class DocRun {
       this.rejections.push({ opId: op.id, clientId: change.clientId, clientSeq: op.seq, reason, message, at: this.now });
     }
     this.count(`rejected.${reason}`, ops.length);
-    if (reason !== REJECT_REASONS.gapExpired) this.count("invalid_transitions", ops.length);
+    if (reason === REJECT_REASONS.baseAheadOfHead || reason === REJECT_REASONS.positionOutOfRange) {
+      this.count("invalid_transitions", ops.length);
+    }
     this.quarantined.push(
       quarantineRecord({
         // Deterministic id and time: a retried run rewrites the same record.

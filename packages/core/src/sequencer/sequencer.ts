@@ -4,7 +4,8 @@ import type { Clock } from "../ports/clock.js";
 import type { InboxStore } from "../ports/inbox-store.js";
 import type { LogStore } from "../ports/log-store.js";
 import type { QuarantineStore } from "../ports/quarantine-store.js";
-import type { InboxRecord } from "../ports/records.js";
+import type { RejectReason } from "../errors.js";
+import type { InboxChange, InboxRecord } from "../ports/records.js";
 import type { SequencerStateStore } from "../ports/sequencer-state-store.js";
 import type { TimerStore } from "../ports/timer-store.js";
 import { DocRun, LogConflict } from "./doc-run.js";
@@ -47,10 +48,19 @@ const MAX_ATTEMPTS = 3;
 export class Sequencer {
   constructor(readonly deps: SequencerDeps) {}
 
-  async process(doc: DocRef, records: InboxRecord[]): Promise<void> {
+  process(doc: DocRef, records: InboxRecord[]): Promise<void> {
+    return this.retryOnConflict(() => new DocRun(this.deps, doc).run(records));
+  }
+
+  /** Gives up on a change that cannot be sequenced: see DocRun.rejectChange. */
+  reject(change: InboxChange, reason: RejectReason, message: string): Promise<void> {
+    return this.retryOnConflict(() => new DocRun(this.deps, change.doc).rejectChange(change, reason, message));
+  }
+
+  private async retryOnConflict(run: () => Promise<void>): Promise<void> {
     for (let attempt = 1; ; attempt++) {
       try {
-        return await new DocRun(this.deps, doc).run(records);
+        return await run();
       } catch (err) {
         if (!(err instanceof LogConflict) || attempt >= MAX_ATTEMPTS) throw err;
       }

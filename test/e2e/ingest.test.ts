@@ -1,0 +1,86 @@
+import { describe, expect, test } from "vitest";
+import { call, freshDoc, token } from "./http.js";
+import { del, insert, post, readLog, receipt, settled, textOf, waitForLog } from "./docs.js";
+
+describe("ingest and the ordered log over real HTTP", () => {
+  test("GET /health answers ok", async () => {
+    const r = await call("GET", "/health");
+    expect(r.status).toBe(200);
+    expect(r.body).toEqual({ ok: true });
+  });
+
+  test("a change is accepted, committed in order, readable, and has receipts", async () => {
+    const t = await token({ sub: "alice", name: "Alice" });
+    const doc = freshDoc();
+    const ops = [insert("a1", 1, 0, "Hello"), insert("a2", 2, 5, " 🌍!"), del("a3", 3, 5, 1)];
+    const r = await post(t, doc, { clientId: "c1", base: 0, ops });
+    expect(r.status).toBe(202);
+    expect(r.body).toEqual({ docId: doc, results: ops.map((o) => ({ id: o.id, status: "accepted" })) });
+
+    const log = await waitForLog(t, doc, 3);
+    expect(log.map((e) => e.seq)).toEqual([1, 2, 3]);
+    expect(log[1]).toMatchObject({ seq: 2, id: "a2", clientId: "c1", clientSeq: 2, userId: "alice", type: "insert", pos: 5, text: " 🌍!" });
+    expect(typeof log[0].serverTs).toBe("number");
+    expect(textOf(log)).toBe("Hello🌍!");
+
+    expect(await settled(t, doc, "a2")).toEqual({ id: "a2", status: "committed", seq: 2 });
+    const missing = await receipt(t, doc, "nope");
+    expect(missing.status).toBe(404);
+    expect(missing.body.error.code).toBe("not_found");
+  });
+
+  test("a retried change is reported duplicate and never logged twice", async () => {
+    const t = await token();
+    const doc = freshDoc();
+    const change = { clientId: "c1", base: 0, ops: [insert("r1", 1, 0, "x"), insert("r2", 2, 1, "y")] };
+    expect((await post(t, doc, change)).body.results.map((x: any) => x.status)).toEqual(["accepted", "accepted"]);
+    // A retry right away (the first answer "timed out"), and another after commit.
+    expect((await post(t, doc, change)).body.results.map((x: any) => x.status)).toEqual(["duplicate", "duplicate"]);
+    await waitForLog(t, doc, 2);
+    expect((await post(t, doc, change)).body.results.map((x: any) => x.status)).toEqual(["duplicate", "duplicate"]);
+    // A resend regrouped with a new op: old ones duplicate, the new one accepted.
+    const regrouped = { clientId: "c1", base: 2, ops: [insert("r2", 2, 1, "y"), insert("r3", 3, 2, "z")] };
+    expect((await post(t, doc, regrouped)).body.results).toEqual([
+      { id: "r2", status: "duplicate" },
+      { id: "r3", status: "accepted" },
+    ]);
+    const log = await waitForLog(t, doc, 3);
+    await new Promise((r) => setTimeout(r, 300));
+    expect((await readLog(t, doc)).map((e) => e.id)).toEqual(["r1", "r2", "r3"]);
+    expect(textOf(log)).toBe("xyz");
+  });
+
+  test("concurrent duplicate POSTs commit each op exactly once", async () => {
+    const t = await token();
+    const doc = freshDoc();
+    const change = { clientId: "c1", base: 0, ops: [insert("d1", 1, 0, "a"), insert("d2", 2, 1, "b")] };
+    const replies = await Promise.all(Array.from({ length: 10 }, () => post(t, doc, change)));
+    expect(replies.every((r) => r.status === 202)).toBe(true);
+    const accepted = replies.filter((r) => r.body.results[0].status === "accepted").length;
+    expect(accepted).toBe(1);
+    await waitForLog(t, doc, 2);
+    await new Promise((r) => setTimeout(r, 300));
+    expect((await readLog(t, doc)).map((e) => e.id)).toEqual(["d1", "d2"]);
+  });
+
+  test("GET ops pages with after, limit and next", async () => {
+    const t = await token();
+    const doc = freshDoc();
+    const ops = Array.from({ length: 7 }, (_, i) => insert(`p${i}`, i + 1, i, String(i)));
+    await post(t, doc, { clientId: "c1", base: 0, ops });
+    await waitForLog(t, doc, 7);
+    const page1 = await call("GET", `/v1/docs/${doc}/ops?after=0&limit=3`, { token: t });
+    expect(page1.body.ops.map((e: any) => e.seq)).toEqual([1, 2, 3]);
+    expect(page1.body.next).toBe(3);
+    const page3 = await call("GET", `/v1/docs/${doc}/ops?after=6&limit=3`, { token: t });
+    expect(page3.body.ops.map((e: any) => e.seq)).toEqual([7]);
+    expect(page3.body.next).toBeUndefined();
+    const empty = await call("GET", `/v1/docs/${doc}/ops?after=7`, { token: t });
+    expect(empty.body).toEqual({ docId: doc, ops: [] });
+    for (const q of ["after=-1", "after=1.5", "limit=0", "limit=5000", "after=abc"]) {
+      const bad = await call("GET", `/v1/docs/${doc}/ops?${q}`, { token: t });
+      expect(bad.status, q).toBe(400);
+      expect(bad.body.error.code).toBe("invalid_request");
+    }
+  });
+});
