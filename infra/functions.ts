@@ -1,0 +1,69 @@
+import {
+  functions as functionSpecs,
+  schedules as scheduleSpecs,
+  tableEnvVar,
+  type FunctionSpec,
+} from "./manifest.js";
+import { componentName, entries, mapRecord, megabytes, seconds } from "./naming.js";
+import { jwtEnvironment } from "./secrets.js";
+import { streamPermissions } from "./stream-permissions.js";
+import { tables } from "./tables.js";
+
+type FunctionName = keyof typeof functionSpecs;
+
+/**
+ * Pinned rather than left to SST's default, which moves with SST releases; a runtime change
+ * should be a reviewed diff. Node 22 satisfies the repo's `engines` (>= 20).
+ */
+const RUNTIME = "nodejs22.x";
+
+/**
+ * One Lambda function per manifest function: the manifest's handler, timeout and memory.
+ *
+ * Environment contract (what packages/functions reads):
+ * - `WEFT_TABLE_<NAME>` (via `tableEnvVar`) = physical name, for exactly the tables in the
+ *   function's `tables` list; `link` grants IAM access to those same tables and no others;
+ * - `WEFT_STAGE` = the SST stage;
+ * - `WEFT_JWT_JWKS_URL` / `WEFT_JWT_ISSUER` / `WEFT_JWT_AUDIENCE` from the stage's secrets;
+ * - `WEFT_<SCHEDULE>_LOOP_SECONDS` for each schedule that invokes the function (today:
+ *   `WEFT_TIMERS_LOOP_SECONDS`), so one scheduled invocation keeps working until the next.
+ *
+ * Stream and failure-queue grants come from the subscriptions (stream-permissions.ts).
+ */
+export const functions = mapRecord<FunctionName, FunctionSpec, sst.aws.Function>(
+  functionSpecs,
+  (name, spec) =>
+    new sst.aws.Function(componentName(name, "Function"), {
+      handler: spec.handler,
+      runtime: RUNTIME,
+      timeout: seconds(spec.timeoutSeconds),
+      memory: megabytes(spec.memoryMB),
+      link: spec.tables.map((t) => tables[t]),
+      permissions: streamPermissions(name),
+      environment: {
+        ...Object.fromEntries(spec.tables.map((t) => [tableEnvVar(t), tables[t].name])),
+        WEFT_STAGE: $app.stage,
+        ...jwtEnvironment,
+        ...scheduleEnvironment(name, spec),
+      },
+    }),
+);
+
+/**
+ * Loop length for each schedule that targets `fn`. The loop must end before the function
+ * times out, or every scheduled run would end in a timeout error; checked here so a manifest
+ * edit that breaks it fails the deploy instead of the function.
+ */
+function scheduleEnvironment(fn: FunctionName, spec: FunctionSpec): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const [name, schedule] of entries(scheduleSpecs)) {
+    if (schedule.function !== fn) continue;
+    if (schedule.loopSeconds >= spec.timeoutSeconds) {
+      throw new Error(
+        `manifest: schedule "${name}" loops ${schedule.loopSeconds}s but function "${fn}" times out after ${spec.timeoutSeconds}s`,
+      );
+    }
+    env[`WEFT_${name.toUpperCase()}_LOOP_SECONDS`] = String(schedule.loopSeconds);
+  }
+  return env;
+}

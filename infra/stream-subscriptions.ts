@@ -1,0 +1,38 @@
+import { subscriptions as subscriptionSpecs, tables as tableSpecs } from "./manifest.js";
+import { componentName, entries } from "./naming.js";
+import { failureQueues } from "./failure-queues.js";
+import { functions } from "./functions.js";
+import { tables } from "./tables.js";
+
+/**
+ * One Lambda event source mapping per manifest stream subscription, with every setting
+ * taken from the manifest (the local stream poller reads the same entry). A raw
+ * `aws.lambda.EventSourceMapping` rather than `Dynamo.subscribe`, because SST's subscriber
+ * exposes only filters and would leave batching, retries, bisection, record age,
+ * parallelization, partial batch responses and the on-failure destination at Lambda's
+ * defaults (among them: retry forever, which blocks a shard behind one poison record).
+ *
+ * Failure path: a batch that exhausts `maximumRetryAttempts` or `maximumRecordAgeInSeconds`
+ * is skipped and described in a message to the subscription's failure queue, which the
+ * manifest's `onFailure` function consumes.
+ */
+export const streamMappings = entries(subscriptionSpecs).map(([name, sub]) => {
+  if (!tableSpecs[sub.table].stream) {
+    throw new Error(`manifest: subscription "${name}" reads table "${sub.table}", which has no stream`);
+  }
+  const queue = failureQueues[name];
+  queue.subscribe(functions[sub.onFailure].arn);
+  return new aws.lambda.EventSourceMapping(componentName(name, "StreamMapping"), {
+    eventSourceArn: tables[sub.table].nodes.table.streamArn,
+    functionName: functions[sub.function].name,
+    startingPosition: sub.startingPosition,
+    batchSize: sub.batchSize,
+    maximumBatchingWindowInSeconds: sub.maximumBatchingWindowInSeconds,
+    maximumRetryAttempts: sub.maximumRetryAttempts,
+    maximumRecordAgeInSeconds: sub.maximumRecordAgeInSeconds,
+    bisectBatchOnFunctionError: sub.bisectBatchOnFunctionError,
+    parallelizationFactor: sub.parallelizationFactor,
+    functionResponseTypes: sub.reportBatchItemFailures ? ["ReportBatchItemFailures"] : [],
+    destinationConfig: { onFailure: { destinationArn: queue.arn } },
+  });
+});
