@@ -18,3 +18,22 @@ export * from "./sequencer/sequencer.js";
 export * from "./sequencer/doc-run.js";
 export * from "./ingest/ingest-change.js";
 export * from "./ingest/receipt.js";
+export * from "./limits.js";
+export * from "./ops/validate-change.js";
+export {
+  opSchema,
+  changeSchema,
+  changeEnvelopeSchema,
+  OP_SCHEMAS,
+  insertOpSchema,
+  deleteOpSchema,
+  formatOpSchema,
+  commentOpSchema,
+  reactionOpSchema,
+  taskOpSchema,
+  aclOpSchema,
+  type ParsedOp,
+  type ParsedChange,
+} from "./ops/schema.js";
+export { codePointLength, hasLoneSurrogate, toWellFormed } from "./ops/code-points.js";
+export * from "./ot/index.js";

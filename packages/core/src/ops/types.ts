@@ -66,3 +66,21 @@ export type LogEntry = {
   | Canonical<TaskOp>
   | Canonical<AclOp>
 );
+
+type Fields<T extends Op> = Omit<T, "seq" | "id" | "ts">;
+
+/**
+ * An op's canonical fields: what transforms act on and what a log entry carries besides
+ * its envelope (no id, seq or client ts). A `delete`/`format` whose span was split by
+ * concurrent inserts carries `ranges` (the exact pieces, ascending, non-overlapping, each
+ * len >= 1, in the coordinates of the state it applies to); its `pos`/`len` then cover
+ * first piece start .. last piece end. Without `ranges` the op acts on `pos`..`pos+len`.
+ */
+export type CanonicalOp =
+  | Fields<InsertOp>
+  | (Fields<DeleteOp> & { ranges?: Range[] })
+  | (Fields<FormatOp> & { ranges?: Range[] })
+  | Fields<CommentOp>
+  | Fields<ReactionOp>
+  | Fields<TaskOp>
+  | Fields<AclOp>;
