@@ -76,7 +76,8 @@ export const functions = {
     handler: "packages/functions/src/handlers/stream-failures.handler",
     timeoutSeconds: 60,
     memoryMB: 512,
-    tables: ["inbox", "quarantine", "state"],
+    // It re-runs the sequencer on each record of a failed batch, so it needs what the sequencer needs.
+    tables: ["inbox", "log", "state", "quarantine"],
   },
   timers: {
     handler: "packages/functions/src/handlers/timers.handler",
