@@ -13,7 +13,7 @@ const WRITES = new Set(["append", "save", "putRejections", "put", "add", "remove
 
 export class InjectedCrash extends Error {}
 
-export function faulty<T extends Record<string, object>>(ports: T, plan: FaultPlan): T {
+export function faulty<T extends object>(ports: T, plan: FaultPlan): T {
   let a = plan.seed >>> 0;
   const rand = () => {
     a = (Math.imul(a ^ (a >>> 15), 0x2c1b3c6d) + 0x6d2b79f5) >>> 0;
@@ -33,5 +33,5 @@ export function faulty<T extends Record<string, object>>(ports: T, plan: FaultPl
         };
       },
     });
-  return Object.fromEntries(Object.entries(ports).map(([k, v]) => [k, wrap(v)])) as T;
+  return Object.fromEntries(Object.entries(ports).map(([k, v]) => [k, wrap(v as object)])) as T;
 }

@@ -1,0 +1,204 @@
+import { expect } from "vitest";
+import {
+  DEFAULT_SEQUENCER_CONFIG,
+  ManualClock,
+  MetricsRecorder,
+  Sequencer,
+  applyText,
+  checkApplicable,
+  type CanonicalOp,
+  type DocRef,
+  type InboxChange,
+  type LogEntry,
+  type LogStore,
+  type Op,
+  type QuarantineStore,
+  type SequencerStateStore,
+  type TimerStore,
+} from "../../src/index.js";
+import { canonicalOfEntry } from "../../src/sequencer/canonical.js";
+import { MemoryInboxStore, MemoryMetricsStore } from "../../src/ports/memory/index.js";
+import { faulty, type FaultPlan } from "./faulty.js";
+
+/**
+ * A seeded, replayable simulation of the sequencing pipeline (ingest -> inbox stream ->
+ * sequencer, timers -> wake-ups) over any storage adapters, with optional injected crashes.
+ * The property test runs it on the memory adapters; the DynamoDB suite on DynamoDB Local.
+ */
+export interface SequencerPorts {
+  log: LogStore;
+  state: SequencerStateStore;
+  timers: TimerStore;
+  quarantine: QuarantineStore;
+}
+
+/** A deterministic PRNG (mulberry32) so every failure replays from its seed. */
+export function prng(seed: number) {
+  let a = seed >>> 0;
+  const next = () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+  return { next, int: (n: number) => Math.floor(next() * n), pick: <T>(xs: T[]) => xs[Math.floor(next() * xs.length)] };
+}
+
+/** Every client's changes, made up front: inserts and deletes near the start, and tasks. */
+export function makeChanges(seed: number, doc: DocRef): InboxChange[] {
+  const r = prng(seed);
+  const out: InboxChange[] = [];
+  const clients = 2 + r.int(3);
+  for (let c = 0; c < clients; c++) {
+    let seq = 0;
+    for (let k = 0, n = 2 + r.int(5); k < n; k++) {
+      const ops: Op[] = [];
+      for (let i = 0, m = 1 + r.int(3); i < m; i++) {
+        const id = `c${c}-${++seq}`;
+        const roll = r.next();
+        if (roll < 0.65) ops.push({ id, seq, type: "insert", pos: r.int(3), text: r.pick(["a", "bc", "🌍", "xyz"]) });
+        else if (roll < 0.9) ops.push({ id, seq, type: "delete", pos: r.int(3), len: 1 + r.int(2) });
+        else ops.push({ id, seq, type: "task", taskId: `t${c}`, assignee: "u", title: `task ${seq}` });
+      }
+      out.push({
+        doc,
+        clientId: `c${c}`,
+        userId: `u${c}`,
+        base: r.int(3) === 0 ? 0 : k,
+        firstSeq: ops[0].seq,
+        lastSeq: ops[ops.length - 1].seq,
+        ops,
+        acceptedAt: 0,
+        skewed: 0,
+      });
+    }
+  }
+  return out;
+}
+
+/** Arrival order: shuffled, with some changes sent twice and (when allowed) some never sent. */
+export function arrivals(seed: number, changes: InboxChange[], dropSome: boolean): InboxChange[] {
+  const r = prng(seed ^ 0x5eed);
+  const out: InboxChange[] = [];
+  for (const ch of changes) {
+    if (dropSome && r.next() < 0.08) continue;
+    out.push(ch);
+    if (r.next() < 0.25) out.push(ch);
+  }
+  for (let i = out.length - 1; i > 0; i--) {
+    const j = r.int(i + 1);
+    [out[i], out[j]] = [out[j], out[i]];
+  }
+  return out;
+}
+
+export interface Outcome {
+  log: LogEntry[];
+  rejected: Map<string, string>;
+}
+
+/** What the runs went through, so the property cannot pass vacuously. */
+export const seen = { crashes: 0, gapRejections: 0, transformed: 0, outOfRange: 0 };
+
+/** Runs the pipeline (ingest -> inbox stream -> sequencer, timers -> wake-ups) in process. */
+export async function simulate(
+  seed: number,
+  order: InboxChange[],
+  faults: FaultPlan | undefined,
+  real: SequencerPorts,
+): Promise<Outcome> {
+  const r = prng(seed ^ 0xfa17);
+  const doc = order[0].doc;
+  const clock = new ManualClock(1_000_000);
+  const inbox = new MemoryInboxStore();
+  const ports = faults ? faulty(real, faults) : real;
+  const sequencer = new Sequencer({
+    inbox,
+    ...ports,
+    clock,
+    metrics: new MetricsRecorder(new MemoryMetricsStore(), () => {}),
+    logSink: () => {},
+    config: DEFAULT_SEQUENCER_CONFIG,
+  });
+  // Lambda semantics: a failed batch is delivered again, in full, until it succeeds.
+  const deliver = async () => {
+    const records = inbox.drain();
+    for (let i = 0; i < records.length; ) {
+      const batch = records.slice(i, (i += 1 + r.int(4)));
+      const deliveries = r.next() < 0.1 ? 2 : 1; // sometimes the stream delivers a batch twice
+      for (let d = 0; d < deliveries; d++) {
+        for (let attempt = 0; ; attempt++) {
+          try {
+            await sequencer.process(doc, batch);
+            break;
+          } catch (err) {
+            if (!faults || attempt > 200) throw err;
+            seen.crashes++;
+          }
+        }
+      }
+    }
+  };
+  const tick = async () => {
+    for (const t of await real.timers.due(clock.now(), 100)) {
+      await inbox.wake(t.doc, t.dueAt);
+      await real.timers.remove(t.doc, t.dueAt);
+    }
+    await deliver();
+  };
+  for (const ch of order) {
+    await inbox.put({ ...ch, acceptedAt: clock.now() });
+    if (r.next() < 0.5) await deliver();
+    clock.advance(r.int(700));
+    await tick();
+  }
+  await deliver();
+  clock.advance(DEFAULT_SEQUENCER_CONFIG.holdWindowMs + 1);
+  await tick();
+  const log = await real.log.entries(doc, 0, 1_000_000);
+  const rejected = new Map<string, string>();
+  for (const ch of order) {
+    for (const op of ch.ops) {
+      const rej = await real.state.getRejection(doc, op.id);
+      if (rej) rejected.set(op.id, rej.reason);
+    }
+  }
+  for (const reason of rejected.values()) {
+    if (reason === "client_seq_gap_expired") seen.gapRejections++;
+    if (reason === "position_out_of_range") seen.outOfRange++;
+  }
+  const sent = new Map(order.flatMap((ch) => ch.ops.map((op) => [op.id, op] as const)));
+  for (const e of log) if ("pos" in e && (sent.get(e.id) as { pos?: number } | undefined)?.pos !== e.pos) seen.transformed++;
+  return { log, rejected };
+}
+
+export function checkInvariants(order: InboxChange[], out: Outcome) {
+  const { log, rejected } = out;
+  // Per-document order: 1..N, no gap, no repeat.
+  expect(log.map((e) => e.seq)).toEqual(log.map((_, i) => i + 1));
+  // Exactly once.
+  expect(new Set(log.map((e) => e.id)).size).toBe(log.length);
+  // Per-client order.
+  const perClient = new Map<string, number>();
+  for (const e of log) {
+    expect(e.clientSeq).toBeGreaterThan(perClient.get(e.clientId) ?? 0);
+    perClient.set(e.clientId, e.clientSeq);
+  }
+  // Every committed op applies cleanly in seq order.
+  let text = "";
+  for (const e of log) {
+    const op: CanonicalOp = canonicalOfEntry(e);
+    expect(checkApplicable(op, [...text].length)).toBeNull();
+    text = applyText(text, op);
+  }
+  // Nothing lost: every sent op is committed or rejected with a reason (never both).
+  const committed = new Set(log.map((e) => e.id));
+  for (const ch of order) {
+    for (const op of ch.ops) {
+      expect(committed.has(op.id) !== rejected.has(op.id), `op ${op.id}`).toBe(true);
+    }
+  }
+  const known = ["base_ahead_of_head", "position_out_of_range", "client_seq_gap_expired"];
+  for (const reason of rejected.values()) expect(known).toContain(reason);
+}
