@@ -18,6 +18,7 @@ export * from "./sequencer/sequencer.js";
 export * from "./sequencer/doc-run.js";
 export * from "./ingest/ingest-change.js";
 export * from "./ingest/receipt.js";
+export * from "./ports/memory/index.js";
 export * from "./limits.js";
 export * from "./ops/validate-change.js";
 export {

@@ -1,0 +1,14 @@
+/**
+ * "@weft/core/testing": one conformance suite per port (run them against every adapter)
+ * and the fixtures they use.
+ */
+export * from "./bus-conformance.js";
+export * from "./fixtures.js";
+export * from "./gateway-conformance.js";
+export * from "./inbox-store-conformance.js";
+export * from "./log-store-conformance.js";
+export * from "./metrics-store-conformance.js";
+export * from "./prose.js";
+export * from "./quarantine-store-conformance.js";
+export * from "./sequencer-state-store-conformance.js";
+export * from "./timer-store-conformance.js";

@@ -1,0 +1,172 @@
+import { docKey, type DocRef, type LogBatch, type LogEntry, type LogHead, type LogStore } from "@weft/core";
+import { N, S, bin, num, packJson, padSeq, str, unpackJson } from "./codec.js";
+import { Table, type DynamoAdapterOptions, type Item } from "./table.js";
+
+const BATCH = "b#";
+const INDEX = "i#";
+/** Sorts after every digit, so "b#~" bounds every batch key from above. */
+const AFTER_DIGITS = "~";
+
+/**
+ * LogStore on the `log` table: one item per batch (pk = docKey, sk = "b#" + 12-digit
+ * seqStart) holding the entries as one compressed Binary attribute, so write units follow
+ * compressed bytes, never op count. A small id-index item per batch (sk = "i#" + seqStart,
+ * ids as ",a,b,c,": the k-th id has seq seqStart + k) lets findOp avoid reading batches.
+ *
+ * The index item is written after the batch. Should the writer die in between, the batch
+ * stays unindexed only until the next `head` (which the contract makes every appender call
+ * first): head checks that the last batch is indexed and repairs it if not.
+ */
+export class DynamoLogStore implements LogStore {
+  private readonly table: Table;
+
+  constructor(opts: DynamoAdapterOptions) {
+    this.table = new Table(opts);
+  }
+
+  async append(batch: LogBatch): Promise<"ok" | "conflict"> {
+    assertConsecutive(batch);
+    const pk = docKey(batch.doc);
+    const written = await this.table.conditional({
+      put: {
+        Item: {
+          pk: S(pk),
+          sk: S(BATCH + padSeq(batch.seqStart)),
+          seqEnd: N(batch.seqEnd),
+          lenAfter: N(batch.lenAfter),
+          committedAt: N(batch.committedAt),
+          clients: S(JSON.stringify(batch.clients)),
+          entries: { B: packJson(batch.entries) },
+        },
+        ConditionExpression: "attribute_not_exists(pk)",
+      },
+    });
+    if (!written.ok) return "conflict";
+    await this.putIndex(pk, batch.seqStart, batch.entries);
+    return "ok";
+  }
+
+  async head(doc: DocRef): Promise<LogHead> {
+    const pk = docKey(doc);
+    const [last, lastIndex] = await Promise.all([this.newest(pk, BATCH), this.newest(pk, INDEX)]);
+    if (!last) return { seq: 0, len: 0 };
+    if (lastIndex?.sk.S?.slice(INDEX.length) !== last.sk.S?.slice(BATCH.length)) {
+      const batch = toBatch(doc, last);
+      await this.putIndex(pk, batch.seqStart, batch.entries);
+    }
+    return { seq: num(last, "seqEnd"), len: num(last, "lenAfter") };
+  }
+
+  async entries(doc: DocRef, after: number, limit: number): Promise<LogEntry[]> {
+    const out: LogEntry[] = [];
+    if (limit <= 0) return out;
+    // Pages of 2, 4, 8, ... batches: a short read (the common case) pays for few items.
+    for await (const batch of this.batchesFrom(doc, after, (page) => Math.min(2 ** (page + 1), 64))) {
+      for (const e of batch.entries) {
+        if (e.seq <= after) continue;
+        out.push(e);
+        if (out.length >= limit) return out;
+      }
+    }
+    return out;
+  }
+
+  async batchesAfter(doc: DocRef, after: number): Promise<LogBatch[]> {
+    const out: LogBatch[] = [];
+    for await (const batch of this.batchesFrom(doc, after)) out.push(batch);
+    return out;
+  }
+
+  /** Newest index items first, in growing pages; only items holding the id come back (FilterExpression). */
+  async findOp(doc: DocRef, opId: string): Promise<{ seq: number } | undefined> {
+    const pages = this.table.query(
+      {
+        KeyConditionExpression: "pk = :pk AND begins_with(sk, :i)",
+        FilterExpression: "contains(ids, :needle)",
+        ExpressionAttributeValues: { ":pk": S(docKey(doc)), ":i": S(INDEX), ":needle": S(`,${opId},`) },
+        ScanIndexForward: false,
+        ConsistentRead: true,
+      },
+      (page) => Math.min(8 * 2 ** page, 512),
+    );
+    for await (const items of pages) {
+      for (const item of items) {
+        const k = str(item, "ids").slice(1, -1).split(",").indexOf(opId);
+        if (k >= 0) return { seq: Number(str(item, "sk").slice(INDEX.length)) + k };
+      }
+    }
+    return undefined;
+  }
+
+  /**
+   * Batches holding a seq > after, ascending: the batch holding after+1 is found with one
+   * descending Limit-1 query, the rest with an ascending query starting just past it.
+   */
+  private async *batchesFrom(doc: DocRef, after: number, pageLimit?: (page: number) => number): AsyncGenerator<LogBatch> {
+    const pk = docKey(doc);
+    const [holding] = await this.firstPage({
+      KeyConditionExpression: "pk = :pk AND sk BETWEEN :lo AND :hi",
+      ExpressionAttributeValues: { ":pk": S(pk), ":lo": S(BATCH), ":hi": S(BATCH + padSeq(after + 1)) },
+      ScanIndexForward: false,
+      Limit: 1,
+    });
+    let from = BATCH;
+    if (holding) {
+      const batch = toBatch(doc, holding);
+      if (batch.seqEnd > after) yield batch;
+      from = BATCH + padSeq(batch.seqStart + 1);
+    }
+    const pages = this.table.query(
+      {
+        KeyConditionExpression: "pk = :pk AND sk BETWEEN :lo AND :hi",
+        ExpressionAttributeValues: { ":pk": S(pk), ":lo": S(from), ":hi": S(BATCH + AFTER_DIGITS) },
+        ConsistentRead: true,
+      },
+      pageLimit,
+    );
+    for await (const items of pages) for (const item of items) yield toBatch(doc, item);
+  }
+
+  private async newest(pk: string, prefix: string): Promise<Item | undefined> {
+    const [item] = await this.firstPage({
+      KeyConditionExpression: "pk = :pk AND begins_with(sk, :p)",
+      ExpressionAttributeValues: { ":pk": S(pk), ":p": S(prefix) },
+      ScanIndexForward: false,
+      Limit: 1,
+    });
+    return item;
+  }
+
+  private async firstPage(input: Parameters<Table["query"]>[0]): Promise<Item[]> {
+    const pages = this.table.query({ ...input, ConsistentRead: true });
+    const first = await pages.next();
+    await pages.return(undefined);
+    return first.done ? [] : first.value;
+  }
+
+  private async putIndex(pk: string, seqStart: number, entries: LogEntry[]): Promise<void> {
+    await this.table.put({
+      Item: { pk: S(pk), sk: S(INDEX + padSeq(seqStart)), ids: S(`,${entries.map((e) => e.id).join(",")},`) },
+    });
+  }
+}
+
+function toBatch(doc: DocRef, item: Item): LogBatch {
+  const seqStart = Number(str(item, "sk").slice(BATCH.length));
+  return {
+    doc: { tenant: doc.tenant, docId: doc.docId },
+    seqStart,
+    seqEnd: num(item, "seqEnd"),
+    entries: unpackJson<LogEntry[]>(bin(item, "entries")),
+    lenAfter: num(item, "lenAfter"),
+    clients: JSON.parse(str(item, "clients")),
+    committedAt: num(item, "committedAt"),
+  };
+}
+
+/** The id index maps the k-th id to seqStart + k, so a batch must hold exactly seqStart..seqEnd in order. */
+function assertConsecutive(batch: LogBatch): void {
+  const ok =
+    batch.entries.length === batch.seqEnd - batch.seqStart + 1 && batch.entries.every((e, k) => e.seq === batch.seqStart + k);
+  if (!ok) throw new Error(`log batch ${batch.seqStart}..${batch.seqEnd} does not hold exactly those seqs in order`);
+}

@@ -1,0 +1,110 @@
+import { docKey, type ClientState, type DocRef, type Rejection, type SequencerStateStore } from "@weft/core";
+import { N, S, num, str } from "./codec.js";
+import { Table, type DynamoAdapterOptions, type Item } from "./table.js";
+
+const CHECKPOINT = "ckpt";
+
+/**
+ * SequencerStateStore on the `state` table, per document (pk = docKey): one item per client
+ * (sk = "c#" + clientId: next, held, skipped), one checkpoint item (sk = "ckpt": asOf and
+ * the holding set, so saving both costs one write) and one item per rejection
+ * (sk = "r#" + opId).
+ */
+export class DynamoSequencerStateStore implements SequencerStateStore {
+  private readonly table: Table;
+
+  constructor(opts: DynamoAdapterOptions) {
+    this.table = new Table(opts);
+  }
+
+  /** One BatchGetItem for the checkpoint and the requested clients, a second for holding clients not among them. */
+  async load(
+    doc: DocRef,
+    clientIds: string[],
+  ): Promise<{ checkpoint: number; holding: string[]; clients: Map<string, ClientState> }> {
+    const pk = docKey(doc);
+    const requested = [...new Set(clientIds)];
+    const first = await this.table.batchGet([{ pk: S(pk), sk: S(CHECKPOINT) }, ...requested.map((id) => clientKey(pk, id))]);
+    const ckpt = first.find((item) => item.sk.S === CHECKPOINT);
+    const holding: string[] = ckpt ? JSON.parse(str(ckpt, "holding")) : [];
+    const missing = holding.filter((id) => !requested.includes(id));
+    const more = missing.length > 0 ? await this.table.batchGet(missing.map((id) => clientKey(pk, id))) : [];
+    const clients = new Map<string, ClientState>();
+    for (const item of [...first, ...more]) {
+      if (item.sk.S === CHECKPOINT) continue;
+      const c = clientFromItem(item);
+      clients.set(c.clientId, c);
+    }
+    return { checkpoint: ckpt ? num(ckpt, "asOf") : 0, holding, clients };
+  }
+
+  /**
+   * Client states first (BatchWriteItem), then the checkpoint item: asOf is raised only if
+   * not lower than the stored one (conditional update); when the condition fails the
+   * holding set is still replaced, with a second, unconditional update.
+   */
+  async save(doc: DocRef, clients: ClientState[], checkpoint: number, holding: string[]): Promise<void> {
+    const pk = docKey(doc);
+    const latest = new Map(clients.map((c) => [c.clientId, c]));
+    await this.table.batchPut([...latest.values()].map((c) => clientItem(pk, c)));
+    const Key = { pk: S(pk), sk: S(CHECKPOINT) };
+    const raised = await this.table.conditional({
+      update: {
+        Key,
+        UpdateExpression: "SET asOf = :v, holding = :h",
+        ConditionExpression: "attribute_not_exists(asOf) OR asOf <= :v",
+        ExpressionAttributeValues: { ":v": N(checkpoint), ":h": S(JSON.stringify(holding)) },
+      },
+    });
+    if (!raised.ok) {
+      await this.table.update({ Key, UpdateExpression: "SET holding = :h", ExpressionAttributeValues: { ":h": S(JSON.stringify(holding)) } });
+    }
+  }
+
+  /** Plain puts: a second put of an op id replaces the first, as the contract says. */
+  async putRejections(doc: DocRef, rejections: Rejection[]): Promise<void> {
+    const pk = docKey(doc);
+    const latest = new Map(rejections.map((r) => [r.opId, r]));
+    await this.table.batchPut(
+      [...latest.values()].map((r) => ({
+        pk: S(pk),
+        sk: S(`r#${r.opId}`),
+        clientId: S(r.clientId),
+        clientSeq: N(r.clientSeq),
+        reason: S(r.reason),
+        message: S(r.message),
+        at: N(r.at),
+      })),
+    );
+  }
+
+  async getRejection(doc: DocRef, opId: string): Promise<Rejection | undefined> {
+    const item = await this.table.get({ pk: S(docKey(doc)), sk: S(`r#${opId}`) });
+    if (!item) return undefined;
+    return {
+      opId,
+      clientId: str(item, "clientId"),
+      clientSeq: num(item, "clientSeq"),
+      reason: str(item, "reason"),
+      message: str(item, "message"),
+      at: num(item, "at"),
+    };
+  }
+}
+
+function clientKey(pk: string, clientId: string): Item {
+  return { pk: S(pk), sk: S(`c#${clientId}`) };
+}
+
+function clientItem(pk: string, c: ClientState): Item {
+  return { ...clientKey(pk, c.clientId), next: N(c.next), held: S(JSON.stringify(c.held)), skipped: S(JSON.stringify(c.skipped)) };
+}
+
+function clientFromItem(item: Item): ClientState {
+  return {
+    clientId: str(item, "sk").slice(2),
+    next: num(item, "next"),
+    held: JSON.parse(str(item, "held")),
+    skipped: JSON.parse(str(item, "skipped")),
+  };
+}
