@@ -1,3 +1,4 @@
+export {};
 /**
  * `npm run bench -- <name> [--flag value ...]`: runs one benchmark and prints its figures as
  * one JSON line on stdout (progress goes to stderr).

@@ -13,8 +13,8 @@ export const MAX_OPS_PER_CHANGE = 500;
 /** Largest single op: UTF-8 bytes of `JSON.stringify(op)`. Bounds log items and fan-out frames. */
 export const MAX_OP_BYTES = 16_384;
 
-/** How much of a refused payload a quarantine record keeps, in bytes. */
-export const QUARANTINE_SAMPLE_BYTES = 4096;
+/** How much of a refused payload a quarantine record keeps, in bytes (bodies up to this size are kept whole). */
+export const QUARANTINE_SAMPLE_BYTES = 65_536;
 
 /** A client `ts` further than this from server time counts as clock skew (a metric, never a refusal). */
 export const CLOCK_SKEW_MS = 5 * 60 * 1000;
