@@ -44,7 +44,7 @@ runGatewayConformance("memory", async () => {
 });
 
 describe("MemoryInboxStore.drain", () => {
-  it("returns created changes and first-time wake-ups since the last drain, in write order", async () => {
+  it("returns created changes and every wake-up since the last drain, in write order", async () => {
     const inbox = new MemoryInboxStore();
     const doc = newDoc();
     const a = changeOf(doc, { clientId: "a" });
@@ -56,6 +56,7 @@ describe("MemoryInboxStore.drain", () => {
     await inbox.put(b);
     expect(inbox.drain()).toEqual([
       { kind: "change", change: a },
+      { kind: "wake", wake: { doc, dueAt: 5 } },
       { kind: "wake", wake: { doc, dueAt: 5 } },
       { kind: "change", change: b },
     ]);
@@ -92,5 +93,11 @@ describe("MemoryBus", () => {
       /entry 1/,
     );
     expect(bus.entries).toEqual([]);
+  });
+});
+
+describe("MemoryQuarantineStore", () => {
+  it("refuses a cursor it did not issue", async () => {
+    await expect(new MemoryQuarantineStore().list("t1", 10, "not-a-cursor")).rejects.toMatchObject({ code: "invalid_request" });
   });
 });

@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import { DeleteItemCommand, GetItemCommand } from "@aws-sdk/client-dynamodb";
+import { DeleteItemCommand, GetItemCommand, QueryCommand } from "@aws-sdk/client-dynamodb";
 import { beforeAll, describe, expect, it } from "vitest";
 import { docKey } from "@weft/core";
 import { batchOf, changeOf, newDoc, proseEntries, smallEntries } from "@weft/core/testing";
@@ -61,13 +61,26 @@ describe("inboxRecordFromImage", () => {
     expect(inboxRecordFromImage(lambdaForm)).toEqual({ kind: "change", change });
   });
 
-  it("decodes a wake image and rejects anything else", async () => {
+  it("every wake-up is a new item (a stream INSERT), decoding to its doc and dueAt", async () => {
     const inbox = new DynamoInboxStore({ client, table: tables.inbox });
     const doc = newDoc();
     await inbox.wake(doc, 1_760_000_000_123);
-    const item = await rawItem(docKey(doc), "w#0001760000000123");
-    expect(inboxRecordFromImage(item)).toEqual({ kind: "wake", wake: { doc, dueAt: 1_760_000_000_123 } });
-    expect(item.expiresAt.N).toBe(String(1_760_000_000 + 7 * 86_400));
+    await inbox.wake(doc, 1_760_000_000_123);
+    const { Items = [] } = await client.send(
+      new QueryCommand({
+        TableName: tables.inbox,
+        KeyConditionExpression: "pk = :pk AND begins_with(sk, :w)",
+        ExpressionAttributeValues: { ":pk": { S: docKey(doc) }, ":w": { S: "w#0001760000000123#" } },
+      }),
+    );
+    expect(Items).toHaveLength(2);
+    for (const item of Items) {
+      expect(inboxRecordFromImage(item)).toEqual({ kind: "wake", wake: { doc, dueAt: 1_760_000_000_123 } });
+      expect(item.expiresAt.N).toBe(String(1_760_000_000 + 7 * 86_400));
+    }
+  });
+
+  it("rejects an image that is neither a change nor a wake-up", () => {
     expect(() => inboxRecordFromImage({ kind: { S: "other" } })).toThrow();
     expect(() => inboxRecordFromImage({})).toThrow();
   });

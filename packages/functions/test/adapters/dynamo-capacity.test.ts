@@ -1,4 +1,6 @@
+import { GetItemCommand } from "@aws-sdk/client-dynamodb";
 import { beforeAll, describe, expect, it } from "vitest";
+import { docKey } from "@weft/core";
 import { batchOf, newDoc, proseEntries } from "@weft/core/testing";
 import { CapacityAccumulator, failedWriteUnits, itemSize } from "../../src/adapters/dynamo/capacity.js";
 import { packJson } from "../../src/adapters/dynamo/codec.js";
@@ -19,11 +21,17 @@ describe("DynamoDB write cost", () => {
     const entries = proseEntries(1, 100, 1024, 42);
     const json = Buffer.byteLength(JSON.stringify(entries));
     const packed = packJson(entries).byteLength;
-    expect(await log.append(batchOf(newDoc(), entries))).toBe("ok");
+    const doc = newDoc();
+    expect(await log.append(batchOf(doc, entries))).toBe("ok");
     const { write } = meter.snapshot().byTable[tables.log];
+    const units = async (sk: string) => {
+      const { Item } = await client.send(new GetItemCommand({ TableName: tables.log, Key: { pk: { S: docKey(doc) }, sk: { S: sk } } }));
+      return Math.ceil(itemSize(Item!) / 1024);
+    };
     console.log(
-      `append of 100 x 1 KiB prose entries: ${write} WCU (batch item + id index); ` +
-        `entries JSON ${json} B -> ${packed} B compressed (ratio ${(json / packed).toFixed(2)})`,
+      `append of 100 x 1 KiB prose entries: ${write} WCU ` +
+        `(batch item ${await units("b#000000000001")} + id index ${await units("i#000000000001")}); ` +
+        `entries JSON ${json} B -> ${packed} B brotli (ratio ${(json / packed).toFixed(2)})`,
     );
     expect(write).toBeLessThan(50);
     expect(json / packed).toBeGreaterThan(2.5);

@@ -7,12 +7,10 @@ import type { InboxChange, InboxRecord } from "../records.js";
  * in-process stand-in for the inbox's change stream (`drain`).
  *
  * Stream semantics follow the DynamoDB adapter: a change enters the stream only when `put`
- * creates it (an INSERT), and a wake-up only the first time its (doc, dueAt) is written
- * (rewriting an identical DynamoDB item emits no stream record).
+ * creates it (an INSERT); every `wake` call enters it (each is a new item there).
  */
 export class MemoryInboxStore implements InboxStore {
   private readonly changes = new Map<string, Map<string, InboxChange>>();
-  private readonly wakes = new Set<string>();
   private stream: InboxRecord[] = [];
 
   async put(change: InboxChange): Promise<{ created: true } | { created: false; existing: InboxChange }> {
@@ -43,13 +41,10 @@ export class MemoryInboxStore implements InboxStore {
   }
 
   async wake(doc: DocRef, dueAt: number): Promise<void> {
-    const key = `${docKey(doc)}@${dueAt}`;
-    if (this.wakes.has(key)) return;
-    this.wakes.add(key);
     this.stream.push({ kind: "wake", wake: { doc: { tenant: doc.tenant, docId: doc.docId }, dueAt } });
   }
 
-  /** Stream records (created changes and first-time wake-ups) written since the last drain, in write order. */
+  /** Stream records (created changes and wake-ups) written since the last drain, in write order. */
   drain(): InboxRecord[] {
     const out = this.stream;
     this.stream = [];

@@ -1,3 +1,4 @@
+import { randomBytes } from "node:crypto";
 import { docKey, type DocRef, type InboxChange, type InboxRecord, type InboxStore, type Op } from "@weft/core";
 import { N, S, bin, expiresAfter, num, packJson, padSeq, padTime, str, unpackJson, type ItemImage } from "./codec.js";
 import { Table, type DynamoAdapterOptions, type Item } from "./table.js";
@@ -8,10 +9,13 @@ const INBOX_TTL_DAYS = 7;
 /**
  * InboxStore on the `inbox` table, whose stream feeds the sequencer. One item per change
  * (pk = docKey, sk = "c#" + clientId + "#" + 12-digit firstSeq) with the ops as one
- * compressed Binary attribute; wake-ups are items sk = "w#" + 16-digit dueAt.
+ * compressed Binary attribute; wake-ups are items sk = "w#" + 16-digit dueAt + "#" + nonce.
  *
- * A wake-up's attributes derive from (doc, dueAt) only, so writing it again rewrites an
- * identical item, which DynamoDB does not even put on the stream.
+ * The nonce makes every wake-up a new item, hence a stream INSERT (the only event the
+ * sequencer consumes): rewriting an identical item would emit no stream record at all, and
+ * a document re-armed with the same dueAt (say, a wake-up processed a moment before the
+ * sequencer's clock reached dueAt) would then never be looked at again. A repeated wake-up
+ * only makes the sequencer examine the document twice, which is harmless.
  */
 export class DynamoInboxStore implements InboxStore {
   private readonly table: Table;
@@ -67,7 +71,7 @@ export class DynamoInboxStore implements InboxStore {
     await this.table.put({
       Item: {
         pk: S(docKey(doc)),
-        sk: S(`w#${padTime(dueAt)}`),
+        sk: S(`w#${padTime(dueAt)}#${randomBytes(6).toString("base64url")}`),
         kind: S("wake"),
         tenant: S(doc.tenant),
         docId: S(doc.docId),
