@@ -38,3 +38,4 @@ export {
 } from "./ops/schema.js";
 export { codePointLength, hasLoneSurrogate, toWellFormed } from "./ops/code-points.js";
 export * from "./ot/index.js";
+export * from "./ingest/inbox-parts.js";

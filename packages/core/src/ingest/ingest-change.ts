@@ -11,6 +11,7 @@ import type { InboxChange } from "../ports/records.js";
 import type { SequencerStateStore } from "../ports/sequencer-state-store.js";
 import { quarantineRecord, timeId } from "../quarantine.js";
 import { isSkipped } from "../sequencer/client-progress.js";
+import { splitForStorage, wholeChange } from "./inbox-parts.js";
 
 export interface IngestDeps {
   inbox: InboxStore;
@@ -62,13 +63,16 @@ export async function ingestChange(
 
   let rest = change.ops.slice(keepFrom);
   while (rest.length > 0) {
-    const stored = inboxChange(who, doc, change, rest, now);
-    const put = await deps.inbox.put(stored);
+    // Continuation parts go first: once the primary is visible, so is all of the change.
+    const [primary, ...parts] = splitForStorage(inboxChange(who, doc, change, rest, now));
+    for (const part of parts) await deps.inbox.put(part);
+    const put = await deps.inbox.put(primary);
     if (put.created) {
       for (const op of rest) status.set(op.id, "accepted");
       break;
     }
-    const existing = new Map(put.existing.ops.map((op) => [op.seq, op.id]));
+    const stored = (await wholeChange(deps.inbox, put.existing)) ?? put.existing;
+    const existing = new Map(stored.ops.map((op) => [op.seq, op.id]));
     const conflicts = rest.filter((op) => existing.has(op.seq) && existing.get(op.seq) !== op.id);
     if (conflicts.length > 0) {
       const error = new WeftError(

@@ -7,8 +7,10 @@ import type { InboxChange } from "./records.js";
  * read/write side only.
  *
  * Contract:
- * - A change is identified by (doc, clientId, firstSeq). `put` stores it only if no change
- *   with that identity exists (atomically, also under concurrent calls) and otherwise
+ * - A change is identified by (doc, clientId, firstSeq, partOf): `partOf` is set only on the
+ *   continuation parts of a change too large for one item (ingest/inbox-parts.ts), so a part
+ *   never collides with a change that starts at the same seq. `put` stores a change only if
+ *   none with that identity exists (atomically, also under concurrent calls) and otherwise
  *   returns the stored one untouched: exactly one of N concurrent identical puts creates.
  * - Documents are isolated: the same docId in two tenants never share anything.
  * - `get` is strongly consistent (sees every completed put).
@@ -18,7 +20,7 @@ import type { InboxChange } from "./records.js";
  */
 export interface InboxStore {
   put(change: InboxChange): Promise<{ created: true } | { created: false; existing: InboxChange }>;
-  get(doc: DocRef, clientId: string, firstSeq: number): Promise<InboxChange | undefined>;
+  get(doc: DocRef, clientId: string, firstSeq: number, partOf?: number): Promise<InboxChange | undefined>;
   findOp(doc: DocRef, opId: string): Promise<InboxChange | undefined>;
   wake(doc: DocRef, dueAt: number): Promise<void>;
 }

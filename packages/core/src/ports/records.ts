@@ -15,6 +15,13 @@ export interface InboxChange {
   acceptedAt: number;
   /** How many of the ops carried a client `ts` more than 5 minutes from server time. */
   skewed: number;
+  /**
+   * Set on a change too large for one stored item: the firstSeqs of the continuation parts
+   * that hold the rest of its ops, in order (see ingest/inbox-parts.ts).
+   */
+  parts?: number[];
+  /** Set on a continuation part: the firstSeq of the change it belongs to. */
+  partOf?: number;
 }
 
 /** A wake-up written to the inbox so the sequencer re-examines a document whose hold window expired. */

@@ -3,6 +3,7 @@ import { REJECT_REASONS, type RejectReason } from "../errors.js";
 import type { LogEntry, Op } from "../ops/types.js";
 import { checkApplicable, textLengthAfter, transformSeq } from "../ot/index.js";
 import type { ClientProgress, ClientState, InboxChange, InboxRecord, QuarantineRecord, Rejection } from "../ports/records.js";
+import { wholeChange } from "../ingest/inbox-parts.js";
 import { quarantineRecord } from "../quarantine.js";
 import { canonicalOf, canonicalOfEntry } from "./canonical.js";
 import {
@@ -26,10 +27,19 @@ export class LogConflict extends Error {
 
 interface PendingEntry {
   entry: LogEntry;
-  /** The committing client's progress right after this entry's change. */
-  progress: ClientProgress;
   /** Document text length (code points) right after this entry. */
   lenAfter: number;
+}
+
+/**
+ * A client's progress right after one decision (a change committed or rejected, a gap given
+ * up), taken when `at` entries were pending. It travels with the log batch holding entry
+ * `at - 1` (the first batch when `at` is 0), so that after a crash between the log write and
+ * the state write, rolling forward restores every decision the written batches depend on.
+ */
+interface ProgressEvent {
+  at: number;
+  progress: ClientProgress;
 }
 
 /**
@@ -47,6 +57,7 @@ export class DocRun {
   private cache: LogEntry[] = [];
   private cacheFrom = 0;
   private pending: PendingEntry[] = [];
+  private events: ProgressEvent[] = [];
   private rejections: Rejection[] = [];
   private quarantined: QuarantineRecord[] = [];
   private counts = new Map<string, number>();
@@ -73,7 +84,9 @@ export class DocRun {
    * retries ran out): its ops get receipts with the reason, the payload goes to the quarantine,
    * and its client moves past it so the client's later changes are not held behind it.
    */
-  async rejectChange(change: InboxChange, reason: RejectReason, message: string): Promise<void> {
+  async rejectChange(stored: InboxChange, reason: RejectReason, message: string): Promise<void> {
+    const change = await wholeChange(this.deps.inbox, stored);
+    if (!change) return;
     await this.load([{ kind: "change", change }]);
     const c = this.client(change.clientId);
     const pending = change.ops.filter((op) => op.seq >= c.next);
@@ -81,7 +94,7 @@ export class DocRun {
       this.reject(change, pending, reason, message);
       if (pending[0].seq === c.next) {
         c.next = change.lastSeq + 1;
-        this.dirty.add(c.clientId);
+        this.decided(c);
         await this.releaseHeld(c);
       }
     }
@@ -115,7 +128,9 @@ export class DocRun {
   }
 
   /** `fresh`: first time this change is seen (not a held change being released). */
-  private async onChange(change: InboxChange, fresh: boolean): Promise<void> {
+  private async onChange(stored: InboxChange, fresh: boolean): Promise<void> {
+    const change = await wholeChange(this.deps.inbox, stored);
+    if (!change) return; // a continuation part: handled with its primary
     const c = this.client(change.clientId);
     const live: Op[] = [];
     const late: Op[] = [];
@@ -140,8 +155,17 @@ export class DocRun {
     if (fresh) this.countAccepted(change, live.length);
     await this.commit(change, live);
     c.next = change.lastSeq + 1;
-    this.dirty.add(c.clientId);
+    this.decided(c);
     await this.releaseHeld(c);
+  }
+
+  /** Marks the client's state as changed and records its progress for the log (see ProgressEvent). */
+  private decided(c: ClientState): void {
+    this.dirty.add(c.clientId);
+    this.events.push({
+      at: this.pending.length,
+      progress: { clientId: c.clientId, next: c.next, skipped: c.skipped.map(([a, b]) => [a, b]) },
+    });
   }
 
   private countAccepted(change: InboxChange, n: number): void {
@@ -177,10 +201,6 @@ export class DocRun {
       }
       lens.push((len = textLengthAfter(len, transformed[i])));
     }
-    const progress = (): ClientProgress => {
-      const c = this.client(change.clientId);
-      return { clientId: c.clientId, next: change.lastSeq + 1, skipped: c.skipped.map(([a, b]) => [a, b]) };
-    };
     for (let i = 0; i < ops.length; i++) {
       const op = ops[i];
       const entry = {
@@ -193,7 +213,7 @@ export class DocRun {
         ...(op.ts !== undefined ? { ts: op.ts } : {}),
         serverTs: this.now,
       } as LogEntry;
-      this.pending.push({ entry, progress: progress(), lenAfter: lens[i] });
+      this.pending.push({ entry, lenAfter: lens[i] });
       this.lags.push(this.now - change.acceptedAt);
     }
     this.len = len;
@@ -244,12 +264,15 @@ export class DocRun {
     for (const id of [...this.holding]) {
       const c = this.clients.get(id);
       if (!c) continue;
+      // After a crash, rolling forward from the log can leave a held change that is already
+      // next in line (its gap was filled by the crashed attempt): release it now.
+      await this.releaseHeld(c);
       for (let h = expiredHold(c, this.now, window); h; h = expiredHold(c, this.now, window)) {
         const from = c.next;
         const to = h.firstSeq - 1;
         addSkipped(c, from, to);
         c.next = h.firstSeq;
-        this.dirty.add(id);
+        this.decided(c);
         this.count("gaps");
         this.finding({ finding: "client_seq_gap", clientId: id, from, to, waitedMs: this.now - h.heldAt });
         await this.releaseHeld(c);
@@ -270,10 +293,16 @@ export class DocRun {
     const { state, log, quarantine, timers, metrics, config } = this.deps;
     if (this.rejections.length > 0) await state.putRejections(this.doc, this.rejections);
     for (const q of this.quarantined) await quarantine.put(q);
-    for (const batch of splitBatches(this.pending, config.maxBatchBytes, config.maxBatchEntries)) {
+    const batches = splitBatches(this.pending, config.maxBatchBytes, config.maxBatchEntries);
+    let from = 0;
+    for (const [b, batch] of batches.entries()) {
       const first = batch[0].entry.seq;
+      const to = from + batch.length;
       const progress = new Map<string, ClientProgress>();
-      for (const p of batch) progress.set(p.progress.clientId, p.progress);
+      for (const e of this.events) {
+        if ((e.at > from || (b === 0 && e.at === 0)) && e.at <= to) progress.set(e.progress.clientId, e.progress);
+      }
+      from = to;
       const result = await log.append({
         doc: this.doc,
         seqStart: first,
@@ -304,7 +333,7 @@ function splitBatches(pending: PendingEntry[], maxBytes: number, maxEntries: num
   let cur: PendingEntry[] = [];
   let bytes = 0;
   for (const p of pending) {
-    const size = JSON.stringify(p.entry).length;
+    const size = Buffer.byteLength(JSON.stringify(p.entry));
     if (cur.length > 0 && (cur.length >= maxEntries || bytes + size > maxBytes)) {
       out.push(cur);
       cur = [];

@@ -52,6 +52,21 @@ export function runInboxStoreConformance(name: string, factory: () => Promise<In
       expect(await inbox.get(doc, "client-1", 7)).toEqual(change);
     });
 
+    it("a continuation part (partOf) never collides with a change starting at the same seq", async () => {
+      const inbox = await factory();
+      const doc = newDoc();
+      const primary = changeOf(doc, { firstSeq: 1, ops: opsFor(1, 3), parts: [4] });
+      const part = changeOf(doc, { firstSeq: 4, ops: opsFor(4, 2), partOf: 1 });
+      const regrouped = changeOf(doc, { firstSeq: 4, ops: opsFor(4, 1, uid("other")) });
+      expect(await inbox.put(part)).toEqual({ created: true });
+      expect(await inbox.put(primary)).toEqual({ created: true });
+      expect(await inbox.put(regrouped)).toEqual({ created: true });
+      expect(await inbox.get(doc, "client-1", 4, 1)).toEqual(part);
+      expect(await inbox.get(doc, "client-1", 4)).toEqual(regrouped);
+      expect(await inbox.get(doc, "client-1", 1)).toEqual(primary);
+      expect(await inbox.put(structuredClone(part))).toEqual({ created: false, existing: part });
+    });
+
     it("different clients or firstSeqs are different changes", async () => {
       const inbox = await factory();
       const doc = newDoc();

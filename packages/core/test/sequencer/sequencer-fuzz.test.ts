@@ -28,7 +28,7 @@ describe("sequencer under random arrival orders, duplicates, gaps and crashes", 
         expect(crashed.log).toEqual(clean.log);
         expect(crashed.rejected).toEqual(clean.rejected);
       }),
-      { seed: 20261121, numRuns: 200 },
+      { seed: Number(process.env.FUZZ_SEED ?? 20261121), numRuns: Number(process.env.FUZZ_RUNS ?? 200) },
     );
     expect(seen.crashes).toBeGreaterThan(100);
     expect(seen.gapRejections).toBeGreaterThan(0);

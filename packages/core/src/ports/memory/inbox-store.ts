@@ -16,7 +16,7 @@ export class MemoryInboxStore implements InboxStore {
   async put(change: InboxChange): Promise<{ created: true } | { created: false; existing: InboxChange }> {
     const key = docKey(change.doc);
     const doc = this.changes.get(key) ?? new Map<string, InboxChange>();
-    const id = changeId(change.clientId, change.firstSeq);
+    const id = changeId(change.clientId, change.firstSeq, change.partOf);
     const existing = doc.get(id);
     if (existing) return { created: false, existing: structuredClone(existing) };
     const stored = structuredClone(change);
@@ -26,8 +26,8 @@ export class MemoryInboxStore implements InboxStore {
     return { created: true };
   }
 
-  async get(doc: DocRef, clientId: string, firstSeq: number): Promise<InboxChange | undefined> {
-    const found = this.changes.get(docKey(doc))?.get(changeId(clientId, firstSeq));
+  async get(doc: DocRef, clientId: string, firstSeq: number, partOf?: number): Promise<InboxChange | undefined> {
+    const found = this.changes.get(docKey(doc))?.get(changeId(clientId, firstSeq, partOf));
     return found && structuredClone(found);
   }
 
@@ -52,6 +52,6 @@ export class MemoryInboxStore implements InboxStore {
   }
 }
 
-function changeId(clientId: string, firstSeq: number): string {
-  return `${clientId}#${firstSeq}`;
+function changeId(clientId: string, firstSeq: number, partOf?: number): string {
+  return partOf === undefined ? `${clientId}#${firstSeq}` : `${clientId}#${partOf}#p#${firstSeq}`;
 }

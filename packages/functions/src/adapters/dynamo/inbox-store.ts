@@ -36,13 +36,13 @@ export class DynamoInboxStore implements InboxStore {
     if (written.ok) return { created: true };
     const existing = written.existing
       ? changeFromImage(written.existing)
-      : await this.get(change.doc, change.clientId, change.firstSeq);
+      : await this.get(change.doc, change.clientId, change.firstSeq, change.partOf);
     if (!existing) throw new Error("inbox put failed its condition but the change is not there");
     return { created: false, existing };
   }
 
-  async get(doc: DocRef, clientId: string, firstSeq: number): Promise<InboxChange | undefined> {
-    const item = await this.table.get({ pk: S(docKey(doc)), sk: S(changeKey(clientId, firstSeq)) });
+  async get(doc: DocRef, clientId: string, firstSeq: number, partOf?: number): Promise<InboxChange | undefined> {
+    const item = await this.table.get({ pk: S(docKey(doc)), sk: S(changeKey(clientId, firstSeq, partOf)) });
     return item && changeFromImage(item);
   }
 
@@ -96,14 +96,16 @@ export function inboxRecordFromImage(image: ItemImage): InboxRecord {
   throw new Error(`not an inbox record kind: ${kind}`);
 }
 
-function changeKey(clientId: string, firstSeq: number): string {
+/** A part of a large change sorts right after its primary: `c#<client>#<primary first>#p#<part first>`. */
+function changeKey(clientId: string, firstSeq: number, partOf?: number): string {
+  if (partOf !== undefined) return `c#${clientId}#${padSeq(partOf)}#p#${padSeq(firstSeq)}`;
   return `c#${clientId}#${padSeq(firstSeq)}`;
 }
 
 function changeItem(c: InboxChange): Item {
   return {
     pk: S(docKey(c.doc)),
-    sk: S(changeKey(c.clientId, c.firstSeq)),
+    sk: S(changeKey(c.clientId, c.firstSeq, c.partOf)),
     kind: S("change"),
     tenant: S(c.doc.tenant),
     docId: S(c.doc.docId),
@@ -117,6 +119,8 @@ function changeItem(c: InboxChange): Item {
     opIds: S(`,${c.ops.map((op) => op.id).join(",")},`),
     ops: { B: packJson(c.ops) },
     expiresAt: N(expiresAfter(c.acceptedAt, INBOX_TTL_DAYS)),
+    ...(c.parts?.length ? { parts: S(c.parts.join(",")) } : {}),
+    ...(c.partOf !== undefined ? { partOf: N(c.partOf) } : {}),
   };
 }
 
@@ -131,5 +135,7 @@ function changeFromImage(image: ItemImage): InboxChange {
     ops: unpackJson<Op[]>(bin(image, "ops")),
     acceptedAt: num(image, "acceptedAt"),
     skewed: num(image, "skewed"),
+    ...("parts" in image ? { parts: str(image, "parts").split(",").map(Number) } : {}),
+    ...("partOf" in image ? { partOf: num(image, "partOf") } : {}),
   };
 }
