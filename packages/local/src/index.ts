@@ -1,0 +1,9 @@
+/** The local stack's public API (see each module for contracts). */
+export { startStack, LOCAL_JWT_SECRET, REPO_ROOT, type Stack, type StackOptions } from "./stack.js";
+export { startDynamoLocal, checkJava, JAVA_HELP, type DynamoLocal } from "./dynamo-local.js";
+export { StreamPoller, type StreamPollerOptions, type StreamSettings, type PollerCounters } from "./stream-poller.js";
+export { createHttpGateway, MAX_BODY_BYTES, type HttpGateway, type HttpGatewayOptions, type RequestHook } from "./http-gateway.js";
+export { startScheduler, type LocalSchedule, type Scheduler } from "./scheduler.js";
+export { fileCheckpoints, SHARD_DONE, type CheckpointStore } from "./checkpoints.js";
+export { invoke, localFunction, manifestFunction, functionArn, type LambdaHandler, type LocalFunction, type InvokeOutcome } from "./lambda.js";
+export { createLogger, type Logger } from "./log.js";

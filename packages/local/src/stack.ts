@@ -1,0 +1,151 @@
+import { randomBytes } from "node:crypto";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { dynamoClient } from "@weft/functions/adapters/dynamo/client";
+import { ensureTables, tableNames } from "@weft/functions/adapters/dynamo/create-tables";
+import { functions, routes, schedules, subscriptions, tableEnvVar } from "../../../infra/manifest.js";
+import { fileCheckpoints } from "./checkpoints.js";
+import { startDynamoLocal, type DynamoLocal } from "./dynamo-local.js";
+import { createHttpGateway, type HttpGateway } from "./http-gateway.js";
+import { manifestFunction, type LocalFunction } from "./lambda.js";
+import { createLogger } from "./log.js";
+import { startScheduler, type Scheduler } from "./scheduler.js";
+import { StreamPoller } from "./stream-poller.js";
+
+/** The repository root: manifest handler paths are relative to it. */
+export const REPO_ROOT = fileURLToPath(new URL("../../../", import.meta.url));
+
+/** The JWT secret the local stack uses unless WEFT_JWT_SECRET is set (never use it on AWS). */
+export const LOCAL_JWT_SECRET = "weft-local-dev-secret";
+
+const REGION = "us-east-1";
+
+export interface StackOptions {
+  /** HTTP port on 127.0.0.1; 0 picks a free one. Default 8787. */
+  port?: number;
+  /** In-memory DynamoDB Local, or one keeping its data (and stream checkpoints) in `dir`. */
+  data: "memory" | { dir: string };
+  /** Use this DynamoDB (Local) instead of starting one; tables then get a unique prefix. */
+  dynamoEndpoint?: string;
+  /** No info logs (warnings and errors still go to stderr). */
+  quiet?: boolean;
+  /** Extra environment for the handlers (applied last). */
+  env?: Record<string, string>;
+}
+
+export interface Stack {
+  /** Base URL of the HTTP API. */
+  url: string;
+  dynamoEndpoint: string;
+  /** Physical table name per manifest table. */
+  tables: Record<string, string>;
+  /** Stops the gateway, the scheduler, the pollers (after in-flight work), then DynamoDB Local if started here. */
+  stop(): Promise<void>;
+}
+
+let running = false;
+
+/**
+ * The whole backend on this machine, wired from infra/manifest.ts exactly as on AWS: tables
+ * in DynamoDB Local, every function's handler run in this process, one stream poller per
+ * subscription, the schedules, and the HTTP API. Resolves once requests are served.
+ *
+ * Handlers read configuration from process.env (WEFT_DYNAMO_ENDPOINT, WEFT_TABLE_<NAME>,
+ * AWS_REGION, WEFT_STAGE=local, WEFT_JWT_SECRET, plus `env`), which is set here before any
+ * handler module is imported. Because that environment is process-wide, only one stack can
+ * run per process: a second `startStack` before `stop()` throws.
+ *
+ * Handler modules are imported up front, but one that is missing or fails to import is only
+ * warned about and imported again on its next invocation (so the stack still starts while a
+ * handler is being written).
+ */
+export async function startStack(opts: StackOptions): Promise<Stack> {
+  if (running) throw new Error("a local stack is already running in this process (handlers share process.env)");
+  running = true;
+  const log = createLogger({ quiet: opts.quiet });
+  let gateway: HttpGateway | undefined;
+  let dynamo: DynamoLocal | undefined;
+  let scheduler: Scheduler | undefined;
+  const pollers: StreamPoller[] = [];
+  let stopping: Promise<void> | undefined;
+  const stop = () =>
+    (stopping ??= (async () => {
+      await gateway?.close();
+      await scheduler?.stop();
+      await Promise.all(pollers.map((p) => p.stop()));
+      await dynamo?.stop();
+      running = false;
+    })());
+
+  let setUp!: (ok: boolean) => void;
+  const up = new Promise<boolean>((resolve) => (setUp = resolve));
+  try {
+    const fns: Record<string, LocalFunction> = {};
+    for (const [name, spec] of Object.entries(functions)) fns[name] = manifestFunction(REPO_ROOT, name, spec);
+    // Bind the port first (a busy port fails fast); requests wait until the stack is up.
+    gateway = createHttpGateway({
+      routes,
+      region: REGION,
+      log,
+      resolve: async (name) => {
+        if (!(await up)) throw new Error("the local stack failed to start");
+        return fns[name];
+      },
+    });
+    const url = await gateway.listen(opts.port ?? 8787);
+
+    if (!opts.dynamoEndpoint) {
+      dynamo = await startDynamoLocal({ dataDir: opts.data === "memory" ? undefined : opts.data.dir });
+      log.info("dynamodb local started", { endpoint: dynamo.endpoint, data: opts.data });
+    }
+    const endpoint = opts.dynamoEndpoint ?? dynamo!.endpoint;
+    const tables = tableNames(opts.dynamoEndpoint ? `weft-local-${randomBytes(4).toString("hex")}` : "weft-local");
+    const client = dynamoClient(endpoint);
+    try {
+      await ensureTables(client, tables);
+    } finally {
+      client.destroy();
+    }
+
+    Object.assign(process.env, {
+      WEFT_DYNAMO_ENDPOINT: endpoint,
+      AWS_REGION: REGION,
+      WEFT_STAGE: "local",
+      WEFT_JWT_SECRET: process.env.WEFT_JWT_SECRET ?? LOCAL_JWT_SECRET,
+      ...Object.fromEntries(Object.entries(tables).map(([name, physical]) => [tableEnvVar(name), physical])),
+      ...opts.env,
+    });
+    await Promise.all(
+      Object.values(fns).map((fn) =>
+        fn.load().catch((err: Error) => log.warn("handler not importable yet; retried on each invocation", { function: fn.name, error: err.message })),
+      ),
+    );
+
+    const persist = opts.data !== "memory" && !opts.dynamoEndpoint ? opts.data.dir : undefined;
+    for (const [name, sub] of Object.entries(subscriptions)) {
+      const { table, function: fn, onFailure, ...settings } = sub;
+      const poller = new StreamPoller({
+        endpoint,
+        tableName: tables[table],
+        settings,
+        fn: fns[fn],
+        onFailure: fns[onFailure],
+        region: REGION,
+        log,
+        checkpoints: persist ? fileCheckpoints(join(persist, `stream-checkpoints-${name}.json`)) : undefined,
+      });
+      pollers.push(poller);
+      await poller.start();
+    }
+    scheduler = startScheduler(
+      Object.entries(schedules).map(([name, s]) => ({ name, fn: fns[s.function], everyMs: s.localEveryMs })),
+      { region: REGION, log },
+    );
+    setUp(true);
+    return { url, dynamoEndpoint: endpoint, tables, stop };
+  } catch (err) {
+    setUp(false);
+    await stop();
+    throw err;
+  }
+}
