@@ -4,8 +4,8 @@ import { proseSlicer } from "./prose.js";
 /**
  * The load side of `bench ingest`, in its own thread so it does not share an event loop
  * with the stack it measures. Every writer is one client with one change in flight; each
- * document has a head tracker that learns the committed head from the receipt of the
- * document's latest accepted op, as a real client learns it from the live stream.
+ * document has a head tracker that reads the newly committed entries, as a live subscriber
+ * would, so writers base their changes on a recent head.
  */
 export interface LoadParams {
   url: string;
@@ -34,23 +34,24 @@ async function run(p: LoadParams): Promise<LoadResult> {
   const headers = { authorization: `Bearer ${p.token}`, "content-type": "application/json" };
   const res: LoadResult = { acceptedOps: 0, duplicateOps: 0, postRequests: 0, trackerRequests: 0, errors: 0, elapsedMs: 0 };
   const heads = new Map(p.docs.map((d) => [d, 0]));
-  const lastOp = new Map<string, string>();
   const start = Date.now();
   const end = start + p.durationMs;
   const writers = p.docs.length * p.writersPerDoc;
   const changeInterval = p.rate > 0 ? (1000 * p.batch * writers) / p.rate : 0;
 
+  // Like a live subscriber, each document's tracker reads the new committed entries.
   const tracker = async (doc: string) => {
     while (Date.now() < end) {
-      await new Promise((r) => setTimeout(r, 200));
-      const id = lastOp.get(doc);
-      if (!id) continue;
+      await new Promise((r) => setTimeout(r, 100));
       res.trackerRequests++;
-      const r = await fetch(`${p.url}/v1/docs/${doc}/ops/${id}`, { headers });
-      if (r.ok) {
-        const body = (await r.json()) as { seq?: number };
-        if (body.seq && body.seq > heads.get(doc)!) heads.set(doc, body.seq);
-      } else await r.text();
+      const r = await fetch(`${p.url}/v1/docs/${doc}/ops?after=${heads.get(doc)}&limit=1000`, { headers });
+      if (!r.ok) {
+        await r.text();
+        continue;
+      }
+      const body = (await r.json()) as { ops: Array<{ seq: number }> };
+      const last = body.ops[body.ops.length - 1];
+      if (last) heads.set(doc, last.seq);
     }
   };
 
@@ -82,7 +83,6 @@ async function run(p: LoadParams): Promise<LoadResult> {
           continue;
         }
         for (const x of json.results) x.status === "accepted" ? res.acceptedOps++ : res.duplicateOps++;
-        lastOp.set(doc, ops[ops.length - 1].id);
       } catch {
         res.errors++;
       }

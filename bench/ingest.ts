@@ -23,7 +23,7 @@ export async function main(args: Record<string, string>): Promise<void> {
   const opChars = Number(args.opBytes ?? 1000);
   const log = (m: string) => process.stderr.write(`[bench ingest] ${m}\n`);
 
-  const stack = await startStack({ port: 0, data: "memory", quiet: true });
+  const stack = await startStack({ port: 0, data: "memory", quiet: true, env: { WEFT_STRUCTURED_LOGS: "off" } });
   const { meter } = wiring();
   const secret = new TextEncoder().encode(process.env.WEFT_JWT_SECRET ?? "weft-local-dev-secret");
   const mint = (tid: string, role?: string) =>
@@ -106,9 +106,8 @@ export async function main(args: Record<string, string>): Promise<void> {
 
 function runLoad(params: LoadParams): Promise<LoadResult> {
   return new Promise((resolve, reject) => {
-    const worker = new Worker(new URL("./ingest-load.ts", import.meta.url), {
-      workerData: params,
-      execArgv: ["--import", "tsx"],
+    const worker = new Worker(new URL("./worker-bootstrap.mjs", import.meta.url), {
+      workerData: { ...params, __module: new URL("./ingest-load.ts", import.meta.url).href },
     });
     worker.once("message", resolve);
     worker.once("error", reject);

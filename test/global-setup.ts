@@ -17,7 +17,7 @@ export default async function setup(project: TestProject) {
     data: "memory",
     dynamoEndpoint: dynamo.endpoint,
     quiet: true,
-    env: { WEFT_FAULT_POISON_CLIENT: "poison-client" },
+    env: { WEFT_FAULT_POISON_CLIENT: "poison-client", WEFT_STRUCTURED_LOGS: "off" },
   }).catch(async (err) => {
     await dynamo.stop();
     throw err;

@@ -4,7 +4,16 @@ import { lagCounterName } from "./lag-histogram.js";
 /** Where structured metric log lines go (stdout on Lambda, where CloudWatch picks them up). */
 export type LogSink = (line: Record<string, unknown>) => void;
 
-export const jsonLineSink: LogSink = (line) => console.log(JSON.stringify(line));
+/**
+ * Writes one JSON line per call to stdout (where Lambda hands it to CloudWatch), or to stderr
+ * when WEFT_STRUCTURED_LOGS=stderr, or nowhere when it is "off" (tests and benchmarks, whose
+ * stdout is their result).
+ */
+export const jsonLineSink: LogSink = (line) => {
+  const to = process.env.WEFT_STRUCTURED_LOGS;
+  if (to === "off") return;
+  (to === "stderr" ? process.stderr : process.stdout).write(JSON.stringify(line) + "\n");
+};
 
 /**
  * Collects per-tenant counter increments in memory and writes them in one atomic add per
