@@ -8,7 +8,8 @@ import { REPO_ROOT, startStack, type Stack } from "./stack.js";
  *   WEFT_DATA  "memory" for throw-away data; otherwise data persists in .weft/dynamodb
  * Prints one line containing "ready" and the URL on stdout once requests are served (other
  * stdout lines are JSON logs; errors go to stderr). SIGINT/SIGTERM stop everything, DynamoDB
- * Local's Java process included, and exit 0. Startup failures (no Java 17+, busy port) exit 1.
+ * Local's Java process included, and exit 0 (a second signal exits 1 at once). Startup
+ * failures (no Java 17+, busy port) exit 1.
  */
 const STOP_TIMEOUT_MS = 15_000;
 
@@ -33,7 +34,8 @@ process.stdout.write(`weft local stack ready at ${stack.url}\n`);
 const log = createLogger();
 let stopping = false;
 const shutdown = async (signal: NodeJS.Signals) => {
-  if (stopping) return;
+  // A second Ctrl-C means "now": exit at once (DynamoDB Local is killed on exit).
+  if (stopping) fail("stopped without waiting for in-flight work");
   stopping = true;
   log.info("stopping", { signal });
   setTimeout(() => fail(`did not stop within ${STOP_TIMEOUT_MS / 1000} s`), STOP_TIMEOUT_MS).unref();

@@ -115,6 +115,7 @@ export class StreamPoller {
 
   /** Runs a discovery after any in progress (discoveries never overlap); never rejects. */
   private rediscover(): Promise<void> {
+    if (this.abort.signal.aborted) return this.discovery;
     this.discovery = this.discovery
       .then(() => this.discover(false))
       .catch((err) => this.log.warn("stream shard discovery failed", { table: this.o.tableName, error: err }));
@@ -178,6 +179,7 @@ export class StreamPoller {
         batchingWindowMs: this.o.settings.maximumBatchingWindowInSeconds * 1000,
         idleMs: this.o.idleMs ?? 25,
         quietIdleMs: this.o.quietIdleMs ?? 100,
+        recordBytes: (r) => Buffer.byteLength(JSON.stringify(lambdaRecord(r, this.streamArn, this.region))),
         signal: this.abort.signal,
         log: this.log,
       },

@@ -23,12 +23,18 @@ export interface ShardReaderOptions {
   idleMs: number;
   /** Pause between polls once the shard has been quiet for QUIET_AFTER_MS (cheaper idling). */
   quietIdleMs: number;
+  /** JSON size of a record as it appears in the function's event. */
+  recordBytes(record: _Record): number;
   signal: AbortSignal;
   log: Logger;
 }
 
 /** GetRecords accepts at most this Limit. */
 const MAX_GET_RECORDS = 1000;
+/** Lambda's synchronous invocation payload limit: a batch's event never exceeds it. */
+export const MAX_EVENT_BYTES = 6 * 1024 * 1024;
+/** Bytes of `{"Records":[]}` around the records. */
+const EVENT_OVERHEAD_BYTES = 14;
 /** A shard with no records for this long is polled every `quietIdleMs` instead of `idleMs`. */
 const QUIET_AFTER_MS = 2000;
 /** Pause after an unexpected stream error before polling again. */
@@ -36,21 +42,30 @@ const ERROR_PAUSE_MS = 1000;
 
 /**
  * Reads one shard in order and cuts it into batches the way Lambda's poller does: up to
- * `batchSize` records, gathered for at most the batching window once the first record is in
- * (a zero window invokes with whatever is available now). Shard iterators are renewed from
- * the last record read when they expire, so nothing is skipped or read twice.
+ * `batchSize` records and at most MAX_EVENT_BYTES of event, gathered for at most the
+ * batching window once the first record is in (a zero window invokes with whatever is
+ * available now). Records read but not yet handed out stay pending (across read errors and
+ * payload cuts), and expired shard iterators are renewed after the last record read, so
+ * nothing is skipped or read twice.
  */
 export class ShardReader {
-  /** The shard is closed and every record in it has been read. */
-  ended = false;
+  /** Every record of the (closed) shard was read from the stream. */
+  private drained = false;
   private iterator: string | undefined;
   private lastRead: string | undefined;
   private lastRecordAt = Date.now();
+  private pending: Array<{ record: _Record; bytes: number }> = [];
+  private pendingBytes = EVENT_OVERHEAD_BYTES;
 
   constructor(
     private readonly o: ShardReaderOptions,
     private start: StartPosition,
   ) {}
+
+  /** The shard is closed and every record in it has been handed out. */
+  get ended(): boolean {
+    return this.drained && this.pending.length === 0;
+  }
 
   /** Positions the reader; a failure here is retried by the next read. */
   async open(): Promise<void> {
@@ -86,20 +101,36 @@ export class ShardReader {
 
   private async read(): Promise<_Record[]> {
     const { batchSize, batchingWindowMs, idleMs, signal } = this.o;
-    const out: _Record[] = [];
-    let windowEnd: number | undefined;
-    while (!this.ended && out.length < batchSize && !signal.aborted) {
-      const limit = Math.min(MAX_GET_RECORDS, batchSize - out.length);
+    let windowEnd = this.pending.length > 0 ? Date.now() + batchingWindowMs : undefined;
+    while (!this.drained && this.pending.length < batchSize && this.pendingBytes <= MAX_EVENT_BYTES && !signal.aborted) {
+      const limit = Math.min(MAX_GET_RECORDS, batchSize - this.pending.length);
       const got = await this.getRecords(limit);
-      out.push(...got);
-      if (out.length === 0) break;
+      for (const record of got) {
+        const bytes = this.o.recordBytes(record) + 1;
+        this.pending.push({ record, bytes });
+        this.pendingBytes += bytes;
+      }
+      if (this.pending.length === 0) break;
       windowEnd ??= Date.now() + batchingWindowMs;
       if (got.length === limit) continue;
       const remaining = windowEnd - Date.now();
       if (remaining <= 0) break;
       if (got.length === 0) await sleep(Math.min(idleMs, remaining), signal);
     }
-    return out;
+    return this.take();
+  }
+
+  /** Cuts the next batch off the pending records (at least one record, however large). */
+  private take(): _Record[] {
+    let bytes = EVENT_OVERHEAD_BYTES;
+    let n = 0;
+    for (const p of this.pending) {
+      if (n === this.o.batchSize || (n > 0 && bytes + p.bytes > MAX_EVENT_BYTES)) break;
+      bytes += p.bytes;
+      n++;
+    }
+    this.pendingBytes -= bytes - EVENT_OVERHEAD_BYTES;
+    return this.pending.splice(0, n).map((p) => p.record);
   }
 
   private async getRecords(limit: number): Promise<_Record[]> {
@@ -108,7 +139,7 @@ export class ShardReader {
         this.iterator = await this.acquire(this.resumePosition());
         // A closed shard read to its end has no iterator left.
         if (!this.iterator) {
-          this.ended = true;
+          this.drained = true;
           return [];
         }
       }
@@ -116,7 +147,7 @@ export class ShardReader {
         const res = await this.o.streams.send(new GetRecordsCommand({ ShardIterator: this.iterator, Limit: limit }));
         const records = res.Records ?? [];
         this.iterator = res.NextShardIterator;
-        if (!this.iterator) this.ended = true;
+        if (!this.iterator) this.drained = true;
         if (records.length > 0) this.lastRead = seq(records[records.length - 1]);
         return records;
       } catch (err) {
