@@ -4,12 +4,16 @@ import { pathToFileURL } from "node:url";
 import type { Context } from "aws-lambda";
 import type { FunctionSpec } from "../../../infra/manifest.js";
 
-/**
+/*
  * How the local stack runs Lambda functions: in this process, one invocation per call, with
- * a Lambda-like context. Only async (promise- or value-returning) handlers are supported, as
- * in current Node.js Lambda runtimes; callback-style handlers are not.
+ * a Lambda-like context.
  */
-// The event type varies per trigger; each caller builds the exact AWS shape.
+
+/**
+ * A Lambda handler. Only async (promise- or value-returning) handlers are supported, as in
+ * current Node.js Lambda runtimes; callback-style handlers are not. The event is `any`
+ * because it depends on the trigger; each caller builds the exact AWS shape.
+ */
 export type LambdaHandler = (event: any, context: Context) => unknown;
 
 export interface LocalFunction {
