@@ -50,7 +50,8 @@ export async function main(args: Record<string, string>): Promise<void> {
     const atLoadEnd = await metricsOf(tid);
     const drainStart = Date.now();
     let m = atLoadEnd;
-    while (m.committed + sum(m.rejected) < m.accepted && Date.now() - drainStart < 120_000) {
+    // Drained when every op the API accepted is committed or rejected.
+    while (m.committed + sum(m.rejected) < load.acceptedOps && Date.now() - drainStart < 120_000) {
       await new Promise((r) => setTimeout(r, 100));
       m = await metricsOf(tid);
     }

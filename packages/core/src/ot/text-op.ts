@@ -1,12 +1,11 @@
-import type { TextOp } from "ot-text-unicode";
-import { codePointLength } from "../ops/code-points.js";
 import type { CanonicalOp, Range } from "../ops/types.js";
+import type { LenOp } from "./len-op.js";
 
 /**
- * Bridges Weft ops and ot-text-unicode ops. An ot-text-unicode op walks the document it
- * applies to: a number skips that many code points, a string inserts it, `{d: n}` deletes
- * n code points. Positions in the walk are coordinates of the pre-op state, exactly what
- * Weft `ranges` use, so converting is a linear walk either way.
+ * Bridges Weft ops and length-only text ops (len-op.ts). Such an op walks the document it
+ * applies to: a number skips that many code points, `{i: n}` inserts n, `{d: n}` deletes n.
+ * Positions in the walk are coordinates of the pre-op state, exactly what Weft `ranges`
+ * use, so converting is a linear walk either way.
  */
 
 export type SpanOp = Extract<CanonicalOp, { type: "delete" | "format" }>;
@@ -18,42 +17,41 @@ export function spansOf(op: SpanOp): Range[] {
 }
 
 /** An op deleting exactly `spans` (ascending, non-overlapping). */
-export function spansToTextOp(spans: Range[]): TextOp {
-  const out: TextOp = [];
+export function spansToLenOp(spans: Range[]): LenOp {
+  const out: LenOp = [];
   let at = 0;
   for (const { pos, len } of spans) {
     if (pos > at) out.push(pos - at);
     const last = out[out.length - 1];
-    // Adjacent pieces merge: ot-text-unicode wants normalized ops.
-    if (pos === at && typeof last === "object") last.d = (last.d as number) + len;
+    // Adjacent pieces merge, so ops stay normalized.
+    if (pos === at && typeof last === "object" && "d" in last) out[out.length - 1] = { d: last.d + len };
     else out.push({ d: len });
     at = pos + len;
   }
   return out;
 }
 
-/** The pieces an ot-text-unicode op deletes, in pre-op coordinates. */
-export function textOpToSpans(op: TextOp): Range[] {
+/** The pieces a text op deletes, in pre-op coordinates. */
+export function textOpToSpans(op: LenOp): Range[] {
   const spans: Range[] = [];
   let at = 0;
   for (const c of op) {
     if (typeof c === "number") at += c;
-    else if (typeof c === "object") {
-      const len = c.d as number;
-      spans.push({ pos: at, len });
-      at += len;
+    else if ("d" in c) {
+      spans.push({ pos: at, len: c.d });
+      at += c.d;
     } else throw new Error("internal: a transformed delete gained an insert");
   }
   return spans;
 }
 
-/** An op inserting `text` (non-empty) at code point `pos`. */
-export function insertToTextOp(pos: number, text: string): TextOp {
-  return pos > 0 ? [pos, text] : [text];
+/** An op inserting `length` (> 0) code points at `pos`. */
+export function insertToLenOp(pos: number, length: number): LenOp {
+  return pos > 0 ? [pos, { i: length }] : [{ i: length }];
 }
 
-/** Where the (single) insert of an ot-text-unicode op lands. */
-export function insertPosOf(op: TextOp): number {
+/** Where the (single) insert of a text op lands. */
+export function insertPosOf(op: LenOp): number {
   return typeof op[0] === "number" ? op[0] : 0;
 }
 
@@ -62,7 +60,7 @@ export function insertPosOf(op: TextOp): number {
  * text goes to the deletion point. An insert exactly at `p` pushes `p` past it with
  * `assoc: "after"` and leaves it in front with `assoc: "before"`.
  */
-export function mapPosition(p: number, op: TextOp, assoc: "before" | "after"): number {
+export function mapPosition(p: number, op: LenOp, assoc: "before" | "after"): number {
   let pre = 0;
   let post = 0;
   for (const c of op) {
@@ -70,13 +68,12 @@ export function mapPosition(p: number, op: TextOp, assoc: "before" | "after"): n
       if (p < pre + c) return post + (p - pre);
       pre += c;
       post += c;
-    } else if (typeof c === "string") {
+    } else if ("i" in c) {
       if (p === pre && assoc === "before") return post;
-      post += codePointLength(c);
+      post += c.i;
     } else {
-      const len = c.d as number;
-      if (p < pre + len) return post;
-      pre += len;
+      if (p < pre + c.d) return post;
+      pre += c.d;
     }
   }
   return post + (p - pre);

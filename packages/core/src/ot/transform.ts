@@ -1,13 +1,13 @@
-import * as otText from "ot-text-unicode";
-import type { TextOp } from "ot-text-unicode";
+import { codePointLength } from "../ops/code-points.js";
 import type { CanonicalOp, Range } from "../ops/types.js";
+import { transformLen, type LenOp } from "./len-op.js";
 import {
   insertPosOf,
-  insertToTextOp,
+  insertToLenOp,
   mapPosition,
   type SpanOp,
   spansOf,
-  spansToTextOp,
+  spansToLenOp,
   textOpToSpans,
 } from "./text-op.js";
 
@@ -34,38 +34,40 @@ export type Side = "left" | "right";
  * Ops that need no change are returned as the same objects; changed ones are new objects
  * that keep every other field. Inputs may carry `ranges` (log entries) and len-0 spans.
  *
- * Cost: O(|incoming| x |committed|) pairwise transforms, each linear in the two ops' pieces.
+ * Cost: O(|incoming| x |committed|) pairwise transforms, each linear in the two ops' pieces
+ * and independent of text length (len-op.ts).
  */
 export function transformSeq(incoming: CanonicalOp[], committed: CanonicalOp[], side: Side = "right"): CanonicalOp[] {
   // The committed ops' effects on text, rebased past each incoming op in turn (the OT grid):
   // the i-th incoming op is transformed against effects that already include ops 0..i-1.
-  const effects = committed.map(textEffect).filter((e): e is TextOp => e !== null && e.length > 0);
+  const effects = committed.map(textEffect).filter((e): e is LenOp => e !== null && e.length > 0);
   const otherSide: Side = side === "left" ? "right" : "left";
   return incoming.map((op) => {
     let cur = op;
     for (let j = 0; j < effects.length; j++) {
       const mine = textEffect(cur);
       const next = transformAgainst(cur, effects[j], side);
-      if (mine && mine.length > 0) effects[j] = otText.type.transform(effects[j], mine, otherSide);
+      if (mine && mine.length > 0) effects[j] = transformLen(effects[j], mine, otherSide);
       cur = next;
     }
     return cur;
   });
 }
 
-/** What `op` does to the text, as an ot-text-unicode op; null for ops that leave text alone. */
-function textEffect(op: CanonicalOp): TextOp | null {
-  if (op.type === "insert") return op.text.length > 0 ? insertToTextOp(op.pos, op.text) : [];
-  if (op.type === "delete") return spansToTextOp(spansOf(op));
+/** What `op` does to the text, as a length-only op; null for ops that leave text alone. */
+function textEffect(op: CanonicalOp): LenOp | null {
+  if (op.type === "insert") return op.text.length > 0 ? insertToLenOp(op.pos, codePointLength(op.text)) : [];
+  if (op.type === "delete") return spansToLenOp(spansOf(op));
   return null;
 }
 
 /** `op` rewritten to apply after the text change `other` (made on the same state). */
-function transformAgainst(op: CanonicalOp, other: TextOp, side: Side): CanonicalOp {
+function transformAgainst(op: CanonicalOp, other: LenOp, side: Side): CanonicalOp {
   switch (op.type) {
     case "insert": {
       if (op.text.length === 0) return { ...op, pos: mapPosition(op.pos, other, "before") };
-      const moved = otText.type.transform(insertToTextOp(op.pos, op.text), other, side);
+      // Only the position matters here: where an insert lands does not depend on its length.
+      const moved = transformLen(insertToLenOp(op.pos, 1), other, side);
       return { ...op, pos: insertPosOf(moved) };
     }
     case "delete":
@@ -80,10 +82,10 @@ function transformAgainst(op: CanonicalOp, other: TextOp, side: Side): Canonical
   }
 }
 
-function transformSpans(op: SpanOp, other: TextOp, side: Side): SpanOp {
+function transformSpans(op: SpanOp, other: LenOp, side: Side): SpanOp {
   const spans = spansOf(op);
   if (spans.length === 0) return withSpans(op, [], mapPosition(op.pos, other, "before"));
-  const moved = textOpToSpans(otText.type.transform(spansToTextOp(spans), other, side));
+  const moved = textOpToSpans(transformLen(spansToLenOp(spans), other, side));
   return withSpans(op, moved, mapPosition(spans[0].pos, other, "before"));
 }
 
@@ -100,7 +102,7 @@ function withSpans(op: SpanOp, spans: Range[], emptyPos: number): SpanOp {
   return spans.length > 1 ? { ...cover, ranges: spans } : cover;
 }
 
-function mapAnchor(anchor: Range, other: TextOp): Range {
+function mapAnchor(anchor: Range, other: LenOp): Range {
   const pos = mapPosition(anchor.pos, other, "after");
   if (anchor.len === 0) return { pos, len: 0 };
   const end = mapPosition(anchor.pos + anchor.len, other, "before");

@@ -11,7 +11,9 @@ import type { LogBatch, LogHead } from "./records.js";
  *   atomically: of two appends racing for the same seqStart exactly one returns "ok",
  *   the other "conflict" and changes nothing. The caller computes seqStart = head.seq + 1
  *   from a fresh `head` read; that key fence is what keeps seqs gap-free.
- * - `head` is strongly consistent: the last batch's seqEnd and lenAfter, or {seq: 0, len: 0}.
+ * - `tail` is strongly consistent: the last batch (deep-equal to what was appended), or
+ *   undefined for an empty log. `head` is the same read reduced to the last batch's seqEnd
+ *   and lenAfter, or {seq: 0, len: 0}.
  * - `entries(doc, after, limit)` returns committed entries with seq > after, ascending, at
  *   most `limit`, exactly as appended (deep-equal).
  * - `batchesAfter(doc, after)` returns, ascending, every batch holding a seq > after.
@@ -20,6 +22,7 @@ import type { LogBatch, LogHead } from "./records.js";
  */
 export interface LogStore {
   append(batch: LogBatch): Promise<"ok" | "conflict">;
+  tail(doc: DocRef): Promise<LogBatch | undefined>;
   head(doc: DocRef): Promise<LogHead>;
   entries(doc: DocRef, after: number, limit: number): Promise<LogEntry[]>;
   batchesAfter(doc: DocRef, after: number): Promise<LogBatch[]>;

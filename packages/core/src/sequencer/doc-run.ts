@@ -101,24 +101,28 @@ export class DocRun {
     await this.persist();
   }
 
+  /**
+   * Reads the client states and the log's last batch in parallel. The last batch gives the
+   * head, usually everything roll-forward needs, and the entries most transforms need.
+   */
   private async load(records: InboxRecord[]): Promise<void> {
     const { state, log } = this.deps;
     const ids = [...new Set(records.flatMap((r) => (r.kind === "change" ? [r.change.clientId] : [])))];
-    const loaded = await state.load(this.doc, ids);
+    const [loaded, tail] = await Promise.all([state.load(this.doc, ids), log.tail(this.doc)]);
     this.clients = loaded.clients;
     for (const id of loaded.holding) this.holding.add(id);
-    const head = await log.head(this.doc);
-    if (head.seq > loaded.checkpoint) {
-      const batches = await log.batchesAfter(this.doc, loaded.checkpoint);
+    if (tail && tail.seqEnd > loaded.checkpoint) {
+      const batches = tail.seqStart > loaded.checkpoint ? await log.batchesAfter(this.doc, loaded.checkpoint) : [tail];
       const missing = [...new Set(batches.flatMap((b) => b.clients.map((c) => c.clientId)))].filter(
         (id) => !this.clients.has(id),
       );
       if (missing.length > 0) for (const [id, c] of (await state.load(this.doc, missing)).clients) this.clients.set(id, c);
       for (const id of rollForward(this.clients, batches)) this.dirty.add(id);
     }
-    this.seq = head.seq;
-    this.len = head.len;
-    this.cacheFrom = head.seq;
+    this.seq = tail?.seqEnd ?? 0;
+    this.len = tail?.lenAfter ?? 0;
+    this.cache = tail?.entries ?? [];
+    this.cacheFrom = tail ? tail.seqStart - 1 : 0;
   }
 
   private client(id: string): ClientState {

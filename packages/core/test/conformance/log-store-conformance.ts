@@ -34,6 +34,19 @@ export function runLogStoreConformance(name: string, factory: () => Promise<LogS
       expect(await log.head(doc)).toEqual({ seq: 5, len: 7 });
     });
 
+    it("tail is the last batch, deep-equal, or undefined for an empty log", async () => {
+      const log = await factory();
+      const doc = newDoc();
+      expect(await log.tail(doc)).toBeUndefined();
+      const first = batchOf(doc, smallEntries(1, 3), 40);
+      const second = batchOf(doc, variedEntries(4), 12);
+      await log.append(first);
+      expect(await log.tail(doc)).toEqual(first);
+      await log.append(second);
+      expect(await log.tail(doc)).toEqual(second);
+      expect(await log.tail(newDoc(doc.tenant))).toBeUndefined();
+    });
+
     it("append at a taken seqStart is a conflict that changes nothing", async () => {
       const log = await factory();
       const doc = newDoc();

@@ -30,7 +30,7 @@ describe("DynamoDB write cost", () => {
     };
     console.log(
       `append of 100 x 1 KiB prose entries: ${write} WCU ` +
-        `(batch item ${await units("b#000000000001")} + id index ${await units("i#000000000001")}); ` +
+        `(one batch item of ${await units("b#000000000001")} KB); ` +
         `entries JSON ${json} B -> ${packed} B brotli (ratio ${(json / packed).toFixed(2)})`,
     );
     expect(write).toBeLessThan(50);

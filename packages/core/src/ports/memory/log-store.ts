@@ -21,6 +21,11 @@ export class MemoryLogStore implements LogStore {
     return "ok";
   }
 
+  async tail(doc: DocRef): Promise<LogBatch | undefined> {
+    const last = this.batchesOf(doc).at(-1);
+    return last && structuredClone(last);
+  }
+
   async head(doc: DocRef): Promise<LogHead> {
     const last = this.batchesOf(doc).at(-1);
     return last ? { seq: last.seqEnd, len: last.lenAfter } : { seq: 0, len: 0 };

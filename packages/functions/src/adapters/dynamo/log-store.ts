@@ -3,19 +3,17 @@ import { N, S, bin, num, packJson, padSeq, str, unpackJson } from "./codec.js";
 import { Table, type DynamoAdapterOptions, type Item } from "./table.js";
 
 const BATCH = "b#";
-const INDEX = "i#";
 /** Sorts after every digit, so "b#~" bounds every batch key from above. */
 const AFTER_DIGITS = "~";
 
 /**
  * LogStore on the `log` table: one item per batch (pk = docKey, sk = "b#" + 12-digit
  * seqStart) holding the entries as one compressed Binary attribute, so write units follow
- * compressed bytes, never op count. A small id-index item per batch (sk = "i#" + seqStart,
- * ids as ",a,b,c,": the k-th id has seq seqStart + k) lets findOp avoid reading batches.
+ * compressed bytes, never op count. The batch's op ids are also kept uncompressed in `ids`
+ * (",a,b,c,": the k-th id has seq seqStart + k) so that findOp can filter on them.
  *
- * The index item is written after the batch. Should the writer die in between, the batch
- * stays unindexed only until the next `head` (which the contract makes every appender call
- * first): head checks that the last batch is indexed and repairs it if not.
+ * Appending is one conditional PutItem and reading the tail one Query: on DynamoDB Local the
+ * number of calls, not bytes, bounds throughput, and on AWS every call has its own latency.
  */
 export class DynamoLogStore implements LogStore {
   private readonly table: Table;
@@ -26,35 +24,37 @@ export class DynamoLogStore implements LogStore {
 
   async append(batch: LogBatch): Promise<"ok" | "conflict"> {
     assertConsecutive(batch);
-    const pk = docKey(batch.doc);
     const written = await this.table.conditional({
       put: {
         Item: {
-          pk: S(pk),
+          pk: S(docKey(batch.doc)),
           sk: S(BATCH + padSeq(batch.seqStart)),
           seqEnd: N(batch.seqEnd),
           lenAfter: N(batch.lenAfter),
           committedAt: N(batch.committedAt),
           clients: S(JSON.stringify(batch.clients)),
+          ids: S(`,${batch.entries.map((e) => e.id).join(",")},`),
           entries: { B: packJson(batch.entries) },
         },
         ConditionExpression: "attribute_not_exists(pk)",
       },
     });
-    if (!written.ok) return "conflict";
-    await this.putIndex(pk, batch.seqStart, batch.entries);
-    return "ok";
+    return written.ok ? "ok" : "conflict";
+  }
+
+  async tail(doc: DocRef): Promise<LogBatch | undefined> {
+    const [last] = await this.firstPage({
+      KeyConditionExpression: "pk = :pk AND begins_with(sk, :p)",
+      ExpressionAttributeValues: { ":pk": S(docKey(doc)), ":p": S(BATCH) },
+      ScanIndexForward: false,
+      Limit: 1,
+    });
+    return last && toBatch(doc, last);
   }
 
   async head(doc: DocRef): Promise<LogHead> {
-    const pk = docKey(doc);
-    const [last, lastIndex] = await Promise.all([this.newest(pk, BATCH), this.newest(pk, INDEX)]);
-    if (!last) return { seq: 0, len: 0 };
-    if (lastIndex?.sk.S?.slice(INDEX.length) !== last.sk.S?.slice(BATCH.length)) {
-      const batch = toBatch(doc, last);
-      await this.putIndex(pk, batch.seqStart, batch.entries);
-    }
-    return { seq: num(last, "seqEnd"), len: num(last, "lenAfter") };
+    const last = await this.tail(doc);
+    return last ? { seq: last.seqEnd, len: last.lenAfter } : { seq: 0, len: 0 };
   }
 
   async entries(doc: DocRef, after: number, limit: number): Promise<LogEntry[]> {
@@ -77,13 +77,18 @@ export class DynamoLogStore implements LogStore {
     return out;
   }
 
-  /** Newest index items first, in growing pages; only items holding the id come back (FilterExpression). */
+  /**
+   * Newest batches first, in growing pages; only batches whose ids hold the op come back
+   * (FilterExpression). Reads are billed on whole batch items: receipts are the fallback,
+   * clients learn seqs from the log and the live stream.
+   */
   async findOp(doc: DocRef, opId: string): Promise<{ seq: number } | undefined> {
     const pages = this.table.query(
       {
-        KeyConditionExpression: "pk = :pk AND begins_with(sk, :i)",
+        KeyConditionExpression: "pk = :pk AND begins_with(sk, :b)",
         FilterExpression: "contains(ids, :needle)",
-        ExpressionAttributeValues: { ":pk": S(docKey(doc)), ":i": S(INDEX), ":needle": S(`,${opId},`) },
+        ProjectionExpression: "sk, ids",
+        ExpressionAttributeValues: { ":pk": S(docKey(doc)), ":b": S(BATCH), ":needle": S(`,${opId},`) },
         ScanIndexForward: false,
         ConsistentRead: true,
       },
@@ -92,7 +97,7 @@ export class DynamoLogStore implements LogStore {
     for await (const items of pages) {
       for (const item of items) {
         const k = str(item, "ids").slice(1, -1).split(",").indexOf(opId);
-        if (k >= 0) return { seq: Number(str(item, "sk").slice(INDEX.length)) + k };
+        if (k >= 0) return { seq: Number(str(item, "sk").slice(BATCH.length)) + k };
       }
     }
     return undefined;
@@ -127,16 +132,6 @@ export class DynamoLogStore implements LogStore {
     for await (const items of pages) for (const item of items) yield toBatch(doc, item);
   }
 
-  private async newest(pk: string, prefix: string): Promise<Item | undefined> {
-    const [item] = await this.firstPage({
-      KeyConditionExpression: "pk = :pk AND begins_with(sk, :p)",
-      ExpressionAttributeValues: { ":pk": S(pk), ":p": S(prefix) },
-      ScanIndexForward: false,
-      Limit: 1,
-    });
-    return item;
-  }
-
   private async firstPage(input: Parameters<Table["query"]>[0]): Promise<Item[]> {
     const pages = this.table.query({ ...input, ConsistentRead: true });
     const first = await pages.next();
@@ -144,11 +139,6 @@ export class DynamoLogStore implements LogStore {
     return first.done ? [] : first.value;
   }
 
-  private async putIndex(pk: string, seqStart: number, entries: LogEntry[]): Promise<void> {
-    await this.table.put({
-      Item: { pk: S(pk), sk: S(INDEX + padSeq(seqStart)), ids: S(`,${entries.map((e) => e.id).join(",")},`) },
-    });
-  }
 }
 
 function toBatch(doc: DocRef, item: Item): LogBatch {
@@ -164,7 +154,7 @@ function toBatch(doc: DocRef, item: Item): LogBatch {
   };
 }
 
-/** The id index maps the k-th id to seqStart + k, so a batch must hold exactly seqStart..seqEnd in order. */
+/** `ids` maps the k-th id to seqStart + k, so a batch must hold exactly seqStart..seqEnd in order. */
 function assertConsecutive(batch: LogBatch): void {
   const ok =
     batch.entries.length === batch.seqEnd - batch.seqStart + 1 && batch.entries.every((e, k) => e.seq === batch.seqStart + k);
