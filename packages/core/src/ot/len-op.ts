@@ -12,8 +12,13 @@
 export type LenComponent = number | { i: number } | { d: number };
 export type LenOp = LenComponent[];
 
-const isIns = (c: LenComponent | null): c is { i: number } => typeof c === "object" && c !== null && "i" in c;
-const isDel = (c: LenComponent | null): c is { d: number } => typeof c === "object" && c !== null && "d" in c;
+function isIns(c: LenComponent | null): c is { i: number } {
+  return typeof c === "object" && c !== null && "i" in c;
+}
+
+function isDel(c: LenComponent | null): c is { d: number } {
+  return typeof c === "object" && c !== null && "d" in c;
+}
 
 /** Appends a component, merging it with the last one when they are of a kind. */
 function push(op: LenOp, c: LenComponent): void {
@@ -34,36 +39,40 @@ function push(op: LenOp, c: LenComponent): void {
 }
 
 /** Reads an op front to back in pieces; past its end it skips forever. Inserts come whole. */
-function reader(op: LenOp) {
-  let idx = 0;
-  let offset = 0;
-  return {
-    peek: (): LenComponent | null => (idx < op.length ? op[idx] : null),
-    /** Up to n code points of the next component (n = -1: all that is left of it). */
-    take(n: number): LenComponent | null {
-      if (idx === op.length) return n === -1 ? null : n;
-      const c = op[idx];
-      if (isIns(c)) {
-        idx++;
-        offset = 0;
-        return c;
-      }
-      const size = typeof c === "number" ? c : c.d;
-      const rest = size - offset;
-      const part = n === -1 || rest <= n ? rest : n;
-      if (part === rest) {
-        idx++;
-        offset = 0;
-      } else offset += part;
-      return typeof c === "number" ? part : { d: part };
-    },
-  };
+class Reader {
+  private idx = 0;
+  private offset = 0;
+
+  constructor(private readonly op: LenOp) {}
+
+  peek(): LenComponent | null {
+    return this.idx < this.op.length ? this.op[this.idx] : null;
+  }
+
+  /** Up to n code points of the next component (n = -1: all that is left of it). */
+  take(n: number): LenComponent | null {
+    if (this.idx === this.op.length) return n === -1 ? null : n;
+    const c = this.op[this.idx];
+    if (isIns(c)) {
+      this.idx++;
+      this.offset = 0;
+      return c;
+    }
+    const size = typeof c === "number" ? c : c.d;
+    const rest = size - this.offset;
+    const part = n === -1 || rest <= n ? rest : n;
+    if (part === rest) {
+      this.idx++;
+      this.offset = 0;
+    } else this.offset += part;
+    return typeof c === "number" ? part : { d: part };
+  }
 }
 
 /** `op` rewritten to apply after `other` (both made on the same document). */
 export function transformLen(op: LenOp, other: LenOp, side: "left" | "right"): LenOp {
   const out: LenOp = [];
-  const r = reader(op);
+  const r = new Reader(op);
   for (const c2 of other) {
     if (typeof c2 === "number") {
       for (let n = c2; n > 0; ) {

@@ -50,11 +50,6 @@ export function insertToLenOp(pos: number, length: number): LenOp {
   return pos > 0 ? [pos, { i: length }] : [{ i: length }];
 }
 
-/** Where the (single) insert of a text op lands. */
-export function insertPosOf(op: LenOp): number {
-  return typeof op[0] === "number" ? op[0] : 0;
-}
-
 /**
  * Maps position `p` of the pre-op state to the post-op state. A position inside deleted
  * text goes to the deletion point. An insert exactly at `p` pushes `p` past it with

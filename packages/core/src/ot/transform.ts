@@ -2,7 +2,6 @@ import { codePointLength } from "../ops/code-points.js";
 import type { CanonicalOp, Range } from "../ops/types.js";
 import { transformLen, type LenOp } from "./len-op.js";
 import {
-  insertPosOf,
   insertToLenOp,
   mapPosition,
   type SpanOp,
@@ -65,10 +64,10 @@ function textEffect(op: CanonicalOp): LenOp | null {
 function transformAgainst(op: CanonicalOp, other: LenOp, side: Side): CanonicalOp {
   switch (op.type) {
     case "insert": {
-      if (op.text.length === 0) return { ...op, pos: mapPosition(op.pos, other, "before") };
-      // Only the position matters here: where an insert lands does not depend on its length.
-      const moved = transformLen(insertToLenOp(op.pos, 1), other, side);
-      return { ...op, pos: insertPosOf(moved) };
+      // Where an insert lands is its position mapped through `other`, ties going by side
+      // (the same as transforming a one-insert op, without building one).
+      const assoc = op.text.length === 0 || side === "left" ? "before" : "after";
+      return { ...op, pos: mapPosition(op.pos, other, assoc) };
     }
     case "delete":
     case "format":
