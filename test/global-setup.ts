@@ -4,28 +4,33 @@ import { startStack } from "../packages/local/src/stack.js";
 
 /**
  * Starts one DynamoDB Local for the whole run (adapter conformance suites create their own
- * uniquely prefixed tables in it) and one local stack on it (with its own table prefix) that
+ * uniquely prefixed tables in it) and one local stack, with a DynamoDB Local of its own, that
  * the end-to-end tests talk to over real HTTP. That stack runs with
  * WEFT_FAULT_POISON_CLIENT=poison-client, so changes from that client make the sequencer
  * throw (the end-to-end poison-record test relies on it).
  */
 export default async function setup(project: TestProject) {
-  const dynamo = await startDynamoLocal();
-  project.provide("dynamoEndpoint", dynamo.endpoint);
-  const stack = await startStack({
-    port: 0,
-    data: "memory",
-    dynamoEndpoint: dynamo.endpoint,
-    quiet: true,
-    env: { WEFT_FAULT_POISON_CLIENT: "poison-client", WEFT_STRUCTURED_LOGS: "off" },
-  }).catch(async (err) => {
-    await dynamo.stop();
-    throw err;
-  });
-  project.provide("stackUrl", stack.url);
+  // Two DynamoDB Locals: the stack gets its own, so the many tables and streams the suites
+  // create cannot disturb its stream (DynamoDB Local's streams misbehave across many tables).
+  const [dynamo, stack] = await Promise.allSettled([
+    startDynamoLocal(),
+    startStack({
+      port: 0,
+      data: "memory",
+      quiet: true,
+      env: { WEFT_FAULT_POISON_CLIENT: "poison-client", WEFT_STRUCTURED_LOGS: "off" },
+    }),
+  ]);
+  if (dynamo.status === "rejected" || stack.status === "rejected") {
+    if (dynamo.status === "fulfilled") await dynamo.value.stop();
+    if (stack.status === "fulfilled") await stack.value.stop();
+    throw dynamo.status === "rejected" ? dynamo.reason : (stack as PromiseRejectedResult).reason;
+  }
+  project.provide("dynamoEndpoint", dynamo.value.endpoint);
+  project.provide("stackUrl", stack.value.url);
   return async () => {
-    await stack.stop();
-    await dynamo.stop();
+    await stack.value.stop();
+    await dynamo.value.stop();
   };
 }
 

@@ -72,11 +72,14 @@ describe("ingest and the ordered log over real HTTP", () => {
     const page1 = await call("GET", `/v1/docs/${doc}/ops?after=0&limit=3`, { token: t });
     expect(page1.body.ops.map((e: any) => e.seq)).toEqual([1, 2, 3]);
     expect(page1.body.next).toBe(3);
+    expect(page1.body.version).toBe(7);
     const page3 = await call("GET", `/v1/docs/${doc}/ops?after=6&limit=3`, { token: t });
     expect(page3.body.ops.map((e: any) => e.seq)).toEqual([7]);
     expect(page3.body.next).toBeUndefined();
     const empty = await call("GET", `/v1/docs/${doc}/ops?after=7`, { token: t });
-    expect(empty.body).toEqual({ docId: doc, ops: [] });
+    expect(empty.body).toEqual({ docId: doc, version: 7, ops: [] });
+    const none = await call("GET", `/v1/docs/${freshDoc()}/ops`, { token: t });
+    expect(none.body).toEqual({ docId: none.body.docId, version: 0, ops: [] });
     for (const q of ["after=-1", "after=1.5", "limit=0", "limit=5000", "after=abc"]) {
       const bad = await call("GET", `/v1/docs/${doc}/ops?${q}`, { token: t });
       expect(bad.status, q).toBe(400);

@@ -151,7 +151,10 @@ export class ShardReader {
         if (records.length > 0) this.lastRead = seq(records[records.length - 1]);
         return records;
       } catch (err) {
-        if (!(err instanceof Error) || err.name !== "ExpiredIteratorException") throw err;
+        // An expired iterator, or one DynamoDB Local declares trimmed: take a fresh one from
+        // the last record read (acquire falls back to the oldest record if that is gone).
+        const name = err instanceof Error ? err.name : "";
+        if (name !== "ExpiredIteratorException" && name !== "TrimmedDataAccessException") throw err;
         this.iterator = undefined;
       }
     }
