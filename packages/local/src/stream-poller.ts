@@ -1,6 +1,6 @@
 import { DescribeTableCommand, type DynamoDBClient } from "@aws-sdk/client-dynamodb";
-import { DescribeStreamCommand, DynamoDBStreamsClient, type _Record, type Shard } from "@aws-sdk/client-dynamodb-streams";
-import { dynamoClient } from "@weft/functions/adapters/dynamo/client";
+import { DescribeStreamCommand, type DynamoDBStreamsClient, type _Record, type Shard } from "@aws-sdk/client-dynamodb-streams";
+import { dynamoClient, dynamoStreamsClient } from "@weft/functions/adapters/dynamo/client";
 import type { StreamSubscriptionSpec } from "../../../infra/manifest.js";
 import { SHARD_DONE, type CheckpointStore } from "./checkpoints.js";
 import { functionArn, invoke, type LocalFunction } from "./lambda.js";
@@ -78,11 +78,7 @@ export class StreamPoller {
     this.region = o.region ?? process.env.AWS_REGION ?? "us-east-1";
     this.log = o.log ?? createLogger();
     this.dynamo = dynamoClient(o.endpoint);
-    this.streams = new DynamoDBStreamsClient({
-      endpoint: o.endpoint,
-      region: this.region,
-      credentials: { accessKeyId: "weftlocal", secretAccessKey: "weftlocal" },
-    });
+    this.streams = dynamoStreamsClient(o.endpoint);
   }
 
   /** Finds the stream and positions the initial shards (so LATEST means "after start() resolved"). */

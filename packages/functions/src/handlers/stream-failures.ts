@@ -1,7 +1,8 @@
 import type { SQSEvent } from "aws-lambda";
-import { DynamoDBStreamsClient, GetRecordsCommand, GetShardIteratorCommand } from "@aws-sdk/client-dynamodb-streams";
+import { GetRecordsCommand, GetShardIteratorCommand, type DynamoDBStreamsClient } from "@aws-sdk/client-dynamodb-streams";
 import type { _Record } from "@aws-sdk/client-dynamodb-streams";
 import { REJECT_REASONS } from "@weft/core";
+import { dynamoStreamsClient } from "../adapters/dynamo/client.js";
 import { inboxRecordFromImage } from "../adapters/dynamo/inbox-store.js";
 import { wiring } from "../wiring.js";
 import { injectedFault } from "./faults.js";
@@ -16,15 +17,7 @@ interface OnFailureRecord {
 let streams: DynamoDBStreamsClient | undefined;
 
 function streamsClient(): DynamoDBStreamsClient {
-  const endpoint = process.env.WEFT_DYNAMO_ENDPOINT;
-  streams ??= endpoint
-    ? new DynamoDBStreamsClient({
-        endpoint,
-        region: process.env.AWS_REGION ?? "us-east-1",
-        credentials: { accessKeyId: "weftlocal", secretAccessKey: "weftlocal" },
-      })
-    : new DynamoDBStreamsClient({});
-  return streams;
+  return (streams ??= dynamoStreamsClient());
 }
 
 /**

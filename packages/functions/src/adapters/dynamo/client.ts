@@ -1,4 +1,8 @@
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import { DynamoDBStreamsClient } from "@aws-sdk/client-dynamodb-streams";
+
+/** DynamoDB Local accepts any credentials made of letters and digits. */
+const LOCAL_CREDENTIALS = { accessKeyId: "weftlocal", secretAccessKey: "weftlocal" };
 
 /**
  * The DynamoDB client every adapter uses. `WEFT_DYNAMO_ENDPOINT` points it at DynamoDB
@@ -10,7 +14,17 @@ export function dynamoClient(endpoint = process.env.WEFT_DYNAMO_ENDPOINT): Dynam
   return new DynamoDBClient({
     endpoint,
     region: process.env.AWS_REGION ?? "us-east-1",
-    credentials: { accessKeyId: "weftlocal", secretAccessKey: "weftlocal" },
+    credentials: LOCAL_CREDENTIALS,
     maxAttempts: 5,
+  });
+}
+
+/** The DynamoDB Streams client, configured like `dynamoClient` (DynamoDB Local serves streams on the same endpoint). */
+export function dynamoStreamsClient(endpoint = process.env.WEFT_DYNAMO_ENDPOINT): DynamoDBStreamsClient {
+  if (!endpoint) return new DynamoDBStreamsClient({});
+  return new DynamoDBStreamsClient({
+    endpoint,
+    region: process.env.AWS_REGION ?? "us-east-1",
+    credentials: LOCAL_CREDENTIALS,
   });
 }
