@@ -1,6 +1,8 @@
 import { cpus } from "node:os";
 import { Worker } from "node:worker_threads";
+import { PutItemCommand } from "@aws-sdk/client-dynamodb";
 import { SignJWT } from "jose";
+import { dynamoClient } from "../packages/functions/src/adapters/dynamo/client.js";
 import { startStack } from "../packages/local/src/stack.js";
 import { wiring } from "../packages/functions/src/wiring.js";
 import type { LoadParams, LoadResult } from "./ingest-load.js";
@@ -13,6 +15,8 @@ import type { LoadParams, LoadResult } from "./ingest-load.js";
  *  2. latency: a paced --rate ops/s (default 1,000); accept -> commit lag p50/p95/p99 from
  *     the sequencer's own histogram.
  * Write/read units come from ReturnConsumedCapacity on every DynamoDB call the stack made.
+ * A short unreported warm-up runs first; a calibration of DynamoDB Local's raw put rate runs
+ * last, so runs on a shared host (whose speed varies) can be compared.
  */
 export async function main(args: Record<string, string>): Promise<void> {
   const K = Number(args.docs ?? 8);
@@ -31,7 +35,7 @@ export async function main(args: Record<string, string>): Promise<void> {
   const metricsOf = async (tid: string) =>
     (await fetch(`${stack.url}/v1/admin/metrics`, { headers: { authorization: `Bearer ${await mint(tid, "admin")}` } })).json() as Promise<any>;
 
-  const phase = async (name: string, phaseRate: number) => {
+  const phase = async (name: string, phaseRate: number, phaseSeconds = seconds) => {
     const tid = `bench-${name}-${Date.now().toString(36)}`;
     const params: LoadParams = {
       url: stack.url,
@@ -40,12 +44,12 @@ export async function main(args: Record<string, string>): Promise<void> {
       writersPerDoc: W,
       batch: B,
       opChars,
-      durationMs: seconds * 1000,
+      durationMs: phaseSeconds * 1000,
       rate: phaseRate,
       runId: name,
     };
     meter.reset();
-    log(`${name}: ${K} docs x ${W} writers x ${B} ops/change, ${seconds}s, rate ${phaseRate || "max"}`);
+    log(`${name}: ${K} docs x ${W} writers x ${B} ops/change, ${phaseSeconds}s, rate ${phaseRate || "max"}`);
     const load = await runLoad(params);
     const atLoadEnd = await metricsOf(tid);
     const drainStart = Date.now();
@@ -61,8 +65,12 @@ export async function main(args: Record<string, string>): Promise<void> {
     return { load, atLoadEnd, final: m, drainMs, cap };
   };
 
+  // JIT warm-up of Node and of DynamoDB Local's JVM; not reported.
+  await phase("warmup", 0, Math.min(5, seconds));
   const tput = await phase("throughput", 0);
   const lat = await phase("latency", rate);
+  const calibration = await calibrate(stack.dynamoEndpoint, stack.tables.state);
+  log(`calibration: DynamoDB Local takes ${calibration.dynamoLocalPutsPerSec} PutItem/s of 4 KB at concurrency 16`);
   await stack.stop();
 
   const perOp = (cap: ReturnType<typeof meter.snapshot>, ops: number) => ({
@@ -77,6 +85,7 @@ export async function main(args: Record<string, string>): Promise<void> {
     bench: "ingest",
     machine: { cores: cpus().length, node: process.version },
     params: { docs: K, writersPerDoc: W, opsPerChange: B, opChars, seconds, latencyRate: rate },
+    calibration,
     throughput: {
       acceptedOpsPerSec: Math.round(tput.load.acceptedOps / seconds_),
       committedOpsPerSec: Math.round(tput.atLoadEnd.committed / seconds_),
@@ -103,6 +112,30 @@ export async function main(args: Record<string, string>): Promise<void> {
     },
   };
   console.log(JSON.stringify(result));
+}
+
+/**
+ * How fast this host runs DynamoDB Local right now (raw 4 KB PutItems, 16 in flight, 3 s).
+ * Shared 2-core hosts vary several-fold over time; this figure, measured in the same run,
+ * is what makes results from different runs comparable.
+ */
+async function calibrate(endpoint: string, table: string): Promise<{ dynamoLocalPutsPerSec: number }> {
+  const client = dynamoClient(endpoint);
+  const blob = new Uint8Array(4096).fill(7);
+  let n = 0;
+  const end = Date.now() + 3000;
+  await Promise.all(
+    Array.from({ length: 16 }, async () => {
+      while (Date.now() < end) {
+        const i = n++;
+        await client.send(
+          new PutItemCommand({ TableName: table, Item: { pk: { S: `calibration#${i % 16}` }, sk: { S: String(i) }, b: { B: blob } } }),
+        );
+      }
+    }),
+  );
+  client.destroy();
+  return { dynamoLocalPutsPerSec: Math.round(n / 3) };
 }
 
 function runLoad(params: LoadParams): Promise<LoadResult> {

@@ -4,7 +4,7 @@ import { inboxRecordFromImage } from "../adapters/dynamo/inbox-store.js";
 import { wiring } from "../wiring.js";
 import { injectedFault } from "./faults.js";
 
-const DOC_CONCURRENCY = 8;
+const DOC_CONCURRENCY = 32;
 
 /**
  * Inbox stream -> sequencer. Records are grouped per document (stream order kept inside a
