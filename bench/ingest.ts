@@ -19,9 +19,9 @@ import type { LoadParams, LoadResult } from "./ingest-load.js";
  * last, so runs on a shared host (whose speed varies) can be compared.
  */
 export async function main(args: Record<string, string>): Promise<void> {
-  const K = Number(args.docs ?? 8);
-  const W = Number(args.writers ?? 4);
-  const B = Number(args.batch ?? 10);
+  const K = Number(args.docs ?? 16);
+  const W = Number(args.writers ?? 1);
+  const B = Number(args.batch ?? 50);
   const seconds = Number(args.seconds ?? 20);
   const rate = Number(args.rate ?? 1000);
   const opChars = Number(args.opBytes ?? 1000);
