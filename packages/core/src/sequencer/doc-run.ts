@@ -6,6 +6,7 @@ import type { ClientProgress, ClientState, InboxChange, InboxRecord, QuarantineR
 import { wholeChange } from "../ingest/inbox-parts.js";
 import { quarantineRecord } from "../quarantine.js";
 import { canonicalOf, canonicalOfEntry } from "./canonical.js";
+import { logBatches, type PendingEntry, type ProgressEvent } from "./log-batches.js";
 import {
   addSkipped,
   expiredHold,
@@ -23,23 +24,6 @@ export class LogConflict extends Error {
   constructor(doc: DocRef, seqStart: number) {
     super(`log conflict at ${docKey(doc)} seq ${seqStart}`);
   }
-}
-
-interface PendingEntry {
-  entry: LogEntry;
-  /** Document text length (code points) right after this entry. */
-  lenAfter: number;
-}
-
-/**
- * A client's progress right after one decision (a change committed or rejected, a gap given
- * up), taken when `at` entries were pending. It travels with the log batch holding entry
- * `at - 1` (the first batch when `at` is 0), so that after a crash between the log write and
- * the state write, rolling forward restores every decision the written batches depend on.
- */
-interface ProgressEvent {
-  at: number;
-  progress: ClientProgress;
 }
 
 /**
@@ -74,6 +58,7 @@ export class DocRun {
 
   async run(records: InboxRecord[]): Promise<void> {
     await this.load(records);
+    await this.resumeReleases();
     for (const r of records) if (r.kind === "change") await this.onChange(r.change, true);
     await this.expireHolds();
     await this.persist();
@@ -88,6 +73,7 @@ export class DocRun {
     const change = await wholeChange(this.deps.inbox, stored);
     if (!change) return;
     await this.load([{ kind: "change", change }]);
+    await this.resumeReleases();
     const c = this.client(change.clientId);
     const pending = change.ops.filter((op) => op.seq >= c.next);
     if (pending.length > 0) {
@@ -123,6 +109,15 @@ export class DocRun {
     this.len = tail?.lenAfter ?? 0;
     this.cache = tail?.entries ?? [];
     this.cacheFrom = tail ? tail.seqStart - 1 : 0;
+  }
+
+  /**
+   * A release always follows the commit that made it possible. When rolling forward from the
+   * log restored a state in which a held change is next (a crashed attempt committed up to
+   * there), the retry makes that release first, exactly where the crashed attempt made it.
+   */
+  private async resumeReleases(): Promise<void> {
+    for (const c of [...this.clients.values()]) if (c.held.length > 0) await this.releaseHeld(c);
   }
 
   private client(id: string): ClientState {
@@ -194,7 +189,11 @@ export class DocRun {
     const concurrent = (await this.committedAfter(change.base))
       .filter((e) => e.clientId !== change.clientId)
       .map(canonicalOfEntry);
-    const transformed = transformSeq(ops.map(canonicalOf), concurrent, "right");
+    // The whole change is transformed and only `ops`, its uncommitted tail, is kept: later ops
+    // of a change keep the context its earlier ops gave them, whether those were committed by a
+    // crashed attempt of this run (a change can span log batches) or by an earlier send.
+    const whole = transformSeq(change.ops.map(canonicalOf), concurrent, "right");
+    const transformed = whole.slice(change.ops.length - ops.length);
     const lens: number[] = [];
     let len = this.len;
     for (let i = 0; i < transformed.length; i++) {
@@ -218,6 +217,10 @@ export class DocRun {
         serverTs: this.now,
       } as LogEntry;
       this.pending.push({ entry, lenAfter: lens[i] });
+      // Progress after every entry, so a batch ending inside this change records exactly how
+      // far the client got.
+      const skipped = this.client(change.clientId).skipped.map(([a, b]): [number, number] => [a, b]);
+      this.events.push({ at: this.pending.length, progress: { clientId: change.clientId, next: op.seq + 1, skipped } });
       this.lags.push(this.now - change.acceptedAt);
     }
     this.len = len;
@@ -268,9 +271,6 @@ export class DocRun {
     for (const id of [...this.holding]) {
       const c = this.clients.get(id);
       if (!c) continue;
-      // After a crash, rolling forward from the log can leave a held change that is already
-      // next in line (its gap was filled by the crashed attempt): release it now.
-      await this.releaseHeld(c);
       for (let h = expiredHold(c, this.now, window); h; h = expiredHold(c, this.now, window)) {
         const from = c.next;
         const to = h.firstSeq - 1;
@@ -297,26 +297,8 @@ export class DocRun {
     const { state, log, quarantine, timers, metrics, config } = this.deps;
     if (this.rejections.length > 0) await state.putRejections(this.doc, this.rejections);
     for (const q of this.quarantined) await quarantine.put(q);
-    const batches = splitBatches(this.pending, config.maxBatchBytes, config.maxBatchEntries);
-    let from = 0;
-    for (const [b, batch] of batches.entries()) {
-      const first = batch[0].entry.seq;
-      const to = from + batch.length;
-      const progress = new Map<string, ClientProgress>();
-      for (const e of this.events) {
-        if ((e.at > from || (b === 0 && e.at === 0)) && e.at <= to) progress.set(e.progress.clientId, e.progress);
-      }
-      from = to;
-      const result = await log.append({
-        doc: this.doc,
-        seqStart: first,
-        seqEnd: batch[batch.length - 1].entry.seq,
-        entries: batch.map((p) => p.entry),
-        lenAfter: batch[batch.length - 1].lenAfter,
-        clients: [...progress.values()],
-        committedAt: this.now,
-      });
-      if (result === "conflict") throw new LogConflict(this.doc, first);
+    for (const batch of logBatches(this.doc, this.pending, this.events, config, this.now)) {
+      if ((await log.append(batch)) === "conflict") throw new LogConflict(this.doc, batch.seqStart);
     }
     const dirty = [...this.dirty].map((id) => this.clients.get(id)!).filter(Boolean);
     if (dirty.length > 0 || this.pending.length > 0) {
@@ -330,22 +312,4 @@ export class DocRun {
     for (const ms of this.lags) metrics.observeLag(this.doc.tenant, ms);
     for (const f of this.findings) this.deps.logSink(f);
   }
-}
-
-function splitBatches(pending: PendingEntry[], maxBytes: number, maxEntries: number): PendingEntry[][] {
-  const out: PendingEntry[][] = [];
-  let cur: PendingEntry[] = [];
-  let bytes = 0;
-  for (const p of pending) {
-    const size = Buffer.byteLength(JSON.stringify(p.entry));
-    if (cur.length > 0 && (cur.length >= maxEntries || bytes + size > maxBytes)) {
-      out.push(cur);
-      cur = [];
-      bytes = 0;
-    }
-    cur.push(p);
-    bytes += size;
-  }
-  if (cur.length > 0) out.push(cur);
-  return out;
 }

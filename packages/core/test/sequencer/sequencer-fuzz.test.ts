@@ -6,6 +6,7 @@ import {
   MemorySequencerStateStore,
   MemoryTimerStore,
 } from "../../src/ports/memory/index.js";
+import { DEFAULT_SEQUENCER_CONFIG } from "../../src/index.js";
 import { arrivals, checkInvariants, makeChanges, seen, simulate } from "./simulation.js";
 
 const memoryPorts = () => ({
@@ -18,12 +19,15 @@ const memoryPorts = () => ({
 describe("sequencer under random arrival orders, duplicates, gaps and crashes", () => {
   test("every invariant holds, and crashes change nothing", async () => {
     await fc.assert(
-      fc.asyncProperty(fc.integer({ min: 1, max: 2 ** 30 }), fc.boolean(), async (seed, dropSome) => {
+      // Tiny batches too: a run then commits several log batches, and a crash between them
+      // must still replay to the same log.
+      fc.asyncProperty(fc.integer({ min: 1, max: 2 ** 30 }), fc.boolean(), fc.constantFrom(2000, 2), async (seed, dropSome, maxBatchEntries) => {
         const doc = { tenant: "t", docId: "d" };
+        const config = { ...DEFAULT_SEQUENCER_CONFIG, maxBatchEntries };
         const order = arrivals(seed, makeChanges(seed, doc), dropSome);
-        const clean = await simulate(seed, order, undefined, memoryPorts());
+        const clean = await simulate(seed, order, undefined, memoryPorts(), config);
         checkInvariants(order, clean);
-        const crashed = await simulate(seed, order, { seed, rate: 0.15 }, memoryPorts());
+        const crashed = await simulate(seed, order, { seed, rate: 0.15 }, memoryPorts(), config);
         checkInvariants(order, crashed);
         expect(crashed.log).toEqual(clean.log);
         expect(crashed.rejected).toEqual(clean.rejected);

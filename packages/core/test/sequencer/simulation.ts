@@ -13,6 +13,7 @@ import {
   type LogStore,
   type Op,
   type QuarantineStore,
+  type SequencerConfig,
   type SequencerStateStore,
   type TimerStore,
 } from "../../src/index.js";
@@ -107,6 +108,7 @@ export async function simulate(
   order: InboxChange[],
   faults: FaultPlan | undefined,
   real: SequencerPorts,
+  config: SequencerConfig = DEFAULT_SEQUENCER_CONFIG,
 ): Promise<Outcome> {
   const r = prng(seed ^ 0xfa17);
   const doc = order[0].doc;
@@ -119,7 +121,7 @@ export async function simulate(
     clock,
     metrics: new MetricsRecorder(new MemoryMetricsStore(), () => {}),
     logSink: () => {},
-    config: DEFAULT_SEQUENCER_CONFIG,
+    config,
   });
   // Lambda semantics: a failed batch is delivered again, in full, until it succeeds.
   const deliver = async () => {

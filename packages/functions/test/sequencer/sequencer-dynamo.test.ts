@@ -5,6 +5,7 @@ import { DynamoLogStore } from "../../src/adapters/dynamo/log-store.js";
 import { DynamoQuarantineStore } from "../../src/adapters/dynamo/quarantine-store.js";
 import { DynamoSequencerStateStore } from "../../src/adapters/dynamo/sequencer-state-store.js";
 import { DynamoTimerStore } from "../../src/adapters/dynamo/timer-store.js";
+import { DEFAULT_SEQUENCER_CONFIG } from "@weft/core";
 import { arrivals, checkInvariants, makeChanges, simulate } from "../../../core/test/sequencer/simulation.js";
 
 /**
@@ -24,18 +25,21 @@ describe("sequencer on DynamoDB Local", () => {
       timers: new DynamoTimerStore({ client, table: names.state }),
       quarantine: new DynamoQuarantineStore({ client, table: names.quarantine }),
     });
-    for (const seed of [7, 1234, 99991, 31337, 424242, 8675309]) {
-      for (const dropSome of [false, true]) {
-        const doc = (run: string) => ({ tenant: `t${seed}`, docId: `d-${dropSome}-${run}` });
-        const clean = await simulate(seed, arrivals(seed, makeChanges(seed, doc("clean")), dropSome), undefined, ports());
-        const order = arrivals(seed, makeChanges(seed, doc("crash")), dropSome);
-        checkInvariants(order, clean);
-        const crashed = await simulate(seed, order, { seed, rate: 0.2 }, ports());
-        checkInvariants(order, crashed);
-        const strip = (log: typeof clean.log) => log.map(({ seq, id, clientSeq, type }) => ({ seq, id, clientSeq, type }));
-        expect(strip(crashed.log)).toEqual(strip(clean.log));
-        expect(crashed.rejected).toEqual(clean.rejected);
-      }
+    const cases: Array<[number, boolean, number]> = [];
+    for (const seed of [7, 1234, 99991, 31337]) for (const dropSome of [false, true]) cases.push([seed, dropSome, 2000]);
+    // Batches of two entries: runs commit several log batches, crashes fall between them.
+    for (const seed of [424242, 8675309, 5150]) cases.push([seed, true, 2]);
+    for (const [seed, dropSome, maxBatchEntries] of cases) {
+      const config = { ...DEFAULT_SEQUENCER_CONFIG, maxBatchEntries };
+      const doc = (run: string) => ({ tenant: `t${seed}`, docId: `d-${dropSome}-${maxBatchEntries}-${run}` });
+      const clean = await simulate(seed, arrivals(seed, makeChanges(seed, doc("clean")), dropSome), undefined, ports(), config);
+      const order = arrivals(seed, makeChanges(seed, doc("crash")), dropSome);
+      checkInvariants(order, clean);
+      const crashed = await simulate(seed, order, { seed, rate: 0.2 }, ports(), config);
+      checkInvariants(order, crashed);
+      const strip = (log: typeof clean.log) => log.map(({ seq, id, clientSeq, type }) => ({ seq, id, clientSeq, type }));
+      expect(strip(crashed.log)).toEqual(strip(clean.log));
+      expect(crashed.rejected).toEqual(clean.rejected);
     }
     client.destroy();
   }, 120_000);

@@ -1,0 +1,74 @@
+import type { DocRef } from "../doc-ref.js";
+import type { LogEntry } from "../ops/types.js";
+import type { ClientProgress, LogBatch } from "../ports/records.js";
+import type { SequencerConfig } from "./sequencer.js";
+
+/** An entry a sequencing run has decided to commit. */
+export interface PendingEntry {
+  entry: LogEntry;
+  /** Document text length (code points) right after this entry. */
+  lenAfter: number;
+}
+
+/**
+ * A client's progress right after one decision (a change committed or rejected, a gap given
+ * up), taken when `at` entries were pending. It travels with the log batch holding entry
+ * `at - 1` (the first batch when `at` is 0), so that after a crash between the log write and
+ * the state write, rolling forward restores every decision the written batches depend on.
+ */
+export interface ProgressEvent {
+  at: number;
+  progress: ClientProgress;
+}
+
+/**
+ * Cuts a run's pending entries into log batches within the size limits, each carrying the
+ * progress of every client decided up to its last entry (see ProgressEvent).
+ */
+export function logBatches(
+  doc: DocRef,
+  pending: PendingEntry[],
+  events: ProgressEvent[],
+  config: Pick<SequencerConfig, "maxBatchBytes" | "maxBatchEntries">,
+  committedAt: number,
+): LogBatch[] {
+  const out: LogBatch[] = [];
+  let from = 0;
+  for (const [b, batch] of split(pending, config.maxBatchBytes, config.maxBatchEntries).entries()) {
+    const to = from + batch.length;
+    const progress = new Map<string, ClientProgress>();
+    for (const e of events) {
+      if ((e.at > from || (b === 0 && e.at === 0)) && e.at <= to) progress.set(e.progress.clientId, e.progress);
+    }
+    from = to;
+    out.push({
+      doc,
+      seqStart: batch[0].entry.seq,
+      seqEnd: batch[batch.length - 1].entry.seq,
+      entries: batch.map((p) => p.entry),
+      lenAfter: batch[batch.length - 1].lenAfter,
+      clients: [...progress.values()],
+      committedAt,
+    });
+  }
+  return out;
+}
+
+/** Greedy cut by encoded size (UTF-8 bytes of the JSON) and entry count. */
+function split(pending: PendingEntry[], maxBytes: number, maxEntries: number): PendingEntry[][] {
+  const out: PendingEntry[][] = [];
+  let cur: PendingEntry[] = [];
+  let bytes = 0;
+  for (const p of pending) {
+    const size = Buffer.byteLength(JSON.stringify(p.entry));
+    if (cur.length > 0 && (cur.length >= maxEntries || bytes + size > maxBytes)) {
+      out.push(cur);
+      cur = [];
+      bytes = 0;
+    }
+    cur.push(p);
+    bytes += size;
+  }
+  if (cur.length > 0) out.push(cur);
+  return out;
+}
