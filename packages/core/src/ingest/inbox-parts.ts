@@ -12,7 +12,13 @@ export const MAX_INBOX_PART_BYTES = 300_000;
  * Splits a change into storable parts: the first is the primary (listing the others in
  * `parts`), the rest carry `partOf`. A change that fits is returned alone and unchanged.
  */
-export function splitForStorage(change: InboxChange, maxBytes = MAX_INBOX_PART_BYTES): InboxChange[] {
+export function splitForStorage(
+  change: InboxChange,
+  maxBytes = MAX_INBOX_PART_BYTES,
+  /** An upper bound of the ops' JSON size when the caller knows one (the request body's size). */
+  knownAtMost = Infinity,
+): InboxChange[] {
+  if (knownAtMost <= maxBytes) return [change];
   const chunks: InboxChange["ops"][] = [[]];
   let bytes = 0;
   for (const op of change.ops) {

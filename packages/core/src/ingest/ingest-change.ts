@@ -64,7 +64,8 @@ export async function ingestChange(
   let rest = change.ops.slice(keepFrom);
   while (rest.length > 0) {
     // Continuation parts go first: once the primary is visible, so is all of the change.
-    const [primary, ...parts] = splitForStorage(inboxChange(who, doc, change, rest, now));
+    const bodyBytes = typeof body === "string" ? Buffer.byteLength(body) : body.byteLength;
+    const [primary, ...parts] = splitForStorage(inboxChange(who, doc, change, rest, now), undefined, bodyBytes);
     for (const part of parts) await deps.inbox.put(part);
     const put = await deps.inbox.put(primary);
     if (put.created) {

@@ -54,8 +54,15 @@ export function logBatches(
   return out;
 }
 
-/** Greedy cut by encoded size (UTF-8 bytes of the JSON) and entry count. */
+/**
+ * Greedy cut by encoded size (UTF-8 bytes of the JSON) and entry count. Measuring an entry
+ * means serialising it, so a run that is clearly small (by an upper bound from its strings'
+ * lengths) is one batch without measuring.
+ */
 function split(pending: PendingEntry[], maxBytes: number, maxEntries: number): PendingEntry[][] {
+  if (pending.length <= maxEntries && pending.reduce((n, p) => n + bytesAtMost(p.entry), 0) <= maxBytes) {
+    return pending.length > 0 ? [pending] : [];
+  }
   const out: PendingEntry[][] = [];
   let cur: PendingEntry[] = [];
   let bytes = 0;
@@ -71,4 +78,23 @@ function split(pending: PendingEntry[], maxBytes: number, maxEntries: number): P
   }
   if (cur.length > 0) out.push(cur);
   return out;
+}
+
+/** Characters JSON writes as more than themselves (`\"`, `\\`, `\u0000`-style escapes). */
+const ESCAPED = /["\\\u0000-\u001f\u2028\u2029]/;
+
+/**
+ * An upper bound of an entry's JSON size in UTF-8 bytes: a string without characters JSON
+ * escapes is its UTF-8 length plus quotes, one with them at most 6 bytes a unit; nested values
+ * are bounded from their own JSON.
+ */
+function bytesAtMost(entry: LogEntry): number {
+  let n = 2;
+  for (const [k, v] of Object.entries(entry)) {
+    n += k.length + 4;
+    if (typeof v === "string") n += (ESCAPED.test(v) ? 6 * v.length : Buffer.byteLength(v)) + 2;
+    else if (typeof v === "number") n += 24;
+    else if (v !== undefined) n += 3 * JSON.stringify(v).length;
+  }
+  return n;
 }
