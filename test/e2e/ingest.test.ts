@@ -63,6 +63,21 @@ describe("ingest and the ordered log over real HTTP", () => {
     expect((await readLog(t, doc)).map((e) => e.id)).toEqual(["d1", "d2"]);
   });
 
+  test("a pending client seq reused for a different op id is refused and quarantined", async () => {
+    const t = await token({ tid: "reuse" });
+    const admin = await token({ tid: "reuse", role: "admin" });
+    const doc = freshDoc("reuse");
+    // Seq 5 waits behind a gap (1-4 never sent), so it is surely still pending.
+    expect((await post(t, doc, { clientId: "c1", base: 0, ops: [insert("first", 5, 0, "a")] })).status).toBe(202);
+    const r = await post(t, doc, { clientId: "c1", base: 0, ops: [insert("second", 5, 0, "b")] });
+    expect(r.status).toBe(400);
+    expect(r.body.error.code).toBe("invalid_request");
+    expect(r.body.error.details[0]).toMatchObject({ index: 0, id: "second" });
+    expect(r.body.error.details[0].issue).toContain("first");
+    const q = await call("GET", "/v1/admin/quarantine", { token: admin });
+    expect(q.body.records.some((x: any) => x.docId === doc && x.reason === "invalid_request")).toBe(true);
+  });
+
   test("GET ops pages with after, limit and next", async () => {
     const t = await token();
     const doc = freshDoc();
