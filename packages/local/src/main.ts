@@ -1,11 +1,11 @@
-import { join } from "node:path";
+import { join, resolve } from "node:path";
 import { createLogger } from "./log.js";
 import { REPO_ROOT, startStack, type Stack } from "./stack.js";
 
 /**
  * `npm start`: the local stack in the foreground.
  *   WEFT_PORT  HTTP port on 127.0.0.1 (default 8787; 0 = any free port)
- *   WEFT_DATA  "memory" for throw-away data; otherwise data persists in .weft/dynamodb
+ *   WEFT_DATA  "memory" for throw-away data, or a directory to keep data in (default .weft/dynamodb)
  * Prints one line containing "ready" and the URL on stdout once requests are served (other
  * stdout lines are JSON logs; errors go to stderr). SIGINT/SIGTERM stop everything, DynamoDB
  * Local's Java process included, and exit 0 (a second signal exits 1 at once). Startup
@@ -20,7 +20,9 @@ function fail(message: string): never {
 
 const port = Number(process.env.WEFT_PORT ?? 8787);
 if (!Number.isInteger(port) || port < 0 || port > 65535) fail(`WEFT_PORT must be a port number (0-65535), got "${process.env.WEFT_PORT}"`);
-const data = process.env.WEFT_DATA === "memory" ? ("memory" as const) : { dir: join(REPO_ROOT, ".weft", "dynamodb") };
+const dataEnv = process.env.WEFT_DATA;
+const data =
+  dataEnv === "memory" ? ("memory" as const) : { dir: resolve(dataEnv || join(REPO_ROOT, ".weft", "dynamodb")) };
 
 let stack: Stack;
 try {

@@ -73,6 +73,40 @@ describe("npm start (packages/local/src/main.ts)", () => {
     expect(dynamoProcesses(dynamoPort)).toEqual([]);
   }, 90_000);
 
+  test("keeps data in WEFT_DATA between restarts, and a restart does not sequence anything twice", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "weft-data-"));
+    const { SignJWT } = await import("jose");
+    const token = await new SignJWT({ sub: "alice", tid: "acme" })
+      .setProtectedHeader({ alg: "HS256" })
+      .setExpirationTime("1h")
+      .sign(new TextEncoder().encode("weft-local-dev-secret"));
+    const headers = { authorization: `Bearer ${token}`, "content-type": "application/json" };
+    const readLog = async (url: string) => (await (await fetch(`${url}/v1/docs/kept/ops`, { headers })).json()) as any;
+    const start = async () => {
+      const run = runMain({ WEFT_PORT: "0", WEFT_DATA: dir });
+      const [, url] = await waitForLine(run, /^weft local stack ready at (http:\/\/127\.0\.0\.1:\d+)$/m);
+      return { run, url };
+    };
+    try {
+      const first = await start();
+      const body = JSON.stringify({ clientId: "c1", base: 0, ops: [{ id: "kept1", seq: 1, type: "insert", pos: 0, text: "persisted" }] });
+      expect((await fetch(`${first.url}/v1/docs/kept/ops`, { method: "POST", headers, body })).status).toBe(202);
+      for (let i = 0; i < 100 && (await readLog(first.url)).version < 1; i++) await new Promise((r) => setTimeout(r, 100));
+      first.run.child.kill("SIGTERM");
+      expect((await first.run.exited).code).toBe(0);
+
+      const second = await start();
+      await new Promise((r) => setTimeout(r, 1500)); // give a wrongly rewound poller time to re-sequence
+      const log = await readLog(second.url);
+      expect(log.version).toBe(1);
+      expect(log.ops.map((e: any) => [e.seq, e.id, e.text])).toEqual([[1, "kept1", "persisted"]]);
+      second.run.child.kill("SIGTERM");
+      expect((await second.run.exited).code).toBe(0);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 120_000);
+
   test("without Java on PATH exits 1 at once with the install help", async () => {
     const empty = mkdtempSync(join(tmpdir(), "weft-no-java-"));
     try {
