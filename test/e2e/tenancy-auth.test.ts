@@ -54,9 +54,13 @@ describe("tenant isolation", () => {
     expect((await call("GET", `/v1/docs/${doc}/ops/ta1`, { token: b })).status).toBe(404);
     // Admin views are per tenant too.
     const adminB = await token({ tid: "tenant-b", role: "admin" });
-    await call("POST", `/v1/docs/${doc}/ops`, { token: a, body: "{broken" });
+    await call("POST", `/v1/docs/${doc}/ops`, { token: a, body: "{from tenant a" });
+    await call("POST", `/v1/docs/${doc}/ops`, { token: b, body: "{from tenant b" });
     const q = await call("GET", "/v1/admin/quarantine?limit=500", { token: adminB });
     expect(q.status).toBe(200);
+    const payloads = q.body.records.map((r: any) => r.payload);
+    expect(payloads).toContain("{from tenant b");
+    expect(payloads).not.toContain("{from tenant a");
     expect(q.body.records.every((r: any) => r.tenant === "tenant-b")).toBe(true);
   });
 });
