@@ -39,3 +39,4 @@ export {
 export { codePointLength, hasLoneSurrogate, toWellFormed } from "./ops/code-points.js";
 export * from "./ot/index.js";
 export * from "./ingest/inbox-parts.js";
+export * from "./events/index.js";
