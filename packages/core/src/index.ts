@@ -40,3 +40,4 @@ export { codePointLength, hasLoneSurrogate, toWellFormed } from "./ops/code-poin
 export * from "./ot/index.js";
 export * from "./ingest/inbox-parts.js";
 export * from "./events/index.js";
+export * from "./materialize/index.js";

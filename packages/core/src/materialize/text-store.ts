@@ -1,0 +1,203 @@
+import type { Attrs } from "../ops/types.js";
+import { codePointLength } from "../ops/code-points.js";
+import { applyFormat, type Fmt, fmtOf, PLAIN } from "./format.js";
+import { type Chunk, joinRuns, type Run, sliceRuns, splitChunk, unitIndex } from "./runs.js";
+
+/** Largest chunk (UTF-16 units) an edit may leave; bigger ones are split in halves. */
+export const DEFAULT_MAX_UNITS = 8192;
+
+/** A maximal formatting span as DocState shows it: attrs omitted when there are none. */
+export interface Span {
+  text: string;
+  attrs?: Attrs;
+}
+
+/**
+ * Document text with formatting, kept as an array of immutable chunks (runs.ts).
+ *
+ * Cost of one edit: finding the chunk is a scan of the chunk array (a 2 MiB document at
+ * ~4-8 KB per chunk has a few hundred), then only the chunks the edit touches are rebuilt:
+ * O(chunk size + runs touched) per chunk. A whole-document string is built only by
+ * `text()`/`spans()`. `clone()` copies the chunk array, not the chunks (O(chunks)), so a
+ * clone can be edited without changing the original.
+ *
+ * Positions and lengths are code points. Inserted text is unformatted (see state.ts).
+ * Methods throw RangeError when an edit does not fit; the store is then unchanged.
+ */
+export class TextStore {
+  private chunks: Chunk[];
+  private total: number;
+
+  constructor(chunks: readonly Chunk[] = [], readonly maxUnits = DEFAULT_MAX_UNITS) {
+    if (maxUnits < 2) throw new RangeError("maxUnits must be at least 2 (a surrogate pair)");
+    this.chunks = chunks.slice();
+    this.total = chunks.reduce((n, c) => n + c.len, 0);
+  }
+
+  /** A store holding `spans` in order (equal neighbours merge). O(text + spans). */
+  static fromSpans(spans: readonly Span[], maxUnits = DEFAULT_MAX_UNITS): TextStore {
+    const runs: Run[] = [];
+    for (const s of spans) runs.push({ len: codePointLength(s.text), fmt: fmtOf(s.attrs) });
+    const text = spans.map((s) => s.text).join("");
+    const whole: Chunk = { text, len: runs.reduce((n, r) => n + r.len, 0), runs: joinRuns(runs) };
+    return new TextStore(text.length === 0 ? [] : splitChunk(whole, maxUnits >> 1 || 1), maxUnits);
+  }
+
+  clone(): TextStore {
+    return new TextStore(this.chunks, this.maxUnits);
+  }
+
+  /** Document length in code points. */
+  get length(): number {
+    return this.total;
+  }
+
+  /** Number of chunks (for tests and diagnostics). */
+  get chunkCount(): number {
+    return this.chunks.length;
+  }
+
+  insert(pos: number, text: string): void {
+    this.check(pos, 0);
+    const len = codePointLength(text);
+    if (len === 0) return;
+    const added: Run[] = [{ len, fmt: PLAIN }];
+    if (this.chunks.length === 0) {
+      this.replace(0, 0, [{ text, len, runs: added }]);
+    } else {
+      // Left bias: text at a chunk boundary joins the chunk before it (pos 0: the first).
+      const { i, off } = this.locate(pos, true);
+      const c = this.chunks[i];
+      const u = unitIndex(c, off);
+      const runs = joinRuns(sliceRuns(c.runs, 0, off), added, sliceRuns(c.runs, off, c.len));
+      this.replace(i, 1, [{ text: c.text.slice(0, u) + text + c.text.slice(u), len: c.len + len, runs }]);
+    }
+    this.total += len;
+  }
+
+  delete(pos: number, len: number): void {
+    this.check(pos, len);
+    if (len === 0) return;
+    let { i, off } = this.locate(pos, false);
+    const first = i;
+    const kept: Chunk[] = [];
+    let left = len;
+    while (left > 0) {
+      const c = this.chunks[i];
+      const take = Math.min(left, c.len - off);
+      if (take < c.len) {
+        const a = unitIndex(c, off);
+        const b = unitIndex(c, off + take);
+        const runs = joinRuns(sliceRuns(c.runs, 0, off), sliceRuns(c.runs, off + take, c.len));
+        kept.push({ text: c.text.slice(0, a) + c.text.slice(b), len: c.len - take, runs });
+      }
+      left -= take;
+      off = 0;
+      i++;
+    }
+    this.chunks.splice(first, i - first, ...kept);
+    this.total -= len;
+    this.coalesce(first);
+  }
+
+  /** Applies a format entry's attrs (null removes a key) to `pos`..`pos+len`. */
+  format(pos: number, len: number, change: Readonly<Attrs>): void {
+    this.check(pos, len);
+    if (len === 0) return;
+    let { i, off } = this.locate(pos, false);
+    let left = len;
+    const memo = new Map<Fmt, Fmt>();
+    const restyle = (f: Fmt): Fmt => {
+      let g = memo.get(f);
+      if (!g) memo.set(f, (g = applyFormat(f, change)));
+      return g;
+    };
+    while (left > 0) {
+      const c = this.chunks[i];
+      const take = Math.min(left, c.len - off);
+      const mid = sliceRuns(c.runs, off, off + take).map((r) => ({ len: r.len, fmt: restyle(r.fmt) }));
+      const runs = joinRuns(sliceRuns(c.runs, 0, off), mid, sliceRuns(c.runs, off + take, c.len));
+      this.chunks[i] = { text: c.text, len: c.len, runs };
+      left -= take;
+      off = 0;
+      i++;
+    }
+  }
+
+  text(): string {
+    return this.chunks.map((c) => c.text).join("");
+  }
+
+  /** Maximal spans of equal formatting covering the text in order. O(text + runs). */
+  spans(): Span[] {
+    const out: Span[] = [];
+    let parts: string[] = [];
+    let fmt: Fmt | null = null;
+    const flush = () => {
+      if (fmt === null) return;
+      const text = parts.join("");
+      out.push(fmt.key === "" ? { text } : { text, attrs: { ...fmt.attrs } });
+    };
+    for (const c of this.chunks) {
+      let at = 0;
+      for (const r of c.runs) {
+        const a = unitIndex(c, at);
+        at += r.len;
+        const piece = c.text.slice(a, unitIndex(c, at));
+        if (fmt !== null && fmt.key === r.fmt.key) parts.push(piece);
+        else {
+          flush();
+          fmt = r.fmt;
+          parts = [piece];
+        }
+      }
+    }
+    flush();
+    return out;
+  }
+
+  private check(pos: number, len: number): void {
+    if (!Number.isSafeInteger(pos) || !Number.isSafeInteger(len) || pos < 0 || len < 0 || pos + len > this.total) {
+      throw new RangeError(`${pos}..${pos + len} does not fit a text of ${this.total} code points`);
+    }
+  }
+
+  /**
+   * The chunk holding code point `pos` and the offset in it. At a boundary between chunks
+   * `leftBias` picks the chunk ending there (for inserts), else the one starting there.
+   * Requires 0 <= pos <= length and, without leftBias, pos < length.
+   */
+  private locate(pos: number, leftBias: boolean): { i: number; off: number } {
+    let at = 0;
+    for (let i = 0; i < this.chunks.length; i++) {
+      const len = this.chunks[i].len;
+      if (pos < at + len || (leftBias && pos === at + len)) return { i, off: pos - at };
+      at += len;
+    }
+    throw new RangeError(`internal: position ${pos} not found in ${this.total} code points`);
+  }
+
+  /** Replaces `count` chunks at `i` by `next`, splitting any that grew past maxUnits. */
+  private replace(i: number, count: number, next: Chunk[]): void {
+    const half = this.maxUnits >> 1 || 1;
+    const fitted = next.flatMap((c) => (c.text.length > this.maxUnits ? splitChunk(c, half) : [c]));
+    this.chunks.splice(i, count, ...fitted);
+  }
+
+  /**
+   * Keeps chunks from fragmenting after deletes: a chunk around index `i` that fell below a
+   * quarter of maxUnits merges with its neighbour when the two fit in maxUnits.
+   */
+  private coalesce(i: number): void {
+    for (const j of [i, i - 1]) {
+      const a = this.chunks[j];
+      const b = this.chunks[j + 1];
+      if (!a || !b) continue;
+      const small = this.maxUnits >> 2;
+      if ((a.text.length < small || b.text.length < small) && a.text.length + b.text.length <= this.maxUnits) {
+        this.chunks.splice(j, 2, { text: a.text + b.text, len: a.len + b.len, runs: joinRuns(a.runs, b.runs) });
+        return;
+      }
+    }
+  }
+}
