@@ -29,6 +29,14 @@ describe("ingest and the ordered log over real HTTP", () => {
     expect(missing.body.error.code).toBe("not_found");
   });
 
+  test("an acl entry keeps its author in userId and names the affected user targetUserId", async () => {
+    const t = await token({ sub: "alice" });
+    const doc = freshDoc("acl");
+    await post(t, doc, { clientId: "c1", base: 0, ops: [{ id: "g1", seq: 1, type: "acl", userId: "bob", role: "editor" }] });
+    const [entry] = await waitForLog(t, doc, 1);
+    expect(entry).toMatchObject({ seq: 1, id: "g1", type: "acl", userId: "alice", targetUserId: "bob", role: "editor" });
+  });
+
   test("a retried change is reported duplicate and never logged twice", async () => {
     const t = await token();
     const doc = freshDoc();

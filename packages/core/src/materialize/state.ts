@@ -24,9 +24,8 @@ import { type Span, TextStore } from "./text-store.js";
  *   unknown thread or comment changes nothing but the version.
  * - task: upserts `{id, assignee, title, status?, updatedBy: userId, updatedAt: serverTs}`;
  *   an entry without `status` keeps the task's previous status.
- * - acl: sets `acl[userId] = role`; role "none" removes the user. The entry's `userId` is
- *   the target user: the sequencer spreads op fields over the envelope, so an acl op's
- *   userId replaces the author's in the log entry (the author is not recorded).
+ * - acl: sets `acl[targetUserId] = role`; role "none" removes the user (the entry's `userId`
+ *   is its author, as on every entry).
  * - every entry sets `version` to its seq and `updatedAt` to its serverTs.
  *
  * States are immutable values: applyEntries never changes its input.
@@ -164,8 +163,8 @@ export function applyEntries(state: DocState, entries: readonly LogEntry[]): Doc
         break;
       }
       case "acl":
-        if (e.role === "none") delete acl[e.userId];
-        else put(acl, e.userId, e.role);
+        if (e.role === "none") delete acl[e.targetUserId];
+        else put(acl, e.targetUserId, e.role);
         break;
     }
     version = e.seq;

@@ -46,7 +46,8 @@ export interface Range { pos: number; len: number }
 type Canonical<T extends Op> = Omit<T, "seq" | "id">;
 
 /**
- * A committed op, exactly as the log and the HTTP/WS APIs return it.
+ * A committed op, exactly as the log and the HTTP/WS APIs return it. `userId` is always the
+ * author (from the token); for `acl` the op's own `userId` becomes `targetUserId`.
  * `delete` and `format` entries whose span was split by concurrent inserts carry `ranges`
  * (the exact pieces); `pos`/`len` then span from the first piece's start to the last piece's end.
  */
@@ -64,8 +65,14 @@ export type LogEntry = {
   | Canonical<CommentOp>
   | Canonical<ReactionOp>
   | Canonical<TaskOp>
-  | Canonical<AclOp>
+  | AclEntryFields
 );
+
+/**
+ * An acl entry's fields: `userId` is the entry's author like on every entry, so the user whose
+ * role the op sets (the op's `userId`) is carried as `targetUserId`.
+ */
+export type AclEntryFields = Omit<Canonical<AclOp>, "userId"> & { targetUserId: string };
 
 type Fields<T extends Op> = Omit<T, "seq" | "id" | "ts">;
 

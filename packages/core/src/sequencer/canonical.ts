@@ -6,9 +6,20 @@ export function canonicalOf(op: Op): CanonicalOp {
   return rest as CanonicalOp;
 }
 
+/** The fields a canonical op puts on its log entry (an acl op's `userId` becomes `targetUserId`). */
+export function entryFieldsOf(op: CanonicalOp): Record<string, unknown> {
+  if (op.type !== "acl") return op;
+  const { userId, ...rest } = op;
+  return { ...rest, targetUserId: userId };
+}
+
 /** The canonical op a log entry carries. */
 export function canonicalOfEntry(entry: LogEntry): CanonicalOp {
   const { seq: _s, id: _i, clientId: _c, clientSeq: _cs, userId: _u, serverTs: _st, ts: _ts, ...rest } =
     entry as LogEntry & { ts?: number };
+  if (rest.type === "acl") {
+    const { targetUserId, ...acl } = rest as typeof rest & { targetUserId: string };
+    return { ...acl, userId: targetUserId } as CanonicalOp;
+  }
   return rest as CanonicalOp;
 }

@@ -5,7 +5,7 @@ import { checkApplicable, textLengthAfter, transformSeq } from "../ot/index.js";
 import type { ClientProgress, ClientState, InboxChange, InboxRecord, QuarantineRecord, Rejection } from "../ports/records.js";
 import { wholeChange } from "../ingest/inbox-parts.js";
 import { quarantineRecord } from "../quarantine.js";
-import { canonicalOf, canonicalOfEntry } from "./canonical.js";
+import { canonicalOf, canonicalOfEntry, entryFieldsOf } from "./canonical.js";
 import { logBatches, type PendingEntry, type ProgressEvent } from "./log-batches.js";
 import {
   addSkipped,
@@ -212,7 +212,7 @@ export class DocRun {
         clientId: change.clientId,
         clientSeq: op.seq,
         userId: change.userId,
-        ...transformed[i],
+        ...entryFieldsOf(transformed[i]),
         ...(op.ts !== undefined ? { ts: op.ts } : {}),
         serverTs: this.now,
       } as LogEntry;

@@ -32,7 +32,7 @@ export function variedEntries(seqStart: number, prefix = uid("op")): LogEntry[] 
     { ...common(5), type: "comment", threadId: "th-1", body: "no anchor" },
     { ...common(6), type: "reaction", threadId: "th-1", commentId: "cm-1", emoji: "🎉" },
     { ...common(7), type: "task", taskId: "tk-1", assignee: "u2", title: "Ship it 🚀", status: "open" },
-    { ...common(8), type: "acl", userId: "u3", role: "commenter" },
+    { ...common(8), type: "acl", targetUserId: "u3", role: "commenter" },
     { ...common(9), type: "delete", pos: 0, len: 1 },
   ];
 }

@@ -32,9 +32,9 @@ describe("canonical encoding", () => {
     const s = materialize([
       { seq: 1, id: "a", clientId: "c", clientSeq: 1, userId: "z", serverTs: 9, type: "insert", pos: 0, text: "hi" },
       { seq: 2, id: "b", clientId: "c", clientSeq: 2, userId: "z", serverTs: 10, type: "format", pos: 0, len: 2, attrs: { z: 1, a: true } },
-      { seq: 3, id: "d", clientId: "c", clientSeq: 3, serverTs: 11, type: "acl", userId: "m", role: "viewer" },
-      { seq: 4, id: "e", clientId: "c", clientSeq: 4, serverTs: 12, type: "acl", userId: "b", role: "owner" },
-    ] as never);
+      { seq: 3, id: "d", clientId: "c", clientSeq: 3, serverTs: 11, userId: "z", type: "acl", targetUserId: "m", role: "viewer" },
+      { seq: 4, id: "e", clientId: "c", clientSeq: 4, serverTs: 12, userId: "z", type: "acl", targetUserId: "b", role: "owner" },
+    ]);
     expect(encodeState(s)).toBe(
       '{"acl":{"b":"owner","m":"viewer"},"spans":[{"attrs":{"a":true,"z":1},"text":"hi"}],"tasks":{},"text":"hi","threads":{},"updatedAt":12,"version":4}',
     );

@@ -82,7 +82,7 @@ export function buildLog(intents: Intent[]): LogEntry[] {
         out.push({ ...env, type: "task", taskId: `k${it.task}`, assignee: `u${seq % 2}`, title: `T${seq}`, ...(it.status ? { status: it.status } : {}) });
         break;
       case "acl":
-        out.push({ ...env, type: "acl", userId: `u${it.user}`, role: it.role });
+        out.push({ ...env, type: "acl", targetUserId: `u${it.user}`, role: it.role });
         break;
     }
   });

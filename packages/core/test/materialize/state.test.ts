@@ -87,11 +87,9 @@ describe("materialize: threads, tasks, acl", () => {
     { type: "reaction", threadId: "t1", commentId: "nope", emoji: "👍" }, // unknown comment: ignored
     { type: "task", taskId: "k1", assignee: "bob", title: "Fix", status: "open" },
     { type: "task", taskId: "k1", assignee: "carol", title: "Fix it", userId: "bob" }, // keeps status
-    // An acl entry's `userId` is the target user: the sequencer spreads the op's fields over
-    // the envelope, so the op's userId replaces the author's.
-    { type: "acl", userId: "bob", role: "editor" },
-    { type: "acl", userId: "carol", role: "viewer" },
-    { type: "acl", userId: "carol", role: "none" },
+    { type: "acl", targetUserId: "bob", role: "editor" },
+    { type: "acl", targetUserId: "carol", role: "viewer" },
+    { type: "acl", targetUserId: "carol", role: "none" },
   ]);
 
   it("anchors move with text; comments, reactions, tasks and acl fold as documented", () => {
@@ -136,7 +134,7 @@ describe("applyEntries contract", () => {
   const entries = log([
     { type: "insert", pos: 0, text: "abc" },
     { type: "format", pos: 0, len: 1, attrs: { b: true } },
-    { type: "acl", userId: "u", role: "owner" },
+    { type: "acl", targetUserId: "u", role: "owner" },
   ]);
 
   it("rejects gaps, repeats and a log not starting at version+1", () => {
@@ -170,7 +168,7 @@ describe("applyEntries contract", () => {
 
   it("ids like __proto__ stay plain keys", () => {
     const s = materialize(log([
-      { type: "acl", userId: "__proto__", role: "viewer" },
+      { type: "acl", targetUserId: "__proto__", role: "viewer" },
       { type: "task", taskId: "__proto__", assignee: "a", title: "t" },
       { type: "comment", threadId: "toString", body: "b" },
     ]));
