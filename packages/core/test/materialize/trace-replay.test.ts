@@ -1,23 +1,13 @@
-import { existsSync, readFileSync } from "node:fs";
-import { fileURLToPath } from "node:url";
-import { gunzipSync } from "node:zlib";
 import { describe, expect, it } from "vitest";
 import type { LogEntry } from "../../src/ops/types.js";
 import { applyEntries, emptyState, encodeState } from "../../src/index.js";
+import { traceFile, traceTitle, type Trace } from "../traces.js";
 
 /**
- * Replays the automerge-paper editing trace (josephg/editing-traces, CC BY 4.0; see the
- * traces README) as log entries through applyEntries, and reports throughput. The traces
- * live in `../shared/traces` from the repo root; the test is skipped when they are absent.
+ * Replays the automerge-paper editing trace as log entries through applyEntries and reports
+ * throughput (skipped when the traces are absent).
  */
-const repoRoot = new URL("../../../../", import.meta.url);
-const trace = new URL("../shared/traces/automerge-paper.json.gz", repoRoot);
-const present = existsSync(fileURLToPath(trace));
-
-interface Trace {
-  endContent: string;
-  txns: Array<{ patches: Array<[number, number, string]> }>;
-}
+const trace = traceFile("automerge-paper");
 
 function toEntries(data: Trace): LogEntry[] {
   const out: LogEntry[] = [];
@@ -32,12 +22,10 @@ function toEntries(data: Trace): LogEntry[] {
 }
 
 describe("automerge-paper trace through applyEntries", () => {
-  it.skipIf(!present)(
-    present
-      ? "all 259,778 txns yield endContent, in a few seconds"
-      : "automerge-paper replay SKIPPED: ../shared/traces/automerge-paper.json.gz not found next to the repo",
+  it.skipIf(!trace.present)(
+    traceTitle(trace, "all 259,778 txns yield endContent, in a few seconds"),
     () => {
-      const data = JSON.parse(gunzipSync(readFileSync(trace)).toString("utf8")) as Trace;
+      const data = trace.load();
       expect(data.txns.length).toBe(259_778);
       const entries = toEntries(data);
       let peakRss = 0;

@@ -1,32 +1,16 @@
-import { existsSync, readFileSync } from "node:fs";
-import { fileURLToPath } from "node:url";
-import { gunzipSync } from "node:zlib";
 import { describe, expect, it } from "vitest";
 import type { CanonicalOp } from "../../src/ops/types.js";
 import { applyText, checkApplicable, textLengthAfter } from "../../src/ot/index.js";
+import { traceFile, traceTitle } from "../traces.js";
 
-/**
- * Replays a recorded editing trace (josephg/editing-traces, CC BY 4.0; see the traces
- * README) through applyText. The traces live next to the repository, in
- * `../shared/traces` from the repo root; the test is skipped when they are absent.
- */
-const repoRoot = new URL("../../../../", import.meta.url);
-const trace = new URL("../shared/traces/seph-blog1.json.gz", repoRoot);
-const present = existsSync(fileURLToPath(trace));
-
-interface Trace {
-  startContent?: string;
-  endContent: string;
-  txns: Array<{ patches: Array<[number, number, string]> }>;
-}
+/** Replays a recorded editing trace through applyText (skipped when the traces are absent). */
+const trace = traceFile("seph-blog1");
 
 describe("editing trace replay", () => {
-  it.skipIf(!present)(
-    present
-      ? "seph-blog1: applying every txn in order yields endContent"
-      : "seph-blog1 replay SKIPPED: ../shared/traces/seph-blog1.json.gz not found next to the repo",
+  it.skipIf(!trace.present)(
+    traceTitle(trace, "seph-blog1: applying every txn in order yields endContent"),
     () => {
-      const data = JSON.parse(gunzipSync(readFileSync(trace)).toString("utf8")) as Trace;
+      const data = trace.load();
       let text = data.startContent ?? "";
       let len = Array.from(text).length;
       let ops = 0;
