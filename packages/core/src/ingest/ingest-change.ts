@@ -54,8 +54,7 @@ export async function ingestChange(
   }
   const change = parsed.change;
   const status = new Map<string, OpStatus>();
-  const { clients } = await deps.state.load(doc, [change.clientId]);
-  const progress = clients.get(change.clientId);
+  const progress = await deps.state.client(doc, change.clientId);
   const next = progress?.next ?? 1;
   let keepFrom = change.ops.findIndex((op) => op.seq >= next || (progress !== undefined && isSkipped(progress, op.seq)));
   if (keepFrom < 0) keepFrom = change.ops.length;

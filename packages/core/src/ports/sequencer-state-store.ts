@@ -18,6 +18,8 @@ import type { ClientState, Rejection } from "./records.js";
  * - `save(doc, clients, checkpoint, holding)` stores the given client states (replacing each
  *   whole; other clients' states are untouched), replaces the holding set, and raises the
  *   checkpoint to `checkpoint` if that is higher than the stored one (it never goes down).
+ * - `client(doc, clientId)` is the one stored client state (strongly consistent), or undefined:
+ *   what ingest reads on every request, so it touches nothing else.
  * - Rejections are keyed by op id per document; `putRejections` is idempotent (a second put
  *   of the same op id replaces the first).
  * - Documents are isolated, including across tenants with the same docId.
@@ -27,6 +29,7 @@ export interface SequencerStateStore {
     doc: DocRef,
     clientIds: string[],
   ): Promise<{ checkpoint: number; holding: string[]; clients: Map<string, ClientState> }>;
+  client(doc: DocRef, clientId: string): Promise<ClientState | undefined>;
   save(doc: DocRef, clients: ClientState[], checkpoint: number, holding: string[]): Promise<void>;
   putRejections(doc: DocRef, rejections: Rejection[]): Promise<void>;
   getRejection(doc: DocRef, opId: string): Promise<Rejection | undefined>;

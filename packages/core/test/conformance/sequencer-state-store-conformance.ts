@@ -37,6 +37,16 @@ export function runSequencerStateStoreConformance(name: string, factory: () => P
       expect(loaded.clients).toEqual(new Map([["a", a], ["b", b]]));
     });
 
+    it("client returns one stored client state, deep-equal, or undefined", async () => {
+      const state = await factory();
+      const doc = newDoc();
+      const a = client("a", 4, { held: [{ firstSeq: 7, lastSeq: 8, heldAt: 5 }], skipped: [[2, 3]] });
+      await state.save(doc, [a, client("b", 2)], 1, ["a"]);
+      expect(await state.client(doc, "a")).toEqual(a);
+      expect(await state.client(doc, "zz")).toBeUndefined();
+      expect(await state.client(newDoc(doc.tenant), "a")).toBeUndefined();
+    });
+
     it("load returns only the requested clients plus every holding client", async () => {
       const state = await factory();
       const doc = newDoc();

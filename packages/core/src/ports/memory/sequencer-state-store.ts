@@ -13,6 +13,10 @@ interface DocState {
 export class MemorySequencerStateStore implements SequencerStateStore {
   private readonly docs = new Map<string, DocState>();
 
+  async client(doc: DocRef, clientId: string): Promise<ClientState | undefined> {
+    return (await this.load(doc, [clientId])).clients.get(clientId);
+  }
+
   async load(
     doc: DocRef,
     clientIds: string[],

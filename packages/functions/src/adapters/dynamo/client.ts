@@ -1,30 +1,25 @@
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { DynamoDBStreamsClient } from "@aws-sdk/client-dynamodb-streams";
 
-/** DynamoDB Local accepts any credentials made of letters and digits. */
-const LOCAL_CREDENTIALS = { accessKeyId: "weftlocal", secretAccessKey: "weftlocal" };
-
 /**
- * The DynamoDB client every adapter uses. `WEFT_DYNAMO_ENDPOINT` points it at DynamoDB
- * Local (with dummy credentials, which DynamoDB Local accepts); on AWS it is unset and the
- * SDK's normal region/credential chain applies.
+ * Settings for talking to DynamoDB Local at `endpoint` (which accepts any credentials made
+ * of letters and digits); undefined on AWS, where the SDK's own region/credential chain applies.
  */
-export function dynamoClient(endpoint = process.env.WEFT_DYNAMO_ENDPOINT): DynamoDBClient {
-  if (!endpoint) return new DynamoDBClient({});
-  return new DynamoDBClient({
+function localSettings(endpoint: string | undefined) {
+  if (!endpoint) return {};
+  return {
     endpoint,
     region: process.env.AWS_REGION ?? "us-east-1",
-    credentials: LOCAL_CREDENTIALS,
-    maxAttempts: 5,
-  });
+    credentials: { accessKeyId: "weftlocal", secretAccessKey: "weftlocal" },
+  };
+}
+
+/** The DynamoDB client every adapter uses; `WEFT_DYNAMO_ENDPOINT` points it at DynamoDB Local. */
+export function dynamoClient(endpoint = process.env.WEFT_DYNAMO_ENDPOINT): DynamoDBClient {
+  return new DynamoDBClient({ ...localSettings(endpoint), ...(endpoint ? { maxAttempts: 5 } : {}) });
 }
 
 /** The DynamoDB Streams client, configured like `dynamoClient` (DynamoDB Local serves streams on the same endpoint). */
 export function dynamoStreamsClient(endpoint = process.env.WEFT_DYNAMO_ENDPOINT): DynamoDBStreamsClient {
-  if (!endpoint) return new DynamoDBStreamsClient({});
-  return new DynamoDBStreamsClient({
-    endpoint,
-    region: process.env.AWS_REGION ?? "us-east-1",
-    credentials: LOCAL_CREDENTIALS,
-  });
+  return new DynamoDBStreamsClient(localSettings(endpoint));
 }

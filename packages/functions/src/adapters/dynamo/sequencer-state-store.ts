@@ -38,6 +38,12 @@ export class DynamoSequencerStateStore implements SequencerStateStore {
     return { checkpoint: ckpt ? num(ckpt, "asOf") : 0, holding, clients };
   }
 
+  /** One GetItem. */
+  async client(doc: DocRef, clientId: string): Promise<ClientState | undefined> {
+    const item = await this.table.get(clientKey(docKey(doc), clientId));
+    return item && clientFromItem(item);
+  }
+
   /**
    * Client states first (BatchWriteItem), then the checkpoint item: asOf is raised only if
    * not lower than the stored one (conditional update); when the condition fails the
