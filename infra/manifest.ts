@@ -19,6 +19,10 @@ export interface FunctionSpec {
   memoryMB: number;
   /** Tables the function reads/writes; each becomes env `WEFT_TABLE_<NAME>` and an IAM grant. */
   tables: Array<keyof typeof tables>;
+  /** Publishes to the event bus: env `WEFT_EVENT_BUS` (+ `WEFT_EVENTS_ENDPOINT` locally) and a PutEvents grant. */
+  bus?: boolean;
+  /** Posts to WebSocket connections: env `WEFT_WS_ENDPOINT` (the management API endpoint) and an execute-api:ManageConnections grant. */
+  webSocket?: boolean;
 }
 
 /** A DynamoDB stream -> function event source mapping, with Lambda's own settings. */
@@ -35,6 +39,29 @@ export interface StreamSubscriptionSpec {
   parallelizationFactor: number;
   /** Function that receives the on-failure record of a batch that exhausted its retries. */
   onFailure: keyof typeof functions;
+}
+
+/**
+ * The API Gateway WebSocket API. Routes are selected by `$request.body.action`; `$connect`
+ * runs the authorizer first (a REQUEST authorizer whose identity source is the `token`
+ * query parameter: browsers cannot set headers on a WebSocket upgrade).
+ */
+export interface WebSocketSpec {
+  authorizer: keyof typeof functions;
+  routes: Record<string, keyof typeof functions>;
+}
+
+/**
+ * An EventBridge rule on the bus: events matching `pattern` (EventBridge pattern syntax) go
+ * to `target`, retried with backoff up to the retry policy, then to `deadLetter` (on AWS an
+ * SQS dead-letter queue drained by that function; locally the function is invoked with the
+ * same SQS-shaped event).
+ */
+export interface RuleSpec {
+  pattern: Record<string, unknown>;
+  target: keyof typeof functions;
+  retry: { maximumRetryAttempts: number; maximumEventAgeInSeconds: number };
+  deadLetter: keyof typeof functions;
 }
 
 export interface ScheduleSpec {
@@ -54,9 +81,22 @@ export interface RouteSpec {
 
 export const tables = {
   inbox: { partitionKey: "pk", sortKey: "sk", stream: "new-image", ttl: "expiresAt" },
-  log: { partitionKey: "pk", sortKey: "sk" },
+  log: { partitionKey: "pk", sortKey: "sk", stream: "new-image" },
   state: { partitionKey: "pk", sortKey: "sk" },
   quarantine: { partitionKey: "pk", sortKey: "sk", ttl: "expiresAt" },
+  /** Materialized document state: a small head item per document plus chunked snapshots. */
+  docs: { partitionKey: "pk", sortKey: "sk" },
+  /**
+   * Live WebSocket connections and their subscriptions. The doc -> connections index is an
+   * item collection in this table (not a GSI), so the broadcaster's read is strongly consistent.
+   */
+  connections: { partitionKey: "pk", sortKey: "sk", ttl: "expiresAt" },
+  /** The audit trail consumer's records (one item per committed batch). */
+  audit: { partitionKey: "pk", sortKey: "sk" },
+  /** The search consumer's inverted index over document text. */
+  search: { partitionKey: "pk", sortKey: "sk" },
+  /** Bus events a rule target could not take after its retries, until re-driven. */
+  deadLetters: { partitionKey: "pk", sortKey: "sk", ttl: "expiresAt" },
 } satisfies Record<string, TableSpec>;
 
 export const functions = {
@@ -64,13 +104,16 @@ export const functions = {
     handler: "packages/functions/src/handlers/http.handler",
     timeoutSeconds: 10,
     memoryMB: 1024,
-    tables: ["inbox", "log", "state", "quarantine"],
+    tables: ["inbox", "log", "state", "quarantine", "docs", "audit", "search", "deadLetters"],
+    bus: true,
   },
   sequencer: {
     handler: "packages/functions/src/handlers/sequencer.handler",
     timeoutSeconds: 60,
     memoryMB: 1024,
-    tables: ["inbox", "log", "state", "quarantine"],
+    // connections: a rejected op is told to its submitter's live connections.
+    tables: ["inbox", "log", "state", "quarantine", "connections"],
+    webSocket: true,
   },
   streamFailures: {
     handler: "packages/functions/src/handlers/stream-failures.handler",
@@ -84,6 +127,65 @@ export const functions = {
     timeoutSeconds: 70,
     memoryMB: 256,
     tables: ["inbox", "state"],
+  },
+  /** Log stream -> materialized state and snapshots, then one bus entry per committed batch. */
+  materializer: {
+    handler: "packages/functions/src/handlers/materializer.handler",
+    timeoutSeconds: 60,
+    memoryMB: 1536,
+    tables: ["log", "docs", "quarantine"],
+    bus: true,
+  },
+  /** Log stream -> every subscribed WebSocket connection. */
+  broadcaster: {
+    handler: "packages/functions/src/handlers/broadcaster.handler",
+    timeoutSeconds: 30,
+    memoryMB: 1024,
+    tables: ["log", "connections", "quarantine"],
+    webSocket: true,
+  },
+  /** On-failure destination of both log stream subscriptions: records the lost batch range. */
+  logStreamFailures: {
+    handler: "packages/functions/src/handlers/log-stream-failures.handler",
+    timeoutSeconds: 30,
+    memoryMB: 256,
+    tables: ["quarantine"],
+  },
+  /** WebSocket `$connect` authorizer: verifies `?token=` (throws "Unauthorized" -> 401). */
+  wsAuthorizer: {
+    handler: "packages/functions/src/handlers/ws-authorizer.handler",
+    timeoutSeconds: 5,
+    memoryMB: 256,
+    tables: [],
+  },
+  /** Every WebSocket route: connect, disconnect, subscribe (with catch-up), unsubscribe, presence. */
+  ws: {
+    handler: "packages/functions/src/handlers/ws.handler",
+    timeoutSeconds: 30,
+    memoryMB: 1024,
+    tables: ["connections", "log"],
+    webSocket: true,
+  },
+  /** Bus consumer: the audit trail. */
+  audit: {
+    handler: "packages/functions/src/handlers/audit.handler",
+    timeoutSeconds: 30,
+    memoryMB: 512,
+    tables: ["audit", "log"],
+  },
+  /** Bus consumer: the search index over document text. */
+  search: {
+    handler: "packages/functions/src/handlers/search.handler",
+    timeoutSeconds: 60,
+    memoryMB: 1024,
+    tables: ["search", "docs", "log"],
+  },
+  /** Dead-letter queue consumer of the bus rules: keeps undeliverable events for list and re-drive. */
+  busDeadLetters: {
+    handler: "packages/functions/src/handlers/bus-dead-letters.handler",
+    timeoutSeconds: 30,
+    memoryMB: 256,
+    tables: ["deadLetters"],
   },
 } satisfies Record<string, FunctionSpec>;
 
@@ -101,7 +203,67 @@ export const subscriptions = {
     parallelizationFactor: 1,
     onFailure: "streamFailures",
   },
+  // A DynamoDB stream shard serves at most two readers well: the log stream has exactly two.
+  materializer: {
+    table: "log",
+    function: "materializer",
+    startingPosition: "TRIM_HORIZON",
+    batchSize: 500,
+    maximumBatchingWindowInSeconds: 0,
+    maximumRetryAttempts: 8,
+    maximumRecordAgeInSeconds: 86400,
+    bisectBatchOnFunctionError: true,
+    reportBatchItemFailures: true,
+    parallelizationFactor: 1,
+    onFailure: "logStreamFailures",
+  },
+  broadcaster: {
+    table: "log",
+    function: "broadcaster",
+    startingPosition: "LATEST",
+    batchSize: 500,
+    maximumBatchingWindowInSeconds: 0,
+    maximumRetryAttempts: 2,
+    // Live delivery of older ops is pointless: a client that missed them resumes with `after`.
+    maximumRecordAgeInSeconds: 60,
+    bisectBatchOnFunctionError: false,
+    reportBatchItemFailures: true,
+    parallelizationFactor: 1,
+    onFailure: "logStreamFailures",
+  },
 } satisfies Record<string, StreamSubscriptionSpec>;
+
+export const webSocket: WebSocketSpec = {
+  authorizer: "wsAuthorizer",
+  routes: {
+    $connect: "ws",
+    $disconnect: "ws",
+    $default: "ws",
+    subscribe: "ws",
+    unsubscribe: "ws",
+    presence: "ws",
+    ping: "ws",
+  },
+};
+
+/** Source and detail type of the one event per committed document batch. */
+export const COMMITTED_EVENT = { source: "weft", detailType: "weft.ops.committed" } as const;
+
+const committed = { source: [COMMITTED_EVENT.source], "detail-type": [COMMITTED_EVENT.detailType] };
+export const rules = {
+  audit: {
+    pattern: committed,
+    target: "audit",
+    retry: { maximumRetryAttempts: 8, maximumEventAgeInSeconds: 3600 },
+    deadLetter: "busDeadLetters",
+  },
+  search: {
+    pattern: committed,
+    target: "search",
+    retry: { maximumRetryAttempts: 8, maximumEventAgeInSeconds: 3600 },
+    deadLetter: "busDeadLetters",
+  },
+} satisfies Record<string, RuleSpec>;
 
 export const schedules = {
   timers: { function: "timers", rate: "rate(1 minute)", loopSeconds: 55, localEveryMs: 200 },
@@ -115,6 +277,12 @@ export const routes: RouteSpec[] = [
   { method: "GET", path: "/v1/docs/{docId}/ops/{opId}", function: http },
   { method: "GET", path: "/v1/admin/quarantine", function: http },
   { method: "GET", path: "/v1/admin/metrics", function: http },
+  { method: "GET", path: "/v1/docs/{docId}", function: http },
+  { method: "POST", path: "/v1/admin/docs/{docId}/rebuild", function: http },
+  { method: "GET", path: "/v1/admin/audit", function: http },
+  { method: "GET", path: "/v1/search", function: http },
+  { method: "GET", path: "/v1/admin/dead-letters", function: http },
+  { method: "POST", path: "/v1/admin/dead-letters/{id}/redrive", function: http },
 ];
 
 /** Env var through which a function learns a table's physical name. */
@@ -122,5 +290,12 @@ export function tableEnvVar(table: string): string {
   return `WEFT_TABLE_${table.toUpperCase()}`;
 }
 
-export const manifest = { tables, functions, subscriptions, schedules, routes };
+/** Env vars of the bus and WebSocket wiring (see FunctionSpec.bus / webSocket). */
+export const ENV = {
+  eventBus: "WEFT_EVENT_BUS",
+  eventsEndpoint: "WEFT_EVENTS_ENDPOINT",
+  webSocketEndpoint: "WEFT_WS_ENDPOINT",
+} as const;
+
+export const manifest = { tables, functions, subscriptions, schedules, routes, webSocket, rules };
 export type Manifest = typeof manifest;
