@@ -1,5 +1,5 @@
-import { docKey, type DocRef, type LogBatch, type LogEntry, type LogHead, type LogStore } from "@weft/core";
-import { N, S, bin, num, packJson, padSeq, str, unpackJson } from "./codec.js";
+import { docKey, parseDocKey, type DocRef, type LogBatch, type LogEntry, type LogHead, type LogStore } from "@weft/core";
+import { N, S, bin, num, packJson, padSeq, str, unpackJson, type ItemImage } from "./codec.js";
 import { Table, type DynamoAdapterOptions, type Item } from "./table.js";
 
 const BATCH = "b#";
@@ -139,6 +139,15 @@ export class DynamoLogStore implements LogStore {
     return first.done ? [] : first.value;
   }
 
+}
+
+/**
+ * A log table stream record's NewImage as the batch it stores, or undefined for an item that
+ * is not a batch. Stream consumers (materializer, broadcaster) read batches only this way.
+ */
+export function logBatchFromImage(image: ItemImage): LogBatch | undefined {
+  if (!str(image, "sk").startsWith(BATCH)) return undefined;
+  return toBatch(parseDocKey(str(image, "pk")), image as Item);
 }
 
 function toBatch(doc: DocRef, item: Item): LogBatch {
