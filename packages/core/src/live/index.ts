@@ -1,0 +1,7 @@
+/** The live (WebSocket) protocol: messages, limits, presence rate limit, ops packing. */
+export * from "./client-messages.js";
+export * from "./limits.js";
+export * from "./pack-ops.js";
+export * from "./rate-limit.js";
+export * from "./server-messages.js";
+export * from "./utf8.js";

@@ -1,0 +1,54 @@
+import type { ErrorCode } from "../errors.js";
+import type { LogEntry } from "../ops/types.js";
+import type { PresenceState } from "./client-messages.js";
+
+/** Error codes of the `error` message (docs/protocol.md lists when each is sent); all are ERROR_CODES. */
+export type LiveErrorCode = Extract<
+  ErrorCode,
+  | "invalid_message"
+  | "unknown_action"
+  | "invalid_request"
+  | "payload_too_large"
+  | "not_subscribed"
+  | "rate_limited"
+  | "too_many_subscriptions"
+>;
+
+/** Everything the server sends over the WebSocket. */
+export type ServerMessage =
+  | { type: "subscribed"; docId: string; version: number }
+  | { type: "unsubscribed"; docId: string }
+  | { type: "ops"; docId: string; ops: LogEntry[] }
+  | { type: "presence"; docId: string; userId: string; connectionId: string; state: PresenceState | null }
+  | { type: "rejected"; docId: string; id: string; reason: string }
+  | { type: "error"; code: LiveErrorCode; message: string; docId?: string }
+  | { type: "pong" };
+
+/*
+ * Builders of the encoded messages (the Gateway posts strings). Field order is fixed here so
+ * every message of a type looks the same on the wire.
+ */
+
+export function subscribedMessage(docId: string, version: number): string {
+  return JSON.stringify({ type: "subscribed", docId, version });
+}
+
+export function unsubscribedMessage(docId: string): string {
+  return JSON.stringify({ type: "unsubscribed", docId });
+}
+
+/** A presence update of `connectionId`; `state` null is its leave. */
+export function presenceMessage(docId: string, userId: string, connectionId: string, state: PresenceState | null): string {
+  return JSON.stringify({ type: "presence", docId, userId, connectionId, state });
+}
+
+export function rejectedMessage(docId: string, opId: string, reason: string): string {
+  return JSON.stringify({ type: "rejected", docId, id: opId, reason });
+}
+
+export function errorMessage(error: { code: LiveErrorCode; message: string; docId?: string }): string {
+  const { code, message, docId } = error;
+  return JSON.stringify(docId === undefined ? { type: "error", code, message } : { type: "error", code, message, docId });
+}
+
+export const PONG_MESSAGE = JSON.stringify({ type: "pong" });

@@ -1,0 +1,73 @@
+import type { DocRef } from "../doc-ref.js";
+import type { PresenceState } from "../live/client-messages.js";
+import type { RateLimit } from "../live/rate-limit.js";
+
+/** A live WebSocket connection as `$connect` registered it. */
+export interface ConnectionInfo {
+  connectionId: string;
+  tenant: string;
+  userId: string;
+  /** Epoch ms. */
+  connectedAt: number;
+}
+
+export interface ConnectionMeta extends ConnectionInfo {
+  /** The docIds (of its tenant) the connection is subscribed to, in no particular order. */
+  docs: string[];
+}
+
+/** One connection subscribed to a document, with its last presence state (null: none, or left). */
+export interface Subscriber {
+  connectionId: string;
+  userId: string;
+  presence: PresenceState | null;
+}
+
+/** A subscription removed by `unsubscribe` or `disconnect`: whom to send a leave about. */
+export interface RemovedSubscription extends Subscriber {
+  doc: DocRef;
+}
+
+export type SubscribeResult = "ok" | "too_many" | "gone";
+export type PresenceResult = "ok" | "rate_limited" | "not_subscribed" | "gone";
+
+/**
+ * Live connections, their subscriptions and presence: the connection -> user/tenant/docs
+ * record, and the doc -> connections index the broadcaster reads for every committed batch.
+ *
+ * Contract:
+ * - `connect` registers a connection (ids are unique: API Gateway never reuses one). `get`
+ *   returns it with its subscribed docIds, or undefined once disconnected or never connected.
+ * - `subscribe(id, doc, maxDocs)` makes the connection a subscriber of `doc` (the document of
+ *   `doc.tenant`, which is the connection's tenant): "ok", also when already subscribed (its
+ *   presence is kept); "too_many" when that would make more than `maxDocs` documents (nothing
+ *   changes); "gone" when the connection is not registered (nothing is written). When it
+ *   resolves "ok" the index entry is durable and `subscribers(doc)` returns it: callers read
+ *   the catch-up only after, so an op committed later finds it.
+ * - `subscribers(doc)` is strongly consistent: every subscription whose `subscribe` resolved
+ *   and that was not removed since, and only those of that tenant's document.
+ * - `unsubscribe` removes the subscription and returns what it was (userId, presence), or
+ *   undefined when there was none.
+ * - `setPresence(id, doc, state, now, rate)` stores the connection's presence for a document
+ *   it is subscribed to, after taking one token from the connection's bucket (`rate`: one
+ *   bucket per connection, shared by all its documents, as `admit` in live/rate-limit.ts
+ *   computes it at time `now`). The check-and-take is atomic in storage: of any number of
+ *   concurrent calls (from any number of processes) at most as many succeed as the bucket
+ *   allows. Results: "ok"; "rate_limited" (nothing stored); "not_subscribed" (the connection
+ *   is not subscribed to the document; no token taken); "gone" (no such connection).
+ * - `disconnect(id, also)` removes the connection and every subscription of it (those it
+ *   recorded, plus any for the documents in `also`: a subscribe racing a disconnect can leave
+ *   an index entry the connection record no longer names) and returns the subscriptions
+ *   removed. Idempotent: a second call returns [].
+ * - Stored records expire on their own some hours after connecting (API Gateway ends every
+ *   connection after 2 hours), so a connection whose `$disconnect` was lost cannot linger.
+ */
+export interface ConnectionStore {
+  connect(info: ConnectionInfo): Promise<void>;
+  get(connectionId: string): Promise<ConnectionMeta | undefined>;
+  subscribe(connectionId: string, doc: DocRef, maxDocs: number): Promise<SubscribeResult>;
+  unsubscribe(connectionId: string, doc: DocRef): Promise<Subscriber | undefined>;
+  subscribers(doc: DocRef): Promise<Subscriber[]>;
+  setPresence(connectionId: string, doc: DocRef, state: PresenceState | null, now: number, rate: RateLimit): Promise<PresenceResult>;
+  disconnect(connectionId: string, also?: DocRef[]): Promise<RemovedSubscription[]>;
+}
