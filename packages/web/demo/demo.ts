@@ -1,0 +1,175 @@
+import { createClient } from "@weft/web";
+import { colorFor, peerFrom, renderCarets, renderList, type DemoPresence, type Peer } from "./peers.js";
+import { diffText, toCodePoint, toUtf16 } from "./text-edit.js";
+
+/**
+ * The demo editor: a textarea over the SDK's `doc`. The page is served by the local stack, so
+ * the API is this origin and the WebSocket is `/ws` on it; tokens come from the stack's
+ * local-only GET /dev/token. `/?user=Ann&doc=roadmap` joins at once (the join form is a plain
+ * GET form to that URL), so a reload rejoins the same document as the same user.
+ *
+ * Invariant: between events the textarea shows exactly `doc.text`. Each input event becomes
+ * one delete and/or insert at code point positions; each remote change replaces the text and
+ * moves the caret and the peers' carets through the change's `mapPosition`.
+ */
+
+const TENANT = "demo";
+const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
+
+const params = new URLSearchParams(location.search);
+const userInput = $<HTMLInputElement>("user");
+const docInput = $<HTMLInputElement>("doc");
+userInput.value = params.get("user") ?? "";
+docInput.value = params.get("doc") ?? "";
+if (userInput.value.trim() && docInput.value && docInput.checkValidity()) {
+  join(userInput.value.trim(), docInput.value).catch((err: Error) => fail(err.message));
+}
+
+function fail(message: string): void {
+  document.body.dataset.state = "failed";
+  const notice = $("notice");
+  notice.textContent = `Could not open the document: ${message}`;
+  $("session").hidden = false;
+}
+
+/** A user id the API accepts (no whitespace or '#'), from whatever name was typed. */
+function userIdOf(name: string): string {
+  return name.replace(/[\s#\u0000-\u001f]+/g, "-").slice(0, 64) || "anonymous";
+}
+
+/**
+ * One client id per browser tab and user, kept in sessionStorage: it survives a reload (so
+ * the SDK finds this tab's unsent edits again), while two windows of one browser never
+ * share a client id (they would otherwise reuse each other's client sequence numbers).
+ */
+function tabClientId(userId: string): string {
+  const key = `weft-demo-client:${userId}`;
+  let id = sessionStorage.getItem(key);
+  if (!id) {
+    id = `demo${crypto.getRandomValues(new Uint32Array(2)).reduce((s, n) => s + n.toString(36), "")}`;
+    sessionStorage.setItem(key, id);
+  }
+  return id;
+}
+
+async function join(name: string, docId: string): Promise<void> {
+  const userId = userIdOf(name);
+  const color = colorFor(userId);
+  document.title = `${docId} · ${name} · Weft demo`;
+  $("doc-name").textContent = docId;
+  $("session").hidden = false;
+  const editor = $<HTMLTextAreaElement>("editor");
+  const overlay = $("overlay");
+
+  const client = createClient({
+    url: location.origin,
+    wsUrl: `${location.protocol === "https:" ? "wss:" : "ws:"}//${location.host}/ws`,
+    clientId: tabClientId(userId),
+    getToken: async () => {
+      const q = new URLSearchParams({ user: userId, name, tenant: TENANT });
+      const res = await fetch(`/dev/token?${q}`);
+      if (!res.ok) throw new Error(`GET /dev/token: ${res.status} ${await res.text()}`);
+      return ((await res.json()) as { token: string }).token;
+    },
+  });
+  const connection = $("connection");
+  const showStatus = (s: string) => {
+    connection.textContent = s;
+    connection.dataset.status = s;
+  };
+  showStatus(client.status);
+  client.on("status", showStatus);
+
+  const doc = client.doc(docId);
+  await doc.ready;
+
+  let peers: Peer[] = [];
+  const renderPeers = () => {
+    renderCarets(overlay, editor.value, peers);
+    renderList($("peers"), peers);
+  };
+  const showCounters = () => {
+    $("version").textContent = String(doc.version);
+    $("pending").textContent = String(doc.pending);
+  };
+
+  let sent = "";
+  const publishPresence = () => {
+    const text = editor.value;
+    const start = toCodePoint(text, editor.selectionStart);
+    const end = toCodePoint(text, editor.selectionEnd);
+    const backward = editor.selectionDirection === "backward";
+    const state: DemoPresence = { cursor: backward ? start : end, anchor: backward ? end : start, name, color };
+    const key = JSON.stringify(state);
+    if (key !== sent) {
+      sent = key;
+      doc.setPresence({ ...state });
+    }
+  };
+
+  editor.value = doc.text;
+  editor.addEventListener("input", () => {
+    const edit = diffText(doc.text, editor.value, editor.selectionEnd);
+    try {
+      if (edit && edit.deleted > 0) doc.delete(edit.pos, edit.deleted);
+      if (edit && edit.inserted) doc.insert(edit.pos, edit.inserted);
+    } catch (err) {
+      $("notice").textContent = `Edit not applied: ${(err as Error).message}`;
+    }
+    // Normally a no-op; after a refused edit this puts the document's text back.
+    if (editor.value !== doc.text) showText(doc.text, (p) => p);
+    publishPresence();
+    showCounters();
+  });
+  document.addEventListener("selectionchange", () => {
+    if (document.activeElement === editor) publishPresence();
+  });
+  editor.addEventListener("scroll", () => (overlay.scrollTop = editor.scrollTop));
+
+  /** Shows `text`, keeping the caret (and selection) where `map` puts it. */
+  function showText(text: string, map: (pos: number) => number): void {
+    const before = editor.value;
+    const start = map(toCodePoint(before, editor.selectionStart));
+    const end = map(toCodePoint(before, editor.selectionEnd));
+    const direction = editor.selectionDirection ?? "none";
+    const scroll = editor.scrollTop;
+    editor.value = text;
+    editor.setSelectionRange(toUtf16(text, start), toUtf16(text, end), direction);
+    editor.scrollTop = scroll;
+    overlay.scrollTop = scroll;
+  }
+
+  doc.on("change", (e) => {
+    if (e.text !== editor.value) {
+      showText(e.text, e.mapPosition);
+      publishPresence();
+    }
+    for (const p of peers) {
+      p.cursor = e.mapPosition(p.cursor);
+      p.anchor = e.mapPosition(p.anchor);
+    }
+    renderPeers();
+    showCounters();
+  });
+  const readPresence = (all: typeof doc.presence) => {
+    peers = [];
+    for (const [connectionId, { userId: peerUser, state }] of all) {
+      const peer = peerFrom(connectionId, peerUser, state);
+      if (peer) peers.push(peer);
+    }
+    renderPeers();
+  };
+  doc.on("presence", readPresence);
+  doc.on("rejected", (r) => {
+    $("notice").textContent = `An edit was rejected by the server (${r.reason}); the text shows the committed document.`;
+  });
+  // Unsent edits drain without a change event of their own: poll the counters cheaply.
+  setInterval(showCounters, 250);
+
+  editor.disabled = false;
+  readPresence(doc.presence);
+  showCounters();
+  editor.focus();
+  publishPresence();
+  document.body.dataset.state = "ready";
+}
