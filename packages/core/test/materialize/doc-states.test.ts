@@ -1,0 +1,201 @@
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import { encodeState, materialize } from "../../src/materialize/index.js";
+import { newDoc, proseEntries, variedEntries } from "../conformance/fixtures.js";
+import { arbIntent, buildLog } from "./log-gen.js";
+import { commit, rig, toBatches } from "./doc-states-harness.js";
+
+const sample = (n: number, seed: number) => buildLog(fc.sample(arbIntent, { numRuns: n, seed }));
+
+describe("DocStates.apply", () => {
+  it("applies batches in seq order whatever order they come in, writing one head per call and no snapshot before one is due", async () => {
+    const r = rig({ snapshotEveryOps: 1000 });
+    const doc = newDoc();
+    const entries = sample(60, 1);
+    const batches = await commit(r.log, toBatches(doc, entries, [7, 3, 11]));
+    expect(await r.states.apply(doc, [...batches].reverse())).toEqual({ version: 60 });
+    expect(r.store.calls).toMatchObject({ putHead: 1, putSnapshot: 0 });
+    expect(encodeState((await r.states.read(doc))!)).toBe(encodeState(materialize(entries)));
+  });
+
+  it("is idempotent: entries at or below the materialized version are skipped, nothing is written again", async () => {
+    const r = rig();
+    const doc = newDoc();
+    const entries = sample(40, 2);
+    const batches = await commit(r.log, toBatches(doc, entries, [10]));
+    await r.states.apply(doc, batches.slice(0, 3));
+    r.store.reset();
+    expect(await r.states.apply(doc, batches.slice(0, 2))).toEqual({ version: 30 });
+    expect(r.store.calls.putHead).toBe(0);
+    // Overlapping redelivery: only the new part applies.
+    expect(await r.states.apply(doc, batches.slice(1))).toEqual({ version: 40 });
+    expect(encodeState((await r.fresh().read(doc))!)).toBe(encodeState(materialize(entries)));
+  });
+
+  it("fills a gap from the log (a lost stream batch) and reads only the missing entries", async () => {
+    const r = rig();
+    const doc = newDoc();
+    const entries = sample(50, 3);
+    const batches = await commit(r.log, toBatches(doc, entries, [10]));
+    await r.states.apply(doc, batches.slice(0, 1));
+    r.log.entriesRead = 0;
+    expect(await r.states.apply(doc, [batches[4]])).toEqual({ version: 50 });
+    expect(r.log.entriesRead).toBe(30);
+    expect(encodeState((await r.states.read(doc))!)).toBe(encodeState(materialize(entries)));
+  });
+
+  it("a cold process starts from the stored snapshot + log tail, never from seq 1", async () => {
+    const r = rig({ snapshotEveryOps: 20 });
+    const doc = newDoc();
+    const entries = sample(95, 4);
+    const batches = await commit(r.log, toBatches(doc, entries, [5]));
+    for (const b of batches.slice(0, -1)) await r.states.apply(doc, [b]);
+    expect(r.store.snapshotVersions).toEqual([20, 40, 60, 80]);
+    const cold = r.fresh();
+    r.log.entriesRead = 0;
+    expect(await cold.apply(doc, [batches.at(-1)!])).toEqual({ version: 95 });
+    expect(r.log.entriesRead).toBe(10); // 81..90 after snapshot 80; 91..95 came in the batch
+    expect(encodeState((await cold.read(doc))!)).toBe(encodeState(materialize(entries)));
+  });
+
+  it("the warm path reads nothing: one head write per batch, a snapshot only every N ops", async () => {
+    const r = rig({ snapshotEveryOps: 50 });
+    const doc = newDoc();
+    const batches = await commit(r.log, toBatches(doc, sample(200, 5), [10]));
+    await r.states.apply(doc, [batches[0]]);
+    r.store.reset();
+    r.log.entriesRead = 0;
+    for (const b of batches.slice(1)) await r.states.apply(doc, [b]);
+    expect(r.store.calls).toEqual({ head: 0, putHead: 19, putSnapshot: 4, snapshot: 0 });
+    expect(r.log.entriesRead).toBe(0);
+  });
+
+  it("snapshots every M bytes of log, and the interval grows with a state past M", async () => {
+    const r = rig({ snapshotEveryOps: 1_000_000, snapshotEveryLogBytes: 64 * 1024 });
+    const doc = newDoc();
+    // 400 inserts of 4 KiB: each one adds to the text, so the state outgrows M after ~16.
+    const entries = proseEntries(1, 400, 4096, 7);
+    const batches = await commit(r.log, toBatches(doc, entries, [4]));
+    for (const b of batches) await r.states.apply(doc, [b]);
+    const v = r.store.snapshotVersions;
+    expect(v[0]).toBe(16); // 16 x (4096 + ~150) bytes >= 64 KiB
+    const gaps = v.slice(1).map((x, i) => x - v[i]);
+    expect(gaps[1]).toBeGreaterThanOrEqual(2 * gaps[0]);
+    // Without the scaling there would be a snapshot every 16 entries (25 of them).
+    expect(v.length).toBeLessThanOrEqual(4);
+    // Snapshot bytes stay within a small multiple of the log's own bytes, however large the document gets.
+    const logBytes = entries.reduce((n, e) => n + JSON.stringify(e).length, 0);
+    const snapBytes = v.reduce((n, ver) => n + 2 * 4096 * ver, 0); // text + its copy in spans
+    expect(snapBytes).toBeLessThan(3 * logBytes);
+  });
+
+  it("a process whose cached state is stale does not move the head back", async () => {
+    const r = rig();
+    const doc = newDoc();
+    const entries = sample(30, 8);
+    const batches = await commit(r.log, toBatches(doc, entries, [10]));
+    const a = r.states;
+    const b = r.fresh();
+    await a.apply(doc, [batches[0]]);
+    await b.apply(doc, batches); // b went ahead to 30
+    expect(await a.apply(doc, [batches[1]])).toEqual({ version: 30 });
+    expect((await r.store.head(doc))?.version).toBe(30);
+    expect(encodeState((await a.read(doc))!)).toBe(encodeState(materialize(entries)));
+  });
+
+  it("throws when the log cannot supply a missing range, and stores nothing", async () => {
+    const r = rig();
+    const doc = newDoc();
+    const batches = toBatches(doc, sample(20, 9), [10]);
+    await commit(r.log, [batches[1]]); // seq 1..10 never committed: an impossible log
+    await expect(r.states.apply(doc, [batches[1]])).rejects.toThrow(/expected seq 1|ends at seq 0/);
+    expect(await r.store.head(doc)).toBeUndefined();
+  });
+});
+
+describe("DocStates.read", () => {
+  it("undefined for a document with nothing materialized, version < 1, non-integers, or above the materialized version", async () => {
+    const r = rig();
+    const doc = newDoc();
+    expect(await r.states.read(doc)).toBeUndefined();
+    await r.states.apply(doc, await commit(r.log, toBatches(doc, variedEntries(1), [4])));
+    for (const v of [0, -1, 1.5, 11, Number.NaN]) expect(await r.states.read(doc, v)).toBeUndefined();
+    expect((await r.states.read(doc, 10))?.version).toBe(10);
+    expect(await r.states.read({ ...doc, tenant: `${doc.tenant}x` })).toBeUndefined();
+  });
+
+  it("serves the current state from the cache when the head matches (one head read)", async () => {
+    const r = rig();
+    const doc = newDoc();
+    await r.states.apply(doc, await commit(r.log, toBatches(doc, sample(30, 10), [10])));
+    r.store.reset();
+    r.log.entriesRead = 0;
+    await r.states.read(doc);
+    expect(r.store.calls).toEqual({ head: 1, putHead: 0, putSnapshot: 0, snapshot: 0 });
+    expect(r.log.entriesRead).toBe(0);
+  });
+
+  it("rolls a cached state forward from the log when another process materialized more", async () => {
+    const r = rig({ snapshotEveryOps: 1000 });
+    const doc = newDoc();
+    const entries = sample(40, 11);
+    const batches = await commit(r.log, toBatches(doc, entries, [10]));
+    const reader = r.fresh();
+    await r.states.apply(doc, batches.slice(0, 2));
+    await reader.read(doc); // caches version 20
+    await r.states.apply(doc, batches.slice(2));
+    r.log.entriesRead = 0;
+    expect(encodeState((await reader.read(doc))!)).toBe(encodeState(materialize(entries)));
+    expect(r.log.entriesRead).toBe(20);
+  });
+});
+
+describe("DocStates.rebuild", () => {
+  it("reports changed=false when the stored state matches a replay, after many snapshots", async () => {
+    const r = rig({ snapshotEveryOps: 7 });
+    const doc = newDoc();
+    const entries = sample(300, 12);
+    for (const b of await commit(r.log, toBatches(doc, entries, [3, 1, 8]))) await r.states.apply(doc, [b]);
+    expect(r.store.snapshotVersions.length).toBeGreaterThan(20);
+    r.store.reset();
+    expect(await r.fresh().rebuild(doc)).toEqual({ version: 300, changed: false });
+    expect(r.store.calls.putSnapshot + r.store.calls.putHead).toBe(0);
+    expect(encodeState((await r.fresh().read(doc))!)).toBe(encodeState(materialize(entries)));
+  });
+
+  it("repairs a corrupt snapshot: changed=true, then reads are right and a second rebuild finds nothing", async () => {
+    const r = rig({ snapshotEveryOps: 10 });
+    const doc = newDoc();
+    const entries = sample(45, 13);
+    await r.states.apply(doc, await commit(r.log, toBatches(doc, entries, [15])));
+    const head = (await r.store.head(doc))!;
+    const good = encodeState(materialize(entries.slice(0, head.snapshotVersion)));
+    await r.store.inner.putSnapshot(doc, head.snapshotVersion, good.replace(/"text":"/, '"text":"X').replace(/"spans":\[\{"text":"/, '"spans":[{"text":"X'));
+    const admin = r.fresh();
+    expect(await admin.rebuild(doc)).toEqual({ version: 45, changed: true });
+    expect(encodeState((await r.fresh().read(doc))!)).toBe(encodeState(materialize(entries)));
+    expect(await r.fresh().rebuild(doc)).toEqual({ version: 45, changed: false });
+  });
+
+  it("an unreadable snapshot also counts as changed", async () => {
+    const r = rig({ snapshotEveryOps: 5 });
+    const doc = newDoc();
+    const entries = sample(12, 14);
+    await r.states.apply(doc, await commit(r.log, toBatches(doc, entries, [12])));
+    await r.store.inner.putSnapshot(doc, 12, "{not json");
+    expect(await r.fresh().rebuild(doc)).toEqual({ version: 12, changed: true });
+    expect(encodeState((await r.fresh().read(doc))!)).toBe(encodeState(materialize(entries)));
+  });
+
+  it("catches up a lagging materialization (changed=true) and is a no-op on an empty document", async () => {
+    const r = rig();
+    const doc = newDoc();
+    expect(await r.states.rebuild(doc)).toEqual({ version: 0, changed: false });
+    const entries = sample(25, 15);
+    const batches = await commit(r.log, toBatches(doc, entries, [10]));
+    await r.states.apply(doc, [batches[0]]);
+    expect(await r.fresh().rebuild(doc)).toEqual({ version: 25, changed: true });
+    expect((await r.store.head(doc))?.version).toBe(25);
+    expect(encodeState((await r.fresh().read(doc, 25))!)).toBe(encodeState(materialize(entries)));
+  });
+});
