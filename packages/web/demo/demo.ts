@@ -57,6 +57,9 @@ async function join(name: string, docId: string): Promise<void> {
   const color = colorFor(userId);
   document.title = `${docId} · ${name} · Weft demo`;
   $("doc-name").textContent = docId;
+  const me = $("me");
+  me.textContent = name;
+  me.style.setProperty("--peer", color);
   $("session").hidden = false;
   const editor = $<HTMLTextAreaElement>("editor");
   const overlay = $("overlay");
