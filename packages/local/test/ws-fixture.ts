@@ -18,7 +18,7 @@ export async function startGateways(
     return fn;
   };
   const http = createHttpGateway({ routes: [], resolve, log: opts.log });
-  const ws: WebSocketGateway = createWebSocketGateway({ server: http.server, spec, resolve, log: opts.log, ...opts });
+  const ws: WebSocketGateway = createWebSocketGateway({ server: http.server, spec, resolve, ...opts });
   http.use(ws.managementHook);
   const base = await http.listen(0);
   return {
