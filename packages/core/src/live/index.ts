@@ -5,3 +5,6 @@ export * from "./pack-ops.js";
 export * from "./rate-limit.js";
 export * from "./server-messages.js";
 export * from "./utf8.js";
+export * from "./fanout.js";
+export * from "./session.js";
+export * from "./broadcast.js";

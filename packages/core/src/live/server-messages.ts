@@ -2,7 +2,10 @@ import type { ErrorCode } from "../errors.js";
 import type { LogEntry } from "../ops/types.js";
 import type { PresenceState } from "./client-messages.js";
 
-/** Error codes of the `error` message (docs/protocol.md lists when each is sent); all are ERROR_CODES. */
+/**
+ * Error codes of the `error` message (docs/protocol.md lists when each is sent); all are
+ * ERROR_CODES. `internal` is a server-side failure, not the client's doing: retry.
+ */
 export type LiveErrorCode = Extract<
   ErrorCode,
   | "invalid_message"
@@ -12,6 +15,7 @@ export type LiveErrorCode = Extract<
   | "not_subscribed"
   | "rate_limited"
   | "too_many_subscriptions"
+  | "internal"
 >;
 
 /** Everything the server sends over the WebSocket. */

@@ -80,6 +80,8 @@ export interface LogHead {
 export interface Rejection {
   opId: string;
   clientId: string;
+  /** The submitter (from the change's token): who is told over the WebSocket. */
+  userId: string;
   clientSeq: number;
   reason: string;
   message: string;

@@ -241,7 +241,15 @@ export class DocRun {
 
   private reject(change: InboxChange, ops: Op[], reason: RejectReason, message: string): void {
     for (const op of ops) {
-      this.rejections.push({ opId: op.id, clientId: change.clientId, clientSeq: op.seq, reason, message, at: this.now });
+      this.rejections.push({
+        opId: op.id,
+        clientId: change.clientId,
+        userId: change.userId,
+        clientSeq: op.seq,
+        reason,
+        message,
+        at: this.now,
+      });
     }
     this.count(`rejected.${reason}`, ops.length);
     if (reason === REJECT_REASONS.baseAheadOfHead || reason === REJECT_REASONS.positionOutOfRange) {
@@ -311,5 +319,20 @@ export class DocRun {
     for (const [name, n] of this.counts) metrics.count(this.doc.tenant, name, n);
     for (const ms of this.lags) metrics.observeLag(this.doc.tenant, ms);
     for (const f of this.findings) this.deps.logSink(f);
+    if (this.rejections.length > 0 && this.deps.notices) await this.notify(this.deps.notices);
+  }
+
+  private async notify(notices: NonNullable<SequencerDeps["notices"]>): Promise<void> {
+    try {
+      await notices.rejected(this.doc, this.rejections);
+    } catch (err) {
+      this.deps.logSink({
+        kind: "rejection_notice_failed",
+        tenant: this.doc.tenant,
+        docId: this.doc.docId,
+        ops: this.rejections.length,
+        message: (err as Error)?.message,
+      });
+    }
   }
 }

@@ -5,7 +5,7 @@ import type { InboxStore } from "../ports/inbox-store.js";
 import type { LogStore } from "../ports/log-store.js";
 import type { QuarantineStore } from "../ports/quarantine-store.js";
 import type { RejectReason } from "../errors.js";
-import type { InboxChange, InboxRecord } from "../ports/records.js";
+import type { InboxChange, InboxRecord, Rejection } from "../ports/records.js";
 import type { SequencerStateStore } from "../ports/sequencer-state-store.js";
 import type { TimerStore } from "../ports/timer-store.js";
 import { DocRun, LogConflict } from "./doc-run.js";
@@ -24,6 +24,16 @@ export const DEFAULT_SEQUENCER_CONFIG: SequencerConfig = {
   maxBatchEntries: 2000,
 };
 
+/**
+ * Tells submitters about their rejected ops (on AWS: over their WebSocket connections). Called
+ * once per run that rejected something, after the run is fully persisted (so the rejections
+ * are durable and a LogConflict retry does not tell twice); best effort: a failure is logged
+ * and never fails the run (the receipt API stays the authority).
+ */
+export interface RejectionNotices {
+  rejected(doc: DocRef, rejections: Rejection[]): Promise<void>;
+}
+
 export interface SequencerDeps {
   inbox: InboxStore;
   log: LogStore;
@@ -34,6 +44,7 @@ export interface SequencerDeps {
   metrics: MetricsRecorder;
   logSink: LogSink;
   config: SequencerConfig;
+  notices?: RejectionNotices;
 }
 
 const MAX_ATTEMPTS = 3;

@@ -8,7 +8,16 @@ function client(clientId: string, next: number, extra: Partial<ClientState> = {}
 }
 
 function rejection(opId: string, extra: Partial<Rejection> = {}): Rejection {
-  return { opId, clientId: "c1", clientSeq: 3, reason: "position_out_of_range", message: "pos 9 > len 4 ✗", at: 1_760_000_000_000, ...extra };
+  return {
+    opId,
+    clientId: "c1",
+    userId: "user-ü 1",
+    clientSeq: 3,
+    reason: "position_out_of_range",
+    message: "pos 9 > len 4 ✗",
+    at: 1_760_000_000_000,
+    ...extra,
+  };
 }
 
 /**

@@ -33,6 +33,10 @@ const entriesArb = fc
     ),
   );
 
+function insertEntry(seq: number, text: string): LogEntry {
+  return { seq, id: `op-${seq}`, clientId: "c", clientSeq: seq, userId: "u", serverTs: 1_760_000_000_000, type: "insert", pos: 0, text };
+}
+
 function check(docId: string, entries: LogEntry[], limits = OPS_PACK_LIMITS): string[] {
   const messages = packOps(docId, entries, limits);
   const decoded = messages.map((m) => JSON.parse(m));
@@ -79,16 +83,14 @@ describe("packOps", () => {
   });
 
   it("a largest allowed op fits one message under the target; a small one joins it", () => {
-    const big: LogEntry = { ...proseEntries(1, 1)[0], text: "x".repeat(MAX_OP_BYTES - 60) };
-    const small: LogEntry = { ...big, text: "y".repeat(100) };
-    const messages = check("d", [big, { ...big, seq: 2 }, { ...small, seq: 3 }]);
+    const big = (seq: number) => insertEntry(seq, "x".repeat(MAX_OP_BYTES - 60));
+    const messages = check("d", [big(1), big(2), insertEntry(3, "y".repeat(100))]);
     expect(messages.map((m) => JSON.parse(m).ops.length)).toEqual([1, 2]);
     for (const m of messages) expect(bytes(m)).toBeLessThanOrEqual(OPS_MESSAGE_TARGET_BYTES);
   });
 
   it("no entries, no messages; an entry over the max throws", () => {
     expect(packOps("d", [])).toEqual([]);
-    const huge: LogEntry = { ...proseEntries(1, 1)[0], text: "x".repeat(MAX_MESSAGE_BYTES) };
-    expect(() => packOps("d", [huge])).toThrow(RangeError);
+    expect(() => packOps("d", [insertEntry(1, "x".repeat(MAX_MESSAGE_BYTES))])).toThrow(RangeError);
   });
 });

@@ -76,6 +76,7 @@ export class DynamoSequencerStateStore implements SequencerStateStore {
         pk: S(pk),
         sk: S(`r#${r.opId}`),
         clientId: S(r.clientId),
+        userId: S(r.userId),
         clientSeq: N(r.clientSeq),
         reason: S(r.reason),
         message: S(r.message),
@@ -90,6 +91,7 @@ export class DynamoSequencerStateStore implements SequencerStateStore {
     return {
       opId,
       clientId: str(item, "clientId"),
+      userId: str(item, "userId"),
       clientSeq: num(item, "clientSeq"),
       reason: str(item, "reason"),
       message: str(item, "message"),

@@ -1,0 +1,145 @@
+import { docKey, type DocRef } from "../doc-ref.js";
+import type { Clock } from "../ports/clock.js";
+import type { LogStore } from "../ports/log-store.js";
+import { parseClientMessage, type LiveError, type PresenceState } from "./client-messages.js";
+import { dropGone, postAll, sendLeaves, type FanoutDeps } from "./fanout.js";
+import { MAX_SUBSCRIPTIONS } from "./limits.js";
+import { packOps } from "./pack-ops.js";
+import { PRESENCE_RATE } from "./rate-limit.js";
+import {
+  PONG_MESSAGE,
+  errorMessage,
+  presenceMessage,
+  subscribedMessage,
+  unsubscribedMessage,
+} from "./server-messages.js";
+
+export interface LiveSessionDeps extends FanoutDeps {
+  log: LogStore;
+  clock: Clock;
+}
+
+/** Who is on the other end: from the authorizer's context and the event (never from the message). */
+export interface Caller {
+  connectionId: string;
+  tenant: string;
+  userId: string;
+  /** Epoch ms (API Gateway's requestContext.connectedAt). */
+  connectedAt: number;
+}
+
+/** Log entries read per catch-up page (posted as packed messages before the next page is read). */
+export const CATCH_UP_PAGE = 2000;
+
+/** `$connect`: the connection is registered before any message of it can arrive. */
+export async function onConnect(deps: LiveSessionDeps, caller: Caller): Promise<void> {
+  await deps.connections.connect(caller);
+}
+
+/** `$disconnect`: removes the connection and its subscriptions; the others see its leaves. */
+export async function onDisconnect(deps: LiveSessionDeps, connectionId: string): Promise<void> {
+  await sendLeaves(deps, await deps.connections.disconnect(connectionId));
+}
+
+/**
+ * One message from a client. Replies go through the gateway (there are no route responses),
+ * in order. A refused message gets an `error` and the connection stays open; an unexpected
+ * failure is logged and reported as an `error` with code `internal` (the client may retry),
+ * so it never surfaces as API Gateway's own "Internal server error".
+ */
+export async function onMessage(deps: LiveSessionDeps, caller: Caller, body: string | undefined | null): Promise<void> {
+  const parsed = parseClientMessage(body);
+  if (!parsed.ok) return reply(deps, caller, errorMessage(parsed.error));
+  const m = parsed.message;
+  const docId = m.action === "ping" ? undefined : m.docId;
+  try {
+    switch (m.action) {
+      case "ping":
+        return await reply(deps, caller, PONG_MESSAGE);
+      case "subscribe":
+        return await subscribe(deps, caller, m.docId, m.after);
+      case "unsubscribe":
+        return await unsubscribe(deps, caller, m.docId);
+      case "presence":
+        return await presence(deps, caller, m.docId, m.state);
+    }
+  } catch (err) {
+    deps.logSink({ kind: "ws_error", tenant: caller.tenant, action: m.action, docId, message: (err as Error)?.message });
+    await reply(deps, caller, errorMessage({ code: "internal", message: "internal error; try again", ...(docId ? { docId } : {}) })).catch(
+      () => undefined,
+    );
+  }
+}
+
+/**
+ * Index entry first, then the head, then `subscribed`, the others' presence and the catch-up
+ * (after, head]: an op committed after the head read reaches the broadcaster after the index
+ * entry exists, and its strongly consistent Query finds this connection. So every seq > after
+ * arrives, some possibly twice.
+ */
+async function subscribe(deps: LiveSessionDeps, caller: Caller, docId: string, after: number | undefined): Promise<void> {
+  const doc: DocRef = { tenant: caller.tenant, docId };
+  let result = await deps.connections.subscribe(caller.connectionId, doc, MAX_SUBSCRIPTIONS);
+  if (result === "gone") {
+    // Not registered (its $connect record expired or was lost): register again from the
+    // authorizer's identity. If the client really is gone, the next post says so and cleans up.
+    await deps.connections.connect(caller);
+    result = await deps.connections.subscribe(caller.connectionId, doc, MAX_SUBSCRIPTIONS);
+  }
+  if (result === "too_many") {
+    return refuse(deps, caller, { code: "too_many_subscriptions", message: `at most ${MAX_SUBSCRIPTIONS} documents per connection; unsubscribe from one first`, docId });
+  }
+  if (result === "gone") return;
+  const head = await deps.log.head(doc);
+  const others = (await deps.connections.subscribers(doc)).filter((s) => s.connectionId !== caller.connectionId && s.presence !== null);
+  const greeting = [subscribedMessage(docId, head.seq), ...others.map((s) => presenceMessage(docId, s.userId, s.connectionId, s.presence))];
+  if (!(await postInOrder(deps, caller, doc, greeting))) return;
+  for (let cursor = after ?? head.seq; cursor < head.seq; ) {
+    const page = await deps.log.entries(doc, cursor, CATCH_UP_PAGE);
+    if (page.length === 0) break;
+    if (!(await postInOrder(deps, caller, doc, packOps(docId, page)))) return;
+    cursor = page[page.length - 1].seq;
+  }
+}
+
+async function unsubscribe(deps: LiveSessionDeps, caller: Caller, docId: string): Promise<void> {
+  const doc: DocRef = { tenant: caller.tenant, docId };
+  const removed = await deps.connections.unsubscribe(caller.connectionId, doc);
+  await reply(deps, caller, unsubscribedMessage(docId));
+  if (removed) await sendLeaves(deps, [{ ...removed, doc }]);
+}
+
+async function presence(deps: LiveSessionDeps, caller: Caller, docId: string, state: PresenceState | null): Promise<void> {
+  const doc: DocRef = { tenant: caller.tenant, docId };
+  const result = await deps.connections.setPresence(caller.connectionId, doc, state, deps.clock.now(), PRESENCE_RATE);
+  if (result === "rate_limited") {
+    return refuse(deps, caller, {
+      code: "rate_limited",
+      message: `presence is limited to ${PRESENCE_RATE.burst} messages at once and ${1000 / PRESENCE_RATE.intervalMs} per second per connection`,
+      docId,
+    });
+  }
+  if (result !== "ok") return refuse(deps, caller, { code: "not_subscribed", message: `not subscribed to ${docId}; subscribe first`, docId });
+  const subs = await deps.connections.subscribers(doc);
+  const message = presenceMessage(docId, caller.userId, caller.connectionId, state);
+  const others = subs.filter((s) => s.connectionId !== caller.connectionId);
+  const gone = await postAll(deps.gateway, others.map((s) => ({ connectionId: s.connectionId, messages: [message] })));
+  await dropGone(deps, gone, doc, new Map([[docKey(doc), subs]]));
+}
+
+/** Posts to the caller in order; false (after cleaning up) when the caller turned out to be gone. */
+async function postInOrder(deps: LiveSessionDeps, caller: Caller, doc: DocRef, messages: string[]): Promise<boolean> {
+  const gone = await postAll(deps.gateway, [{ connectionId: caller.connectionId, messages }]);
+  if (gone.length === 0) return true;
+  await dropGone(deps, gone, doc);
+  return false;
+}
+
+function refuse(deps: LiveSessionDeps, caller: Caller, error: LiveError): Promise<void> {
+  return reply(deps, caller, errorMessage(error));
+}
+
+/** A reply to the caller; a caller that is gone will be cleaned up by `$disconnect` or the next fan-out. */
+async function reply(deps: LiveSessionDeps, caller: Caller, message: string): Promise<void> {
+  await deps.gateway.post(caller.connectionId, message);
+}

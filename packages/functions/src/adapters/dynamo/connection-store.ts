@@ -1,0 +1,257 @@
+import {
+  ConditionalCheckFailedException,
+  DeleteItemCommand,
+  UpdateItemCommand,
+  type ConsumedCapacity,
+  type DeleteItemCommandInput,
+  type UpdateItemCommandInput,
+} from "@aws-sdk/client-dynamodb";
+import {
+  CONNECTION_TTL_SECONDS,
+  rateCeiling,
+  type ConnectionInfo,
+  type ConnectionMeta,
+  type ConnectionStore,
+  type DocRef,
+  type PresenceResult,
+  type PresenceState,
+  type RateLimit,
+  type RemovedSubscription,
+  type SubscribeResult,
+  type Subscriber,
+} from "@weft/core";
+import { failedWriteUnits, type CapacityMeter } from "./capacity.js";
+import { N, S, num, str } from "./codec.js";
+import { Table, type DynamoAdapterOptions, type Item } from "./table.js";
+
+const META = "meta";
+/** Rounds of the two-branch rate-limit write before giving up on a hot race (each round is one conditional write). */
+const RATE_ROUNDS = 6;
+
+/**
+ * ConnectionStore on the `connections` table (pk/sk, TTL `expiresAt`):
+ * - `c#<connectionId>` / `meta`: tenant, userId, connectedAt, `docs` (string set of subscribed
+ *   docIds; absent when empty), `tat` (the presence bucket, see live/rate-limit.ts).
+ * - `d#<tenant>#<docId>` / `<connectionId>`: userId and the last presence state (`presence`,
+ *   JSON; absent = none). The doc -> connections index is this item collection, so the
+ *   broadcaster reads it with one strongly consistent Query (a GSI could only be read
+ *   eventually consistently, and a subscriber could miss ops committed right after its catch-up).
+ * Both kinds carry `expiresAt` = connectedAt + CONNECTION_TTL_SECONDS.
+ *
+ * Calls: connect 1 put; subscribe 1 conditional update of the meta (limit and existence,
+ * returning the identity) + 1 put of the index item; presence 1-2 conditional updates of the
+ * meta (the bucket, see setPresence) + 1 conditional update of the index item; unsubscribe
+ * 2 writes; disconnect 1 delete of the meta + 1 delete per subscription.
+ */
+export class DynamoConnectionStore implements ConnectionStore {
+  private readonly table: Table;
+  private readonly meter?: CapacityMeter;
+
+  constructor(opts: DynamoAdapterOptions) {
+    this.table = new Table(opts);
+    this.meter = opts.meter;
+  }
+
+  async connect(info: ConnectionInfo): Promise<void> {
+    await this.table.put({
+      Item: {
+        ...metaKey(info.connectionId),
+        tenant: S(info.tenant),
+        userId: S(info.userId),
+        connectedAt: N(info.connectedAt),
+        expiresAt: N(Math.floor(info.connectedAt / 1000) + CONNECTION_TTL_SECONDS),
+      },
+    });
+  }
+
+  async get(connectionId: string): Promise<ConnectionMeta | undefined> {
+    const item = await this.table.get(metaKey(connectionId));
+    if (!item) return undefined;
+    return {
+      connectionId,
+      tenant: str(item, "tenant"),
+      userId: str(item, "userId"),
+      connectedAt: num(item, "connectedAt"),
+      docs: item.docs?.SS ?? [],
+    };
+  }
+
+  /** The meta update enforces existence and the limit atomically; the index item is written after it. */
+  async subscribe(connectionId: string, doc: DocRef, maxDocs: number): Promise<SubscribeResult> {
+    const outcome = await this.updateReturning({
+      Key: metaKey(connectionId),
+      UpdateExpression: "ADD docs :set",
+      ConditionExpression: "attribute_exists(pk) AND (attribute_not_exists(docs) OR contains(docs, :doc) OR size(docs) < :max)",
+      ExpressionAttributeValues: { ":set": { SS: [doc.docId] }, ":doc": S(doc.docId), ":max": N(maxDocs) },
+      ReturnValues: "ALL_NEW",
+    });
+    if (!outcome.ok) return outcome.existing ? "too_many" : "gone";
+    const meta = outcome.item;
+    // An update (not a put), so a second subscribe keeps the presence state.
+    await this.table.update({
+      Key: indexKey(doc, connectionId),
+      UpdateExpression: "SET userId = :u, expiresAt = :e",
+      ExpressionAttributeValues: { ":u": S(str(meta, "userId")), ":e": N(num(meta, "expiresAt")) },
+    });
+    return "ok";
+  }
+
+  async unsubscribe(connectionId: string, doc: DocRef): Promise<Subscriber | undefined> {
+    const [removed] = await Promise.all([
+      this.deleteReturning(indexKey(doc, connectionId)),
+      this.table.conditional({
+        update: {
+          Key: metaKey(connectionId),
+          UpdateExpression: "DELETE docs :set",
+          ConditionExpression: "attribute_exists(pk)",
+          ExpressionAttributeValues: { ":set": { SS: [doc.docId] } },
+        },
+      }),
+    ]);
+    return removed && subscriberOf(removed);
+  }
+
+  async subscribers(doc: DocRef): Promise<Subscriber[]> {
+    const out: Subscriber[] = [];
+    const pages = this.table.query({
+      KeyConditionExpression: "pk = :pk",
+      ExpressionAttributeValues: { ":pk": S(indexPk(doc)) },
+      ConsistentRead: true,
+    });
+    for await (const items of pages) for (const item of items) out.push(subscriberOf(item));
+    return out;
+  }
+
+  /**
+   * The bucket is one number, `tat` (live/rate-limit.ts), taken with conditional writes and no
+   * read: "partly used" (`tat` in (now, ceiling]) is `ADD tat :interval`, "full" (`tat` absent
+   * or <= now) is `SET tat = now + interval`. Each write's condition also requires the document
+   * in `docs`. A failed write returns the item (ALL_OLD), which says which case holds now (or
+   * that the connection is gone / not subscribed / limited); a race just means another round.
+   */
+  async setPresence(
+    connectionId: string,
+    doc: DocRef,
+    state: PresenceState | null,
+    now: number,
+    rate: RateLimit,
+  ): Promise<PresenceResult> {
+    const values = { ":doc": S(doc.docId), ":now": N(now), ":i": N(rate.intervalMs) };
+    const partly = () =>
+      this.table.conditional({
+        update: {
+          Key: metaKey(connectionId),
+          UpdateExpression: "ADD tat :i",
+          ConditionExpression: "contains(docs, :doc) AND tat > :now AND tat <= :ceil",
+          ExpressionAttributeValues: { ...values, ":ceil": N(rateCeiling(now, rate)) },
+        },
+      });
+    const full = () =>
+      this.table.conditional({
+        update: {
+          Key: metaKey(connectionId),
+          UpdateExpression: "SET tat = :next",
+          ConditionExpression: "contains(docs, :doc) AND (attribute_not_exists(tat) OR tat <= :now)",
+          ExpressionAttributeValues: { ":doc": values[":doc"], ":now": values[":now"], ":next": N(now + rate.intervalMs) },
+        },
+      });
+    // Guess "full" first: presence updates are mostly sporadic; a burst corrects itself in one round.
+    let attempt = full;
+    let admitted = false;
+    for (let round = 0; round < RATE_ROUNDS && !admitted; round++) {
+      const r = await attempt();
+      if (r.ok) {
+        admitted = true;
+        break;
+      }
+      if (!r.existing) return "gone";
+      if (!(r.existing.docs?.SS ?? []).includes(doc.docId)) return "not_subscribed";
+      const tat = r.existing.tat?.N === undefined ? undefined : Number(r.existing.tat.N);
+      if (tat === undefined || tat <= now) attempt = full;
+      else if (tat <= rateCeiling(now, rate)) attempt = partly;
+      else return "rate_limited";
+    }
+    if (!admitted) return "rate_limited";
+    const stored = await this.table.conditional({
+      update: {
+        Key: indexKey(doc, connectionId),
+        UpdateExpression: state === null ? "REMOVE presence" : "SET presence = :p",
+        ConditionExpression: "attribute_exists(pk)",
+        ...(state === null ? {} : { ExpressionAttributeValues: { ":p": S(JSON.stringify(state)) } }),
+      },
+    });
+    return stored.ok ? "ok" : "not_subscribed";
+  }
+
+  async disconnect(connectionId: string, also: DocRef[] = []): Promise<RemovedSubscription[]> {
+    const meta = await this.deleteReturning(metaKey(connectionId));
+    const docs = new Map<string, DocRef>();
+    if (meta) {
+      const tenant = str(meta, "tenant");
+      for (const docId of meta.docs?.SS ?? []) docs.set(indexPk({ tenant, docId }), { tenant, docId });
+    }
+    for (const d of also) docs.set(indexPk(d), { tenant: d.tenant, docId: d.docId });
+    const removed = await Promise.all(
+      [...docs.values()].map(async (doc) => {
+        const item = await this.deleteReturning(indexKey(doc, connectionId));
+        return item && { ...subscriberOf(item), doc };
+      }),
+    );
+    return removed.filter((r): r is RemovedSubscription => r !== undefined);
+  }
+
+  /** A conditional UpdateItem that returns the item it wrote, or the item that failed the condition. */
+  private async updateReturning(
+    input: Omit<UpdateItemCommandInput, "TableName" | "ReturnConsumedCapacity">,
+  ): Promise<{ ok: true; item: Item } | { ok: false; existing: Item | undefined }> {
+    try {
+      const out = await this.table.client.send(
+        new UpdateItemCommand({
+          ...input,
+          TableName: this.table.name,
+          ReturnConsumedCapacity: "TOTAL",
+          ReturnValuesOnConditionCheckFailure: "ALL_OLD",
+        }),
+      );
+      this.report(out.ConsumedCapacity);
+      return { ok: true, item: out.Attributes ?? {} };
+    } catch (err) {
+      if (!(err instanceof ConditionalCheckFailedException)) throw err;
+      this.meter?.add(this.table.name, "write", failedWriteUnits(err.Item));
+      return { ok: false, existing: err.Item };
+    }
+  }
+
+  /** DeleteItem returning the deleted item (undefined if there was none), at no extra cost. */
+  private async deleteReturning(Key: Item): Promise<Item | undefined> {
+    const input: DeleteItemCommandInput = { TableName: this.table.name, Key, ReturnValues: "ALL_OLD", ReturnConsumedCapacity: "TOTAL" };
+    const out = await this.table.client.send(new DeleteItemCommand(input));
+    this.report(out.ConsumedCapacity);
+    return out.Attributes;
+  }
+
+  private report(consumed: ConsumedCapacity | undefined): void {
+    if (consumed) this.meter?.add(consumed.TableName ?? this.table.name, "write", consumed.CapacityUnits ?? 0);
+  }
+}
+
+function metaKey(connectionId: string): Item {
+  return { pk: S(`c#${connectionId}`), sk: S(META) };
+}
+
+/** The index partition of a document. Tenant and doc ids never contain `#`, so this is unambiguous. */
+function indexPk(doc: DocRef): string {
+  return `d#${doc.tenant}#${doc.docId}`;
+}
+
+function indexKey(doc: DocRef, connectionId: string): Item {
+  return { pk: S(indexPk(doc)), sk: S(connectionId) };
+}
+
+function subscriberOf(item: Item): Subscriber {
+  return {
+    connectionId: str(item, "sk"),
+    userId: str(item, "userId"),
+    presence: item.presence?.S === undefined ? null : (JSON.parse(item.presence.S) as PresenceState),
+  };
+}
