@@ -54,7 +54,7 @@ export async function handler(event: SQSEvent): Promise<void> {
           at,
           source: "stream",
           reason: REJECT_REASONS.streamRetriesExhausted,
-          message: `${fn} gave up on log stream records ${info.startSequenceNumber}..${info.endSequenceNumber} (${why}); they are no longer readable from the stream`,
+          message: `${fn} gave up on log stream records ${info.startSequenceNumber}..${info.endSequenceNumber} (${why}); no log batch could be read from them (trimmed past the stream's 24 h retention, or not batches)`,
           payload: JSON.stringify({ function: fn, batch: info }),
         }),
       );
