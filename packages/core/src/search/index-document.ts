@@ -1,0 +1,72 @@
+import type { DocRef } from "../doc-ref.js";
+import type { SearchDocMeta, SearchIndexStore } from "../ports/search-index-store.js";
+import { diffTerms, isEmptyDelta, termSetOf, touchedTerms } from "./term-diff.js";
+
+/** The text to index: a materialized document state (any object with these fields). */
+export interface IndexableState {
+  version: number;
+  text: string;
+  updatedAt: number;
+}
+
+export interface IndexDeps {
+  store: SearchIndexStore;
+  now: () => number;
+  /** A fresh unique id for a claim. */
+  newId: () => string;
+  sleep?: (ms: number) => Promise<void>;
+}
+
+/** How long a claim protects a write: far past the search function's 60 s timeout, so its owner is dead by then. */
+export const INDEX_LEASE_MS = 180_000;
+const ATTEMPTS = 8;
+
+export type IndexOutcome =
+  | { status: "unchanged"; version: number }
+  | { status: "advanced"; version: number }
+  | { status: "indexed"; version: number; put: number; removed: number; truncated: boolean };
+
+/**
+ * Brings the index of `doc` up to `state` (the document's current state, read after the
+ * event: so an old or replayed event indexes the current text, never an old one).
+ *
+ * - If the index already holds `state.version` or a newer one, nothing is written
+ *   ("unchanged"): a replayed or late event can never regress the index.
+ * - If the terms did not change, the version moves with one conditional write ("advanced").
+ * - Otherwise only the term delta is written, under a claim: begin (conditional on the
+ *   version read), write postings and term set, commit. A claim left by a dead writer is
+ *   taken over after its lease, forcing every term it touched to this write's target.
+ * A lost race (another writer moved the version or holds a live claim) re-reads and retries;
+ * after ATTEMPTS it throws, and the event is retried by the bus.
+ */
+export async function indexDocument(deps: IndexDeps, doc: DocRef, state: IndexableState): Promise<IndexOutcome> {
+  const sleep = deps.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
+  let target: ReturnType<typeof termSetOf> | undefined;
+  for (let attempt = 0; attempt < ATTEMPTS; attempt++) {
+    if (attempt > 0) await sleep(Math.min(1000, 20 * 2 ** attempt) * (0.5 + Math.random() / 2));
+    const indexed = await deps.store.load(doc);
+    const current = indexed.meta?.version ?? 0;
+    if (current >= state.version) return { status: "unchanged", version: current };
+    const pending = indexed.pending;
+    if (pending && pending.until > deps.now()) continue;
+    target ??= termSetOf(state.text);
+    const meta: SearchDocMeta = {
+      version: state.version,
+      updatedAt: state.updatedAt,
+      truncated: target.truncated,
+      termCount: target.terms.size,
+    };
+    const delta = diffTerms(indexed.terms, target.terms, pending?.touched ?? []);
+    if (!pending && isEmptyDelta(delta)) {
+      if (await deps.store.advance(doc, current, meta)) return { status: "advanced", version: state.version };
+      continue;
+    }
+    const claim = { id: deps.newId(), version: state.version, until: deps.now() + INDEX_LEASE_MS, touched: touchedTerms(delta) };
+    if (!(await deps.store.begin(doc, { version: current, pendingId: pending?.id }, claim))) continue;
+    await deps.store.write(doc, delta, target.terms);
+    if (await deps.store.commit(doc, claim.id, meta)) {
+      return { status: "indexed", version: state.version, put: delta.put.length, removed: delta.remove.length, truncated: target.truncated };
+    }
+  }
+  throw new Error(`search index of ${doc.tenant}/${doc.docId} is busy (another writer holds it); the event will be retried`);
+}
