@@ -1,0 +1,17 @@
+import type { WeftDoc } from "./doc.js";
+import type { Connection } from "./net/connection.js";
+import type { HttpApi } from "./net/http-api.js";
+import type { OutboxStorage } from "./storage/storage.js";
+
+/** What a document gets from its client: the shared transports, storage and settings. */
+export interface DocHost {
+  readonly http: HttpApi;
+  readonly connection: Connection;
+  readonly storage: OutboxStorage;
+  readonly clientId: Promise<string>;
+  readonly ackTimeoutMs: number;
+  readonly backoff: { initialMs: number; maxMs: number };
+  readonly mergeEdits: boolean;
+  onError(err: unknown): void;
+  removeDoc(doc: WeftDoc): void;
+}

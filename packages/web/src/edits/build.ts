@@ -1,0 +1,114 @@
+import {
+  ATTR_KEY_PATTERN,
+  hasLoneSurrogate,
+  ID_PATTERN,
+  MAX_ATTR_STRING_CODE_POINTS,
+  MAX_ATTRS,
+  MAX_COMMENT_BODY_BYTES,
+  MAX_MENTIONS,
+  MAX_OP_BYTES,
+  WeftError,
+  codePointLength,
+  type Attrs,
+  type CanonicalOp,
+  type ErrorDetail,
+} from "@weft/core";
+import { utf8Bytes } from "./utf8.js";
+
+/**
+ * Builds the canonical ops of the document methods, checked against the local view, so an op
+ * the HTTP API would refuse never enters the outbox (one refused op would sink its whole
+ * change). Every refusal is a WeftError with code `invalid_request` naming the argument.
+ * The checks mirror core's op schemas (ops/schema.ts) and limits (limits.ts).
+ */
+
+/** Code points per insert op: at most 6 bytes each in JSON (`\u0001`), so an op stays far under MAX_OP_BYTES. */
+const INSERT_CHUNK = 2000;
+
+function bad(path: string, issue: string): never {
+  throw new WeftError("invalid_request", `${path}: ${issue}`, [{ path, issue } satisfies ErrorDetail]);
+}
+
+function checkCount(path: string, n: unknown, min = 0): asserts n is number {
+  if (typeof n !== "number" || !Number.isSafeInteger(n) || n < min) bad(path, `expected an integer >= ${min}, got ${String(n)}`);
+}
+
+function checkRange(what: string, pos: unknown, len: unknown, docLen: number): void {
+  checkCount(`${what}.pos`, pos);
+  checkCount(`${what}.len`, len);
+  if ((pos as number) + (len as number) > docLen) {
+    bad(what, `${pos}..${(pos as number) + (len as number)} is beyond the document end (${docLen} code points)`);
+  }
+}
+
+function checkText(path: string, s: unknown): asserts s is string {
+  if (typeof s !== "string") bad(path, `expected a string, got ${typeof s}`);
+  if (hasLoneSurrogate(s)) bad(path, "contains a lone UTF-16 surrogate (not valid Unicode text)");
+}
+
+/** Insert ops for `text` at `pos`: none for empty text, several for text longer than one op may carry. */
+export function insertOps(pos: unknown, text: unknown, docLen: number): CanonicalOp[] {
+  checkCount("insert.pos", pos);
+  if (pos > docLen) bad("insert.pos", `${pos} is beyond the document end (${docLen} code points)`);
+  checkText("insert.text", text);
+  const cps = Array.from(text);
+  const out: CanonicalOp[] = [];
+  for (let i = 0; i < cps.length; i += INSERT_CHUNK) {
+    out.push({ type: "insert", pos: pos + i, text: cps.slice(i, i + INSERT_CHUNK).join("") });
+  }
+  return out;
+}
+
+export function deleteOps(pos: unknown, len: unknown, docLen: number): CanonicalOp[] {
+  checkRange("delete", pos, len, docLen);
+  return len === 0 ? [] : [{ type: "delete", pos: pos as number, len: len as number }];
+}
+
+export function formatOps(pos: unknown, len: unknown, attrs: unknown, docLen: number): CanonicalOp[] {
+  checkRange("format", pos, len, docLen);
+  checkAttrs(attrs);
+  return len === 0 ? [] : [{ type: "format", pos: pos as number, len: len as number, attrs }];
+}
+
+function checkAttrs(attrs: unknown): asserts attrs is Attrs {
+  if (typeof attrs !== "object" || attrs === null || Array.isArray(attrs)) bad("format.attrs", "expected an object of attrs");
+  const keys = Object.keys(attrs);
+  if (keys.length < 1 || keys.length > MAX_ATTRS) bad("format.attrs", `must have 1..${MAX_ATTRS} keys, got ${keys.length}`);
+  for (const k of keys) {
+    if (!ATTR_KEY_PATTERN.test(k) || k === "__proto__") bad(`format.attrs.${k}`, "attr keys must match [A-Za-z0-9_:-]{1,64}");
+    const v = (attrs as Record<string, unknown>)[k];
+    if (typeof v === "string") {
+      checkText(`format.attrs.${k}`, v);
+      if (codePointLength(v) > MAX_ATTR_STRING_CODE_POINTS) bad(`format.attrs.${k}`, `longer than ${MAX_ATTR_STRING_CODE_POINTS} code points`);
+    } else if (!(v === null || typeof v === "boolean" || (typeof v === "number" && Number.isFinite(v)))) {
+      bad(`format.attrs.${k}`, "expected a string, finite number, boolean or null (attr values are flat)");
+    }
+  }
+}
+
+export interface CommentOptions {
+  anchor?: { pos: number; len: number };
+  mentions?: string[];
+}
+
+export function commentOp(threadId: unknown, body: unknown, opts: CommentOptions | undefined, docLen: number): CanonicalOp {
+  if (typeof threadId !== "string" || !ID_PATTERN.test(threadId)) bad("comment.threadId", "expected an id matching [A-Za-z0-9_-]{1,64}");
+  checkText("comment.body", body);
+  const bytes = utf8Bytes(body);
+  if (bytes < 1 || bytes > MAX_COMMENT_BODY_BYTES) bad("comment.body", `must be 1..${MAX_COMMENT_BODY_BYTES} UTF-8 bytes, got ${bytes}`);
+  const op: CanonicalOp = { type: "comment", threadId, body };
+  if (opts?.anchor !== undefined) {
+    checkRange("comment.anchor", opts.anchor?.pos, opts.anchor?.len, docLen);
+    op.anchor = { pos: opts.anchor.pos, len: opts.anchor.len };
+  }
+  if (opts?.mentions !== undefined) {
+    const m = opts.mentions;
+    if (!Array.isArray(m) || m.length > MAX_MENTIONS) bad("comment.mentions", `expected an array of at most ${MAX_MENTIONS} user ids`);
+    for (const u of m) if (typeof u !== "string" || !ID_PATTERN.test(u)) bad("comment.mentions", `${String(u)} is not a user id ([A-Za-z0-9_-]{1,64})`);
+    if (new Set(m).size !== m.length) bad("comment.mentions", "must not repeat a user id");
+    op.mentions = [...m];
+  }
+  const size = utf8Bytes(JSON.stringify({ id: "x".repeat(64), seq: 2 ** 31, ts: Date.now(), ...op }));
+  if (size > MAX_OP_BYTES) bad("comment", `the op would be ${size} bytes of JSON; at most ${MAX_OP_BYTES}`);
+  return op;
+}

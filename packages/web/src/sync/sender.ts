@@ -1,0 +1,163 @@
+import { WeftError, type Change } from "@weft/core";
+import type { OtEngine } from "../engine/ot-engine.js";
+import { backoffDelay } from "../net/backoff.js";
+import { ClosedError, type HttpApi } from "../net/http-api.js";
+import type { RejectedEvent } from "../types.js";
+
+/** What the sender needs from its document. */
+export interface SenderHost {
+  readonly docId: string;
+  readonly engine: OtEngine | null;
+  readonly http: HttpApi;
+  readonly ackTimeoutMs: number;
+  readonly backoff: { initialMs: number; maxMs: number };
+  /** Test hook: while true, nothing is sent unless `flush` is called. */
+  readonly holdSend: boolean;
+  /** Resolves once the outbox (with the in-flight change) is durable. */
+  persist(): Promise<void>;
+  /** Reads the log over HTTP past what has been received and applies it (an ack the socket did not bring). */
+  fillGap(): Promise<void>;
+  /** The in-flight change was dropped: the view changed and these ops are gone. */
+  dropped(rejected: RejectedEvent[]): void;
+  onError(err: unknown): void;
+}
+
+/**
+ * Sends one document's changes, one in flight at a time (protocol: base = the version the
+ * in-flight ops were made on). Each change is cut from the pending ops, made durable in the
+ * outbox, then POSTed; HttpApi retries the identical body until the server answers, so op ids
+ * and client seqs never change and the server dedupes any repeat. The change is acknowledged
+ * when the entry carrying its ops' ids is applied (doc.drain calls `kick` again). If that takes
+ * longer than `ackTimeoutMs`, the first unacknowledged op's receipt decides: committed -> read
+ * the log over HTTP; rejected -> drop the change; pending -> wait again; unknown -> POST again.
+ *
+ * Rejection (receipt, `rejected` message, or a 4xx refusal of the POST) drops every
+ * unacknowledged op of the change (the server decides a change as a whole) and rebases the
+ * pending ops past their inverse (OtEngine.dropInflight).
+ */
+export class Sender {
+  private running = false;
+  private posted: Change | null = null;
+  private timer: ReturnType<typeof setTimeout> | undefined;
+  private checks = 0;
+  private closed = false;
+
+  constructor(private readonly host: SenderHost) {}
+
+  /** Sends what can be sent now (soon, so edits made in one task go in one change). */
+  kick(): void {
+    if (!this.running && !this.closed) setTimeout(() => void this.run(), 0);
+  }
+
+  /** Test hook: cuts a change from the pending ops (see OtEngine.cut) and posts it now, even while sending is held. */
+  async flush(opts: { maxOps?: number; through?: string } = {}): Promise<Change | null> {
+    const engine = this.host.engine;
+    if (!engine) throw new Error("flush: the document is not loaded yet");
+    if (engine.inflight && this.posted === engine.inflight.sent) throw new Error("flush: a change is already in flight");
+    if (!engine.inflight) engine.cut(opts);
+    const change = engine.inflight?.sent ?? null;
+    if (change && !(await this.post(change))) throw new Error("flush: the change could not be sent");
+    return change;
+  }
+
+  /** An op was rejected (WebSocket `rejected` message or receipt): drops the change if the op is in flight. */
+  rejected(opId: string, reason: string, message?: string): void {
+    const inflight = this.host.engine?.inflight;
+    if (!inflight || !inflight.ops.some((l) => l.id === opId)) return;
+    this.drop(reason, message);
+  }
+
+  /** The in-flight change was acknowledged (or dropped): the next can go. */
+  settled(): void {
+    clearTimeout(this.timer);
+    this.posted = null;
+    this.checks = 0;
+    this.kick();
+  }
+
+  close(): void {
+    this.closed = true;
+    clearTimeout(this.timer);
+  }
+
+  private async run(): Promise<void> {
+    if (this.running || this.closed) return;
+    this.running = true;
+    try {
+      const engine = this.host.engine;
+      // Loops because an ack may arrive while a POST is still open: the next change goes then.
+      while (engine && !this.closed) {
+        if (!engine.inflight && !this.host.holdSend) engine.cut();
+        const inflight = engine.inflight;
+        if (!inflight || this.posted === inflight.sent) break;
+        if (!(await this.post(inflight.sent))) break;
+      }
+    } finally {
+      this.running = false;
+    }
+  }
+
+  /** Posts a change (after making the outbox durable); false when sending must stop (closed, or an unexpected failure). */
+  private async post(change: Change): Promise<boolean> {
+    try {
+      // A storage failure is reported and does not stop the send: the edits are safe in
+      // memory, and losing them on a reload is better than never sending them.
+      await this.host.persist().catch((err) => this.host.onError(err));
+      await this.host.http.postChange(this.host.docId, change);
+    } catch (err) {
+      if (err instanceof ClosedError) {
+        this.closed = true;
+        return false;
+      }
+      if (err instanceof WeftError && this.host.engine?.inflight?.sent === change) {
+        // Refused whole: nothing of it was stored, so its client seqs are free again.
+        this.host.engine.reuseSeqsOf(change);
+        this.drop(err.code, err.message);
+        return true;
+      }
+      this.host.onError(err);
+      return false;
+    }
+    if (this.host.engine?.inflight?.sent === change) {
+      this.posted = change; // now wait for the ack (or for the receipt check)
+      this.armCheck();
+    }
+    return true;
+  }
+
+  private armCheck(): void {
+    clearTimeout(this.timer);
+    const wait = Math.max(this.host.ackTimeoutMs, backoffDelay(this.checks, this.host.backoff.initialMs, this.host.backoff.maxMs));
+    this.timer = setTimeout(() => void this.check(), wait);
+  }
+
+  /** The in-flight change went unacknowledged for a while: its receipt says why. */
+  private async check(): Promise<void> {
+    const inflight = this.host.engine?.inflight;
+    if (this.closed || !inflight || this.posted !== inflight.sent) return;
+    this.checks++;
+    try {
+      const receipt = await this.host.http.receipt(this.host.docId, inflight.ops[0].id);
+      if (this.host.engine?.inflight !== inflight) return;
+      if (receipt === null) {
+        this.posted = null; // never accepted (lost on the way): send it again
+        this.kick();
+        return;
+      }
+      if (receipt.status === "rejected") return this.drop(receipt.reason, receipt.message);
+      if (receipt.status === "committed") await this.host.fillGap();
+    } catch (err) {
+      if (err instanceof ClosedError) return;
+      this.host.onError(err);
+    }
+    if (this.host.engine?.inflight === inflight) this.armCheck();
+  }
+
+  private drop(reason: string, message?: string): void {
+    const engine = this.host.engine;
+    if (!engine?.inflight) return;
+    const ops = engine.dropInflight();
+    this.host.dropped(ops.map((l) => ({ id: l.id, reason, ...(message ? { message } : {}) })));
+    this.settled();
+  }
+}

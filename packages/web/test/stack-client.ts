@@ -1,0 +1,25 @@
+import WebSocket from "ws";
+import { createClient, type ClientOptions, type WeftClient } from "../src/index.js";
+import { stackUrl, token } from "../../../test/e2e/http.js";
+
+/** A client of the running local stack (real HTTP and WebSocket), tokens signed like the e2e helpers do. */
+export function stackClient(opts: Partial<ClientOptions> & { user?: string; tid?: string } = {}): WeftClient {
+  const { user = "alice", tid = "acme", ...rest } = opts;
+  const url = stackUrl();
+  return createClient({
+    url,
+    wsUrl: `${url.replace(/^http/, "ws")}/ws`,
+    getToken: () => token({ sub: user, tid }),
+    WebSocket: WebSocket as unknown as ClientOptions["WebSocket"],
+    ...rest,
+  });
+}
+
+/** Resolves when `probe` returns true (polled every 20 ms), or fails after `ms`. */
+export async function until(what: string, probe: () => boolean, ms = 15_000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!probe()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
