@@ -4,14 +4,16 @@ import { PRESENCE_RATE, type RateLimit } from "../../src/live/rate-limit.js";
 import type { ConnectionStore } from "../../src/ports/connection-store.js";
 import { newDoc, uid } from "./fixtures.js";
 
+/** Presence times. Connection times are real (Date.now()): stores may expire old connections. */
 const T0 = 1_760_000_000_000;
 
 /** ConnectionStore contract suite. Every test uses fresh tenants and connection ids. */
 export function runConnectionStoreConformance(name: string, factory: () => Promise<ConnectionStore>): void {
   describe(`ConnectionStore conformance: ${name}`, () => {
+    const connectedAt = Date.now();
     async function connected(store: ConnectionStore, tenant = uid("t"), userId = uid("u")) {
       const connectionId = uid("c");
-      await store.connect({ connectionId, tenant, userId, connectedAt: T0 });
+      await store.connect({ connectionId, tenant, userId, connectedAt });
       return { connectionId, tenant, userId };
     }
     const docOf = (tenant: string): DocRef => ({ tenant, docId: uid("d") });
@@ -19,7 +21,7 @@ export function runConnectionStoreConformance(name: string, factory: () => Promi
     it("connect registers the connection; get returns it with its subscriptions; unknown ids are undefined", async () => {
       const store = await factory();
       const c = await connected(store);
-      expect(await store.get(c.connectionId)).toEqual({ ...c, connectedAt: T0, docs: [] });
+      expect(await store.get(c.connectionId)).toEqual({ ...c, connectedAt, docs: [] });
       const doc = docOf(c.tenant);
       expect(await store.subscribe(c.connectionId, doc, 100)).toBe("ok");
       expect(await store.get(c.connectionId)).toMatchObject({ docs: [doc.docId] });

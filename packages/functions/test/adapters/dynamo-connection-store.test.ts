@@ -19,7 +19,8 @@ describe("DynamoConnectionStore layout", () => {
   it("a connection meta item and one index item per subscribed document, all with the TTL", async () => {
     const connectionId = uid("c");
     const tenant = uid("t");
-    const connectedAt = 1_760_000_000_123;
+    // A real time: DynamoDB Local applies the TTL.
+    const connectedAt = Date.now();
     await store.connect({ connectionId, tenant, userId: "alice", connectedAt });
     await store.subscribe(connectionId, { tenant, docId: "doc.1" }, 100);
     await store.setPresence(connectionId, { tenant, docId: "doc.1" }, { cursor: 5 }, connectedAt, PRESENCE_RATE);
@@ -27,6 +28,7 @@ describe("DynamoConnectionStore layout", () => {
 
     const meta = await client.send(new QueryCommand({
       TableName: table,
+      ConsistentRead: true,
       KeyConditionExpression: "pk = :pk",
       ExpressionAttributeValues: { ":pk": { S: `c#${connectionId}` } },
     }));
@@ -44,6 +46,7 @@ describe("DynamoConnectionStore layout", () => {
     ]);
     const index = await client.send(new QueryCommand({
       TableName: table,
+      ConsistentRead: true,
       KeyConditionExpression: "pk = :pk",
       ExpressionAttributeValues: { ":pk": { S: `d#${tenant}#doc.1` } },
     }));
@@ -60,7 +63,7 @@ describe("DynamoConnectionStore layout", () => {
     const connectionId = uid("c");
     const tenant = uid("t");
     const doc = { tenant, docId: "d" };
-    await store.connect({ connectionId, tenant, userId: "bob", connectedAt: 0 });
+    await store.connect({ connectionId, tenant, userId: "bob", connectedAt: Date.now() });
     await store.subscribe(connectionId, doc, 100);
     await store.setPresence(connectionId, doc, { a: 1 }, 1000, PRESENCE_RATE);
     meter.reset();
