@@ -22,12 +22,18 @@ export default $config({
     const { api } = await import("./infra/api.js");
     await import("./infra/stream-subscriptions.js");
     await import("./infra/schedules.js");
+    await import("./infra/rules.js");
+    const { bus } = await import("./infra/bus.js");
+    await import("./infra/websocket.js");
+    const { webSocketApi } = await import("./infra/websocket-api.js");
     const { tableEnvVar } = await import("./infra/manifest.js");
 
     // Outputs (`.sst/outputs.json`) use the functions' env var names for the tables, so a
     // deployed stage's names can be fed to tools that read the same contract.
     return {
       apiUrl: api.url,
+      webSocketUrl: webSocketApi.url,
+      eventBus: bus.name,
       ...Object.fromEntries(Object.entries(tables).map(([name, table]) => [tableEnvVar(name), table.name])),
     };
   },

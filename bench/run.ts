@@ -5,6 +5,9 @@ export {};
  */
 const benches: Record<string, () => Promise<{ main(args: Record<string, string>): Promise<void> }>> = {
   ingest: () => import("./ingest.js"),
+  live: () => import("./live.js"),
+  replay: () => import("./replay.js"),
+  fanout: () => import("./fanout.js"),
 };
 
 const [name, ...rest] = process.argv.slice(2);

@@ -5,9 +5,11 @@ import {
   type FunctionSpec,
 } from "./manifest.js";
 import { componentName, entries, mapRecord, megabytes, seconds } from "./naming.js";
+import { busEnvironment, busPermissions } from "./bus.js";
 import { jwtEnvironment } from "./secrets.js";
 import { streamPermissions } from "./stream-permissions.js";
 import { tables } from "./tables.js";
+import { webSocketEnvironment, webSocketPermissions } from "./websocket-api.js";
 
 type FunctionName = keyof typeof functionSpecs;
 
@@ -26,7 +28,11 @@ const RUNTIME = "nodejs22.x";
  * - `WEFT_STAGE` = the SST stage;
  * - `WEFT_JWT_JWKS_URL` / `WEFT_JWT_ISSUER` / `WEFT_JWT_AUDIENCE` from the stage's secrets;
  * - `WEFT_<SCHEDULE>_LOOP_SECONDS` for each schedule that invokes the function (today:
- *   `WEFT_TIMERS_LOOP_SECONDS`), so one scheduled invocation keeps working until the next.
+ *   `WEFT_TIMERS_LOOP_SECONDS`), so one scheduled invocation keeps working until the next;
+ * - `WEFT_WS_ENDPOINT` (the WebSocket API's management endpoint) and an
+ *   `execute-api:ManageConnections` grant for a function with `webSocket: true`;
+ * - `WEFT_EVENT_BUS` (the bus name) and an `events:PutEvents` grant for a function with
+ *   `bus: true`, plus the dead-letter queue grants of rule targets and drains (bus.ts).
  *
  * Stream and failure-queue grants come from the subscriptions (stream-permissions.ts).
  */
@@ -39,12 +45,14 @@ export const functions = mapRecord<FunctionName, FunctionSpec, sst.aws.Function>
       timeout: seconds(spec.timeoutSeconds),
       memory: megabytes(spec.memoryMB),
       link: spec.tables.map((t) => tables[t]),
-      permissions: streamPermissions(name),
+      permissions: [...streamPermissions(name), ...webSocketPermissions(spec), ...busPermissions(name, spec)],
       environment: {
         ...Object.fromEntries(spec.tables.map((t) => [tableEnvVar(t), tables[t].name])),
         WEFT_STAGE: $app.stage,
         ...jwtEnvironment,
         ...scheduleEnvironment(name, spec),
+        ...webSocketEnvironment(spec),
+        ...busEnvironment(spec),
       },
     }),
 );

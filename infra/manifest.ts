@@ -48,6 +48,12 @@ export interface StreamSubscriptionSpec {
  */
 export interface WebSocketSpec {
   authorizer: keyof typeof functions;
+  /**
+   * Where API Gateway reads the authorizer's identity (`route.request.querystring.<name>` or
+   * `route.request.header.<name>`); an upgrade missing one is refused with 401 before the
+   * authorizer runs. Default `["route.request.querystring.token"]`.
+   */
+  identitySources?: string[];
   routes: Record<string, keyof typeof functions>;
 }
 
@@ -235,6 +241,7 @@ export const subscriptions = {
 
 export const webSocket: WebSocketSpec = {
   authorizer: "wsAuthorizer",
+  identitySources: ["route.request.querystring.token"],
   routes: {
     $connect: "ws",
     $disconnect: "ws",

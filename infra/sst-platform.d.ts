@@ -7,8 +7,10 @@
  * without network access, so this file declares the subset that sst.config.ts and infra/*
  * use, with the same names, shapes and nesting, so that code written against it compiles
  * unchanged against the real ones. Sources: SST's platform sources (config.ts, global.d.ts,
- * components/secret.ts and components/aws/{dynamo,function,queue,apigatewayv2,cron}.ts), the
- * generator of config.d.ts, Pulumi's output.ts, and @pulumi/aws's lambda/eventSourceMapping.
+ * components/secret.ts and components/aws/{dynamo,function,queue,apigatewayv2,cron}.ts,
+ * apigateway-websocket{,-route}.ts), the generator of config.d.ts, Pulumi's output.ts, and
+ * @pulumi/aws's lambda/eventSourceMapping, lambda/permission and apigatewayv2/{api,authorizer},
+ * cloudwatch/{eventBus,eventRule,eventTarget}, lambda/functionEventInvokeConfig and sqs/queuePolicy.
  *
  * Deliberate simplifications, all in the direction "what compiles here compiles against the
  * real types": only the arguments and members used here are declared, and argument types
@@ -43,6 +45,8 @@ interface App {
 
 /** `aws.dynamodb.Table`, named outside `sst.aws`, where `aws` means that namespace. */
 type DynamoTable = aws.dynamodb.Table;
+type LambdaFunction = aws.lambda.Function;
+type ApiGatewayV2Api = aws.apigatewayv2.Api;
 
 interface Config {
   app(input: AppInput): App;
@@ -136,6 +140,7 @@ declare global {
         constructor(name: string, args: FunctionArgs, opts?: $util.ComponentResourceOptions);
         readonly name: $util.Output<string>;
         readonly arn: $util.Output<string>;
+        readonly nodes: { readonly function: $util.Output<LambdaFunction> };
       }
 
       interface DynamoArgs {
@@ -177,6 +182,27 @@ declare global {
         route(rawRoute: string, handler: $util.Input<string | FunctionArgs | FunctionArn>): $util.ComponentResource;
       }
 
+      interface ApiGatewayWebSocketRouteArgs {
+        /** Only on `$connect`: `lambda` is the id of an authorizer of this API (authorization type CUSTOM). */
+        auth?: $util.Input<false | { iam?: $util.Input<boolean>; lambda?: $util.Input<string> }>;
+      }
+
+      /** API Gateway WebSocket API: route selection `$request.body.action`, stage `$default`. */
+      class ApiGatewayWebSocket extends $util.ComponentResource {
+        constructor(name: string, args?: {}, opts?: $util.ComponentResourceOptions);
+        /** `wss://<api-id>.execute-api.<region>.amazonaws.com/$default` (or the custom domain). */
+        readonly url: $util.Output<string>;
+        /** `https://<api-id>.execute-api.<region>.amazonaws.com/$default`, for the management API client. */
+        readonly managementEndpoint: $util.Output<string>;
+        readonly nodes: { readonly api: ApiGatewayV2Api };
+        /** `route` is `$connect`, `$disconnect`, `$default` or a value of the body's `action`. */
+        route(
+          route: string,
+          handler: $util.Input<string | FunctionArgs | FunctionArn>,
+          args?: ApiGatewayWebSocketRouteArgs,
+        ): $util.ComponentResource;
+      }
+
       interface CronArgs {
         function?: $util.Input<string | FunctionArgs | FunctionArn>;
         schedule: $util.Input<`rate(${string})` | `cron(${string})` | `at(${string})`>;
@@ -191,6 +217,92 @@ declare global {
 
   /** The Pulumi AWS provider (`@pulumi/aws`). */
   namespace aws {
+    /** EventBridge (Pulumi keeps it under its old CloudWatch Events name). */
+    namespace cloudwatch {
+      interface EventBusArgs {
+        /** Autonamed when absent; may not contain "/". */
+        name?: $util.Input<string>;
+        description?: $util.Input<string>;
+      }
+
+      class EventBus extends $util.CustomResource {
+        constructor(name: string, args?: EventBusArgs, opts?: $util.CustomResourceOptions);
+        readonly arn: $util.Output<string>;
+        readonly name: $util.Output<string>;
+      }
+
+      interface EventRuleArgs {
+        /** Name or ARN of the bus; default: the account's default bus. */
+        eventBusName?: $util.Input<string>;
+        /** The event pattern as a JSON string. */
+        eventPattern?: $util.Input<string>;
+        description?: $util.Input<string>;
+        /** "ENABLED" (default), "DISABLED" or "ENABLED_WITH_ALL_CLOUDTRAIL_MANAGEMENT_EVENTS". */
+        state?: $util.Input<string>;
+        name?: $util.Input<string>;
+      }
+
+      class EventRule extends $util.CustomResource {
+        constructor(name: string, args?: EventRuleArgs, opts?: $util.CustomResourceOptions);
+        readonly arn: $util.Output<string>;
+        readonly name: $util.Output<string>;
+      }
+
+      interface EventTargetArgs {
+        /** Name of the rule. */
+        rule: $util.Input<string>;
+        /** ARN of the target (here a Lambda function). */
+        arn: $util.Input<string>;
+        eventBusName?: $util.Input<string>;
+        targetId?: $util.Input<string>;
+        /** maximumRetryAttempts 0..185, maximumEventAgeInSeconds 60..86400. */
+        retryPolicy?: $util.Input<{ maximumRetryAttempts?: $util.Input<number>; maximumEventAgeInSeconds?: $util.Input<number> }>;
+        /** SQS queue for events that could not be delivered within the retry policy. */
+        deadLetterConfig?: $util.Input<{ arn?: $util.Input<string> }>;
+      }
+
+      class EventTarget extends $util.CustomResource {
+        constructor(name: string, args: EventTargetArgs, opts?: $util.CustomResourceOptions);
+      }
+    }
+
+    namespace sqs {
+      interface QueuePolicyArgs {
+        queueUrl: $util.Input<string>;
+        /** The policy document as a JSON string. */
+        policy: $util.Input<string>;
+      }
+
+      class QueuePolicy extends $util.CustomResource {
+        constructor(name: string, args: QueuePolicyArgs, opts?: $util.CustomResourceOptions);
+      }
+    }
+
+    namespace apigatewayv2 {
+      class Api extends $util.CustomResource {
+        readonly apiEndpoint: $util.Output<string>;
+        /** `arn:aws:execute-api:<region>:<account>:<api-id>`: prefix of IAM resources for invoke and @connections. */
+        readonly executionArn: $util.Output<string>;
+      }
+
+      interface AuthorizerArgs {
+        apiId: $util.Input<string>;
+        /** "REQUEST" (Lambda) or "JWT" (HTTP APIs only). */
+        authorizerType: $util.Input<string>;
+        /** The function's invoke ARN (`arn:aws:apigateway:<region>:lambda:path/.../invocations`). */
+        authorizerUri?: $util.Input<string>;
+        /** WebSocket APIs: `route.request.header.<name>` / `route.request.querystring.<name>`. */
+        identitySources?: $util.Input<$util.Input<string>[]>;
+        /** 0 disables caching. */
+        authorizerResultTtlInSeconds?: $util.Input<number>;
+        name?: $util.Input<string>;
+      }
+
+      class Authorizer extends $util.CustomResource {
+        constructor(name: string, args: AuthorizerArgs, opts?: $util.CustomResourceOptions);
+      }
+    }
+
     namespace dynamodb {
       class Table extends $util.CustomResource {
         readonly arn: $util.Output<string>;
@@ -218,6 +330,42 @@ declare global {
         parallelizationFactor?: $util.Input<number>;
         destinationConfig?: $util.Input<types.input.lambda.EventSourceMappingDestinationConfig>;
         enabled?: $util.Input<boolean>;
+      }
+
+      class Function extends $util.CustomResource {
+        readonly arn: $util.Output<string>;
+        readonly name: $util.Output<string>;
+        /** What API Gateway integrations and authorizers call. */
+        readonly invokeArn: $util.Output<string>;
+      }
+
+      interface PermissionArgs {
+        action: $util.Input<string>;
+        /** Name or ARN of the function. */
+        function: $util.Input<string>;
+        principal: $util.Input<string>;
+        sourceArn?: $util.Input<string>;
+      }
+
+      class Permission extends $util.CustomResource {
+        constructor(name: string, args: PermissionArgs, opts?: $util.CustomResourceOptions);
+      }
+
+      interface FunctionEventInvokeConfigArgs {
+        /** Name or ARN of the function, without qualifier. */
+        functionName: $util.Input<string>;
+        /** 0..2 (default 2): retries of a handler error in asynchronous invocation. */
+        maximumRetryAttempts?: $util.Input<number>;
+        /** 60..21600. */
+        maximumEventAgeInSeconds?: $util.Input<number>;
+        destinationConfig?: $util.Input<{
+          onFailure?: $util.Input<{ destination: $util.Input<string> }>;
+          onSuccess?: $util.Input<{ destination: $util.Input<string> }>;
+        }>;
+      }
+
+      class FunctionEventInvokeConfig extends $util.CustomResource {
+        constructor(name: string, args: FunctionEventInvokeConfigArgs, opts?: $util.CustomResourceOptions);
       }
 
       class EventSourceMapping extends $util.CustomResource {

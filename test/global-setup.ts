@@ -7,7 +7,9 @@ import { startStack } from "../packages/local/src/stack.js";
  * uniquely prefixed tables in it) and one local stack, with a DynamoDB Local of its own, that
  * the end-to-end tests talk to over real HTTP. That stack runs with
  * WEFT_FAULT_POISON_CLIENT=poison-client, so changes from that client make the sequencer
- * throw (the end-to-end poison-record test relies on it).
+ * throw (the end-to-end poison-record test relies on it), and with
+ * WEFT_FAULT_FAIL_TARGET=audit:bus-fault-, so bus deliveries to the audit target fail the first K
+ * times for documents named "bus-fault-<K>-..." (the dead-letter end-to-end test relies on it).
  */
 export default async function setup(project: TestProject) {
   // Two DynamoDB Locals: the stack gets its own, so the many tables and streams the suites
@@ -18,7 +20,7 @@ export default async function setup(project: TestProject) {
       port: 0,
       data: "memory",
       quiet: true,
-      env: { WEFT_FAULT_POISON_CLIENT: "poison-client", WEFT_STRUCTURED_LOGS: "off" },
+      env: { WEFT_FAULT_POISON_CLIENT: "poison-client", WEFT_FAULT_FAIL_TARGET: "audit:bus-fault-", WEFT_STRUCTURED_LOGS: "off" },
     }),
   ]);
   if (dynamo.status === "rejected" || stack.status === "rejected") {
@@ -28,6 +30,9 @@ export default async function setup(project: TestProject) {
   }
   project.provide("dynamoEndpoint", dynamo.value.endpoint);
   project.provide("stackUrl", stack.value.url);
+  // The stack's own tables: WebSocket tests check connection cleanup in its connections table.
+  project.provide("stackDynamoEndpoint", stack.value.dynamoEndpoint);
+  project.provide("stackTables", stack.value.tables);
   return async () => {
     await stack.value.stop();
     await dynamo.value.stop();

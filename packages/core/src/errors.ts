@@ -10,6 +10,11 @@ export const ERROR_CODES = [
   "payload_too_large",
   "rate_limited",
   "internal",
+  // The WebSocket protocol's own refusals (live/client-messages.ts, docs/protocol.md).
+  "invalid_message",
+  "unknown_action",
+  "not_subscribed",
+  "too_many_subscriptions",
 ] as const;
 export type ErrorCode = (typeof ERROR_CODES)[number];
 

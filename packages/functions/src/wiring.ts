@@ -2,9 +2,16 @@ import {
   DEFAULT_SEQUENCER_CONFIG,
   MetricsRecorder,
   Sequencer,
+  DocStates,
   jsonLineSink,
+  notifyRejected,
   systemClock,
+  type Bus,
   type Clock,
+  type ConnectionStore,
+  type Gateway,
+  type DocStateStore,
+  type DeadLetterStore,
   type InboxStore,
   type LogStore,
   type MetricsStore,
@@ -12,15 +19,20 @@ import {
   type SequencerStateStore,
   type TimerStore,
 } from "@weft/core";
-import { tableEnvVar } from "../../../infra/manifest.js";
+import { ENV, tableEnvVar } from "../../../infra/manifest.js";
+import { gatewayFromEnv } from "./adapters/apigw/gateway.js";
 import { CapacityAccumulator } from "./adapters/dynamo/capacity.js";
+import { DynamoConnectionStore } from "./adapters/dynamo/connection-store.js";
 import { dynamoClient } from "./adapters/dynamo/client.js";
+import { DynamoDocStateStore } from "./adapters/dynamo/doc-state-store.js";
 import { DynamoInboxStore } from "./adapters/dynamo/inbox-store.js";
 import { DynamoLogStore } from "./adapters/dynamo/log-store.js";
 import { DynamoMetricsStore } from "./adapters/dynamo/metrics-store.js";
 import { DynamoQuarantineStore } from "./adapters/dynamo/quarantine-store.js";
 import { DynamoSequencerStateStore } from "./adapters/dynamo/sequencer-state-store.js";
 import { DynamoTimerStore } from "./adapters/dynamo/timer-store.js";
+import { DynamoDeadLetterStore } from "./adapters/dynamo/dead-letter-store.js";
+import { EventBridgeBus, eventBridgeClient } from "./adapters/eventbridge/bus.js";
 
 export interface Wiring {
   inbox: InboxStore;
@@ -32,6 +44,17 @@ export interface Wiring {
   metrics: MetricsRecorder;
   clock: Clock;
   sequencer: Sequencer;
+  /** Materialized document states (the docs table) kept up to date from the log. */
+  docStates: DocStates;
+  docStateStore: DocStateStore;
+  /** The event bus (EventBridge): WEFT_EVENT_BUS names it, WEFT_EVENTS_ENDPOINT points at the local stack's. */
+  bus: Bus;
+  /** Bus events whose rule target failed (the deadLetters table). */
+  deadLetters: DeadLetterStore;
+  /** Live WebSocket connections, subscriptions and presence (the connections table). */
+  connections: ConnectionStore;
+  /** Posts to WebSocket connections: the API Gateway management API at WEFT_WS_ENDPOINT. */
+  gateway: Gateway;
   /** Consumed DynamoDB capacity of every call this process made (read by the benchmark). */
   meter: CapacityAccumulator;
 }
@@ -42,6 +65,17 @@ function table(name: string, env: NodeJS.ProcessEnv): string {
   const value = env[tableEnvVar(name)];
   if (!value) throw new Error(`${tableEnvVar(name)} is not set: this function is not wired to the ${name} table`);
   return value;
+}
+
+/** What live delivery (core/live) needs, read from the wiring without touching other adapters. */
+export function liveDeps(w: Wiring) {
+  return { connections: w.connections, gateway: w.gateway, log: w.log, clock: w.clock, logSink: jsonLineSink };
+}
+
+/** A stand-in for an adapter this function is not wired to: every method call rejects, saying so. */
+function unwired<T extends object>(what: string): T {
+  const fail = () => Promise.reject(new Error(`this function is not wired to ${what}`));
+  return new Proxy({} as T, { get: (_, key) => (key === "then" ? undefined : fail) });
 }
 
 /** Defines `key` on `target` as a getter that builds the value on first use and keeps it. */
@@ -68,7 +102,22 @@ export function wiring(env: NodeJS.ProcessEnv = process.env): Wiring {
   lazy(w, "timers", () => new DynamoTimerStore(opts("state")));
   lazy(w, "quarantine", () => new DynamoQuarantineStore(opts("quarantine")));
   lazy(w, "metricsStore", () => new DynamoMetricsStore(opts("state")));
+  lazy(w, "docStateStore", () => new DynamoDocStateStore(opts("docs")));
+  lazy(w, "docStates", () => new DocStates({ log: w.log, store: w.docStateStore, clock: w.clock }));
+  // Building never throws (handlers spread the wiring); a function without the bus fails on publish.
+  lazy(w, "bus", () => {
+    const name = env[ENV.eventBus];
+    if (!name) return { publish: async () => Promise.reject(new Error(`${ENV.eventBus} is not set: this function is not wired to the event bus`)) };
+    return new EventBridgeBus({ client: eventBridgeClient(env[ENV.eventsEndpoint]), eventBusName: name });
+  });
+  lazy(w, "deadLetters", () => new DynamoDeadLetterStore(opts("deadLetters")));
   lazy(w, "metrics", () => new MetricsRecorder(w.metricsStore, jsonLineSink, () => w.clock.now()));
+  // Like the bus: building never throws; a function not wired to the WebSocket API fails on use.
+  const webSocket = Boolean(env[tableEnvVar("connections")] && env[ENV.webSocketEndpoint]);
+  lazy(w, "connections", () =>
+    env[tableEnvVar("connections")] ? new DynamoConnectionStore(opts("connections")) : unwired<ConnectionStore>("the connections table"),
+  );
+  lazy(w, "gateway", () => (env[ENV.webSocketEndpoint] ? gatewayFromEnv(env) : unwired<Gateway>("the WebSocket API")));
   lazy(
     w,
     "sequencer",
@@ -82,6 +131,10 @@ export function wiring(env: NodeJS.ProcessEnv = process.env): Wiring {
         clock: w.clock,
         metrics: w.metrics,
         logSink: jsonLineSink,
+        // Rejected ops are told to their submitters' live connections (best effort).
+        notices: webSocket
+          ? { rejected: (doc, rejections) => notifyRejected(liveDeps(w), doc, rejections).then(() => undefined) }
+          : undefined,
         config: {
           ...DEFAULT_SEQUENCER_CONFIG,
           holdWindowMs: Number(env.WEFT_HOLD_WINDOW_MS ?? DEFAULT_SEQUENCER_CONFIG.holdWindowMs),

@@ -7,3 +7,5 @@ export { startScheduler, type LocalSchedule, type Scheduler } from "./scheduler.
 export { fileCheckpoints, SHARD_DONE, type CheckpointStore } from "./checkpoints.js";
 export { invoke, localFunction, manifestFunction, functionArn, type LambdaHandler, type LocalFunction, type InvokeOutcome } from "./lambda.js";
 export { createLogger, type Logger } from "./log.js";
+export { createWebSocketGateway, IDLE_TIMEOUT_MS, MAX_CONNECTION_MS, type WebSocketGateway, type WebSocketGatewayOptions } from "./ws-gateway.js";
+export { MAX_MESSAGE_BYTES } from "./ws-connection.js";

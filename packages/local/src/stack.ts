@@ -3,10 +3,13 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { dynamoClient } from "@weft/functions/adapters/dynamo/client";
 import { ensureTables, tableNames } from "@weft/functions/adapters/dynamo/create-tables";
-import { functions, routes, schedules, subscriptions, tableEnvVar } from "../../../infra/manifest.js";
+import { ENV, functions, routes, rules, schedules, subscriptions, tableEnvVar, webSocket as webSocketSpec } from "../../../infra/manifest.js";
 import { fileCheckpoints } from "./checkpoints.js";
 import { startDynamoLocal, type DynamoLocal } from "./dynamo-local.js";
+import { LOCAL_EVENT_BUS, LocalEventBus, eventBusEndpoint } from "./event-bus/index.js";
+import { demoServer } from "./demo-server.js";
 import { createHttpGateway, type HttpGateway } from "./http-gateway.js";
+import { createWebSocketGateway, type WebSocketGateway } from "./ws-gateway.js";
 import { manifestFunction, type LocalFunction } from "./lambda.js";
 import { createLogger } from "./log.js";
 import { startScheduler, type Scheduler } from "./scheduler.js";
@@ -31,6 +34,8 @@ export interface StackOptions {
   quiet?: boolean;
   /** Extra environment for the handlers (applied last). */
   env?: Record<string, string>;
+  /** WebSocket idle timeout (default: env WEFT_WS_IDLE_TIMEOUT_MS, else API Gateway's 10 minutes). */
+  webSocketIdleTimeoutMs?: number;
 }
 
 export interface Stack {
@@ -64,15 +69,21 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
   running = true;
   const log = createLogger({ quiet: opts.quiet });
   let gateway: HttpGateway | undefined;
+  let webSocket: WebSocketGateway | undefined;
   let dynamo: DynamoLocal | undefined;
   let scheduler: Scheduler | undefined;
   const pollers: StreamPoller[] = [];
+  let eventBus: LocalEventBus | undefined;
   let stopping: Promise<void> | undefined;
   const stop = () =>
     (stopping ??= (async () => {
+      // Connections first: each $disconnect runs while the server and the tables are still up.
+      await webSocket?.close();
       await gateway?.close();
       await scheduler?.stop();
       await Promise.all(pollers.map((p) => p.stop()));
+      // After the pollers (the materializer publishes): in-flight deliveries finish, retries without waiting.
+      await eventBus?.stop();
       await dynamo?.stop();
       running = false;
     })());
@@ -92,7 +103,30 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
         return fns[name];
       },
     });
+    // The WebSocket API at /ws and its management API (/@connections) on the same server.
+    webSocket = createWebSocketGateway({
+      server: gateway.server,
+      spec: webSocketSpec,
+      region: REGION,
+      log,
+      idleTimeoutMs: opts.webSocketIdleTimeoutMs ?? (Number(process.env.WEFT_WS_IDLE_TIMEOUT_MS) || undefined),
+      resolve: async (name) => {
+        if (!(await up)) throw new Error("the local stack failed to start");
+        return fns[name];
+      },
+    });
+    gateway.use(webSocket.managementHook);
     const url = await gateway.listen(opts.port ?? 8787);
+    // The local EventBridge (PutEvents on this server; rules from the manifest, patterns validated here).
+    eventBus = new LocalEventBus({
+      name: LOCAL_EVENT_BUS,
+      region: REGION,
+      log,
+      rules: Object.entries(rules).map(([name, r]) => ({ name, pattern: r.pattern, target: fns[r.target], retry: r.retry, deadLetter: fns[r.deadLetter] })),
+    });
+    gateway.use(eventBusEndpoint(eventBus, log));
+    // The demo editor at `/` and the local-only GET /dev/token (packages/local/src/demo-server.ts).
+    gateway.use(demoServer({ secret: () => process.env.WEFT_JWT_SECRET ?? LOCAL_JWT_SECRET, log }));
 
     if (!opts.dynamoEndpoint) {
       dynamo = await startDynamoLocal({ dataDir: opts.data === "memory" ? undefined : opts.data.dir });
@@ -111,6 +145,9 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
       WEFT_DYNAMO_ENDPOINT: endpoint,
       AWS_REGION: REGION,
       WEFT_STAGE: "local",
+      [ENV.webSocketEndpoint]: url,
+      [ENV.eventBus]: LOCAL_EVENT_BUS,
+      [ENV.eventsEndpoint]: url,
       WEFT_JWT_SECRET: process.env.WEFT_JWT_SECRET ?? LOCAL_JWT_SECRET,
       ...Object.fromEntries(Object.entries(tables).map(([name, physical]) => [tableEnvVar(name), physical])),
       ...opts.env,

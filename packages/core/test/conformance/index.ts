@@ -2,7 +2,10 @@
  * "@weft/core/testing": one conformance suite per port (run them against every adapter)
  * and the fixtures they use.
  */
+export * from "./audit-store-conformance.js";
 export * from "./bus-conformance.js";
+export * from "./doc-state-store-conformance.js";
+export * from "./connection-store-conformance.js";
 export * from "./fixtures.js";
 export * from "./gateway-conformance.js";
 export * from "./inbox-store-conformance.js";
@@ -10,5 +13,7 @@ export * from "./log-store-conformance.js";
 export * from "./metrics-store-conformance.js";
 export * from "./prose.js";
 export * from "./quarantine-store-conformance.js";
+export * from "./search-index-store-conformance.js";
 export * from "./sequencer-state-store-conformance.js";
 export * from "./timer-store-conformance.js";
+export * from "./dead-letter-store-conformance.js";

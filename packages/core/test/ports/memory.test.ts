@@ -1,6 +1,11 @@
 import { describe, expect, it } from "vitest";
 import {
+  MemoryAuditStore,
+  MemorySearchIndexStore,
   MemoryBus,
+  MemoryDeadLetterStore,
+  MemoryDocStateStore,
+  MemoryConnectionStore,
   MemoryGateway,
   MemoryInboxStore,
   MemoryLogStore,
@@ -12,7 +17,12 @@ import {
 import {
   changeOf,
   newDoc,
+  runAuditStoreConformance,
+  runSearchIndexStoreConformance,
   runBusConformance,
+  runDeadLetterStoreConformance,
+  runDocStateStoreConformance,
+  runConnectionStoreConformance,
   runGatewayConformance,
   runInboxStoreConformance,
   runLogStoreConformance,
@@ -23,15 +33,20 @@ import {
 } from "../conformance/index.js";
 
 runLogStoreConformance("memory", async () => new MemoryLogStore());
+runAuditStoreConformance("memory", async () => new MemoryAuditStore());
+runSearchIndexStoreConformance("memory", async () => new MemorySearchIndexStore());
 runInboxStoreConformance("memory", async () => new MemoryInboxStore());
 runSequencerStateStoreConformance("memory", async () => new MemorySequencerStateStore());
 runTimerStoreConformance("memory", async () => new MemoryTimerStore());
 runQuarantineStoreConformance("memory", async () => new MemoryQuarantineStore());
 runMetricsStoreConformance("memory", async () => new MemoryMetricsStore());
+runDocStateStoreConformance("memory", async () => new MemoryDocStateStore());
+runConnectionStoreConformance("memory", async () => new MemoryConnectionStore());
 runBusConformance("memory", async () => {
   const bus = new MemoryBus();
   return { bus, delivered: async () => bus.entries };
 });
+runDeadLetterStoreConformance("memory", async () => new MemoryDeadLetterStore());
 runGatewayConformance("memory", async () => {
   const gateway = new MemoryGateway();
   let n = 0;
@@ -89,7 +104,7 @@ describe("MemoryGateway", () => {
 describe("MemoryBus", () => {
   it("keeps nothing from a publish that throws", async () => {
     const bus = new MemoryBus();
-    await expect(bus.publish([{ source: "s", detailType: "ok", detail: 1 }, { source: "s", detailType: "bad", detail: 1n }])).rejects.toThrow(
+    await expect(bus.publish([{ source: "s", detailType: "ok", detail: { n: 1 } }, { source: "s", detailType: "bad", detail: { n: 1n } }])).rejects.toThrow(
       /entry 1/,
     );
     expect(bus.entries).toEqual([]);

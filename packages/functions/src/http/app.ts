@@ -6,6 +6,7 @@ import {
   getReceipt,
   ingestChange,
   summarizeLag,
+  MATERIALIZER_LAG_PREFIX,
   type DocRef,
   type IngestDeps,
   type InboxStore,
@@ -17,8 +18,10 @@ import {
   type SequencerStateStore,
 } from "@weft/core";
 import { errorBody, errorResponse } from "./error-response.js";
+import { registerDeadLetterRoutes, type DeadLetterRouteDeps } from "./routes/dead-letters.js";
+import { registerDocStateRoutes, type DocStateRouteDeps } from "./routes/doc-state.js";
 
-export interface AppDeps extends IngestDeps {
+export interface AppDeps extends IngestDeps, DeadLetterRouteDeps, DocStateRouteDeps {
   log: LogStore;
   inbox: InboxStore;
   state: SequencerStateStore;
@@ -86,6 +89,9 @@ export function createApp(deps: AppDeps): Hono<Env> {
     return c.json(page);
   });
 
+  registerDeadLetterRoutes(app, deps);
+  registerDocStateRoutes(app, deps);
+
   app.get("/v1/admin/metrics", async (c) => {
     const tenant = c.get("who").tenant;
     return c.json(metricsView(tenant, await deps.metricsStore.get(tenant)));
@@ -135,5 +141,6 @@ export function metricsView(tenant: string, counters: Record<string, number>) {
     rejected: byPrefix("rejected."),
     committed: n("committed"),
     sequencerLagMs: summarizeLag(counters),
+    materializerLagMs: summarizeLag(counters, MATERIALIZER_LAG_PREFIX),
   };
 }

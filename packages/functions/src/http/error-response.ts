@@ -11,6 +11,10 @@ export const HTTP_STATUS: Record<ErrorCode, ContentfulStatusCode> = {
   payload_too_large: 413,
   rate_limited: 429,
   internal: 500,
+  invalid_message: 400,
+  unknown_action: 400,
+  not_subscribed: 409,
+  too_many_subscriptions: 409,
 };
 
 export function errorBody(code: ErrorCode, message: string, details: unknown[] = []) {

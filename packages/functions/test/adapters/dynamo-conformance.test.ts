@@ -1,5 +1,10 @@
 import { afterAll, beforeAll, expect } from "vitest";
 import {
+  runAuditStoreConformance,
+  runSearchIndexStoreConformance,
+  runConnectionStoreConformance,
+  runDocStateStoreConformance,
+  runDeadLetterStoreConformance,
   runInboxStoreConformance,
   runLogStoreConformance,
   runMetricsStoreConformance,
@@ -7,8 +12,13 @@ import {
   runSequencerStateStoreConformance,
   runTimerStoreConformance,
 } from "@weft/core/testing";
+import { DynamoAuditStore } from "../../src/adapters/dynamo/audit-store.js";
 import { CapacityAccumulator } from "../../src/adapters/dynamo/capacity.js";
+import { DynamoSearchIndexStore } from "../../src/adapters/dynamo/search-index-store.js";
+import { DynamoConnectionStore } from "../../src/adapters/dynamo/connection-store.js";
 import type { TableNames } from "../../src/adapters/dynamo/create-tables.js";
+import { DynamoDocStateStore } from "../../src/adapters/dynamo/doc-state-store.js";
+import { DynamoDeadLetterStore } from "../../src/adapters/dynamo/dead-letter-store.js";
 import { DynamoInboxStore } from "../../src/adapters/dynamo/inbox-store.js";
 import { DynamoLogStore } from "../../src/adapters/dynamo/log-store.js";
 import { DynamoMetricsStore } from "../../src/adapters/dynamo/metrics-store.js";
@@ -33,6 +43,11 @@ runSequencerStateStoreConformance("dynamo", async () => new DynamoSequencerState
 runTimerStoreConformance("dynamo", async () => new DynamoTimerStore({ client, table: (await freshTables()).state, meter }));
 runQuarantineStoreConformance("dynamo", async () => new DynamoQuarantineStore(opts("quarantine")));
 runMetricsStoreConformance("dynamo", async () => new DynamoMetricsStore(opts("state")));
+runAuditStoreConformance("dynamo", async () => new DynamoAuditStore(opts("audit")));
+runSearchIndexStoreConformance("dynamo", async () => new DynamoSearchIndexStore(opts("search")));
+runDocStateStoreConformance("dynamo", async () => new DynamoDocStateStore(opts("docs")));
+runDeadLetterStoreConformance("dynamo", async () => new DynamoDeadLetterStore(opts("deadLetters")));
+runConnectionStoreConformance("dynamo", async () => new DynamoConnectionStore(opts("connections")));
 
 afterAll(() => {
   // Every adapter reported what it consumed.
