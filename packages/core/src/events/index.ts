@@ -2,3 +2,5 @@
 export * from "./pattern-types.js";
 export { validatePattern, type PatternValidation } from "./validate-pattern.js";
 export { matches } from "./match-pattern.js";
+export * from "./committed.js";
+export * from "./bus-entry.js";
