@@ -1,0 +1,121 @@
+import { cpus } from "node:os";
+import { Worker } from "node:worker_threads";
+import { SignJWT } from "jose";
+import { startStack } from "../packages/local/src/stack.js";
+import { calibrate } from "./ingest.js";
+import type { LiveLoadParams, LiveLoadResult } from "./live-load.js";
+
+/**
+ * `npm run bench -- live`: live delivery through the whole local pipeline (HTTP API ->
+ * inbox -> sequencer -> log -> broadcaster -> @connections -> WebSocket). D documents, each
+ * with S subscribers on real WebSockets and W writers posting paced changes of B ops of
+ * ~opBytes of prose, at a total target rate. Measured per (op, subscriber): accept (POST
+ * response) -> WebSocket receipt p50/p95/p99, also from POST sent and from the commit
+ * (the entry's serverTs); what the subscribers receive per op (frames, bytes, ops per
+ * message); and, from the stack's metrics, accept -> commit and commit -> materialized lag.
+ * A short unreported warm-up at the same rate runs first, each phase in its own tenant; a
+ * calibration of DynamoDB Local's put rate runs last (the host's speed varies).
+ *
+ * Flags: --docs 8 --subscribers 2 --writers 1 --batch 10 --opBytes 100 --rate 1000 --seconds 20
+ */
+export async function main(args: Record<string, string>): Promise<void> {
+  const D = Number(args.docs ?? 8);
+  const S = Number(args.subscribers ?? 2);
+  const W = Number(args.writers ?? 1);
+  const B = Number(args.batch ?? 10);
+  const opChars = Number(args.opBytes ?? 100);
+  const rate = Number(args.rate ?? 1000);
+  const seconds = Number(args.seconds ?? 20);
+  const log = (m: string) => process.stderr.write(`[bench live] ${m}\n`);
+
+  const stack = await startStack({ port: 0, data: "memory", quiet: true, env: { WEFT_STRUCTURED_LOGS: "off" } });
+  const secret = new TextEncoder().encode(process.env.WEFT_JWT_SECRET ?? "weft-local-dev-secret");
+  const mint = (tid: string, role?: string) =>
+    new SignJWT({ sub: "bench", tid, ...(role ? { role } : {}) }).setProtectedHeader({ alg: "HS256" }).sign(secret);
+  const metricsOf = async (tid: string) =>
+    (await fetch(`${stack.url}/v1/admin/metrics`, { headers: { authorization: `Bearer ${await mint(tid, "admin")}` } })).json() as Promise<any>;
+
+  const phase = async (name: string, phaseSeconds: number) => {
+    const tid = `live-${name}-${Date.now().toString(36)}`;
+    const params: LiveLoadParams = {
+      url: stack.url,
+      token: await mint(tid),
+      docs: Array.from({ length: D }, (_, i) => `doc-${i}`),
+      subscribersPerDoc: S,
+      writersPerDoc: W,
+      batch: B,
+      opChars,
+      durationMs: phaseSeconds * 1000,
+      rate,
+      runId: name,
+      drainMs: 30_000,
+    };
+    log(`${name}: ${D} docs x ${S} subscribers, ${W} writers x ${B} ops/change, ${rate} ops/s, ${phaseSeconds}s`);
+    const load = await runLoad(params);
+    // The materializer may trail the broadcaster: wait until it reports every committed batch.
+    let m = await metricsOf(tid);
+    for (const until = Date.now() + 30_000; Date.now() < until && m.materializerLagMs.count < m.sequencerLagMs.count; ) {
+      await new Promise((r) => setTimeout(r, 200));
+      m = await metricsOf(tid);
+    }
+    log(`${name}: accepted ${load.acceptedOps}, committed ${m.committed}, delivered ${load.deliveries}/${load.expectedDeliveries}`);
+    return { load, m };
+  };
+
+  await phase("warmup", Math.min(5, seconds));
+  const { load, m } = await phase("measured", seconds);
+  const calibration = await calibrate(stack.dynamoEndpoint, stack.tables.state);
+  await stack.stop();
+
+  const accept = pct(load.acceptToReceipt);
+  const result = {
+    bench: "live",
+    machine: { cores: cpus().length, node: process.version },
+    params: { docs: D, subscribersPerDoc: S, writersPerDoc: W, opsPerChange: B, opChars, targetOpsPerSec: rate, seconds },
+    calibration,
+    acceptedOpsPerSec: Math.round(load.acceptedOps / (load.elapsedMs / 1000)),
+    committedOps: m.committed,
+    acceptToReceiptMs: accept,
+    perSubscriberP95Ms: { min: Math.min(...load.perSubscriberP95), max: Math.max(...load.perSubscriberP95) },
+    postSentToReceiptMs: pct(load.postToReceipt),
+    commitToReceiptMs: pct(load.commitToReceipt),
+    acceptToCommitMs: m.sequencerLagMs,
+    commitToMaterializedMs: m.materializerLagMs,
+    delivery: {
+      expected: load.expectedDeliveries,
+      delivered: load.deliveries,
+      missing: load.expectedDeliveries - load.deliveries,
+      duplicates: load.duplicates,
+      opsMessages: load.opsMessages,
+      opsPerMessage: round(load.deliveries / load.opsMessages),
+      messagesPerOpPerSubscriber: round(load.opsMessages / load.deliveries),
+      framesPerOpPerSubscriber: round(load.frames / load.deliveries),
+      bytesPerOpPerSubscriber: Math.round(load.bytes / load.deliveries),
+      framesPerCommittedOp: round(load.frames / load.acceptedOps),
+      bytesPerCommittedOp: Math.round(load.bytes / load.acceptedOps),
+      maxMessageBytes: load.maxMessageBytes,
+    },
+    errors: load.errors,
+    goals: { p95AcceptToReceiptAtMost300ms: (accept.p95 ?? Infinity) <= 300 },
+  };
+  console.log(JSON.stringify(result));
+}
+
+function runLoad(params: LiveLoadParams): Promise<LiveLoadResult> {
+  return new Promise((resolve, reject) => {
+    const worker = new Worker(new URL("./worker-bootstrap.mjs", import.meta.url), {
+      workerData: { ...params, __module: new URL("./live-load.ts", import.meta.url).href },
+    });
+    worker.once("message", resolve);
+    worker.once("error", reject);
+  });
+}
+
+/** Exact percentiles of the samples (ms). */
+function pct(samples: number[]): { count: number; p50: number | null; p95: number | null; p99: number | null; max: number | null } {
+  const s = [...samples].sort((a, b) => a - b);
+  const at = (p: number) => (s.length ? s[Math.ceil(p * s.length) - 1] : null);
+  return { count: s.length, p50: at(0.5), p95: at(0.95), p99: at(0.99), max: s.length ? s[s.length - 1] : null };
+}
+
+const round = (n: number) => Math.round(n * 1000) / 1000;
