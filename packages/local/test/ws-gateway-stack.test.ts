@@ -1,6 +1,7 @@
-import { GetConnectionCommand, GoneException } from "@aws-sdk/client-apigatewaymanagementapi";
+import { GetConnectionCommand, GoneException, PayloadTooLargeException, PostToConnectionCommand } from "@aws-sdk/client-apigatewaymanagementapi";
 import { afterAll, describe, expect, test } from "vitest";
 import { call, freshDoc, stackUrl, token } from "../../../test/e2e/http.js";
+import { MAX_MESSAGE_BYTES } from "../src/ws-connection.js";
 import { managementClient, openClient, type Client } from "./ws-fixture.js";
 
 /*
@@ -73,5 +74,23 @@ describe("WebSocket gateway in the local stack", () => {
     await expect(sdk.send(new GetConnectionCommand({ ConnectionId: presence.connectionId }))).rejects.toBeInstanceOf(GoneException);
     b.ws.close();
     await b.closed;
+  });
+
+  test("refuses posts over 128 KB with PayloadTooLargeException and closes a client sending one with 1009", async () => {
+    const a = await openClient(`${wsUrl()}?token=${await token({ sub: "big1", tid: "smoke-big" })}`);
+    const b = await openClient(`${wsUrl()}?token=${await token({ sub: "big2", tid: "smoke-big" })}`);
+    const docId = freshDoc("ws-big");
+    for (const c of [a, b]) c.ws.send(JSON.stringify({ action: "subscribe", docId }));
+    await Promise.all([nextOf(a, "subscribed"), nextOf(b, "subscribed")]);
+    b.ws.send(JSON.stringify({ action: "presence", docId, state: { n: 1 } }));
+    const { connectionId } = await nextOf(a, "presence");
+    const post = (bytes: number) => sdk.send(new PostToConnectionCommand({ ConnectionId: connectionId, Data: "x".repeat(bytes) }));
+    await expect(post(MAX_MESSAGE_BYTES + 1)).rejects.toBeInstanceOf(PayloadTooLargeException);
+    await post(MAX_MESSAGE_BYTES);
+    b.ws.send(JSON.stringify({ action: "ping", pad: "x".repeat(MAX_MESSAGE_BYTES) }));
+    expect((await b.closed).code).toBe(1009);
+    await expect(post(1)).rejects.toBeInstanceOf(GoneException);
+    a.ws.close();
+    await a.closed;
   });
 });
