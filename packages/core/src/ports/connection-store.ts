@@ -54,7 +54,8 @@ export type PresenceResult = "ok" | "rate_limited" | "not_subscribed" | "gone";
  *   computes it at time `now`). The check-and-take is atomic in storage: of any number of
  *   concurrent calls (from any number of processes) at most as many succeed as the bucket
  *   allows. Results: "ok"; "rate_limited" (nothing stored); "not_subscribed" (the connection
- *   is not subscribed to the document; no token taken); "gone" (no such connection).
+ *   is not subscribed to the document; no token taken); "gone" (no such connection). A
+ *   connection known to be over its limit may get "rate_limited" without the other checks.
  * - `disconnect(id, also)` removes the connection and every subscription of it (those it
  *   recorded, plus any for the documents in `also`: a subscribe racing a disconnect can leave
  *   an index entry the connection record no longer names) and returns the subscriptions

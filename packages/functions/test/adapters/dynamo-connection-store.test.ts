@@ -59,7 +59,7 @@ describe("DynamoConnectionStore layout", () => {
     expect((left.Items ?? []).filter((i) => i.pk.S!.includes(connectionId) || i.sk.S === connectionId)).toEqual([]);
   });
 
-  it("a presence update in a partly used bucket costs 2 writes; subscribers is one strongly consistent read unit for small items", async () => {
+  it("a presence update costs 2 writes, a refusal known to this process none; subscribers is one read unit for small items", async () => {
     const connectionId = uid("c");
     const tenant = uid("t");
     const doc = { tenant, docId: "d" };
@@ -68,11 +68,20 @@ describe("DynamoConnectionStore layout", () => {
     await store.setPresence(connectionId, doc, { a: 1 }, 1000, PRESENCE_RATE);
     meter.reset();
     await store.setPresence(connectionId, doc, { a: 2 }, 1001, PRESENCE_RATE);
-    // "full" guessed first and refused (1 unit), "partly used" (1), the index item (1).
-    expect(meter.snapshot().total.write).toBe(3);
+    // The bucket (the branch this process expects, "partly used") and the index item.
+    expect(meter.snapshot().total.write).toBe(2);
     meter.reset();
     await store.setPresence(connectionId, doc, { a: 3 }, 5000, PRESENCE_RATE);
     expect(meter.snapshot().total.write).toBe(2);
+    // Another process (no hint) guesses "full" first: one refused write more.
+    const other = new DynamoConnectionStore({ client, table, meter });
+    meter.reset();
+    expect(await other.setPresence(connectionId, doc, { a: 4 }, 5001, PRESENCE_RATE)).toBe("ok");
+    expect(meter.snapshot().total.write).toBe(3);
+    for (let i = 0; i < 30; i++) await store.setPresence(connectionId, doc, { i }, 5002, PRESENCE_RATE);
+    meter.reset();
+    expect(await store.setPresence(connectionId, doc, { late: 1 }, 5002, PRESENCE_RATE)).toBe("rate_limited");
+    expect(meter.snapshot().total).toEqual({ read: 0, write: 0 });
     meter.reset();
     expect(await store.subscribers(doc)).toHaveLength(1);
     expect(meter.snapshot().total).toEqual({ read: 1, write: 0 });

@@ -27,6 +27,8 @@ import { Table, type DynamoAdapterOptions, type Item } from "./table.js";
 const META = "meta";
 /** Rounds of the two-branch rate-limit write before giving up on a hot race (each round is one conditional write). */
 const RATE_ROUNDS = 6;
+/** Connections whose last bucket value this process remembers (see setPresence). */
+const MAX_HINTS = 10_000;
 
 /**
  * ConnectionStore on the `connections` table (pk/sk, TTL `expiresAt`):
@@ -46,6 +48,7 @@ const RATE_ROUNDS = 6;
 export class DynamoConnectionStore implements ConnectionStore {
   private readonly table: Table;
   private readonly meter?: CapacityMeter;
+  private readonly tatHints = new Map<string, number>();
 
   constructor(opts: DynamoAdapterOptions) {
     this.table = new Table(opts);
@@ -128,6 +131,10 @@ export class DynamoConnectionStore implements ConnectionStore {
    * or <= now) is `SET tat = now + interval`. Each write's condition also requires the document
    * in `docs`. A failed write returns the item (ALL_OLD), which says which case holds now (or
    * that the connection is gone / not subscribed / limited); a race just means another round.
+   *
+   * `tat` never decreases, so the last value this process saw is a safe hint: it picks the
+   * branch that usually succeeds first, and a hint already over the ceiling answers
+   * "rate_limited" with no call at all (a flooding client costs nothing).
    */
   async setPresence(
     connectionId: string,
@@ -136,39 +143,41 @@ export class DynamoConnectionStore implements ConnectionStore {
     now: number,
     rate: RateLimit,
   ): Promise<PresenceResult> {
-    const values = { ":doc": S(doc.docId), ":now": N(now), ":i": N(rate.intervalMs) };
+    const ceiling = rateCeiling(now, rate);
+    const hint = this.tatHints.get(connectionId);
+    if (hint !== undefined && hint > ceiling) return "rate_limited";
+    const Key = metaKey(connectionId);
     const partly = () =>
-      this.table.conditional({
-        update: {
-          Key: metaKey(connectionId),
-          UpdateExpression: "ADD tat :i",
-          ConditionExpression: "contains(docs, :doc) AND tat > :now AND tat <= :ceil",
-          ExpressionAttributeValues: { ...values, ":ceil": N(rateCeiling(now, rate)) },
-        },
+      this.updateReturning({
+        Key,
+        UpdateExpression: "ADD tat :i",
+        ConditionExpression: "contains(docs, :doc) AND tat > :now AND tat <= :ceil",
+        ExpressionAttributeValues: { ":doc": S(doc.docId), ":now": N(now), ":ceil": N(ceiling), ":i": N(rate.intervalMs) },
+        ReturnValues: "UPDATED_NEW",
       });
     const full = () =>
-      this.table.conditional({
-        update: {
-          Key: metaKey(connectionId),
-          UpdateExpression: "SET tat = :next",
-          ConditionExpression: "contains(docs, :doc) AND (attribute_not_exists(tat) OR tat <= :now)",
-          ExpressionAttributeValues: { ":doc": values[":doc"], ":now": values[":now"], ":next": N(now + rate.intervalMs) },
-        },
+      this.updateReturning({
+        Key,
+        UpdateExpression: "SET tat = :next",
+        ConditionExpression: "contains(docs, :doc) AND (attribute_not_exists(tat) OR tat <= :now)",
+        ExpressionAttributeValues: { ":doc": S(doc.docId), ":now": N(now), ":next": N(now + rate.intervalMs) },
+        ReturnValues: "UPDATED_NEW",
       });
-    // Guess "full" first: presence updates are mostly sporadic; a burst corrects itself in one round.
-    let attempt = full;
+    let attempt = hint !== undefined && hint > now ? partly : full;
     let admitted = false;
     for (let round = 0; round < RATE_ROUNDS && !admitted; round++) {
       const r = await attempt();
       if (r.ok) {
+        this.hint(connectionId, num(r.item, "tat"));
         admitted = true;
         break;
       }
       if (!r.existing) return "gone";
       if (!(r.existing.docs?.SS ?? []).includes(doc.docId)) return "not_subscribed";
       const tat = r.existing.tat?.N === undefined ? undefined : Number(r.existing.tat.N);
+      if (tat !== undefined) this.hint(connectionId, tat);
       if (tat === undefined || tat <= now) attempt = full;
-      else if (tat <= rateCeiling(now, rate)) attempt = partly;
+      else if (tat <= ceiling) attempt = partly;
       else return "rate_limited";
     }
     if (!admitted) return "rate_limited";
@@ -181,6 +190,14 @@ export class DynamoConnectionStore implements ConnectionStore {
       },
     });
     return stored.ok ? "ok" : "not_subscribed";
+  }
+
+  /** Remembers the newest `tat` seen for a connection (bounded: the oldest entries go first). */
+  private hint(connectionId: string, tat: number): void {
+    const known = this.tatHints.get(connectionId) ?? tat;
+    this.tatHints.delete(connectionId);
+    this.tatHints.set(connectionId, Math.max(tat, known));
+    if (this.tatHints.size > MAX_HINTS) this.tatHints.delete(this.tatHints.keys().next().value!);
   }
 
   async disconnect(connectionId: string, also: DocRef[] = []): Promise<RemovedSubscription[]> {
