@@ -1,5 +1,5 @@
 import type { DynamoDBBatchResponse, DynamoDBStreamEvent } from "aws-lambda";
-import { broadcast, docKey, jsonLineSink, type DocRef, type LogEntry } from "@weft/core";
+import { broadcast, docKey, jsonLineSink, type DocRef, type FanoutDeps, type LogEntry } from "@weft/core";
 import { logBatchFromImage } from "../adapters/dynamo/log-store.js";
 import type { ItemImage } from "../adapters/dynamo/codec.js";
 import { liveDeps, wiring } from "../wiring.js";
@@ -18,8 +18,12 @@ const DOC_CONCURRENCY = 8;
  * so Lambda retries from there (delivery is at least once: records after it come again, and
  * clients drop what they already have). Records that are not log batches are skipped.
  */
-export async function handler(event: DynamoDBStreamEvent): Promise<DynamoDBBatchResponse> {
-  const deps = liveDeps(wiring());
+export function handler(event: DynamoDBStreamEvent): Promise<DynamoDBBatchResponse> {
+  return broadcastRecords(liveDeps(wiring()), event);
+}
+
+/** The handler's work on given adapters (tests run it on memory adapters). */
+export async function broadcastRecords(deps: FanoutDeps, event: DynamoDBStreamEvent): Promise<DynamoDBBatchResponse> {
   const groups = new Map<string, { doc: DocRef; entries: LogEntry[]; first: string }>();
   for (const r of event.Records) {
     const image = r.dynamodb?.NewImage;

@@ -29,9 +29,8 @@ export interface WsResult {
 export async function handler(event: WsEvent): Promise<WsResult> {
   const { routeKey, connectionId } = event.requestContext;
   const caller = callerOf(event);
-  const deps = liveDeps(wiring());
   if (routeKey === "$disconnect") {
-    await onDisconnect(deps, connectionId);
+    await onDisconnect(liveDeps(wiring()), connectionId);
     return { statusCode: 200 };
   }
   if (!caller) {
@@ -39,6 +38,7 @@ export async function handler(event: WsEvent): Promise<WsResult> {
     jsonLineSink({ kind: "ws_no_identity", routeKey });
     return { statusCode: 401, body: "Unauthorized" };
   }
+  const deps = liveDeps(wiring());
   if (routeKey === "$connect") {
     await onConnect(deps, caller);
     return { statusCode: 200 };
