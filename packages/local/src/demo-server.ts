@@ -97,18 +97,18 @@ export async function bundleDemo(): Promise<string> {
 function devToken(params: URLSearchParams, secret: string, res: ServerResponse): void {
   const user = params.get("user") ?? "";
   const tenant = params.get("tenant") ?? "demo";
-  const name = params.get("name") ?? user;
+  const name = params.get("name");
   const details: Array<{ path: string; issue: string }> = [];
   if (!USER_ID.test(user)) details.push({ path: "user", issue: "required: 1-128 characters, no whitespace, '#' or control characters" });
   if (!TENANT_ID_PATTERN.test(tenant)) details.push({ path: "tenant", issue: "1-64 characters of A-Z a-z 0-9 _ . -" });
-  if (!NAME.test(name)) details.push({ path: "name", issue: "1-64 characters, no control characters" });
+  if (name !== null && !NAME.test(name)) details.push({ path: "name", issue: "1-64 characters, no control characters" });
   if (details.length > 0) {
     sendJson(res, 400, { error: { code: "invalid_request", message: "bad /dev/token parameters", details } });
     return;
   }
   const now = Math.floor(Date.now() / 1000);
   const expiresAt = now + DEV_TOKEN_TTL_SECONDS;
-  const token = signHs256({ sub: user, tid: tenant, name, iat: now, exp: expiresAt }, secret);
+  const token = signHs256({ sub: user, tid: tenant, name: name ?? user, iat: now, exp: expiresAt }, secret);
   sendJson(res, 200, { token, userId: user, tenant, expiresAt: new Date(expiresAt * 1000).toISOString() });
 }
 

@@ -10,7 +10,8 @@ import { diffText, toCodePoint, toUtf16 } from "./text-edit.js";
  *
  * Invariant: between events the textarea shows exactly `doc.text`. Each input event becomes
  * one delete and/or insert at code point positions; each remote change replaces the text and
- * moves the caret and the peers' carets through the change's `mapPosition`.
+ * moves the caret through the change's `mapPosition`. The peers' carets come from
+ * `doc.presence`, whose positions the SDK moves through every change itself.
  */
 
 const TENANT = "demo";
@@ -37,21 +38,6 @@ function userIdOf(name: string): string {
   return name.replace(/[\s#\u0000-\u001f]+/g, "-").slice(0, 64) || "anonymous";
 }
 
-/**
- * One client id per browser tab and user, kept in sessionStorage: it survives a reload (so
- * the SDK finds this tab's unsent edits again), while two windows of one browser never
- * share a client id (they would otherwise reuse each other's client sequence numbers).
- */
-function tabClientId(userId: string): string {
-  const key = `weft-demo-client:${userId}`;
-  let id = sessionStorage.getItem(key);
-  if (!id) {
-    id = `demo${crypto.getRandomValues(new Uint32Array(2)).reduce((s, n) => s + n.toString(36), "")}`;
-    sessionStorage.setItem(key, id);
-  }
-  return id;
-}
-
 async function join(name: string, docId: string): Promise<void> {
   const userId = userIdOf(name);
   const color = colorFor(userId);
@@ -67,7 +53,6 @@ async function join(name: string, docId: string): Promise<void> {
   const client = createClient({
     url: location.origin,
     wsUrl: `${location.protocol === "https:" ? "wss:" : "ws:"}//${location.host}/ws`,
-    clientId: tabClientId(userId),
     getToken: async () => {
       const q = new URLSearchParams({ user: userId, name, tenant: TENANT });
       const res = await fetch(`/dev/token?${q}`);
@@ -147,11 +132,8 @@ async function join(name: string, docId: string): Promise<void> {
       showText(e.text, e.mapPosition);
       publishPresence();
     }
-    for (const p of peers) {
-      p.cursor = e.mapPosition(p.cursor);
-      p.anchor = e.mapPosition(p.anchor);
-    }
-    renderPeers();
+    // The SDK has already moved the peers' positions through this change (doc.presence).
+    readPresence(doc.presence);
     showCounters();
   });
   const readPresence = (all: typeof doc.presence) => {

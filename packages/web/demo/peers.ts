@@ -9,7 +9,7 @@ export interface Peer {
   userId: string;
   name: string;
   color: string;
-  /** Code point positions in the local text (mapped through every change since they arrived). */
+  /** Code point positions in the local text (the SDK maps them through changes since they arrived). */
   cursor: number;
   anchor: number;
 }
