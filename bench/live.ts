@@ -52,12 +52,17 @@ export async function main(args: Record<string, string>): Promise<void> {
     };
     log(`${name}: ${D} docs x ${S} subscribers, ${W} writers x ${B} ops/change, ${rate} ops/s, ${phaseSeconds}s`);
     const load = await runLoad(params);
-    // The materializer may trail the broadcaster: wait until it reports every committed batch.
-    let m = await metricsOf(tid);
-    for (const until = Date.now() + 30_000; Date.now() < until && m.materializerLagMs.count < m.sequencerLagMs.count; ) {
-      await new Promise((r) => setTimeout(r, 200));
-      m = await metricsOf(tid);
+    // The materializer may trail the broadcaster: wait until every document's state is at its log head.
+    const auth = { authorization: `Bearer ${params.token}` };
+    for (const doc of params.docs) {
+      const head = ((await (await fetch(`${stack.url}/v1/docs/${doc}/ops?limit=1`, { headers: auth })).json()) as { version: number }).version;
+      for (const until = Date.now() + 30_000; Date.now() < until; await new Promise((r) => setTimeout(r, 100))) {
+        const state = await fetch(`${stack.url}/v1/docs/${doc}`, { headers: auth });
+        if (state.ok && ((await state.json()) as { version: number }).version >= head) break;
+        if (!state.ok) await state.text();
+      }
     }
+    const m = await metricsOf(tid);
     log(`${name}: accepted ${load.acceptedOps}, committed ${m.committed}, delivered ${load.deliveries}/${load.expectedDeliveries}`);
     return { load, m };
   };
