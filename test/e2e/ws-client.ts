@@ -73,10 +73,7 @@ export class WsClient {
     }
   }
 
-  /**
-   * Sends a message and returns the reply: the first message after it that matches. A ping
-   * round trip is the barrier that proves "nothing more came": replies are posted in order.
-   */
+  /** Sends a message and returns its reply: the first message received after it that matches. */
   async request(message: unknown, match: (m: any) => boolean, what = "reply"): Promise<any> {
     const from = this.received.length;
     this.send(message);
@@ -98,7 +95,8 @@ export class WsClient {
 
   /** Subscribes and waits for `subscribed`; returns its version. */
   async subscribe(docId: string, after?: number): Promise<number> {
-    const m = await this.request({ action: "subscribe", docId, ...(after === undefined ? {} : { after }) }, (x) => x.type === "subscribed" && x.docId === docId, `subscribed to ${docId}`);
+    const message = { action: "subscribe", docId, ...(after === undefined ? {} : { after }) };
+    const m = await this.request(message, (x) => x.type === "subscribed" && x.docId === docId, `subscribed to ${docId}`);
     return m.version;
   }
 

@@ -30,7 +30,13 @@ describe("bad messages", () => {
     ["a negative after", '{"action":"subscribe","docId":"d1","after":-1}', "invalid_request", /after/, "d1"],
     ["a string after", '{"action":"subscribe","docId":"d1","after":"5"}', "invalid_request", /after/, "d1"],
     ["an array state", '{"action":"presence","docId":"d1","state":[1]}', "invalid_request", /state/, "d1"],
-    ["a state over 1 KiB", JSON.stringify({ action: "presence", docId: "d1", state: { s: "x".repeat(1100) } }), "payload_too_large", /at most 1024 bytes/, "d1"],
+    [
+      "a state over 1 KiB",
+      JSON.stringify({ action: "presence", docId: "d1", state: { s: "x".repeat(1100) } }),
+      "payload_too_large",
+      /at most 1024 bytes/,
+      "d1",
+    ],
     ["presence without subscribing", '{"action":"presence","docId":"d1","state":{"a":1}}', "not_subscribed", /not subscribed to d1/, "d1"],
   ];
 

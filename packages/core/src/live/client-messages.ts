@@ -88,7 +88,8 @@ export function parseClientMessage(body: string | undefined | null): ParsedClien
   if (message.action === "presence" && message.state !== null) {
     const bytes = presenceBytes(message.state);
     if (bytes > MAX_PRESENCE_BYTES) {
-      return fail("payload_too_large", `state is ${bytes === Infinity ? "too deeply nested" : `${bytes} bytes`}; at most ${MAX_PRESENCE_BYTES} bytes of JSON`, validDocId);
+      const size = bytes === Infinity ? "too deeply nested" : `${bytes} bytes`;
+      return fail("payload_too_large", `state is ${size}; at most ${MAX_PRESENCE_BYTES} bytes of JSON`, validDocId);
     }
   }
   // z.object strips unknown fields: only what the protocol defines goes further.

@@ -87,7 +87,8 @@ async function subscribe(deps: LiveSessionDeps, caller: Caller, docId: string, a
     result = await deps.connections.subscribe(caller.connectionId, doc, MAX_SUBSCRIPTIONS);
   }
   if (result === "too_many") {
-    return refuse(deps, caller, { code: "too_many_subscriptions", message: `at most ${MAX_SUBSCRIPTIONS} documents per connection; unsubscribe from one first`, docId });
+    const message = `at most ${MAX_SUBSCRIPTIONS} documents per connection; unsubscribe from one first`;
+    return refuse(deps, caller, { code: "too_many_subscriptions", message, docId });
   }
   if (result === "gone") return;
   const head = await deps.log.head(doc);

@@ -17,7 +17,7 @@ const sign = (claims: Record<string, unknown>, secret = SECRET, exp: string | nu
   new SignJWT(claims).setProtectedHeader({ alg: "HS256" }).setExpirationTime(exp).sign(new TextEncoder().encode(secret));
 const ARN = "arn:aws:execute-api:us-east-1:000000000000:api/$default/$connect";
 const event = (token?: string) =>
-  ({ type: "REQUEST", methodArn: ARN, ...(token === undefined ? {} : { queryStringParameters: { token } }) }) as APIGatewayRequestAuthorizerEvent;
+  ({ type: "REQUEST", methodArn: ARN, ...(token === undefined ? {} : { queryStringParameters: { token } }) }) as unknown as APIGatewayRequestAuthorizerEvent;
 
 describe("ws-authorizer", () => {
   it("allows a valid token with context {tenant, userId, admin}", async () => {
