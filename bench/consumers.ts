@@ -1,0 +1,175 @@
+import { randomUUID } from "node:crypto";
+import {
+  applyEntries,
+  auditBatchOf,
+  emptyState,
+  indexDocument,
+  parseQuery,
+  searchDocuments,
+  tokenize,
+  type DocState,
+  type LogEntry,
+} from "../packages/core/src/index.js";
+import { proseGenerator } from "../packages/core/test/conformance/prose.js";
+import { traceFile, type Trace } from "../packages/core/test/traces.js";
+import { DynamoAuditStore } from "../packages/functions/src/adapters/dynamo/audit-store.js";
+import { CapacityAccumulator } from "../packages/functions/src/adapters/dynamo/capacity.js";
+import { dynamoClient } from "../packages/functions/src/adapters/dynamo/client.js";
+import { ensureTables, tableNames } from "../packages/functions/src/adapters/dynamo/create-tables.js";
+import { DynamoSearchIndexStore } from "../packages/functions/src/adapters/dynamo/search-index-store.js";
+import { startDynamoLocal } from "../packages/local/src/dynamo-local.js";
+
+/**
+ * `npm run bench -- consumers [--trace automerge-paper] [--batch 10] [--sample 200] [--queries 50]`:
+ * what the audit and search consumers cost per committed batch, on DynamoDB Local with the real
+ * adapters (capacity from ReturnConsumedCapacity on every call).
+ *
+ * The trace's edits become log entries (a patch's delete, then its insert) cut into batches of
+ * --batch entries, i.e. one bus event each. Two windows of --sample consecutive batches are run
+ * through both consumers: at the start (a small, growing document) and at the end (the whole
+ * paper, after one initial index of the text before the window, reported on its own). Per
+ * window: write and read units and ms per batch for each consumer, postings written per batch;
+ * then the cost of a replayed event (every batch of the window again) and of --queries searches.
+ */
+export async function main(args: Record<string, string>): Promise<void> {
+  const log = (m: string) => process.stderr.write(`[bench consumers] ${m}\n`);
+  const name = args.trace ?? "automerge-paper";
+  const file = traceFile(name);
+  if (!file.present) throw new Error(`../shared/traces/${name}.json.gz not found next to the repository`);
+  const batchSize = Number(args.batch ?? 10);
+  const sample = Number(args.sample ?? 200);
+  const entries = toEntries(file.load());
+  const batches: LogEntry[][] = [];
+  for (let i = 0; i < entries.length; i += batchSize) batches.push(entries.slice(i, i + batchSize));
+  log(`${name}: ${entries.length} entries, ${batches.length} batches of ${batchSize}`);
+
+  const dynamo = await startDynamoLocal();
+  try {
+    const client = dynamoClient(dynamo.endpoint);
+    const tables = tableNames(`bench-${randomUUID().slice(0, 6)}`);
+    await ensureTables(client, tables);
+    const meter = new CapacityAccumulator();
+    const audit = new DynamoAuditStore({ client, table: tables.audit, meter });
+    const index = new DynamoSearchIndexStore({ client, table: tables.search, meter });
+    const units = () => meter.snapshot().byTable;
+    const take = (table: string) => ({ read: units()[table]?.read ?? 0, write: units()[table]?.write ?? 0 });
+
+    const runWindow = async (label: string, from: number) => {
+      const doc = { tenant: "bench", docId: `${label}-${randomUUID().slice(0, 6)}` };
+      let state: DocState = emptyState();
+      for (const b of batches.slice(0, from)) state = applyEntries(state, b);
+      let initial;
+      if (from > 0) {
+        const t0 = performance.now();
+        const before = take(tables.search);
+        const r = await indexDocument({ store: index, now: Date.now, newId: randomUUID }, doc, state);
+        const after = take(tables.search);
+        initial = { textChars: state.text.length, terms: r.status === "indexed" ? r.put : 0, writeUnits: round(after.write - before.write), ms: Math.round(performance.now() - t0) };
+      }
+      const window = batches.slice(from, from + sample);
+      const states: DocState[] = [];
+      const a0 = take(tables.audit);
+      let t = performance.now();
+      for (const b of window) await audit.put(auditBatchOf(doc, b[0].seq, b.at(-1)!.seq, b[0].serverTs, b));
+      const auditMs = performance.now() - t;
+      const a1 = take(tables.audit);
+      const s0 = take(tables.search);
+      let postings = 0;
+      t = performance.now();
+      for (const b of window) {
+        state = applyEntries(state, b);
+        states.push(state);
+        const r = await indexDocument({ store: index, now: Date.now, newId: randomUUID }, doc, state);
+        if (r.status === "indexed") postings += r.put + r.removed;
+      }
+      const searchMs = performance.now() - t;
+      const s1 = take(tables.search);
+      // Replays: every event of the window again (the audit item exists; the index holds a newer version).
+      for (const b of window) await audit.put(auditBatchOf(doc, b[0].seq, b.at(-1)!.seq, b[0].serverTs, b));
+      for (const s of states) await indexDocument({ store: index, now: Date.now, newId: randomUUID }, doc, s);
+      const a2 = take(tables.audit);
+      const s2 = take(tables.search);
+      const n = window.length;
+      return {
+        window: label,
+        batches: n,
+        textCharsAtEnd: state.text.length,
+        ...(initial ? { initialIndex: initial } : {}),
+        audit: { writeUnitsPerBatch: round((a1.write - a0.write) / n), msPerBatch: round(auditMs / n) },
+        search: {
+          writeUnitsPerBatch: round((s1.write - s0.write) / n),
+          readUnitsPerBatch: round((s1.read - s0.read) / n),
+          postingsWrittenPerBatch: round(postings / n),
+          msPerBatch: round(searchMs / n),
+        },
+        replay: {
+          auditWriteUnitsPerEvent: round((a2.write - a1.write) / n),
+          searchWriteUnitsPerEvent: round((s2.write - s1.write) / n),
+          searchReadUnitsPerEvent: round((s2.read - s1.read) / n),
+        },
+        doc,
+      };
+    };
+
+    const start = await runWindow("start", 0);
+    log(`start window done`);
+    const end = await runWindow("end", Math.max(0, batches.length - sample));
+    log(`end window done`);
+    const queries = await queryFigures(index, end.doc.tenant, Number(args.queries ?? 50), take.bind(null, tables.search));
+    const tokenizer = tokenizeFigures();
+    console.log(
+      JSON.stringify({ bench: "consumers", trace: name, opsPerBatch: batchSize, node: process.version, windows: [start, end].map(({ doc, ...w }) => w), queries, tokenizer }),
+    );
+  } finally {
+    await dynamo.stop();
+  }
+}
+
+async function queryFigures(index: DynamoSearchIndexStore, tenant: string, n: number, take: () => { read: number }) {
+  const qs = ["crdt", "collaborative editing", "conflict resol", "the", "peer to peer", "automerge json"];
+  const ms: number[] = [];
+  const r0 = take().read;
+  for (let i = 0; i < n; i++) {
+    const t = performance.now();
+    await searchDocuments(index, tenant, parseQuery(qs[i % qs.length]), { limit: 10, now: Date.now() });
+    ms.push(performance.now() - t);
+  }
+  ms.sort((a, b) => a - b);
+  return { count: n, readUnitsPerQuery: round((take().read - r0) / n), p50Ms: round(ms[Math.floor(n / 2)]), p95Ms: round(ms[Math.floor(n * 0.95)]) };
+}
+
+/**
+ * Tokenizer speed on the two kinds of text: 2 MiB of English prose (property regex only) and
+ * one million Chinese characters (ICU's dictionary segmenter). Best of three runs each.
+ */
+function tokenizeFigures() {
+  const english = proseGenerator(7)(2 * 1024 * 1024);
+  const chinese = "我们是中国人，我们爱和平。今天天气很好，我们去公园散步吧。".repeat(Math.ceil(1_000_000 / 29)).slice(0, 1_000_000);
+  const best = (text: string) => {
+    let ms = Infinity;
+    for (let i = 0; i < 3; i++) {
+      const t = performance.now();
+      tokenize(text);
+      ms = Math.min(ms, performance.now() - t);
+    }
+    return Math.round(ms);
+  };
+  return { englishProse2MiBMs: best(english), chinese1MCharsMs: best(chinese) };
+}
+
+function toEntries(trace: Trace): LogEntry[] {
+  const out: LogEntry[] = [];
+  const env = () => ({ seq: out.length + 1, id: `o${out.length + 1}`, clientId: "trace", clientSeq: out.length + 1, userId: "author", serverTs: 1_760_000_000_000 + out.length });
+  for (const txn of trace.txns) {
+    for (const [pos, del, ins] of txn.patches) {
+      if (del > 0) out.push({ ...env(), type: "delete", pos, len: del });
+      if (ins.length > 0) out.push({ ...env(), type: "insert", pos, text: ins });
+    }
+  }
+  return out;
+}
+
+function round(x: number, digits = 2): number {
+  const f = 10 ** digits;
+  return Math.round(x * f) / f;
+}
