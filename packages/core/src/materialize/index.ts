@@ -10,4 +10,14 @@ export {
   type Thread,
 } from "./state.js";
 export { canonicalJson, decodeState, encodeState } from "./encode.js";
+export { DocStates, type DocStatesDeps } from "./doc-states.js";
+export { logRange } from "./log-range.js";
+export {
+  DEFAULT_DOC_STATES_CONFIG,
+  entryBytes,
+  snapshotDue,
+  type DocStatesConfig,
+  type SnapshotDebt,
+} from "./snapshot-policy.js";
+export { LruByWeight } from "./state-cache.js";
 export { DEFAULT_SNAPSHOT_CHUNK_BYTES, joinChunks, snapshotChunks } from "./snapshot.js";

@@ -11,12 +11,13 @@ import type { LogEntry } from "../ops/types.js";
  *   due when  opsSinceSnapshot >= snapshotEveryOps * k  or  logBytesSinceSnapshot >= snapshotEveryLogBytes * k,
  *   with k = max(1, snapshotBytes / snapshotEveryLogBytes)   (snapshotBytes: the last snapshot's encoded size)
  *
- * - Defaults 5,000 ops / 1 MiB: a cold read replays at most that much log after the snapshot
- *   (about 1 MiB of entry JSON is ~350 KB compressed, ~90 read units, and 5,000 entries take
- *   ~15 ms to apply at the ~400k ops/s measured by `npm run bench -- replay`).
+ * - Defaults 10,000 ops / 1 MiB: a cold read replays at most that much log after the snapshot
+ *   (about 1 MiB of entry JSON is ~350 KB compressed, ~90 read units; 10,000 typing-sized
+ *   entries take a few ms to apply: `npm run bench -- replay` measures over 1M entries/s).
  * - For a state up to 1 MiB encoded (k = 1) the snapshot costs at most as many bytes per
  *   interval as 1 MiB of log: a 100 KB document's snapshot (~200 KB encoded, text and spans,
- *   ~40 KB compressed) every 5,000 ops is under 0.01 write units per op.
+ *   ~40 KB compressed) every 10,000 ops is well under 0.01 write units per op. Snapshots also
+ *   cost CPU (the canonical encoding is O(state)): the interval keeps that a small share.
  * - Past 1 MiB (a 2 MiB document encodes to ~4 MiB) the interval grows with the state (k), so
  *   snapshot writes never exceed the log's own bytes on average and a cold read's log tail is
  *   never larger than the snapshot it starts from. Writing a 2 MiB document's snapshot every
@@ -32,7 +33,7 @@ export interface DocStatesConfig {
 }
 
 export const DEFAULT_DOC_STATES_CONFIG: DocStatesConfig = {
-  snapshotEveryOps: 5000,
+  snapshotEveryOps: 10_000,
   snapshotEveryLogBytes: 1 << 20,
   cacheBytes: 128 << 20,
 };

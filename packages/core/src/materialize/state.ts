@@ -118,16 +118,19 @@ export function applyEntries(state: DocState, entries: readonly LogEntry[]): Doc
         const len = text.length;
         text.insert(e.pos, e.text);
         const added = text.length - len;
-        if (added > 0) moveAnchors(threads, anchored, (a) => anchorAfterInsert(a, e.pos, added));
+        if (added > 0 && anchored.size > 0) moveAnchors(threads, anchored, (a) => anchorAfterInsert(a, e.pos, added));
         break;
       }
-      case "delete":
+      case "delete": {
         // Descending, so each piece's pre-entry coordinates are still valid when it applies.
-        for (const r of [...spansOf(e)].reverse()) {
+        const pieces = spansOf(e);
+        for (let k = pieces.length - 1; k >= 0; k--) {
+          const r = pieces[k];
           text.delete(r.pos, r.len);
-          moveAnchors(threads, anchored, (a) => anchorAfterDelete(a, r.pos, r.len));
+          if (anchored.size > 0) moveAnchors(threads, anchored, (a) => anchorAfterDelete(a, r.pos, r.len));
         }
         break;
+      }
       case "format":
         for (const r of spansOf(e)) text.format(r.pos, r.len, e.attrs);
         break;
