@@ -5,7 +5,8 @@ import { SEARCH_LIMITS } from "./search-limits.js";
  * (Unicode properties L, N, M); a run holding a script written without spaces (Han,
  * Hiragana, Katakana, Thai, Lao, Khmer, Myanmar) is split further by Intl.Segmenter, whose
  * ICU dictionaries know those languages' words. Each word is folded (NFKD, lowercased,
- * combining marks dropped, recomposed NFC) and split into its runs of letters and digits:
+ * diacritics dropped, recomposed NFC) and split into its runs of letters, digits and the
+ * marks that remain:
  * "Grüße" -> "gruße", "naïve" -> "naive", "can't" -> "can" (+ "t", too short), "3.14" ->
  * "14" (+ "3"), "ＡＢＣ" -> "abc", "İstanbul" -> "istanbul". A term is 2..64 code points long;
  * shorter and longer runs are not terms. Index and query use the same function, so the words
@@ -20,9 +21,15 @@ const segmenter = new Intl.Segmenter(undefined, { granularity: "word" });
 const WORDS = /[\p{L}\p{N}\p{M}]+/gu;
 const NO_SPACE_SCRIPT = /[\p{sc=Han}\p{sc=Hiragana}\p{sc=Katakana}\p{sc=Thai}\p{sc=Lao}\p{sc=Khmer}\p{sc=Myanmar}]/u;
 const SEGMENT_PIECE = 256;
-const MARKS = /\p{M}+/gu;
+/**
+ * The generic combining diacritics (U+0300-036F and the extension/supplement blocks) that
+ * Latin, Greek and Cyrillic letters carry: folded away. Marks that are part of a script's
+ * spelling (Thai vowels and tones, Devanagari vowel signs, ...) are kept: dropping them would
+ * merge different words.
+ */
+const MARKS = /[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]+/gu;
 const ASCII = /^[\x00-\x7f]*$/;
-const RUNS = /[\p{L}\p{N}]+/gu;
+const RUNS = /[\p{L}\p{N}\p{M}]+/gu;
 
 /** A word's folded form (not yet split into runs or length-checked). */
 export function fold(word: string): string {

@@ -61,6 +61,39 @@ describe("tokenize", () => {
   });
 });
 
+describe("scripts without spaces", () => {
+  test("sentences cut by punctuation, mixed with Latin words, give the same words as each piece alone", () => {
+    expect(terms("我们是中国人，我们爱和平。Hello 世界 and 東京タワー！")).toEqual(["我们", "中国人", "和平", "hello", "世界", "and", "東京タワー"]);
+    // Marks that spell the word (Thai vowels and tones, Devanagari vowel signs) are kept.
+    expect(terms("ภาษาไทยง่ายนิดเดียว")).toEqual(["ภาษา", "ไทย", "ง่าย", "นิด", "เดียว"]);
+    expect(terms("हिन्दी भाषा")).toEqual(["हिन्दी", "भाषा"]);
+  });
+
+  test("a run longer than one segmenter piece is cut without splitting surrogate pairs", () => {
+    const text = "𠀀".repeat(300) + "中国人";
+    const hits = [...termHits(text)];
+    for (const h of hits) expect(text.slice(h.index, h.end)).not.toMatch(/^[\uDC00-\uDFFF]|[\uD800-\uDBFF]$/);
+    expect(hits.at(-1)?.term).toBe("中国人");
+  });
+
+  test("property: joining CJK sentences with punctuation keeps each sentence's hits", () => {
+    const cjk = fc.array(fc.constantFrom("我们", "是", "中国人", "爱", "和平", "今天", "天气", "很好", "𠀀𠀁", "東京", "タワー"), { maxLength: 30 }).map((a) => a.join(""));
+    fc.assert(
+      fc.property(fc.array(cjk, { minLength: 1, maxLength: 20 }), (sentences) => {
+        const text = sentences.join("。");
+        let offset = 0;
+        const expected = sentences.flatMap((s) => {
+          const hits = [...termHits(s)].map((h) => ({ ...h, index: h.index + offset, end: h.end + offset }));
+          offset += s.length + 1;
+          return hits;
+        });
+        expect([...termHits(text)]).toEqual(expected);
+      }),
+      { seed: SEED, numRuns: 200 },
+    );
+  });
+});
+
 describe("tokenize properties", () => {
   const word = fc.stringMatching(/^[A-Za-zÀ-ÿ0-9]{1,10}$/);
   const textArb = fc.array(fc.oneof(word, fc.constantFrom(" ", ", ", ".\n", "—", "  ")), { maxLength: 40 }).map((a) => a.join(""));
@@ -72,7 +105,7 @@ describe("tokenize properties", () => {
         for (const t of tokenize(text).counts.keys()) {
           const n = Array.from(t).length;
           expect(n >= 2 && n <= 64).toBe(true);
-          expect(/^[\p{L}\p{N}]+$/u.test(t)).toBe(true);
+          expect(/^[\p{L}\p{N}\p{M}]+$/u.test(t)).toBe(true);
           expect(fold(t)).toBe(t);
         }
       }),

@@ -21,7 +21,7 @@ const PART = "t#";
 
 /**
  * SearchIndexStore on the `search` table. Items (tenant and docId never contain "#"; terms
- * are letters and digits only):
+ * are letters, digits and marks only):
  *
  * | pk | sk | what |
  * |---|---|---|
