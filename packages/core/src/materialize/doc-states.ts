@@ -89,7 +89,7 @@ export class DocStates {
     const cached = this.cache.get(key);
     let state: DocState;
     if (cached && cached.state.version === want) state = cached.state;
-    else if (cached && cached.state.version < want && !this.fartherThanSnapshot(cached.state.version, want, head)) {
+    else if (cached && cached.state.version < want && this.rollForwardIsCheaper(cached.state.version, want, head)) {
       state = applyEntries(cached.state, await logRange(this.deps.log, doc, cached.state.version, want));
     } else state = await this.stateAt(doc, want);
     if (want === head.version && (!cached || cached.state.version < want)) this.remember(key, { state, head });
@@ -138,9 +138,13 @@ export class DocStates {
     return applyEntries(base, await logRange(this.deps.log, doc, base.version, version));
   }
 
-  /** Whether rolling a cached state forward would replay more log than a snapshot read would. */
-  private fartherThanSnapshot(from: number, to: number, head: DocHead): boolean {
-    return from < head.snapshotVersion && to >= head.snapshotVersion;
+  /**
+   * Whether rolling a cached state at `from` forward to `to` replays no more log than a cold
+   * read would: not past a snapshot, and no more entries than one snapshot interval.
+   */
+  private rollForwardIsCheaper(from: number, to: number, head: DocHead): boolean {
+    const pastSnapshot = from < head.snapshotVersion && to >= head.snapshotVersion;
+    return !pastSnapshot && to - from <= this.config.snapshotEveryOps;
   }
 
   /**

@@ -199,3 +199,19 @@ describe("DocStates.rebuild", () => {
     expect(encodeState((await r.fresh().read(doc, 25))!)).toBe(encodeState(materialize(entries)));
   });
 });
+
+describe("DocStates.read bounds", () => {
+  it("a history read far from the cached state starts from the nearest snapshot, not from the cache", async () => {
+    const r = rig({ snapshotEveryOps: 20 });
+    const doc = newDoc();
+    const entries = sample(200, 16);
+    const batches = await commit(r.log, toBatches(doc, entries, [10]));
+    await r.states.apply(doc, batches.slice(0, 1)); // cached at 10
+    const other = r.fresh();
+    for (const b of batches.slice(1)) await other.apply(doc, [b]); // another process went to 200, snapshots every 20
+    r.log.entriesRead = 0;
+    const v = 175;
+    expect(encodeState((await r.states.read(doc, v))!)).toBe(encodeState(materialize(entries.slice(0, v))));
+    expect(r.log.entriesRead).toBe(15); // from the snapshot at 160, not from the cached state at 10
+  });
+});

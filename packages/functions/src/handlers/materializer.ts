@@ -12,8 +12,8 @@ const DOC_CONCURRENCY = 16;
  * Records are decoded into log batches and grouped per document (stream order kept inside a
  * document); documents run in parallel. Per document: DocStates.apply (one head write, a
  * snapshot only when due; a gap left by a lost stream batch is filled from the log), then one
- * bus entry per batch (publishCommitted), then the commit -> materialized lag of each batch
- * goes to the metrics. A document that fails is reported as a batch item failure from its
+ * bus entry per batch (publishCommitted); the commit -> materialized lag of each batch goes to
+ * the metrics (a batch redelivered with a retried stream batch is observed again). A document that fails is reported as a batch item failure from its
  * first record, so Lambda retries from there: records after it come again, apply skips what
  * is already materialized, and the bus consumers are idempotent to a re-published batch.
  * A record that cannot be decoded is quarantined at once instead of blocking the shard.
