@@ -134,6 +134,7 @@ describe("audit trail and search over the live pipeline", () => {
     await bad(`/v1/admin/audit?docId=${"d".repeat(129)}`, "docId");
     await bad("/v1/admin/audit?docId=ok&after=-1", "after");
     await bad("/v1/admin/audit?docId=ok&after=1.5", "after");
+    await bad("/v1/admin/audit?docId=ok&after=99999999999999", "after");
     await bad("/v1/admin/audit?docId=ok&limit=0", "limit");
     await bad("/v1/admin/audit?docId=ok&limit=1001", "limit");
     await bad("/v1/admin/audit?docId=ok&limit=ten", "limit");

@@ -1,5 +1,5 @@
 import type { Hono } from "hono";
-import { DOC_ID_PATTERN, WeftError, type AuditStore, type Principal } from "@weft/core";
+import { DOC_ID_PATTERN, MAX_INT, WeftError, type AuditStore, type Principal } from "@weft/core";
 
 export interface AuditRouteDeps {
   auditStore: AuditStore;
@@ -14,7 +14,7 @@ const USER_ID = /^[^\s#\u0000-\u001f]{1,128}$/;
  * `GET /v1/admin/audit?docId=&after=&limit=&userId=` (tenant admins; the /v1/admin/* guard has
  * checked the role) -> `{docId, records: [{seq, opId, userId, clientId, action, at, summary,
  * details}], next?}`: the audit records of the caller tenant's document with seq > after
- * (default 0), ascending, at most `limit` (1..1000, default 100), only `userId`'s when given;
+ * (0..2^31-1, default 0), ascending, at most `limit` (1..1000, default 100), only `userId`'s when given;
  * `next` (pass it as `after`) iff more exist. A document with no records gives `records: []`.
  * Errors: 400 invalid_request for a missing or bad docId, a bad after, limit or userId.
  */
@@ -26,7 +26,8 @@ export function registerAuditRoutes(app: Hono<{ Variables: { who: Principal } }>
         { path: "docId", issue: docId === undefined ? "missing" : `got ${JSON.stringify(docId.slice(0, 40))}` },
       ]);
     }
-    const after = intParam(c.req.query("after"), "after", 0, 0, Number.MAX_SAFE_INTEGER);
+    // Seqs never exceed MAX_INT (2^31-1), so a larger `after` is a mistake, not an empty page.
+    const after = intParam(c.req.query("after"), "after", 0, 0, MAX_INT);
     const limit = intParam(c.req.query("limit"), "limit", DEFAULT_LIMIT, 1, MAX_LIMIT);
     const userId = c.req.query("userId");
     if (userId !== undefined && !USER_ID.test(userId)) {
