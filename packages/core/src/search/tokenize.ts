@@ -15,7 +15,7 @@ import { SEARCH_LIMITS } from "./search-limits.js";
  * Why not Intl.Segmenter over the whole text: V8's segment iterator slows down with the
  * length of the string it walks (measured here: 7 s for 210 KB in one piece, 63 ms in
  * 200-character pieces), while the property regex is linear (9 ms); the segmenter only ever
- * sees short no-space runs, in pieces of at most SEGMENT_PIECE units.
+ * sees the no-space runs (consecutive ones grouped), in pieces of at most SEGMENT_PIECE units.
  */
 const segmenter = new Intl.Segmenter(undefined, { granularity: "word" });
 const WORDS = /[\p{L}\p{N}\p{M}]+/gu;
