@@ -166,7 +166,7 @@ export class OtEngine {
       let j = i + 1;
       while (j < entries.length && !(head && entries[j].id === head.id)) j++;
       const run = entries.slice(i, j);
-      out.applied.push(...this.rebase(run.map(canonicalOfEntry)));
+      out.applied.push(...this.rebase(run.map(canonicalOfEntry), true, run));
       for (const e of run) out.authors.push(e.userId);
       i = j;
     }
@@ -186,7 +186,7 @@ export class OtEngine {
       if (head && e.id === head.id) {
         this.inflight!.ops.shift();
         if (this.inflight!.ops.length === 0) this.inflight = null;
-      } else this.rebase([canonicalOfEntry(e)], false);
+      } else this.rebase([canonicalOfEntry(e)], false, [e]);
     }
     this.resetText();
   }
@@ -220,8 +220,15 @@ export class OtEngine {
     if (this.nextSeq === change.ops[change.ops.length - 1].seq + 1) this.nextSeq = change.ops[0].seq;
   }
 
-  private rebase(remote: CanonicalOp[], applyToText = true): CanonicalOp[] {
+  /**
+   * Test hook: called before committed remote ops (of `entries`) are rebased past the local
+   * ops, with both as they stand (the trace replay checks insert ties with it).
+   */
+  onRebase: ((mine: LocalOp[], remote: CanonicalOp[], entries: LogEntry[]) => void) | null = null;
+
+  private rebase(remote: CanonicalOp[], applyToText = true, entries: LogEntry[] = []): CanonicalOp[] {
     const mine = this.mine();
+    if (this.onRebase && mine.length > 0) this.onRebase(mine, remote, entries);
     const applied = mine.length > 0 ? transformSeq(remote, mine.map((l) => l.op), "left") : remote;
     if (mine.length > 0) {
       const moved = transformSeq(mine.map((l) => l.op), remote, "right");
