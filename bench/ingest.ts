@@ -119,7 +119,7 @@ export async function main(args: Record<string, string>): Promise<void> {
  * Shared 2-core hosts vary several-fold over time; this figure, measured in the same run,
  * is what makes results from different runs comparable.
  */
-async function calibrate(endpoint: string, table: string): Promise<{ dynamoLocalPutsPerSec: number }> {
+export async function calibrate(endpoint: string, table: string): Promise<{ dynamoLocalPutsPerSec: number }> {
   const client = dynamoClient(endpoint);
   const blob = new Uint8Array(4096).fill(7);
   let n = 0;

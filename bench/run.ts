@@ -7,7 +7,9 @@ const benches: Record<string, () => Promise<{ main(args: Record<string, string>)
   ingest: () => import("./ingest.js"),
   live: () => import("./live.js"),
   replay: () => import("./replay.js"),
+  materialize: () => import("./materialize.js"),
   fanout: () => import("./fanout.js"),
+  consumers: () => import("./consumers.js"),
 };
 
 const [name, ...rest] = process.argv.slice(2);

@@ -6,6 +6,7 @@ import {
   jsonLineSink,
   notifyRejected,
   systemClock,
+  type AuditStore,
   type Bus,
   type Clock,
   type ConnectionStore,
@@ -16,6 +17,7 @@ import {
   type LogStore,
   type MetricsStore,
   type QuarantineStore,
+  type SearchIndexStore,
   type SequencerStateStore,
   type TimerStore,
 } from "@weft/core";
@@ -32,6 +34,8 @@ import { DynamoQuarantineStore } from "./adapters/dynamo/quarantine-store.js";
 import { DynamoSequencerStateStore } from "./adapters/dynamo/sequencer-state-store.js";
 import { DynamoTimerStore } from "./adapters/dynamo/timer-store.js";
 import { DynamoDeadLetterStore } from "./adapters/dynamo/dead-letter-store.js";
+import { DynamoAuditStore } from "./adapters/dynamo/audit-store.js";
+import { DynamoSearchIndexStore } from "./adapters/dynamo/search-index-store.js";
 import { EventBridgeBus, eventBridgeClient } from "./adapters/eventbridge/bus.js";
 
 export interface Wiring {
@@ -55,6 +59,10 @@ export interface Wiring {
   connections: ConnectionStore;
   /** Posts to WebSocket connections: the API Gateway management API at WEFT_WS_ENDPOINT. */
   gateway: Gateway;
+  /** The audit trail consumer's records (the audit table). */
+  auditStore: AuditStore;
+  /** The search consumer's inverted index (the search table). */
+  searchIndex: SearchIndexStore;
   /** Consumed DynamoDB capacity of every call this process made (read by the benchmark). */
   meter: CapacityAccumulator;
 }
@@ -111,6 +119,11 @@ export function wiring(env: NodeJS.ProcessEnv = process.env): Wiring {
     return new EventBridgeBus({ client: eventBridgeClient(env[ENV.eventsEndpoint]), eventBusName: name });
   });
   lazy(w, "deadLetters", () => new DynamoDeadLetterStore(opts("deadLetters")));
+  // Building never throws (the http handler spreads the wiring); a function without the table fails on use.
+  lazy(w, "auditStore", () => (env[tableEnvVar("audit")] ? new DynamoAuditStore(opts("audit")) : unwired<AuditStore>("the audit table")));
+  lazy(w, "searchIndex", () =>
+    env[tableEnvVar("search")] ? new DynamoSearchIndexStore(opts("search")) : unwired<SearchIndexStore>("the search table"),
+  );
   lazy(w, "metrics", () => new MetricsRecorder(w.metricsStore, jsonLineSink, () => w.clock.now()));
   // Like the bus: building never throws; a function not wired to the WebSocket API fails on use.
   const webSocket = Boolean(env[tableEnvVar("connections")] && env[ENV.webSocketEndpoint]);

@@ -110,7 +110,7 @@ function hostname(host: string | undefined): string {
 const MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
 
 /** "21/Nov/2026:00:18:44 +0000", API Gateway's requestContext.time format. */
-function clfTime(d: Date): string {
+export function clfTime(d: Date): string {
   const p = (n: number) => String(n).padStart(2, "0");
   return `${p(d.getUTCDate())}/${MONTHS[d.getUTCMonth()]}/${d.getUTCFullYear()}:${p(d.getUTCHours())}:${p(d.getUTCMinutes())}:${p(d.getUTCSeconds())} +0000`;
 }

@@ -155,6 +155,10 @@ export class ShardReader {
         // the last record read (acquire falls back to the oldest record if that is gone).
         const name = err instanceof Error ? err.name : "";
         if (name !== "ExpiredIteratorException" && name !== "TrimmedDataAccessException") throw err;
+        // DynamoDB Local throws "trimmed" at a LATEST iterator taken on an EMPTY shard once
+        // records arrive: every record now in the shard came after that position, so read
+        // from the oldest (renewing at LATEST would skip the first records after start).
+        if (name === "TrimmedDataAccessException" && !this.lastRead && this.start.type === "LATEST") this.start = { type: "TRIM_HORIZON" };
         this.iterator = undefined;
       }
     }

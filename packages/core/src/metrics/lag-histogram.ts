@@ -10,9 +10,14 @@ export const LAG_BUCKETS_MS: readonly number[] = (() => {
   return out;
 })();
 
-export function lagCounterName(ms: number): string {
+/** Counter prefix of the sequencer's accept -> commit lag (the default histogram). */
+export const SEQUENCER_LAG_PREFIX = "lag_le_";
+/** Counter prefix of the materializer's commit -> materialized lag: the same buckets under another name. */
+export const MATERIALIZER_LAG_PREFIX = "mat_lag_le_";
+
+export function lagCounterName(ms: number, prefix = SEQUENCER_LAG_PREFIX): string {
   const bound = LAG_BUCKETS_MS.find((b) => ms <= b) ?? "inf";
-  return `lag_le_${bound}`;
+  return `${prefix}${bound}`;
 }
 
 export interface LagSummary {
@@ -22,12 +27,13 @@ export interface LagSummary {
   p99: number | null;
 }
 
-/** Percentiles (upper bound of the bucket holding the rank) from `lag_le_*` counters. */
-export function summarizeLag(counters: Record<string, number>): LagSummary {
+/** Percentiles (upper bound of the bucket holding the rank) from `<prefix>*` counters (default `lag_le_*`). */
+export function summarizeLag(counters: Record<string, number>, prefix = SEQUENCER_LAG_PREFIX): LagSummary {
   const buckets: Array<[number, number]> = [];
   for (const [name, n] of Object.entries(counters)) {
-    if (!name.startsWith("lag_le_") || n <= 0) continue;
-    const bound = name.slice(7) === "inf" ? Infinity : Number(name.slice(7));
+    if (!name.startsWith(prefix) || n <= 0) continue;
+    const rest = name.slice(prefix.length);
+    const bound = rest === "inf" ? Infinity : Number(rest);
     buckets.push([bound, n]);
   }
   buckets.sort((a, b) => a[0] - b[0]);

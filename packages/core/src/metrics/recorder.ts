@@ -1,5 +1,5 @@
 import type { MetricsStore } from "../ports/metrics-store.js";
-import { lagCounterName } from "./lag-histogram.js";
+import { MATERIALIZER_LAG_PREFIX, lagCounterName } from "./lag-histogram.js";
 
 /** Where structured metric log lines go (stdout on Lambda, where CloudWatch picks them up). */
 export type LogSink = (line: Record<string, unknown>) => void;
@@ -41,6 +41,11 @@ export class MetricsRecorder {
     this.count(tenant, lagCounterName(Math.max(0, ms)));
   }
 
+  /** Commit -> materialized lag of one batch (its own histogram, `mat_lag_le_*`). */
+  observeMaterializerLag(tenant: string, ms: number): void {
+    this.count(tenant, lagCounterName(Math.max(0, ms), MATERIALIZER_LAG_PREFIX));
+  }
+
   get isEmpty(): boolean {
     return this.pending.size === 0;
   }
@@ -62,7 +67,7 @@ export class MetricsRecorder {
 }
 
 function emfLine(tenant: string, deltas: Record<string, number>, at: number): Record<string, unknown> {
-  const names = Object.keys(deltas).filter((n) => !n.startsWith("lag_le_"));
+  const names = Object.keys(deltas).filter((n) => !n.includes("lag_le_"));
   return {
     _aws: {
       Timestamp: at,

@@ -20,8 +20,10 @@ import {
 import { errorBody, errorResponse } from "./error-response.js";
 import { registerDeadLetterRoutes, type DeadLetterRouteDeps } from "./routes/dead-letters.js";
 import { registerDocStateRoutes, type DocStateRouteDeps } from "./routes/doc-state.js";
+import { registerAuditRoutes, type AuditRouteDeps } from "./routes/audit.js";
+import { registerSearchRoutes, type SearchRouteDeps } from "./routes/search.js";
 
-export interface AppDeps extends IngestDeps, DeadLetterRouteDeps, DocStateRouteDeps {
+export interface AppDeps extends IngestDeps, DeadLetterRouteDeps, DocStateRouteDeps, AuditRouteDeps, SearchRouteDeps {
   log: LogStore;
   inbox: InboxStore;
   state: SequencerStateStore;
@@ -91,6 +93,8 @@ export function createApp(deps: AppDeps): Hono<Env> {
 
   registerDeadLetterRoutes(app, deps);
   registerDocStateRoutes(app, deps);
+  registerAuditRoutes(app, deps);
+  registerSearchRoutes(app, deps);
 
   app.get("/v1/admin/metrics", async (c) => {
     const tenant = c.get("who").tenant;

@@ -22,6 +22,28 @@ export function packJson(value: unknown): Uint8Array {
   });
 }
 
+/**
+ * A large text (a document state snapshot) compressed like packJson but with Brotli's largest
+ * window (16 MiB instead of 4 MiB), so repeats far apart still compress: a state's encoding
+ * holds its text twice (`text` and `spans`), a whole text length apart.
+ */
+export function packText(text: string): Uint8Array {
+  const bytes = Buffer.from(text, "utf8");
+  return brotliCompressSync(bytes, {
+    params: {
+      [constants.BROTLI_PARAM_QUALITY]: BROTLI_QUALITY,
+      [constants.BROTLI_PARAM_MODE]: constants.BROTLI_MODE_TEXT,
+      [constants.BROTLI_PARAM_LGWIN]: 24,
+      [constants.BROTLI_PARAM_SIZE_HINT]: bytes.length,
+    },
+  });
+}
+
+/** Inverse of packText. */
+export function unpackText(bytes: Uint8Array): string {
+  return brotliDecompressSync(bytes).toString("utf8");
+}
+
 /** Inverse of packJson. A string is base64 (how Lambda's JSON stream events carry Binary). */
 export function unpackJson<T>(bytes: Uint8Array | string): T {
   const buf = typeof bytes === "string" ? Buffer.from(bytes, "base64") : bytes;
