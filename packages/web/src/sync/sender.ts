@@ -86,8 +86,8 @@ export class Sender {
     try {
       const engine = this.host.engine;
       // Loops because an ack may arrive while a POST is still open: the next change goes then.
-      while (engine && !this.closed) {
-        if (!engine.inflight && !this.host.holdSend) engine.cut();
+      while (engine && !this.closed && !this.host.holdSend) {
+        if (!engine.inflight) engine.cut();
         const inflight = engine.inflight;
         if (!inflight || this.posted === inflight.sent) break;
         if (!(await this.post(inflight.sent))) break;

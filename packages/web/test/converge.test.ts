@@ -1,0 +1,63 @@
+import { afterEach, describe, expect, it } from "vitest";
+import { call, freshDoc, token, waitFor } from "../../../test/e2e/http.js";
+import { readLog, textOf } from "../../../test/e2e/docs.js";
+import type { WeftClient, WeftDoc } from "../src/index.js";
+import { prng, randomEdit } from "./prng.js";
+import { stackClient, until } from "./stack-client.js";
+
+const open: WeftClient[] = [];
+afterEach(async () => {
+  await Promise.all(open.splice(0).map((c) => c.close()));
+});
+
+/** Makes `n` random edits on `doc`, yielding a random 0-25 ms between them. */
+async function typeRandomly(doc: WeftDoc, seed: number, n: number): Promise<number> {
+  const r = prng(seed);
+  let ops = 0;
+  for (let i = 0; i < n; i++) {
+    const e = randomEdit(r, [...doc.text].length);
+    if (e[0] === "insert") ops += doc.insert(e[1], e[2]).length;
+    else if (e[0] === "delete") ops += doc.delete(e[1], e[2]).length;
+    else ops += doc.format(e[1], e[2], e[3]).length;
+    await new Promise((res) => setTimeout(res, r.int(26)));
+  }
+  return ops;
+}
+
+describe("SDK clients editing one document concurrently (local stack)", () => {
+  for (const seed of [1, 2]) {
+    it(`3 clients converge to the server's text (seed ${seed})`, async () => {
+      const docId = freshDoc("converge");
+      const docs = ["alice", "bob", "carol"].map((user) => {
+        const c = stackClient({ user, mergeEdits: seed === 2 });
+        open.push(c);
+        return c.doc(docId);
+      });
+      await Promise.all(docs.map((d) => d.ready));
+      const changes = docs.map(() => 0);
+      docs.forEach((d, i) => d.on("change", (e) => e.local || changes[i]++));
+      await Promise.all(docs.map((d, i) => typeRandomly(d, seed * 100 + i, 40)));
+      await Promise.all(docs.map((d) => d.whenSynced()));
+
+      const t = await token();
+      const log = await readLog(t, docId);
+      await until("every client applying the whole log", () => docs.every((d) => d.version === log.length));
+      const text = textOf(log);
+      for (const d of docs) {
+        expect(d.text).toBe(text);
+        expect(d.state.text).toBe(text);
+        expect(d.pending).toBe(0);
+        expect(d.hooks.mismatches).toBe(0);
+      }
+      // Every op once; every client saw the others' edits arrive as remote changes.
+      expect(new Set(log.map((e) => e.id)).size).toBe(log.length);
+      expect(new Set(log.map((e) => e.clientId)).size).toBe(3);
+      for (const n of changes) expect(n).toBeGreaterThan(0);
+      const served = await waitFor("materialized state at the head", async () => {
+        const r = await call("GET", `/v1/docs/${docId}`, { token: t });
+        return r.status === 200 && r.body.version === log.length ? r.body : undefined;
+      });
+      expect(served.text).toBe(text);
+    });
+  }
+});
