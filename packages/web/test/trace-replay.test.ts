@@ -2,7 +2,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import { traceFile, traceTitle } from "../../core/test/traces.js";
 import { call, freshDoc, token, waitFor } from "../../../test/e2e/http.js";
 import { readLog, textOf } from "../../../test/e2e/docs.js";
-import type { WeftClient } from "../src/index.js";
+import type { WeftClient, WeftDoc } from "../src/index.js";
 import { stackClient, until } from "./stack-client.js";
 import { traceHistory } from "./trace-history.js";
 import { TraceOracle } from "./trace-oracle.js";
@@ -33,7 +33,7 @@ describe.concurrent("concurrent trace replay through the local stack", () => {
       const plan = await planReplay(trace, h, oracle);
 
       const docId = freshDoc(name);
-      const docs = [];
+      const docs: WeftDoc[] = [];
       for (let a = 0; a < h.agents; a++) {
         const client = stackClient({ user: `${name}-agent${a}`, mergeEdits: false });
         clients.push(client);

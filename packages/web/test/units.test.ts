@@ -32,7 +32,7 @@ describe("EntryBuffer", () => {
 });
 
 describe("OtEngine", () => {
-  const state = (text: string) => applyEntries(emptyState(), [{ ...entry(1), text }]);
+  const state = (text: string) => applyEntries(emptyState(), [{ ...entry(1), text } as LogEntry]);
 
   it("a rejected in-flight change is undone and the pending ops rebased past its inverse", () => {
     const e = new OtEngine("c", state("hello"));
