@@ -54,7 +54,7 @@ export class DocStates {
    * Throws when the log cannot supply a needed entry (the caller retries later).
    */
   async apply(doc: DocRef, batches: LogBatch[]): Promise<{ version: number }> {
-    const sorted = batches.filter((b) => b.entries.length > 0).sort((a, b) => a.seqStart - b.seqStart);
+    const sorted = batches.length === 1 ? batches : batches.filter((b) => b.entries.length > 0).sort((a, b) => a.seqStart - b.seqStart);
     const newest = sorted.at(-1)?.seqEnd ?? 0;
     const cached = this.cache.get(docKey(doc));
     if (cached && cached.state.version >= newest) return { version: cached.state.version };
@@ -71,7 +71,7 @@ export class DocStates {
     for (const b of sorted) {
       if (b.seqEnd <= state.version) continue;
       if (b.seqStart > state.version + 1) add(await logRange(this.deps.log, doc, state.version, b.seqStart - 1));
-      add(b.entries.filter((e) => e.seq > state.version));
+      add(b.seqStart > state.version ? b.entries : b.entries.filter((e) => e.seq > state.version));
     }
     return this.save(doc, state, known.head, logBytes);
   }

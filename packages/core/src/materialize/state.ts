@@ -123,9 +123,13 @@ export function applyEntries(state: DocState, entries: readonly LogEntry[]): Doc
       }
       case "delete": {
         // Descending, so each piece's pre-entry coordinates are still valid when it applies.
-        const pieces = spansOf(e);
-        for (let k = pieces.length - 1; k >= 0; k--) {
-          const r = pieces[k];
+        if (!e.ranges) {
+          text.delete(e.pos, e.len);
+          if (anchored.size > 0) moveAnchors(threads, anchored, (a) => anchorAfterDelete(a, e.pos, e.len));
+          break;
+        }
+        for (let k = e.ranges.length - 1; k >= 0; k--) {
+          const r = e.ranges[k];
           text.delete(r.pos, r.len);
           if (anchored.size > 0) moveAnchors(threads, anchored, (a) => anchorAfterDelete(a, r.pos, r.len));
         }

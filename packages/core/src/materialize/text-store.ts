@@ -84,7 +84,8 @@ export class TextStore {
       this.replace(0, 0, [{ text, len, runs: [{ len, fmt: PLAIN }] }]);
     } else {
       // Left bias: text at a chunk boundary joins the chunk before it (pos 0: the first).
-      const { i, off } = this.locate(pos, true);
+      const i = this.locate(pos, true);
+      const off = pos - this.fingerAt;
       const c = this.chunks[i];
       const u = unitIndex(c, off);
       // Fast path: an unformatted chunk stays one plain run.
@@ -102,8 +103,21 @@ export class TextStore {
   delete(pos: number, len: number): void {
     this.check(pos, len);
     if (len === 0) return;
-    let { i, off } = this.locate(pos, false);
+    let i = this.locate(pos, false);
+    let off = pos - this.fingerAt;
     const first = i;
+    const c0 = this.chunks[i];
+    if (off + len < c0.len) {
+      // Within one chunk (the common case): rebuild just it.
+      const runs =
+        c0.runs.length === 1
+          ? [{ len: c0.len - len, fmt: c0.runs[0].fmt }]
+          : joinRuns(sliceRuns(c0.runs, 0, off), sliceRuns(c0.runs, off + len, c0.len));
+      this.chunks[i] = { text: c0.text.slice(0, unitIndex(c0, off)) + c0.text.slice(unitIndex(c0, off + len)), len: c0.len - len, runs };
+      this.total -= len;
+      this.coalesce(first);
+      return;
+    }
     const kept: Chunk[] = [];
     let left = len;
     while (left > 0) {
@@ -132,7 +146,8 @@ export class TextStore {
   format(pos: number, len: number, change: Readonly<Attrs>): void {
     this.check(pos, len);
     if (len === 0) return;
-    let { i, off } = this.locate(pos, false);
+    let i = this.locate(pos, false);
+    let off = pos - this.fingerAt;
     let left = len;
     const memo = new Map<Fmt, Fmt>();
     const restyle = (f: Fmt): Fmt => {
@@ -191,11 +206,12 @@ export class TextStore {
   }
 
   /**
-   * The chunk holding code point `pos` and the offset in it. At a boundary between chunks
-   * `leftBias` picks the chunk ending there (for inserts), else the one starting there.
+   * The index of the chunk holding code point `pos`, which becomes the finger (so the offset
+   * in it is `pos - fingerAt`; no result object to allocate per edit). At a boundary between
+   * chunks `leftBias` picks the chunk ending there (for inserts), else the one starting there.
    * Requires 0 <= pos <= length and, without leftBias, pos < length.
    */
-  private locate(pos: number, leftBias: boolean): { i: number; off: number } {
+  private locate(pos: number, leftBias: boolean): number {
     let i = this.fingerI;
     let at = this.fingerAt;
     if (i >= this.chunks.length) i = at = 0;
@@ -206,7 +222,7 @@ export class TextStore {
       if (pos < at + len || (leftBias && pos === at + len)) {
         this.fingerI = i;
         this.fingerAt = at;
-        return { i, off: pos - at };
+        return i;
       }
       at += len;
     }
