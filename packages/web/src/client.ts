@@ -1,4 +1,4 @@
-import { DOC_ID_PATTERN, ID_PATTERN, WeftError } from "@weft/core";
+import { DOC_ID_PATTERN, ID_PATTERN, WeftError } from "./core.js";
 import { WeftDoc } from "./doc.js";
 import type { DocHost } from "./doc-host.js";
 import { Emitter } from "./emitter.js";

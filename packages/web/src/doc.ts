@@ -1,4 +1,5 @@
-import { emptyState, WeftError, type CanonicalOp, type DocState } from "@weft/core";
+import { emptyState, WeftError } from "./core.js";
+import type { CanonicalOp, DocState } from "@weft/core";
 import { commentOp, deleteOps, formatOps, insertOps, type CommentOptions } from "./edits/build.js";
 import { mapThroughOps } from "./edits/map-position.js";
 import { Emitter } from "./emitter.js";

@@ -15,6 +15,7 @@ export { WebStorage } from "./storage/web-storage.js";
 export { IndexedDbStorage } from "./storage/indexeddb-storage.js";
 export { defaultStorage } from "./storage/default-storage.js";
 export { ClosedError } from "./net/http-api.js";
+export { WeftError } from "./core.js";
 export type { OutboxRecord } from "./sync/outbox.js";
 export type {
   ChangeEvent,

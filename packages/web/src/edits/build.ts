@@ -9,10 +9,8 @@ import {
   MAX_OP_BYTES,
   WeftError,
   codePointLength,
-  type Attrs,
-  type CanonicalOp,
-  type ErrorDetail,
-} from "@weft/core";
+} from "../core.js";
+import type { Attrs, CanonicalOp, ErrorDetail } from "@weft/core";
 import { utf8Bytes } from "./utf8.js";
 
 /**

@@ -1,5 +1,5 @@
 import type { CanonicalOp, Range } from "@weft/core";
-import { codePointLength } from "@weft/core";
+import { codePointLength } from "../core.js";
 
 /**
  * Maps a position (code points) through ops applied in sequence. An insert exactly at the

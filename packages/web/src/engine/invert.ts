@@ -1,4 +1,5 @@
-import { applyText, codePointLength, type CanonicalOp, type Range } from "@weft/core";
+import { applyText, codePointLength } from "../core.js";
+import type { CanonicalOp, Range } from "@weft/core";
 
 /**
  * The text ops that undo `ops` (applied in order to `text`), as a sequence applying to the

@@ -1,4 +1,5 @@
-import { codePointLength, MAX_OP_BYTES, type CanonicalOp } from "@weft/core";
+import { codePointLength, MAX_OP_BYTES } from "../core.js";
+import type { CanonicalOp } from "@weft/core";
 import { utf8Bytes } from "../edits/utf8.js";
 
 /** Largest text a merged insert may reach, leaving room for the op's other fields within MAX_OP_BYTES. */

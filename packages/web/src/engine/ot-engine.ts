@@ -5,11 +5,8 @@ import {
   codePointLength,
   textLengthAfter,
   transformSeq,
-  type CanonicalOp,
-  type Change,
-  type DocState,
-  type LogEntry,
-} from "@weft/core";
+} from "../core.js";
+import type { CanonicalOp, Change, DocState, LogEntry } from "@weft/core";
 import { canonicalOfEntry, sameOp, sendablePieces, toClientOp, type LocalOp } from "./canonical.js";
 import { invertText } from "./invert.js";
 import { mergeInto } from "./merge.js";

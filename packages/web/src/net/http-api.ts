@@ -1,4 +1,5 @@
-import { WeftError, type Change, type ErrorCode, type LogEntry } from "@weft/core";
+import { WeftError } from "../core.js";
+import type { Change, ErrorCode, LogEntry } from "@weft/core";
 import { backoffDelay, sleep } from "./backoff.js";
 import type { TokenSource } from "./tokens.js";
 

@@ -1,4 +1,5 @@
-import { applyEntries, emptyState, type DocState } from "@weft/core";
+import { applyEntries, emptyState } from "../core.js";
+import type { DocState } from "@weft/core";
 import { OtEngine } from "../engine/ot-engine.js";
 import type { DocJson, HttpApi } from "../net/http-api.js";
 import type { OutboxRecord } from "./outbox.js";

@@ -1,4 +1,4 @@
-import { WeftError } from "@weft/core";
+import { WeftError } from "../core.js";
 import { utf8Bytes } from "../edits/utf8.js";
 import type { PresencePeer } from "../types.js";
 

@@ -1,4 +1,5 @@
-import { WeftError, type Change } from "@weft/core";
+import { WeftError } from "../core.js";
+import type { Change } from "@weft/core";
 import type { OtEngine } from "../engine/ot-engine.js";
 import { backoffDelay } from "../net/backoff.js";
 import { ClosedError, type HttpApi } from "../net/http-api.js";
