@@ -121,8 +121,13 @@ export class WeftClient {
 
   private route(msg: Record<string, unknown>): void {
     const doc = typeof msg.docId === "string" ? this.docs.get(msg.docId) : undefined;
-    if (doc) doc.onMessage(msg);
-    else if (msg.type === "error") this.events.emit("error", Object.assign(new Error(`server: ${String(msg.message)}`), { code: msg.code }));
+    try {
+      if (doc) doc.onMessage(msg);
+      else if (msg.type === "error") this.events.emit("error", Object.assign(new Error(`server: ${String(msg.message)}`), { code: msg.code }));
+    } catch (err) {
+      // A message the document cannot use (it never should happen) must not take the socket down.
+      this.events.emit("error", err);
+    }
   }
 }
 
