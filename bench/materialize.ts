@@ -1,6 +1,7 @@
 import { SignJWT } from "jose";
 import { startStack } from "../packages/local/src/stack.js";
 import { wiring } from "../packages/functions/src/wiring.js";
+import { calibrate } from "./ingest.js";
 
 /**
  * `npm run bench -- materialize [--docs 16] [--rate 1000] [--batch 10] [--seconds 15] [--opChars 20]`:
@@ -8,7 +9,9 @@ import { wiring } from "../packages/functions/src/wiring.js";
  * changes of --batch inserts of --opChars characters, --rate ops/s in total, for --seconds.
  * Prints the commit -> materialized lag (the materializer's own histogram, one observation per
  * log batch), the docs table's write and read units per committed op and per log batch (from
- * ReturnConsumedCapacity of every call the stack made), and how long a GET of a document takes.
+ * ReturnConsumedCapacity of every call the stack made), how long a GET of a document takes,
+ * and the ingest bench's calibration (DynamoDB Local's raw put rate in the same run: the lag
+ * follows this shared host's speed, and the bus consumers share the same DynamoDB Local).
  */
 export async function main(args: Record<string, string>): Promise<void> {
   const D = Number(args.docs ?? 16);
@@ -72,11 +75,13 @@ export async function main(args: Record<string, string>): Promise<void> {
   const t0 = performance.now();
   const state = await get(`/v1/docs/${docs[0]}`);
   const getMs = performance.now() - t0;
+  const calibration = await calibrate(stack.dynamoEndpoint, stack.tables.state);
   await stack.stop();
   console.log(
     JSON.stringify({
       bench: "materialize",
       params: { docs: D, rate, opsPerChange: B, seconds, opChars },
+      calibration,
       postedOps: posted,
       logBatches: batches,
       materializerLagMs: m.materializerLagMs,
