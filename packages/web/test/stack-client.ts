@@ -15,11 +15,11 @@ export function stackClient(opts: Partial<ClientOptions> & { user?: string; tid?
   });
 }
 
-/** Resolves when `probe` returns true (polled every 20 ms), or fails after `ms`. */
-export async function until(what: string, probe: () => boolean, ms = 15_000): Promise<void> {
+/** Resolves when `probe` returns true (polled every `everyMs`), or fails after `ms`. */
+export async function until(what: string, probe: () => boolean, ms = 15_000, everyMs = 20): Promise<void> {
   const deadline = Date.now() + ms;
   while (!probe()) {
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
+    await new Promise((r) => setTimeout(r, everyMs));
   }
 }
