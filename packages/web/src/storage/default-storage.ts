@@ -29,7 +29,13 @@ function usable(area: Storage | undefined): boolean {
   }
 }
 
-/** Routes the `clientId` key to a per-tab storage and everything else to the shared one. */
+/**
+ * Routes the `clientId` key to a per-tab storage and everything else to the shared one. A tab
+ * opened by duplicating another (or by window.open) starts with a copy of its sessionStorage,
+ * so the stored id is only returned if this tab can hold the Web Lock named after it: the
+ * original tab holds it for its lifetime (a reload releases it first), and a copy that cannot
+ * get it makes a new id of its own.
+ */
 class ClientIdSplit implements OutboxStorage {
   constructor(
     private readonly shared: OutboxStorage,
@@ -40,17 +46,35 @@ class ClientIdSplit implements OutboxStorage {
     return key === "clientId" ? this.perTab : this.shared;
   }
 
-  get(key: string) {
-    return this.pick(key).get(key);
+  async get(key: string) {
+    const value = await this.pick(key).get(key);
+    if (key !== "clientId" || value === undefined) return value;
+    return (await holdLock(`weft-client-${value}`)) ? value : undefined;
   }
 
-  set(key: string, value: string) {
+  async set(key: string, value: string) {
+    if (key === "clientId") await holdLock(`weft-client-${value}`);
     return this.pick(key).set(key, value);
   }
 
   delete(key: string) {
     return this.pick(key).delete(key);
   }
+}
+
+/** Takes the Web Lock `name` for the rest of the page's life if it is free; true without Web Locks. */
+function holdLock(name: string): Promise<boolean> {
+  type Locks = { request(name: string, opts: { ifAvailable: boolean }, fn: (lock: unknown) => unknown): Promise<unknown> };
+  const locks = (globalThis as { navigator?: { locks?: Locks } }).navigator?.locks;
+  if (!locks) return Promise.resolve(true);
+  return new Promise((resolve) => {
+    locks
+      .request(name, { ifAvailable: true }, (lock) => {
+        resolve(lock !== null);
+        return lock === null ? undefined : new Promise(() => {});
+      })
+      .catch(() => resolve(true));
+  });
 }
 
 /**
