@@ -67,6 +67,7 @@ export class WeftClient {
     this.clientId = resolveClientId(o.clientId, storage);
     this.clientId.catch(onError);
     const docs = this.docs;
+    const closing = new Map<string, Promise<void>>();
     this.host = {
       http,
       connection: this.connection,
@@ -76,9 +77,14 @@ export class WeftClient {
       backoff,
       mergeEdits: o.mergeEdits ?? true,
       onError,
-      removeDoc: (doc) => {
+      removeDoc: (doc, stored) => {
         if (docs.get(doc.docId) === doc) docs.delete(doc.docId);
+        const done = stored.then(() => {
+          if (closing.get(doc.docId) === done) closing.delete(doc.docId);
+        });
+        closing.set(doc.docId, done);
       },
+      closing: (docId) => closing.get(docId) ?? Promise.resolve(),
     };
     const connection = this.connection;
     this.hooks = {

@@ -13,5 +13,8 @@ export interface DocHost {
   readonly backoff: { initialMs: number; maxMs: number };
   readonly mergeEdits: boolean;
   onError(err: unknown): void;
-  removeDoc(doc: WeftDoc): void;
+  /** The document closed; `stored` resolves once its outbox is written. */
+  removeDoc(doc: WeftDoc, stored: Promise<void>): void;
+  /** Resolves when a closed instance of `docId` has written its outbox (a new one must not load before). */
+  closing(docId: string): Promise<void>;
 }

@@ -159,8 +159,9 @@ export class WeftDoc {
     for (const w of this.waiters.splice(0)) w.reject(new ClosedError());
     this.failReady(new ClosedError());
     this.events.clear();
-    this.host.removeDoc(this);
-    await this.writer?.flush().catch(this.host.onError);
+    const stored = this.writer?.flush().catch(this.host.onError) ?? Promise.resolve();
+    this.host.removeDoc(this, stored);
+    await stored;
   }
 
   /** @internal The socket (re)opened. */
@@ -249,6 +250,7 @@ export class WeftDoc {
 
   private async load(): Promise<void> {
     try {
+      await this.host.closing(this.docId);
       const clientId = await this.host.clientId;
       const key = outboxKey(clientId, this.docId);
       const record = parseRecord(await this.host.storage.get(key));
