@@ -15,12 +15,18 @@ export class Network {
   failures = 0;
   posts = 0;
   private lose = 0;
+  private answers: Response[] = [];
   private readonly sockets = new Set<WebSocket>();
 
   readonly fetch: typeof fetch = async (input, init) => {
     if (!this.online) {
       this.failures++;
       throw new TypeError("fetch failed (test network unplugged)");
+    }
+    if (init?.method === "POST" && this.answers.length > 0) {
+      this.posts++;
+      this.failures++;
+      return this.answers.shift()!;
     }
     const res = await fetch(input, init);
     if (init?.method === "POST") {
@@ -67,5 +73,15 @@ export class Network {
 
   loseResponses(n: number): void {
     this.lose = n;
+  }
+
+  /** The next POSTs get these statuses from "a proxy" without reaching the server. */
+  answerPosts(...statuses: Array<{ status: number; retryAfter?: number }>): void {
+    this.answers = statuses.map(({ status, retryAfter }) =>
+      new Response(JSON.stringify({ error: { code: status === 429 ? "rate_limited" : "internal", message: "test proxy" } }), {
+        status,
+        headers: retryAfter === undefined ? {} : { "retry-after": String(retryAfter) },
+      }),
+    );
   }
 }

@@ -75,6 +75,21 @@ describe("offline edits and lost responses (local stack)", () => {
     onceEach(log, ids);
     expect(textOf(log)).toBe("abcdef");
   });
+
+  it("429 and 5xx answers are retried with the same body until the server takes it", async () => {
+    const docId = freshDoc("retry");
+    const net = new Network();
+    const a = client({ fetch: net.fetch, WebSocket: net.WebSocket });
+    const da = a.doc(docId);
+    await da.ready;
+    net.answerPosts({ status: 503 }, { status: 429, retryAfter: 0 }, { status: 502 });
+    const ids = da.insert(0, "persistent");
+    await da.whenSynced();
+    expect(net.posts).toBe(4);
+    const log = await readLog(await token(), docId);
+    onceEach(log, ids);
+    expect(textOf(log)).toBe("persistent");
+  });
 });
 
 describe("outbox across a reload (local stack)", () => {
