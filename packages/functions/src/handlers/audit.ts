@@ -1,5 +1,5 @@
 import type { EventBridgeEvent } from "aws-lambda";
-import { COMMITTED_DETAIL_TYPE, auditBatchOf, parseCommittedDetail, resolveCommittedOps, type AuditStore, type LogStore } from "@weft/core";
+import { COMMITTED_DETAIL_TYPE, auditBatchOf, jsonLineSink, parseCommittedDetail, resolveCommittedOps, type AuditStore, type LogStore } from "@weft/core";
 import { wiring } from "../wiring.js";
 
 /**
@@ -25,8 +25,6 @@ export async function recordAudit(
   const doc = { tenant: detail.tenant, docId: detail.docId };
   const entries = await resolveCommittedOps(detail, deps.log);
   const status = await deps.auditStore.put(auditBatchOf(doc, detail.seqStart, detail.seqEnd, detail.committedAt, entries));
-  console.log(
-    JSON.stringify({ kind: "audit", tenant: doc.tenant, docId: doc.docId, seqStart: detail.seqStart, seqEnd: detail.seqEnd, status, eventId: event.id }),
-  );
+  jsonLineSink({ kind: "audit", tenant: doc.tenant, docId: doc.docId, seqStart: detail.seqStart, seqEnd: detail.seqEnd, status, eventId: event.id });
   return { status };
 }

@@ -3,6 +3,7 @@ import type { EventBridgeEvent } from "aws-lambda";
 import {
   COMMITTED_DETAIL_TYPE,
   indexDocument,
+  jsonLineSink,
   parseCommittedDetail,
   type Clock,
   type DocStates,
@@ -42,7 +43,7 @@ export async function indexCommitted(deps: SearchConsumerDeps, event: EventBridg
     throw new Error(`search: ${doc.tenant}/${doc.docId} is materialized to ${state?.version ?? 0}, below the event's seqEnd ${detail.seqEnd}; retry later`);
   }
   const outcome = await indexDocument({ store: deps.searchIndex, now: () => deps.clock.now(), newId: randomUUID }, doc, state);
-  console.log(JSON.stringify({ kind: "search_index", tenant: doc.tenant, docId: doc.docId, seqEnd: detail.seqEnd, eventId: event.id, ...outcome }));
+  jsonLineSink({ kind: "search_index", tenant: doc.tenant, docId: doc.docId, seqEnd: detail.seqEnd, eventId: event.id, ...outcome });
   if (outcome.status === "indexed" && outcome.truncated) {
     console.warn(JSON.stringify({ kind: "search_index_truncated", tenant: doc.tenant, docId: doc.docId, version: outcome.version }));
   }
