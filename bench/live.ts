@@ -1,6 +1,7 @@
 import { cpus } from "node:os";
 import { Worker } from "node:worker_threads";
 import { SignJWT } from "jose";
+import { rules } from "../infra/manifest.js";
 import { startStack } from "../packages/local/src/stack.js";
 import { calibrate } from "./ingest.js";
 import type { LiveLoadParams, LiveLoadResult } from "./live-load.js";
@@ -17,6 +18,9 @@ import type { LiveLoadParams, LiveLoadResult } from "./live-load.js";
  * calibration of DynamoDB Local's put rate runs last (the host's speed varies).
  *
  * Flags: --docs 8 --subscribers 2 --writers 1 --batch 10 --opBytes 100 --rate 1000 --seconds 20
+ * Diagnostic: --withoutRules search,audit starts the stack without those event bus rules (their
+ * consumers share DynamoDB Local and the CPU with the live path), to tell their cost apart; the
+ * figures then are not the whole stack's, and the output says which rules were left out.
  */
 export async function main(args: Record<string, string>): Promise<void> {
   const D = Number(args.docs ?? 8);
@@ -27,6 +31,12 @@ export async function main(args: Record<string, string>): Promise<void> {
   const rate = Number(args.rate ?? 1000);
   const seconds = Number(args.seconds ?? 20);
   const log = (m: string) => process.stderr.write(`[bench live] ${m}\n`);
+  const withoutRules = (args.withoutRules ?? "").split(",").filter(Boolean);
+  for (const name of withoutRules) {
+    if (!(name in rules)) throw new Error(`--withoutRules: no bus rule "${name}" (rules: ${Object.keys(rules).join(", ")})`);
+    // The stack reads the manifest's rules when it starts: this process only, never the file.
+    delete (rules as Record<string, unknown>)[name];
+  }
 
   const stack = await startStack({ port: 0, data: "memory", quiet: true, env: { WEFT_STRUCTURED_LOGS: "off" } });
   const secret = new TextEncoder().encode(process.env.WEFT_JWT_SECRET ?? "weft-local-dev-secret");
@@ -76,7 +86,7 @@ export async function main(args: Record<string, string>): Promise<void> {
   const result = {
     bench: "live",
     machine: { cores: cpus().length, node: process.version },
-    params: { docs: D, subscribersPerDoc: S, writersPerDoc: W, opsPerChange: B, opChars, targetOpsPerSec: rate, seconds },
+    params: { docs: D, subscribersPerDoc: S, writersPerDoc: W, opsPerChange: B, opChars, targetOpsPerSec: rate, seconds, withoutRules },
     calibration,
     acceptedOpsPerSec: Math.round(load.acceptedOps / (load.elapsedMs / 1000)),
     committedOps: m.committed,
