@@ -14,6 +14,8 @@ import type { LogEntry } from "../ops/types.js";
  * - Defaults 10,000 ops / 1 MiB: a cold read replays at most that much log after the snapshot
  *   (about 1 MiB of entry JSON is ~350 KB compressed, ~90 read units; 10,000 typing-sized
  *   entries take a few ms to apply: `npm run bench -- replay` measures over 1M entries/s).
+ *   entryBytes counts at least ~110 bytes an entry, so with these defaults M comes first;
+ *   N still bounds the entries a cold read replays when M is configured larger.
  * - For a state up to 1 MiB encoded (k = 1) the snapshot costs at most as many bytes per
  *   interval as 1 MiB of log: a 100 KB document's snapshot (~200 KB encoded, text and spans,
  *   ~40 KB compressed) every 10,000 ops is well under 0.01 write units per op. Snapshots also
