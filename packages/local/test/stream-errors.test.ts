@@ -67,8 +67,10 @@ describe("stream poller against DynamoDB Local: function errors", () => {
     await put(t, "p", "t0");
     await put(t, "p", "t1");
     await waitFor("the retry of the malformed batch", () => calls.length === 4);
-    expect(calls[2]).toEqual(["t0", "t1"]);
-    expect(calls[3]).toEqual(["t0", "t1"]);
+    // The poller may read t0 before t1 is written: what matters is that the malformed
+    // response fails the whole batch, which then comes again unchanged.
+    expect(calls[2][0]).toBe("t0");
+    expect(calls[3]).toEqual(calls[2]);
     expect(poller.counters).toMatchObject({ invocations: 4, retries: 2, failuresSent: 0, bisections: 0 });
   });
 
