@@ -183,7 +183,10 @@ export class DocStates {
     return { version: state.version };
   }
 
+  /** Caches `known` unless a newer state is cached already (a read racing an apply in this process). */
   private remember(key: string, known: Known & { head: DocHead }): void {
+    const current = this.cache.get(key);
+    if (current && current.state.version > known.state.version) return;
     this.cache.set(key, known, stateWeight(known.head.snapshotBytes, known.head.logBytesSinceSnapshot));
   }
 }

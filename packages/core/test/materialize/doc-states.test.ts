@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { encodeState, materialize } from "../../src/materialize/index.js";
+import { DocStates, encodeState, materialize } from "../../src/materialize/index.js";
 import { newDoc, proseEntries, variedEntries } from "../conformance/fixtures.js";
 import { arbIntent, buildLog } from "./log-gen.js";
 import { commit, rig, toBatches } from "./doc-states-harness.js";
@@ -213,5 +213,37 @@ describe("DocStates.read bounds", () => {
     const v = 175;
     expect(encodeState((await r.states.read(doc, v))!)).toBe(encodeState(materialize(entries.slice(0, v))));
     expect(r.log.entriesRead).toBe(15); // from the snapshot at 160, not from the cached state at 10
+  });
+});
+
+describe("DocStates in one process", () => {
+  it("a read that finishes after an apply does not put an older state back in the cache", async () => {
+    const r = rig();
+    const doc = newDoc();
+    const entries = sample(30, 17);
+    const batches = await commit(r.log, toBatches(doc, entries, [10]));
+    await r.states.apply(doc, batches.slice(0, 1));
+    // The read's log read (its first) waits until the same process has applied up to 30.
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    let first = true;
+    const log = Object.create(r.log) as typeof r.log;
+    log.entries = async (d, after, limit) => {
+      if (first) {
+        first = false;
+        await gate;
+      }
+      return r.log.entries(d, after, limit);
+    };
+    const states = new DocStates({ log, store: r.store, clock: r.clock });
+    const reading = states.read(doc);
+    await new Promise((resolve) => setTimeout(resolve, 0));
+    await states.apply(doc, batches.slice(1));
+    release();
+    expect((await reading)?.version).toBe(10);
+    r.store.reset();
+    r.log.entriesRead = 0;
+    expect((await states.read(doc))?.version).toBe(30);
+    expect(r.log.entriesRead + r.store.calls.snapshot).toBe(0); // served from the cache
   });
 });
