@@ -139,7 +139,8 @@ export const functions = {
     handler: "packages/functions/src/handlers/materializer.handler",
     timeoutSeconds: 60,
     memoryMB: 1536,
-    tables: ["log", "docs", "quarantine"],
+    // state: the metrics counters (commit -> materialized lag) live there.
+    tables: ["log", "docs", "quarantine", "state"],
     bus: true,
   },
   /** Log stream -> every subscribed WebSocket connection. */
