@@ -7,7 +7,6 @@ import { fileURLToPath } from "node:url";
 import { afterEach, describe, expect, test } from "vitest";
 
 const ROOT = fileURLToPath(new URL("../../../", import.meta.url));
-const TSX = join(ROOT, "node_modules/tsx/dist/cli.mjs");
 const children: ChildProcess[] = [];
 
 interface Run {
@@ -17,10 +16,14 @@ interface Run {
   exited: Promise<{ code: number | null; ms: number }>;
 }
 
-/** `tsx packages/local/src/main.ts`, as `npm start` runs it, with only the given environment. */
+/**
+ * `node --import tsx packages/local/src/main.ts`, as `npm start` runs it, with only the given
+ * environment. (Not the tsx CLI: it relays signals to a child process and, on a loaded host,
+ * could give up waiting and die of the signal itself, exit 143.)
+ */
 function runMain(env: Record<string, string>): Run {
   const started = Date.now();
-  const child = spawn(process.execPath, [TSX, "packages/local/src/main.ts"], {
+  const child = spawn(process.execPath, ["--import", "tsx", "packages/local/src/main.ts"], {
     cwd: ROOT,
     env: { HOME: process.env.HOME ?? "/tmp", PATH: process.env.PATH ?? "", ...env },
   });
