@@ -11,7 +11,7 @@ import {
   codePointLength,
 } from "../core.js";
 import type { Attrs, CanonicalOp, ErrorDetail } from "@weft/core";
-import { utf8Bytes } from "./utf8.js";
+import { utf8Length as utf8Bytes } from "@weft/core/live/utf8";
 
 /**
  * Builds the canonical ops of the document methods, checked against the local view, so an op

@@ -8,20 +8,8 @@ export interface LocalOp {
   ts?: number;
 }
 
-/**
- * The canonical op a log entry carries: the entry without its envelope (seq, id, clientId,
- * clientSeq, userId, serverTs, ts); an acl entry's `targetUserId` becomes the op's `userId`.
- * The same mapping the sequencer uses (core sequencer/canonical.ts).
- */
-export function canonicalOfEntry(entry: LogEntry): CanonicalOp {
-  const { seq: _s, id: _i, clientId: _c, clientSeq: _cs, userId: _u, serverTs: _st, ts: _ts, ...rest } =
-    entry as LogEntry & { ts?: number };
-  if (rest.type === "acl") {
-    const { targetUserId, ...acl } = rest as typeof rest & { targetUserId: string };
-    return { ...acl, userId: targetUserId } as CanonicalOp;
-  }
-  return rest as CanonicalOp;
-}
+/** The canonical op a log entry carries: the sequencer's own mapping, so client and server agree. */
+export { canonicalOfEntry } from "@weft/core/sequencer/canonical";
 
 /**
  * The pieces of a delete/format in its current form, as plain ops a client may send (the

@@ -1,6 +1,6 @@
 import { codePointLength, MAX_OP_BYTES } from "../core.js";
 import type { CanonicalOp } from "@weft/core";
-import { utf8Bytes } from "../edits/utf8.js";
+import { utf8Length as utf8Bytes } from "@weft/core/live/utf8";
 
 /** Largest text a merged insert may reach, leaving room for the op's other fields within MAX_OP_BYTES. */
 const MAX_MERGED_BYTES = MAX_OP_BYTES - 512;

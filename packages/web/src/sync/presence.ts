@@ -1,5 +1,5 @@
 import { WeftError } from "../core.js";
-import { utf8Bytes } from "../edits/utf8.js";
+import { utf8Length as utf8Bytes } from "@weft/core/live/utf8";
 import type { PresencePeer } from "../types.js";
 
 /** The protocol's limit on a presence state (JSON, UTF-8 bytes). */
