@@ -106,7 +106,12 @@ describe("outbox across a reload (local stack)", () => {
     const clientId = await first.clientId;
     await first.close(); // the "reload": the outbox is in storage
 
-    // Someone else edits meanwhile: the restored ops must be rebased past it.
+    // Someone else edits meanwhile: the restored ops must be rebased past it. Bob starts once
+    // "one " is committed, so his insert at 0 lands before it whatever the timing.
+    for (let i = 0; (await readLog(await token(), docId)).length < 1; i++) {
+      if (i > 300) throw new Error("the in-flight change was never committed");
+      await new Promise((r) => setTimeout(r, 50));
+    }
     const other = client({ user: "bob" });
     const od = other.doc(docId);
     await od.ready;
