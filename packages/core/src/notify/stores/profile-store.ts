@@ -1,0 +1,114 @@
+import { WeftError } from "../../errors.js";
+import { assertNotifyUser, assertTenant, jsonOf, type NotifyUser } from "./common.js";
+
+/** Largest preferences document, in UTF-8 bytes of its JSON. */
+export const MAX_PREFERENCES_BYTES = 64_000;
+/** Largest tenant policy, in UTF-8 bytes of its JSON. */
+export const MAX_POLICY_BYTES = 64_000;
+/** E.164: "+" and 2..15 digits, no leading zero. */
+export const PHONE_PATTERN = /^\+[1-9]\d{1,14}$/;
+
+export type EmailDisabledReason = "bounce" | "complaint";
+
+/** What the store knows about how to reach a user outside the app. */
+export interface ContactFacts {
+  email?: { address: string; verified: boolean; disabled?: EmailDisabledReason };
+  phone?: { number: string; verified: boolean };
+}
+
+export interface NotifyProfile {
+  /** Absent iff revision is 0. */
+  preferences?: unknown;
+  /** 0 = never written. */
+  preferencesRevision: number;
+  contacts: ContactFacts;
+}
+
+export type RevisionedPut = { ok: true; revision: number } | { ok: false; revision: number };
+
+/**
+ * Per-user notification preferences and contact facts, and per-tenant policy. Preferences and
+ * policy are opaque JSON here (the engine validates them before storing).
+ *
+ * Contract:
+ * - `load(user)`: preferences (opaque), their revision (0 = never written) and contact facts
+ *   (`{}` when none), in one strongly consistent read.
+ * - `putPreferences(user, expectRevision, preferences)` stores them with revision
+ *   expectRevision + 1 iff the stored revision is still expectRevision; otherwise changes
+ *   nothing and returns `{ok: false, revision: <stored>}`.
+ * - `putContacts(user, contacts, {reenableEmail})` replaces the contact facts, except that a
+ *   disabled email stays disabled (with its reason) when the new facts keep the same address
+ *   and do not say `disabled` themselves, unless `reenableEmail`: an identity sync cannot undo
+ *   a hard bounce or a spam complaint by accident. Returns the stored facts.
+ * - `disableEmail(user, reason, address?)` marks the email disabled and returns true iff it was
+ *   enabled; false (nothing changes) when there is no email, it is already disabled (the first
+ *   reason is kept), or `address` is given and is not the stored address (a bounce for an old
+ *   address never disables a new one).
+ * - `loadPolicy(tenant)` / `putPolicy(tenant, expectVersion, policy)`: the same compare-and-set
+ *   as preferences, per tenant.
+ * - Values round-trip as JSON; concurrent writers never lose a contacts update silently (each
+ *   call applies atomically to the latest facts). Oversized JSON is refused with
+ *   "payload_too_large", malformed facts or revisions with "invalid_request".
+ */
+export interface NotifyProfileStore {
+  load(user: NotifyUser): Promise<NotifyProfile>;
+  putPreferences(user: NotifyUser, expectRevision: number, preferences: unknown): Promise<RevisionedPut>;
+  putContacts(user: NotifyUser, contacts: ContactFacts, opts?: { reenableEmail?: boolean }): Promise<ContactFacts>;
+  disableEmail(user: NotifyUser, reason: EmailDisabledReason, address?: string): Promise<boolean>;
+  loadPolicy(tenant: string): Promise<{ policy?: unknown; version: number }>;
+  putPolicy(tenant: string, expectVersion: number, policy: unknown): Promise<RevisionedPut>;
+}
+
+export function assertRevision(n: number, path: string): void {
+  if (!Number.isSafeInteger(n) || n < 0) throw new WeftError("invalid_request", `${path} must be an integer >= 0`, [{ path, issue: `got ${n}` }]);
+}
+
+export function checkPreferences(user: NotifyUser, expectRevision: number, preferences: unknown): string {
+  assertNotifyUser(user);
+  assertRevision(expectRevision, "expectRevision");
+  return jsonOf(preferences, "preferences", MAX_PREFERENCES_BYTES);
+}
+
+export function checkPolicy(tenant: string, expectVersion: number, policy: unknown): string {
+  assertTenant(tenant);
+  assertRevision(expectVersion, "expectVersion");
+  return jsonOf(policy, "policy", MAX_POLICY_BYTES);
+}
+
+/** Validated, normalized facts (only the known fields, in a fixed shape). */
+export function checkContacts(c: ContactFacts): ContactFacts {
+  const out: ContactFacts = {};
+  if (c.email !== undefined) {
+    const { address, verified, disabled } = c.email;
+    if (typeof address !== "string" || address.length > 320 || !/^[^\s@]+@[^\s@]+$/.test(address)) throw bad("email.address", "not an email address");
+    if (typeof verified !== "boolean") throw bad("email.verified", "must be a boolean");
+    if (disabled !== undefined && disabled !== "bounce" && disabled !== "complaint") throw bad("email.disabled", `got ${JSON.stringify(disabled)}`);
+    out.email = { address, verified, ...(disabled ? { disabled } : {}) };
+  }
+  if (c.phone !== undefined) {
+    const { number, verified } = c.phone;
+    if (typeof number !== "string" || !PHONE_PATTERN.test(number)) throw bad("phone.number", "must be E.164 (+ and 2..15 digits)");
+    if (typeof verified !== "boolean") throw bad("phone.verified", "must be a boolean");
+    out.phone = { number, verified };
+  }
+  return out;
+}
+
+/** The facts `putContacts` stores over `stored` (see the contract). */
+export function mergeContacts(stored: ContactFacts, next: ContactFacts, reenableEmail = false): ContactFacts {
+  const keep = stored.email?.disabled;
+  if (!keep || reenableEmail || !next.email || next.email.disabled || next.email.address !== stored.email?.address) return next;
+  return { ...next, email: { ...next.email, disabled: keep } };
+}
+
+/** The facts after `disableEmail`, or undefined when nothing changes. */
+export function disabledContacts(stored: ContactFacts, reason: EmailDisabledReason, address?: string): ContactFacts | undefined {
+  if (reason !== "bounce" && reason !== "complaint") throw bad("reason", `got ${JSON.stringify(reason)}`);
+  const email = stored.email;
+  if (!email || email.disabled || (address !== undefined && address !== email.address)) return undefined;
+  return { ...stored, email: { ...email, disabled: reason } };
+}
+
+function bad(path: string, issue: string): WeftError {
+  return new WeftError("invalid_request", `invalid contact facts: ${path}`, [{ path, issue }]);
+}
