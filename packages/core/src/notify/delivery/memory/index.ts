@@ -1,0 +1,2 @@
+export * from "./breaker-store.js";
+export * from "./dead-letter-store.js";
