@@ -17,3 +17,8 @@ export * from "./search-index-store-conformance.js";
 export * from "./sequencer-state-store-conformance.js";
 export * from "./timer-store-conformance.js";
 export * from "./dead-letter-store-conformance.js";
+export * from "./notify-user-state-store-conformance.js";
+export * from "./notify-feed-store-conformance.js";
+export * from "./notify-decision-log-store-conformance.js";
+export * from "./notify-device-store-conformance.js";
+export * from "./notify-profile-store-conformance.js";

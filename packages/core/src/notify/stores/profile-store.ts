@@ -25,6 +25,7 @@ export interface NotifyProfile {
 }
 
 export type RevisionedPut = { ok: true; revision: number } | { ok: false; revision: number };
+export type VersionedPut = { ok: true; version: number } | { ok: false; version: number };
 
 /**
  * Per-user notification preferences and contact facts, and per-tenant policy. Preferences and
@@ -45,7 +46,7 @@ export type RevisionedPut = { ok: true; revision: number } | { ok: false; revisi
  *   reason is kept), or `address` is given and is not the stored address (a bounce for an old
  *   address never disables a new one).
  * - `loadPolicy(tenant)` / `putPolicy(tenant, expectVersion, policy)`: the same compare-and-set
- *   as preferences, per tenant.
+ *   as preferences, per tenant (`version` in place of `revision`).
  * - Values round-trip as JSON; concurrent writers never lose a contacts update silently (each
  *   call applies atomically to the latest facts). Oversized JSON is refused with
  *   "payload_too_large", malformed facts or revisions with "invalid_request".
@@ -56,7 +57,7 @@ export interface NotifyProfileStore {
   putContacts(user: NotifyUser, contacts: ContactFacts, opts?: { reenableEmail?: boolean }): Promise<ContactFacts>;
   disableEmail(user: NotifyUser, reason: EmailDisabledReason, address?: string): Promise<boolean>;
   loadPolicy(tenant: string): Promise<{ policy?: unknown; version: number }>;
-  putPolicy(tenant: string, expectVersion: number, policy: unknown): Promise<RevisionedPut>;
+  putPolicy(tenant: string, expectVersion: number, policy: unknown): Promise<VersionedPut>;
 }
 
 export function assertRevision(n: number, path: string): void {

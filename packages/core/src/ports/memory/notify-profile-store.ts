@@ -10,6 +10,7 @@ import {
   type NotifyProfile,
   type NotifyProfileStore,
   type RevisionedPut,
+  type VersionedPut,
 } from "../../notify/stores/profile-store.js";
 
 interface Versioned {
@@ -54,8 +55,9 @@ export class MemoryNotifyProfileStore implements NotifyProfileStore {
     return p ? { policy: JSON.parse(p.json), version: p.revision } : { version: 0 };
   }
 
-  async putPolicy(tenant: string, expectVersion: number, policy: unknown): Promise<RevisionedPut> {
-    return cas(this.policies, tenant, expectVersion, checkPolicy(tenant, expectVersion, policy));
+  async putPolicy(tenant: string, expectVersion: number, policy: unknown): Promise<VersionedPut> {
+    const r = cas(this.policies, tenant, expectVersion, checkPolicy(tenant, expectVersion, policy));
+    return { ok: r.ok, version: r.revision } as VersionedPut;
   }
 }
 

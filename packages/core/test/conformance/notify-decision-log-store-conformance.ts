@@ -1,0 +1,173 @@
+import { describe, expect, it } from "vitest";
+import { MAX_DECISION_BYTES, type DecisionLogStore } from "../../src/notify/stores/decision-log-store.js";
+import type { DecisionRecord } from "../../src/notify/vocabulary.js";
+import { uid } from "./fixtures.js";
+
+const T0 = 1_760_000_000_000;
+const HOUR = 3_600_000;
+
+type Who = { tenant: string; userId: string };
+
+function newUser(tenant = uid("t")): Who {
+  return { tenant, userId: uid("u") };
+}
+
+function rec(who: Who, eventId: string, fields: Partial<DecisionRecord> = {}): DecisionRecord {
+  return { ...who, eventId, reason: "sent", policyVersion: "p1.r1", at: T0, ...fields };
+}
+
+async function allOf(store: DecisionLogStore, who: Who, limit: number): Promise<DecisionRecord[][]> {
+  const out: DecisionRecord[][] = [];
+  let cursor: string | undefined;
+  do {
+    const page = await store.byUser(who.tenant, who.userId, { limit, cursor });
+    out.push(page.records);
+    cursor = page.cursor;
+  } while (cursor !== undefined && out.length < 100);
+  return out;
+}
+
+/**
+ * DecisionLogStore contract suite. `factory` gets the clock (for retention) and the retention
+ * to use (undefined = the default); stores may share one backing table: tests use fresh users.
+ */
+export function runDecisionLogStoreConformance(
+  name: string,
+  factory: (opts: { now: () => number; retentionMs?: number }) => Promise<DecisionLogStore>,
+): void {
+  describe(`DecisionLogStore conformance: ${name}`, () => {
+    let now = T0 + HOUR;
+    const make = (retentionMs?: number) => factory({ now: () => now, retentionMs });
+
+    it("an unknown user has no decisions", async () => {
+      const store = await make();
+      const who = newUser();
+      expect(await store.byEvent(who.tenant, who.userId, "e1")).toEqual([]);
+      expect(await store.byNotification(who.tenant, who.userId, "n1")).toEqual([]);
+      expect(await store.byUser(who.tenant, who.userId, { limit: 10 })).toEqual({ records: [] });
+    });
+
+    it("finds records by event and by notification, oldest first, round-tripping deep-equal", async () => {
+      const store = await make();
+      const who = newUser();
+      const dup = rec(who, "e1", { at: T0 - 5, reason: "duplicate" });
+      const sent = rec(who, "e1", { at: T0, notificationId: "n1", channel: "in_app", detail: "3 of 3 social sends 🕒; «next» at 10:00Z" });
+      const failed = rec(who, "e1", { at: T0 + 10, notificationId: "n1-email", channel: "email", reason: "failed:email" });
+      const other = rec(who, "e2", { at: T0 + 1, notificationId: "n1", channel: "in_app", reason: "merged" });
+      await store.append([failed, other]);
+      await store.append([sent, dup]);
+      expect(await store.byEvent(who.tenant, who.userId, "e1")).toEqual([dup, sent, failed]);
+      expect(await store.byEvent(who.tenant, who.userId, "e2")).toEqual([other]);
+      expect(await store.byNotification(who.tenant, who.userId, "n1")).toEqual([sent, other]);
+      expect(await store.byNotification(who.tenant, who.userId, "n1-email")).toEqual([failed]);
+      expect(await store.byUser(who.tenant, who.userId, { limit: 10 })).toEqual({ records: [failed, other, sent, dup] });
+    });
+
+    it("never confuses ids that share a prefix or hold separators", async () => {
+      const store = await make();
+      const who = newUser();
+      const evs = ["ab", "ab#x", "ab%23", "a", "ab#", "ü/😀 b"];
+      await store.append(evs.map((e, k) => rec(who, e, { at: T0 + k, notificationId: `${e}#n` })));
+      for (const [k, e] of evs.entries()) {
+        expect((await store.byEvent(who.tenant, who.userId, e)).map((r) => r.at)).toEqual([T0 + k]);
+        expect((await store.byNotification(who.tenant, who.userId, `${e}#n`)).map((r) => r.eventId)).toEqual([e]);
+      }
+    });
+
+    it("stores each identity once; records differing in any identity field are distinct", async () => {
+      const store = await make();
+      const who = newUser();
+      const base = rec(who, "e1", { notificationId: "n1", channel: "web_push" });
+      const variants = [
+        base,
+        { ...base, notificationId: undefined },
+        { ...base, channel: undefined },
+        { ...base, channel: "email" as const },
+        { ...base, reason: "failed:web_push" as const },
+        { ...base, at: T0 + 1 },
+      ];
+      await store.append([...variants, base, { ...base, detail: "replayed" }]);
+      await store.append(variants);
+      const stored = await store.byEvent(who.tenant, who.userId, "e1");
+      // Which of two same-identity records' detail is kept is unspecified.
+      const identity = ({ detail: _, ...r }: DecisionRecord) => r;
+      expect(stored.map(identity)).toHaveLength(variants.length);
+      expect(stored.map(identity)).toEqual(expect.arrayContaining(variants.map(identity)));
+      expect((await allOf(store, who, 4)).flat()).toHaveLength(variants.length);
+    });
+
+    it("pages newest first; appends while paging neither repeat nor skip older records", async () => {
+      const store = await make();
+      const who = newUser();
+      const records = Array.from({ length: 23 }, (_, k) => rec(who, `e${k % 7}`, { at: T0 + Math.floor(k / 3), notificationId: `n${k}` }));
+      await store.append(records);
+      const expected = await store.byUser(who.tenant, who.userId, { limit: 500 });
+      expect(expected.records).toHaveLength(23);
+      expect(expected.cursor).toBeUndefined();
+      const ats = expected.records.map((r) => r.at);
+      expect(ats).toEqual([...ats].sort((a, b) => b - a));
+      const paged = await allOf(store, who, 5);
+      expect(paged.map((p) => p.length)).toEqual([5, 5, 5, 5, 3]);
+      expect(paged.flat()).toEqual(expected.records);
+      // Newer records and a record among those already returned arrive between pages.
+      const first = await store.byUser(who.tenant, who.userId, { limit: 8 });
+      await store.append([rec(who, "late", { at: T0 + 100 }), rec(who, "late", { at: T0 + 6, reason: "merged" })]);
+      const rest = await store.byUser(who.tenant, who.userId, { limit: 500, cursor: first.cursor });
+      expect([...first.records, ...rest.records]).toEqual(expected.records);
+    });
+
+    it("keeps records for the retention after their time, then stops returning them", async () => {
+      const store = await make(60_000);
+      const who = newUser();
+      now = T0;
+      await store.append([rec(who, "old", { at: T0 - 30_000 }), rec(who, "new", { at: T0 })]);
+      now = T0 + 29_999;
+      expect((await store.byUser(who.tenant, who.userId, { limit: 10 })).records.map((r) => r.eventId)).toEqual(["new", "old"]);
+      now = T0 + 31_000;
+      expect((await store.byUser(who.tenant, who.userId, { limit: 10 })).records.map((r) => r.eventId)).toEqual(["new"]);
+      expect(await store.byEvent(who.tenant, who.userId, "old")).toEqual([]);
+      now = T0 + 61_000;
+      expect(await store.byUser(who.tenant, who.userId, { limit: 10 })).toEqual({ records: [] });
+      expect(await store.byEvent(who.tenant, who.userId, "new")).toEqual([]);
+      // The default retention is 30 days.
+      const defaults = await make();
+      now = T0;
+      await defaults.append([rec(who, "month", { at: T0 })]);
+      now = T0 + 30 * 24 * HOUR - 1;
+      expect(await defaults.byEvent(who.tenant, who.userId, "month")).toHaveLength(1);
+      now = T0 + 30 * 24 * HOUR + 1_000;
+      expect(await defaults.byEvent(who.tenant, who.userId, "month")).toEqual([]);
+      now = T0 + HOUR;
+    });
+
+    it("isolates users and tenants", async () => {
+      const store = await make();
+      const a = newUser();
+      const b = newUser(a.tenant);
+      const c = { tenant: uid("t"), userId: a.userId };
+      await store.append([rec(a, "e1", { notificationId: "n" }), rec(b, "e1", { notificationId: "n", reason: "merged" })]);
+      expect((await store.byEvent(a.tenant, a.userId, "e1")).map((r) => r.reason)).toEqual(["sent"]);
+      expect((await store.byNotification(b.tenant, b.userId, "n")).map((r) => r.reason)).toEqual(["merged"]);
+      expect(await store.byEvent(c.tenant, c.userId, "e1")).toEqual([]);
+      expect(await store.byUser(c.tenant, c.userId, { limit: 5 })).toEqual({ records: [] });
+    });
+
+    it("refuses a batch with any bad record, storing none of it", async () => {
+      const store = await make();
+      const who = newUser();
+      const good = rec(who, "good");
+      const bad: DecisionRecord[] = [
+        rec(who, "x", { reason: "lost" as DecisionRecord["reason"] }),
+        rec(who, "x", { channel: "fax" as DecisionRecord["channel"] }),
+        rec(who, ""),
+        rec(who, "x", { at: -1 }),
+        rec(who, "x", { detail: "x".repeat(MAX_DECISION_BYTES) }),
+        rec({ tenant: who.tenant, userId: "with space" }, "x"),
+      ];
+      for (const r of bad) await expect(store.append([good, r])).rejects.toMatchObject({ code: expect.stringMatching(/invalid_request|payload_too_large/) });
+      await expect(store.byUser(who.tenant, who.userId, { limit: 0 })).rejects.toMatchObject({ code: "invalid_request" });
+      await expect(store.byUser(who.tenant, who.userId, { limit: 5, cursor: "bm9wZQ" })).rejects.toMatchObject({ code: "invalid_request" });
+      expect(await store.byUser(who.tenant, who.userId, { limit: 10 })).toEqual({ records: [] });
+    });
+  });
+}
