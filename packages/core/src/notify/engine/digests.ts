@@ -1,0 +1,99 @@
+import type { TenantPolicy } from "../preferences/tenant-policy.js";
+import type { ChannelPlan } from "./channels.js";
+import { dispatch, factsFor, liveItems, makeRoom, planItems } from "./dispatch.js";
+import { digestId } from "./ids.js";
+import { forStorage } from "./intent.js";
+import { ENGINE_LIMITS } from "./limits.js";
+import { renderedHash, renderItems } from "./render.js";
+import { type Delivery, iso, type Run } from "./run.js";
+import type { OpenDigest, PendingItem } from "./state.js";
+
+/**
+ * Digests: social and marketing notifications of the tenant's digest topics are gathered per
+ * key (the user plus, by default, document and topic) from the first item for the window
+ * (the user's, else the tenant's), or until the digest holds digest.maxItems items. The
+ * in-app item is kept current as items arrive (same id, version + 1); external channels get
+ * one summary at the flush, rendered from current facts (deleted and inaccessible items drop
+ * out; if nothing is left nothing is sent). An item at or after a digest's end starts a new
+ * digest, even when the old one is flushed in the same call.
+ */
+export function isDigestible(policy: TenantPolicy, item: PendingItem): boolean {
+  return (item.class === "social" || item.class === "marketing") && policy.digest.topics.includes(item.topic);
+}
+
+export function digestKeyOf(policy: TenantPolicy, item: PendingItem): string {
+  let key = "";
+  for (const part of policy.digest.keyBy) {
+    if (part === "doc") key += `doc=${item.docId ?? ""};`;
+    else if (part === "topic") key += `topic=${item.topic};`;
+    else key += `class=${item.class};`;
+  }
+  return key;
+}
+
+export async function joinDigest(run: Run, item: PendingItem, plan: ChannelPlan): Promise<void> {
+  const { policy, prefs } = run.ctx;
+  const key = digestKeyOf(policy, item);
+  const s = run.s;
+  let d = s.digests.find((x) => x.key === key && x.dueAt > run.now);
+  if (!d) {
+    const open = s.digests.filter((x) => x.dueAt > run.now);
+    if (open.length >= ENGINE_LIMITS.openDigests) {
+      const first = open.reduce((a, b) => (b.openedAt < a.openedAt ? b : a));
+      first.dueAt = run.now; // flushed by this call's due work
+    }
+    const window = prefs.digestWindowMs ?? policy.digest.windowMs;
+    d = { key, id: digestId(run.ctx.tenant, run.ctx.userId, key, item.eventId), openedAt: run.now, dueAt: run.now + window, version: 0, items: [] };
+    s.digests.push(d);
+  }
+  makeRoom(run, 1);
+  d.items = [...d.items, forStorage({ ...item, feedId: d.id })];
+  run.record(item.eventId, "merged", d.id, undefined, `digest of ${d.items.length} item(s); goes out at ${iso(d.dueAt)}`);
+  if (plan.inApp) {
+    let facts;
+    if (d.items.length > 1) {
+      facts = await factsFor(run, d.items);
+      d.items = liveItems(run, d.items, facts);
+    }
+    const r = renderItems(d.items, facts);
+    d.version += 1;
+    d.rendered = renderedHash(r);
+    run.deliveries.push(inApp(run, d, r));
+    run.record(item.eventId, "sent", d.id, "in_app", `digest item version ${d.version}`);
+  }
+  if (d.items.length >= policy.digest.maxItems) d.dueAt = run.now;
+}
+
+/** Flushes a digest (already removed from the state). */
+export async function flushDigest(run: Run, d: OpenDigest): Promise<void> {
+  const facts = await factsFor(run, d.items);
+  const live = liveItems(run, d.items, facts);
+  if (d.version > 0) {
+    if (live.length === 0) {
+      const first = d.items[0];
+      run.deliveries.push({
+        tenant: run.ctx.tenant,
+        userId: run.ctx.userId,
+        notificationId: d.id,
+        channel: "in_app",
+        title: "",
+        body: "",
+        class: first?.class ?? "social",
+        topic: first?.topic ?? "",
+        eventIds: d.items.map((i) => i.eventId),
+        version: d.version + 1,
+        retract: true,
+      });
+    } else {
+      const r = renderItems(live, facts);
+      if (renderedHash(r) !== d.rendered) run.deliveries.push({ ...inApp(run, d, r), version: d.version + 1 });
+    }
+  }
+  const unread = live.filter((i) => i.readAt === undefined);
+  if (unread.length === 0) return;
+  await dispatch(run, planItems(run, unread, true), { kind: "digest", baseId: d.id }, facts);
+}
+
+function inApp(run: Run, d: OpenDigest, r: ReturnType<typeof renderItems>): Delivery {
+  return { tenant: run.ctx.tenant, userId: run.ctx.userId, notificationId: d.id, channel: "in_app", ...r, version: d.version };
+}

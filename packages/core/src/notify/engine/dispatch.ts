@@ -1,0 +1,241 @@
+import type { ExternalChannel } from "../vocabulary.js";
+import { type Budget, budgetDetail, consume, hasRoom } from "./caps.js";
+import { type DigestFacts, type SubjectRef, subjectKey } from "./digest-resolver.js";
+import { notificationId, sendChannelId } from "./ids.js";
+import { forStorage } from "./intent.js";
+import { ENGINE_LIMITS } from "./limits.js";
+import { renderItems } from "./render.js";
+import { type Delivery, iso, type Run } from "./run.js";
+import { DEFERRED_CAP, DEFERRED_QUIET, type PendingItem, storedItemCount } from "./state.js";
+
+/** An item with the external channels it may use now. */
+export interface Planned {
+  item: PendingItem;
+  external: ExternalChannel[];
+}
+
+/** What set a dispatch off: names the messages it sends. */
+export type Trigger =
+  | { kind: "event"; eventId: string; inApp: boolean }
+  | { kind: "digest"; baseId: string }
+  | { kind: "release"; baseId: string };
+
+const EXTERNAL_ORDER: readonly ExternalChannel[] = ["web_push", "mobile_push", "email", "sms"];
+
+/** Current facts about `items` from the resolver (none asked when nothing needs them). */
+export async function factsFor(run: Run, items: readonly PendingItem[]): Promise<DigestFacts | undefined> {
+  const subjects: SubjectRef[] = [];
+  const docs = new Set<string>();
+  const actors = new Set<string>();
+  for (const it of items) {
+    if (it.subject) subjects.push(it.docId === undefined ? { ...it.subject } : { ...it.subject, docId: it.docId });
+    if (it.docId !== undefined) docs.add(it.docId);
+    if (it.actorId !== undefined) actors.add(it.actorId);
+  }
+  if (subjects.length === 0 && docs.size === 0 && actors.size === 0) return undefined;
+  return run.ctx.resolver.resolve({ tenant: run.ctx.tenant, userId: run.ctx.userId, subjects, docIds: [...docs], actorIds: [...actors] });
+}
+
+/** The items still to be told about: deleted subjects drop out (expired), unreadable documents too (suppressed:permission). */
+export function liveItems(run: Run, items: readonly PendingItem[], facts: DigestFacts | undefined): PendingItem[] {
+  if (!facts) return items.slice();
+  const live: PendingItem[] = [];
+  for (const it of items) {
+    if (it.subject && facts.gone.has(subjectKey(it.subject.kind, it.subject.id))) {
+      run.record(it.eventId, "expired", undefined, undefined, `its ${it.subject.kind} was deleted before it went out; dropped`);
+    } else if (it.docId !== undefined && facts.noAccess.has(it.docId)) {
+      run.record(it.eventId, "suppressed:permission", undefined, undefined, "the user can no longer read the document");
+    } else live.push(it);
+  }
+  return live;
+}
+
+/**
+ * Plans items for external delivery now. An item left with no external channel ends here with
+ * its reasons recorded; blocked channels of items that do go out are recorded when
+ * `recordBlocked` (a digest's items: nothing was recorded about them per channel yet).
+ */
+export function planItems(run: Run, items: readonly PendingItem[], recordBlocked: boolean): Planned[] {
+  const out: Planned[] = [];
+  for (const item of items) {
+    const plan = run.plan(item);
+    if (plan.topicOff) {
+      run.record(item.eventId, "suppressed:preference", undefined, undefined, `topic '${item.topic}' is switched off`);
+      continue;
+    }
+    if (plan.external.length === 0) {
+      let recorded = false;
+      for (const b of plan.blocked) {
+        if (b.channel === "in_app") continue;
+        run.record(item.eventId, b.reason, undefined, b.channel, b.detail);
+        recorded = true;
+      }
+      if (!recorded) run.record(item.eventId, "suppressed:preference", undefined, undefined, "no external channel can reach the user");
+      continue;
+    }
+    if (recordBlocked) run.recordBlocked(item.eventId, plan);
+    out.push({ item, external: plan.external });
+  }
+  return out;
+}
+
+/**
+ * Sends `planned` now if their budget allows (carrying every deferred item that budget may
+ * release: they ride along in the same message), else defers them (quiet hours for
+ * non-critical items, then the cap). Critical items use their own budget and ignore quiet
+ * hours; transactional ones may use the extra budget when the regular one is full.
+ */
+export async function dispatch(run: Run, planned: Planned[], trigger: Trigger, facts?: DigestFacts): Promise<void> {
+  const critical = planned.filter((p) => p.item.class === "critical");
+  const regular = critical.length === 0 ? planned : planned.filter((p) => p.item.class !== "critical");
+  if (critical.length > 0) {
+    if (hasRoom(run.s, run.caps, "critical")) await send(run, critical, "critical", trigger, facts);
+    else hold(run, critical.map((p) => p.item), DEFERRED_CAP);
+  }
+  if (regular.length === 0) return;
+  if (run.quietEnd() !== undefined) {
+    for (const p of regular) hold(run, [p.item], DEFERRED_QUIET | (capFull(run, p.item) ? DEFERRED_CAP : 0));
+  } else if (hasRoom(run.s, run.caps, "regular")) {
+    await send(run, regular, "regular", trigger, facts);
+  } else {
+    const tx = regular.filter((p) => p.item.class === "transactional");
+    if (tx.length > 0 && hasRoom(run.s, run.caps, "extra")) {
+      await send(run, tx, "extra", trigger, facts);
+      hold(run, regular.filter((p) => p.item.class !== "transactional").map((p) => p.item), DEFERRED_CAP);
+    } else hold(run, regular.map((p) => p.item), DEFERRED_CAP);
+  }
+}
+
+function capFull(run: Run, item: PendingItem): boolean {
+  if (item.class === "critical") return !hasRoom(run.s, run.caps, "critical");
+  if (hasRoom(run.s, run.caps, "regular")) return false;
+  return item.class !== "transactional" || !hasRoom(run.s, run.caps, "extra");
+}
+
+/** Which deferred items a send on `budget` releases. */
+function ridesOn(budget: Budget, item: PendingItem): boolean {
+  if (budget === "critical") return item.class === "critical";
+  if (budget === "extra") return item.class === "transactional";
+  return item.class !== "critical";
+}
+
+async function send(run: Run, planned: Planned[], budget: Budget, trigger: Trigger, facts: DigestFacts | undefined): Promise<void> {
+  const carried = run.s.held.filter((it) => ridesOn(budget, it));
+  let all = planned;
+  if (carried.length > 0) {
+    run.s.held = run.s.held.filter((it) => !ridesOn(budget, it));
+    facts = await factsFor(run, [...planned.map((p) => p.item), ...carried]);
+    const more = planItems(run, liveItems(run, carried, facts), false);
+    all = [...planned, ...more].sort((a, b) => a.item.at - b.item.at);
+  }
+  const items = all.map((p) => p.item);
+  const fresh = trigger.kind === "event" && all.length === 1 ? all[0] : undefined;
+  // Transactional default: push now, email later if still unread (when there is something to read first).
+  let fallbackFor: Planned | undefined;
+  const delay = run.ctx.policy.fallback.transactionalDelayMs;
+  if (fresh && fresh.item.class === "transactional" && delay > 0 && fresh.external.includes("email")) {
+    const hasPush = fresh.external.includes("web_push") || fresh.external.includes("mobile_push");
+    if (hasPush || (trigger.kind === "event" && trigger.inApp)) fallbackFor = fresh;
+  }
+  const sendId = trigger.kind === "event" ? `e:${trigger.eventId}` : trigger.baseId;
+  const used = run.s.sends[budget].length + 1;
+  const cap = run.caps[budget];
+  const mins = Math.round(run.caps.windowMs / 60_000);
+  const budgetNote =
+    budget === "regular"
+      ? `${used} of ${cap} social sends in the last ${mins} min`
+      : budget === "extra"
+        ? `transactional bypass: ${used} of ${cap} extra sends in the last ${mins} min (${budgetDetail(run.s, run.caps, "regular", run.now)})`
+        : `${used} of ${cap} critical sends in the last ${mins} min`;
+  let sent = false;
+  for (const c of EXTERNAL_ORDER) {
+    if (c === "email" && fallbackFor) continue;
+    const subset: PendingItem[] = [];
+    for (const p of all) if (p.external.includes(c)) subset.push(p.item);
+    if (subset.length === 0) continue;
+    const r = renderItems(subset, facts);
+    const id = trigger.kind === "event" ? notificationId(run.ctx.tenant, run.ctx.userId, trigger.eventId, c) : sendChannelId(trigger.baseId, c);
+    const feedId = subset[0].feedId;
+    const d: Delivery = { tenant: run.ctx.tenant, userId: run.ctx.userId, notificationId: id, channel: c, ...r, version: 1, budget, sendId };
+    if (feedId !== undefined && subset.every((i) => i.feedId === feedId)) d.feedId = feedId;
+    run.deliveries.push(d);
+    sent = true;
+    for (const it of subset) {
+      let detail = budgetNote;
+      if (subset.length > 1) detail += `; one message for ${subset.length} notifications`;
+      if (it.noted) detail += `; deferred since ${iso(it.at)}`;
+      if (fallbackFor && it === fallbackFor.item) detail += `; email follows at ${iso(run.now + delay)} if still unread`;
+      run.record(it.eventId, "sent", id, c, detail);
+    }
+  }
+  if (fallbackFor) addFallback(run, fallbackFor.item, run.now + delay, sendId);
+  if (!sent) return;
+  if (budget === "critical") {
+    const quiet = run.quietEnd() !== undefined ? "; bypassed quiet hours" : "";
+    const full = hasRoom(run.s, run.caps, "regular") ? "" : `; bypassed the full social cap (${budgetDetail(run.s, run.caps, "regular", run.now)})`;
+    for (const it of items) run.record(it.eventId, "bypass:critical", undefined, undefined, `${budgetNote}${quiet}${full}`);
+  }
+  consume(run.s, run.caps, budget, run.now);
+}
+
+/**
+ * Defers items (each deferral reason is recorded once per item); an item whose class TTL has
+ * passed expires instead.
+ */
+export function hold(run: Run, items: readonly PendingItem[], reasons: number): void {
+  for (const item of items) {
+    if (run.now >= run.ttlEnd(item)) {
+      run.record(item.eventId, "expired", undefined, undefined, `deferred since ${iso(item.at)}; its class TTL passed`);
+      continue;
+    }
+    const fresh = reasons & ~(item.noted ?? 0);
+    const kept = forStorage(fresh === 0 ? item : { ...item, noted: (item.noted ?? 0) | reasons });
+    if (fresh & DEFERRED_QUIET) {
+      const until = run.quietEnd();
+      const tz = run.ctx.prefs.quietHours?.timeZone ?? "";
+      run.record(item.eventId, "deferred:quiet_hours", undefined, undefined, `quiet hours (${tz}) until ${until === undefined ? "?" : iso(until)}`);
+    }
+    if (fresh & DEFERRED_CAP) {
+      const budget: Budget = item.class === "critical" ? "critical" : "regular";
+      run.record(item.eventId, "deferred:cap", undefined, undefined, budgetDetail(run.s, run.caps, budget, run.now));
+    }
+    makeRoom(run, 1);
+    run.s.held.push(kept);
+  }
+}
+
+export function addFallback(run: Run, item: PendingItem, dueAt: number, sendId: string): void {
+  makeRoom(run, 1);
+  run.s.fallbacks.push({ item: forStorage(item), dueAt, sendId });
+}
+
+/**
+ * Keeps the stored items within ENGINE_LIMITS.storedItems before `n` more are added: the
+ * oldest deferred item expires first, then the oldest fallback, then the oldest digest item.
+ */
+export function makeRoom(run: Run, n: number): void {
+  const s = run.s;
+  while (storedItemCount(s) + n > ENGINE_LIMITS.storedItems) {
+    const why = `more than ${ENGINE_LIMITS.storedItems} notifications pending for this user; the oldest is dropped`;
+    if (s.held.length > 0) {
+      const i = oldest(s.held);
+      run.record(s.held[i].eventId, "expired", undefined, undefined, why);
+      s.held = s.held.filter((_, k) => k !== i);
+    } else if (s.fallbacks.length > 0) {
+      const i = oldest(s.fallbacks.map((f) => f.item));
+      run.record(s.fallbacks[i].item.eventId, "expired", undefined, "email", why);
+      s.fallbacks = s.fallbacks.filter((_, k) => k !== i);
+    } else {
+      const d = s.digests.filter((x) => x.items.length > 0).sort((a, b) => a.openedAt - b.openedAt)[0];
+      if (!d) return;
+      run.record(d.items[0].eventId, "expired", undefined, undefined, why);
+      d.items = d.items.slice(1);
+    }
+  }
+}
+
+function oldest(items: readonly PendingItem[]): number {
+  let i = 0;
+  for (let k = 1; k < items.length; k++) if (items[k].at < items[i].at) i = k;
+  return i;
+}

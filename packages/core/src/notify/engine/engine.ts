@@ -1,0 +1,238 @@
+import { hasRoom, capWakeAt } from "./caps.js";
+import { isDigestible, flushDigest, joinDigest } from "./digests.js";
+import { dispatch, factsFor, liveItems, planItems } from "./dispatch.js";
+import { notificationId, releaseId, seenHash } from "./ids.js";
+import { type NotifyIntent, pendingItemOf } from "./intent.js";
+import { type EngineContext, type EngineResult, iso, Run } from "./run.js";
+import { DEFERRED_QUIET, type NotifyUserState, type PendingItem, rememberEvent } from "./state.js";
+
+/**
+ * The per-user notification decision engine: a pure, deterministic state machine (no I/O
+ * besides the DigestResolver port, no clock, no randomness). Each call takes the user's state
+ * and returns the next one with the decisions, the deliveries and when `wake` must run next.
+ * Calls for one user must be serialized (the caller commits the returned state by
+ * compare-and-set and retries the call on conflict); the input state is never changed.
+ *
+ * Order at one instant: the event first, then the work due at `now` (digest flushes,
+ * fallbacks, releases of deferred items), except that an event at or after an open digest's
+ * end starts a new digest. Deferred items ride along with the next send their budget allows,
+ * and the cap wake runs just after a slot frees, so an event arriving when a slot frees is
+ * sent (carrying the deferred ones).
+ *
+ * Duplicates: an event id among the last ENGINE_LIMITS.seenEvents decided for the user is
+ * reported `duplicate` and changes nothing else. Older duplicates must be caught before the
+ * engine by the state store's 7-day dedupe keys (commit the event id with the state).
+ */
+export async function decide(state: NotifyUserState, intent: NotifyIntent, ctx: EngineContext): Promise<EngineResult> {
+  if (intent.tenant !== ctx.tenant || intent.userId !== ctx.userId) {
+    throw new Error(`intent for ${intent.tenant}/${intent.userId} decided in the context of ${ctx.tenant}/${ctx.userId}`);
+  }
+  const run = new Run(state, ctx);
+  housekeeping(run);
+  const h = seenHash(intent.eventId);
+  if (run.s.seen.includes(h)) {
+    run.record(intent.eventId, "duplicate", undefined, undefined, "this event was already decided for this user");
+  } else {
+    rememberEvent(run.s, h);
+    await decideEvent(run, intent);
+  }
+  await dueWork(run);
+  return finish(run);
+}
+
+/** Runs the work due at `ctx.now`: digest flushes, fallbacks, releases of deferred items, expiries. */
+export async function wake(state: NotifyUserState, ctx: EngineContext): Promise<EngineResult> {
+  const run = new Run(state, ctx);
+  housekeeping(run);
+  await dueWork(run);
+  return finish(run);
+}
+
+/**
+ * The user read feed items (`ids`, or everything): their pending fallbacks are cancelled,
+ * their deferred items dropped, and a digest's items read so far are left out of its
+ * external summary (items arriving later still go out). Ids are feed item ids: an in-app
+ * notification id, or a digest's id; external deliveries carry theirs as `feedId`.
+ */
+export function markRead(state: NotifyUserState, ids: readonly string[] | "all", ctx: EngineContext): EngineResult {
+  const run = new Run(state, ctx);
+  const all = ids === "all";
+  const set = new Set(all ? [] : ids);
+  const hit = (feedId: string | undefined) => all || (feedId !== undefined && set.has(feedId));
+  run.s.digests = run.s.digests.map((d) =>
+    hit(d.id) ? { ...d, items: d.items.map((i) => (i.readAt === undefined ? { ...i, readAt: run.now } : i)) } : d,
+  );
+  run.s.held = run.s.held.filter((i) => !hit(i.feedId));
+  run.s.fallbacks = run.s.fallbacks.filter((f) => !hit(f.item.feedId));
+  return finish(run);
+}
+
+async function decideEvent(run: Run, intent: NotifyIntent): Promise<void> {
+  const { ctx } = run;
+  if (intent.actorId !== undefined && intent.actorId === ctx.userId) {
+    run.record(intent.eventId, "suppressed:preference", undefined, undefined, "the recipient caused this event");
+    return;
+  }
+  const item = pendingItemOf(intent);
+  const plan = run.plan(item);
+  if (plan.topicOff) {
+    run.record(item.eventId, "suppressed:preference", undefined, undefined, `topic '${item.topic}' is switched off`);
+    return;
+  }
+  if (!plan.inApp && plan.external.length === 0 && plan.presenceOnly.length === 0) {
+    run.recordBlocked(item.eventId, plan);
+    if (plan.blocked.length === 0) run.record(item.eventId, "suppressed:preference", undefined, undefined, "no channel can reach the user");
+    return;
+  }
+  if (isDigestible(ctx.policy, item)) {
+    await joinDigest(run, item, plan);
+    return;
+  }
+  if (plan.inApp) {
+    const id = notificationId(ctx.tenant, ctx.userId, item.eventId, "in_app");
+    item.feedId = id;
+    run.deliveries.push({
+      tenant: ctx.tenant,
+      userId: ctx.userId,
+      notificationId: id,
+      channel: "in_app",
+      title: intent.title,
+      body: intent.body,
+      ...(intent.url !== undefined ? { url: intent.url } : {}),
+      ...(intent.data !== undefined ? { data: intent.data } : {}),
+      class: intent.class,
+      topic: intent.topic,
+      ...(intent.docId !== undefined ? { docId: intent.docId } : {}),
+      eventIds: [intent.eventId],
+      version: 1,
+    });
+    run.record(item.eventId, "sent", id, "in_app");
+  }
+  run.recordBlocked(item.eventId, plan);
+  if (plan.external.length === 0) return;
+  await dispatch(run, [{ item, external: plan.external }], { kind: "event", eventId: item.eventId, inApp: plan.inApp });
+}
+
+/** Expires deferred items and fallbacks whose class TTL has passed. */
+function housekeeping(run: Run): void {
+  const s = run.s;
+  if (s.held.some((i) => run.now >= run.ttlEnd(i))) {
+    s.held = s.held.filter((i) => {
+      if (run.now < run.ttlEnd(i)) return true;
+      run.record(i.eventId, "expired", undefined, undefined, `deferred since ${iso(i.at)}; its class TTL passed`);
+      return false;
+    });
+  }
+  if (s.fallbacks.some((f) => run.now >= run.ttlEnd(f.item))) {
+    s.fallbacks = s.fallbacks.filter((f) => {
+      if (run.now < run.ttlEnd(f.item)) return true;
+      run.record(f.item.eventId, "expired", undefined, "email", `fallback pending since ${iso(f.item.at)}; its class TTL passed`);
+      return false;
+    });
+  }
+}
+
+async function dueWork(run: Run): Promise<void> {
+  const s = run.s;
+  if (s.digests.some((d) => d.dueAt <= run.now)) {
+    const due = s.digests.filter((d) => d.dueAt <= run.now).sort((a, b) => a.dueAt - b.dueAt);
+    s.digests = s.digests.filter((d) => d.dueAt > run.now);
+    for (const d of due) await flushDigest(run, d);
+  }
+  if (s.fallbacks.some((f) => f.dueAt <= run.now)) await runFallbacks(run);
+  await release(run);
+}
+
+async function runFallbacks(run: Run): Promise<void> {
+  const s = run.s;
+  const due = s.fallbacks.filter((f) => f.dueAt <= run.now);
+  s.fallbacks = s.fallbacks.filter((f) => f.dueAt > run.now);
+  const quietEnd = run.quietEnd();
+  for (const f of due) {
+    const { item } = f;
+    if (quietEnd !== undefined && item.class !== "critical") {
+      if (!((item.noted ?? 0) & DEFERRED_QUIET)) {
+        run.record(item.eventId, "deferred:quiet_hours", undefined, "email", `email fallback waits for the end of quiet hours at ${iso(quietEnd)}`);
+      }
+      s.fallbacks = [...s.fallbacks, { ...f, dueAt: quietEnd, item: { ...item, noted: (item.noted ?? 0) | DEFERRED_QUIET } }];
+      continue;
+    }
+    const facts = await factsFor(run, [item]);
+    if (liveItems(run, [item], facts).length === 0) continue;
+    const plan = run.plan(item);
+    const id = notificationId(run.ctx.tenant, run.ctx.userId, item.eventId, "email");
+    if (plan.external.includes("email")) {
+      run.deliveries.push({
+        tenant: run.ctx.tenant,
+        userId: run.ctx.userId,
+        notificationId: id,
+        channel: "email",
+        title: item.title,
+        body: item.body,
+        ...(item.url !== undefined ? { url: item.url } : {}),
+        ...(item.data !== undefined ? { data: item.data } : {}),
+        class: item.class,
+        topic: item.topic,
+        ...(item.docId !== undefined ? { docId: item.docId } : {}),
+        eventIds: [item.eventId],
+        version: 1,
+        ...(item.feedId !== undefined ? { feedId: item.feedId } : {}),
+        budget: "none",
+        sendId: f.sendId,
+      });
+      run.record(item.eventId, "sent", id, "email", "fallback: still unread");
+    } else {
+      const why = plan.topicOff
+        ? { reason: "suppressed:preference" as const, detail: `topic '${item.topic}' is switched off` }
+        : (plan.blocked.find((b) => b.channel === "email") ?? { reason: "suppressed:preference" as const, detail: "email is no longer available" });
+      run.record(item.eventId, why.reason, undefined, "email", `fallback: ${why.detail}`);
+    }
+  }
+}
+
+/** Sends deferred items whose budget has room again (and, for non-critical ones, outside quiet hours). */
+async function release(run: Run): Promise<void> {
+  const s = run.s;
+  if (s.held.length === 0) return;
+  const critical = s.held.some((i) => i.class === "critical") && hasRoom(s, run.caps, "critical");
+  const regular =
+    s.held.some((i) => i.class !== "critical") &&
+    run.quietEnd() === undefined &&
+    (hasRoom(s, run.caps, "regular") || (s.held.some((i) => i.class === "transactional") && hasRoom(s, run.caps, "extra")));
+  if (!critical && !regular) return;
+  const take = (i: PendingItem) => (i.class === "critical" ? critical : regular);
+  const items = s.held.filter(take);
+  s.held = s.held.filter((i) => !take(i));
+  const facts = await factsFor(run, items);
+  const planned = planItems(run, liveItems(run, items, facts), false);
+  if (planned.length === 0) return;
+  await dispatch(run, planned, { kind: "release", baseId: releaseId(run.ctx.tenant, run.ctx.userId, planned[0].item.eventId) }, facts);
+}
+
+function finish(run: Run): EngineResult {
+  const s = run.s;
+  let next = Infinity;
+  for (const d of s.digests) next = Math.min(next, d.dueAt);
+  for (const f of s.fallbacks) next = Math.min(next, f.dueAt, run.ttlEnd(f.item));
+  if (s.held.length > 0) {
+    let regular = false, transactional = false, critical = false;
+    for (const i of s.held) {
+      next = Math.min(next, run.ttlEnd(i));
+      if (i.class === "critical") critical = true;
+      else regular = true;
+      if (i.class === "transactional") transactional = true;
+    }
+    const quietEnd = run.quietEnd();
+    if (regular) {
+      if (quietEnd !== undefined) next = Math.min(next, quietEnd);
+      else {
+        next = Math.min(next, capWakeAt(s, run.caps, "regular", run.now) ?? Infinity);
+        if (transactional) next = Math.min(next, capWakeAt(s, run.caps, "extra", run.now) ?? Infinity);
+      }
+    }
+    if (critical) next = Math.min(next, capWakeAt(s, run.caps, "critical", run.now) ?? Infinity);
+  }
+  const result: EngineResult = { state: s, decisions: run.decisions, deliveries: run.deliveries };
+  if (next !== Infinity) result.nextWakeAt = Math.max(next, run.now + 1);
+  return result;
+}

@@ -1,0 +1,124 @@
+import { z } from "zod";
+import { DOC_ID_PATTERN, TENANT_ID_PATTERN } from "../../doc-ref.js";
+import type { ErrorDetail } from "../../errors.js";
+import { utf8Length } from "../../live/utf8.js";
+import { knownTopics, type TenantPolicy } from "../preferences/tenant-policy.js";
+import { describe, expected, invalid, zodDetails } from "../preferences/validation.js";
+import { NOTIFICATION_CLASSES, type NotificationClass } from "../vocabulary.js";
+import { clampJsonText } from "./json-text.js";
+import { ENGINE_LIMITS, INTENT_LIMITS } from "./limits.js";
+import type { PendingItem } from "./state.js";
+
+/**
+ * One source event already expanded to ONE recipient: what the engine decides about. The
+ * fan-out (document events) and POST /v1/notify produce them; `parseNotifyIntent` is their
+ * gate (the engine itself trusts its input's shape).
+ */
+export interface NotifyIntent {
+  tenant: string;
+  /** The source event's id: the same event for the same user is decided once. */
+  eventId: string;
+  userId: string;
+  class: NotificationClass;
+  topic: string;
+  /** Who caused it; never notified about it. */
+  actorId?: string;
+  docId?: string;
+  /** What it is about (the comment, the task...), so a digest can drop it once it is deleted. */
+  subject?: { kind: string; id: string };
+  title: string;
+  body: string;
+  url?: string;
+  data?: Record<string, unknown>;
+  /** Server ms of the source event. */
+  at: number;
+}
+
+export const EVENT_ID_PATTERN = /^[A-Za-z0-9_.:-]{1,128}$/;
+/** As tokens carry user ids (functions/src/http/auth.ts). */
+export const USER_ID_PATTERN = /^[^\s#\u0000-\u001f]{1,128}$/;
+const SUBJECT_KIND = /^[a-z][a-z0-9_.-]{0,31}$/;
+const SUBJECT_ID = /^[A-Za-z0-9_.:-]{1,128}$/;
+// No whitespace, quotes, backslashes or angle brackets: an absolute http(s) URL or a path.
+const URL_PATTERN = /^(https?:\/\/|\/)[^\s"\\<>]*$/;
+// Titles are one line; bodies may have line breaks and tabs. No other control characters.
+const ONE_LINE = /^[^\u0000-\u001f\u007f]*$/;
+const MULTI_LINE = /^[^\u0000-\u0008\u000b-\u001f\u007f]*$/;
+
+function pattern(re: RegExp, what: string) {
+  return z.string({ error: expected(what) }).regex(re, { error: expected(what) });
+}
+
+function bytes(max: number, re: RegExp, what: string, min = 0) {
+  const error = expected(`${what} of ${min}..${max} UTF-8 bytes`);
+  return z
+    .string({ error })
+    .refine((s) => {
+      const n = utf8Length(s);
+      return n >= min && n <= max;
+    }, { error })
+    .regex(re, { error: `${what} must not contain control characters` });
+}
+
+const intentSchema = z.strictObject(
+  {
+    tenant: pattern(TENANT_ID_PATTERN, "a tenant id"),
+    eventId: pattern(EVENT_ID_PATTERN, "an event id matching [A-Za-z0-9_.:-]{1,128}"),
+    userId: pattern(USER_ID_PATTERN, "a user id"),
+    class: z.enum(NOTIFICATION_CLASSES, { error: expected(NOTIFICATION_CLASSES.join(", ")) }),
+    topic: z.string({ error: expected("a topic") }),
+    actorId: pattern(USER_ID_PATTERN, "a user id").optional(),
+    docId: pattern(DOC_ID_PATTERN, "a document id").optional(),
+    subject: z
+      .strictObject(
+        { kind: pattern(SUBJECT_KIND, "a kind matching [a-z][a-z0-9_.-]{0,31}"), id: pattern(SUBJECT_ID, "an id matching [A-Za-z0-9_.:-]{1,128}") },
+        { error: expected("a subject {kind, id}") },
+      )
+      .optional(),
+    title: bytes(INTENT_LIMITS.titleBytes, ONE_LINE, "a title", 1),
+    body: bytes(INTENT_LIMITS.bodyBytes, MULTI_LINE, "a body"),
+    url: bytes(INTENT_LIMITS.urlBytes, URL_PATTERN, "an http(s) URL or a path").optional(),
+    data: z.record(z.string(), z.unknown(), { error: expected("a JSON object") }).optional(),
+    at: z.number({ error: expected("server ms") }).refine((v) => Number.isSafeInteger(v) && v >= 0, { error: expected("server ms") }),
+  },
+  { error: expected("a notify intent object") },
+);
+
+/** Validates an intent; throws WeftError "invalid_request" with one detail per problem. */
+export function parseNotifyIntent(input: unknown, policy: TenantPolicy): NotifyIntent {
+  const parsed = intentSchema.safeParse(input);
+  if (!parsed.success) throw invalid("notify intent", zodDetails(parsed.error.issues));
+  const intent = parsed.data as NotifyIntent;
+  const details: ErrorDetail[] = [];
+  if (!knownTopics(policy).has(intent.topic)) details.push({ path: "topic", issue: `unknown topic ${describe(intent.topic)}` });
+  if (intent.data !== undefined) {
+    let json: string | undefined;
+    try {
+      json = JSON.stringify(intent.data);
+    } catch {
+      json = undefined;
+    }
+    if (json === undefined) details.push({ path: "data", issue: "not JSON-serializable" });
+    else if (utf8Length(json) > INTENT_LIMITS.dataBytes) details.push({ path: "data", issue: `${utf8Length(json)} bytes of JSON; at most ${INTENT_LIMITS.dataBytes}` });
+  }
+  if (details.length > 0) throw invalid("notify intent", details);
+  return intent;
+}
+
+/** The intent as a pending item (full text; `forStorage` cuts it when it is kept in the state). */
+export function pendingItemOf(intent: NotifyIntent): PendingItem {
+  const item: PendingItem = { eventId: intent.eventId, class: intent.class, topic: intent.topic, at: intent.at, title: intent.title, body: intent.body };
+  if (intent.actorId !== undefined) item.actorId = intent.actorId;
+  if (intent.docId !== undefined) item.docId = intent.docId;
+  if (intent.subject !== undefined) item.subject = { kind: intent.subject.kind, id: intent.subject.id };
+  if (intent.url !== undefined) item.url = intent.url;
+  if (intent.data !== undefined) item.data = intent.data;
+  return item;
+}
+
+/** `item` with title and body cut to their stored bounds (the same object when they fit). */
+export function forStorage(item: PendingItem): PendingItem {
+  const title = clampJsonText(item.title, ENGINE_LIMITS.storedTitleBytes);
+  const body = clampJsonText(item.body, ENGINE_LIMITS.storedBodyBytes);
+  return title === item.title && body === item.body ? item : { ...item, title, body };
+}

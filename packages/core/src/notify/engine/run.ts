@@ -1,0 +1,114 @@
+import type { UserContacts } from "../preferences/contacts.js";
+import type { TenantPolicy } from "../preferences/tenant-policy.js";
+import { policyVersionOf, type UserPreferences } from "../preferences/user-preferences.js";
+import type { Channel, DecisionRecord, NotificationClass, ReasonCode } from "../vocabulary.js";
+import { type Budget, type Caps, capsOf, pruneSends } from "./caps.js";
+import { type ChannelPlan, planChannels } from "./channels.js";
+import type { DigestResolver } from "./digest-resolver.js";
+import type { Presence } from "./presence.js";
+import { quietUntil } from "./quiet-hours.js";
+import { type NotifyUserState, type PendingItem, workingCopy } from "./state.js";
+
+/** Everything an engine call may consult besides the state. All of it is read, never changed. */
+export interface EngineContext {
+  /** Server ms of this call (a fake clock in tests and locally). */
+  now: number;
+  tenant: string;
+  userId: string;
+  policy: TenantPolicy;
+  prefs: UserPreferences;
+  contacts: UserContacts;
+  presence: Presence;
+  resolver: DigestResolver;
+}
+
+/**
+ * One message to deliver. `in_app` deliveries are feed upserts (a digest's item keeps its id
+ * and comes with a higher version, back to unread; `retract` removes it); the others go to
+ * the channel's adapter. Ids are stable: a retried call emits the same ones.
+ */
+export interface Delivery {
+  tenant: string;
+  userId: string;
+  notificationId: string;
+  channel: Channel;
+  title: string;
+  body: string;
+  url?: string;
+  data?: Record<string, unknown>;
+  class: NotificationClass;
+  topic: string;
+  docId?: string;
+  eventIds: string[];
+  /** in_app: the feed item's version (1 for a new item); external: 1. */
+  version: number;
+  /** External: the feed item it is about, when there is exactly one (what opening it marks read). */
+  feedId?: string;
+  /** in_app only: remove the feed item (everything it summarised is gone). */
+  retract?: true;
+  /** External: the budget its send used ("none": a fallback email, part of an earlier send). */
+  budget?: Budget | "none";
+  /** External: the same for every channel of one send. */
+  sendId?: string;
+}
+
+export interface EngineResult {
+  state: NotifyUserState;
+  decisions: DecisionRecord[];
+  deliveries: Delivery[];
+  /** The earliest time `wake` must run for this user; undefined when nothing is pending. */
+  nextWakeAt?: number;
+}
+
+/** The working set of one engine call. */
+export class Run {
+  readonly s: NotifyUserState;
+  readonly decisions: DecisionRecord[] = [];
+  readonly deliveries: Delivery[] = [];
+  readonly policyVersion: string;
+  readonly caps: Caps;
+  readonly now: number;
+  private quiet: number | undefined | null = null;
+
+  constructor(
+    state: NotifyUserState,
+    readonly ctx: EngineContext,
+  ) {
+    this.s = workingCopy(state);
+    this.now = ctx.now;
+    this.policyVersion = policyVersionOf(ctx.policy, ctx.prefs);
+    this.caps = capsOf(ctx.policy, ctx.prefs);
+    pruneSends(this.s, this.now, this.caps.windowMs);
+  }
+
+  /** End of the quiet period `now` is in, or undefined. */
+  quietEnd(): number | undefined {
+    if (this.quiet === null) this.quiet = quietUntil(this.ctx.prefs.quietHours, this.now);
+    return this.quiet;
+  }
+
+  plan(item: PendingItem): ChannelPlan {
+    return planChannels(item.class, item.topic, item.docId, this.ctx);
+  }
+
+  ttlEnd(item: PendingItem): number {
+    return item.at + this.ctx.policy.ttlMs[item.class];
+  }
+
+  record(eventId: string, reason: ReasonCode, notificationId?: string, channel?: Channel, detail?: string): void {
+    const r: DecisionRecord = { tenant: this.ctx.tenant, userId: this.ctx.userId, eventId, reason, policyVersion: this.policyVersion, at: this.now };
+    if (notificationId !== undefined) r.notificationId = notificationId;
+    if (channel !== undefined) r.channel = channel;
+    if (detail !== undefined) r.detail = detail;
+    this.decisions.push(r);
+  }
+
+  /** Records why each blocked channel of `plan` is not used. */
+  recordBlocked(eventId: string, plan: ChannelPlan): void {
+    for (const b of plan.blocked) this.record(eventId, b.reason, undefined, b.channel, b.detail);
+  }
+}
+
+export function iso(t: number): string {
+  return new Date(t).toISOString();
+}

@@ -1,0 +1,111 @@
+import type { NotificationClass } from "../vocabulary.js";
+import { ENGINE_LIMITS } from "./limits.js";
+
+/**
+ * The per-user engine state: plain JSON, stored as one item and written only by
+ * compare-and-set (NotifyUserStateStore), which is what serializes a user's decisions.
+ * Every list is bounded (limits.ts): `seen` by seenEvents, items across `digests`, `held` and
+ * `fallbacks` by storedItems, `digests` by openDigests, each `sends` list by its cap.
+ */
+export interface NotifyUserState {
+  v: 1;
+  /** Hashes of the most recent event ids decided (oldest first). */
+  seen: number[];
+  /** Times of the sends in the current rolling window, per budget (ascending). */
+  sends: { regular: number[]; extra: number[]; critical: number[] };
+  /** Open digests, in opening order. */
+  digests: OpenDigest[];
+  /** Items whose external delivery is deferred by the cap or quiet hours (the next send carries them). */
+  held: PendingItem[];
+  /** Transactional emails that go out if the item is still unread at `dueAt`. */
+  fallbacks: PendingFallback[];
+}
+
+/** One event waiting for external delivery: what rendering and the checks at send time need. */
+export interface PendingItem {
+  eventId: string;
+  class: NotificationClass;
+  topic: string;
+  /** Event time (TTLs count from it). */
+  at: number;
+  /** The in-app item it shows in (its own, or its digest's): what `markRead` is given. */
+  feedId?: string;
+  actorId?: string;
+  docId?: string;
+  subject?: { kind: string; id: string };
+  title: string;
+  body: string;
+  url?: string;
+  data?: Record<string, unknown>;
+  /** Set when its feed item was read (digest items only; read held items are dropped). */
+  readAt?: number;
+  /** Deferral reasons already recorded for it: 1 = cap, 2 = quiet hours (each is recorded once). */
+  noted?: number;
+}
+
+export interface OpenDigest {
+  key: string;
+  /** The digest's id, which its in-app item keeps for the digest's whole life. */
+  id: string;
+  openedAt: number;
+  /** When it flushes: openedAt + window, or earlier when it fills up. */
+  dueAt: number;
+  /** Version of its in-app item (0 = none emitted yet). */
+  version: number;
+  /** Hash of the in-app item's last title and body (a flush re-emits it only when it changed). */
+  rendered?: string;
+  items: PendingItem[];
+}
+
+export interface PendingFallback {
+  item: PendingItem;
+  dueAt: number;
+  /** The send it falls back from (its email gets this send's channel id). */
+  sendId: string;
+}
+
+export const DEFERRED_CAP = 1;
+export const DEFERRED_QUIET = 2;
+
+export function emptyNotifyState(): NotifyUserState {
+  return { v: 1, seen: [], sends: { regular: [], extra: [], critical: [] }, digests: [], held: [], fallbacks: [] };
+}
+
+/** The state as loaded from storage (undefined = a user never decided for). */
+export function notifyStateOf(stored: unknown): NotifyUserState {
+  if (stored === undefined || stored === null) return emptyNotifyState();
+  const s = stored as NotifyUserState;
+  if (s.v !== 1) throw new Error(`unknown notify state version ${String((s as { v?: unknown }).v)}`);
+  return s;
+}
+
+/** A copy that an engine call may change without touching its input (items are replaced, never mutated). */
+export function workingCopy(s: NotifyUserState): NotifyUserState {
+  return {
+    v: 1,
+    seen: s.seen,
+    sends: { regular: s.sends.regular.slice(), extra: s.sends.extra.slice(), critical: s.sends.critical.slice() },
+    digests: s.digests.map((d) => ({ ...d, items: d.items.slice() })),
+    held: s.held.slice(),
+    fallbacks: s.fallbacks.slice(),
+  };
+}
+
+export function storedItemCount(s: NotifyUserState): number {
+  let n = s.held.length + s.fallbacks.length;
+  for (const d of s.digests) n += d.items.length;
+  return n;
+}
+
+/** Remembers an event id (copying `seen`, which workingCopy shares with the input). */
+export function rememberEvent(s: NotifyUserState, hash: number): void {
+  const max = ENGINE_LIMITS.seenEvents;
+  const seen = s.seen.length >= max ? s.seen.slice(s.seen.length - max + 1) : s.seen.slice();
+  seen.push(hash);
+  s.seen = seen;
+}
+
+/** True when nothing is pending: no digest, deferred item or fallback. */
+export function isIdle(s: NotifyUserState): boolean {
+  return s.digests.length === 0 && s.held.length === 0 && s.fallbacks.length === 0;
+}
