@@ -3,7 +3,10 @@ import {
   applyEntries,
   auditBatchOf,
   emptyState,
+  ManualClock,
   indexDocument,
+  indexOnCommit,
+  indexWhenDue,
   parseQuery,
   searchDocuments,
   tokenize,
@@ -17,6 +20,8 @@ import { CapacityAccumulator } from "../packages/functions/src/adapters/dynamo/c
 import { dynamoClient } from "../packages/functions/src/adapters/dynamo/client.js";
 import { ensureTables, tableNames } from "../packages/functions/src/adapters/dynamo/create-tables.js";
 import { DynamoSearchIndexStore } from "../packages/functions/src/adapters/dynamo/search-index-store.js";
+import { DynamoTimerStore } from "../packages/functions/src/adapters/dynamo/timer-store.js";
+import { SEARCH_DEBOUNCE_MS } from "../packages/functions/src/handlers/search.js";
 import { startDynamoLocal } from "../packages/local/src/dynamo-local.js";
 
 /**
@@ -30,6 +35,9 @@ import { startDynamoLocal } from "../packages/local/src/dynamo-local.js";
  * paper, after one initial index of the text before the window, reported on its own). Per
  * window: write and read units and ms per batch for each consumer, postings written per batch;
  * then the cost of a replayed event (every batch of the window again) and of --queries searches.
+ * Side by side, the same window through the search consumer's debounced path (indexOnCommit and
+ * its timers, on a manual clock with one batch every --intervalMs): what the consumer really
+ * writes when a document is typed into continuously.
  */
 export async function main(args: Record<string, string>): Promise<void> {
   const log = (m: string) => process.stderr.write(`[bench consumers] ${m}\n`);
@@ -38,6 +46,7 @@ export async function main(args: Record<string, string>): Promise<void> {
   if (!file.present) throw new Error(`../shared/traces/${name}.json.gz not found next to the repository`);
   const batchSize = Number(args.batch ?? 10);
   const sample = Number(args.sample ?? 200);
+  const intervalMs = Number(args.intervalMs ?? 100);
   const entries = toEntries(file.load());
   const batches: LogEntry[][] = [];
   for (let i = 0; i < entries.length; i += batchSize) batches.push(entries.slice(i, i + batchSize));
@@ -90,6 +99,7 @@ export async function main(args: Record<string, string>): Promise<void> {
       const a2 = take(tables.audit);
       const s2 = take(tables.search);
       const n = window.length;
+      const debounced = await runDebounced(from, window);
       return {
         window: label,
         batches: n,
@@ -102,12 +112,53 @@ export async function main(args: Record<string, string>): Promise<void> {
           postingsWrittenPerBatch: round(postings / n),
           msPerBatch: round(searchMs / n),
         },
+        debounced,
         replay: {
           auditWriteUnitsPerEvent: round((a2.write - a1.write) / n),
           searchWriteUnitsPerEvent: round((s2.write - s1.write) / n),
           searchReadUnitsPerEvent: round((s2.read - s1.read) / n),
         },
         doc,
+      };
+    };
+
+    const timers = new DynamoTimerStore({ client, table: tables.search, meter, prefix: "search-timers" });
+    /** The window again on a fresh document, through indexOnCommit with a batch every intervalMs and the timers fired when due. */
+    const runDebounced = async (from: number, window: LogEntry[][]) => {
+      const doc = { tenant: "bench", docId: `debounced-${randomUUID().slice(0, 6)}` };
+      const clock = new ManualClock(Date.now());
+      let state: DocState = emptyState();
+      for (const b of batches.slice(0, from)) state = applyEntries(state, b);
+      const deps = { store: index, timers, now: () => clock.now(), newId: randomUUID, readState: async () => state, debounceMs: SEARCH_DEBOUNCE_MS };
+      if (from > 0) await indexDocument(deps, doc, state);
+      clock.advance(SEARCH_DEBOUNCE_MS);
+      const fire = async () => {
+        for (const t of await timers.due(clock.now(), 100)) {
+          await indexWhenDue(deps, t.doc, t.dueAt);
+          await timers.remove(t.doc, t.dueAt);
+        }
+      };
+      const s0 = take(tables.search);
+      let writes = 0;
+      for (const b of window) {
+        state = applyEntries(state, b);
+        const r = await indexOnCommit(deps, doc, state.version);
+        if (r.status === "indexed") writes++;
+        clock.advance(intervalMs);
+        await fire();
+      }
+      clock.advance(SEARCH_DEBOUNCE_MS);
+      await fire();
+      const s1 = take(tables.search);
+      const indexed = await index.head(doc);
+      if (indexed.meta?.version !== state.version) throw new Error(`debounced index ended at ${indexed.meta?.version}, not ${state.version}`);
+      const n = window.length;
+      return {
+        debounceMs: SEARCH_DEBOUNCE_MS,
+        batchEveryMs: intervalMs,
+        writeUnitsPerBatch: round((s1.write - s0.write) / n),
+        readUnitsPerBatch: round((s1.read - s0.read) / n),
+        indexWritesAtOnce: writes,
       };
     };
 

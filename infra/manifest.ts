@@ -187,6 +187,13 @@ export const functions = {
     memoryMB: 1024,
     tables: ["search", "docs", "log"],
   },
+  /** Scheduled: the search index writes that events deferred to the end of their debounce window. */
+  searchTimers: {
+    handler: "packages/functions/src/handlers/search-timers.handler",
+    timeoutSeconds: 70,
+    memoryMB: 1024,
+    tables: ["search", "docs", "log"],
+  },
   /** Dead-letter queue consumer of the bus rules: keeps undeliverable events for list and re-drive. */
   busDeadLetters: {
     handler: "packages/functions/src/handlers/bus-dead-letters.handler",
@@ -275,6 +282,7 @@ export const rules = {
 
 export const schedules = {
   timers: { function: "timers", rate: "rate(1 minute)", loopSeconds: 55, localEveryMs: 200 },
+  searchTimers: { function: "searchTimers", rate: "rate(1 minute)", loopSeconds: 55, localEveryMs: 250 },
 } satisfies Record<string, ScheduleSpec>;
 
 const http = "http" as const;

@@ -63,6 +63,8 @@ export interface Wiring {
   auditStore: AuditStore;
   /** The search consumer's inverted index (the search table). */
   searchIndex: SearchIndexStore;
+  /** Deferred search index writes (debounce), kept in the search table apart from the sequencer's timers. */
+  searchTimers: TimerStore;
   /** Consumed DynamoDB capacity of every call this process made (read by the benchmark). */
   meter: CapacityAccumulator;
 }
@@ -121,6 +123,9 @@ export function wiring(env: NodeJS.ProcessEnv = process.env): Wiring {
   lazy(w, "deadLetters", () => new DynamoDeadLetterStore(opts("deadLetters")));
   // Building never throws (the http handler spreads the wiring); a function without the table fails on use.
   lazy(w, "auditStore", () => (env[tableEnvVar("audit")] ? new DynamoAuditStore(opts("audit")) : unwired<AuditStore>("the audit table")));
+  lazy(w, "searchTimers", () =>
+    env[tableEnvVar("search")] ? new DynamoTimerStore({ ...opts("search"), prefix: "search-timers" }) : unwired<TimerStore>("the search table"),
+  );
   lazy(w, "searchIndex", () =>
     env[tableEnvVar("search")] ? new DynamoSearchIndexStore(opts("search")) : unwired<SearchIndexStore>("the search table"),
   );

@@ -10,6 +10,8 @@ export interface SearchDocMeta {
   /** The per-document term cap cut the text (later new words are not searchable). */
   truncated: boolean;
   termCount: number;
+  /** Server ms at which this meta was stored (the debounce measures from it; 0 if unknown). */
+  indexedAt: number;
 }
 
 /**
@@ -32,7 +34,12 @@ export interface IndexedDoc {
   /** The indexed term set (term -> tf bucket), as the last `write` left it. */
   terms: TermSet;
   pending?: PendingIndexWrite;
+  /** A deferred index write is scheduled for then (see `defer`). */
+  dueAt?: number;
 }
+
+/** The small part of IndexedDoc an event checks before deciding to index now or later. */
+export type IndexedDocHead = Omit<IndexedDoc, "terms">;
 
 export interface Posting {
   docId: string;
@@ -47,7 +54,11 @@ export interface Posting {
  *
  * Contract:
  * - `load(doc)` is strongly consistent: the committed meta (or none), the term set the last
- *   `write` stored (empty for a new document) and the pending claim, if any.
+ *   `write` stored (empty for a new document), the pending claim and the deferral, if any.
+ *   `head(doc)` is the same without the term set (one small read).
+ * - `defer(doc, dueAt)` atomically records that the document will be indexed at `dueAt` iff
+ *   no deferral is recorded; returns whether it did. `commit` and `advance` clear it;
+ *   `clearDue(doc, dueAt)` clears it iff it is still `dueAt`.
  * - `begin(doc, expect, pending)` atomically sets `pending` iff the committed version (0 when
  *   no meta) equals `expect.version` and the stored claim is absent, or is the claim with id
  *   `expect.pendingId` (a take-over). It returns whether it did; otherwise nothing changes.
@@ -55,11 +66,12 @@ export interface Posting {
  *   of `delta.remove`, makes every `delta.added` term expandable from its prefixes, and stores
  *   `terms` as the document's term set. Idempotent: writing the same again changes nothing.
  *   Callers hold the claim.
- * - `commit(doc, id, meta)` atomically stores `meta` and clears the claim iff the stored claim
- *   has that id; returns whether it did.
- * - `advance(doc, expectVersion, meta)` atomically stores `meta` iff the committed version
- *   equals `expectVersion` (0: none) and there is no claim; returns whether it did. (An event
- *   whose text has the same terms moves the version with one small write.)
+ * - `commit(doc, id, meta)` atomically stores `meta` and clears the claim and any deferral iff
+ *   the stored claim has that id; returns whether it did.
+ * - `advance(doc, expectVersion, meta)` atomically stores `meta` and clears any deferral iff
+ *   the committed version equals `expectVersion` (0: none) and there is no claim; returns
+ *   whether it did. (An event whose text has the same terms moves the version with one small
+ *   write.)
  * - `postings(tenant, term, limit)` returns at most `limit` documents holding the term,
  *   ascending by docId (code-point order).
  * - `expand(tenant, prefix, limit)` returns, ascending in code-point order, at most `limit`
@@ -71,6 +83,9 @@ export interface Posting {
  */
 export interface SearchIndexStore {
   load(doc: DocRef): Promise<IndexedDoc>;
+  head(doc: DocRef): Promise<IndexedDocHead>;
+  defer(doc: DocRef, dueAt: number): Promise<boolean>;
+  clearDue(doc: DocRef, dueAt: number): Promise<void>;
   begin(doc: DocRef, expect: { version: number; pendingId?: string }, pending: PendingIndexWrite): Promise<boolean>;
   write(doc: DocRef, delta: TermDelta, terms: TermSet): Promise<void>;
   commit(doc: DocRef, id: string, meta: SearchDocMeta): Promise<boolean>;

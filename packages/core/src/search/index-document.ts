@@ -55,6 +55,7 @@ export async function indexDocument(deps: IndexDeps, doc: DocRef, state: Indexab
       updatedAt: state.updatedAt,
       truncated: target.truncated,
       termCount: target.terms.size,
+      indexedAt: deps.now(),
     };
     const delta = diffTerms(indexed.terms, target.terms, pending?.touched ?? []);
     if (!pending && isEmptyDelta(delta)) {

@@ -7,3 +7,4 @@ export * from "./rank.js";
 export * from "./snippet.js";
 export * from "./index-document.js";
 export * from "./search-documents.js";
+export * from "./index-debounced.js";

@@ -7,7 +7,7 @@ import { newDoc, uid } from "./fixtures.js";
 const T = 1_760_000_000_000;
 
 function meta(version: number, extra: Partial<SearchDocMeta> = {}): SearchDocMeta {
-  return { version, updatedAt: T + version, truncated: false, termCount: 0, ...extra };
+  return { version, updatedAt: T + version, truncated: false, termCount: 0, indexedAt: T + version, ...extra };
 }
 
 function claim(version: number, touched: string[] = []): PendingIndexWrite {
@@ -173,6 +173,27 @@ export function runSearchIndexStoreConformance(name: string, factory: () => Prom
       const loaded = await store.load(doc);
       expect(loaded.terms).toEqual(terms);
       expect(loaded.meta?.termCount).toBe(1000);
+    });
+
+    it("defer records one due time until commit, advance or clearDue of that time clears it; head omits the terms", async () => {
+      const store = await factory();
+      const doc = newDoc();
+      expect(await store.head(doc)).toEqual({});
+      expect(await store.defer(doc, T + 2000)).toBe(true);
+      expect(await store.defer(doc, T + 3000)).toBe(false);
+      expect(await store.head(doc)).toEqual({ dueAt: T + 2000 });
+      expect(await store.metas(doc.tenant, [doc.docId])).toEqual(new Map());
+      await store.clearDue(doc, T + 3000);
+      expect((await store.head(doc)).dueAt).toBe(T + 2000);
+      await indexTerms(store, doc, 0, set(["alpha", 1]), 2);
+      expect(await store.head(doc)).toEqual({ meta: meta(2, { termCount: 1 }) });
+      expect(await store.defer(doc, T + 4000)).toBe(true);
+      expect(await store.load(doc)).toEqual({ meta: meta(2, { termCount: 1 }), terms: set(["alpha", 1]), dueAt: T + 4000 });
+      expect(await store.advance(doc, 2, meta(3, { termCount: 1 }))).toBe(true);
+      expect(await store.head(doc)).toEqual({ meta: meta(3, { termCount: 1 }) });
+      expect(await store.defer(doc, T + 5000)).toBe(true);
+      await store.clearDue(doc, T + 5000);
+      expect(await store.head(doc)).toEqual({ meta: meta(3, { termCount: 1 }) });
     });
   });
 }

@@ -45,7 +45,7 @@ describe("indexDocument", () => {
     expect(await store.postings("acme", "live", 10)).toEqual([{ docId: "roadmap", tf: 1 }]);
     await indexDocument(deps(store), doc, state(6, "documents are here"));
     expect(await store.postings("acme", "live", 10)).toEqual([]);
-    expect((await store.load(doc)).meta).toEqual({ version: 6, updatedAt: 1_760_000_000_006, truncated: false, termCount: 3 });
+    expect((await store.load(doc)).meta).toEqual({ version: 6, updatedAt: 1_760_000_000_006, truncated: false, termCount: 3, indexedAt: 1_000 });
   });
 
   test("a replayed or older state changes nothing; same terms only move the version", async () => {

@@ -2,47 +2,49 @@ import { randomUUID } from "node:crypto";
 import type { EventBridgeEvent } from "aws-lambda";
 import {
   COMMITTED_DETAIL_TYPE,
-  indexDocument,
+  indexOnCommit,
   jsonLineSink,
   parseCommittedDetail,
-  type Clock,
-  type DocStates,
-  type IndexOutcome,
-  type SearchIndexStore,
+  type CommittedIndexOutcome,
+  type DebouncedIndexDeps,
 } from "@weft/core";
-import { wiring } from "../wiring.js";
+import { wiring, type Wiring } from "../wiring.js";
 
-export interface SearchConsumerDeps {
-  searchIndex: SearchIndexStore;
-  docStates: DocStates;
-  clock: Clock;
+/** Default debounce of search index writes per document (WEFT_SEARCH_DEBOUNCE_MS overrides). */
+export const SEARCH_DEBOUNCE_MS = 2000;
+
+/** What indexing needs, from the wiring: the search table (index and its timers) and the materialized states. */
+export function searchIndexDeps(w: Wiring, env: NodeJS.ProcessEnv = process.env): DebouncedIndexDeps {
+  return {
+    store: w.searchIndex,
+    timers: w.searchTimers,
+    now: () => w.clock.now(),
+    newId: randomUUID,
+    readState: (doc) => w.docStates.read(doc),
+    debounceMs: Number(env.WEFT_SEARCH_DEBOUNCE_MS ?? SEARCH_DEBOUNCE_MS),
+  };
 }
 
 /**
  * Bus consumer (rule `search`): one `weft.ops.committed` event -> the document's index brought
- * up to its current text.
+ * up to its current text, at once or when its debounce window ends (indexOnCommit).
  *
  * The event says which document changed; the text comes from the materialized state (the
  * materializer publishes only after saving it, so it is at least at the event's seqEnd), never
- * from the event's ops, so an old or replayed event indexes the current text. indexDocument
- * writes only the term delta and nothing at all when the index already holds that version: a
- * replayed batch, or an older one after a newer one, changes nothing. A state behind seqEnd
- * (should not happen) or a busy index throws, and the bus retries.
+ * from the event's ops, so an old or replayed event indexes the current text. Only the term
+ * delta is written, and nothing at all when the index already holds that version: a replayed
+ * batch, or an older one after a newer one, changes nothing. A state behind seqEnd (should not
+ * happen) or a busy index throws, and the bus retries.
  */
-export async function handler(event: EventBridgeEvent<string, unknown>): Promise<IndexOutcome> {
-  const w = wiring();
-  return indexCommitted({ searchIndex: w.searchIndex, docStates: w.docStates, clock: w.clock }, event);
+export async function handler(event: EventBridgeEvent<string, unknown>): Promise<CommittedIndexOutcome> {
+  return indexCommitted(searchIndexDeps(wiring()), event);
 }
 
-export async function indexCommitted(deps: SearchConsumerDeps, event: EventBridgeEvent<string, unknown>): Promise<IndexOutcome> {
+export async function indexCommitted(deps: DebouncedIndexDeps, event: EventBridgeEvent<string, unknown>): Promise<CommittedIndexOutcome> {
   if (event["detail-type"] !== COMMITTED_DETAIL_TYPE) throw new Error(`search: not a ${COMMITTED_DETAIL_TYPE} event: ${event["detail-type"]}`);
   const detail = parseCommittedDetail(event.detail);
   const doc = { tenant: detail.tenant, docId: detail.docId };
-  const state = await deps.docStates.read(doc);
-  if (!state || state.version < detail.seqEnd) {
-    throw new Error(`search: ${doc.tenant}/${doc.docId} is materialized to ${state?.version ?? 0}, below the event's seqEnd ${detail.seqEnd}; retry later`);
-  }
-  const outcome = await indexDocument({ store: deps.searchIndex, now: () => deps.clock.now(), newId: randomUUID }, doc, state);
+  const outcome = await indexOnCommit(deps, doc, detail.seqEnd);
   jsonLineSink({ kind: "search_index", tenant: doc.tenant, docId: doc.docId, seqEnd: detail.seqEnd, eventId: event.id, ...outcome });
   if (outcome.status === "indexed" && outcome.truncated) {
     console.warn(JSON.stringify({ kind: "search_index_truncated", tenant: doc.tenant, docId: doc.docId, version: outcome.version }));

@@ -1,6 +1,5 @@
+import { tickFor } from "./timer-loop.js";
 import { wiring } from "../wiring.js";
-
-const TICK_MS = 250;
 
 /**
  * Scheduled: turns due timers (closing hold windows) into wake-up records in the inbox, so
@@ -9,12 +8,7 @@ const TICK_MS = 250;
  * WEFT_TIMERS_LOOP_SECONDS; the local stack calls it every 200 ms and it ticks once.
  */
 export async function handler(): Promise<void> {
-  const loopMs = Number(process.env.WEFT_TIMERS_LOOP_SECONDS ?? 0) * 1000;
-  const until = Date.now() + loopMs;
-  do {
-    await tick();
-    if (loopMs > 0) await new Promise((r) => setTimeout(r, TICK_MS));
-  } while (Date.now() < until);
+  await tickFor(Number(process.env.WEFT_TIMERS_LOOP_SECONDS ?? 0), tick);
 }
 
 async function tick(): Promise<void> {

@@ -1,13 +1,14 @@
 import { ScanCommand, type AttributeValue } from "@aws-sdk/client-dynamodb";
 import type { EventBridgeEvent } from "aws-lambda";
-import { beforeAll, describe, expect, inject, it } from "vitest";
+import { beforeAll, describe, expect, inject, it, onTestFinished } from "vitest";
 import {
+  ManualClock,
   committedEntries,
   parseQuery,
   searchDocuments,
   type BusEntry,
   type DocRef,
-  type IndexOutcome,
+  type CommittedIndexOutcome,
   type LogBatch,
   type LogEntry,
 } from "@weft/core";
@@ -27,7 +28,9 @@ type Handler<R> = (e: EventBridgeEvent<string, unknown>) => Promise<R>;
 let tables: TableNames;
 let w: Wiring;
 let audit: Handler<{ status: string }>;
-let search: Handler<IndexOutcome>;
+let search: Handler<CommittedIndexOutcome>;
+let searchTimers: () => Promise<void>;
+const DEBOUNCE_MS = 2000;
 
 beforeAll(async () => {
   tables = await freshTables();
@@ -36,6 +39,8 @@ beforeAll(async () => {
   w = (await import("../../src/wiring.js")).wiring();
   audit = (await import("../../src/handlers/audit.js")).handler;
   search = (await import("../../src/handlers/search.js")).handler;
+  searchTimers = (await import("../../src/handlers/search-timers.js")).handler;
+  process.env.WEFT_SEARCH_DEBOUNCE_MS = String(DEBOUNCE_MS);
 });
 
 let eventNo = 0;
@@ -148,7 +153,14 @@ describe("audit handler", () => {
 });
 
 describe("search handler", () => {
-  it("indexes the current text; a replay or an older event writes nothing and results stay identical", async () => {
+  it("indexes at once after a quiet spell, defers events inside the debounce window to one timed write; replays write nothing", async () => {
+    // The search handlers read the wiring's clock: a manual one makes the window exact.
+    const clock = new ManualClock(Date.now());
+    const realClock = w.clock;
+    w.clock = clock;
+    onTestFinished(() => {
+      w.clock = realClock;
+    });
     const doc = newDoc();
     const batches = await commit(doc, history().slice(0, 1));
     const [first] = committedEntries(batches).map(eventOf);
@@ -157,7 +169,23 @@ describe("search handler", () => {
     expect(brave.map((h) => [h.docId, h.version])).toEqual([[doc.docId, 2]]);
 
     const later = committedEntries(await commit(doc, history().slice(1))).map(eventOf);
-    expect(await search(later[1])).toMatchObject({ status: "indexed", version: 5, removed: 1 });
+    const deferred = await search(later[0]);
+    expect(deferred).toMatchObject({ status: "deferred" });
+    const { dueAt } = deferred as { dueAt: number };
+    // A second event inside the window finds the deferral and writes nothing.
+    const beforeSecond = writesTo(tables.search);
+    expect(await search(later[1])).toEqual({ status: "deferred", dueAt });
+    expect(writesTo(tables.search)).toBe(beforeSecond);
+    expect((await w.searchIndex.head(doc)).meta?.version).toBe(2);
+    // The search timer runs the write when the window ends: the text of both batches, once.
+    clock.advance(DEBOUNCE_MS - 1);
+    await searchTimers();
+    expect((await w.searchIndex.head(doc)).meta?.version).toBe(2);
+    clock.set(dueAt);
+    await searchTimers();
+    expect(await w.searchIndex.head(doc)).toMatchObject({ meta: { version: 5 } });
+    expect((await w.searchIndex.head(doc)).dueAt).toBeUndefined();
+    expect(await w.searchTimers.due(clock.now(), 100)).not.toContainEqual(expect.objectContaining({ doc }));
     const mine = async () => (await scan(tables.search)).filter((i) => i.includes(doc.tenant));
     const before = await mine();
     const results = async () =>

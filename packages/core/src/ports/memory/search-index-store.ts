@@ -1,11 +1,12 @@
 import { docKey, type DocRef } from "../../doc-ref.js";
 import { compare, type TermDelta, type TermSet } from "../../search/term-diff.js";
-import type { IndexedDoc, PendingIndexWrite, Posting, SearchDocMeta, SearchIndexStore } from "../search-index-store.js";
+import type { IndexedDoc, IndexedDocHead, PendingIndexWrite, Posting, SearchDocMeta, SearchIndexStore } from "../search-index-store.js";
 
 interface DocEntry {
   meta?: SearchDocMeta;
   terms: TermSet;
   pending?: PendingIndexWrite;
+  dueAt?: number;
 }
 
 /**
@@ -19,8 +20,29 @@ export class MemorySearchIndexStore implements SearchIndexStore {
 
   async load(doc: DocRef): Promise<IndexedDoc> {
     const d = this.docs.get(docKey(doc));
-    if (!d) return { terms: new Map() };
-    return structuredClone({ ...(d.meta ? { meta: d.meta } : {}), terms: d.terms, ...(d.pending ? { pending: d.pending } : {}) });
+    return { ...(await this.head(doc)), terms: new Map(d?.terms ?? []) };
+  }
+
+  async head(doc: DocRef): Promise<IndexedDocHead> {
+    const d = this.docs.get(docKey(doc));
+    if (!d) return {};
+    return structuredClone({
+      ...(d.meta ? { meta: d.meta } : {}),
+      ...(d.pending ? { pending: d.pending } : {}),
+      ...(d.dueAt !== undefined ? { dueAt: d.dueAt } : {}),
+    });
+  }
+
+  async defer(doc: DocRef, dueAt: number): Promise<boolean> {
+    const d = this.entry(doc);
+    if (d.dueAt !== undefined) return false;
+    d.dueAt = dueAt;
+    return true;
+  }
+
+  async clearDue(doc: DocRef, dueAt: number): Promise<void> {
+    const d = this.docs.get(docKey(doc));
+    if (d?.dueAt === dueAt) delete d.dueAt;
   }
 
   async begin(doc: DocRef, expect: { version: number; pendingId?: string }, pending: PendingIndexWrite): Promise<boolean> {
@@ -51,6 +73,7 @@ export class MemorySearchIndexStore implements SearchIndexStore {
     if (d.pending?.id !== id) return false;
     d.meta = { ...meta };
     delete d.pending;
+    delete d.dueAt;
     return true;
   }
 
@@ -58,6 +81,7 @@ export class MemorySearchIndexStore implements SearchIndexStore {
     const d = this.entry(doc);
     if (d.pending || (d.meta?.version ?? 0) !== expectVersion) return false;
     d.meta = { ...meta };
+    delete d.dueAt;
     return true;
   }
 

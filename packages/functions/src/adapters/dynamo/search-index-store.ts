@@ -3,6 +3,7 @@ import {
   compare,
   type DocRef,
   type IndexedDoc,
+  type IndexedDocHead,
   type PendingIndexWrite,
   type Posting,
   type SearchDocMeta,
@@ -27,11 +28,11 @@ const PART = "t#";
  * |---|---|---|
  * | `p#<tenant>#<term>` | docId | posting: `tf` (the inverted index, partitioned by tenant + term) |
  * | `v#<tenant>#<first 2 code points>` | term | prefix dictionary entry: `at` (ms written) |
- * | `d#<tenant>#<docId>` | `meta` | version, updatedAt, truncated (0/1), termCount; the claim (`pendingId`, `pendingVersion`, `pendingUntil`, `pendingTouched`) |
+ * | `d#<tenant>#<docId>` | `meta` | version, updatedAt, truncated (0/1), termCount, indexedAt; the claim (`pendingId`, `pendingVersion`, `pendingUntil`, `pendingTouched`); the deferral `dueAt` |
  * | `d#<tenant>#<docId>` | `t#00`..`t#63` | the indexed term set, by term hash: `terms` = compressed [[term, tf], ...] |
  *
- * `load` is one Query of the document's partition. Claim, commit and advance are single
- * conditional UpdateItems on the meta item. `write` is BatchWriteItems (see SearchWrites).
+ * `load` is one Query of the document's partition, `head` one GetItem of the meta item. Claim,
+ * commit, advance and defer are single conditional UpdateItems on the meta item. `write` is BatchWriteItems (see SearchWrites).
  * Search reads (postings, expand, metas) are strongly consistent like every other read here.
  */
 export class DynamoSearchIndexStore implements SearchIndexStore {
@@ -60,6 +61,34 @@ export class DynamoSearchIndexStore implements SearchIndexStore {
     const all = parts.flat().sort(([a], [b]) => compare(a, b));
     out.terms = new Map(all);
     return out;
+  }
+
+  async head(doc: DocRef): Promise<IndexedDocHead> {
+    const item = await this.table.get(metaKey(doc));
+    return item ? metaOf(item) : {};
+  }
+
+  async defer(doc: DocRef, dueAt: number): Promise<boolean> {
+    const r = await this.table.conditional({
+      update: {
+        Key: metaKey(doc),
+        UpdateExpression: "SET dueAt = :d",
+        ConditionExpression: "attribute_not_exists(dueAt)",
+        ExpressionAttributeValues: { ":d": N(dueAt) },
+      },
+    });
+    return r.ok;
+  }
+
+  async clearDue(doc: DocRef, dueAt: number): Promise<void> {
+    await this.table.conditional({
+      update: {
+        Key: metaKey(doc),
+        UpdateExpression: "REMOVE dueAt",
+        ConditionExpression: "dueAt = :d",
+        ExpressionAttributeValues: { ":d": N(dueAt) },
+      },
+    });
   }
 
   async begin(doc: DocRef, expect: { version: number; pendingId?: string }, pending: PendingIndexWrite): Promise<boolean> {
@@ -110,7 +139,7 @@ export class DynamoSearchIndexStore implements SearchIndexStore {
     const r = await this.table.conditional({
       update: {
         Key: metaKey(doc),
-        UpdateExpression: `${SET_META} REMOVE pendingId, pendingVersion, pendingUntil, pendingTouched`,
+        UpdateExpression: `${SET_META} REMOVE pendingId, pendingVersion, pendingUntil, pendingTouched, dueAt`,
         ConditionExpression: "pendingId = :id",
         ExpressionAttributeNames: { "#v": "version" },
         ExpressionAttributeValues: { ...metaValues(meta), ":id": S(id) },
@@ -124,7 +153,7 @@ export class DynamoSearchIndexStore implements SearchIndexStore {
     const r = await this.table.conditional({
       update: {
         Key: metaKey(doc),
-        UpdateExpression: SET_META,
+        UpdateExpression: `${SET_META} REMOVE dueAt`,
         ConditionExpression: `${versionOk} AND attribute_not_exists(pendingId)`,
         ExpressionAttributeNames: { "#v": "version" },
         ExpressionAttributeValues: { ...metaValues(meta), ...(expectVersion === 0 ? {} : { ":ev": N(expectVersion) }) },
@@ -180,17 +209,24 @@ export class DynamoSearchIndexStore implements SearchIndexStore {
   }
 }
 
-const SET_META = "SET #v = :v, updatedAt = :u, truncated = :tr, termCount = :tc";
+const SET_META = "SET #v = :v, updatedAt = :u, truncated = :tr, termCount = :tc, indexedAt = :ia";
 
 function metaValues(m: SearchDocMeta): Record<string, AttributeValue> {
-  return { ":v": N(m.version), ":u": N(m.updatedAt), ":tr": N(m.truncated ? 1 : 0), ":tc": N(m.termCount) };
+  return { ":v": N(m.version), ":u": N(m.updatedAt), ":tr": N(m.truncated ? 1 : 0), ":tc": N(m.termCount), ":ia": N(m.indexedAt) };
 }
 
-function metaOf(item: Item): Pick<IndexedDoc, "meta" | "pending"> {
-  const out: Pick<IndexedDoc, "meta" | "pending"> = {};
+function metaOf(item: Item): IndexedDocHead {
+  const out: IndexedDocHead = {};
   if (item.version) {
-    out.meta = { version: num(item, "version"), updatedAt: num(item, "updatedAt"), truncated: num(item, "truncated") === 1, termCount: num(item, "termCount") };
+    out.meta = {
+      version: num(item, "version"),
+      updatedAt: num(item, "updatedAt"),
+      truncated: num(item, "truncated") === 1,
+      termCount: num(item, "termCount"),
+      indexedAt: item.indexedAt ? num(item, "indexedAt") : 0,
+    };
   }
+  if (item.dueAt) out.dueAt = num(item, "dueAt");
   if (item.pendingId) {
     out.pending = {
       id: str(item, "pendingId"),

@@ -6,18 +6,22 @@ import { Table, type DynamoAdapterOptions, type Item } from "./table.js";
 const BUCKETS = 8;
 
 /**
- * TimerStore on the `state` table: pk = "timers#" + (FNV-1a(docKey) mod 8), sk = 16-digit
- * dueAt + "#" + docKey, so each bucket sorts by due time and `due` merges the buckets.
+ * TimerStore on a table with string pk/sk: pk = prefix + "#" + (FNV-1a(docKey) mod 8), sk =
+ * 16-digit dueAt + "#" + docKey, so each bucket sorts by due time and `due` merges the
+ * buckets. The prefix ("timers" by default: the sequencer's, in the `state` table) keeps
+ * independent sets of timers apart when they share a table.
  */
 export class DynamoTimerStore implements TimerStore {
   private readonly table: Table;
+  private readonly prefix: string;
 
-  constructor(opts: DynamoAdapterOptions) {
+  constructor(opts: DynamoAdapterOptions & { prefix?: string }) {
     this.table = new Table(opts);
+    this.prefix = opts.prefix ?? "timers";
   }
 
   async add(doc: DocRef, dueAt: number): Promise<void> {
-    await this.table.put({ Item: { ...timerKey(doc, dueAt), dueAt: N(dueAt) } });
+    await this.table.put({ Item: { ...this.key(doc, dueAt), dueAt: N(dueAt) } });
   }
 
   /** Up to `limit` from each bucket (sk <= dueAt of `now` + "#~", "~" sorting after any doc key), merged. */
@@ -36,14 +40,19 @@ export class DynamoTimerStore implements TimerStore {
   }
 
   async remove(doc: DocRef, dueAt: number): Promise<void> {
-    await this.table.delete(timerKey(doc, dueAt));
+    await this.table.delete(this.key(doc, dueAt));
+  }
+
+  private key(doc: DocRef, dueAt: number): Item {
+    const key = docKey(doc);
+    return { pk: S(`${this.prefix}#${fnv1a(key) % BUCKETS}`), sk: S(`${padTime(dueAt)}#${key}`) };
   }
 
   private async dueIn(bucket: number, now: number, limit: number): Promise<Item[]> {
     const found: Item[] = [];
     const pages = this.table.query({
       KeyConditionExpression: "pk = :pk AND sk <= :hi",
-      ExpressionAttributeValues: { ":pk": S(`timers#${bucket}`), ":hi": S(`${padTime(now)}#~`) },
+      ExpressionAttributeValues: { ":pk": S(`${this.prefix}#${bucket}`), ":hi": S(`${padTime(now)}#~`) },
       ProjectionExpression: "sk",
       ConsistentRead: true,
       Limit: limit,
@@ -56,10 +65,6 @@ export class DynamoTimerStore implements TimerStore {
   }
 }
 
-function timerKey(doc: DocRef, dueAt: number): Item {
-  const key = docKey(doc);
-  return { pk: S(`timers#${fnv1a(key) % BUCKETS}`), sk: S(`${padTime(dueAt)}#${key}`) };
-}
 
 /** 32-bit FNV-1a: a stable, well-spread hash (bucket choice must never change between versions). */
 function fnv1a(s: string): number {

@@ -1,0 +1,120 @@
+import { describe, expect, test } from "vitest";
+import type { DocRef } from "../../src/doc-ref.js";
+import { ManualClock } from "../../src/ports/clock.js";
+import { MemorySearchIndexStore } from "../../src/ports/memory/search-index-store.js";
+import { MemoryTimerStore } from "../../src/ports/memory/timer-store.js";
+import { indexOnCommit, indexWhenDue, STALE_DEFERRAL_MS, type DebouncedIndexDeps } from "../../src/search/index-debounced.js";
+import type { IndexableState } from "../../src/search/index-document.js";
+
+const doc: DocRef = { tenant: "acme", docId: "roadmap" };
+const DEBOUNCE = 2_000;
+
+/** A document whose materialized state the test moves, with the debounced indexer around it. */
+function setup() {
+  const clock = new ManualClock(1_000_000);
+  const store = new MemorySearchIndexStore();
+  const timers = new MemoryTimerStore();
+  let state: IndexableState | undefined;
+  let ids = 0;
+  const deps: DebouncedIndexDeps = {
+    store,
+    timers,
+    now: () => clock.now(),
+    newId: () => `claim-${++ids}`,
+    sleep: async () => {},
+    readState: async () => (state ? { ...state } : undefined),
+    debounceMs: DEBOUNCE,
+  };
+  const commit = (version: number, text: string) => {
+    state = { version, text, updatedAt: clock.now() };
+  };
+  /** Runs every due timer the way the search-timers handler does. */
+  const fireDue = async () => {
+    for (const t of await timers.due(clock.now(), 100)) {
+      await indexWhenDue(deps, t.doc, t.dueAt);
+      await timers.remove(t.doc, t.dueAt);
+    }
+  };
+  const found = async (term: string) => (await store.postings("acme", term, 10)).map((p) => p.docId);
+  return { clock, store, timers, deps, commit, fireDue, found };
+}
+
+describe("indexOnCommit (debounced search indexing)", () => {
+  test("the first event after a quiet spell indexes at once; events inside the window defer to one timed write", async () => {
+    const { clock, store, timers, deps, commit, fireDue, found } = setup();
+    commit(1, "alpha");
+    expect(await indexOnCommit(deps, doc, 1)).toMatchObject({ status: "indexed", version: 1 });
+
+    clock.advance(300);
+    commit(2, "alpha beta");
+    expect(await indexOnCommit(deps, doc, 2)).toEqual({ status: "deferred", dueAt: 1_000_000 + DEBOUNCE });
+    clock.advance(300);
+    commit(3, "alpha beta gamma");
+    expect(await indexOnCommit(deps, doc, 3)).toEqual({ status: "deferred", dueAt: 1_000_000 + DEBOUNCE });
+    expect(await timers.due(Number.MAX_SAFE_INTEGER, 10)).toEqual([{ doc, dueAt: 1_000_000 + DEBOUNCE }]);
+    expect(await found("gamma")).toEqual([]);
+
+    clock.set(1_000_000 + DEBOUNCE);
+    await fireDue();
+    expect(await found("beta")).toEqual(["roadmap"]);
+    expect(await found("gamma")).toEqual(["roadmap"]);
+    expect(await store.head(doc)).toEqual({ meta: expect.objectContaining({ version: 3, indexedAt: clock.now() }) });
+    expect(await timers.due(Number.MAX_SAFE_INTEGER, 10)).toEqual([]);
+  });
+
+  test("a replayed or older event changes nothing, deferred or not", async () => {
+    const { clock, store, deps, commit } = setup();
+    commit(4, "alpha");
+    await indexOnCommit(deps, doc, 4);
+    const before = await store.load(doc);
+    clock.advance(10);
+    for (const seqEnd of [4, 2, 1]) expect(await indexOnCommit(deps, doc, seqEnd)).toEqual({ status: "unchanged", version: 4 });
+    expect(await store.load(doc)).toEqual(before);
+  });
+
+  test("a commit that lands while the timer is indexing is deferred again, never lost", async () => {
+    const { clock, deps, commit, fireDue, found, timers } = setup();
+    commit(1, "alpha");
+    await indexOnCommit(deps, doc, 1);
+    clock.advance(100);
+    commit(2, "alpha beta");
+    await indexOnCommit(deps, doc, 2);
+    clock.set(1_000_000 + DEBOUNCE);
+    // The timer reads version 2; before it stores it, version 3 commits and its event sees the
+    // deferral, so it writes nothing.
+    const readState = deps.readState;
+    let raced = false;
+    deps.readState = async (d) => {
+      const s = await readState(d);
+      if (!raced) {
+        raced = true;
+        commit(3, "alpha beta delta");
+        expect(await indexOnCommit(deps, doc, 3)).toMatchObject({ status: "deferred" });
+      }
+      return s;
+    };
+    await fireDue();
+    expect(await found("delta")).toEqual([]);
+    const [next] = await timers.due(Number.MAX_SAFE_INTEGER, 10);
+    expect(next.dueAt).toBe(clock.now() + DEBOUNCE);
+    clock.set(next.dueAt);
+    await fireDue();
+    expect(await found("delta")).toEqual(["roadmap"]);
+  });
+
+  test("a deferral whose timer is long overdue does not block indexing", async () => {
+    const { clock, store, deps, commit, found } = setup();
+    commit(1, "alpha");
+    await store.defer(doc, clock.now());
+    clock.advance(STALE_DEFERRAL_MS + 1);
+    expect(await indexOnCommit(deps, doc, 1)).toMatchObject({ status: "indexed", version: 1 });
+    expect(await found("alpha")).toEqual(["roadmap"]);
+    expect((await store.head(doc)).dueAt).toBeUndefined();
+  });
+
+  test("an event ahead of the materialized state throws so the bus retries", async () => {
+    const { deps, commit } = setup();
+    commit(1, "alpha");
+    await expect(indexOnCommit(deps, doc, 5)).rejects.toThrow(/materialized to 1, below the event's seqEnd 5/);
+  });
+});
