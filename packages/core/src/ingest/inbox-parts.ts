@@ -1,5 +1,6 @@
 import type { InboxStore } from "../ports/inbox-store.js";
 import type { InboxChange } from "../ports/records.js";
+import { utf8Length } from "../live/utf8.js";
 
 /**
  * Most ops JSON one stored inbox item holds. DynamoDB items are capped at 400 KB and a
@@ -22,7 +23,7 @@ export function splitForStorage(
   const chunks: InboxChange["ops"][] = [[]];
   let bytes = 0;
   for (const op of change.ops) {
-    const size = Buffer.byteLength(JSON.stringify(op));
+    const size = utf8Length(JSON.stringify(op));
     if (chunks[chunks.length - 1].length > 0 && bytes + size > maxBytes) {
       chunks.push([]);
       bytes = 0;

@@ -12,6 +12,7 @@ import type { SequencerStateStore } from "../ports/sequencer-state-store.js";
 import { quarantineRecord, timeId } from "../quarantine.js";
 import { isSkipped } from "../sequencer/client-progress.js";
 import { splitForStorage, wholeChange } from "./inbox-parts.js";
+import { utf8Length } from "../live/utf8.js";
 
 export interface IngestDeps {
   inbox: InboxStore;
@@ -63,7 +64,7 @@ export async function ingestChange(
   let rest = change.ops.slice(keepFrom);
   while (rest.length > 0) {
     // Continuation parts go first: once the primary is visible, so is all of the change.
-    const bodyBytes = typeof body === "string" ? Buffer.byteLength(body) : body.byteLength;
+    const bodyBytes = typeof body === "string" ? utf8Length(body) : body.byteLength;
     const [primary, ...parts] = splitForStorage(inboxChange(who, doc, change, rest, now), undefined, bodyBytes);
     for (const part of parts) await deps.inbox.put(part);
     const put = await deps.inbox.put(primary);

@@ -15,6 +15,7 @@ import {
 } from "../limits.js";
 import { codePointLength } from "./code-points.js";
 import type { AclRole, Change, Op, OpType } from "./types.js";
+import { utf8Length } from "../live/utf8.js";
 
 /**
  * Zod schemas for ops and changes as clients send them. Every object is strict (unknown
@@ -118,7 +119,7 @@ export const commentOpSchema = z.strictObject({
   type: z.literal("comment"),
   threadId: idSchema,
   body: z.string({ error: expected("comment text") }).refine(
-    (s) => s.length > 0 && Buffer.byteLength(s, "utf8") <= MAX_COMMENT_BODY_BYTES,
+    (s) => s.length > 0 && utf8Length(s) <= MAX_COMMENT_BODY_BYTES,
     { error: `body must be 1..${MAX_COMMENT_BODY_BYTES} UTF-8 bytes` },
   ),
   mentions: z

@@ -5,6 +5,7 @@ import { MAX_BODY_BYTES, MAX_JSON_DEPTH, MAX_OP_BYTES, MAX_OPS_PER_CHANGE } from
 import { formatPath, type JsonPath, scanJson, shorten } from "./json-scan.js";
 import { changeEnvelopeSchema, describeValue, OP_SCHEMAS } from "./schema.js";
 import { type Change, type Op, OP_TYPES, type OpType } from "./types.js";
+import { utf8Length } from "../live/utf8.js";
 
 export type ParseChangeResult = { ok: true; change: Change; skewedCount?: never } | { ok: false; error: WeftError };
 
@@ -24,7 +25,7 @@ export type ParseChangeResult = { ok: true; change: Change; skewedCount?: never 
  * op also carry its `index` and, when it has a valid one, its `id`. Never throws.
  */
 export function parseChangeBody(body: string | Uint8Array): ParseChangeResult {
-  const size = typeof body === "string" ? Buffer.byteLength(body, "utf8") : body.byteLength;
+  const size = typeof body === "string" ? utf8Length(body) : body.byteLength;
   if (size > MAX_BODY_BYTES) {
     return fail("payload_too_large", `body is ${size} bytes; the limit is ${MAX_BODY_BYTES}`);
   }
@@ -125,7 +126,7 @@ function zodDetails(issues: z.core.$ZodIssue[], prefix: JsonPath, rawOps: unknow
 function oversizedOps(rawOps: unknown[]): ErrorDetail[] {
   const out: ErrorDetail[] = [];
   rawOps.forEach((op, index) => {
-    const bytes = Buffer.byteLength(JSON.stringify(op) ?? "", "utf8");
+    const bytes = utf8Length(JSON.stringify(op) ?? "");
     if (bytes > MAX_OP_BYTES) {
       out.push(detailAt(["ops", index], `op is ${bytes} bytes of JSON; at most ${MAX_OP_BYTES} allowed`, rawOps));
     }

@@ -2,6 +2,7 @@ import type { DocRef } from "../doc-ref.js";
 import type { LogEntry } from "../ops/types.js";
 import type { ClientProgress, LogBatch } from "../ports/records.js";
 import type { SequencerConfig } from "./sequencer.js";
+import { utf8Length } from "../live/utf8.js";
 
 /** An entry a sequencing run has decided to commit. */
 export interface PendingEntry {
@@ -67,7 +68,7 @@ function split(pending: PendingEntry[], maxBytes: number, maxEntries: number): P
   let cur: PendingEntry[] = [];
   let bytes = 0;
   for (const p of pending) {
-    const size = Buffer.byteLength(JSON.stringify(p.entry));
+    const size = utf8Length(JSON.stringify(p.entry));
     if (cur.length > 0 && (cur.length >= maxEntries || bytes + size > maxBytes)) {
       out.push(cur);
       cur = [];
@@ -92,7 +93,7 @@ function bytesAtMost(entry: LogEntry): number {
   let n = 2;
   for (const [k, v] of Object.entries(entry)) {
     n += k.length + 4;
-    if (typeof v === "string") n += (ESCAPED.test(v) ? 6 * v.length : Buffer.byteLength(v)) + 2;
+    if (typeof v === "string") n += (ESCAPED.test(v) ? 6 * v.length : utf8Length(v)) + 2;
     else if (typeof v === "number") n += 24;
     else if (v !== undefined) n += 3 * JSON.stringify(v).length;
   }
