@@ -105,3 +105,17 @@ export async function safeSend(adapter: ChannelAdapter, cmd: DeliveryCommand): P
     return { status: "retryable", error: `adapter threw: ${(err as Error)?.message ?? String(err)}` };
   }
 }
+
+/** The provider that serves a target on AWS (the local stack routes every channel to its outbox regardless). */
+export function providerFor(target: DeliveryTarget): Provider {
+  switch (target.kind) {
+    case "email":
+      return "ses";
+    case "phone":
+      return "sns";
+    case "web_push":
+      return "webpush";
+    case "device_token":
+      return target.platform;
+  }
+}
