@@ -3,7 +3,11 @@ import { MAX_DECISION_BYTES, type DecisionLogStore } from "../../src/notify/stor
 import type { DecisionRecord } from "../../src/notify/vocabulary.js";
 import { uid } from "./fixtures.js";
 
-const T0 = 1_760_000_000_000;
+/**
+ * A day-aligned time a year ahead of the real clock: DynamoDB (Local too) deletes items whose
+ * TTL attribute is in the real past, so the suite's fake clock must stay ahead of real time.
+ */
+const T0 = (Math.floor(Date.now() / 86_400_000) + 365) * 86_400_000;
 const HOUR = 3_600_000;
 
 type Who = { tenant: string; userId: string };

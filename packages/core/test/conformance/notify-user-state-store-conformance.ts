@@ -8,7 +8,11 @@ import {
 } from "../../src/notify/stores/user-state-store.js";
 import { uid } from "./fixtures.js";
 
-const T0 = 1_760_000_000_000;
+/**
+ * A day-aligned time a year ahead of the real clock: DynamoDB (Local too) deletes items whose
+ * TTL attribute is in the real past, so the suite's fake clock must stay ahead of real time.
+ */
+const T0 = (Math.floor(Date.now() / 86_400_000) + 365) * 86_400_000;
 
 function newUser(tenant = uid("t")): NotifyUser {
   return { tenant, userId: uid("u") };

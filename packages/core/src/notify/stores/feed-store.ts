@@ -46,8 +46,8 @@ export type MarkReadTarget = { ids: string[] } | { all: true };
  *   not decrease), possibly with either version, or not at all if it moved above the cursor.
  * - `markRead(user, {ids} | {all: true}, at)` sets `readAt = at` on the named (or all) unread
  *   items and returns the ids that changed from unread to read (ids order for {ids}; unknown,
- *   already-read and repeated ids are skipped). For {all}, an item upserted concurrently with
- *   the call may stay unread. Neither `version` nor `updatedAt` change.
+ *   already-read and repeated ids are skipped). An item upserted concurrently with the call
+ *   may stay unread (its new version was not seen). Neither `version` nor `updatedAt` change.
  * - `unreadCount(user)` is the number of stored items without `readAt`.
  * - Reads are strongly consistent (they reflect every write that returned before them).
  *   Users are isolated, across tenants too. Invalid input (a bad user, id, version or time, a

@@ -1,4 +1,4 @@
-import { assertLimit, assertNotifyUser, expirySeconds, isLive, type NotifyUser } from "../../notify/stores/common.js";
+import { assertId, assertLimit, assertNotifyUser, expirySeconds, isLive, type NotifyUser } from "../../notify/stores/common.js";
 import {
   DEFAULT_DECISION_RETENTION_MS,
   MAX_DECISIONS_PER_LOOKUP,
@@ -34,10 +34,12 @@ export class MemoryDecisionLogStore implements DecisionLogStore {
   }
 
   async byEvent(tenant: string, userId: string, eventId: string): Promise<DecisionRecord[]> {
+    assertId(eventId, "eventId");
     return this.live({ tenant, userId }, (r) => r.eventId === eventId).slice(0, MAX_DECISIONS_PER_LOOKUP);
   }
 
   async byNotification(tenant: string, userId: string, notificationId: string): Promise<DecisionRecord[]> {
+    assertId(notificationId, "notificationId");
     return this.live({ tenant, userId }, (r) => r.notificationId === notificationId).slice(0, MAX_DECISIONS_PER_LOOKUP);
   }
 
