@@ -1,0 +1,81 @@
+import type { DynamoDBBatchResponse, DynamoDBStreamEvent } from "aws-lambda";
+import { docKey, quarantineRecord, REJECT_REASONS, timeId, type DocRef } from "@weft/core";
+import { wiring } from "../wiring.js";
+
+export interface PerDocStreamOptions<R> {
+  /** Names the stage in logs ("sequencer_error") and in quarantine messages. */
+  stage: string;
+  /** Documents worked on at once. */
+  concurrency: number;
+  /** A new image -> its record; undefined to skip it; throws if it cannot be decoded. */
+  decode: (image: Record<string, unknown>) => R | undefined;
+  docOf: (record: R) => DocRef;
+  /** One document's records of this stream batch, in stream order. */
+  run: (doc: DocRef, records: R[]) => Promise<void>;
+}
+
+/**
+ * The shape both stream handlers share. INSERT records are decoded and grouped per document
+ * (stream order kept inside a document); documents run in parallel. A record that cannot be
+ * decoded is quarantined at once instead of blocking the shard. A document whose run throws
+ * is reported as a batch item failure from its first record, so Lambda retries from there
+ * (records after it come again; both stages recognise what they already did). Metrics are
+ * flushed once per invocation.
+ */
+export async function perDocStream<R>(event: DynamoDBStreamEvent, opts: PerDocStreamOptions<R>): Promise<DynamoDBBatchResponse> {
+  const w = wiring();
+  const groups = new Map<string, { doc: DocRef; records: R[]; first: string }>();
+  for (const r of event.Records) {
+    const image = r.dynamodb?.NewImage as Record<string, unknown> | undefined;
+    if (r.eventName !== "INSERT" || !image) continue;
+    let record: R | undefined;
+    try {
+      record = opts.decode(image);
+    } catch (err) {
+      await quarantineUndecodable(opts.stage, image, (err as Error).message);
+      continue;
+    }
+    if (record === undefined) continue;
+    const doc = opts.docOf(record);
+    const key = docKey(doc);
+    const group = groups.get(key) ?? { doc, records: [], first: r.dynamodb!.SequenceNumber! };
+    group.records.push(record);
+    groups.set(key, group);
+  }
+
+  const failed: string[] = [];
+  const queue = [...groups.values()];
+  const worker = async () => {
+    for (let g = queue.shift(); g; g = queue.shift()) {
+      try {
+        await opts.run(g.doc, g.records);
+      } catch (err) {
+        console.error(JSON.stringify({ kind: `${opts.stage}_error`, doc: docKey(g.doc), message: (err as Error).message }));
+        failed.push(g.first);
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(opts.concurrency, queue.length) }, worker));
+  await w.metrics.flush().catch((err) => console.error(JSON.stringify({ kind: "metrics_error", message: String(err) })));
+  return { batchItemFailures: failed.map((itemIdentifier) => ({ itemIdentifier })) };
+}
+
+async function quarantineUndecodable(stage: string, image: Record<string, unknown>, message: string): Promise<void> {
+  const w = wiring();
+  const pk = (image.pk as { S?: string } | undefined)?.S ?? "";
+  const tenant = pk.includes("#") ? pk.slice(0, pk.indexOf("#")) : "_unknown";
+  const at = w.clock.now();
+  await w.quarantine.put(
+    quarantineRecord({
+      id: timeId(at),
+      tenant,
+      at,
+      source: "stream",
+      reason: REJECT_REASONS.invalidRecord,
+      message: `${stage}: stream record could not be decoded: ${message}`,
+      docId: pk.slice(pk.indexOf("#") + 1) || undefined,
+      payload: JSON.stringify(image),
+    }),
+  );
+  w.metrics.count(tenant, "refused.invalid_record");
+}
