@@ -1,10 +1,18 @@
 import { randomUUID } from "node:crypto";
 import { CreateTableCommand, DescribeTableCommand, UpdateTimeToLiveCommand } from "@aws-sdk/client-dynamodb";
 import { afterAll, beforeAll, expect } from "vitest";
-import { runDecisionLogStoreConformance, runNotificationFeedStoreConformance, runNotifyUserStateStoreConformance } from "@weft/core/testing";
+import {
+  runDecisionLogStoreConformance,
+  runDeviceStoreConformance,
+  runNotificationFeedStoreConformance,
+  runNotifyProfileStoreConformance,
+  runNotifyUserStateStoreConformance,
+} from "@weft/core/testing";
 import { CapacityAccumulator } from "../../src/adapters/dynamo/capacity.js";
 import { DynamoDecisionLogStore } from "../../src/adapters/dynamo/notify-decision-log-store.js";
+import { DynamoDeviceStore } from "../../src/adapters/dynamo/notify-device-store.js";
 import { DynamoNotificationFeedStore } from "../../src/adapters/dynamo/notify-feed-store.js";
+import { DynamoNotifyProfileStore } from "../../src/adapters/dynamo/notify-profile-store.js";
 import { DynamoNotifyUserStateStore } from "../../src/adapters/dynamo/notify-user-state-store.js";
 import { client } from "./dynamo-harness.js";
 
@@ -37,6 +45,8 @@ beforeAll(async () => {
 runNotifyUserStateStoreConformance("dynamo", async ({ now }) => new DynamoNotifyUserStateStore({ ...opts(), now }));
 runNotificationFeedStoreConformance("dynamo", async () => new DynamoNotificationFeedStore(opts()));
 runDecisionLogStoreConformance("dynamo", async ({ now, retentionMs }) => new DynamoDecisionLogStore({ ...opts(), now, retentionMs }));
+runDeviceStoreConformance("dynamo", async () => new DynamoDeviceStore(opts()));
+runNotifyProfileStoreConformance("dynamo", async () => new DynamoNotifyProfileStore(opts()));
 
 afterAll(() => {
   const units = meter.snapshot().byTable[table];

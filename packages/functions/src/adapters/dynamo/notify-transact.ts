@@ -1,4 +1,5 @@
 import {
+  DeleteItemCommand,
   TransactWriteItemsCommand,
   TransactionCanceledException,
   type Delete,
@@ -47,4 +48,13 @@ export async function transactWrite(table: Table, meter: CapacityMeter | undefin
     meter?.add(table.name, "write", units);
     return { ok: false, codes: (err.CancellationReasons ?? []).map((r) => r.Code ?? "None") };
   }
+}
+
+/** DeleteItem that says whether the item existed (ReturnValues ALL_OLD), metered like Table's calls. */
+export async function deleteExisting(table: Table, meter: CapacityMeter | undefined, Key: Item): Promise<boolean> {
+  const out = await table.client.send(
+    new DeleteItemCommand({ TableName: table.name, Key, ReturnValues: "ALL_OLD", ReturnConsumedCapacity: "TOTAL" }),
+  );
+  meter?.add(out.ConsumedCapacity?.TableName ?? table.name, "write", out.ConsumedCapacity?.CapacityUnits ?? 0);
+  return out.Attributes !== undefined;
 }
