@@ -103,6 +103,12 @@ export const tables = {
   search: { partitionKey: "pk", sortKey: "sk" },
   /** Bus events a rule target could not take after its retries, until re-driven. */
   deadLetters: { partitionKey: "pk", sortKey: "sk", ttl: "expiresAt" },
+  /**
+   * The notification engine: per user its serialized decision state, feed, decisions, devices
+   * and preferences; per document its active watchers (partition prefixes in
+   * functions/src/adapters/dynamo/notify-keys.ts).
+   */
+  notify: { partitionKey: "pk", sortKey: "sk", ttl: "expiresAt" },
 } satisfies Record<string, TableSpec>;
 
 export const functions = {

@@ -22,3 +22,4 @@ export * from "./notify-feed-store-conformance.js";
 export * from "./notify-decision-log-store-conformance.js";
 export * from "./notify-device-store-conformance.js";
 export * from "./notify-profile-store-conformance.js";
+export * from "./doc-watchers-store-conformance.js";

@@ -5,6 +5,7 @@ import {
   runConnectionStoreConformance,
   runDocStateStoreConformance,
   runDeadLetterStoreConformance,
+  runDocWatchersStoreConformance,
   runInboxStoreConformance,
   runLogStoreConformance,
   runMetricsStoreConformance,
@@ -19,6 +20,7 @@ import { DynamoConnectionStore } from "../../src/adapters/dynamo/connection-stor
 import type { TableNames } from "../../src/adapters/dynamo/create-tables.js";
 import { DynamoDocStateStore } from "../../src/adapters/dynamo/doc-state-store.js";
 import { DynamoDeadLetterStore } from "../../src/adapters/dynamo/dead-letter-store.js";
+import { DynamoDocWatchersStore } from "../../src/adapters/dynamo/doc-watchers-store.js";
 import { DynamoInboxStore } from "../../src/adapters/dynamo/inbox-store.js";
 import { DynamoLogStore } from "../../src/adapters/dynamo/log-store.js";
 import { DynamoMetricsStore } from "../../src/adapters/dynamo/metrics-store.js";
@@ -48,6 +50,7 @@ runSearchIndexStoreConformance("dynamo", async () => new DynamoSearchIndexStore(
 runDocStateStoreConformance("dynamo", async () => new DynamoDocStateStore(opts("docs")));
 runDeadLetterStoreConformance("dynamo", async () => new DynamoDeadLetterStore(opts("deadLetters")));
 runConnectionStoreConformance("dynamo", async () => new DynamoConnectionStore(opts("connections")));
+runDocWatchersStoreConformance("dynamo", async () => new DynamoDocWatchersStore(opts("notify")));
 
 afterAll(() => {
   // Every adapter reported what it consumed.

@@ -1,0 +1,38 @@
+import { describe, expect, it } from "vitest";
+import type { DocWatchersStore } from "../../src/notify/sources/doc-watchers-store.js";
+import { newDoc } from "./fixtures.js";
+
+/** DocWatchersStore contract suite; `factory` may share one backing table (tests use fresh documents). */
+export function runDocWatchersStoreConformance(name: string, factory: () => Promise<DocWatchersStore>): void {
+  describe(`DocWatchersStore conformance: ${name}`, () => {
+    it("stores, replaces and lists watchers by userId in pages", async () => {
+      const store = await factory();
+      const doc = newDoc();
+      expect(await store.list(doc, { limit: 10 })).toEqual({ watchers: [] });
+      await store.put(doc, [
+        { userId: "carol", since: 3 },
+        { userId: "alice", since: 1, editsNotifiedAt: 5 },
+        { userId: "bob", since: 2 },
+      ]);
+      await store.put(doc, [{ userId: "bob", since: 2, editsNotifiedAt: 9 }]);
+      await store.put(doc, [{ userId: "bob", since: 2, editsNotifiedAt: 9 }]);
+      const first = await store.list(doc, { limit: 2 });
+      expect(first.watchers).toEqual([
+        { userId: "alice", since: 1, editsNotifiedAt: 5 },
+        { userId: "bob", since: 2, editsNotifiedAt: 9 },
+      ]);
+      expect(first.cursor).toBeDefined();
+      const rest = await store.list(doc, { limit: 2, cursor: first.cursor });
+      expect(rest.watchers).toEqual([{ userId: "carol", since: 3 }]);
+      expect(rest.cursor).toBeUndefined();
+    });
+
+    it("isolates documents and tenants", async () => {
+      const store = await factory();
+      const doc = newDoc();
+      await store.put(doc, [{ userId: "alice", since: 1 }]);
+      expect(await store.list({ tenant: doc.tenant, docId: `${doc.docId}x` }, { limit: 10 })).toEqual({ watchers: [] });
+      expect(await store.list({ tenant: `${doc.tenant}x`, docId: doc.docId }, { limit: 10 })).toEqual({ watchers: [] });
+    });
+  });
+}
