@@ -54,6 +54,12 @@ export async function joinDigest(run: Run, item: PendingItem, plan: ChannelPlan)
     if (d.items.length > 1) {
       facts = await factsFor(run, d.items);
       d.items = liveItems(run, d.items, facts);
+      if (d.items.length === 0) {
+        // Everything in it is gone (the document was closed to the user): so is the digest.
+        run.s.digests = run.s.digests.filter((x) => x !== d);
+        if (d.version > 0) run.deliveries.push(retraction(run, d, [item]));
+        return;
+      }
     }
     const r = renderItems(d.items, facts);
     d.version += 1;
@@ -70,20 +76,7 @@ export async function flushDigest(run: Run, d: OpenDigest): Promise<void> {
   const live = liveItems(run, d.items, facts);
   if (d.version > 0) {
     if (live.length === 0) {
-      const first = d.items[0];
-      run.deliveries.push({
-        tenant: run.ctx.tenant,
-        userId: run.ctx.userId,
-        notificationId: d.id,
-        channel: "in_app",
-        title: "",
-        body: "",
-        class: first?.class ?? "social",
-        topic: first?.topic ?? "",
-        eventIds: d.items.map((i) => i.eventId),
-        version: d.version + 1,
-        retract: true,
-      });
+      run.deliveries.push(retraction(run, d, d.items));
     } else {
       const r = renderItems(live, facts);
       if (renderedHash(r) !== d.rendered) run.deliveries.push({ ...inApp(run, d, r), version: d.version + 1 });
@@ -96,4 +89,22 @@ export async function flushDigest(run: Run, d: OpenDigest): Promise<void> {
 
 function inApp(run: Run, d: OpenDigest, r: ReturnType<typeof renderItems>): Delivery {
   return { tenant: run.ctx.tenant, userId: run.ctx.userId, notificationId: d.id, channel: "in_app", ...r, version: d.version };
+}
+
+/** Removes a digest's in-app item: everything it summarised is gone. */
+function retraction(run: Run, d: OpenDigest, items: readonly PendingItem[]): Delivery {
+  const first = items[0];
+  return {
+    tenant: run.ctx.tenant,
+    userId: run.ctx.userId,
+    notificationId: d.id,
+    channel: "in_app",
+    title: "",
+    body: "",
+    class: first?.class ?? "social",
+    topic: first?.topic ?? "",
+    eventIds: items.map((i) => i.eventId),
+    version: d.version + 1,
+    retract: true,
+  };
 }

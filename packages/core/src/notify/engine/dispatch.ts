@@ -1,7 +1,7 @@
 import type { ExternalChannel } from "../vocabulary.js";
 import { type Budget, budgetDetail, consume, hasRoom } from "./caps.js";
 import { type DigestFacts, type SubjectRef, subjectKey } from "./digest-resolver.js";
-import { notificationId, sendChannelId } from "./ids.js";
+import { notificationId, releaseId, sendChannelId } from "./ids.js";
 import { forStorage } from "./intent.js";
 import { ENGINE_LIMITS } from "./limits.js";
 import { renderItems } from "./render.js";
@@ -18,7 +18,7 @@ export interface Planned {
 export type Trigger =
   | { kind: "event"; eventId: string; inApp: boolean }
   | { kind: "digest"; baseId: string }
-  | { kind: "release"; baseId: string };
+  | { kind: "release" };
 
 const EXTERNAL_ORDER: readonly ExternalChannel[] = ["web_push", "mobile_push", "email", "sms"];
 
@@ -137,7 +137,9 @@ async function send(run: Run, planned: Planned[], budget: Budget, trigger: Trigg
     const hasPush = fresh.external.includes("web_push") || fresh.external.includes("mobile_push");
     if (hasPush || (trigger.kind === "event" && trigger.inApp)) fallbackFor = fresh;
   }
-  const sendId = trigger.kind === "event" ? `e:${trigger.eventId}` : trigger.baseId;
+  // Every item goes out once, so a release named after its first item never repeats.
+  const baseId = trigger.kind === "release" ? releaseId(run.ctx.tenant, run.ctx.userId, items[0].eventId) : trigger.kind === "digest" ? trigger.baseId : "";
+  const sendId = trigger.kind === "event" ? `e:${trigger.eventId}` : baseId;
   const used = run.s.sends[budget].length + 1;
   const cap = run.caps[budget];
   const mins = Math.round(run.caps.windowMs / 60_000);
@@ -154,7 +156,7 @@ async function send(run: Run, planned: Planned[], budget: Budget, trigger: Trigg
     for (const p of all) if (p.external.includes(c)) subset.push(p.item);
     if (subset.length === 0) continue;
     const r = renderItems(subset, facts);
-    const id = trigger.kind === "event" ? notificationId(run.ctx.tenant, run.ctx.userId, trigger.eventId, c) : sendChannelId(trigger.baseId, c);
+    const id = trigger.kind === "event" ? notificationId(run.ctx.tenant, run.ctx.userId, trigger.eventId, c) : sendChannelId(baseId, c);
     const feedId = subset[0].feedId;
     const d: Delivery = { tenant: run.ctx.tenant, userId: run.ctx.userId, notificationId: id, channel: c, ...r, version: 1, budget, sendId };
     if (feedId !== undefined && subset.every((i) => i.feedId === feedId)) d.feedId = feedId;

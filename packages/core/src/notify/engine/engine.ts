@@ -1,7 +1,7 @@
 import { hasRoom, capWakeAt } from "./caps.js";
 import { isDigestible, flushDigest, joinDigest } from "./digests.js";
 import { dispatch, factsFor, liveItems, planItems } from "./dispatch.js";
-import { notificationId, releaseId, seenHash } from "./ids.js";
+import { notificationId, seenHash } from "./ids.js";
 import { type NotifyIntent, pendingItemOf } from "./intent.js";
 import { type EngineContext, type EngineResult, iso, Run } from "./run.js";
 import { DEFERRED_QUIET, type NotifyUserState, type PendingItem, rememberEvent } from "./state.js";
@@ -206,7 +206,7 @@ async function release(run: Run): Promise<void> {
   const facts = await factsFor(run, items);
   const planned = planItems(run, liveItems(run, items, facts), false);
   if (planned.length === 0) return;
-  await dispatch(run, planned, { kind: "release", baseId: releaseId(run.ctx.tenant, run.ctx.userId, planned[0].item.eventId) }, facts);
+  await dispatch(run, planned, { kind: "release" }, facts);
 }
 
 function finish(run: Run): EngineResult {

@@ -46,7 +46,8 @@ export class Driver {
   readonly resolver = new MemoryDigestResolver();
   readonly users = new Map<string, UserSim>();
   readonly decisions: Timed<DecisionRecord>[] = [];
-  readonly deliveries: Timed<Delivery>[] = [];
+  /** Deliveries with the time of the call and whether the user had a live connection then. */
+  readonly deliveries: (Timed<Delivery> & { connected: boolean })[] = [];
   /** Every wake and decide call's `now` and `nextWakeAt`, to check that wakes always move forward. */
   readonly wakes: { now: number; next?: number }[] = [];
   now = 0;
@@ -75,7 +76,7 @@ export class Driver {
     this.now = Math.max(this.now, now);
     this.wakes.push({ now, next: r.nextWakeAt });
     for (const d of r.decisions) this.decisions.push({ ...d, callAt: now });
-    for (const d of r.deliveries) this.deliveries.push({ ...d, callAt: now });
+    for (const d of r.deliveries) this.deliveries.push({ ...d, callAt: now, connected: u.presence.connected });
     return r;
   }
 
@@ -119,7 +120,7 @@ export class Driver {
     return this.decisions.filter((d) => d.eventId === eventId);
   }
 
-  external(userId?: string): Timed<Delivery>[] {
+  external(userId?: string): (Timed<Delivery> & { connected: boolean })[] {
     return this.deliveries.filter((d) => d.channel !== "in_app" && (userId === undefined || d.userId === userId));
   }
 }
