@@ -162,6 +162,26 @@ export function runNotificationFeedStoreConformance(name: string, factory: () =>
       }
     });
 
+    it("converges under concurrent upserts, and reports each read item to exactly one concurrent markRead", async () => {
+      const store = await factory();
+      const user = newUser();
+      const names = ["c1", "c2", "c3"];
+      const order = [3, 1, 6, 2, 5, 4];
+      await Promise.all(names.flatMap((id, k) => order.map((v) => store.upsert(item(user, id, { version: v, updatedAt: T0 + v * 10 + k, title: `v${v}` })))));
+      for (const [k, id] of names.entries()) expect(await store.get(user, id)).toEqual(item(user, id, { version: 6, updatedAt: T0 + 60 + k, title: "v6" }));
+      expect(ids((await store.list(user, { limit: 10 })).items)).toEqual(["c3", "c2", "c1"]);
+      expect(await store.unreadCount(user)).toBe(3);
+      const changed = await Promise.all([
+        store.markRead(user, { ids: names }, T0 + 100),
+        store.markRead(user, { all: true }, T0 + 100),
+        store.markRead(user, { ids: ["c2", "c1"] }, T0 + 100),
+        store.markRead(user, { all: true }, T0 + 100),
+      ]);
+      expect(changed.flat().sort()).toEqual(names);
+      expect(await store.unreadCount(user)).toBe(0);
+      expect(await store.list(user, { limit: 10, unread: true })).toEqual({ items: [] });
+    });
+
     it("isolates users and tenants", async () => {
       const store = await factory();
       const a = newUser();
