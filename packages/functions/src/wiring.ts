@@ -5,7 +5,6 @@ import {
   DocStates,
   jsonLineSink,
   notifyRejected,
-  systemClock,
   type AuditStore,
   type Bus,
   type Clock,
@@ -23,6 +22,7 @@ import {
 } from "@weft/core";
 import { ENV, tableEnvVar } from "../../../infra/manifest.js";
 import { gatewayFromEnv } from "./adapters/apigw/gateway.js";
+import { clockFromEnv } from "./clock.js";
 import { CapacityAccumulator } from "./adapters/dynamo/capacity.js";
 import { DynamoConnectionStore } from "./adapters/dynamo/connection-store.js";
 import { dynamoClient } from "./adapters/dynamo/client.js";
@@ -105,7 +105,7 @@ export function wiring(env: NodeJS.ProcessEnv = process.env): Wiring {
   const client = dynamoClient(env.WEFT_DYNAMO_ENDPOINT);
   const meter = new CapacityAccumulator();
   const opts = (name: string) => ({ client, table: table(name, env), meter });
-  const w = { clock: systemClock, meter } as Wiring;
+  const w = { clock: clockFromEnv(env), meter } as Wiring;
   lazy(w, "inbox", () => new DynamoInboxStore(opts("inbox")));
   lazy(w, "log", () => new DynamoLogStore(opts("log")));
   lazy(w, "state", () => new DynamoSequencerStateStore(opts("state")));

@@ -8,6 +8,7 @@ import { fileCheckpoints } from "./checkpoints.js";
 import { startDynamoLocal, type DynamoLocal } from "./dynamo-local.js";
 import { LOCAL_EVENT_BUS, LocalEventBus, eventBusEndpoint } from "./event-bus/index.js";
 import { demoServer } from "./demo-server.js";
+import { devClockApp, honoHook } from "./dev-clock.js";
 import { createHttpGateway, type HttpGateway } from "./http-gateway.js";
 import { createWebSocketGateway, type WebSocketGateway } from "./ws-gateway.js";
 import { manifestFunction, type LocalFunction } from "./lambda.js";
@@ -127,6 +128,8 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
     gateway.use(eventBusEndpoint(eventBus, log));
     // The demo editor at `/` and the local-only GET /dev/token (packages/local/src/demo-server.ts).
     gateway.use(demoServer({ secret: () => process.env.WEFT_JWT_SECRET ?? LOCAL_JWT_SECRET, log }));
+    // The test clock (local only): POST /v1/dev/clock moves the handlers' clock when WEFT_FAKE_CLOCK=1.
+    gateway.use(honoHook(devClockApp(() => process.env.WEFT_FAKE_CLOCK === "1"), ["/v1/dev/clock"]));
 
     if (!opts.dynamoEndpoint) {
       dynamo = await startDynamoLocal({ dataDir: opts.data === "memory" ? undefined : opts.data.dir });
