@@ -28,6 +28,17 @@ export interface RemovedSubscription extends Subscriber {
   doc: DocRef;
 }
 
+/**
+ * A user's live connections in one tenant, for the notification engine: connected or not,
+ * which documents they are looking at, and when they last left.
+ */
+export interface UserPresence {
+  /** Each live connection of the user in that tenant with its subscribed docIds, in no particular order. */
+  connections: ConnectionMeta[];
+  /** Server ms (`disconnect`'s `now`) of the most recent disconnect of any of the user's connections; absent if never. */
+  lastDisconnectAt?: number;
+}
+
 export type SubscribeResult = "ok" | "too_many" | "gone";
 export type PresenceResult = "ok" | "rate_limited" | "not_subscribed" | "gone";
 
@@ -56,10 +67,20 @@ export type PresenceResult = "ok" | "rate_limited" | "not_subscribed" | "gone";
  *   allows. Results: "ok"; "rate_limited" (nothing stored); "not_subscribed" (the connection
  *   is not subscribed to the document; no token taken); "gone" (no such connection). A
  *   connection known to be over its limit may get "rate_limited" without the other checks.
- * - `disconnect(id, also)` removes the connection and every subscription of it (those it
+ * - `disconnect(id, also, now)` removes the connection and every subscription of it (those it
  *   recorded, plus any for the documents in `also`: a subscribe racing a disconnect can leave
  *   an index entry the connection record no longer names) and returns the subscriptions
- *   removed. Idempotent: a second call returns [].
+ *   removed. Idempotent: a second call returns []. `now` (server ms; default Date.now(), but
+ *   callers with a Clock pass its time so a test clock governs the grace period) becomes the
+ *   user's `lastDisconnectAt` unless that is already later; only a call that finds the
+ *   connection registered records it (an unknown or already removed id changes nothing).
+ * - `userPresence(tenant, userId)` is strongly consistent and tenant-isolated: it lists every
+ *   connection of that user in that tenant whose `connect` resolved and whose `disconnect`
+ *   has not (with `docs` as `get` returns them), except one connected more than
+ *   CONNECTION_TTL_SECONDS (live/limits.ts) ago by the real clock (API Gateway has closed it; its `$disconnect` was lost), and
+ *   `lastDisconnectAt` as above, once a `disconnect` that recorded it resolved. A store may
+ *   forget a `lastDisconnectAt` older than CONNECTION_TTL_SECONDS (it is then absent). Cheap:
+ *   a few reads for a user with a few connections, never a scan.
  * - Stored records expire on their own some hours after connecting (API Gateway ends every
  *   connection after 2 hours), so a connection whose `$disconnect` was lost cannot linger.
  */
@@ -70,5 +91,6 @@ export interface ConnectionStore {
   unsubscribe(connectionId: string, doc: DocRef): Promise<Subscriber | undefined>;
   subscribers(doc: DocRef): Promise<Subscriber[]>;
   setPresence(connectionId: string, doc: DocRef, state: PresenceState | null, now: number, rate: RateLimit): Promise<PresenceResult>;
-  disconnect(connectionId: string, also?: DocRef[]): Promise<RemovedSubscription[]>;
+  disconnect(connectionId: string, also?: DocRef[], now?: number): Promise<RemovedSubscription[]>;
+  userPresence(tenant: string, userId: string): Promise<UserPresence>;
 }

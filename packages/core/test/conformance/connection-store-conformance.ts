@@ -1,10 +1,14 @@
 import { describe, expect, it } from "vitest";
 import type { DocRef } from "../../src/doc-ref.js";
+import { CONNECTION_TTL_SECONDS } from "../../src/live/limits.js";
 import { PRESENCE_RATE, type RateLimit } from "../../src/live/rate-limit.js";
-import type { ConnectionStore } from "../../src/ports/connection-store.js";
+import type { ConnectionMeta, ConnectionStore } from "../../src/ports/connection-store.js";
 import { newDoc, uid } from "./fixtures.js";
 
-/** Presence times. Connection times are real (Date.now()): stores may expire old connections. */
+/**
+ * Presence times. Connection and disconnect times are real (Date.now()): stores may expire
+ * old connections and forget old disconnects.
+ */
 const T0 = 1_760_000_000_000;
 
 /** ConnectionStore contract suite. Every test uses fresh tenants and connection ids. */
@@ -182,6 +186,118 @@ export function runConnectionStoreConformance(name: string, factory: () => Promi
       expect(await store.disconnect(c.connectionId)).toEqual([]);
       expect(await store.subscribe(c.connectionId, d1, 100)).toBe("gone");
       expect(await store.disconnect(uid("c"))).toEqual([]);
+    });
+
+    describe("userPresence", () => {
+      const sorted = (p: { connections: ConnectionMeta[] }) =>
+        p.connections.map((c) => ({ ...c, docs: [...c.docs].sort() })).sort((x, y) => x.connectionId.localeCompare(y.connectionId));
+
+      it("lists each live connection of the user in that tenant with its documents; a user never seen has none and no lastDisconnectAt", async () => {
+        const store = await factory();
+        const tenant = uid("t");
+        const userId = uid("u");
+        expect(await store.userPresence(tenant, userId)).toEqual({ connections: [] });
+        const a = await connected(store, tenant, userId);
+        const b = await connected(store, tenant, userId);
+        await connected(store, tenant); // another user of the tenant
+        const [d1, d2, d3] = [docOf(tenant), docOf(tenant), docOf(tenant)];
+        await store.subscribe(a.connectionId, d1, 100);
+        await store.subscribe(a.connectionId, d2, 100);
+        await store.subscribe(b.connectionId, d2, 100);
+        await store.subscribe(b.connectionId, d3, 100);
+        await store.unsubscribe(b.connectionId, d3);
+        const presence = await store.userPresence(tenant, userId);
+        expect(presence.lastDisconnectAt).toBeUndefined();
+        expect(sorted(presence)).toEqual(
+          sorted({
+            connections: [
+              { ...a, connectedAt, docs: [d1.docId, d2.docId] },
+              { ...b, connectedAt, docs: [d2.docId] },
+            ],
+          }),
+        );
+      });
+
+      it("a disconnect that resolved is not listed and sets lastDisconnectAt to its now; only a later now raises it", async () => {
+        const store = await factory();
+        const tenant = uid("t");
+        const userId = uid("u");
+        const [a, b, c] = [await connected(store, tenant, userId), await connected(store, tenant, userId), await connected(store, tenant, userId)];
+        const now = Date.now();
+        await store.subscribe(a.connectionId, docOf(tenant), 100);
+        await store.disconnect(a.connectionId, [], now);
+        let presence = await store.userPresence(tenant, userId);
+        expect(presence.lastDisconnectAt).toBe(now);
+        expect(presence.connections.map((x) => x.connectionId).sort()).toEqual([b.connectionId, c.connectionId].sort());
+        // An earlier time (a slower disconnect finishing late) does not lower it.
+        await store.disconnect(b.connectionId, [], now - 5000);
+        presence = await store.userPresence(tenant, userId);
+        expect(presence).toEqual({ connections: [{ ...c, connectedAt, docs: [] }], lastDisconnectAt: now });
+        // Disconnecting an id again, or an unknown id, records nothing.
+        await store.disconnect(a.connectionId, [], now + 9000);
+        await store.disconnect(uid("c"), [], now + 9000);
+        expect((await store.userPresence(tenant, userId)).lastDisconnectAt).toBe(now);
+        await store.disconnect(c.connectionId, [], now + 1000);
+        expect(await store.userPresence(tenant, userId)).toEqual({ connections: [], lastDisconnectAt: now + 1000 });
+        // Connecting again lists the new connection and keeps the last disconnect.
+        const d = await connected(store, tenant, userId);
+        expect(await store.userPresence(tenant, userId)).toEqual({ connections: [{ ...d, connectedAt, docs: [] }], lastDisconnectAt: now + 1000 });
+      });
+
+      it("without a now, disconnect records the current time", async () => {
+        const store = await factory();
+        const c = await connected(store);
+        const before = Date.now();
+        await store.disconnect(c.connectionId);
+        const after = Date.now();
+        const { connections, lastDisconnectAt } = await store.userPresence(c.tenant, c.userId);
+        expect(connections).toEqual([]);
+        expect(lastDisconnectAt).toBeGreaterThanOrEqual(before);
+        expect(lastDisconnectAt).toBeLessThanOrEqual(after);
+      });
+
+      it("is tenant-isolated: the same user id in another tenant has its own connections and last disconnect", async () => {
+        const store = await factory();
+        const userId = uid("u");
+        const [t1, t2] = [uid("t"), uid("t")];
+        const one = await connected(store, t1, userId);
+        const two = await connected(store, t2, userId);
+        const gone = await connected(store, t2, userId);
+        const now = Date.now();
+        await store.disconnect(gone.connectionId, [], now);
+        expect(await store.userPresence(t1, userId)).toEqual({ connections: [{ ...one, connectedAt, docs: [] }] });
+        expect(await store.userPresence(t2, userId)).toEqual({ connections: [{ ...two, connectedAt, docs: [] }], lastDisconnectAt: now });
+        expect(await store.userPresence(uid("t"), userId)).toEqual({ connections: [] });
+      });
+
+      it("a connection older than CONNECTION_TTL_SECONDS is not listed (its $disconnect was lost)", async () => {
+        const store = await factory();
+        const tenant = uid("t");
+        const userId = uid("u");
+        const stale = { connectionId: uid("c"), tenant, userId, connectedAt: Date.now() - CONNECTION_TTL_SECONDS * 1000 - 60_000 };
+        await store.connect(stale);
+        const fresh = await connected(store, tenant, userId);
+        expect(await store.userPresence(tenant, userId)).toEqual({ connections: [{ ...fresh, connectedAt, docs: [] }] });
+      });
+
+      it("concurrent connects and disconnects of one user: exactly the survivors are listed, lastDisconnectAt is the latest now", async () => {
+        const store = await factory();
+        const tenant = uid("t");
+        const userId = uid("u");
+        const base = Date.now();
+        const early = await Promise.all(Array.from({ length: 6 }, () => connected(store, tenant, userId)));
+        const ids = early.map((c) => c.connectionId);
+        const late: string[] = [];
+        await Promise.all([
+          ...ids.slice(0, 4).map((id, i) => store.disconnect(id, [], base + [30, 10, 40, 20][i])),
+          ...Array.from({ length: 3 }, async () => late.push((await connected(store, tenant, userId)).connectionId)),
+          ...ids.slice(4).map((id) => store.subscribe(id, docOf(tenant), 100)),
+        ]);
+        const presence = await store.userPresence(tenant, userId);
+        expect(presence.lastDisconnectAt).toBe(base + 40);
+        expect(presence.connections.map((c) => c.connectionId).sort()).toEqual([...ids.slice(4), ...late].sort());
+        expect(presence.connections.filter((c) => c.docs.length === 1).map((c) => c.connectionId).sort()).toEqual(ids.slice(4).sort());
+      });
     });
 
     it("a subscribe racing a disconnect leaves nothing once disconnect is called with that document", async () => {

@@ -1,5 +1,6 @@
 import { docKey, type DocRef } from "../../doc-ref.js";
 import type { PresenceState } from "../../live/client-messages.js";
+import { CONNECTION_TTL_SECONDS } from "../../live/limits.js";
 import { admit, type RateLimit } from "../../live/rate-limit.js";
 import type {
   ConnectionInfo,
@@ -9,6 +10,7 @@ import type {
   RemovedSubscription,
   SubscribeResult,
   Subscriber,
+  UserPresence,
 } from "../connection-store.js";
 
 interface Record extends ConnectionInfo {
@@ -25,15 +27,30 @@ export class MemoryConnectionStore implements ConnectionStore {
   private readonly connections = new Map<string, Record>();
   /** docKey -> connectionId -> subscriber. */
   private readonly index = new Map<string, Map<string, Subscriber>>();
+  /** userKey -> the user's connection ids and last disconnect. */
+  private readonly users = new Map<string, { connectionIds: Set<string>; lastDisconnectAt?: number }>();
 
   async connect(info: ConnectionInfo): Promise<void> {
+    const previous = this.connections.get(info.connectionId);
+    if (previous) this.users.get(userKey(previous.tenant, previous.userId))?.connectionIds.delete(info.connectionId);
     this.connections.set(info.connectionId, { ...info, docs: new Set() });
+    this.userOf(info.tenant, info.userId).connectionIds.add(info.connectionId);
+  }
+
+  async userPresence(tenant: string, userId: string): Promise<UserPresence> {
+    const user = this.users.get(userKey(tenant, userId));
+    const oldest = Date.now() - CONNECTION_TTL_SECONDS * 1000;
+    const connections: ConnectionMeta[] = [];
+    for (const id of user?.connectionIds ?? []) {
+      const c = this.connections.get(id)!;
+      if (c.connectedAt > oldest) connections.push(metaOf(c));
+    }
+    return user?.lastDisconnectAt === undefined ? { connections } : { connections, lastDisconnectAt: user.lastDisconnectAt };
   }
 
   async get(connectionId: string): Promise<ConnectionMeta | undefined> {
     const c = this.connections.get(connectionId);
-    if (!c) return undefined;
-    return { connectionId, tenant: c.tenant, userId: c.userId, connectedAt: c.connectedAt, docs: [...c.docs] };
+    return c && metaOf(c);
   }
 
   async subscribe(connectionId: string, doc: DocRef, maxDocs: number): Promise<SubscribeResult> {
@@ -73,9 +90,14 @@ export class MemoryConnectionStore implements ConnectionStore {
     return "ok";
   }
 
-  async disconnect(connectionId: string, also: DocRef[] = []): Promise<RemovedSubscription[]> {
+  async disconnect(connectionId: string, also: DocRef[] = [], now = Date.now()): Promise<RemovedSubscription[]> {
     const c = this.connections.get(connectionId);
     this.connections.delete(connectionId);
+    if (c) {
+      const user = this.userOf(c.tenant, c.userId);
+      user.connectionIds.delete(connectionId);
+      user.lastDisconnectAt = Math.max(user.lastDisconnectAt ?? now, now);
+    }
     const docs = new Map<string, DocRef>();
     for (const docId of c?.docs ?? []) docs.set(docKey({ tenant: c!.tenant, docId }), { tenant: c!.tenant, docId });
     for (const d of also) docs.set(docKey(d), { tenant: d.tenant, docId: d.docId });
@@ -96,6 +118,13 @@ export class MemoryConnectionStore implements ConnectionStore {
     return removed && structuredClone(removed);
   }
 
+  private userOf(tenant: string, userId: string): { connectionIds: Set<string>; lastDisconnectAt?: number } {
+    const key = userKey(tenant, userId);
+    let user = this.users.get(key);
+    if (!user) this.users.set(key, (user = { connectionIds: new Set() }));
+    return user;
+  }
+
   private subsOf(doc: DocRef, create: true): Map<string, Subscriber>;
   private subsOf(doc: DocRef, create: false): Map<string, Subscriber> | undefined;
   private subsOf(doc: DocRef, create: boolean): Map<string, Subscriber> | undefined {
@@ -104,4 +133,13 @@ export class MemoryConnectionStore implements ConnectionStore {
     if (!subs && create) this.index.set(key, (subs = new Map()));
     return subs;
   }
+}
+
+/** Tenant ids never contain `#`, so this is unambiguous whatever the user id holds. */
+function userKey(tenant: string, userId: string): string {
+  return `${tenant}#${userId}`;
+}
+
+function metaOf(c: Record): ConnectionMeta {
+  return { connectionId: c.connectionId, tenant: c.tenant, userId: c.userId, connectedAt: c.connectedAt, docs: [...c.docs] };
 }

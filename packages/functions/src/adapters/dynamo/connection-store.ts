@@ -19,9 +19,11 @@ import {
   type RemovedSubscription,
   type SubscribeResult,
   type Subscriber,
+  type UserPresence,
 } from "@weft/core";
 import { failedWriteUnits, type CapacityMeter } from "./capacity.js";
 import { N, S, num, str } from "./codec.js";
+import { ConnectionUsers, live } from "./connection-users.js";
 import { Table, type DynamoAdapterOptions, type Item } from "./table.js";
 
 const META = "meta";
@@ -38,25 +40,34 @@ const MAX_HINTS = 10_000;
  *   JSON; absent = none). The doc -> connections index is this item collection, so the
  *   broadcaster reads it with one strongly consistent Query (a GSI could only be read
  *   eventually consistently, and a subscriber could miss ops committed right after its catch-up).
- * Both kinds carry `expiresAt` = connectedAt + CONNECTION_TTL_SECONDS.
+ * - `u#<tenant>#<userId>` / `c#<connectionId>` and `last`: the user -> connections index and
+ *   the last disconnect (connection-users.ts). `userPresence` reads the collection (one
+ *   strongly consistent Query) and the listed connections' meta items (one strongly
+ *   consistent BatchGet), which hold the subscribed docIds: nothing is mirrored, so subscribe
+ *   costs no extra write, and a connection is listed only while its meta item exists.
+ * All carry `expiresAt` = connectedAt + CONNECTION_TTL_SECONDS (`last`: see connection-users.ts).
  *
- * Calls: connect 1 put; subscribe 1 conditional update of the meta (limit and existence,
+ * Calls: connect 2 puts; subscribe 1 conditional update of the meta (limit and existence,
  * returning the identity) + 1 put of the index item; presence 1-2 conditional updates of the
  * meta (the bucket, see setPresence) + 1 conditional update of the index item; unsubscribe
- * 2 writes; disconnect 1 delete of the meta + 1 delete per subscription.
+ * 2 writes; disconnect 1 read of the meta, 1 conditional update of `last`, 1 delete of the
+ * meta, 1 of the user index item and 1 per subscription; userPresence 1 Query + 1 BatchGet
+ * (one read unit per connection).
  */
 export class DynamoConnectionStore implements ConnectionStore {
   private readonly table: Table;
   private readonly meter?: CapacityMeter;
   private readonly tatHints = new Map<string, number>();
+  private readonly users: ConnectionUsers;
 
   constructor(opts: DynamoAdapterOptions) {
     this.table = new Table(opts);
     this.meter = opts.meter;
+    this.users = new ConnectionUsers(this.table);
   }
 
   async connect(info: ConnectionInfo): Promise<void> {
-    await this.table.put({
+    const meta = this.table.put({
       Item: {
         ...metaKey(info.connectionId),
         tenant: S(info.tenant),
@@ -65,18 +76,22 @@ export class DynamoConnectionStore implements ConnectionStore {
         expiresAt: N(Math.floor(info.connectedAt / 1000) + CONNECTION_TTL_SECONDS),
       },
     });
+    await Promise.all([meta, this.users.added(info)]);
   }
 
   async get(connectionId: string): Promise<ConnectionMeta | undefined> {
     const item = await this.table.get(metaKey(connectionId));
-    if (!item) return undefined;
-    return {
-      connectionId,
-      tenant: str(item, "tenant"),
-      userId: str(item, "userId"),
-      connectedAt: num(item, "connectedAt"),
-      docs: item.docs?.SS ?? [],
-    };
+    return item && metaOf(item);
+  }
+
+  /** The index names the candidates; their meta items (live, of this user) are the answer. */
+  async userPresence(tenant: string, userId: string): Promise<UserPresence> {
+    const { connectionIds, lastDisconnectAt } = await this.users.read(tenant, userId);
+    const metas = connectionIds.length === 0 ? [] : await this.table.batchGet(connectionIds.map(metaKey));
+    const connections = metas
+      .filter((m) => live(m) && str(m, "tenant") === tenant && str(m, "userId") === userId)
+      .map(metaOf);
+    return lastDisconnectAt === undefined ? { connections } : { connections, lastDisconnectAt };
   }
 
   /** The meta update enforces existence and the limit atomically; the index item is written after it. */
@@ -200,20 +215,33 @@ export class DynamoConnectionStore implements ConnectionStore {
     if (this.tatHints.size > MAX_HINTS) this.tatHints.delete(this.tatHints.keys().next().value!);
   }
 
-  async disconnect(connectionId: string, also: DocRef[] = []): Promise<RemovedSubscription[]> {
+  /**
+   * The user's `lastDisconnectAt` is raised before the meta item goes (so a reader never sees
+   * the connection gone and the disconnect unrecorded), which takes a read of the meta first
+   * to learn whose it is.
+   */
+  async disconnect(connectionId: string, also: DocRef[] = [], now = Date.now()): Promise<RemovedSubscription[]> {
+    const before = await this.table.get(metaKey(connectionId));
+    if (before) await this.users.left(str(before, "tenant"), str(before, "userId"), now);
     const meta = await this.deleteReturning(metaKey(connectionId));
+    // A connect that raced in between the read and the delete: record it now.
+    if (meta && !before) await this.users.left(str(meta, "tenant"), str(meta, "userId"), now);
     const docs = new Map<string, DocRef>();
     if (meta) {
       const tenant = str(meta, "tenant");
       for (const docId of meta.docs?.SS ?? []) docs.set(indexPk({ tenant, docId }), { tenant, docId });
     }
     for (const d of also) docs.set(indexPk(d), { tenant: d.tenant, docId: d.docId });
-    const removed = await Promise.all(
-      [...docs.values()].map(async (doc) => {
-        const item = await this.deleteReturning(indexKey(doc, connectionId));
-        return item && { ...subscriberOf(item), doc };
-      }),
-    );
+    const owner = meta ?? before;
+    const [removed] = await Promise.all([
+      Promise.all(
+        [...docs.values()].map(async (doc) => {
+          const item = await this.deleteReturning(indexKey(doc, connectionId));
+          return item && { ...subscriberOf(item), doc };
+        }),
+      ),
+      owner && this.users.removed(str(owner, "tenant"), str(owner, "userId"), connectionId),
+    ]);
     return removed.filter((r): r is RemovedSubscription => r !== undefined);
   }
 
@@ -263,6 +291,16 @@ function indexPk(doc: DocRef): string {
 
 function indexKey(doc: DocRef, connectionId: string): Item {
   return { pk: S(indexPk(doc)), sk: S(connectionId) };
+}
+
+function metaOf(item: Item): ConnectionMeta {
+  return {
+    connectionId: str(item, "pk").slice("c#".length),
+    tenant: str(item, "tenant"),
+    userId: str(item, "userId"),
+    connectedAt: num(item, "connectedAt"),
+    docs: item.docs?.SS ?? [],
+  };
 }
 
 function subscriberOf(item: Item): Subscriber {
