@@ -21,13 +21,50 @@ export function hash53(s: string, seed = 0): number {
   return 4294967296 * (2097151 & h2) + (h1 >>> 0);
 }
 
-// Parts never contain U+0001 (tenant, user, event and doc id patterns exclude control characters).
-const SEP = "\u0001";
+const ALPHABET = "0123456789abcdefghijklmnopqrstuv";
+const lanes = new Uint32Array(4);
 
-/** "ntf_" + 22 base-36 characters (106 bits) of the parts. */
+/**
+ * Hashes the parts (with a separator between them, so ("ab","c") and ("a","bc") differ) into
+ * four 32-bit lanes, in one pass and without building the joined string. Parts never contain
+ * U+0001 (tenant, user, event and doc id patterns exclude control characters).
+ */
+function hashParts(parts: readonly string[]): Uint32Array {
+  let a = 0xdeadbeef ^ 1, b = 0x41c6ce57 ^ 1, c = 0xdeadbeef ^ 2, d = 0x41c6ce57 ^ 2;
+  for (let p = 0; p < parts.length; p++) {
+    const s = parts[p];
+    for (let i = 0; i <= s.length; i++) {
+      const ch = i < s.length ? s.charCodeAt(i) : 1;
+      a = Math.imul(a ^ ch, 2654435761);
+      b = Math.imul(b ^ ch, 1597334677);
+      c = Math.imul(c ^ ch, 2246822519);
+      d = Math.imul(d ^ ch, 3266489917);
+    }
+  }
+  a = Math.imul(a ^ (a >>> 16), 2246822507) ^ Math.imul(b ^ (b >>> 13), 3266489909);
+  b = Math.imul(b ^ (b >>> 16), 2246822507) ^ Math.imul(a ^ (a >>> 13), 3266489909);
+  c = Math.imul(c ^ (c >>> 16), 2246822507) ^ Math.imul(d ^ (d >>> 13), 3266489909);
+  d = Math.imul(d ^ (d >>> 16), 2246822507) ^ Math.imul(c ^ (c >>> 13), 3266489909);
+  lanes[0] = a;
+  lanes[1] = b;
+  lanes[2] = c;
+  lanes[3] = d;
+  return lanes;
+}
+
+function base32(n: number): string {
+  let out = "";
+  for (let k = 0; k < 6; k++) {
+    out += ALPHABET[n & 31];
+    n >>>= 5;
+  }
+  return out + ALPHABET[n & 3];
+}
+
+/** "ntf_" + 21 base-32 characters (96 bits of hash) of the parts. */
 export function stableId(...parts: string[]): string {
-  const s = parts.join(SEP);
-  return `ntf_${hash53(s, 1).toString(36).padStart(11, "0")}${hash53(s, 2).toString(36).padStart(11, "0")}`;
+  const h = hashParts(parts);
+  return `ntf_${base32(h[0])}${base32(h[1])}${base32(h[2] ^ h[3])}`;
 }
 
 /** The notification id of one event for one recipient on one channel. */

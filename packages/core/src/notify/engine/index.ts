@@ -13,3 +13,4 @@ export * from "./quiet-hours.js";
 export * from "./render.js";
 export { type Delivery, type EngineContext, type EngineResult } from "./run.js";
 export * from "./state.js";
+export * from "./bench-workload.js";

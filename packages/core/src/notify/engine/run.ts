@@ -109,6 +109,14 @@ export class Run {
   }
 }
 
+let lastIsoT = NaN;
+let lastIso = "";
+
+/** ISO-8601 of server ms (the last answer is reused: details often name the same instant). */
 export function iso(t: number): string {
-  return new Date(t).toISOString();
+  if (t !== lastIsoT) {
+    lastIso = new Date(t).toISOString();
+    lastIsoT = t;
+  }
+  return lastIso;
 }
