@@ -3,7 +3,7 @@ import type { NotifyUser } from "../../src/notify/stores/common.js";
 import {
   MAX_DEDUPE_KEYS_PER_COMMIT,
   MAX_USER_STATE_BYTES,
-  type CommitResult,
+  type UserStateCommitResult,
   type NotifyUserStateStore,
 } from "../../src/notify/stores/user-state-store.js";
 import { uid } from "./fixtures.js";
@@ -22,7 +22,7 @@ function newUser(tenant = uid("t")): NotifyUser {
  * One decision loop: load, add 1 to the counter, commit (recording `key` when given); on
  * "conflict" reload and retry. Returns the final result and how many conflicts it met.
  */
-async function increment(store: NotifyUserStateStore, user: NotifyUser, key?: string): Promise<{ result: CommitResult; conflicts: number }> {
+async function increment(store: NotifyUserStateStore, user: NotifyUser, key?: string): Promise<{ result: UserStateCommitResult; conflicts: number }> {
   for (let conflicts = 0; conflicts < 500; conflicts++) {
     const { state, version } = await store.load(user);
     const n = (state as { n: number } | undefined)?.n ?? 0;

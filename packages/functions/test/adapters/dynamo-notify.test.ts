@@ -50,7 +50,9 @@ runNotifyProfileStoreConformance("dynamo", async () => new DynamoNotifyProfileSt
 
 /** Every item of one partition, raw. */
 async function partition(pk: string): Promise<Array<Record<string, { S?: string; N?: string }>>> {
-  const out = await client.send(new QueryCommand({ TableName: table, KeyConditionExpression: "pk = :pk", ExpressionAttributeValues: { ":pk": { S: pk } }, ConsistentRead: true }));
+  const out = await client.send(
+    new QueryCommand({ TableName: table, KeyConditionExpression: "pk = :pk", ExpressionAttributeValues: { ":pk": { S: pk } }, ConsistentRead: true }),
+  );
   return (out.Items ?? []) as Array<Record<string, { S?: string; N?: string }>>;
 }
 
@@ -61,9 +63,20 @@ describe("notify table layout", () => {
     const store = new DynamoNotificationFeedStore(opts());
     const who = user();
     const item = (id: string, version: number, readAt?: number) => ({
-      ...who, id, version, class: "social" as const, topic: "comments", title: id, body: "b", eventIds: [], createdAt: 1, updatedAt: 1000 + version * 3, ...(readAt ? { readAt } : {}),
+      ...who,
+      id,
+      version,
+      class: "social" as const,
+      topic: "comments",
+      title: id,
+      body: "b",
+      eventIds: [],
+      createdAt: 1,
+      updatedAt: 1000 + version * 3,
+      ...(readAt ? { readAt } : {}),
     });
-    await Promise.all(["a", "b", "c", "d"].flatMap((id, k) => [1, 2, 3, 4, 5].map((v) => store.upsert(item(id, v, (v + k) % 2 ? 7 : undefined)))));
+    const upserts = ["a", "b", "c", "d"].flatMap((id, k) => [1, 2, 3, 4, 5].map((v) => store.upsert(item(id, v, (v + k) % 2 ? 7 : undefined))));
+    await Promise.all(upserts);
     await Promise.all([store.markRead(who, { ids: ["a", "c"] }, 9), store.markRead(who, { ids: ["c", "d"] }, 9)]);
     const items = await partition(`f#${who.tenant}#${who.userId}`);
     const sks = items.map((i) => i.sk.S!);

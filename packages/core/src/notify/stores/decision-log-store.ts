@@ -66,7 +66,9 @@ export function checkDecisions(records: DecisionRecord[]): void {
     if (r.channel !== undefined && !CHANNEL_SET.has(r.channel)) {
       throw new WeftError("invalid_request", "unknown channel", [{ path: at("channel"), issue: String(r.channel) }]);
     }
-    if (typeof r.policyVersion !== "string") throw new WeftError("invalid_request", "policyVersion must be a string", [{ path: at("policyVersion"), issue: typeof r.policyVersion }]);
+    if (typeof r.policyVersion !== "string") {
+      throw new WeftError("invalid_request", "policyVersion must be a string", [{ path: at("policyVersion"), issue: typeof r.policyVersion }]);
+    }
     assertTime(r.at, at("at"));
     jsonOf(r, `records[${i}]`, MAX_DECISION_BYTES);
   });
@@ -79,11 +81,6 @@ export function checkDecisions(records: DecisionRecord[]): void {
 export function decisionKey(r: DecisionRecord): string {
   const enc = encodeURIComponent;
   return `${padTimeKey(r.at)}#${enc(r.eventId)}#${enc(r.notificationId ?? "")}#${r.channel ?? ""}#${r.reason}`;
-}
-
-/** The `at` (ms) a decision key starts with. */
-export function decisionKeyTime(key: string): number {
-  return Number(key.slice(0, 16));
 }
 
 export function decisionCursor(key: string): string {

@@ -54,7 +54,8 @@ export interface AddDeviceResult {
  *   given ones. A new device gets createdAt = lastSeenAt = at. When the user then has more than
  *   MAX_DEVICES_PER_USER devices, the least recently seen others (lastSeenAt, then createdAt,
  *   then id ascending) are evicted and returned; the added device never is. Under concurrent
- *   adds for one user the bound holds once they have all returned.
+ *   adds for one user the bound holds once they have all returned (together they may evict
+ *   a few more than needed, never the most recently seen device).
  * - `list(user)`: the user's devices, most recently seen first (lastSeenAt desc, then id).
  * - `remove(user, id)` / `removeByToken(user, endpointOrToken)` delete and return whether a
  *   device existed (removeByToken matches either kind: an invalid push token is deleted this

@@ -6,7 +6,7 @@ export const MAX_PREFERENCES_BYTES = 64_000;
 /** Largest tenant policy, in UTF-8 bytes of its JSON. */
 export const MAX_POLICY_BYTES = 64_000;
 /** E.164: "+" and 2..15 digits, no leading zero. */
-export const PHONE_PATTERN = /^\+[1-9]\d{1,14}$/;
+export const E164_PHONE_PATTERN = /^\+[1-9]\d{1,14}$/;
 
 export type EmailDisabledReason = "bounce" | "complaint";
 
@@ -60,19 +60,19 @@ export interface NotifyProfileStore {
   putPolicy(tenant: string, expectVersion: number, policy: unknown): Promise<VersionedPut>;
 }
 
-export function assertRevision(n: number, path: string): void {
+export function assertRevisionNumber(n: number, path: string): void {
   if (!Number.isSafeInteger(n) || n < 0) throw new WeftError("invalid_request", `${path} must be an integer >= 0`, [{ path, issue: `got ${n}` }]);
 }
 
 export function checkPreferences(user: NotifyUser, expectRevision: number, preferences: unknown): string {
   assertNotifyUser(user);
-  assertRevision(expectRevision, "expectRevision");
+  assertRevisionNumber(expectRevision, "expectRevision");
   return jsonOf(preferences, "preferences", MAX_PREFERENCES_BYTES);
 }
 
 export function checkPolicy(tenant: string, expectVersion: number, policy: unknown): string {
   assertTenant(tenant);
-  assertRevision(expectVersion, "expectVersion");
+  assertRevisionNumber(expectVersion, "expectVersion");
   return jsonOf(policy, "policy", MAX_POLICY_BYTES);
 }
 
@@ -88,7 +88,7 @@ export function checkContacts(c: ContactFacts): ContactFacts {
   }
   if (c.phone !== undefined) {
     const { number, verified } = c.phone;
-    if (typeof number !== "string" || !PHONE_PATTERN.test(number)) throw bad("phone.number", "must be E.164 (+ and 2..15 digits)");
+    if (typeof number !== "string" || !E164_PHONE_PATTERN.test(number)) throw bad("phone.number", "must be E.164 (+ and 2..15 digits)");
     if (typeof verified !== "boolean") throw bad("phone.verified", "must be a boolean");
     out.phone = { number, verified };
   }

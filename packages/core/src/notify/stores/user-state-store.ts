@@ -17,14 +17,14 @@ export interface UserStateSnapshot {
   version: number;
 }
 
-export interface CommitOptions {
+export interface UserStateCommitOptions {
   /** Recorded iff the commit succeeds; a commit fails as "duplicate" if any of them is already recorded. */
   dedupeKeys?: string[];
   /** How long the keys are remembered; default DEFAULT_DEDUPE_TTL_MS. */
   dedupeTtlMs?: number;
 }
 
-export type CommitResult =
+export type UserStateCommitResult =
   | { ok: true; version: number }
   | { ok: false; reason: "conflict" }
   | { ok: false; reason: "duplicate"; keys: string[] };
@@ -57,7 +57,7 @@ export type CommitResult =
  */
 export interface NotifyUserStateStore {
   load(user: NotifyUser): Promise<UserStateSnapshot>;
-  commit(user: NotifyUser, expectVersion: number, state: unknown, opts?: CommitOptions): Promise<CommitResult>;
+  commit(user: NotifyUser, expectVersion: number, state: unknown, opts?: UserStateCommitOptions): Promise<UserStateCommitResult>;
   seen(user: NotifyUser, keys: string[]): Promise<string[]>;
 }
 
@@ -68,13 +68,13 @@ export interface CheckedCommit {
   ttlMs: number;
 }
 
-export function checkCommit(user: NotifyUser, expectVersion: number, state: unknown, opts: CommitOptions = {}): CheckedCommit {
+export function checkCommit(user: NotifyUser, expectVersion: number, state: unknown, opts: UserStateCommitOptions = {}): CheckedCommit {
   assertNotifyUser(user);
   if (!Number.isSafeInteger(expectVersion) || expectVersion < 0) {
     throw new WeftError("invalid_request", "expectVersion must be an integer >= 0", [{ path: "expectVersion", issue: `got ${expectVersion}` }]);
   }
   const json = jsonOf(state, "state", MAX_USER_STATE_BYTES);
-  const keys = checkKeys(opts.dedupeKeys ?? []);
+  const keys = checkDedupeKeys(opts.dedupeKeys ?? []);
   if (keys.length > MAX_DEDUPE_KEYS_PER_COMMIT) {
     throw new WeftError("invalid_request", `a commit records at most ${MAX_DEDUPE_KEYS_PER_COMMIT} dedupe keys`, [
       { path: "dedupeKeys", issue: `${keys.length} distinct keys` },
@@ -88,7 +88,7 @@ export function checkCommit(user: NotifyUser, expectVersion: number, state: unkn
 }
 
 /** Distinct keys in first-seen order, each checked. */
-export function checkKeys(keys: string[]): string[] {
+export function checkDedupeKeys(keys: string[]): string[] {
   keys.forEach((k, i) => assertId(k, `dedupeKeys[${i}]`, MAX_DEDUPE_KEY_LENGTH));
   return [...new Set(keys)];
 }

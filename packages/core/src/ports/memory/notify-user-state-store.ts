@@ -1,9 +1,9 @@
 import { assertNotifyUser, expirySeconds, isLive, type NotifyUser } from "../../notify/stores/common.js";
 import {
   checkCommit,
-  checkKeys,
-  type CommitOptions,
-  type CommitResult,
+  checkDedupeKeys,
+  type UserStateCommitOptions,
+  type UserStateCommitResult,
   type NotifyUserStateStore,
   type UserStateSnapshot,
 } from "../../notify/stores/user-state-store.js";
@@ -30,7 +30,7 @@ export class MemoryNotifyUserStateStore implements NotifyUserStateStore {
     return slot?.json === undefined ? { version: 0 } : { state: JSON.parse(slot.json), version: slot.version };
   }
 
-  async commit(user: NotifyUser, expectVersion: number, state: unknown, opts?: CommitOptions): Promise<CommitResult> {
+  async commit(user: NotifyUser, expectVersion: number, state: unknown, opts?: UserStateCommitOptions): Promise<UserStateCommitResult> {
     const { json, keys, ttlMs } = checkCommit(user, expectVersion, state, opts);
     const slot = this.slot(user);
     const now = this.now();
@@ -47,7 +47,7 @@ export class MemoryNotifyUserStateStore implements NotifyUserStateStore {
     assertNotifyUser(user);
     const now = this.now();
     const slot = this.users.get(key(user));
-    return checkKeys(keys).filter((k) => isLive(slot?.keys.get(k) ?? 0, now));
+    return checkDedupeKeys(keys).filter((k) => isLive(slot?.keys.get(k) ?? 0, now));
   }
 
   private slot(user: NotifyUser): Slot {

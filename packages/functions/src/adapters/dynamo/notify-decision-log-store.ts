@@ -2,17 +2,15 @@ import {
   DEFAULT_DECISION_RETENTION_MS,
   MAX_DECISIONS_PER_LOOKUP,
   MAX_DECISION_PAGE,
-  assertId,
-  assertLimit,
   assertNotifyUser,
   checkDecisions,
   decisionCursor,
   decisionCursorKey,
   decisionKey,
-  expirySeconds,
   type DecisionLogStore,
   type DecisionPage,
 } from "@weft/core/notify/stores/index";
+import { assertId, assertLimit, expirySeconds } from "@weft/core/notify/stores/common";
 import type { DecisionRecord } from "@weft/core/notify/vocabulary";
 import { N, S, str } from "./codec.js";
 import { EXPIRES_AT, key, userPk } from "./notify-keys.js";
@@ -86,7 +84,12 @@ export class DynamoDecisionLogStore implements DecisionLogStore {
         KeyConditionExpression: "pk = :pk AND sk BETWEEN :lo AND :hi",
         FilterExpression: "#exp > :now",
         ExpressionAttributeNames: { "#exp": EXPIRES_AT },
-        ExpressionAttributeValues: { ":pk": S(userPk("d", { tenant, userId })), ":lo": S(BY_TIME), ":hi": S(before ?? BY_TIME + TOP), ":now": this.nowSeconds() },
+        ExpressionAttributeValues: {
+          ":pk": S(userPk("d", { tenant, userId })),
+          ":lo": S(BY_TIME),
+          ":hi": S(before ?? BY_TIME + TOP),
+          ":now": this.nowSeconds(),
+        },
         ScanIndexForward: false,
         ConsistentRead: true,
       },

@@ -1,6 +1,5 @@
 import {
   MAX_DEVICE_ADDRESS_LENGTH,
-  assertId,
   assertNotifyUser,
   checkNewDevice,
   deviceIdOf,
@@ -13,6 +12,7 @@ import {
   type NotifyUser,
   type PushDevice,
 } from "@weft/core/notify/stores/index";
+import { assertId } from "@weft/core/notify/stores/common";
 import { S, str } from "./codec.js";
 import { key, userPk } from "./notify-keys.js";
 import { deleteExisting } from "./notify-transact.js";

@@ -1,11 +1,8 @@
 import {
   MAX_FEED_PAGE,
-  assertId,
-  assertLimit,
   assertNotifyUser,
   checkFeedItem,
   checkMarkRead,
-  encodeCursor,
   feedCursorKey,
   feedPositionKey,
   type FeedListOptions,
@@ -14,6 +11,7 @@ import {
   type NotificationFeedStore,
   type NotifyUser,
 } from "@weft/core/notify/stores/index";
+import { assertId, assertLimit, encodeCursor } from "@weft/core/notify/stores/common";
 import type { FeedItem } from "@weft/core/notify/vocabulary";
 import { N, S, bin, num, packJson, str, unpackJson } from "./codec.js";
 import { key, userPk } from "./notify-keys.js";

@@ -1,6 +1,5 @@
 import {
   assertNotifyUser,
-  assertTenant,
   checkContacts,
   checkPolicy,
   checkPreferences,
@@ -14,6 +13,7 @@ import {
   type RevisionedPut,
   type VersionedPut,
 } from "@weft/core/notify/stores/index";
+import { assertTenant } from "@weft/core/notify/stores/common";
 import { N, S, num, str } from "./codec.js";
 import { key, tenantPk, userPk } from "./notify-keys.js";
 import { Table, type DynamoAdapterOptions, type Item } from "./table.js";

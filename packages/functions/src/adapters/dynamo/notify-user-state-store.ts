@@ -1,15 +1,14 @@
 import {
   checkCommit,
-  checkKeys,
-  expirySeconds,
-  isLive,
+  checkDedupeKeys,
   assertNotifyUser,
-  type CommitOptions,
-  type CommitResult,
+  type UserStateCommitOptions,
+  type UserStateCommitResult,
   type NotifyUser,
   type NotifyUserStateStore,
   type UserStateSnapshot,
 } from "@weft/core/notify/stores/index";
+import { expirySeconds, isLive } from "@weft/core/notify/stores/common";
 import { N, bin, num, packText, str, unpackText } from "./codec.js";
 import { EXPIRES_AT, key, userPk } from "./notify-keys.js";
 import { transactWrite, type TransactAction } from "./notify-transact.js";
@@ -52,7 +51,7 @@ export class DynamoNotifyUserStateStore implements NotifyUserStateStore {
     return item ? { state: JSON.parse(unpackText(bin(item, "state") as Uint8Array)), version: num(item, "version") } : { version: 0 };
   }
 
-  async commit(user: NotifyUser, expectVersion: number, state: unknown, opts?: CommitOptions): Promise<CommitResult> {
+  async commit(user: NotifyUser, expectVersion: number, state: unknown, opts?: UserStateCommitOptions): Promise<UserStateCommitResult> {
     const { json, keys, ttlMs } = checkCommit(user, expectVersion, state, opts);
     const pk = userPk("s", user);
     const put = {
@@ -60,7 +59,7 @@ export class DynamoNotifyUserStateStore implements NotifyUserStateStore {
       ConditionExpression: expectVersion === 0 ? "attribute_not_exists(pk)" : "version = :v",
       ...(expectVersion === 0 ? {} : { ExpressionAttributeValues: { ":v": N(expectVersion) } }),
     };
-    const ok: CommitResult = { ok: true, version: expectVersion + 1 };
+    const ok: UserStateCommitResult = { ok: true, version: expectVersion + 1 };
     if (keys.length === 0) {
       const r = await this.table.conditional({ put });
       return r.ok ? ok : { ok: false, reason: "conflict" };
@@ -83,7 +82,7 @@ export class DynamoNotifyUserStateStore implements NotifyUserStateStore {
 
   async seen(user: NotifyUser, keys: string[]): Promise<string[]> {
     assertNotifyUser(user);
-    const wanted = checkKeys(keys);
+    const wanted = checkDedupeKeys(keys);
     if (wanted.length === 0) return [];
     const pk = userPk("s", user);
     const now = this.now();
