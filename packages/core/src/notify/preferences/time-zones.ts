@@ -10,18 +10,38 @@ const BUCKET_MS = 15 * 60_000;
 const formatters = new Map<string, Intl.DateTimeFormat>();
 const lastOffset = new Map<string, { bucket: number; offset: number }>();
 
-/**
- * The canonical spelling of an IANA zone name ("america/new_york" -> "America/New_York"), or
- * undefined when it is not one. Offset strings such as "+05:30" are refused: quiet hours follow
- * a place's daylight-saving rules, which a fixed offset does not have.
- */
-export function canonicalTimeZone(name: string): string | undefined {
-  if (typeof name !== "string" || name.length > 64 || !ZONE_NAME.test(name)) return undefined;
+let knownByLowerCase: Map<string, string> | undefined;
+
+function resolvedZone(name: string): string | undefined {
   try {
     return new Intl.DateTimeFormat("en-US", { timeZone: name }).resolvedOptions().timeZone;
   } catch {
     return undefined;
   }
+}
+
+/**
+ * The properly cased spelling of an IANA zone name ("america/new_york" -> "America/New_York",
+ * "asia/kolkata" -> "Asia/Kolkata": the name as the user knows it, not ICU's older canonical
+ * alias), or undefined when it is not one. Offset strings such as "+05:30" are refused: quiet
+ * hours follow a place's daylight-saving rules, which a fixed offset does not have.
+ */
+export function canonicalTimeZone(name: string): string | undefined {
+  if (typeof name !== "string" || name.length > 64 || !ZONE_NAME.test(name)) return undefined;
+  const resolved = resolvedZone(name);
+  if (resolved === undefined) return undefined;
+  if (!knownByLowerCase) {
+    knownByLowerCase = new Map();
+    const supported = (Intl as { supportedValuesOf?: (k: string) => string[] }).supportedValuesOf?.("timeZone") ?? [];
+    for (const z of supported) knownByLowerCase.set(z.toLowerCase(), z);
+  }
+  const lower = name.toLowerCase();
+  // Typed with capitals: taken as given (Intl accepts it, and ICU's alias would surprise).
+  if (name !== lower) return name;
+  const known = knownByLowerCase.get(lower) ?? (resolved.toLowerCase() === lower ? resolved : undefined);
+  if (known !== undefined) return known;
+  const titled = name.replace(/[A-Za-z]+/g, (w) => w[0].toUpperCase() + w.slice(1).toLowerCase());
+  return resolvedZone(titled) === resolved ? titled : name;
 }
 
 function formatter(timeZone: string): Intl.DateTimeFormat {
