@@ -1,4 +1,5 @@
 import type { ErrorCode } from "../errors.js";
+import type { FeedItem } from "../notify/vocabulary.js";
 import type { LogEntry } from "../ops/types.js";
 import type { PresenceState } from "./client-messages.js";
 
@@ -26,7 +27,11 @@ export type ServerMessage =
   | { type: "presence"; docId: string; userId: string; connectionId: string; state: PresenceState | null }
   | { type: "rejected"; docId: string; id: string; reason: string }
   | { type: "error"; code: LiveErrorCode; message: string; docId?: string }
-  | { type: "pong" };
+  | { type: "pong" }
+  /** A new in-app feed item, or a new version of one (same id, higher version: replace it). */
+  | { type: "notification"; notification: FeedItem }
+  /** These feed items were read (on any connection or through the API). */
+  | { type: "notification.read"; ids: string[] };
 
 /*
  * Builders of the encoded messages (the Gateway posts strings). Field order is fixed here so
@@ -53,6 +58,16 @@ export function rejectedMessage(docId: string, opId: string, reason: string): st
 export function errorMessage(error: { code: LiveErrorCode; message: string; docId?: string }): string {
   const { code, message, docId } = error;
   return JSON.stringify(docId === undefined ? { type: "error", code, message } : { type: "error", code, message, docId });
+}
+
+/** A new or updated in-app feed item, sent to every live connection of its user. */
+export function notificationMessage(item: FeedItem): string {
+  return JSON.stringify({ type: "notification", notification: item });
+}
+
+/** Feed items that became read, sent to every live connection of their user. */
+export function notificationReadMessage(ids: readonly string[]): string {
+  return JSON.stringify({ type: "notification.read", ids });
 }
 
 export const PONG_MESSAGE = JSON.stringify({ type: "pong" });

@@ -36,9 +36,12 @@ export async function onConnect(deps: LiveSessionDeps, caller: Caller): Promise<
   await deps.connections.connect(caller);
 }
 
-/** `$disconnect`: removes the connection and its subscriptions; the others see its leaves. */
+/**
+ * `$disconnect`: removes the connection and its subscriptions (its user's `lastDisconnectAt`
+ * is the clock's now); the others see its leaves.
+ */
 export async function onDisconnect(deps: LiveSessionDeps, connectionId: string): Promise<void> {
-  await sendLeaves(deps, await deps.connections.disconnect(connectionId));
+  await sendLeaves(deps, await deps.connections.disconnect(connectionId, [], deps.clock.now()));
 }
 
 /**

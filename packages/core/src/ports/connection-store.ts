@@ -76,13 +76,16 @@ export type PresenceResult = "ok" | "rate_limited" | "not_subscribed" | "gone";
  *   connection registered records it (an unknown or already removed id changes nothing).
  * - `userPresence(tenant, userId)` is strongly consistent and tenant-isolated: it lists every
  *   connection of that user in that tenant whose `connect` resolved and whose `disconnect`
- *   has not (with `docs` as `get` returns them), except one connected more than
- *   CONNECTION_TTL_SECONDS (live/limits.ts) ago by the real clock (API Gateway has closed it; its `$disconnect` was lost), and
- *   `lastDisconnectAt` as above, once a `disconnect` that recorded it resolved. A store may
- *   forget a `lastDisconnectAt` older than CONNECTION_TTL_SECONDS (it is then absent). Cheap:
- *   a few reads for a user with a few connections, never a scan.
+ *   has not (with `docs` as `get` returns them), and `lastDisconnectAt` as above once a
+ *   `disconnect` that recorded it resolved. Cheap: a few reads for a user with a few
+ *   connections, never a scan. Callers treat a listed connection as possibly gone (a post
+ *   says so: live/user-delivery.ts removes it).
  * - Stored records expire on their own some hours after connecting (API Gateway ends every
- *   connection after 2 hours), so a connection whose `$disconnect` was lost cannot linger.
+ *   connection after 2 hours), so a connection whose `$disconnect` was lost cannot linger:
+ *   one connected more than CONNECTION_TTL_SECONDS (live/limits.ts) ago by the real clock may
+ *   be left out of `userPresence` (and `get` may still return it until its record is
+ *   deleted). A store may likewise forget a `lastDisconnectAt` more than
+ *   CONNECTION_TTL_SECONDS old (it is then absent).
  */
 export interface ConnectionStore {
   connect(info: ConnectionInfo): Promise<void>;

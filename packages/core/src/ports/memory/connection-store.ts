@@ -1,6 +1,5 @@
 import { docKey, type DocRef } from "../../doc-ref.js";
 import type { PresenceState } from "../../live/client-messages.js";
-import { CONNECTION_TTL_SECONDS } from "../../live/limits.js";
 import { admit, type RateLimit } from "../../live/rate-limit.js";
 import type {
   ConnectionInfo,
@@ -21,7 +20,7 @@ interface Record extends ConnectionInfo {
 /**
  * In-memory ConnectionStore, the reference implementation of the contract. Every method
  * checks and writes with no await in between, so concurrent calls are atomic; states go in
- * and out as copies.
+ * and out as copies. Nothing expires (tests run it on clocks far from the real one).
  */
 export class MemoryConnectionStore implements ConnectionStore {
   private readonly connections = new Map<string, Record>();
@@ -39,12 +38,7 @@ export class MemoryConnectionStore implements ConnectionStore {
 
   async userPresence(tenant: string, userId: string): Promise<UserPresence> {
     const user = this.users.get(userKey(tenant, userId));
-    const oldest = Date.now() - CONNECTION_TTL_SECONDS * 1000;
-    const connections: ConnectionMeta[] = [];
-    for (const id of user?.connectionIds ?? []) {
-      const c = this.connections.get(id)!;
-      if (c.connectedAt > oldest) connections.push(metaOf(c));
-    }
+    const connections = [...(user?.connectionIds ?? [])].map((id) => metaOf(this.connections.get(id)!));
     return user?.lastDisconnectAt === undefined ? { connections } : { connections, lastDisconnectAt: user.lastDisconnectAt };
   }
 
