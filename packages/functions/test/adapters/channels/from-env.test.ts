@@ -54,5 +54,4 @@ describe("MobilePushAdapter", () => {
     expect(await both.send(cmd("apns"))).toEqual({ status: "delivered", providerMessageId: "apns" });
     expect(await new MobilePushAdapter({ fcm: echo("fcm") }).send(cmd("apns"))).toEqual({ status: "rejected", error: "no apns adapter configured" });
   });
-
 });
