@@ -49,3 +49,5 @@ export * from "./ot/index.js";
 export * from "./ingest/inbox-parts.js";
 export * from "./events/index.js";
 export * from "./materialize/index.js";
+export * from "./notify/vocabulary.js";
+export * from "./notify/stores/index.js";

@@ -1,5 +1,5 @@
 import { randomBytes, randomUUID } from "node:crypto";
-import { CreateTableCommand, DescribeTableCommand, QueryCommand, UpdateTimeToLiveCommand } from "@aws-sdk/client-dynamodb";
+import { QueryCommand } from "@aws-sdk/client-dynamodb";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   runDecisionLogStoreConformance,
@@ -14,32 +14,15 @@ import { DynamoDeviceStore } from "../../src/adapters/dynamo/notify-device-store
 import { DynamoNotificationFeedStore } from "../../src/adapters/dynamo/notify-feed-store.js";
 import { DynamoNotifyProfileStore } from "../../src/adapters/dynamo/notify-profile-store.js";
 import { DynamoNotifyUserStateStore } from "../../src/adapters/dynamo/notify-user-state-store.js";
-import { client } from "./dynamo-harness.js";
+import { client, freshTables } from "./dynamo-harness.js";
 
-// The `notify` table as the manifest should declare it (pk/sk strings, TTL `expiresAt`), made
-// here under a unique name until the manifest has it; then this becomes freshTables().notify.
+// The manifest's `notify` table, in a fresh set of tables for this file.
 let table: string;
 const meter = new CapacityAccumulator();
 const opts = () => ({ client, table, meter });
 
 beforeAll(async () => {
-  table = `notify-${randomUUID().slice(0, 8)}`;
-  await client.send(
-    new CreateTableCommand({
-      TableName: table,
-      BillingMode: "PAY_PER_REQUEST",
-      AttributeDefinitions: [
-        { AttributeName: "pk", AttributeType: "S" },
-        { AttributeName: "sk", AttributeType: "S" },
-      ],
-      KeySchema: [
-        { AttributeName: "pk", KeyType: "HASH" },
-        { AttributeName: "sk", KeyType: "RANGE" },
-      ],
-    }),
-  );
-  await client.send(new UpdateTimeToLiveCommand({ TableName: table, TimeToLiveSpecification: { AttributeName: "expiresAt", Enabled: true } }));
-  while ((await client.send(new DescribeTableCommand({ TableName: table }))).Table?.TableStatus !== "ACTIVE") await new Promise((r) => setTimeout(r, 50));
+  table = (await freshTables()).notify;
 });
 
 runNotifyUserStateStoreConformance("dynamo", async ({ now }) => new DynamoNotifyUserStateStore({ ...opts(), now }));

@@ -1,0 +1,183 @@
+import type { Clock } from "../../ports/clock.js";
+import type { DeliverDeps } from "../delivery/deliver.js";
+import type { DigestResolver } from "../engine/digest-resolver.js";
+import { decide, markRead as engineMarkRead, wake as engineWake } from "../engine/engine.js";
+import type { NotifyIntent } from "../engine/intent.js";
+import type { Presence } from "../engine/presence.js";
+import type { EngineContext, EngineResult } from "../engine/run.js";
+import type { NotifyUserState } from "../engine/state.js";
+import { userContactsOf } from "../preferences/contacts.js";
+import { parseTenantPolicy } from "../preferences/tenant-policy.js";
+import { policyVersionOf, storedPreferencesOf } from "../preferences/user-preferences.js";
+import type { NotifyUser } from "../stores/common.js";
+import type { DecisionLogStore } from "../stores/decision-log-store.js";
+import type { DeviceStore, PushDevice } from "../stores/device-store.js";
+import type { MarkReadTarget, NotificationFeedStore } from "../stores/feed-store.js";
+import type { NotifyProfileStore } from "../stores/profile-store.js";
+import type { NotifyUserStateStore } from "../stores/user-state-store.js";
+import type { DecisionRecord } from "../vocabulary.js";
+import { applyEntries, type ApplyDeps } from "./apply-entries.js";
+import { claimDue, entryId, OUTBOX_CLAIM_MS, outboxWakeAt, settle, storedStateOf, type OutboxEntry, type StoredNotifyState } from "./outbox.js";
+import { targetsOf } from "./targets.js";
+
+export interface NotifyServiceDeps extends Omit<ApplyDeps, "devices" | "profiles"> {
+  states: NotifyUserStateStore;
+  feed: NotificationFeedStore;
+  decisions: DecisionLogStore;
+  devices: DeviceStore;
+  profiles: NotifyProfileStore;
+  presence: (user: NotifyUser) => Promise<Presence>;
+  resolver: DigestResolver;
+  delivery: DeliverDeps;
+  /** Makes sure `wake(user)` runs at or soon after `at` (idempotent per (user, at)). */
+  scheduleWake: (user: NotifyUser, at: number) => Promise<void>;
+  clock: Clock;
+}
+
+/** Compare-and-set rounds before a call gives up (the caller's retry then starts over). */
+const COMMIT_ROUNDS = 20;
+
+/** After a lost compare-and-set: a random pause growing with the round, so contenders spread out. */
+function backoff(round: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, Math.random() * Math.min(250, 4 * 2 ** round)));
+}
+
+type Step = (state: NotifyUserState, ctx: EngineContext) => Promise<EngineResult[]>;
+
+/**
+ * The notification engine around its stores, for one user at a time. Every call is a
+ * read-decide-commit loop on the user's state (NotifyUserStateStore's compare-and-set): two
+ * processes deciding for the same user can never both pass a cap; the loser reloads and
+ * decides again. The deliveries a decision makes are committed with it in the user's outbox
+ * (claimed by the committing process), then applied (feed + WebSocket, or the channel
+ * adapters), then settled with a second small commit; a failed send stays in the outbox with
+ * its retry time. Decisions are appended to the log after the commit (idempotent). Then the
+ * next wake-up is scheduled: the engine's own, or the outbox's earliest due time.
+ */
+export class NotifyService {
+  constructor(private readonly deps: NotifyServiceDeps) {}
+
+  /** Decides every intent (all for this user), each event id at most once ever (7-day dedupe keys). */
+  async handleIntents(user: NotifyUser, intents: NotifyIntent[]): Promise<void> {
+    let pending = intents;
+    const duplicates: DecisionRecord[] = [];
+    await this.transact(
+      user,
+      async (state, ctx) => {
+        const results: EngineResult[] = [];
+        for (const intent of pending) {
+          const r = await decide(state, intent, ctx);
+          results.push(r);
+          state = r.state;
+        }
+        return results;
+      },
+      () => pending.map((i) => i.eventId),
+      (keys, policyVersion) => {
+        const dup = new Set(keys);
+        for (const i of pending) {
+          if (dup.has(i.eventId)) duplicates.push({ tenant: user.tenant, userId: user.userId, eventId: i.eventId, reason: "duplicate", policyVersion, at: this.deps.clock.now(), detail: "this event was already decided for this user (7-day dedupe)" });
+        }
+        pending = pending.filter((i) => !dup.has(i.eventId));
+      },
+    );
+    if (duplicates.length > 0) await this.deps.decisions.append(duplicates);
+  }
+
+  /** Runs the user's due work: digest flushes, releases, fallbacks, expiries, due outbox entries. */
+  async wake(user: NotifyUser): Promise<void> {
+    await this.transact(user, async (state, ctx) => [await engineWake(state, ctx)]);
+  }
+
+  /** The user read `target`: the feed, the engine (fallbacks and digests cancelled), the user's other connections. */
+  async markRead(user: NotifyUser, target: MarkReadTarget): Promise<string[]> {
+    const now = this.deps.clock.now();
+    const ids = await this.deps.feed.markRead(user, target, now);
+    await this.transact(user, async (state, ctx) => [engineMarkRead(state, "all" in target ? "all" : target.ids, ctx)]);
+    if (ids.length > 0) await this.deps.postToUser(user, { type: "notification.read", ids });
+    return ids;
+  }
+
+  private async transact(user: NotifyUser, step: Step, dedupeKeys?: () => string[], onDuplicate?: (keys: string[], policyVersion: string) => void): Promise<void> {
+    const ctxBase = await this.context(user);
+    for (let round = 0; round < COMMIT_ROUNDS; round++) {
+      if (round > 0) await backoff(round);
+      const snap = await this.deps.states.load(user);
+      const stored = storedStateOf(snap.state);
+      const now = this.deps.clock.now();
+      const ctx: EngineContext = { ...ctxBase.ctx, now };
+      const results = await step(stored.engine, ctx);
+      const last = results.at(-1);
+      const engine = last ? last.state : stored.engine;
+      const fresh: OutboxEntry[] = [];
+      for (const r of results) for (const d of r.deliveries) fresh.push(...this.entriesOf(d, ctxBase.devices, ctxBase.contactFacts, now));
+      const { outbox, claimed } = claimDue([...stored.outbox, ...fresh], now);
+      const next: StoredNotifyState = { engine, outbox };
+      const keys = dedupeKeys?.() ?? [];
+      const r = await this.deps.states.commit(user, snap.version, next, keys.length > 0 ? { dedupeKeys: keys } : undefined);
+      if (!r.ok && r.reason === "duplicate") {
+        onDuplicate?.(r.keys, policyVersionOf(ctx.policy, ctx.prefs));
+        continue;
+      }
+      if (!r.ok) continue;
+      const decisions = results.flatMap((x) => x.decisions);
+      if (decisions.length > 0) await this.deps.decisions.append(decisions);
+      const outcomes = await applyEntries(this.applyDeps(), user, outbox.filter((e) => claimed.includes(e.id)));
+      const settled = outcomes.length > 0 ? await this.settle(user, r.version, next, outcomes) : next;
+      const wakeAt = minDefined(last?.nextWakeAt, outboxWakeAt(settled.outbox));
+      if (wakeAt !== undefined) await this.deps.scheduleWake(user, Math.max(wakeAt, now));
+      return;
+    }
+    throw new Error(`notify: ${user.tenant}/${user.userId}: state kept changing under ${COMMIT_ROUNDS} attempts; retried later`);
+  }
+
+  /** Removes sent entries and reschedules failed ones, re-reading on conflict. */
+  private async settle(user: NotifyUser, version: number, state: StoredNotifyState, outcomes: Parameters<typeof settle>[1]): Promise<StoredNotifyState> {
+    for (let round = 0; round < COMMIT_ROUNDS; round++) {
+      if (round > 0) await backoff(round);
+      const next = { engine: state.engine, outbox: settle(state.outbox, outcomes) };
+      const r = await this.deps.states.commit(user, version, next);
+      if (r.ok) return next;
+      const snap = await this.deps.states.load(user);
+      state = storedStateOf(snap.state);
+      version = snap.version;
+    }
+    // Left claimed: after OUTBOX_CLAIM_MS another wake re-claims them (a send may repeat then).
+    console.warn(JSON.stringify({ kind: "notify_settle_conflict", tenant: user.tenant, userId: user.userId, claimMs: OUTBOX_CLAIM_MS }));
+    return state;
+  }
+
+  private entriesOf(d: EngineResult["deliveries"][number], devices: PushDevice[], contacts: Awaited<ReturnType<NotifyProfileStore["load"]>>["contacts"], now: number): OutboxEntry[] {
+    if (d.channel === "in_app") return [{ id: entryId(d), delivery: d, attempt: 1, dueAt: now }];
+    return targetsOf(d.channel, devices, contacts).map((target) => ({ id: entryId(d, target), delivery: d, target, attempt: 1, dueAt: now }));
+  }
+
+  private applyDeps(): ApplyDeps {
+    const { feed, decisions, devices, profiles, postToUser, delivery, clock, providerOf } = this.deps;
+    return { feed, decisions, devices, profiles, postToUser, delivery, clock, providerOf };
+  }
+
+  private async context(user: NotifyUser) {
+    const [profile, policyRec, devices, presence] = await Promise.all([
+      this.deps.profiles.load(user),
+      this.deps.profiles.loadPolicy(user.tenant),
+      this.deps.devices.list(user),
+      this.deps.presence(user),
+    ]);
+    const count = (kind: PushDevice["kind"]) => devices.filter((d) => d.kind === kind).length;
+    const ctx: Omit<EngineContext, "now"> = {
+      tenant: user.tenant,
+      userId: user.userId,
+      policy: parseTenantPolicy(policyRec.policy ?? {}),
+      prefs: storedPreferencesOf(profile.preferences, profile.preferencesRevision),
+      contacts: userContactsOf(profile.contacts, { web_push: count("web_push"), mobile_push: count("mobile_push") }),
+      presence,
+      resolver: this.deps.resolver,
+    };
+    return { ctx, devices, contactFacts: profile.contacts };
+  }
+}
+
+function minDefined(a: number | undefined, b: number | undefined): number | undefined {
+  return a === undefined ? b : b === undefined ? a : Math.min(a, b);
+}

@@ -1,0 +1,148 @@
+import { describe, expect, test } from "vitest";
+import { ManualClock } from "../../../src/ports/clock.js";
+import { MemoryDecisionLogStore } from "../../../src/ports/memory/notify-decision-log-store.js";
+import { MemoryDeviceStore } from "../../../src/ports/memory/notify-device-store.js";
+import { MemoryNotificationFeedStore } from "../../../src/ports/memory/notify-feed-store.js";
+import { MemoryNotifyProfileStore } from "../../../src/ports/memory/notify-profile-store.js";
+import { MemoryNotifyUserStateStore } from "../../../src/ports/memory/notify-user-state-store.js";
+import type { ChannelAdapter, DeliveryCommand, DeliveryResult } from "../../../src/notify/delivery/channel-adapter.js";
+import { MemoryBreakerStateStore } from "../../../src/notify/delivery/memory/breaker-store.js";
+import { MemoryDeliveryDeadLetterStore } from "../../../src/notify/delivery/memory/dead-letter-store.js";
+import { MemoryDigestResolver } from "../../../src/notify/engine/memory-digest-resolver.js";
+import type { NotifyIntent } from "../../../src/notify/engine/intent.js";
+import type { Presence } from "../../../src/notify/engine/presence.js";
+import { NotifyService } from "../../../src/notify/service/notify-service.js";
+import type { NotifyUser } from "../../../src/notify/stores/common.js";
+
+const T0 = Date.UTC(2025, 5, 2, 10, 0, 0);
+const user: NotifyUser = { tenant: "acme", userId: "u1" };
+
+/** A push provider stand-in that records what it was handed and fails on demand. */
+class RecordingAdapter implements ChannelAdapter {
+  sent: DeliveryCommand[] = [];
+  failNext = 0;
+  async send(cmd: DeliveryCommand): Promise<DeliveryResult> {
+    if (this.failNext > 0) {
+      this.failNext--;
+      return { status: "retryable", error: "503 from the push service" };
+    }
+    this.sent.push(cmd);
+    return { status: "delivered", providerMessageId: `m${this.sent.length}` };
+  }
+}
+
+async function setup(presence: Presence = { connected: false, subscribedDocIds: [] }) {
+  const clock = new ManualClock(T0);
+  const push = new RecordingAdapter();
+  const wakes: number[] = [];
+  const posted: unknown[] = [];
+  const feed = new MemoryNotificationFeedStore();
+  const decisions = new MemoryDecisionLogStore({ now: () => clock.now() });
+  const devices = new MemoryDeviceStore();
+  await devices.add({ kind: "web_push", tenant: user.tenant, userId: user.userId, endpoint: "https://push.example/abc", keys: { p256dh: "BPk", auth: "au" } }, T0);
+  const service = new NotifyService({
+    states: new MemoryNotifyUserStateStore({ now: () => clock.now() }),
+    feed,
+    decisions,
+    devices,
+    profiles: new MemoryNotifyProfileStore(),
+    presence: async () => presence,
+    resolver: new MemoryDigestResolver(),
+    postToUser: async (_u, m) => void posted.push(m),
+    delivery: {
+      adapters: { web_push: push },
+      breakers: new MemoryBreakerStateStore(),
+      deadLetters: new MemoryDeliveryDeadLetterStore(),
+      clock,
+      rand: () => 0.5,
+    },
+    providerOf: () => "webpush",
+    scheduleWake: async (_u, at) => void wakes.push(at),
+    clock,
+  });
+  /** Runs every scheduled wake-up up to `until`, in time order, as the notify timers do. */
+  const runWakes = async (until: number) => {
+    for (;;) {
+      const due = wakes.filter((t) => t <= until).sort((a, b) => a - b)[0];
+      if (due === undefined) return;
+      wakes.splice(wakes.indexOf(due), 1);
+      clock.set(Math.max(clock.now(), due));
+      await service.wake(user);
+    }
+  };
+  return { clock, push, wakes, posted, feed, decisions, service, runWakes };
+}
+
+let n = 0;
+const social = (at: number, extra: Partial<NotifyIntent> = {}): NotifyIntent => ({
+  tenant: user.tenant,
+  eventId: `ev-${++n}`,
+  userId: user.userId,
+  class: "social",
+  topic: "comments",
+  actorId: "alice",
+  docId: `doc-${n}`,
+  subject: { kind: "comment", id: `c-${n}` },
+  title: "alice commented",
+  body: "hi",
+  at,
+  ...extra,
+});
+
+describe("NotifyService", () => {
+  test("five social events at one instant: exactly 3 pushes, every event in the feed, the rest deferred", async () => {
+    const { service, push, feed, decisions, runWakes } = await setup();
+    const events = Array.from({ length: 5 }, () => social(T0));
+    for (const e of events) await service.handleIntents(user, [e]);
+    // Social events wait in their digests (10 minutes) before any push.
+    expect(push.sent).toHaveLength(0);
+    await runWakes(T0 + 15 * 60_000);
+    expect(push.sent).toHaveLength(3);
+    expect((await feed.list(user, { limit: 50 })).items.length).toBeGreaterThanOrEqual(1);
+    const reasons = await Promise.all(events.map(async (e) => (await decisions.byEvent(user.tenant, user.userId, e.eventId)).map((d) => d.reason)));
+    expect(reasons.filter((r) => r.includes("deferred:cap"))).toHaveLength(2);
+  });
+
+  test("concurrent calls for one user never pass the cap (compare-and-set on the user's state)", async () => {
+    const { service, push, runWakes } = await setup();
+    await Promise.all(Array.from({ length: 12 }, () => service.handleIntents(user, [social(T0)])));
+    await Promise.all(Array.from({ length: 4 }, () => runWakes(T0 + 15 * 60_000)));
+    expect(push.sent).toHaveLength(3);
+  });
+
+  test("the same event four times: one in-app item and one push; later copies are duplicates", async () => {
+    const { service, push, feed, decisions, runWakes } = await setup();
+    const e = social(T0, { class: "transactional", topic: "tasks" });
+    for (let i = 0; i < 4; i++) await service.handleIntents(user, [e]);
+    await runWakes(T0 + 15 * 60_000);
+    for (let i = 0; i < 2; i++) await service.handleIntents(user, [e]);
+    expect(push.sent).toHaveLength(1);
+    expect((await feed.list(user, { limit: 50 })).items).toHaveLength(1);
+    const reasons = (await decisions.byEvent(user.tenant, user.userId, e.eventId)).map((d) => d.reason);
+    expect(reasons.filter((r) => r === "duplicate").length).toBeGreaterThanOrEqual(1);
+  });
+
+  test("a failed push stays in the outbox, is retried when due, and the failure is explained", async () => {
+    const { service, push, runWakes, decisions } = await setup();
+    push.failNext = 1;
+    const e = social(T0, { class: "transactional", topic: "tasks" });
+    await service.handleIntents(user, [e]);
+    expect(push.sent).toHaveLength(0);
+    await runWakes(T0 + 60_000);
+    expect(push.sent.map((c) => [c.notificationId, c.attempt])).toEqual([[expect.any(String), 2]]);
+    const reasons = (await decisions.byEvent(user.tenant, user.userId, e.eventId)).map((d) => d.reason);
+    expect(reasons).toContain("failed:web_push");
+    expect(reasons).toContain("sent");
+  });
+
+  test("a connected user gets the in-app item live over the WebSocket and no push; reading it syncs", async () => {
+    const { service, push, posted, feed } = await setup({ connected: true, subscribedDocIds: [] });
+    await service.handleIntents(user, [social(T0)]);
+    expect(push.sent).toHaveLength(0);
+    const [item] = (await feed.list(user, { limit: 10 })).items;
+    expect(posted).toEqual([{ type: "notification", notification: item }]);
+    expect(await service.markRead(user, { ids: [item.id] })).toEqual([item.id]);
+    expect(posted.at(-1)).toEqual({ type: "notification.read", ids: [item.id] });
+    expect(await feed.unreadCount(user)).toBe(0);
+  });
+});
