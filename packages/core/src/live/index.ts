@@ -8,3 +8,4 @@ export * from "./utf8.js";
 export * from "./fanout.js";
 export * from "./session.js";
 export * from "./broadcast.js";
+export * from "./user-delivery.js";
