@@ -199,7 +199,9 @@ export function hold(run: Run, items: readonly PendingItem[], reasons: number): 
     }
     if (fresh & DEFERRED_CAP) {
       const budget: Budget = item.class === "critical" ? "critical" : "regular";
-      run.record(item.eventId, "deferred:cap", undefined, undefined, budgetDetail(run.s, run.caps, budget, run.now));
+      let detail = budgetDetail(run.s, run.caps, budget, run.now);
+      if (item.class === "transactional") detail += `; ${budgetDetail(run.s, run.caps, "extra", run.now)}`;
+      run.record(item.eventId, "deferred:cap", undefined, undefined, detail);
     }
     makeRoom(run, 1);
     run.s.held.push(kept);

@@ -80,3 +80,7 @@ describe("quiet hours 22:00-07:00 across the 2025-03-09 US DST change", () => {
     ]);
   });
 });
+
+test("a zone the runtime does not know means no quiet hours, not a failure", async () => {
+  expect(quietUntil({ start: "00:00", end: "23:59", timeZone: "Atlantis/Poseidonia" }, Date.parse("2025-01-01T12:00:00Z"))).toBeUndefined();
+});
