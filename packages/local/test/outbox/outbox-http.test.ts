@@ -2,6 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { EXTERNAL_CHANNELS } from "@weft/core/notify/delivery/index";
 import { HttpOutboxAdapter } from "@weft/functions/adapters/channels/outbox-http";
 import { runChannelAdapterConformance } from "../../../core/test/notify/delivery/channel-adapter-conformance.js";
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
 import { createHttpGateway, type HttpGateway } from "../../src/http-gateway.js";
 import { Outbox, outboxApp, outboxRequestHook } from "../../src/outbox/index.js";
 import { memoryLogger } from "../helpers.js";
@@ -11,11 +13,17 @@ import { CHANNEL_SETUPS, outboxHarness } from "./harness.js";
 const outbox = new Outbox();
 let gateway: HttpGateway;
 let base: string;
+/** A port nothing listens on (a server's, just closed). */
+let deadBase: string;
 
 beforeAll(async () => {
   gateway = createHttpGateway({ routes: [], resolve: () => Promise.reject(new Error("no functions here")), log: memoryLogger() });
   gateway.use(outboxRequestHook(outboxApp(outbox)));
   base = await gateway.listen(0);
+  const probe = createServer();
+  await new Promise<void>((resolve) => probe.listen(0, "127.0.0.1", resolve));
+  deadBase = `http://127.0.0.1:${(probe.address() as AddressInfo).port}`;
+  await new Promise((resolve) => probe.close(resolve));
 });
 afterAll(() => gateway.close());
 
@@ -120,7 +128,7 @@ describe("outbox HTTP API", () => {
 for (const channel of EXTERNAL_CHANNELS) {
   runChannelAdapterConformance(`HttpOutboxAdapter -> local outbox (${channel})`, async () =>
     outboxHarness(outbox, new HttpOutboxAdapter(base), channel, {
-      unreachable: () => new HttpOutboxAdapter("http://127.0.0.1:9", 2_000),
+      unreachable: () => new HttpOutboxAdapter(deadBase, 2_000),
     }),
   );
 }

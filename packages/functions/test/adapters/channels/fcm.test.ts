@@ -134,6 +134,7 @@ describe("FcmAdapter", () => {
 });
 
 runChannelAdapterConformance("FCM HTTP v1 against a local FCM + OAuth server", async () => {
+  const dead = await deadUrl();
   const adapter = new FcmAdapter({ serviceAccount: account, endpoint: google.url });
   await adapter.send(cmd()); // the token exchange happens first, so queued replies meet the sends
   return {
@@ -144,6 +145,6 @@ runChannelAdapterConformance("FCM HTTP v1 against a local FCM + OAuth server", a
     provoke: REPLIES.map(([f]) => f),
     failNext: async (f) => void google.queued.push(REPLIES.find(([g]) => JSON.stringify(g) === JSON.stringify(f))![1]),
     idempotency: { kind: "key", lastKey: () => JSON.parse(sends().at(-1)!.body.toString()).message.android.collapse_key },
-    unreachable: () => new FcmAdapter({ serviceAccount: account, endpoint: "http://127.0.0.1:9", token: new GoogleAccessToken(account), timeoutMs: 3_000 }),
+    unreachable: () => new FcmAdapter({ serviceAccount: account, endpoint: dead, token: new GoogleAccessToken(account), timeoutMs: 3_000 }),
   };
 });
