@@ -23,3 +23,4 @@ export * from "./notify-decision-log-store-conformance.js";
 export * from "./notify-device-store-conformance.js";
 export * from "./notify-profile-store-conformance.js";
 export * from "./doc-watchers-store-conformance.js";
+export * from "../notify/delivery/store-conformance.js";

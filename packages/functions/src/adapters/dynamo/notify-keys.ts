@@ -16,6 +16,8 @@ import type { Item } from "./table.js";
  * | `v#<tenant>#<userId>` | DeviceStore (notify-device-store.ts) |
  * | `p#<tenant>#<userId>` | NotifyProfileStore, per user (notify-profile-store.ts) |
  * | `tp#<tenant>` | NotifyProfileStore, tenant policy |
+ * | `b#<breakerKey>` | BreakerStateStore, one item per provider breaker (notify-breaker-store.ts) |
+ * | `x#<tenant>` | DeliveryDeadLetterStore, per tenant (notify-delivery-dead-letter-store.ts) |
  */
 export type NotifyPartition = "s" | "f" | "d" | "v" | "p";
 
