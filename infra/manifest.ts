@@ -116,8 +116,10 @@ export const functions = {
     handler: "packages/functions/src/handlers/http.handler",
     timeoutSeconds: 10,
     memoryMB: 1024,
-    tables: ["inbox", "log", "state", "quarantine", "docs", "audit", "search", "deadLetters"],
+    // notify + connections: the notification API (feed, read sync to the user's sockets, POST /v1/notify).
+    tables: ["inbox", "log", "state", "quarantine", "docs", "audit", "search", "deadLetters", "notify", "connections"],
     bus: true,
+    webSocket: true,
   },
   sequencer: {
     handler: "packages/functions/src/handlers/sequencer.handler",
@@ -192,6 +194,22 @@ export const functions = {
     timeoutSeconds: 60,
     memoryMB: 1024,
     tables: ["search", "docs", "log"],
+  },
+  /** Bus consumer: committed batches -> notifications, decided per recipient by the engine. */
+  notify: {
+    handler: "packages/functions/src/handlers/notify.handler",
+    timeoutSeconds: 60,
+    memoryMB: 1024,
+    tables: ["notify", "docs", "log", "connections"],
+    webSocket: true,
+  },
+  /** Scheduled: each user's due notification work (digests, releases, quiet-hours ends, fallbacks, retries). */
+  notifyTimers: {
+    handler: "packages/functions/src/handlers/notify-timers.handler",
+    timeoutSeconds: 70,
+    memoryMB: 1024,
+    tables: ["notify", "docs", "log", "connections"],
+    webSocket: true,
   },
   /** Scheduled: the search index writes that events deferred to the end of their debounce window. */
   searchTimers: {
@@ -284,11 +302,18 @@ export const rules = {
     retry: { maximumRetryAttempts: 8, maximumEventAgeInSeconds: 3600 },
     deadLetter: "busDeadLetters",
   },
+  notify: {
+    pattern: committed,
+    target: "notify",
+    retry: { maximumRetryAttempts: 8, maximumEventAgeInSeconds: 3600 },
+    deadLetter: "busDeadLetters",
+  },
 } satisfies Record<string, RuleSpec>;
 
 export const schedules = {
   timers: { function: "timers", rate: "rate(1 minute)", loopSeconds: 55, localEveryMs: 200 },
   searchTimers: { function: "searchTimers", rate: "rate(1 minute)", loopSeconds: 55, localEveryMs: 250 },
+  notifyTimers: { function: "notifyTimers", rate: "rate(1 minute)", loopSeconds: 55, localEveryMs: 250 },
 } satisfies Record<string, ScheduleSpec>;
 
 const http = "http" as const;
@@ -305,6 +330,15 @@ export const routes: RouteSpec[] = [
   { method: "GET", path: "/v1/search", function: http },
   { method: "GET", path: "/v1/admin/dead-letters", function: http },
   { method: "POST", path: "/v1/admin/dead-letters/{id}/redrive", function: http },
+  { method: "POST", path: "/v1/notify", function: http },
+  { method: "GET", path: "/v1/me/notifications", function: http },
+  { method: "POST", path: "/v1/me/notifications/read", function: http },
+  { method: "GET", path: "/v1/me/notifications/{id}/explain", function: http },
+  { method: "GET", path: "/v1/me/preferences", function: http },
+  { method: "PUT", path: "/v1/me/preferences", function: http },
+  { method: "POST", path: "/v1/me/devices", function: http },
+  { method: "DELETE", path: "/v1/me/devices/{id}", function: http },
+  { method: "GET", path: "/v1/admin/notifications/decisions", function: http },
 ];
 
 /** Env var through which a function learns a table's physical name. */

@@ -51,3 +51,4 @@ export * from "./events/index.js";
 export * from "./materialize/index.js";
 export * from "./notify/vocabulary.js";
 export * from "./notify/stores/index.js";
+export * from "./notify/delivery/index.js";

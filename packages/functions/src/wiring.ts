@@ -23,6 +23,7 @@ import {
 import { ENV, tableEnvVar } from "../../../infra/manifest.js";
 import { gatewayFromEnv } from "./adapters/apigw/gateway.js";
 import { clockFromEnv } from "./clock.js";
+import { notifyWiring, type NotifyWiring } from "./notify/notify-wiring.js";
 import { CapacityAccumulator } from "./adapters/dynamo/capacity.js";
 import { DynamoConnectionStore } from "./adapters/dynamo/connection-store.js";
 import { dynamoClient } from "./adapters/dynamo/client.js";
@@ -65,6 +66,8 @@ export interface Wiring {
   searchIndex: SearchIndexStore;
   /** Deferred search index writes (debounce), kept in the search table apart from the sequencer's timers. */
   searchTimers: TimerStore;
+  /** The notification engine's stores, channels and service (the notify table). */
+  notify: NotifyWiring;
   /** Consumed DynamoDB capacity of every call this process made (read by the benchmark). */
   meter: CapacityAccumulator;
 }
@@ -128,6 +131,11 @@ export function wiring(env: NodeJS.ProcessEnv = process.env): Wiring {
   );
   lazy(w, "searchIndex", () =>
     env[tableEnvVar("search")] ? new DynamoSearchIndexStore(opts("search")) : unwired<SearchIndexStore>("the search table"),
+  );
+  lazy(w, "notify", () =>
+    env[tableEnvVar("notify")]
+      ? notifyWiring({ table: opts("notify"), clock: w.clock, docStates: w.docStates, connections: w.connections, gateway: w.gateway, env })
+      : unwired<NotifyWiring>("the notify table"),
   );
   lazy(w, "metrics", () => new MetricsRecorder(w.metricsStore, jsonLineSink, () => w.clock.now()));
   // Like the bus: building never throws; a function not wired to the WebSocket API fails on use.

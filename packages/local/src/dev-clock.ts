@@ -1,10 +1,8 @@
-import { getRequestListener } from "@hono/node-server";
 import { Hono } from "hono";
 import { z } from "zod";
 import { WeftError } from "@weft/core";
 import { fakeClock } from "@weft/functions/clock";
 import { errorBody, errorResponse } from "@weft/functions/http/error-response";
-import type { RequestHook } from "./http-gateway.js";
 
 const YEAR_MS = 366 * 24 * 3_600_000;
 
@@ -55,15 +53,4 @@ export function devClockApp(enabled: () => boolean): Hono {
     return c.json(now());
   });
   return app;
-}
-
-/** Serves `app` for requests under one of `paths` (exact or as a prefix followed by "/"); others pass on. */
-export function honoHook(app: Hono, paths: string[]): RequestHook {
-  const listener = getRequestListener(app.fetch, { overrideGlobalObjects: false });
-  return async (req, res) => {
-    const path = (req.url ?? "/").split("?")[0];
-    if (!paths.some((p) => path === p || path.startsWith(`${p}/`))) return false;
-    await listener(req, res);
-    return true;
-  };
 }

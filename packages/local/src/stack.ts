@@ -8,7 +8,12 @@ import { fileCheckpoints } from "./checkpoints.js";
 import { startDynamoLocal, type DynamoLocal } from "./dynamo-local.js";
 import { LOCAL_EVENT_BUS, LocalEventBus, eventBusEndpoint } from "./event-bus/index.js";
 import { demoServer } from "./demo-server.js";
-import { devClockApp, honoHook } from "./dev-clock.js";
+import { CHANNEL_ENV } from "@weft/functions/adapters/channels/from-env";
+import { devClockApp } from "./dev-clock.js";
+import { honoHook } from "./hono-hook.js";
+import { Outbox, outboxApp } from "./outbox/index.js";
+import { fakeClock } from "@weft/functions/clock";
+import { systemClock } from "@weft/core";
 import { createHttpGateway, type HttpGateway } from "./http-gateway.js";
 import { createWebSocketGateway, type WebSocketGateway } from "./ws-gateway.js";
 import { manifestFunction, type LocalFunction } from "./lambda.js";
@@ -129,7 +134,11 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
     // The demo editor at `/` and the local-only GET /dev/token (packages/local/src/demo-server.ts).
     gateway.use(demoServer({ secret: () => process.env.WEFT_JWT_SECRET ?? LOCAL_JWT_SECRET, log }));
     // The test clock (local only): POST /v1/dev/clock moves the handlers' clock when WEFT_FAKE_CLOCK=1.
-    gateway.use(honoHook(devClockApp(() => process.env.WEFT_FAKE_CLOCK === "1"), ["/v1/dev/clock"]));
+    const fakeClockOn = () => process.env.WEFT_FAKE_CLOCK === "1" || opts.env?.WEFT_FAKE_CLOCK === "1";
+    gateway.use(honoHook(devClockApp(fakeClockOn), ["/v1/dev/clock"]));
+    // Every external notification channel delivers into the local outbox (/v1/dev/outbox, /dev/outbox).
+    const outbox = new Outbox({ clock: fakeClockOn() ? fakeClock() : systemClock });
+    gateway.use(honoHook(outboxApp(outbox), ["/v1/dev/outbox", "/dev/outbox"]));
 
     if (!opts.dynamoEndpoint) {
       dynamo = await startDynamoLocal({ dataDir: opts.data === "memory" ? undefined : opts.data.dir });
@@ -151,6 +160,7 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
       [ENV.webSocketEndpoint]: url,
       [ENV.eventBus]: LOCAL_EVENT_BUS,
       [ENV.eventsEndpoint]: url,
+      [CHANNEL_ENV.outboxEndpoint]: url,
       WEFT_JWT_SECRET: process.env.WEFT_JWT_SECRET ?? LOCAL_JWT_SECRET,
       ...Object.fromEntries(Object.entries(tables).map(([name, physical]) => [tableEnvVar(name), physical])),
       ...opts.env,

@@ -24,3 +24,4 @@ export * from "./notify-device-store-conformance.js";
 export * from "./notify-profile-store-conformance.js";
 export * from "./doc-watchers-store-conformance.js";
 export * from "../notify/delivery/store-conformance.js";
+export * from "../notify/delivery/channel-adapter-conformance.js";

@@ -2,4 +2,3 @@
 export * from "./outbox.js";
 export * from "./faults.js";
 export * from "./app.js";
-export * from "./hook.js";

@@ -52,7 +52,7 @@ const batch = (docId: string, seqStart = 1): LogBatch => ({
 
 describe("rule matching", () => {
   it("routes committed events to the manifest's rules and nothing else to them", async () => {
-    const targets = { audit: recorder("audit"), search: recorder("search") };
+    const targets = { audit: recorder("audit"), search: recorder("search"), notify: recorder("notify") };
     const dlq = recorder("dlq");
     const bus = server.use({
       name: "b-manifest",

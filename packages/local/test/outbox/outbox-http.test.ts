@@ -5,7 +5,8 @@ import { runChannelAdapterConformance } from "../../../core/test/notify/delivery
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { createHttpGateway, type HttpGateway } from "../../src/http-gateway.js";
-import { Outbox, outboxApp, outboxRequestHook } from "../../src/outbox/index.js";
+import { honoHook } from "../../src/hono-hook.js";
+import { Outbox, outboxApp } from "../../src/outbox/index.js";
 import { memoryLogger } from "../helpers.js";
 import { CHANNEL_SETUPS, outboxHarness } from "./harness.js";
 
@@ -18,7 +19,7 @@ let deadBase: string;
 
 beforeAll(async () => {
   gateway = createHttpGateway({ routes: [], resolve: () => Promise.reject(new Error("no functions here")), log: memoryLogger() });
-  gateway.use(outboxRequestHook(outboxApp(outbox)));
+  gateway.use(honoHook(outboxApp(outbox), ["/v1/dev/outbox", "/dev/outbox"]));
   base = await gateway.listen(0);
   const probe = createServer();
   await new Promise<void>((resolve) => probe.listen(0, "127.0.0.1", resolve));

@@ -10,6 +10,9 @@ import type { NotifyProfileStore } from "../stores/profile-store.js";
 import type { DecisionRecord, ExternalChannel, FeedItem } from "../vocabulary.js";
 import type { EntryOutcome, OutboxEntry } from "./outbox.js";
 
+/** When an entry could not even be attempted (a store or wiring failure), it is tried again after this. */
+export const INFRA_RETRY_MS = 60_000;
+
 export interface ApplyDeps {
   feed: NotificationFeedStore;
   decisions: DecisionLogStore;
@@ -32,7 +35,19 @@ export interface ApplyDeps {
  */
 export async function applyEntries(deps: ApplyDeps, user: NotifyUser, entries: OutboxEntry[]): Promise<EntryOutcome[]> {
   const decisions: DecisionRecord[] = [];
-  const outcomes = await Promise.all(entries.map((e) => applyOne(deps, user, e, decisions)));
+  const outcomes = await Promise.all(
+    entries.map(async (e) => {
+      try {
+        return await applyOne(deps, user, e, decisions);
+      } catch (err) {
+        // An infrastructure failure (a store, no adapter for the channel): not the provider's
+        // verdict, so no retry is spent; the entry is tried again in a minute.
+        const at = deps.clock.now() + INFRA_RETRY_MS;
+        decisions.push({ tenant: user.tenant, userId: user.userId, eventId: e.delivery.eventIds[0] ?? e.delivery.notificationId, notificationId: e.delivery.notificationId, channel: e.delivery.channel, reason: `failed:${e.delivery.channel}`, policyVersion: "delivery", at: deps.clock.now(), detail: `not attempted: ${String(err).slice(0, 300)}` });
+        return { id: e.id, done: false as const, attempt: e.attempt, dueAt: at };
+      }
+    }),
+  );
   if (decisions.length > 0) await deps.decisions.append(decisions);
   return outcomes;
 }

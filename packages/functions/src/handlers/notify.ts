@@ -1,0 +1,49 @@
+import type { EventBridgeEvent } from "aws-lambda";
+import { COMMITTED_DETAIL_TYPE, jsonLineSink, parseCommittedDetail, resolveCommittedOps } from "@weft/core";
+import { intentsOfBatch, type WatcherActivity } from "@weft/core/notify/sources/committed-intents";
+import { forEachUser, groupByUser } from "../notify/fan-out.js";
+import { wiring } from "../wiring.js";
+
+/** One "edited" notice per (document, editor) per this window at most (WEFT_NOTIFY_EDIT_WINDOW_MS). */
+export const EDIT_WINDOW_MS = 10 * 60_000;
+const WATCHER_PAGE = 1000;
+
+/**
+ * Bus consumer (rule `notify`): one committed batch -> the notifications it causes
+ * (intentsOfBatch), decided per recipient by the engine (NotifyService), recipients in
+ * parallel, each user's decisions serialized by its state's compare-and-set.
+ *
+ * Idempotent: each (event id, recipient) is decided once (7-day dedupe keys committed with the
+ * user's state), so a redelivered or re-driven batch notifies nobody twice; a failure for some
+ * recipients throws after the others are done, and the bus's retry finishes the rest.
+ */
+export async function handler(event: EventBridgeEvent<string, unknown>): Promise<{ recipients: number; intents: number }> {
+  if (event["detail-type"] !== COMMITTED_DETAIL_TYPE) throw new Error(`notify: not a ${COMMITTED_DETAIL_TYPE} event: ${event["detail-type"]}`);
+  const w = wiring();
+  const detail = parseCommittedDetail(event.detail);
+  const doc = { tenant: detail.tenant, docId: detail.docId };
+  const [entries, state] = await Promise.all([resolveCommittedOps(detail, w.log), w.docStates.read(doc)]);
+  if (!state || state.version < detail.seqEnd) {
+    throw new Error(`notify: ${doc.tenant}/${doc.docId} is materialized to ${state?.version ?? 0}, below the event's seqEnd ${detail.seqEnd}; retry later`);
+  }
+  const watchers = new Map<string, WatcherActivity>();
+  let cursor: string | undefined;
+  do {
+    const page = await w.notify.watchers.list(doc, { cursor, limit: WATCHER_PAGE });
+    for (const x of page.watchers) watchers.set(x.userId, x);
+    cursor = page.cursor;
+  } while (cursor !== undefined);
+  const { intents, touched } = intentsOfBatch({
+    tenant: doc.tenant,
+    docId: doc.docId,
+    entries,
+    state,
+    watchers,
+    editWindowMs: Number(process.env.WEFT_NOTIFY_EDIT_WINDOW_MS ?? EDIT_WINDOW_MS),
+  });
+  const byUser = groupByUser(intents);
+  await forEachUser(byUser, (user, list) => w.notify.service.handleIntents(user, list));
+  if (touched.length > 0) await w.notify.watchers.put(doc, touched);
+  jsonLineSink({ kind: "notify_batch", tenant: doc.tenant, docId: doc.docId, seqEnd: detail.seqEnd, recipients: byUser.size, intents: intents.length });
+  return { recipients: byUser.size, intents: intents.length };
+}

@@ -1,0 +1,98 @@
+import { postToUser, type ConnectionStore, type DocStates, type Gateway, type Clock, type TimerStore, type DocRef } from "@weft/core";
+import type { BreakerStateStore, DeliveryDeadLetterStore, Provider } from "@weft/core/notify/delivery/index";
+import { NotifyService } from "@weft/core/notify/service/notify-service";
+import type { DocWatchersStore } from "@weft/core/notify/sources/doc-watchers-store";
+import type {
+  DecisionLogStore,
+  DeviceStore,
+  NotificationFeedStore,
+  NotifyProfileStore,
+  NotifyUser,
+  NotifyUserStateStore,
+} from "@weft/core/notify/stores/index";
+import { channelAdaptersFromEnv, CHANNEL_ENV, type ChannelAdapters } from "../adapters/channels/from-env.js";
+import { DynamoDocWatchersStore } from "../adapters/dynamo/doc-watchers-store.js";
+import { DynamoBreakerStateStore } from "../adapters/dynamo/notify-breaker-store.js";
+import { DynamoDeliveryDeadLetterStore } from "../adapters/dynamo/notify-delivery-dead-letter-store.js";
+import { DynamoDecisionLogStore } from "../adapters/dynamo/notify-decision-log-store.js";
+import { DynamoDeviceStore } from "../adapters/dynamo/notify-device-store.js";
+import { DynamoNotificationFeedStore } from "../adapters/dynamo/notify-feed-store.js";
+import { DynamoNotifyProfileStore } from "../adapters/dynamo/notify-profile-store.js";
+import { DynamoNotifyUserStateStore } from "../adapters/dynamo/notify-user-state-store.js";
+import { DynamoTimerStore } from "../adapters/dynamo/timer-store.js";
+import type { DynamoAdapterOptions } from "../adapters/dynamo/table.js";
+import { DocStateDigestResolver } from "./doc-state-resolver.js";
+
+/** Everything the notification engine uses in one process, on the `notify` table. */
+export interface NotifyWiring {
+  states: NotifyUserStateStore;
+  feed: NotificationFeedStore;
+  decisions: DecisionLogStore;
+  devices: DeviceStore;
+  profiles: NotifyProfileStore;
+  watchers: DocWatchersStore;
+  /** Per-user wake-ups (digest flushes, releases, fallbacks, retries), keyed {tenant, docId: userId}. */
+  wakes: TimerStore;
+  breakers: BreakerStateStore;
+  deliveryDeadLetters: DeliveryDeadLetterStore;
+  channels: ChannelAdapters;
+  service: NotifyService;
+}
+
+export interface NotifyWiringSources {
+  table: DynamoAdapterOptions;
+  clock: Clock;
+  docStates: DocStates;
+  connections: ConnectionStore;
+  gateway: Gateway;
+  env: NodeJS.ProcessEnv;
+}
+
+/** The user a wake timer is for: timers are keyed by DocRef, so the user id takes the docId's place. */
+export function wakeRef(user: NotifyUser): DocRef {
+  return { tenant: user.tenant, docId: user.userId };
+}
+
+export function notifyWiring(s: NotifyWiringSources): NotifyWiring {
+  const opts = s.table;
+  const feed = new DynamoNotificationFeedStore(opts);
+  const decisions = new DynamoDecisionLogStore({ ...opts, now: () => s.clock.now() });
+  const devices = new DynamoDeviceStore(opts);
+  const profiles = new DynamoNotifyProfileStore(opts);
+  const states = new DynamoNotifyUserStateStore({ ...opts, now: () => s.clock.now() });
+  const wakes = new DynamoTimerStore({ ...opts, prefix: "notify-timers" });
+  const breakers: BreakerStateStore = new DynamoBreakerStateStore(opts);
+  const deliveryDeadLetters: DeliveryDeadLetterStore = new DynamoDeliveryDeadLetterStore(opts);
+  const channels = channelAdaptersFromEnv(s.env);
+  const local = Boolean(s.env[CHANNEL_ENV.outboxEndpoint]);
+  const service = new NotifyService({
+    states,
+    feed,
+    decisions,
+    devices,
+    profiles,
+    presence: async (user) => {
+      const p = await s.connections.userPresence(user.tenant, user.userId);
+      return {
+        connected: p.connections.length > 0,
+        subscribedDocIds: [...new Set(p.connections.flatMap((c) => c.docs))],
+        ...(p.lastDisconnectAt !== undefined ? { lastDisconnectAt: p.lastDisconnectAt } : {}),
+      };
+    },
+    resolver: new DocStateDigestResolver(s.docStates),
+    postToUser: async (user, message) => {
+      await postToUser({ connections: s.connections, gateway: s.gateway, clock: s.clock }, user.tenant, user.userId, message as never);
+    },
+    delivery: { adapters: channels, breakers, deadLetters: deliveryDeadLetters, clock: s.clock, rand: Math.random },
+    providerOf: (channel, target): Provider => {
+      if (local) return "outbox";
+      if (channel === "email") return "ses";
+      if (channel === "sms") return "sns";
+      if (channel === "web_push") return "webpush";
+      return target.kind === "device_token" ? target.platform : "fcm";
+    },
+    scheduleWake: (user, at) => wakes.add(wakeRef(user), at),
+    clock: s.clock,
+  });
+  return { states, feed, decisions, devices, profiles, watchers: new DynamoDocWatchersStore(opts), wakes, breakers, deliveryDeadLetters, channels, service };
+}
