@@ -52,3 +52,5 @@ export * from "./materialize/index.js";
 export * from "./notify/vocabulary.js";
 export * from "./notify/stores/index.js";
 export * from "./notify/delivery/index.js";
+export * from "./notify/preferences/index.js";
+export * from "./notify/engine/index.js";
