@@ -25,3 +25,4 @@ export * from "./notify-profile-store-conformance.js";
 export * from "./doc-watchers-store-conformance.js";
 export * from "../notify/delivery/store-conformance.js";
 export * from "../notify/delivery/channel-adapter-conformance.js";
+export * from "./notify-fanout-store-conformance.js";

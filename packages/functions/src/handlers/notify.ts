@@ -1,7 +1,7 @@
 import type { EventBridgeEvent } from "aws-lambda";
 import { COMMITTED_DETAIL_TYPE, jsonLineSink, parseCommittedDetail, resolveCommittedOps } from "@weft/core";
 import { intentsOfBatch, type WatcherActivity } from "@weft/core/notify/sources/committed-intents";
-import { forEachUser, groupByUser } from "../notify/fan-out.js";
+import { submitIntents } from "../notify/submit.js";
 import { wiring } from "../wiring.js";
 
 /** One "edited" notice per (document, editor) per this window at most (WEFT_NOTIFY_EDIT_WINDOW_MS). */
@@ -41,9 +41,9 @@ export async function handler(event: EventBridgeEvent<string, unknown>): Promise
     watchers,
     editWindowMs: Number(process.env.WEFT_NOTIFY_EDIT_WINDOW_MS ?? EDIT_WINDOW_MS),
   });
-  const byUser = groupByUser(intents);
-  await forEachUser(byUser, (user, list) => w.notify.service.handleIntents(user, list));
+  // Many watchers: chunks spread over the fan-out window (submitIntents); few: decided now.
+  const submitted = await submitIntents(w, intents, { jobId: `${doc.docId}.${detail.seqStart}-${detail.seqEnd}` });
   if (touched.length > 0) await w.notify.watchers.put(doc, touched);
-  jsonLineSink({ kind: "notify_batch", tenant: doc.tenant, docId: doc.docId, seqEnd: detail.seqEnd, recipients: byUser.size, intents: intents.length });
-  return { recipients: byUser.size, intents: intents.length };
+  jsonLineSink({ kind: "notify_batch", tenant: doc.tenant, docId: doc.docId, seqEnd: detail.seqEnd, intents: intents.length, ...submitted });
+  return { recipients: submitted.recipients, intents: intents.length };
 }

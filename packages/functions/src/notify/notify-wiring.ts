@@ -2,6 +2,8 @@ import { postToUser, type ConnectionStore, type DocStates, type Gateway, type Cl
 import type { BreakerStateStore, DeliveryDeadLetterStore, Provider } from "@weft/core/notify/delivery/index";
 import { NotifyService } from "@weft/core/notify/service/notify-service";
 import type { DocWatchersStore } from "@weft/core/notify/sources/doc-watchers-store";
+import type { FanoutJobStore } from "@weft/core/notify/fanout/index";
+import { DynamoFanoutJobStore } from "../adapters/dynamo/notify-fanout-store.js";
 import type {
   DecisionLogStore,
   DeviceStore,
@@ -37,6 +39,10 @@ export interface NotifyWiring {
   deliveryDeadLetters: DeliveryDeadLetterStore;
   channels: ChannelAdapters;
   service: NotifyService;
+  /** Large fan-outs (chunks) and per-sender budgets. */
+  fanout: FanoutJobStore;
+  /** When each fan-out chunk is due, keyed {tenant, docId: "<index>.<jobId>"}. */
+  fanoutTimers: TimerStore;
 }
 
 export interface NotifyWiringSources {
@@ -94,5 +100,8 @@ export function notifyWiring(s: NotifyWiringSources): NotifyWiring {
     scheduleWake: (user, at) => wakes.add(wakeRef(user), at),
     clock: s.clock,
   });
-  return { states, feed, decisions, devices, profiles, watchers: new DynamoDocWatchersStore(opts), wakes, breakers, deliveryDeadLetters, channels, service };
+  return { states, feed, decisions, devices, profiles, watchers: new DynamoDocWatchersStore(opts), wakes, breakers, deliveryDeadLetters, channels, service,
+    fanout: new DynamoFanoutJobStore(opts),
+    fanoutTimers: new DynamoTimerStore({ ...opts, prefix: "fanout-timers" }),
+  };
 }

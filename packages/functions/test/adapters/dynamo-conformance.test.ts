@@ -6,6 +6,7 @@ import {
   runDocStateStoreConformance,
   runDeadLetterStoreConformance,
   runDocWatchersStoreConformance,
+  runFanoutJobStoreConformance,
   runInboxStoreConformance,
   runLogStoreConformance,
   runMetricsStoreConformance,
@@ -21,6 +22,7 @@ import type { TableNames } from "../../src/adapters/dynamo/create-tables.js";
 import { DynamoDocStateStore } from "../../src/adapters/dynamo/doc-state-store.js";
 import { DynamoDeadLetterStore } from "../../src/adapters/dynamo/dead-letter-store.js";
 import { DynamoDocWatchersStore } from "../../src/adapters/dynamo/doc-watchers-store.js";
+import { DynamoFanoutJobStore } from "../../src/adapters/dynamo/notify-fanout-store.js";
 import { DynamoInboxStore } from "../../src/adapters/dynamo/inbox-store.js";
 import { DynamoLogStore } from "../../src/adapters/dynamo/log-store.js";
 import { DynamoMetricsStore } from "../../src/adapters/dynamo/metrics-store.js";
@@ -51,6 +53,7 @@ runDocStateStoreConformance("dynamo", async () => new DynamoDocStateStore(opts("
 runDeadLetterStoreConformance("dynamo", async () => new DynamoDeadLetterStore(opts("deadLetters")));
 runConnectionStoreConformance("dynamo", async () => new DynamoConnectionStore(opts("connections")));
 runDocWatchersStoreConformance("dynamo", async () => new DynamoDocWatchersStore(opts("notify")));
+runFanoutJobStoreConformance("dynamo", async () => new DynamoFanoutJobStore(opts("notify")));
 
 afterAll(() => {
   // Every adapter reported what it consumed.

@@ -18,3 +18,4 @@ export * from "./notify-decision-log-store.js";
 export * from "./notify-device-store.js";
 export * from "./notify-profile-store.js";
 export * from "./doc-watchers-store.js";
+export * from "./notify-fanout-store.js";
