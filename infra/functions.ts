@@ -6,6 +6,7 @@ import {
 } from "./manifest.js";
 import { componentName, entries, mapRecord, megabytes, seconds } from "./naming.js";
 import { busEnvironment, busPermissions } from "./bus.js";
+import { channelsEnvironment, channelsPermissions } from "./channels.js";
 import { jwtEnvironment } from "./secrets.js";
 import { streamPermissions } from "./stream-permissions.js";
 import { tables } from "./tables.js";
@@ -32,7 +33,9 @@ const RUNTIME = "nodejs22.x";
  * - `WEFT_WS_ENDPOINT` (the WebSocket API's management endpoint) and an
  *   `execute-api:ManageConnections` grant for a function with `webSocket: true`;
  * - `WEFT_EVENT_BUS` (the bus name) and an `events:PutEvents` grant for a function with
- *   `bus: true`, plus the dead-letter queue grants of rule targets and drains (bus.ts).
+ *   `bus: true`, plus the dead-letter queue grants of rule targets and drains (bus.ts);
+ * - the notification providers' settings (channels.ts) and `ses:SendEmail` / `sns:Publish`
+ *   for a function with `channels: true`.
  *
  * Stream and failure-queue grants come from the subscriptions (stream-permissions.ts).
  */
@@ -45,7 +48,7 @@ export const functions = mapRecord<FunctionName, FunctionSpec, sst.aws.Function>
       timeout: seconds(spec.timeoutSeconds),
       memory: megabytes(spec.memoryMB),
       link: spec.tables.map((t) => tables[t]),
-      permissions: [...streamPermissions(name), ...webSocketPermissions(spec), ...busPermissions(name, spec)],
+      permissions: [...streamPermissions(name), ...webSocketPermissions(spec), ...busPermissions(name, spec), ...channelsPermissions(spec)],
       environment: {
         ...Object.fromEntries(spec.tables.map((t) => [tableEnvVar(t), tables[t].name])),
         WEFT_STAGE: $app.stage,
@@ -53,6 +56,7 @@ export const functions = mapRecord<FunctionName, FunctionSpec, sst.aws.Function>
         ...scheduleEnvironment(name, spec),
         ...webSocketEnvironment(spec),
         ...busEnvironment(spec),
+        ...channelsEnvironment(spec),
       },
     }),
 );

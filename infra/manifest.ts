@@ -23,6 +23,8 @@ export interface FunctionSpec {
   bus?: boolean;
   /** Posts to WebSocket connections: env `WEFT_WS_ENDPOINT` (the management API endpoint) and an execute-api:ManageConnections grant. */
   webSocket?: boolean;
+  /** Delivers notifications: the providers' settings (infra/channels.ts) and SES/SNS send grants. */
+  channels?: boolean;
 }
 
 /** A DynamoDB stream -> function event source mapping, with Lambda's own settings. */
@@ -120,6 +122,7 @@ export const functions = {
     tables: ["inbox", "log", "state", "quarantine", "docs", "audit", "search", "deadLetters", "notify", "connections"],
     bus: true,
     webSocket: true,
+    channels: true,
   },
   sequencer: {
     handler: "packages/functions/src/handlers/sequencer.handler",
@@ -202,6 +205,7 @@ export const functions = {
     memoryMB: 1024,
     tables: ["notify", "docs", "log", "connections"],
     webSocket: true,
+    channels: true,
   },
   /** Scheduled: each user's due notification work (digests, releases, quiet-hours ends, fallbacks, retries). */
   notifyTimers: {
@@ -210,6 +214,7 @@ export const functions = {
     memoryMB: 1024,
     tables: ["notify", "docs", "log", "connections"],
     webSocket: true,
+    channels: true,
   },
   /** Scheduled: the search index writes that events deferred to the end of their debounce window. */
   searchTimers: {
