@@ -22,8 +22,13 @@ import { registerDeadLetterRoutes, type DeadLetterRouteDeps } from "./routes/dea
 import { registerDocStateRoutes, type DocStateRouteDeps } from "./routes/doc-state.js";
 import { registerAuditRoutes, type AuditRouteDeps } from "./routes/audit.js";
 import { registerSearchRoutes, type SearchRouteDeps } from "./routes/search.js";
+import { registerDeviceRoutes } from "./routes/devices.js";
+import { registerNotificationRoutes } from "./routes/notifications.js";
+import { registerNotifyAdminRoutes } from "./routes/notify-admin.js";
+import { registerNotifySendRoutes, type NotifySendRouteDeps } from "./routes/notify-send.js";
+import { registerPreferencesRoutes } from "./routes/preferences.js";
 
-export interface AppDeps extends IngestDeps, DeadLetterRouteDeps, DocStateRouteDeps, AuditRouteDeps, SearchRouteDeps {
+export interface AppDeps extends IngestDeps, DeadLetterRouteDeps, DocStateRouteDeps, AuditRouteDeps, SearchRouteDeps, NotifySendRouteDeps {
   log: LogStore;
   inbox: InboxStore;
   state: SequencerStateStore;
@@ -95,6 +100,11 @@ export function createApp(deps: AppDeps): Hono<Env> {
   registerDocStateRoutes(app, deps);
   registerAuditRoutes(app, deps);
   registerSearchRoutes(app, deps);
+  registerNotifySendRoutes(app, deps);
+  registerNotificationRoutes(app, deps);
+  registerPreferencesRoutes(app, deps);
+  registerDeviceRoutes(app, deps);
+  registerNotifyAdminRoutes(app, deps);
 
   app.get("/v1/admin/metrics", async (c) => {
     const tenant = c.get("who").tenant;

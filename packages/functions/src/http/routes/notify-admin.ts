@@ -1,0 +1,74 @@
+import type { Hono } from "hono";
+import type { ErrorDetail } from "@weft/core";
+import { describe } from "@weft/core/notify/preferences/validation";
+import { checkContacts, MAX_DECISION_PAGE, type ContactFacts } from "@weft/core/notify/stores/index";
+import { intParam } from "./audit.js";
+import { idParam, jsonBody, objectBody, throwIfAny, userIdParam, type NotifyEnv, type NotifyRouteDeps } from "./notify-common.js";
+
+const DEFAULT_DECISION_PAGE = 100;
+
+/**
+ * Tenant-admin notification routes (the /v1/admin/* guard has checked the role; everything is
+ * scoped to the caller's tenant):
+ * - `GET /v1/admin/notifications/decisions?userId=&eventId=` -> `{decisions}`: every decision
+ *   about that event for that user, oldest first. Without `eventId`: the user's decisions
+ *   newest first, `limit` 1..500 (default 100), `{decisions, cursor?}` (pass `cursor` back).
+ *   `userId` is required.
+ * - `PUT /v1/admin/users/{userId}/contacts` `{email?: {address, verified}, phone?: {number,
+ *   verified}, reenableEmail?}` -> `{userId, contacts}`: replaces how Weft may reach the user
+ *   by email and SMS (the app owns identities; only verified ones are used). An email disabled
+ *   by a hard bounce or a complaint stays disabled while the address is unchanged, unless
+ *   `reenableEmail: true`. Phones are E.164.
+ */
+export function registerNotifyAdminRoutes(app: Hono<NotifyEnv>, deps: NotifyRouteDeps): void {
+  app.get("/v1/admin/notifications/decisions", async (c) => {
+    const tenant = c.get("who").tenant;
+    const userId = userIdParam(c.req.query("userId"), "userId");
+    const eventId = c.req.query("eventId");
+    if (eventId !== undefined && eventId !== "") {
+      return c.json({ decisions: await deps.notify.decisions.byEvent(tenant, userId, idParam(eventId, "eventId")) });
+    }
+    const limit = intParam(c.req.query("limit"), "limit", DEFAULT_DECISION_PAGE, 1, MAX_DECISION_PAGE);
+    const cursor = c.req.query("cursor") || undefined;
+    const page = await deps.notify.decisions.byUser(tenant, userId, { limit, ...(cursor ? { cursor } : {}) });
+    return c.json({ decisions: page.records, ...(page.cursor ? { cursor: page.cursor } : {}) });
+  });
+
+  app.put("/v1/admin/users/:userId/contacts", async (c) => {
+    const user = { tenant: c.get("who").tenant, userId: userIdParam(c.req.param("userId"), "userId") };
+    const { contacts, reenableEmail } = contactsBody(await jsonBody(c));
+    const stored = await deps.notify.profiles.putContacts(user, contacts, { reenableEmail });
+    return c.json({ userId: user.userId, contacts: stored });
+  });
+}
+
+function contactsBody(raw: unknown): { contacts: ContactFacts; reenableEmail: boolean } {
+  const details: ErrorDetail[] = [];
+  const body = objectBody(raw, "contacts", ["email", "phone", "reenableEmail"], details);
+  const part = (key: "email" | "phone", fields: string[]) => {
+    const v = body[key];
+    if (v === undefined || v === null) return undefined;
+    if (typeof v !== "object" || Array.isArray(v)) {
+      details.push({ path: key, issue: `expected {${fields.join(", ")}} or null, got ${describe(v)}` });
+      return undefined;
+    }
+    for (const k of Object.keys(v)) if (!fields.includes(k)) details.push({ path: `${key}.${k}`, issue: "unknown key" });
+    return v as Record<string, unknown>;
+  };
+  const email = part("email", ["address", "verified"]);
+  const phone = part("phone", ["number", "verified"]);
+  if (body.reenableEmail !== undefined && typeof body.reenableEmail !== "boolean") {
+    details.push({ path: "reenableEmail", issue: `expected true or false, got ${describe(body.reenableEmail)}` });
+  }
+  const facts = { ...(email ? { email } : {}), ...(phone ? { phone } : {}) } as ContactFacts;
+  // checkContacts reports one problem at a time; probe each part so every bad one is listed.
+  for (const one of [{ email: facts.email }, { phone: facts.phone }]) {
+    try {
+      checkContacts(one as ContactFacts);
+    } catch (err) {
+      details.push(...((err as { details?: ErrorDetail[] }).details ?? [{ path: "", issue: String(err) }]));
+    }
+  }
+  throwIfAny("contacts", details);
+  return { contacts: checkContacts(facts), reenableEmail: body.reenableEmail === true };
+}
