@@ -171,6 +171,26 @@ describe("POST /v1/notify end to end", () => {
     expect(missing.body.error.code).toBe("not_found");
   });
 
+  test("a recipient list over the inline limit is queued in chunks and still reaches each recipient once", async () => {
+    const tid = freshTenant();
+    const admin = await token({ sub: "ops", tid, role: "admin" });
+    const users = Array.from({ length: 120 }, (_, i) => `r${i}`);
+    const body = transactional("bulk-1", users, { topic: "product" });
+    const r = await call("POST", "/v1/notify", { token: admin, body });
+    expect(r.status).toBe(202);
+    expect(r.body).toMatchObject({ eventId: "bulk-1", recipients: 120, mode: "queued" });
+    expect(r.body.chunks).toBeGreaterThanOrEqual(1);
+    // A retried POST is the same job: nothing new.
+    expect((await call("POST", "/v1/notify", { token: admin, body })).status).toBe(202);
+    for (const sub of ["r0", "r61", "r119"]) {
+      const tok = await token({ sub, tid });
+      await waitFor(`${sub}'s item`, async () => ((await feed(tok)).items.length > 0 ? true : undefined), 90_000);
+      const items = (await feed(tok)).items;
+      expect(items).toHaveLength(1);
+      expect(items[0].eventIds).toEqual(["bulk-1"]);
+    }
+  }, 120_000);
+
   test("who may post, and every bad input is a 400 naming the field", async () => {
     const tid = freshTenant();
     const admin = await token({ sub: "ops", tid, role: "admin" });
