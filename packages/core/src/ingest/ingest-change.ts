@@ -27,6 +27,8 @@ export interface Principal {
   tenant: string;
   name?: string;
   admin: boolean;
+  /** A back end acting for the tenant (`role: "service"`), not a person: may send notifications. */
+  service?: boolean;
 }
 
 export type OpStatus = "accepted" | "duplicate";

@@ -62,6 +62,7 @@ export function createAuthenticator(config: AuthConfig): (header: string | undef
       tenant: tid,
       ...(typeof name === "string" ? { name } : {}),
       admin: role === "admin",
+      ...(role === "service" ? { service: true } : {}),
     };
   };
 }

@@ -1,5 +1,4 @@
 import type { Context, Hono } from "hono";
-import { decodeJwt } from "jose";
 import { DOC_ID_PATTERN, WeftError, type DocRef, type ErrorDetail } from "@weft/core";
 import { parseNotifyIntent, type NotifyIntent } from "@weft/core/notify/engine/index";
 import { describe } from "@weft/core/notify/preferences/validation";
@@ -42,7 +41,7 @@ const BODY_KEYS = ["eventId", "class", "topic", "recipients", "title", "body", "
 export function registerNotifySendRoutes(app: Hono<NotifyEnv>, deps: NotifySendRouteDeps): void {
   app.post("/v1/notify", async (c) => {
     const who = c.get("who");
-    const service = isServiceToken(c);
+    const service = who.service === true;
     if (!who.admin && !service) throw new WeftError("forbidden", "POST /v1/notify needs a tenant admin or service token (role \"admin\" or \"service\")");
     const raw = await jsonBody(c);
     const details: ErrorDetail[] = [];
@@ -69,21 +68,6 @@ export function registerNotifySendRoutes(app: Hono<NotifyEnv>, deps: NotifySendR
     const result = await submitIntents(deps, intents, { jobId, senderId: who.userId });
     return c.json({ eventId: intent!.eventId, recipients: result.recipients, mode: result.mode, chunks: result.chunks }, 202);
   });
-}
-
-/**
- * Whether the (already verified) bearer token says `role: "service"`: a back end acting for
- * the tenant, not a user. The Principal has no such field yet, so the claim is read here from
- * the token the /v1 middleware has just verified.
- */
-function isServiceToken(c: Context<NotifyEnv>): boolean {
-  const m = /^Bearer\s+(\S+)\s*$/i.exec(c.req.header("authorization") ?? "");
-  if (!m) return false;
-  try {
-    return decodeJwt(m[1]).role === "service";
-  } catch {
-    return false;
-  }
 }
 
 function maxRecipients(deps: NotifySendRouteDeps): number {
@@ -135,10 +119,27 @@ function recipientsOf(v: unknown, max: number, details: ErrorDetail[]): Recipien
   return undefined;
 }
 
+/** How long a request waits for a document whose log has ops but whose state the materializer has not saved yet. */
+const MATERIALIZE_WAIT_MS = 3_000;
+
+/**
+ * The document's materialized state. A document just created may not be materialized yet
+ * (the materializer trails the log by a few hundred ms): when its log has ops, wait for it.
+ */
+async function materialized(deps: NotifySendRouteDeps, doc: DocRef) {
+  const deadline = Date.now() + MATERIALIZE_WAIT_MS;
+  for (;;) {
+    const state = await deps.docStates.read(doc);
+    if (state) return state;
+    if (!(await deps.log.tail(doc))) throw new WeftError("not_found", `document ${doc.docId} has no committed op`);
+    if (Date.now() > deadline) throw new WeftError("internal", `document ${doc.docId} is not materialized yet; retry shortly`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
 /** The document's watchers: ACL roles in its materialized state, then the activity watchers, page by page. */
 async function watchersOf(deps: NotifySendRouteDeps, doc: DocRef, max: number): Promise<string[]> {
-  const state = await deps.docStates.read(doc);
-  if (!state) throw new WeftError("not_found", `document ${doc.docId} has no committed op`);
+  const state = await materialized(deps, doc);
   const users = new Set(Object.keys(state.acl));
   let cursor: string | undefined;
   do {
