@@ -10,6 +10,7 @@ const benches: Record<string, () => Promise<{ main(args: Record<string, string>)
   materialize: () => import("./materialize.js"),
   fanout: () => import("./fanout.js"),
   consumers: () => import("./consumers.js"),
+  notify: () => import("./notify.js"),
 };
 
 const [name, ...rest] = process.argv.slice(2);
