@@ -77,7 +77,9 @@ export async function fanoutFigures(opts: {
     if (left === 0 || now - t0 > opts.timeoutMs) break;
     if (now - lastLog > 10_000) {
       lastLog = now;
-      opts.log(`fanout: ${chunks - left}/${chunks} chunks decided after ${((now - t0) / 1000).toFixed(0)} s`);
+      const done = chunks - left;
+      const eta = done > 0 ? ` (about ${Math.round((((now - t0) / done) * left) / 1000)} s left)` : "";
+      opts.log(`fanout: ${done}/${chunks} chunks decided after ${((now - t0) / 1000).toFixed(0)} s${eta}`);
     }
     await new Promise((res) => setTimeout(res, 500));
   }
