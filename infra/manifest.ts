@@ -216,6 +216,15 @@ export const functions = {
     webSocket: true,
     channels: true,
   },
+  /** Scheduled: the due chunks of large notification fan-outs. */
+  notifyFanout: {
+    handler: "packages/functions/src/handlers/notify-fanout.handler",
+    timeoutSeconds: 70,
+    memoryMB: 1024,
+    tables: ["notify", "docs", "log", "connections"],
+    webSocket: true,
+    channels: true,
+  },
   /** Scheduled: the search index writes that events deferred to the end of their debounce window. */
   searchTimers: {
     handler: "packages/functions/src/handlers/search-timers.handler",
@@ -319,6 +328,7 @@ export const schedules = {
   timers: { function: "timers", rate: "rate(1 minute)", loopSeconds: 55, localEveryMs: 200 },
   searchTimers: { function: "searchTimers", rate: "rate(1 minute)", loopSeconds: 55, localEveryMs: 250 },
   notifyTimers: { function: "notifyTimers", rate: "rate(1 minute)", loopSeconds: 55, localEveryMs: 250 },
+  notifyFanout: { function: "notifyFanout", rate: "rate(1 minute)", loopSeconds: 55, localEveryMs: 250 },
 } satisfies Record<string, ScheduleSpec>;
 
 const http = "http" as const;

@@ -41,8 +41,10 @@ export async function postToUser(
   tenant: string,
   userId: string,
   message: ServerMessage | string,
+  /** The user's live connection ids when the caller has just read them (saves the lookup). */
+  known?: readonly string[],
 ): Promise<UserDeliveryResult> {
-  const { connections } = await deps.connections.userPresence(tenant, userId);
+  const connections = known ? known.map((connectionId) => ({ connectionId })) : (await deps.connections.userPresence(tenant, userId)).connections;
   if (connections.length === 0) return { delivered: 0, gone: 0 };
   const messages = [typeof message === "string" ? message : JSON.stringify(message)];
   const gone = await postAll(deps.gateway, connections.map((c) => ({ connectionId: c.connectionId, messages })));

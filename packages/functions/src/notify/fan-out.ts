@@ -1,8 +1,13 @@
 import type { NotifyIntent } from "@weft/core/notify/engine/index";
 import type { NotifyUser } from "@weft/core/notify/stores/index";
 
-/** Recipients decided at once by one process (each is a few small DynamoDB calls). */
+/**
+ * Recipients decided at once by one process. Each is about ten small DynamoDB calls in a row,
+ * so the rate is bounded by round trips, not CPU: a request handler keeps it modest, a fan-out
+ * chunk (nothing else to do) goes wider.
+ */
 export const USER_CONCURRENCY = 16;
+export const CHUNK_CONCURRENCY = 64;
 
 /** Intents grouped per recipient, in their order. */
 export function groupByUser(intents: NotifyIntent[]): Map<string, { user: NotifyUser; intents: NotifyIntent[] }> {
@@ -24,6 +29,7 @@ export function groupByUser(intents: NotifyIntent[]): Map<string, { user: Notify
 export async function forEachUser(
   groups: Map<string, { user: NotifyUser; intents: NotifyIntent[] }>,
   fn: (user: NotifyUser, intents: NotifyIntent[]) => Promise<void>,
+  concurrency = USER_CONCURRENCY,
 ): Promise<void> {
   const queue = [...groups.values()];
   const errors: unknown[] = [];
@@ -37,6 +43,6 @@ export async function forEachUser(
       }
     }
   };
-  await Promise.all(Array.from({ length: Math.min(USER_CONCURRENCY, queue.length) }, worker));
+  await Promise.all(Array.from({ length: Math.min(concurrency, queue.length) }, worker));
   if (errors.length > 0) throw new Error(`notify: ${errors.length} of ${groups.size} recipients failed; the event will be retried (decided ones are not repeated)`);
 }

@@ -24,6 +24,13 @@ import { DynamoNotifyUserStateStore } from "../adapters/dynamo/notify-user-state
 import { DynamoTimerStore } from "../adapters/dynamo/timer-store.js";
 import type { DynamoAdapterOptions } from "../adapters/dynamo/table.js";
 import { DocStateDigestResolver } from "./doc-state-resolver.js";
+import { PolicyCache } from "./policy-cache.js";
+
+/**
+ * How long a process reuses a tenant's notification policy: every decision needs it, and it
+ * changes rarely (an admin edit takes effect within this long).
+ */
+export const POLICY_CACHE_MS = 10_000;
 
 /** Everything the notification engine uses in one process, on the `notify` table. */
 export interface NotifyWiring {
@@ -39,6 +46,8 @@ export interface NotifyWiring {
   deliveryDeadLetters: DeliveryDeadLetterStore;
   channels: ChannelAdapters;
   service: NotifyService;
+  /** Tenant policies as stored, cached for POLICY_CACHE_MS per process. */
+  policies: PolicyCache;
   /** Large fan-outs (chunks) and per-sender budgets. */
   fanout: FanoutJobStore;
   /** When each fan-out chunk is due, keyed {tenant, docId: "<index>.<jobId>"}. */
@@ -70,6 +79,7 @@ export function notifyWiring(s: NotifyWiringSources): NotifyWiring {
   const breakers: BreakerStateStore = new DynamoBreakerStateStore(opts);
   const deliveryDeadLetters: DeliveryDeadLetterStore = new DynamoDeliveryDeadLetterStore(opts);
   const channels = channelAdaptersFromEnv(s.env);
+  const policies = new PolicyCache((tenant) => profiles.loadPolicy(tenant).then((r) => r.policy), POLICY_CACHE_MS);
   const local = Boolean(s.env[CHANNEL_ENV.outboxEndpoint]);
   const service = new NotifyService({
     states,
@@ -83,11 +93,13 @@ export function notifyWiring(s: NotifyWiringSources): NotifyWiring {
         connected: p.connections.length > 0,
         subscribedDocIds: [...new Set(p.connections.flatMap((c) => c.docs))],
         ...(p.lastDisconnectAt !== undefined ? { lastDisconnectAt: p.lastDisconnectAt } : {}),
+        connectionIds: p.connections.map((c) => c.connectionId),
       };
     },
+    tenantPolicy: (tenant) => policies.get(tenant),
     resolver: new DocStateDigestResolver(s.docStates),
-    postToUser: async (user, message) => {
-      await postToUser({ connections: s.connections, gateway: s.gateway, clock: s.clock }, user.tenant, user.userId, message as never);
+    postToUser: async (user, message, connectionIds) => {
+      await postToUser({ connections: s.connections, gateway: s.gateway, clock: s.clock }, user.tenant, user.userId, message as never, connectionIds);
     },
     delivery: { adapters: channels, breakers, deadLetters: deliveryDeadLetters, clock: s.clock, rand: Math.random },
     providerOf: (channel, target): Provider => {
@@ -100,8 +112,9 @@ export function notifyWiring(s: NotifyWiringSources): NotifyWiring {
     scheduleWake: (user, at) => wakes.add(wakeRef(user), at),
     clock: s.clock,
   });
-  return { states, feed, decisions, devices, profiles, watchers: new DynamoDocWatchersStore(opts), wakes, breakers, deliveryDeadLetters, channels, service,
+  return { states, feed, decisions, devices, profiles, watchers: new DynamoDocWatchersStore(opts), wakes, breakers, deliveryDeadLetters, channels, service, policies,
     fanout: new DynamoFanoutJobStore(opts),
-    fanoutTimers: new DynamoTimerStore({ ...opts, prefix: "fanout-timers" }),
+    // One timer write per chunk: a single partition is plenty, and `due` is one query.
+    fanoutTimers: new DynamoTimerStore({ ...opts, prefix: "fanout-timers", buckets: 1 }),
   };
 }

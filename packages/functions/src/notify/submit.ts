@@ -2,7 +2,7 @@ import { HOUR_MS, checkRecipientCeiling, DEFAULT_FANOUT_POLICY, planFanout, type
 import type { NotifyIntent } from "@weft/core/notify/engine/index";
 import { WeftError } from "@weft/core";
 import type { Wiring } from "../wiring.js";
-import { forEachUser, groupByUser } from "./fan-out.js";
+import { CHUNK_CONCURRENCY, forEachUser, groupByUser } from "./fan-out.js";
 
 export interface SubmitResult {
   /** "inline": decided before returning; "queued": cut into chunks the notify timers decide when due. */
@@ -75,7 +75,7 @@ export async function runChunk(w: Wiring, tenant: string, jobId: string, index: 
   const chunk = await w.notify.fanout.chunk(tenant, jobId, index);
   if (!chunk) return 0;
   const byUser = groupByUser(chunk.intents);
-  await forEachUser(byUser, (user, list) => w.notify.service.handleIntents(user, list));
+  await forEachUser(byUser, (user, list) => w.notify.service.handleIntents(user, list), CHUNK_CONCURRENCY);
   await w.notify.fanout.finish(tenant, jobId, index);
   return byUser.size;
 }

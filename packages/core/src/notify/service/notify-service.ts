@@ -20,13 +20,18 @@ import { applyEntries, type ApplyDeps } from "./apply-entries.js";
 import { claimDue, entryId, OUTBOX_CLAIM_MS, outboxWakeAt, settle, storedStateOf, type OutboxEntry, type StoredNotifyState } from "./outbox.js";
 import { targetsOf } from "./targets.js";
 
-export interface NotifyServiceDeps extends Omit<ApplyDeps, "devices" | "profiles"> {
+export interface NotifyServiceDeps extends Omit<ApplyDeps, "devices" | "profiles" | "postToUser"> {
+  /** Posts one JSON message to the user's live connections (those given, else looked up). */
+  postToUser: (user: NotifyUser, message: unknown, connectionIds?: readonly string[]) => Promise<void>;
   states: NotifyUserStateStore;
   feed: NotificationFeedStore;
   decisions: DecisionLogStore;
   devices: DeviceStore;
   profiles: NotifyProfileStore;
-  presence: (user: NotifyUser) => Promise<Presence>;
+  /** The user's presence, with the ids of their live connections (where in-app messages go). */
+  presence: (user: NotifyUser) => Promise<Presence & { connectionIds: readonly string[] }>;
+  /** The tenant's notification policy as stored (opaque JSON); may be cached briefly. */
+  tenantPolicy: (tenant: string) => Promise<unknown>;
   resolver: DigestResolver;
   delivery: DeliverDeps;
   /** Makes sure `wake(user)` runs at or soon after `at` (idempotent per (user, at)). */
@@ -122,7 +127,7 @@ export class NotifyService {
       if (!r.ok) continue;
       const decisions = results.flatMap((x) => x.decisions);
       if (decisions.length > 0) await this.deps.decisions.append(decisions);
-      const outcomes = await applyEntries(this.applyDeps(), user, outbox.filter((e) => claimed.includes(e.id)));
+      const outcomes = await applyEntries(this.applyDeps(ctxBase.connectionIds), user, outbox.filter((e) => claimed.includes(e.id)));
       const settled = outcomes.length > 0 ? await this.settle(user, r.version, next, outcomes) : next;
       const wakeAt = minDefined(last?.nextWakeAt, outboxWakeAt(settled.outbox));
       if (wakeAt !== undefined) await this.deps.scheduleWake(user, Math.max(wakeAt, now));
@@ -152,15 +157,22 @@ export class NotifyService {
     return targetsOf(d.channel, devices, contacts).map((target) => ({ id: entryId(d, target), delivery: d, target, attempt: 1, dueAt: now }));
   }
 
-  private applyDeps(): ApplyDeps {
-    const { feed, decisions, devices, profiles, postToUser, delivery, clock, providerOf } = this.deps;
+  /**
+   * What applying entries needs. In-app messages go to the connections the presence read found
+   * (none: the user is offline and reads the feed when they connect), not looked up again.
+   */
+  private applyDeps(connectionIds: readonly string[]): ApplyDeps {
+    const { feed, decisions, devices, profiles, delivery, clock, providerOf } = this.deps;
+    const postToUser = async (user: NotifyUser, message: unknown) => {
+      if (connectionIds.length > 0) await this.deps.postToUser(user, message, connectionIds);
+    };
     return { feed, decisions, devices, profiles, postToUser, delivery, clock, providerOf };
   }
 
   private async context(user: NotifyUser) {
-    const [profile, policyRec, devices, presence] = await Promise.all([
+    const [profile, storedPolicy, devices, presence] = await Promise.all([
       this.deps.profiles.load(user),
-      this.deps.profiles.loadPolicy(user.tenant),
+      this.deps.tenantPolicy(user.tenant),
       this.deps.devices.list(user),
       this.deps.presence(user),
     ]);
@@ -168,13 +180,13 @@ export class NotifyService {
     const ctx: Omit<EngineContext, "now"> = {
       tenant: user.tenant,
       userId: user.userId,
-      policy: parseTenantPolicy(policyRec.policy ?? {}),
+      policy: parseTenantPolicy(storedPolicy ?? {}),
       prefs: storedPreferencesOf(profile.preferences, profile.preferencesRevision),
       contacts: userContactsOf(profile.contacts, { web_push: count("web_push"), mobile_push: count("mobile_push") }),
       presence,
       resolver: this.deps.resolver,
     };
-    return { ctx, devices, contactFacts: profile.contacts };
+    return { ctx, devices, contactFacts: profile.contacts, connectionIds: presence.connectionIds };
   }
 }
 

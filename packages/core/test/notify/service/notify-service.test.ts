@@ -46,7 +46,8 @@ async function setup(presence: Presence = { connected: false, subscribedDocIds: 
     decisions,
     devices,
     profiles: new MemoryNotifyProfileStore(),
-    presence: async () => presence,
+    presence: async () => ({ ...presence, connectionIds: presence.connected ? ["conn-1"] : [] }),
+    tenantPolicy: async () => undefined,
     resolver: new MemoryDigestResolver(),
     postToUser: async (_u, m) => void posted.push(m),
     delivery: {

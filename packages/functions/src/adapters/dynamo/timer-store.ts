@@ -2,7 +2,7 @@ import { docKey, parseDocKey, type DocRef, type TimerStore } from "@weft/core";
 import { N, S, padTime, str } from "./codec.js";
 import { Table, type DynamoAdapterOptions, type Item } from "./table.js";
 
-/** Timer partitions: spreads timer writes over 8 keys while `due` stays 8 small queries. */
+/** Timer partitions by default: spreads timer writes over 8 keys while `due` stays 8 small queries. */
 const BUCKETS = 8;
 
 /**
@@ -14,10 +14,16 @@ const BUCKETS = 8;
 export class DynamoTimerStore implements TimerStore {
   private readonly table: Table;
   private readonly prefix: string;
+  private readonly buckets: number;
 
-  constructor(opts: DynamoAdapterOptions & { prefix?: string }) {
+  /**
+   * `buckets`: partitions to spread writes over (each `due` queries all of them). Fixed for the
+   * life of a prefix: changing it strands timers in buckets no longer read.
+   */
+  constructor(opts: DynamoAdapterOptions & { prefix?: string; buckets?: number }) {
     this.table = new Table(opts);
     this.prefix = opts.prefix ?? "timers";
+    this.buckets = opts.buckets ?? BUCKETS;
   }
 
   async add(doc: DocRef, dueAt: number): Promise<void> {
@@ -27,7 +33,7 @@ export class DynamoTimerStore implements TimerStore {
   /** Up to `limit` from each bucket (sk <= dueAt of `now` + "#~", "~" sorting after any doc key), merged. */
   async due(now: number, limit: number): Promise<Array<{ doc: DocRef; dueAt: number }>> {
     if (limit <= 0) return [];
-    const perBucket = await Promise.all(Array.from({ length: BUCKETS }, (_, b) => this.dueIn(b, now, limit)));
+    const perBucket = await Promise.all(Array.from({ length: this.buckets }, (_, b) => this.dueIn(b, now, limit)));
     return perBucket
       .flat()
       .map((item) => str(item, "sk"))
@@ -45,7 +51,7 @@ export class DynamoTimerStore implements TimerStore {
 
   private key(doc: DocRef, dueAt: number): Item {
     const key = docKey(doc);
-    return { pk: S(`${this.prefix}#${fnv1a(key) % BUCKETS}`), sk: S(`${padTime(dueAt)}#${key}`) };
+    return { pk: S(`${this.prefix}#${fnv1a(key) % this.buckets}`), sk: S(`${padTime(dueAt)}#${key}`) };
   }
 
   private async dueIn(bucket: number, now: number, limit: number): Promise<Item[]> {

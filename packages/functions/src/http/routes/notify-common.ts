@@ -22,8 +22,7 @@ export function userOf(c: Context<NotifyEnv>): NotifyUser {
 
 /** The tenant's notification policy (the defaults when none is stored). */
 export async function tenantPolicy(deps: NotifyRouteDeps, tenant: string): Promise<TenantPolicy> {
-  const rec = await deps.notify.profiles.loadPolicy(tenant);
-  return parseTenantPolicy(rec.policy ?? {});
+  return parseTenantPolicy((await deps.notify.policies.get(tenant)) ?? {});
 }
 
 /** The request body as JSON; 400 when it is missing or not JSON. */
