@@ -355,6 +355,8 @@ export const routes: RouteSpec[] = [
   { method: "DELETE", path: "/v1/me/devices/{id}", function: http },
   { method: "GET", path: "/v1/admin/notifications/decisions", function: http },
   { method: "PUT", path: "/v1/admin/users/{userId}/contacts", function: http },
+  { method: "GET", path: "/v1/admin/notifications/policy", function: http },
+  { method: "PUT", path: "/v1/admin/notifications/policy", function: http },
 ];
 
 /** Env var through which a function learns a table's physical name. */

@@ -384,3 +384,42 @@ describe("admin routes", () => {
     expect(bad.body.error.details.map((d: any) => d.path)).toEqual(expect.arrayContaining(["email.address", "phone.number"]));
   });
 });
+
+describe("tenant notification policy", () => {
+  test("admins read the defaults, replace the policy, and decisions name its version; bad fields are 400s", async () => {
+    const tid = freshTenant();
+    const admin = await token({ sub: "ops", tid, role: "admin" });
+    const user = await token({ sub: "ann", tid });
+    expect((await call("GET", "/v1/admin/notifications/policy", { token: user })).status).toBe(403);
+    const initial = await call("GET", "/v1/admin/notifications/policy", { token: admin });
+    expect(initial.status).toBe(200);
+    expect(initial.body.policy).toMatchObject({ version: "default", caps: { social: 3, transactionalExtra: 1, critical: 2, windowMs: 3_600_000 } });
+
+    const put = await call("PUT", "/v1/admin/notifications/policy", { token: admin, body: { version: "quiet-2026", caps: { social: 5 }, topics: ["billing"] } });
+    expect(put.status).toBe(200);
+    expect(put.body.policy).toMatchObject({ version: "quiet-2026", caps: { social: 5, critical: 2 }, topics: ["billing"] });
+    expect((await call("GET", "/v1/admin/notifications/policy", { token: admin })).body.policy).toEqual(put.body.policy);
+
+    // A tenant topic is now accepted, and the decision names the policy version.
+    const sent = await call("POST", "/v1/notify", { token: admin, body: transactional("pol-1", ["ann"], { topic: "billing" }) });
+    expect(sent.status).toBe(202);
+    const decisions = await waitFor("ann's decisions", async () => {
+      const r = await call("GET", "/v1/admin/notifications/decisions?userId=ann&eventId=pol-1", { token: admin });
+      return r.body.decisions.length > 0 ? r.body.decisions : undefined;
+    });
+    expect(decisions.map((d: any) => d.policyVersion)).toContain("quiet-2026+r0");
+
+    for (const [body, path] of [
+      [{ caps: { social: -1 } }, "caps.social"],
+      [{ caps: { social: 3 }, surprise: true }, "surprise"],
+      [{ topics: ["mentions"] }, "topics"],
+      [{ classChannels: { marketing: ["sms"] } }, "classChannels"],
+    ] as const) {
+      const r = await call("PUT", "/v1/admin/notifications/policy", { token: admin, body });
+      expect(r.status, JSON.stringify(body)).toBe(400);
+      expect(r.body.error.code).toBe("invalid_request");
+      expect(r.body.error.details.map((d: any) => d.path).join(" "), JSON.stringify(body)).toContain(path);
+    }
+    expect((await call("GET", "/v1/admin/notifications/policy", { token: admin })).body.policy).toEqual(put.body.policy);
+  });
+});

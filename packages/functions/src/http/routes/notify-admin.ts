@@ -1,11 +1,14 @@
 import type { Hono } from "hono";
-import type { ErrorDetail } from "@weft/core";
+import { WeftError, type ErrorDetail } from "@weft/core";
+import { parseTenantPolicy } from "@weft/core/notify/preferences/index";
 import { describe } from "@weft/core/notify/preferences/validation";
 import { checkContacts, MAX_DECISION_PAGE, type ContactFacts } from "@weft/core/notify/stores/index";
 import { intParam } from "./audit.js";
 import { idParam, jsonBody, objectBody, throwIfAny, userIdParam, type NotifyEnv, type NotifyRouteDeps } from "./notify-common.js";
 
 const DEFAULT_DECISION_PAGE = 100;
+/** Read-modify-write rounds for a policy PUT racing another (the last writer wins). */
+const POLICY_WRITE_ATTEMPTS = 5;
 
 /**
  * Tenant-admin notification routes (the /v1/admin/* guard has checked the role; everything is
@@ -19,6 +22,10 @@ const DEFAULT_DECISION_PAGE = 100;
  *   by email and SMS (the app owns identities; only verified ones are used). An email disabled
  *   by a hard bounce or a complaint stays disabled while the address is unchanged, unless
  *   `reenableEmail: true`. Phones are E.164.
+ * - `GET /v1/admin/notifications/policy` -> `{policy}`: the tenant's notification policy, every
+ *   field filled in (defaults where never set). `PUT` with a policy (any field may be left
+ *   out: its default applies) -> `{policy}` as stored; 400 with one detail per bad field.
+ *   Processes may keep using the previous policy for up to 10 s (they cache it).
  */
 export function registerNotifyAdminRoutes(app: Hono<NotifyEnv>, deps: NotifyRouteDeps): void {
   app.get("/v1/admin/notifications/decisions", async (c) => {
@@ -32,6 +39,24 @@ export function registerNotifyAdminRoutes(app: Hono<NotifyEnv>, deps: NotifyRout
     const cursor = c.req.query("cursor") || undefined;
     const page = await deps.notify.decisions.byUser(tenant, userId, { limit, ...(cursor ? { cursor } : {}) });
     return c.json({ decisions: page.records, ...(page.cursor ? { cursor: page.cursor } : {}) });
+  });
+
+  app.get("/v1/admin/notifications/policy", async (c) => {
+    const tenant = c.get("who").tenant;
+    return c.json({ policy: parseTenantPolicy((await deps.notify.profiles.loadPolicy(tenant)).policy ?? {}) });
+  });
+
+  app.put("/v1/admin/notifications/policy", async (c) => {
+    const tenant = c.get("who").tenant;
+    const policy = parseTenantPolicy(await jsonBody(c));
+    for (let attempt = 0; attempt < POLICY_WRITE_ATTEMPTS; attempt++) {
+      const { version } = await deps.notify.profiles.loadPolicy(tenant);
+      if ((await deps.notify.profiles.putPolicy(tenant, version, policy)).ok) {
+        deps.notify.policies.forget(tenant);
+        return c.json({ policy });
+      }
+    }
+    throw new WeftError("internal", "the tenant policy kept changing under concurrent writes; retry");
   });
 
   app.put("/v1/admin/users/:userId/contacts", async (c) => {
