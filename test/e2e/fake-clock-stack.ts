@@ -1,7 +1,6 @@
 import { DescribeTimeToLiveCommand, UpdateTimeToLiveCommand, type DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import WebSocket from "ws";
 import { DynamoConnectionStore } from "../../packages/functions/src/adapters/dynamo/connection-store.js";
-import { DynamoNotifyProfileStore } from "../../packages/functions/src/adapters/dynamo/notify-profile-store.js";
 import { DynamoTimerStore } from "../../packages/functions/src/adapters/dynamo/timer-store.js";
 import { dynamoClient } from "../../packages/functions/src/adapters/dynamo/client.js";
 import { fakeClock } from "../../packages/functions/src/clock.js";
@@ -49,11 +48,7 @@ export interface FakeClockStack {
    * ran (a wake is removed only after it ran) and none it scheduled is due yet.
    */
   timersIdle(timeoutMs?: number): Promise<void>;
-  /**
-   * Sets how the user may be reached by email and SMS: PUT /v1/admin/users/{userId}/contacts,
-   * or, while that route is not mounted on the stack, the same profile store the route writes
-   * (the stack's notify table), as an app's identity sync would.
-   */
+  /** Sets how the user may be reached by email and SMS (PUT /v1/admin/users/{userId}/contacts). */
   setContacts(userId: string, contacts: { email?: { address: string; verified: boolean }; phone?: { number: string; verified: boolean } }): Promise<void>;
   /** Waits until the user has no live connection on record (its `$disconnect` ran). */
   offline(userId: string): Promise<void>;
@@ -135,10 +130,7 @@ export async function startFakeClockStack(opts: { startAt: number | string; tena
       }, timeoutMs);
     },
     setContacts: async (userId, contacts) => {
-      const r = await call("PUT", `/v1/admin/users/${encodeURIComponent(userId)}/contacts`, { token: await self.adminToken(), body: contacts });
-      if (r.status === 200) return;
-      if (r.status !== 404 || r.body?.error?.message?.startsWith("no route") !== true) throw new Error(`PUT contacts: ${r.status} ${r.text}`);
-      await new DynamoNotifyProfileStore({ client, table: stack.tables.notify }).putContacts({ tenant, userId }, contacts);
+      await ok("PUT", `/v1/admin/users/${encodeURIComponent(userId)}/contacts`, { token: await self.adminToken(), body: contacts });
     },
     offline: async (userId) => {
       const connections = new DynamoConnectionStore({ client, table: stack.tables.connections });
@@ -316,4 +308,27 @@ export function maxInRollingWindow(times: readonly number[], windowMs: number): 
     best = Math.max(best, j - i + 1);
   }
   return best;
+}
+
+/** Writes one document as several users over HTTP: each user is one client, its ops numbered in turn. */
+export class DocWriter {
+  private readonly seqs = new Map<string, number>();
+
+  constructor(
+    private readonly s: FakeClockStack,
+    readonly docId: string,
+  ) {}
+
+  /** POSTs `ops` (without id and seq) as `userId` on base 0 (the server transforms them to the head). */
+  async post(userId: string, ops: Record<string, unknown>[]): Promise<void> {
+    const n = this.seqs.get(userId) ?? 0;
+    this.seqs.set(userId, n + ops.length);
+    const body = { clientId: `${userId}-client`, base: 0, ops: ops.map((op, k) => ({ id: `${userId}-${n + k + 1}`, seq: n + k + 1, ...op })) };
+    const r = await this.s.call("POST", `/v1/docs/${this.docId}/ops`, { token: await this.s.userToken(userId), body });
+    if (r.status !== 202) throw new Error(`POST ops: ${r.status} ${r.text}`);
+  }
+
+  comment(userId: string, body: string, threadId = "t1"): Promise<void> {
+    return this.post(userId, [{ type: "comment", threadId, body }]);
+  }
 }

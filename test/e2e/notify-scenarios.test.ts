@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { firstOutcome, maxInRollingWindow, NotifyApi, startFakeClockStack, until, type FakeClockStack } from "./fake-clock-stack.js";
+import { DocWriter, firstOutcome, maxInRollingWindow, NotifyApi, startFakeClockStack, until, type FakeClockStack } from "./fake-clock-stack.js";
 
 /**
  * The notification engine's required scenarios (issue 4) through the real local stack: HTTP
@@ -236,19 +236,12 @@ describe("digests and presence", () => {
   it("offline, two comments, then connected: the inbox shows the current digest; a later comment updates it live, no push; the email holds only what is unread", async () => {
     await s.setClock(D("15:59:00"));
     const doc = `roadmap-${Date.now().toString(36)}`;
-    const seqs = new Map<string, number>();
-    const post = async (userId: string, ops: Record<string, unknown>[]) => {
-      const n = seqs.get(userId) ?? 0;
-      seqs.set(userId, n + ops.length);
-      const body = { clientId: `${userId}-client`, base: 0, ops: ops.map((op, k) => ({ id: `${userId}-${n + k + 1}`, seq: n + k + 1, ...op })) };
-      const r = await s.call("POST", `/v1/docs/${doc}/ops`, { token: await s.userToken(userId), body });
-      if (r.status !== 202) throw new Error(`POST ops: ${r.status} ${r.text}`);
-    };
-    const comment = (userId: string, body: string) => post(userId, [{ type: "comment", threadId: "t1", body }]);
+    const w = new DocWriter(s, doc);
+    const comment = (userId: string, body: string) => w.comment(userId, body);
     await api.addWebPush("rita");
     await s.setContacts("rita", { email: { address: "rita@example.test", verified: true } });
     // Rita writes the document and starts the thread: she watches it from then on.
-    await post("rita", [{ type: "insert", pos: 0, text: "Roadmap\n" }, { type: "comment", threadId: "t1", body: "thoughts?" }]);
+    await w.post("rita", [{ type: "insert", pos: 0, text: "Roadmap\n" }, { type: "comment", threadId: "t1", body: "thoughts?" }]);
 
     const digestAt = async (version: number) =>
       until(`rita's digest at version ${version}`, async () => (await api.feed("rita")).find((i) => i.docId === doc && i.version >= version));
