@@ -1,4 +1,4 @@
-import { DescribeTimeToLiveCommand, UpdateTimeToLiveCommand, type DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import type { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import WebSocket from "ws";
 import { DynamoConnectionStore } from "../../packages/functions/src/adapters/dynamo/connection-store.js";
 import { DynamoTimerStore } from "../../packages/functions/src/adapters/dynamo/timer-store.js";
@@ -69,7 +69,6 @@ export async function startFakeClockStack(opts: { startAt: number | string; tena
     env: { WEFT_FAKE_CLOCK: "1", WEFT_STRUCTURED_LOGS: "off", ...opts.env },
   });
   const client = dynamoClient(stack.dynamoEndpoint);
-  await disableTtl(client, Object.values(stack.tables));
   const wakes = new DynamoTimerStore({ client, table: stack.tables.notify, prefix: "notify-timers" });
 
   const call = async <T = any>(method: string, path: string, o: { token?: string; body?: unknown } = {}): Promise<Reply<T>> => {
@@ -143,15 +142,6 @@ export async function startFakeClockStack(opts: { startAt: number | string; tena
     },
   };
   return self;
-}
-
-async function disableTtl(client: DynamoDBClient, tables: string[]): Promise<void> {
-  await Promise.all(tables.map(async (TableName) => {
-    const d = await client.send(new DescribeTimeToLiveCommand({ TableName }));
-    const attr = d.TimeToLiveDescription?.AttributeName;
-    if (d.TimeToLiveDescription?.TimeToLiveStatus !== "ENABLED" || !attr) return;
-    await client.send(new UpdateTimeToLiveCommand({ TableName, TimeToLiveSpecification: { AttributeName: attr, Enabled: false } }));
-  }));
 }
 
 export function pause(ms: number): Promise<void> {

@@ -226,6 +226,10 @@ describe("delivery failures", () => {
       const at15 = explained.decisions.filter((r: any) => r.at === D("15:00:00"));
       expect(reasonsOf(at15).sort()).toEqual(["failed:web_push/web_push", "sent/in_app", "sent/web_push"]);
       expect(at15.find((r: any) => r.reason === "failed:web_push").detail).toMatch(/^attempt 1: injected retryable fault .*; next attempt 2 at /);
+      // The retry that got through is recorded too, so explain ends on the delivery.
+      const later = explained.decisions.filter((r: any) => r.at > D("15:00:00"));
+      expect(reasonsOf(later)).toEqual(["sent/web_push"]);
+      expect(later[0].detail).toBe("delivered on attempt 2");
     } finally {
       await s.setFaults([]);
     }

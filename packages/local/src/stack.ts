@@ -148,7 +148,10 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
     const tables = tableNames(opts.dynamoEndpoint ? `weft-local-${randomBytes(4).toString("hex")}` : "weft-local");
     const client = dynamoClient(endpoint);
     try {
-      await ensureTables(client, tables);
+      // With the test clock, expiry is judged by the stores on that clock: DynamoDB Local's TTL
+      // sweeper runs on wall time and would delete items (dedupe keys, decisions) the clock
+      // says are young.
+      await ensureTables(client, tables, { ttl: !fakeClockOn() });
     } finally {
       client.destroy();
     }

@@ -98,6 +98,8 @@ async function applyOne(deps: ApplyDeps, user: NotifyUser, e: OutboxEntry, decis
     decisions.push({ tenant: user.tenant, userId: user.userId, eventId: d.eventIds[0] ?? d.notificationId, notificationId: d.notificationId, channel, reason, policyVersion: "delivery", at: now, detail });
   switch (outcome.next) {
     case "done":
+      // The first attempt's "sent" was recorded with the decision; a retry that got through says so.
+      if (e.attempt > 1) record("sent", `delivered on attempt ${e.attempt}`);
       return { id: e.id, done: true };
     case "retry":
       record(`failed:${channel}`, `attempt ${e.attempt}: ${outcome.error}; next attempt ${outcome.attempt} at ${new Date(outcome.at).toISOString()}`);

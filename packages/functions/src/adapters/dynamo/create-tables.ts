@@ -22,7 +22,7 @@ export function tableNames(prefix: string): TableNames {
  * as the manifest says) and waits until each is ACTIVE. Safe to call on every start.
  * Used by the local stack and by tests against DynamoDB Local; on AWS, SST creates tables.
  */
-export async function ensureTables(client: DynamoDBClient, names: TableNames): Promise<void> {
+export async function ensureTables(client: DynamoDBClient, names: TableNames, opts: { ttl?: boolean } = {}): Promise<void> {
   for (const [logical, spec] of Object.entries(tables) as Array<[TableName, TableSpec]>) {
     const TableName = names[logical];
     try {
@@ -43,7 +43,7 @@ export async function ensureTables(client: DynamoDBClient, names: TableNames): P
             : undefined,
         }),
       );
-      if (spec.ttl) {
+      if (spec.ttl && opts.ttl !== false) {
         await client.send(
           new UpdateTimeToLiveCommand({ TableName, TimeToLiveSpecification: { AttributeName: spec.ttl, Enabled: true } }),
         );
