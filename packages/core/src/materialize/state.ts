@@ -219,6 +219,15 @@ function put<T>(obj: Record<string, T>, key: string, value: T): Record<string, T
   return obj;
 }
 
+/**
+ * The first `maxUnits` UTF-16 units of the state's text without building the whole text (a
+ * 2 MiB document's `text` is a 2 MiB string; this reads one or two chunks).
+ */
+export function textPrefix(state: DocState, maxUnits: number): string {
+  const known = stores.get(state);
+  return known ? known.prefix(maxUnits) : state.text.slice(0, maxUnits);
+}
+
 function storeOf(state: DocState): TextStore {
   const known = stores.get(state);
   if (known) return known;

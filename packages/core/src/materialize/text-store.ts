@@ -171,6 +171,16 @@ export class TextStore {
     return this.chunks.map((c) => c.text).join("");
   }
 
+  /** The text's first `maxUnits` UTF-16 units (fewer if shorter), reading only the chunks it needs. */
+  prefix(maxUnits: number): string {
+    let out = "";
+    for (const c of this.chunks) {
+      if (out.length >= maxUnits) break;
+      out += c.text;
+    }
+    return out.slice(0, maxUnits);
+  }
+
   /** Maximal spans of equal formatting covering the text in order. O(text + runs). */
   spans(): Span[] {
     const out: Span[] = [];

@@ -1,4 +1,4 @@
-import type { DocState } from "../../materialize/state.js";
+import { textPrefix, type DocState } from "../../materialize/state.js";
 import type { LogEntry } from "../../ops/types.js";
 import type { NotifyIntent } from "../engine/intent.js";
 
@@ -132,7 +132,7 @@ export function intentsOfBatch(src: BatchSource): BatchIntents {
 
 /** The document's display title: its first non-empty line (at most 60 characters), else its id. */
 export function docTitle(state: DocState, docId: string): string {
-  const head = state.text.slice(0, 4 * TITLE_CHARS);
+  const head = textPrefix(state, 4 * TITLE_CHARS);
   const line = head.split("\n").find((l) => l.trim().length > 0)?.trim();
   return line ? clip(line, TITLE_CHARS) : docId;
 }
