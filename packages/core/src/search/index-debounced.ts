@@ -3,8 +3,8 @@ import type { TimerStore } from "../ports/timer-store.js";
 import { indexDocument, type IndexDeps, type IndexOutcome, type IndexableState } from "./index-document.js";
 
 /**
- * Search indexing at most once per document per `debounceMs` (plus the first event after a
- * quiet spell, at once). A document being typed into commits a batch every few hundred ms;
+ * Search indexing at most once per document per debounce window (`debounceMs` plus
+ * DEBOUNCE_PER_TERM_MS per indexed term), plus the first event after a quiet spell, at once. A document being typed into commits a batch every few hundred ms;
  * indexing each would rewrite the same postings and term-set parts over and over (the
  * dominant DynamoDB write cost of the whole pipeline). Coalescing keeps the index at most
  * `debounceMs` + one timer tick behind the text, and writes each changed term once per window.
@@ -15,6 +15,18 @@ export interface DebouncedIndexDeps extends IndexDeps {
   /** The document's current materialized state (read only when indexing now). */
   readState: (doc: DocRef) => Promise<IndexableState | undefined>;
   debounceMs: number;
+}
+
+/**
+ * Extra debounce per indexed term: an index write re-tokenizes the whole text, so a large
+ * document is re-indexed less often (10,000 terms, the per-document cap: +20 s), keeping the
+ * indexing CPU per hot document roughly flat instead of growing with its size.
+ */
+export const DEBOUNCE_PER_TERM_MS = 2;
+
+/** The debounce window after an index write of a document with `termCount` terms. */
+export function debounceWindow(debounceMs: number, termCount: number): number {
+  return debounceMs + DEBOUNCE_PER_TERM_MS * termCount;
 }
 
 /** A recorded deferral older than this (past its due time) is treated as lost: index at once. */
@@ -39,8 +51,9 @@ export async function indexOnCommit(deps: DebouncedIndexDeps, doc: DocRef, seqEn
   const now = deps.now();
   if (head.dueAt !== undefined && head.dueAt + STALE_DEFERRAL_MS > now) return { status: "deferred", dueAt: head.dueAt };
   const last = head.meta?.indexedAt ?? 0;
-  if (now < last + deps.debounceMs) {
-    const dueAt = last + deps.debounceMs;
+  const window = debounceWindow(deps.debounceMs, head.meta?.termCount ?? 0);
+  if (now < last + window) {
+    const dueAt = last + window;
     await deps.timers.add(doc, dueAt);
     await deps.store.defer(doc, dueAt);
     return { status: "deferred", dueAt };
@@ -64,7 +77,7 @@ export async function indexWhenDue(deps: DebouncedIndexDeps, doc: DocRef, dueAt:
   if (outcome.status === "unchanged") await deps.store.clearDue(doc, dueAt);
   const after = await deps.readState(doc);
   if (after && after.version > outcome.version) {
-    const next = deps.now() + deps.debounceMs;
+    const next = deps.now() + debounceWindow(deps.debounceMs, (await deps.store.head(doc)).meta?.termCount ?? 0);
     await deps.timers.add(doc, next);
     await deps.store.defer(doc, next);
   }

@@ -3,11 +3,13 @@ import type { DocRef } from "../../src/doc-ref.js";
 import { ManualClock } from "../../src/ports/clock.js";
 import { MemorySearchIndexStore } from "../../src/ports/memory/search-index-store.js";
 import { MemoryTimerStore } from "../../src/ports/memory/timer-store.js";
-import { indexOnCommit, indexWhenDue, STALE_DEFERRAL_MS, type DebouncedIndexDeps } from "../../src/search/index-debounced.js";
+import { debounceWindow, indexOnCommit, indexWhenDue, STALE_DEFERRAL_MS, type DebouncedIndexDeps } from "../../src/search/index-debounced.js";
 import type { IndexableState } from "../../src/search/index-document.js";
 
 const doc: DocRef = { tenant: "acme", docId: "roadmap" };
 const DEBOUNCE = 2_000;
+/** The window after indexing a one-term text ("alpha"): larger documents wait longer. */
+const W1 = debounceWindow(DEBOUNCE, 1);
 
 /** A document whose materialized state the test moves, with the debounced indexer around it. */
 function setup() {
@@ -47,19 +49,24 @@ describe("indexOnCommit (debounced search indexing)", () => {
 
     clock.advance(300);
     commit(2, "alpha beta");
-    expect(await indexOnCommit(deps, doc, 2)).toEqual({ status: "deferred", dueAt: 1_000_000 + DEBOUNCE });
+    expect(await indexOnCommit(deps, doc, 2)).toEqual({ status: "deferred", dueAt: 1_000_000 + W1 });
     clock.advance(300);
     commit(3, "alpha beta gamma");
-    expect(await indexOnCommit(deps, doc, 3)).toEqual({ status: "deferred", dueAt: 1_000_000 + DEBOUNCE });
-    expect(await timers.due(Number.MAX_SAFE_INTEGER, 10)).toEqual([{ doc, dueAt: 1_000_000 + DEBOUNCE }]);
+    expect(await indexOnCommit(deps, doc, 3)).toEqual({ status: "deferred", dueAt: 1_000_000 + W1 });
+    expect(await timers.due(Number.MAX_SAFE_INTEGER, 10)).toEqual([{ doc, dueAt: 1_000_000 + W1 }]);
     expect(await found("gamma")).toEqual([]);
 
-    clock.set(1_000_000 + DEBOUNCE);
+    clock.set(1_000_000 + W1);
     await fireDue();
     expect(await found("beta")).toEqual(["roadmap"]);
     expect(await found("gamma")).toEqual(["roadmap"]);
     expect(await store.head(doc)).toEqual({ meta: expect.objectContaining({ version: 3, indexedAt: clock.now() }) });
     expect(await timers.due(Number.MAX_SAFE_INTEGER, 10)).toEqual([]);
+  });
+
+  test("the window grows with the indexed term count (10,000 terms: +20 s)", () => {
+    expect(debounceWindow(2_000, 0)).toBe(2_000);
+    expect(debounceWindow(2_000, 10_000)).toBe(22_000);
   });
 
   test("a replayed or older event changes nothing, deferred or not", async () => {
@@ -79,7 +86,7 @@ describe("indexOnCommit (debounced search indexing)", () => {
     clock.advance(100);
     commit(2, "alpha beta");
     await indexOnCommit(deps, doc, 2);
-    clock.set(1_000_000 + DEBOUNCE);
+    clock.set(1_000_000 + W1);
     // The timer reads version 2; before it stores it, version 3 commits and its event sees the
     // deferral, so it writes nothing.
     const readState = deps.readState;
@@ -96,7 +103,8 @@ describe("indexOnCommit (debounced search indexing)", () => {
     await fireDue();
     expect(await found("delta")).toEqual([]);
     const [next] = await timers.due(Number.MAX_SAFE_INTEGER, 10);
-    expect(next.dueAt).toBe(clock.now() + DEBOUNCE);
+    // Indexed "alpha beta" (2 terms) meanwhile: the next window is that document's.
+    expect(next.dueAt).toBe(clock.now() + debounceWindow(DEBOUNCE, 2));
     clock.set(next.dueAt);
     await fireDue();
     expect(await found("delta")).toEqual(["roadmap"]);

@@ -1,12 +1,11 @@
 import type { EventBridgeEvent } from "aws-lambda";
 import { COMMITTED_DETAIL_TYPE, jsonLineSink, parseCommittedDetail, resolveCommittedOps } from "@weft/core";
-import { intentsOfBatch, type WatcherActivity } from "@weft/core/notify/sources/committed-intents";
+import { batchMayNotify, intentsOfBatch } from "@weft/core/notify/sources/committed-intents";
 import { submitIntents } from "../notify/submit.js";
 import { wiring } from "../wiring.js";
 
 /** One "edited" notice per (document, editor) per this window at most (WEFT_NOTIFY_EDIT_WINDOW_MS). */
 export const EDIT_WINDOW_MS = 10 * 60_000;
-const WATCHER_PAGE = 1000;
 
 /**
  * Bus consumer (rule `notify`): one committed batch -> the notifications it causes
@@ -22,28 +21,25 @@ export async function handler(event: EventBridgeEvent<string, unknown>): Promise
   const w = wiring();
   const detail = parseCommittedDetail(event.detail);
   const doc = { tenant: detail.tenant, docId: detail.docId };
-  const [entries, state] = await Promise.all([resolveCommittedOps(detail, w.log), w.docStates.read(doc)]);
+  const editWindowMs = Number(process.env.WEFT_NOTIFY_EDIT_WINDOW_MS ?? EDIT_WINDOW_MS);
+  const [entries, watchers] = await Promise.all([resolveCommittedOps(detail, w.log), w.notify.watcherCache.get(doc)]);
+  // A document being typed into: nothing to tell anyone, and no state to read.
+  if (!batchMayNotify(entries, watchers, editWindowMs)) return { recipients: 0, intents: 0 };
+  const state = await w.docStates.read(doc);
   if (!state || state.version < detail.seqEnd) {
     throw new Error(`notify: ${doc.tenant}/${doc.docId} is materialized to ${state?.version ?? 0}, below the event's seqEnd ${detail.seqEnd}; retry later`);
   }
-  const watchers = new Map<string, WatcherActivity>();
-  let cursor: string | undefined;
-  do {
-    const page = await w.notify.watchers.list(doc, { cursor, limit: WATCHER_PAGE });
-    for (const x of page.watchers) watchers.set(x.userId, x);
-    cursor = page.cursor;
-  } while (cursor !== undefined);
   const { intents, touched } = intentsOfBatch({
     tenant: doc.tenant,
     docId: doc.docId,
     entries,
     state,
     watchers,
-    editWindowMs: Number(process.env.WEFT_NOTIFY_EDIT_WINDOW_MS ?? EDIT_WINDOW_MS),
+    editWindowMs,
   });
   // Many watchers: chunks spread over the fan-out window (submitIntents); few: decided now.
   const submitted = await submitIntents(w, intents, { jobId: `${doc.docId}.${detail.seqStart}-${detail.seqEnd}` });
-  if (touched.length > 0) await w.notify.watchers.put(doc, touched);
+  if (touched.length > 0) await w.notify.watcherCache.put(doc, touched);
   jsonLineSink({ kind: "notify_batch", tenant: doc.tenant, docId: doc.docId, seqEnd: detail.seqEnd, intents: intents.length, ...submitted });
   return { recipients: submitted.recipients, intents: intents.length };
 }

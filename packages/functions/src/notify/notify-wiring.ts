@@ -25,6 +25,10 @@ import { DynamoTimerStore } from "../adapters/dynamo/timer-store.js";
 import type { DynamoAdapterOptions } from "../adapters/dynamo/table.js";
 import { DocStateDigestResolver } from "./doc-state-resolver.js";
 import { PolicyCache } from "./policy-cache.js";
+import { WatcherCache } from "./watcher-cache.js";
+
+/** How long the notify consumer reuses a document's watcher records (see WatcherCache). */
+export const WATCHER_CACHE_MS = 10_000;
 
 /**
  * How long a process reuses a tenant's notification policy: every decision needs it, and it
@@ -46,6 +50,8 @@ export interface NotifyWiring {
   deliveryDeadLetters: DeliveryDeadLetterStore;
   channels: ChannelAdapters;
   service: NotifyService;
+  /** Documents' watcher records, cached for WATCHER_CACHE_MS per process (the notify consumer's reads). */
+  watcherCache: WatcherCache;
   /** Tenant policies as stored, cached for POLICY_CACHE_MS per process. */
   policies: PolicyCache;
   /** Large fan-outs (chunks) and per-sender budgets. */
@@ -112,7 +118,8 @@ export function notifyWiring(s: NotifyWiringSources): NotifyWiring {
     scheduleWake: (user, at) => wakes.add(wakeRef(user), at),
     clock: s.clock,
   });
-  return { states, feed, decisions, devices, profiles, watchers: new DynamoDocWatchersStore(opts), wakes, breakers, deliveryDeadLetters, channels, service, policies,
+  const watchers = new DynamoDocWatchersStore(opts);
+  return { states, feed, decisions, devices, profiles, watchers, watcherCache: new WatcherCache(watchers, WATCHER_CACHE_MS), wakes, breakers, deliveryDeadLetters, channels, service, policies,
     fanout: new DynamoFanoutJobStore(opts),
     // One timer write per chunk: a single partition is plenty, and `due` is one query.
     fanoutTimers: new DynamoTimerStore({ ...opts, prefix: "fanout-timers", buckets: 1 }),

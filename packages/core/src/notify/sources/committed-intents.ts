@@ -130,6 +130,26 @@ export function intentsOfBatch(src: BatchSource): BatchIntents {
   return { intents, touched: [...touched.values()] };
 }
 
+/**
+ * Whether a batch can cause any notification, from the batch and the watcher records alone
+ * (no document state): false when it holds only text edits (insert, delete, format) whose
+ * every editor had an edit notice sent within `editWindowMs` before their last op. That is
+ * what a document being typed into looks like almost all the time, so the consumer skips
+ * reading the state for it.
+ */
+export function batchMayNotify(entries: readonly LogEntry[], watchers: ReadonlyMap<string, WatcherActivity>, editWindowMs: number): boolean {
+  const lastEdit = new Map<string, number>();
+  for (const e of entries) {
+    if (e.type !== "insert" && e.type !== "delete" && e.type !== "format") return true;
+    lastEdit.set(e.userId, Math.max(lastEdit.get(e.userId) ?? 0, e.serverTs));
+  }
+  for (const [editor, at] of lastEdit) {
+    const notified = watchers.get(editor)?.editsNotifiedAt;
+    if (notified === undefined || at >= notified + editWindowMs) return true;
+  }
+  return false;
+}
+
 /** The document's display title: its first non-empty line (at most 60 characters), else its id. */
 export function docTitle(state: DocState, docId: string): string {
   const head = textPrefix(state, 4 * TITLE_CHARS);

@@ -1,7 +1,7 @@
 import { describe, expect, test } from "vitest";
 import { applyEntries, emptyState } from "../../../src/materialize/state.js";
 import type { LogEntry } from "../../../src/ops/types.js";
-import { docTitle, intentsOfBatch, type WatcherActivity } from "../../../src/notify/sources/committed-intents.js";
+import { batchMayNotify, docTitle, intentsOfBatch, type WatcherActivity } from "../../../src/notify/sources/committed-intents.js";
 
 const T = 1_760_000_000_000;
 let seq = 0;
@@ -85,5 +85,18 @@ describe("intentsOfBatch", () => {
     expect(docTitle(state("\n\n  Launch plan  \nbody"), "d")).toBe("Launch plan");
     expect(docTitle(state("x".repeat(100)), "d")).toBe(`${"x".repeat(59)}…`);
     expect(docTitle(emptyState(), "d")).toBe("d");
+  });
+});
+
+describe("batchMayNotify", () => {
+  const edit = (userId: string, serverTs: number) => ({ seq: 1, id: "o", clientId: "c", clientSeq: 1, userId, serverTs, type: "insert" as const, pos: 0, text: "x" });
+  const watchers = new Map([["ann", { userId: "ann", since: 0, editsNotifiedAt: 1_000 }]]);
+
+  test("text edits by editors inside their notice window cause nothing; anything else may", () => {
+    expect(batchMayNotify([edit("ann", 5_000), edit("ann", 9_000)], watchers, 60_000)).toBe(false);
+    expect(batchMayNotify([edit("ann", 61_000)], watchers, 60_000)).toBe(true);
+    expect(batchMayNotify([edit("ann", 5_000), edit("bob", 5_000)], watchers, 60_000)).toBe(true);
+    expect(batchMayNotify([{ ...edit("ann", 5_000), type: "comment", threadId: "t", body: "hi" }], watchers, 60_000)).toBe(true);
+    expect(batchMayNotify([{ ...edit("ann", 5_000), type: "acl", targetUserId: "bob", role: "viewer" }], watchers, 60_000)).toBe(true);
   });
 });
