@@ -78,7 +78,11 @@ describe("audit trail and search over the live pipeline", () => {
     expect((await auditOf(admin, doc, `&userId=bob&after=${bobs.body.next}`)).body).toEqual({ docId: doc, records: [records.records[2]] });
 
     // Search: whole words, the prefix being typed, folded case; snippets around the hit.
-    const hits = await searchUntil(alice, "narwhals", [doc, unrelated]);
+    // The index is debounced: it may hold an earlier version for up to a window; wait for 3.
+    const hits = await waitFor("search at version 3", async () => {
+      const r = await searchUntil(alice, "narwhals", [doc, unrelated]);
+      return r.find((h: any) => h.docId === doc)?.version === 3 ? r : undefined;
+    }, PIPELINE_MS);
     const hit = hits.find((h: any) => h.docId === doc);
     expect(hit).toMatchObject({ docId: doc, version: 3 });
     expect(hit.snippet).toBe("Quarterly zebrafish roadmap with Narwhals");

@@ -2,6 +2,7 @@ import { randomUUID } from "node:crypto";
 import type { EventBridgeEvent } from "aws-lambda";
 import {
   COMMITTED_DETAIL_TYPE,
+  docKey,
   indexOnCommit,
   jsonLineSink,
   parseCommittedDetail,
@@ -40,11 +41,27 @@ export async function handler(event: EventBridgeEvent<string, unknown>): Promise
   return indexCommitted(searchIndexDeps(wiring()), event);
 }
 
+/**
+ * Deferrals this process recorded or saw, by document: until its due time a deferral is
+ * certainly still recorded (only the timer, at or after it, clears it), so another event for
+ * the document has nothing to do and needs no read. A document being typed into sends an
+ * event every few hundred ms; this keeps them from costing a read each.
+ */
+const knownDeferrals = new Map<string, number>();
+const MAX_KNOWN_DEFERRALS = 10_000;
+
 export async function indexCommitted(deps: DebouncedIndexDeps, event: EventBridgeEvent<string, unknown>): Promise<CommittedIndexOutcome> {
   if (event["detail-type"] !== COMMITTED_DETAIL_TYPE) throw new Error(`search: not a ${COMMITTED_DETAIL_TYPE} event: ${event["detail-type"]}`);
   const detail = parseCommittedDetail(event.detail);
   const doc = { tenant: detail.tenant, docId: detail.docId };
+  const key = docKey(doc);
+  const known = knownDeferrals.get(key);
+  if (known !== undefined && deps.now() < known) return { status: "deferred", dueAt: known };
   const outcome = await indexOnCommit(deps, doc, detail.seqEnd);
+  if (outcome.status === "deferred") {
+    if (knownDeferrals.size >= MAX_KNOWN_DEFERRALS) knownDeferrals.delete(knownDeferrals.keys().next().value!);
+    knownDeferrals.set(key, outcome.dueAt);
+  } else knownDeferrals.delete(key);
   jsonLineSink({ kind: "search_index", tenant: doc.tenant, docId: doc.docId, seqEnd: detail.seqEnd, eventId: event.id, ...outcome });
   if (outcome.status === "indexed" && outcome.truncated) {
     console.warn(JSON.stringify({ kind: "search_index_truncated", tenant: doc.tenant, docId: doc.docId, version: outcome.version }));
