@@ -1,6 +1,6 @@
 import type { DocRef } from "../doc-ref.js";
 import type { SearchDocMeta, SearchIndexStore } from "../ports/search-index-store.js";
-import { diffTerms, isEmptyDelta, termSetOf, touchedTerms } from "./term-diff.js";
+import { diffTerms, isEmptyDelta, termSetOfAsync, touchedTerms } from "./term-diff.js";
 
 /** The text to index: a materialized document state (any object with these fields). */
 export interface IndexableState {
@@ -41,7 +41,7 @@ export type IndexOutcome =
  */
 export async function indexDocument(deps: IndexDeps, doc: DocRef, state: IndexableState): Promise<IndexOutcome> {
   const sleep = deps.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
-  let target: ReturnType<typeof termSetOf> | undefined;
+  let target: Awaited<ReturnType<typeof termSetOfAsync>> | undefined;
   for (let attempt = 0; attempt < ATTEMPTS; attempt++) {
     if (attempt > 0) await sleep(Math.min(1000, 20 * 2 ** attempt) * (0.5 + Math.random() / 2));
     const indexed = await deps.store.load(doc);
@@ -49,7 +49,7 @@ export async function indexDocument(deps: IndexDeps, doc: DocRef, state: Indexab
     if (current >= state.version) return { status: "unchanged", version: current };
     const pending = indexed.pending;
     if (pending && pending.until > deps.now()) continue;
-    target ??= termSetOf(state.text);
+    target ??= await termSetOfAsync(state.text);
     const meta: SearchDocMeta = {
       version: state.version,
       updatedAt: state.updatedAt,

@@ -1,4 +1,4 @@
-import { tokenize, type Tokens } from "./tokenize.js";
+import { tokenize, tokenizeAsync, type Tokens } from "./tokenize.js";
 
 /**
  * A document's indexed terms: term -> term-frequency bucket. The bucket is the count rounded
@@ -14,7 +14,15 @@ export function tfBucket(count: number): number {
 
 /** The term set a text is indexed with, and whether the per-document cap cut it. */
 export function termSetOf(text: string, caps?: Parameters<typeof tokenize>[1]): { terms: TermSet; truncated: boolean } {
-  const tokens: Tokens = tokenize(text, caps);
+  return bucketed(tokenize(text, caps));
+}
+
+/** `termSetOf` without blocking the event loop for long on a large text (see tokenizeAsync). */
+export async function termSetOfAsync(text: string, caps?: Parameters<typeof tokenize>[1]): Promise<{ terms: TermSet; truncated: boolean }> {
+  return bucketed(await tokenizeAsync(text, caps));
+}
+
+function bucketed(tokens: Tokens): { terms: TermSet; truncated: boolean } {
   const terms: TermSet = new Map();
   for (const [term, n] of tokens.counts) terms.set(term, tfBucket(n));
   return { terms, truncated: tokens.truncated };

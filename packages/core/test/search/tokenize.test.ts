@@ -1,7 +1,7 @@
 import fc from "fast-check";
 import { describe, expect, test } from "vitest";
 import { SEARCH_LIMITS } from "../../src/search/search-limits.js";
-import { fold, termHits, tokenize } from "../../src/search/tokenize.js";
+import { fold, termHits, tokenize, tokenizeAsync } from "../../src/search/tokenize.js";
 
 const SEED = Number(process.env.FUZZ_SEED ?? 20260615);
 const terms = (text: string) => [...tokenize(text).counts.keys()];
@@ -148,5 +148,19 @@ describe("tokenize properties", () => {
       }),
       { seed: SEED, numRuns: 300 },
     );
+  });
+});
+
+describe("tokenizeAsync", () => {
+  test("gives exactly tokenize's counts and truncation, yielding on large texts", async () => {
+    const text = "Grüße aus Köln, naïve café 3.14 ＡＢＣ 我们是中国人 ".repeat(3000);
+    expect(await tokenizeAsync(text)).toEqual(tokenize(text));
+    const capped = { maxDocTerms: 3, maxDocTermBytes: 1000 };
+    expect(await tokenizeAsync(text, capped)).toEqual(tokenize(text, capped));
+    let ticks = 0;
+    const timer = setInterval(() => ticks++, 0);
+    await tokenizeAsync(text.repeat(4));
+    clearInterval(timer);
+    expect(ticks).toBeGreaterThan(0);
   });
 });
