@@ -4,7 +4,7 @@ import { dispatch, factsFor, liveItems, planItems } from "./dispatch.js";
 import { notificationId, seenHash } from "./ids.js";
 import { type NotifyIntent, pendingItemOf } from "./intent.js";
 import { type EngineContext, type EngineResult, iso, Run } from "./run.js";
-import { DEFERRED_QUIET, type NotifyUserState, type PendingItem, rememberEvent } from "./state.js";
+import { DEFERRED_QUIET, hasSeen, type NotifyUserState, type PendingItem, rememberEvent } from "./state.js";
 
 /**
  * The per-user notification decision engine: a pure, deterministic state machine (no I/O
@@ -30,7 +30,7 @@ export async function decide(state: NotifyUserState, intent: NotifyIntent, ctx: 
   const run = new Run(state, ctx);
   housekeeping(run);
   const h = seenHash(intent.eventId);
-  if (run.s.seen.includes(h)) {
+  if (hasSeen(run.s, h)) {
     run.record(intent.eventId, "duplicate", undefined, undefined, "this event was already decided for this user");
   } else {
     rememberEvent(run.s, h);

@@ -14,6 +14,7 @@ export {
   type OpenDigest,
   type PendingFallback,
   type PendingItem,
+  seenCount,
   storedItemCount,
 } from "./state.js";
 export { CAP_WAKE_DELAY_MS, ENGINE_LIMITS, INTENT_LIMITS } from "./limits.js";

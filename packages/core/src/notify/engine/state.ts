@@ -9,8 +9,13 @@ import { ENGINE_LIMITS } from "./limits.js";
  */
 export interface NotifyUserState {
   v: 1;
-  /** Hashes of the most recent event ids decided (oldest first). */
-  seen: number[];
+  /**
+   * Hashes of the most recent event ids decided, in chunks of SEEN_CHUNK (oldest first).
+   * Chunked so that remembering one more copies one small chunk, not the whole list: a decide
+   * call must not change its input state, and copying 512 numbers per call was a fair share of
+   * the engine's allocation.
+   */
+  seen: number[][];
   /** Times of the sends in the current rolling window, per budget (ascending). */
   sends: { regular: number[]; extra: number[]; critical: number[] };
   /** Open digests, in opening order. */
@@ -76,6 +81,14 @@ export function notifyStateOf(stored: unknown): NotifyUserState {
   if (stored === undefined || stored === null) return emptyNotifyState();
   const s = stored as NotifyUserState;
   if (s.v !== 1) throw new Error(`unknown notify state version ${String((s as { v?: unknown }).v)}`);
+  // States written before `seen` was chunked hold a flat list.
+  const seen = s.seen as unknown[];
+  if (seen.length > 0 && typeof seen[0] === "number") {
+    const flat = seen as number[];
+    const chunks: number[][] = [];
+    for (let i = 0; i < flat.length; i += SEEN_CHUNK) chunks.push(flat.slice(i, i + SEEN_CHUNK));
+    return { ...s, seen: chunks };
+  }
   return s;
 }
 
@@ -97,12 +110,34 @@ export function storedItemCount(s: NotifyUserState): number {
   return n;
 }
 
-/** Remembers an event id (copying `seen`, which workingCopy shares with the input). */
+/** Event hashes per `seen` chunk. */
+export const SEEN_CHUNK = 64;
+
+/** Whether an event hash is among the remembered ones. */
+export function hasSeen(s: NotifyUserState, hash: number): boolean {
+  for (const chunk of s.seen) if (chunk.includes(hash)) return true;
+  return false;
+}
+
+/** How many event hashes are remembered. */
+export function seenCount(s: NotifyUserState): number {
+  let n = 0;
+  for (const chunk of s.seen) n += chunk.length;
+  return n;
+}
+
+/**
+ * Remembers an event hash (copying only the last chunk and the chunk list, which workingCopy
+ * shares with the input). At most ENGINE_LIMITS.seenEvents are kept: the oldest chunk goes
+ * when a new one would pass it, so at least seenEvents - SEEN_CHUNK + 1 recent ones remain.
+ */
 export function rememberEvent(s: NotifyUserState, hash: number): void {
-  const max = ENGINE_LIMITS.seenEvents;
-  const seen = s.seen.length >= max ? s.seen.slice(s.seen.length - max + 1) : s.seen.slice();
-  seen.push(hash);
-  s.seen = seen;
+  const chunks = s.seen.slice();
+  const last = chunks.at(-1);
+  if (last && last.length < SEEN_CHUNK) chunks[chunks.length - 1] = [...last, hash];
+  else chunks.push([hash]);
+  while (chunks.length * SEEN_CHUNK > ENGINE_LIMITS.seenEvents) chunks.shift();
+  s.seen = chunks;
 }
 
 /** True when nothing is pending: no digest, deferred item or fallback. */

@@ -1,5 +1,5 @@
 import { describe, expect, test } from "vitest";
-import { ENGINE_LIMITS, storedItemCount } from "../../../src/notify/engine/index.js";
+import { ENGINE_LIMITS, seenCount, storedItemCount } from "../../../src/notify/engine/index.js";
 import { utf8Length } from "../../../src/live/utf8.js";
 import { Driver, intent } from "./driver.js";
 
@@ -34,7 +34,7 @@ describe("state bounds", () => {
       const s = d.user("u1").state;
       expect(storedItemCount(s)).toBeLessThanOrEqual(ENGINE_LIMITS.storedItems);
       expect(s.digests.length).toBeLessThanOrEqual(ENGINE_LIMITS.openDigests);
-      expect(s.seen.length).toBeLessThanOrEqual(ENGINE_LIMITS.seenEvents);
+      expect(seenCount(s)).toBeLessThanOrEqual(ENGINE_LIMITS.seenEvents);
       max = Math.max(max, utf8Length(JSON.stringify(s)));
     }
     expect(storedItemCount(d.user("u1").state)).toBe(ENGINE_LIMITS.storedItems);
