@@ -25,6 +25,7 @@ export default $config({
     await import("./infra/rules.js");
     const { bus } = await import("./infra/bus.js");
     await import("./infra/websocket.js");
+    await import("./infra/ses-feedback.js");
     const { webSocketApi } = await import("./infra/websocket-api.js");
     const { tableEnvVar } = await import("./infra/manifest.js");
 

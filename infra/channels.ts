@@ -10,9 +10,18 @@ import type { FunctionSpec } from "./manifest.js";
  */
 const secret = (name: string) => new sst.Secret(name, "").value;
 
+/**
+ * The SES configuration set every notification email is sent with: its event destination
+ * (infra/ses-feedback.ts) reports bounces and complaints, which SES mostly learns after it has
+ * accepted a message.
+ */
+export const sesConfigurationSet = new aws.sesv2.ConfigurationSet("NotifySesConfigurationSet", {
+  configurationSetName: `weft-${$app.stage}-notify`,
+});
+
 const channelEnvironment = {
   [CHANNEL_ENV.sesFrom]: secret("NotifySesFrom"),
-  [CHANNEL_ENV.sesConfigurationSet]: secret("NotifySesConfigurationSet"),
+  [CHANNEL_ENV.sesConfigurationSet]: sesConfigurationSet.configurationSetName,
   [CHANNEL_ENV.smsEnabled]: secret("NotifySmsEnabled"),
   [CHANNEL_ENV.smsSenderId]: secret("NotifySmsSenderId"),
   [CHANNEL_ENV.smsOriginationNumber]: secret("NotifySmsOriginationNumber"),

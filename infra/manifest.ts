@@ -225,6 +225,14 @@ export const functions = {
     webSocket: true,
     channels: true,
   },
+  /** SES bounce and complaint events (SNS, infra/ses-feedback.ts) -> the recipient's email disabled. */
+  sesFeedback: {
+    handler: "packages/functions/src/handlers/ses-feedback.handler",
+    timeoutSeconds: 30,
+    memoryMB: 256,
+    // Only the profiles and devices: the rest of the notification wiring is built on first use.
+    tables: ["notify"],
+  },
   /** Scheduled: the search index writes that events deferred to the end of their debounce window. */
   searchTimers: {
     handler: "packages/functions/src/handlers/search-timers.handler",

@@ -217,6 +217,50 @@ declare global {
 
   /** The Pulumi AWS provider (`@pulumi/aws`). */
   namespace aws {
+    /** SNS: the SES feedback topic (declared from @pulumi/aws's sns/topic and topicSubscription). */
+    namespace sns {
+      interface TopicArgs {
+        name?: $util.Input<string>;
+      }
+      class Topic extends $util.CustomResource {
+        constructor(name: string, args?: TopicArgs, opts?: $util.CustomResourceOptions);
+        readonly arn: $util.Output<string>;
+        readonly name: $util.Output<string>;
+      }
+      interface TopicSubscriptionArgs {
+        topic: $util.Input<string>;
+        protocol: $util.Input<string>;
+        endpoint: $util.Input<string>;
+      }
+      class TopicSubscription extends $util.CustomResource {
+        constructor(name: string, args: TopicSubscriptionArgs, opts?: $util.CustomResourceOptions);
+      }
+    }
+
+    /** SES v2 configuration sets and their event destinations (@pulumi/aws sesv2). */
+    namespace sesv2 {
+      interface ConfigurationSetArgs {
+        configurationSetName: $util.Input<string>;
+      }
+      class ConfigurationSet extends $util.CustomResource {
+        constructor(name: string, args: ConfigurationSetArgs, opts?: $util.CustomResourceOptions);
+        readonly configurationSetName: $util.Output<string>;
+        readonly arn: $util.Output<string>;
+      }
+      interface ConfigurationSetEventDestinationArgs {
+        configurationSetName: $util.Input<string>;
+        eventDestinationName: $util.Input<string>;
+        eventDestination: $util.Input<{
+          enabled?: $util.Input<boolean>;
+          matchingEventTypes: $util.Input<$util.Input<string>[]>;
+          snsDestination?: $util.Input<{ topicArn: $util.Input<string> }>;
+        }>;
+      }
+      class ConfigurationSetEventDestination extends $util.CustomResource {
+        constructor(name: string, args: ConfigurationSetEventDestinationArgs, opts?: $util.CustomResourceOptions);
+      }
+    }
+
     /** EventBridge (Pulumi keeps it under its old CloudWatch Events name). */
     namespace cloudwatch {
       interface EventBusArgs {

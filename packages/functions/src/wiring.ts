@@ -134,7 +134,7 @@ export function wiring(env: NodeJS.ProcessEnv = process.env): Wiring {
   );
   lazy(w, "notify", () =>
     env[tableEnvVar("notify")]
-      ? notifyWiring({ table: opts("notify"), clock: w.clock, docStates: w.docStates, connections: w.connections, gateway: w.gateway, env })
+      ? notifyWiring({ table: opts("notify"), clock: w.clock, docStates: () => w.docStates, connections: () => w.connections, gateway: () => w.gateway, env })
       : unwired<NotifyWiring>("the notify table"),
   );
   lazy(w, "metrics", () => new MetricsRecorder(w.metricsStore, jsonLineSink, () => w.clock.now()));

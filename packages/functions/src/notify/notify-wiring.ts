@@ -60,12 +60,17 @@ export interface NotifyWiring {
   fanoutTimers: TimerStore;
 }
 
+/**
+ * What the notification wiring is built from. The document states and the WebSocket side are
+ * getters, read on first use: a function that only needs the notify table (sesFeedback) never
+ * touches the others.
+ */
 export interface NotifyWiringSources {
   table: DynamoAdapterOptions;
   clock: Clock;
-  docStates: DocStates;
-  connections: ConnectionStore;
-  gateway: Gateway;
+  docStates: () => DocStates;
+  connections: () => ConnectionStore;
+  gateway: () => Gateway;
   env: NodeJS.ProcessEnv;
 }
 
@@ -94,7 +99,7 @@ export function notifyWiring(s: NotifyWiringSources): NotifyWiring {
     devices,
     profiles,
     presence: async (user) => {
-      const p = await s.connections.userPresence(user.tenant, user.userId);
+      const p = await s.connections().userPresence(user.tenant, user.userId);
       return {
         connected: p.connections.length > 0,
         subscribedDocIds: [...new Set(p.connections.flatMap((c) => c.docs))],
@@ -103,9 +108,9 @@ export function notifyWiring(s: NotifyWiringSources): NotifyWiring {
       };
     },
     tenantPolicy: (tenant) => policies.get(tenant),
-    resolver: new DocStateDigestResolver(s.docStates),
+    resolver: new DocStateDigestResolver({ read: (doc, version) => s.docStates().read(doc, version) }),
     postToUser: async (user, message, connectionIds) => {
-      await postToUser({ connections: s.connections, gateway: s.gateway, clock: s.clock }, user.tenant, user.userId, message as never, connectionIds);
+      await postToUser({ connections: s.connections(), gateway: s.gateway(), clock: s.clock }, user.tenant, user.userId, message as never, connectionIds);
     },
     delivery: { adapters: channels, breakers, deadLetters: deliveryDeadLetters, clock: s.clock, rand: Math.random },
     providerOf: (channel, target): Provider => {

@@ -109,12 +109,17 @@ async function applyOne(deps: ApplyDeps, user: NotifyUser, e: OutboxEntry, decis
       return { id: e.id, done: true };
     case "hard_failure":
       record(`failed:${channel}`, `hard failure ${outcome.kind}: ${outcome.error}`);
-      if (outcome.action) await applyAction(deps, outcome.action);
+      if (outcome.action) await applyHardFailureAction(deps, outcome.action);
       return { id: e.id, done: true };
   }
 }
 
-async function applyAction(deps: ApplyDeps, action: HardFailureAction): Promise<void> {
+/**
+ * Acts on a recipient after a hard failure (from a send, or reported later by the provider:
+ * SES bounces and complaints): deletes a dead push device, disables a bounced email address,
+ * disables email after a complaint. Idempotent.
+ */
+export async function applyHardFailureAction(deps: Pick<ApplyDeps, "devices" | "profiles">, action: HardFailureAction): Promise<void> {
   const user = { tenant: action.tenant, userId: action.userId };
   switch (action.type) {
     case "delete_device":
