@@ -7,6 +7,7 @@ import { type ChannelPlan, planChannels } from "./channels.js";
 import type { DigestResolver } from "./digest-resolver.js";
 import type { Presence } from "./presence.js";
 import { quietUntil } from "./quiet-hours.js";
+import type { Rendered } from "./render.js";
 import { type NotifyUserState, type PendingItem, workingCopy } from "./state.js";
 
 /** Everything an engine call may consult besides the state. All of it is read, never changed. */
@@ -27,19 +28,11 @@ export interface EngineContext {
  * and comes with a higher version, back to unread; `retract` removes it); the others go to
  * the channel's adapter. Ids are stable: a retried call emits the same ones.
  */
-export interface Delivery {
+export interface Delivery extends Rendered {
   tenant: string;
   userId: string;
   notificationId: string;
   channel: Channel;
-  title: string;
-  body: string;
-  url?: string;
-  data?: Record<string, unknown>;
-  class: NotificationClass;
-  topic: string;
-  docId?: string;
-  eventIds: string[];
   /** in_app: the feed item's version (1 for a new item); external: 1. */
   version: number;
   /** External: the feed item it is about, when there is exactly one (what opening it marks read). */
