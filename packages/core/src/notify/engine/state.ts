@@ -97,8 +97,10 @@ export function workingCopy(s: NotifyUserState): NotifyUserState {
   return {
     v: 1,
     seen: s.seen,
-    sends: { regular: s.sends.regular.slice(), extra: s.sends.extra.slice(), critical: s.sends.critical.slice() },
-    digests: s.digests.map((d) => ({ ...d, items: d.items.slice() })),
+    // Send lists and digest item lists are only ever replaced (consume, pruneSends, joinDigest
+    // build new arrays), never changed in place: sharing them is safe and saves a copy per call.
+    sends: { regular: s.sends.regular, extra: s.sends.extra, critical: s.sends.critical },
+    digests: s.digests.map((d) => ({ ...d })),
     held: s.held.slice(),
     fallbacks: s.fallbacks.slice(),
   };
