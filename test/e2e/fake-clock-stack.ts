@@ -1,4 +1,3 @@
-import type { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import WebSocket from "ws";
 import { DynamoConnectionStore } from "../../packages/functions/src/adapters/dynamo/connection-store.js";
 import { DynamoTimerStore } from "../../packages/functions/src/adapters/dynamo/timer-store.js";

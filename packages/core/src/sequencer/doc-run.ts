@@ -2,7 +2,7 @@ import { docKey, type DocRef } from "../doc-ref.js";
 import { REJECT_REASONS, type RejectReason } from "../errors.js";
 import type { LogEntry, Op } from "../ops/types.js";
 import { checkApplicable, textLengthAfter, transformSeq } from "../ot/index.js";
-import type { ClientProgress, ClientState, InboxChange, InboxRecord, QuarantineRecord, Rejection } from "../ports/records.js";
+import type { ClientState, InboxChange, InboxRecord, QuarantineRecord, Rejection } from "../ports/records.js";
 import { wholeChange } from "../ingest/inbox-parts.js";
 import { quarantineRecord } from "../quarantine.js";
 import { canonicalOf, canonicalOfEntry, entryFieldsOf } from "./canonical.js";

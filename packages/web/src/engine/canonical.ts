@@ -1,4 +1,4 @@
-import type { CanonicalOp, LogEntry, Op, Range } from "@weft/core";
+import type { CanonicalOp, Op, Range } from "@weft/core";
 
 /** A local op: its id (fixed when the edit is made) and its current form (rebased as remote ops arrive). */
 export interface LocalOp {

@@ -1,7 +1,7 @@
 import type { UserContacts } from "../preferences/contacts.js";
 import type { TenantPolicy } from "../preferences/tenant-policy.js";
 import { policyVersionOf, type UserPreferences } from "../preferences/user-preferences.js";
-import type { Channel, DecisionRecord, NotificationClass, ReasonCode } from "../vocabulary.js";
+import type { Channel, DecisionRecord, ReasonCode } from "../vocabulary.js";
 import { type Budget, type Caps, capsOf, pruneSends } from "./caps.js";
 import { type ChannelPlan, planChannels } from "./channels.js";
 import type { DigestResolver } from "./digest-resolver.js";

@@ -1,4 +1,4 @@
-import type { NotificationClass } from "../vocabulary.js";
+import type { NotifyIntent } from "./intent.js";
 import { ENGINE_LIMITS } from "./limits.js";
 
 /**
@@ -26,22 +26,13 @@ export interface NotifyUserState {
   fallbacks: PendingFallback[];
 }
 
-/** One event waiting for external delivery: what rendering and the checks at send time need. */
-export interface PendingItem {
-  eventId: string;
-  class: NotificationClass;
-  topic: string;
-  /** Event time (TTLs count from it). */
-  at: number;
+/**
+ * One event waiting for external delivery: what rendering and the checks at send time need
+ * (the intent's own fields, without tenant and user, which the state belongs to).
+ */
+export interface PendingItem extends Omit<NotifyIntent, "tenant" | "userId"> {
   /** The in-app item it shows in (its own, or its digest's): what `markRead` is given. */
   feedId?: string;
-  actorId?: string;
-  docId?: string;
-  subject?: { kind: string; id: string };
-  title: string;
-  body: string;
-  url?: string;
-  data?: Record<string, unknown>;
   /** Set when its feed item was read (digest items only; read held items are dropped). */
   readAt?: number;
   /** Deferral reasons already recorded for it: 1 = cap, 2 = quiet hours (each is recorded once). */

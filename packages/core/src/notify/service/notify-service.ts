@@ -4,7 +4,7 @@ import type { DigestResolver } from "../engine/digest-resolver.js";
 import { decide, markRead as engineMarkRead, wake as engineWake } from "../engine/engine.js";
 import type { NotifyIntent } from "../engine/intent.js";
 import type { Presence } from "../engine/presence.js";
-import type { EngineContext, EngineResult } from "../engine/run.js";
+import type { Delivery, EngineContext, EngineResult } from "../engine/run.js";
 import type { NotifyUserState } from "../engine/state.js";
 import { userContactsOf } from "../preferences/contacts.js";
 import { parseTenantPolicy } from "../preferences/tenant-policy.js";
@@ -13,7 +13,7 @@ import type { NotifyUser } from "../stores/common.js";
 import type { DecisionLogStore } from "../stores/decision-log-store.js";
 import type { DeviceStore, PushDevice } from "../stores/device-store.js";
 import type { MarkReadTarget, NotificationFeedStore } from "../stores/feed-store.js";
-import type { NotifyProfileStore } from "../stores/profile-store.js";
+import type { ContactFacts, NotifyProfileStore } from "../stores/profile-store.js";
 import type { NotifyUserStateStore } from "../stores/user-state-store.js";
 import type { DecisionRecord } from "../vocabulary.js";
 import { applyEntries, type ApplyDeps } from "./apply-entries.js";
@@ -119,15 +119,23 @@ export class NotifyService {
       const { outbox, claimed } = claimDue([...stored.outbox, ...fresh], now);
       const next: StoredNotifyState = { engine, outbox };
       const keys = dedupeKeys?.() ?? [];
+      const decisions = results.flatMap((x) => x.decisions);
+      // A wake with nothing due (timers may fire more than once per user) or a read of nothing
+      // pending changes nothing: no write.
+      if (claimed.length === 0 && keys.length === 0 && decisions.length === 0 && sameJson(engine, stored.engine)) {
+        const wakeAt = minDefined(last?.nextWakeAt, outboxWakeAt(outbox));
+        if (wakeAt !== undefined && wakeAt > now) await this.deps.scheduleWake(user, wakeAt);
+        return;
+      }
       const r = await this.deps.states.commit(user, snap.version, next, keys.length > 0 ? { dedupeKeys: keys } : undefined);
       if (!r.ok && r.reason === "duplicate") {
         onDuplicate?.(r.keys, policyVersionOf(ctx.policy, ctx.prefs));
         continue;
       }
       if (!r.ok) continue;
-      const decisions = results.flatMap((x) => x.decisions);
       if (decisions.length > 0) await this.deps.decisions.append(decisions);
-      const outcomes = await applyEntries(this.applyDeps(ctxBase.connectionIds), user, outbox.filter((e) => claimed.includes(e.id)));
+      const claimedIds = new Set(claimed);
+      const outcomes = await applyEntries(this.applyDeps(ctxBase.connectionIds), user, outbox.filter((e) => claimedIds.has(e.id)));
       const settled = outcomes.length > 0 ? await this.settle(user, r.version, next, outcomes) : next;
       const wakeAt = minDefined(last?.nextWakeAt, outboxWakeAt(settled.outbox));
       if (wakeAt !== undefined) await this.deps.scheduleWake(user, Math.max(wakeAt, now));
@@ -152,7 +160,7 @@ export class NotifyService {
     return state;
   }
 
-  private entriesOf(d: EngineResult["deliveries"][number], devices: PushDevice[], contacts: Awaited<ReturnType<NotifyProfileStore["load"]>>["contacts"], now: number): OutboxEntry[] {
+  private entriesOf(d: Delivery, devices: PushDevice[], contacts: ContactFacts, now: number): OutboxEntry[] {
     if (d.channel === "in_app") return [{ id: entryId(d), delivery: d, attempt: 1, dueAt: now }];
     return targetsOf(d.channel, devices, contacts).map((target) => ({ id: entryId(d, target), delivery: d, target, attempt: 1, dueAt: now }));
   }
@@ -188,6 +196,10 @@ export class NotifyService {
     };
     return { ctx, devices, contactFacts: profile.contacts, connectionIds: presence.connectionIds };
   }
+}
+
+function sameJson(a: unknown, b: unknown): boolean {
+  return JSON.stringify(a) === JSON.stringify(b);
 }
 
 function minDefined(a: number | undefined, b: number | undefined): number | undefined {

@@ -40,8 +40,9 @@ async function setup(presence: Presence = { connected: false, subscribedDocIds: 
   const decisions = new MemoryDecisionLogStore({ now: () => clock.now() });
   const devices = new MemoryDeviceStore();
   await devices.add({ kind: "web_push", tenant: user.tenant, userId: user.userId, endpoint: "https://push.example/abc", keys: { p256dh: "BPk", auth: "au" } }, T0);
+  const states = new MemoryNotifyUserStateStore({ now: () => clock.now() });
   const service = new NotifyService({
-    states: new MemoryNotifyUserStateStore({ now: () => clock.now() }),
+    states,
     feed,
     decisions,
     devices,
@@ -71,7 +72,7 @@ async function setup(presence: Presence = { connected: false, subscribedDocIds: 
       await service.wake(user);
     }
   };
-  return { clock, push, wakes, posted, feed, decisions, service, runWakes };
+  return { clock, push, wakes, posted, feed, decisions, service, runWakes, states };
 }
 
 let n = 0;
@@ -145,5 +146,14 @@ describe("NotifyService", () => {
     expect(await service.markRead(user, { ids: [item.id] })).toEqual([item.id]);
     expect(posted.at(-1)).toEqual({ type: "notification.read", ids: [item.id] });
     expect(await feed.unreadCount(user)).toBe(0);
+  });
+
+  test("a wake with nothing due writes nothing", async () => {
+    const { service, states } = await setup();
+    await service.handleIntents(user, [social(T0)]);
+    const { version } = await states.load(user);
+    await service.wake(user);
+    await service.wake(user);
+    expect((await states.load(user)).version).toBe(version);
   });
 });

@@ -1,4 +1,4 @@
-import type { Context, Hono } from "hono";
+import type { Hono } from "hono";
 import { DOC_ID_PATTERN, WeftError, type DocRef, type ErrorDetail } from "@weft/core";
 import { parseNotifyIntent, type NotifyIntent } from "@weft/core/notify/engine/index";
 import { describe } from "@weft/core/notify/preferences/validation";
