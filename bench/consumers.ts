@@ -14,7 +14,7 @@ import {
   type LogEntry,
 } from "../packages/core/src/index.js";
 import { proseGenerator } from "../packages/core/test/conformance/prose.js";
-import { traceFile, type Trace } from "../packages/core/test/traces.js";
+import { traceFile } from "../packages/core/test/traces.js";
 import { DynamoAuditStore } from "../packages/functions/src/adapters/dynamo/audit-store.js";
 import { CapacityAccumulator } from "../packages/functions/src/adapters/dynamo/capacity.js";
 import { dynamoClient } from "../packages/functions/src/adapters/dynamo/client.js";
@@ -23,6 +23,7 @@ import { DynamoSearchIndexStore } from "../packages/functions/src/adapters/dynam
 import { DynamoTimerStore } from "../packages/functions/src/adapters/dynamo/timer-store.js";
 import { SEARCH_DEBOUNCE_MS } from "../packages/functions/src/handlers/search.js";
 import { startDynamoLocal } from "../packages/local/src/dynamo-local.js";
+import { toEntries } from "./trace-entries.js";
 
 /**
  * `npm run bench -- consumers [--trace automerge-paper] [--batch 10] [--sample 200] [--queries 50]`:
@@ -206,18 +207,6 @@ function tokenizeFigures() {
     return Math.round(ms);
   };
   return { englishProse2MiBMs: best(english), chinese1MCharsMs: best(chinese) };
-}
-
-function toEntries(trace: Trace): LogEntry[] {
-  const out: LogEntry[] = [];
-  const env = () => ({ seq: out.length + 1, id: `o${out.length + 1}`, clientId: "trace", clientSeq: out.length + 1, userId: "author", serverTs: 1_760_000_000_000 + out.length });
-  for (const txn of trace.txns) {
-    for (const [pos, del, ins] of txn.patches) {
-      if (del > 0) out.push({ ...env(), type: "delete", pos, len: del });
-      if (ins.length > 0) out.push({ ...env(), type: "insert", pos, text: ins });
-    }
-  }
-  return out;
 }
 
 function round(x: number, digits = 2): number {

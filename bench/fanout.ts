@@ -1,10 +1,11 @@
 import { committedEntries, busEntrySize, MAX_INLINE_ENTRY_BYTES, type LogBatch, type LogEntry } from "../packages/core/src/index.js";
-import { traceFile, type Trace } from "../packages/core/test/traces.js";
+import { traceFile } from "../packages/core/test/traces.js";
 import { EventBridgeBus, eventBridgeClient } from "../packages/functions/src/adapters/eventbridge/bus.js";
 import { createHttpGateway } from "../packages/local/src/http-gateway.js";
 import { LocalEventBus, eventBusEndpoint } from "../packages/local/src/event-bus/index.js";
 import { localFunction } from "../packages/local/src/lambda.js";
 import { createLogger } from "../packages/local/src/log.js";
+import { toEntries } from "./trace-entries.js";
 
 /**
  * `npm run bench -- fanout [--trace automerge-paper] [--batches 1,10,100,500] [--publish 300]`:
@@ -29,18 +30,6 @@ export async function main(args: Record<string, string>): Promise<void> {
   const sizes = (args.batches ?? "1,10,100,500").split(",").map(Number).map((n) => sizeFigures(entries, n));
   const local = await localFigures(entries, Number(args.publish ?? 300));
   console.log(JSON.stringify({ bench: "fanout", trace: name, node: process.version, pricePerMillionUnitsUsd: 1, sizes, local }));
-}
-
-function toEntries(trace: Trace): LogEntry[] {
-  const out: LogEntry[] = [];
-  const env = () => ({ seq: out.length + 1, id: `o${out.length + 1}`, clientId: "trace", clientSeq: out.length + 1, userId: "author", serverTs: 1_760_000_000_000 + out.length });
-  for (const txn of trace.txns) {
-    for (const [pos, del, ins] of txn.patches) {
-      if (del > 0) out.push({ ...env(), type: "delete", pos, len: del });
-      if (ins.length > 0) out.push({ ...env(), type: "insert", pos, text: ins });
-    }
-  }
-  return out;
 }
 
 function batchesOf(entries: LogEntry[], n: number): LogBatch[] {

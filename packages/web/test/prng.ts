@@ -1,18 +1,6 @@
-/** A seeded PRNG (mulberry32), so every randomized test replays from its seed. */
-export function prng(seed: number) {
-  let a = seed >>> 0;
-  const next = () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-  const int = (n: number) => Math.floor(next() * n);
-  return { next, int, pick: <T>(xs: readonly T[]): T => xs[int(xs.length)] };
-}
+import type { Rng } from "@weft/core/prng";
 
-export type Rng = ReturnType<typeof prng>;
+export { prng, type Rng } from "@weft/core/prng";
 
 const WORDS = ["a", "bc", "🌍", "xyz", " ", "é", "hello ", "👩‍💻", "\n"];
 

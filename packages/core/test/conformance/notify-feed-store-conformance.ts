@@ -4,6 +4,7 @@ import { MAX_FEED_ITEM_BYTES, MAX_FEED_PAGE, type FeedListOptions, type Notifica
 import type { FeedItem } from "../../src/notify/vocabulary.js";
 import { compare } from "../../src/search/term-diff.js";
 import { uid } from "./fixtures.js";
+import { mulberry32 } from "../../src/prng.js";
 
 const T0 = 1_760_000_000_000;
 
@@ -45,16 +46,7 @@ function newestFirst(items: FeedItem[]): FeedItem[] {
   return [...items].sort((a, b) => b.updatedAt - a.updatedAt || compare(b.id, a.id));
 }
 
-/** mulberry32: a small seeded PRNG. */
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(s ^ (s >>> 15), 1 | s);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+const rng = mulberry32;
 
 const ids = (items: FeedItem[]) => items.map((i) => i.id);
 

@@ -1,3 +1,4 @@
+import { mulberry32 } from "../../src/prng.js";
 /**
  * Readable English prose for size-sensitive tests (compression ratio, item size, write
  * units). Seeded, so every run measures the same bytes.
@@ -18,17 +19,7 @@ const WORDS = (
   "in on at by for with about into through over under between across toward without"
 ).split(" ");
 
-/** A small deterministic PRNG (mulberry32). */
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+const rng = mulberry32;
 
 /** Sentences of 6-18 words with the odd comma, capitalised and full-stopped. */
 export function proseGenerator(seed = 1): (bytes: number) => string {

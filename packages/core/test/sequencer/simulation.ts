@@ -20,6 +20,7 @@ import {
 import { canonicalOfEntry } from "../../src/sequencer/canonical.js";
 import { MemoryInboxStore, MemoryMetricsStore } from "../../src/ports/memory/index.js";
 import { faulty, type FaultPlan } from "./faulty.js";
+import { prng } from "../../src/prng.js";
 
 /**
  * A seeded, replayable simulation of the sequencing pipeline (ingest -> inbox stream ->
@@ -33,18 +34,7 @@ export interface SequencerPorts {
   quarantine: QuarantineStore;
 }
 
-/** A deterministic PRNG (mulberry32) so every failure replays from its seed. */
-export function prng(seed: number) {
-  let a = seed >>> 0;
-  const next = () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-  return { next, int: (n: number) => Math.floor(next() * n), pick: <T>(xs: T[]) => xs[Math.floor(next() * xs.length)] };
-}
+
 
 /** Every client's changes, made up front: inserts and deletes near the start, and tasks. */
 export function makeChanges(seed: number, doc: DocRef): InboxChange[] {

@@ -7,6 +7,7 @@ import { MemoryDigestResolver } from "./memory-digest-resolver.js";
 import { OFFLINE } from "./presence.js";
 import type { EngineContext } from "./run.js";
 import { emptyNotifyState, type NotifyUserState } from "./state.js";
+import { mulberry32 } from "../../prng.js";
 
 /**
  * A deterministic decision workload for `npm run bench -- notify` (decisions per second per
@@ -89,15 +90,4 @@ export async function runBenchWorkload(w: BenchWorkload): Promise<{ decideCalls:
     u.next = r.nextWakeAt;
   }
   return { decideCalls, wakeCalls, decisions, deliveries };
-}
-
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
