@@ -4,6 +4,7 @@ import { SignJWT } from "jose";
 import { rules } from "../infra/manifest.js";
 import { startStack } from "../packages/local/src/stack.js";
 import { calibrate } from "./ingest.js";
+import { countDynamoCalls } from "./notify-dynamo-calls.js";
 import type { LiveLoadParams, LiveLoadResult } from "./live-load.js";
 
 /**
@@ -78,7 +79,9 @@ export async function main(args: Record<string, string>): Promise<void> {
   };
 
   await phase("warmup", Math.min(5, seconds));
+  const calls = countDynamoCalls(stack.tables);
   const { load, m } = await phase("measured", seconds);
+  const dynamo = calls.stop();
   const calibration = await calibrate(stack.dynamoEndpoint, stack.tables.state);
   await stack.stop();
 
@@ -110,6 +113,11 @@ export async function main(args: Record<string, string>): Promise<void> {
       bytesPerCommittedOp: Math.round(load.bytes / load.acceptedOps),
       maxMessageBytes: load.maxMessageBytes,
     },
+    dynamoRequests: {
+      perCommittedOp: round(dynamo.total / Math.max(1, m.committed)),
+      byTable: byTable(dynamo.byCall, m.committed),
+      ...(args.calls ? { byCall: dynamo.byCall } : {}),
+    },
     errors: load.errors,
     goals: { p95AcceptToReceiptAtMost300ms: (accept.p95 ?? Infinity) <= 300 },
   };
@@ -131,6 +139,18 @@ function pct(samples: number[]): { count: number; p50: number | null; p95: numbe
   const s = [...samples].sort((a, b) => a - b);
   const at = (p: number) => (s.length ? s[Math.ceil(p * s.length) - 1] : null);
   return { count: s.length, p50: at(0.5), p95: at(0.95), p99: at(0.99), max: s.length ? s[s.length - 1] : null };
+}
+
+/** Requests per committed op by table (first table named in the call), busiest first. */
+function byTable(byCall: Record<string, number>, ops: number): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const [call, n] of Object.entries(byCall)) {
+    // "<Operation> <table>[:<kind>],..." or, in a transaction, "<Operation> <Kind>:<table>[:<kind>],...".
+    const first = (call.split(" ")[1] ?? "").split(",")[0] ?? "";
+    const table = (/^[A-Z]/.test(first) ? first.slice(first.indexOf(":") + 1) : first).split(":")[0] ?? "";
+    out[table] = (out[table] ?? 0) + n;
+  }
+  return Object.fromEntries(Object.entries(out).sort((a, b) => b[1] - a[1]).map(([t, n]) => [t, round(n / Math.max(1, ops))]));
 }
 
 const round = (n: number) => Math.round(n * 1000) / 1000;

@@ -12,6 +12,8 @@ export interface SearchDocMeta {
   termCount: number;
   /** Server ms at which this meta was stored (the debounce measures from it; 0 if unknown). */
   indexedAt: number;
+  /** Items the index write that stored this meta wrote (postings put or deleted, dictionary entries; 0 if unknown): the debounce grows with it. */
+  written: number;
 }
 
 /**

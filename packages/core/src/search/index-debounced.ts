@@ -1,10 +1,11 @@
 import type { DocRef } from "../doc-ref.js";
+import type { IndexedDocHead, SearchDocMeta } from "../ports/search-index-store.js";
 import type { TimerStore } from "../ports/timer-store.js";
 import { indexDocument, type IndexDeps, type IndexOutcome, type IndexableState } from "./index-document.js";
 
 /**
  * Search indexing at most once per document per debounce window (`debounceMs` plus
- * DEBOUNCE_PER_TERM_MS per indexed term), plus the first event after a quiet spell, at once. A document being typed into commits a batch every few hundred ms;
+ * DEBOUNCE_PER_TERM_MS per indexed term plus DEBOUNCE_PER_WRITTEN_MS per item the last write wrote), plus the first event after a quiet spell, at once. A document being typed into commits a batch every few hundred ms;
  * indexing each would rewrite the same postings and term-set parts over and over (the
  * dominant DynamoDB write cost of the whole pipeline). Coalescing keeps the index at most
  * `debounceMs` + one timer tick behind the text, and writes each changed term once per window.
@@ -24,9 +25,18 @@ export interface DebouncedIndexDeps extends IndexDeps {
  */
 export const DEBOUNCE_PER_TERM_MS = 2;
 
-/** The debounce window after an index write of a document with `termCount` terms. */
-export function debounceWindow(debounceMs: number, termCount: number): number {
-  return debounceMs + DEBOUNCE_PER_TERM_MS * termCount;
+/**
+ * Extra debounce per item the last index write wrote (postings, dictionary entries): a
+ * document whose index churns (pasted text, a rewrite, term counts crossing buckets while it
+ * grows) spends on average at most ~1000 / DEBOUNCE_PER_WRITTEN_MS = 100 index items per
+ * second, so the search consumer's write units stay bounded per hot document instead of
+ * following its edit rate; a write of a few terms adds only tens of ms.
+ */
+export const DEBOUNCE_PER_WRITTEN_MS = 10;
+
+/** The debounce window after the index write that stored `meta` (none yet: `debounceMs`). */
+export function debounceWindow(debounceMs: number, meta: Pick<SearchDocMeta, "termCount" | "written"> | undefined): number {
+  return debounceMs + DEBOUNCE_PER_TERM_MS * (meta?.termCount ?? 0) + DEBOUNCE_PER_WRITTEN_MS * (meta?.written ?? 0);
 }
 
 /** A recorded deferral older than this (past its due time) is treated as lost: index at once. */
@@ -39,35 +49,42 @@ export type CommittedIndexOutcome = IndexOutcome | { status: "deferred"; dueAt: 
  *
  * - The index already holds `seqEnd` (a replayed or late event): nothing ("unchanged").
  * - A deferral is recorded: the timer will index the then current text ("deferred", no write).
- * - The last index write is younger than `debounceMs`: a timer is added for the end of the
+ * - The last index write is younger than its window: a timer is added for the end of the
  *   window, then the deferral is recorded (timer first, so a recorded deferral always has its
- *   timer; a spare timer only costs an "unchanged" run). One or two writes per window.
- * - Otherwise the current state is indexed at once (see indexDocument).
+ *   timer; a spare timer finds another deferral recorded and does nothing). One or two writes
+ *   per window.
+ * - Otherwise the current state is indexed at once (see indexDocument). Events of one
+ *   document arrive concurrently: if another of them indexed meanwhile, this one defers to
+ *   the end of that write's window instead of writing right after it.
  */
 export async function indexOnCommit(deps: DebouncedIndexDeps, doc: DocRef, seqEnd: number): Promise<CommittedIndexOutcome> {
   const head = await deps.store.head(doc);
   const current = head.meta?.version ?? 0;
   if (current >= seqEnd) return { status: "unchanged", version: current };
   const now = deps.now();
-  if (head.dueAt !== undefined && head.dueAt + STALE_DEFERRAL_MS > now) return { status: "deferred", dueAt: head.dueAt };
-  const last = head.meta?.indexedAt ?? 0;
-  const window = debounceWindow(deps.debounceMs, head.meta?.termCount ?? 0);
-  if (now < last + window) {
-    const dueAt = last + window;
-    await deps.timers.add(doc, dueAt);
-    await deps.store.defer(doc, dueAt);
-    return { status: "deferred", dueAt };
+  if (liveDeferral(head, now)) return { status: "deferred", dueAt: head.dueAt! };
+  if (now < windowEnd(deps, head)) return defer(deps, doc, windowEnd(deps, head));
+  const state = await deps.readState(doc);
+  if (!state || state.version < seqEnd) {
+    throw new Error(`search: ${doc.tenant}/${doc.docId} is materialized to ${state?.version ?? 0}, below the event's seqEnd ${seqEnd}; retry later`);
   }
-  return indexNow(deps, doc, seqEnd);
+  const outcome = await indexDocument(deps, doc, state, { lastIndexedAt: head.meta?.indexedAt ?? 0 });
+  if (outcome.status !== "superseded") return outcome;
+  const after = await deps.store.head(doc);
+  if (liveDeferral(after, deps.now())) return { status: "deferred", dueAt: after.dueAt! };
+  return defer(deps, doc, windowEnd(deps, after));
 }
 
 /**
  * A search timer fired: index the current text, clear the deferral, and defer again if a
  * commit landed while indexing. That re-check closes the one gap: an event that saw the
  * deferral (so wrote nothing) before this run cleared it committed its state before it looked,
- * so a state read after the clear sees it. The caller removes the timer afterwards.
+ * so a state read after the clear sees it. A spare timer (another deferral is recorded, with
+ * its own timer) does nothing. The caller removes the timer afterwards.
  */
 export async function indexWhenDue(deps: DebouncedIndexDeps, doc: DocRef, dueAt: number): Promise<CommittedIndexOutcome> {
+  const head = await deps.store.head(doc);
+  if (head.dueAt !== undefined && head.dueAt !== dueAt && liveDeferral(head, deps.now())) return { status: "deferred", dueAt: head.dueAt };
   const state = await deps.readState(doc);
   if (!state) {
     await deps.store.clearDue(doc, dueAt);
@@ -77,17 +94,23 @@ export async function indexWhenDue(deps: DebouncedIndexDeps, doc: DocRef, dueAt:
   if (outcome.status === "unchanged") await deps.store.clearDue(doc, dueAt);
   const after = await deps.readState(doc);
   if (after && after.version > outcome.version) {
-    const next = deps.now() + debounceWindow(deps.debounceMs, (await deps.store.head(doc)).meta?.termCount ?? 0);
-    await deps.timers.add(doc, next);
-    await deps.store.defer(doc, next);
+    await defer(deps, doc, deps.now() + debounceWindow(deps.debounceMs, (await deps.store.head(doc)).meta));
   }
   return outcome;
 }
 
-async function indexNow(deps: DebouncedIndexDeps, doc: DocRef, seqEnd: number): Promise<IndexOutcome> {
-  const state = await deps.readState(doc);
-  if (!state || state.version < seqEnd) {
-    throw new Error(`search: ${doc.tenant}/${doc.docId} is materialized to ${state?.version ?? 0}, below the event's seqEnd ${seqEnd}; retry later`);
-  }
-  return indexDocument(deps, doc, state);
+/** A deferral is recorded and not stale (its timer is still expected to run). */
+function liveDeferral(head: IndexedDocHead, now: number): boolean {
+  return head.dueAt !== undefined && head.dueAt + STALE_DEFERRAL_MS > now;
+}
+
+function windowEnd(deps: DebouncedIndexDeps, head: IndexedDocHead): number {
+  return (head.meta?.indexedAt ?? 0) + debounceWindow(deps.debounceMs, head.meta);
+}
+
+/** Timer first, then the deferral (see indexOnCommit). */
+async function defer(deps: DebouncedIndexDeps, doc: DocRef, dueAt: number): Promise<CommittedIndexOutcome> {
+  await deps.timers.add(doc, dueAt);
+  await deps.store.defer(doc, dueAt);
+  return { status: "deferred", dueAt };
 }

@@ -23,6 +23,8 @@ const ATTEMPTS = 8;
 
 export type IndexOutcome =
   | { status: "unchanged"; version: number }
+  /** Only with `lastIndexedAt`: another writer indexed the document since (nothing written). */
+  | { status: "superseded"; version: number }
   | { status: "advanced"; version: number }
   | { status: "indexed"; version: number; put: number; removed: number; truncated: boolean };
 
@@ -37,9 +39,16 @@ export type IndexOutcome =
  *   version read), write postings and term set, commit. A claim left by a dead writer is
  *   taken over after its lease, forcing every term it touched to this write's target.
  * A lost race (another writer moved the version or holds a live claim) re-reads and retries;
- * after ATTEMPTS it throws, and the event is retried by the bus.
+ * after ATTEMPTS it throws, and the event is retried by the bus. With `lastIndexedAt` (the
+ * `indexedAt` of the index write the caller decided on), a write committed by another writer
+ * since then ends it ("superseded"): a debounced caller waits for that write's window instead.
  */
-export async function indexDocument(deps: IndexDeps, doc: DocRef, state: IndexableState): Promise<IndexOutcome> {
+export async function indexDocument(
+  deps: IndexDeps,
+  doc: DocRef,
+  state: IndexableState,
+  opts: { lastIndexedAt?: number } = {},
+): Promise<IndexOutcome> {
   const sleep = deps.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
   let target: Awaited<ReturnType<typeof termSetOfAsync>> | undefined;
   for (let attempt = 0; attempt < ATTEMPTS; attempt++) {
@@ -47,6 +56,7 @@ export async function indexDocument(deps: IndexDeps, doc: DocRef, state: Indexab
     const indexed = await deps.store.load(doc);
     const current = indexed.meta?.version ?? 0;
     if (current >= state.version) return { status: "unchanged", version: current };
+    if (opts.lastIndexedAt !== undefined && (indexed.meta?.indexedAt ?? 0) !== opts.lastIndexedAt) return { status: "superseded", version: current };
     const pending = indexed.pending;
     if (pending && pending.until > deps.now()) continue;
     target ??= await termSetOfAsync(state.text);
@@ -56,8 +66,10 @@ export async function indexDocument(deps: IndexDeps, doc: DocRef, state: Indexab
       truncated: target.truncated,
       termCount: target.terms.size,
       indexedAt: deps.now(),
+      written: 0,
     };
     const delta = diffTerms(indexed.terms, target.terms, pending?.touched ?? []);
+    meta.written = delta.put.length + delta.remove.length + delta.added.length;
     if (!pending && isEmptyDelta(delta)) {
       if (await deps.store.advance(doc, current, meta)) return { status: "advanced", version: state.version };
       continue;

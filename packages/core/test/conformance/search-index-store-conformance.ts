@@ -7,7 +7,7 @@ import { newDoc, uid } from "./fixtures.js";
 const T = 1_760_000_000_000;
 
 function meta(version: number, extra: Partial<SearchDocMeta> = {}): SearchDocMeta {
-  return { version, updatedAt: T + version, truncated: false, termCount: 0, indexedAt: T + version, ...extra };
+  return { version, updatedAt: T + version, truncated: false, termCount: 0, indexedAt: T + version, written: 0, ...extra };
 }
 
 function claim(version: number, touched: string[] = []): PendingIndexWrite {

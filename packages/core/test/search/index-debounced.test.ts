@@ -8,8 +8,8 @@ import type { IndexableState } from "../../src/search/index-document.js";
 
 const doc: DocRef = { tenant: "acme", docId: "roadmap" };
 const DEBOUNCE = 2_000;
-/** The window after indexing a one-term text ("alpha"): larger documents wait longer. */
-const W1 = debounceWindow(DEBOUNCE, 1);
+/** The window after indexing a one-term text ("alpha": a posting and a dictionary entry): larger documents wait longer. */
+const W1 = debounceWindow(DEBOUNCE, { termCount: 1, written: 2 });
 
 /** A document whose materialized state the test moves, with the debounced indexer around it. */
 function setup() {
@@ -64,9 +64,64 @@ describe("indexOnCommit (debounced search indexing)", () => {
     expect(await timers.due(Number.MAX_SAFE_INTEGER, 10)).toEqual([]);
   });
 
-  test("the window grows with the indexed term count (10,000 terms: +20 s)", () => {
-    expect(debounceWindow(2_000, 0)).toBe(2_000);
-    expect(debounceWindow(2_000, 10_000)).toBe(22_000);
+  test("the window grows with the indexed term count (10,000 terms: +20 s) and the items the last write wrote (2,000: +20 s)", () => {
+    expect(debounceWindow(2_000, undefined)).toBe(2_000);
+    expect(debounceWindow(2_000, { termCount: 0, written: 0 })).toBe(2_000);
+    expect(debounceWindow(2_000, { termCount: 10_000, written: 0 })).toBe(22_000);
+    expect(debounceWindow(2_000, { termCount: 0, written: 2_000 })).toBe(22_000);
+    expect(debounceWindow(2_000, { termCount: 10_000, written: 2_000 })).toBe(42_000);
+  });
+
+  test("a write of many items pushes the next index write further out than a small one", async () => {
+    const { clock, store, deps, commit } = setup();
+    const words = Array.from({ length: 300 }, (_, i) => `word${i}`).join(" ");
+    commit(1, words);
+    await indexOnCommit(deps, doc, 1);
+    const meta = (await store.head(doc)).meta!;
+    expect(meta).toMatchObject({ termCount: 300, written: 600 });
+    clock.advance(100);
+    commit(2, `${words} more`);
+    expect(await indexOnCommit(deps, doc, 2)).toEqual({ status: "deferred", dueAt: meta.indexedAt + 2_000 + 2 * 300 + 10 * 600 });
+  });
+
+  test("two events of a quiet document at once: one indexes, the other waits for that write's window", async () => {
+    const { clock, store, deps, commit, fireDue, found } = setup();
+    commit(1, "alpha");
+    const readState = deps.readState;
+    let first = true;
+    deps.readState = async (d) => {
+      if (first) {
+        // While this event reads the state, another event of the document indexes it in full.
+        first = false;
+        expect(await indexOnCommit({ ...deps, readState }, doc, 1)).toMatchObject({ status: "indexed", version: 1 });
+        commit(2, "alpha beta");
+      }
+      return readState(d);
+    };
+    const outcome = await indexOnCommit(deps, doc, 2);
+    expect(outcome).toEqual({ status: "deferred", dueAt: 1_000_000 + W1 });
+    expect(await found("beta")).toEqual([]);
+    clock.set(1_000_000 + W1);
+    await fireDue();
+    expect(await found("beta")).toEqual(["roadmap"]);
+    expect((await store.head(doc)).meta?.version).toBe(2);
+  });
+
+  test("a spare timer (another deferral is recorded) writes nothing; the recorded one does", async () => {
+    const { clock, store, timers, deps, commit, fireDue, found } = setup();
+    commit(1, "alpha");
+    await indexOnCommit(deps, doc, 1);
+    clock.advance(100);
+    commit(2, "alpha beta");
+    expect(await indexOnCommit(deps, doc, 2)).toEqual({ status: "deferred", dueAt: 1_000_000 + W1 });
+    await timers.add(doc, 1_000_500); // left by an event whose own deferral lost to the recorded one
+    clock.set(1_000_500);
+    await fireDue();
+    expect(await found("beta")).toEqual([]);
+    expect((await store.head(doc)).dueAt).toBe(1_000_000 + W1);
+    clock.set(1_000_000 + W1);
+    await fireDue();
+    expect(await found("beta")).toEqual(["roadmap"]);
   });
 
   test("a replayed or older event changes nothing, deferred or not", async () => {
@@ -104,7 +159,7 @@ describe("indexOnCommit (debounced search indexing)", () => {
     expect(await found("delta")).toEqual([]);
     const [next] = await timers.due(Number.MAX_SAFE_INTEGER, 10);
     // Indexed "alpha beta" (2 terms) meanwhile: the next window is that document's.
-    expect(next.dueAt).toBe(clock.now() + debounceWindow(DEBOUNCE, 2));
+    expect(next.dueAt).toBe(clock.now() + debounceWindow(DEBOUNCE, { termCount: 2, written: 2 }));
     clock.set(next.dueAt);
     await fireDue();
     expect(await found("delta")).toEqual(["roadmap"]);

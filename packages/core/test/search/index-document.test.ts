@@ -18,7 +18,9 @@ const state = (version: number, text: string): IndexableState => ({ version, tex
 
 /** Everything the index holds for the document, as seen through the port. */
 async function snapshot(store: SearchIndexStore, words: string[]) {
-  const loaded = await store.load(doc);
+  // `written` is how the index got there (one write or several), not what it holds.
+  const { meta, ...rest } = await store.load(doc);
+  const loaded = { ...rest, meta: meta && { ...meta, written: undefined } };
   const postings = await Promise.all(words.map(async (w) => [w, await store.postings(doc.tenant, w, 100)] as const));
   const prefixes = await Promise.all(words.map((w) => store.expand(doc.tenant, w.slice(0, 2), 100)));
   return { loaded, postings, prefixes };
@@ -45,7 +47,7 @@ describe("indexDocument", () => {
     expect(await store.postings("acme", "live", 10)).toEqual([{ docId: "roadmap", tf: 1 }]);
     await indexDocument(deps(store), doc, state(6, "documents are here"));
     expect(await store.postings("acme", "live", 10)).toEqual([]);
-    expect((await store.load(doc)).meta).toEqual({ version: 6, updatedAt: 1_760_000_000_006, truncated: false, termCount: 3, indexedAt: 1_000 });
+    expect((await store.load(doc)).meta).toEqual({ version: 6, updatedAt: 1_760_000_000_006, truncated: false, termCount: 3, indexedAt: 1_000, written: 1 });
   });
 
   test("a replayed or older state changes nothing; same terms only move the version", async () => {

@@ -28,7 +28,7 @@ const PART = "t#";
  * |---|---|---|
  * | `p#<tenant>#<term>` | docId | posting: `tf` (the inverted index, partitioned by tenant + term) |
  * | `v#<tenant>#<first 2 code points>` | term | prefix dictionary entry: `at` (ms written) |
- * | `d#<tenant>#<docId>` | `meta` | version, updatedAt, truncated (0/1), termCount, indexedAt; the claim (`pendingId`, `pendingVersion`, `pendingUntil`, `pendingTouched`); the deferral `dueAt` |
+ * | `d#<tenant>#<docId>` | `meta` | version, updatedAt, truncated (0/1), termCount, indexedAt, written; the claim (`pendingId`, `pendingVersion`, `pendingUntil`, `pendingTouched`); the deferral `dueAt` |
  * | `d#<tenant>#<docId>` | `t#00`..`t#63` | the indexed term set, by term hash: `terms` = compressed [[term, tf], ...] |
  *
  * `load` is one Query of the document's partition, `head` one GetItem of the meta item. Claim,
@@ -209,10 +209,10 @@ export class DynamoSearchIndexStore implements SearchIndexStore {
   }
 }
 
-const SET_META = "SET #v = :v, updatedAt = :u, truncated = :tr, termCount = :tc, indexedAt = :ia";
+const SET_META = "SET #v = :v, updatedAt = :u, truncated = :tr, termCount = :tc, indexedAt = :ia, written = :wr";
 
 function metaValues(m: SearchDocMeta): Record<string, AttributeValue> {
-  return { ":v": N(m.version), ":u": N(m.updatedAt), ":tr": N(m.truncated ? 1 : 0), ":tc": N(m.termCount), ":ia": N(m.indexedAt) };
+  return { ":v": N(m.version), ":u": N(m.updatedAt), ":tr": N(m.truncated ? 1 : 0), ":tc": N(m.termCount), ":ia": N(m.indexedAt), ":wr": N(m.written) };
 }
 
 function metaOf(item: Item): IndexedDocHead {
@@ -224,6 +224,7 @@ function metaOf(item: Item): IndexedDocHead {
       truncated: num(item, "truncated") === 1,
       termCount: num(item, "termCount"),
       indexedAt: item.indexedAt ? num(item, "indexedAt") : 0,
+      written: item.written ? num(item, "written") : 0,
     };
   }
   if (item.dueAt) out.dueAt = num(item, "dueAt");

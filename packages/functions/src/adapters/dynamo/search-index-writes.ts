@@ -11,7 +11,14 @@ import { N, S } from "./codec.js";
 import type { Item, Table } from "./table.js";
 
 const BATCH_WRITE_MAX = 25;
-const PARALLEL_BATCHES = 8;
+/**
+ * Batch calls in flight per index write. Search is a background consumer: a first index of a
+ * large document writes thousands of items, and a burst of many calls at once would queue
+ * ahead of the live path's small writes wherever they share capacity (a table's partitions,
+ * or DynamoDB Local's single process), so the write trickles instead.
+ */
+const PARALLEL_BATCHES = 2;
+const BATCH_GET_MAX = 100;
 const UNPROCESSED_RETRIES = 10;
 
 /**
@@ -19,13 +26,18 @@ const UNPROCESSED_RETRIES = 10;
  * dictionary complete:
  *
  * 1. postings: puts of `delta.put`, deletes of `delta.remove` (BatchWriteItem);
- * 2. dictionary entries of `delta.added`, stamped `at` = now (after their postings);
+ * 2. dictionary entries of `delta.added` that are missing, stamped `at` = now (after their
+ *    postings). A tenant's documents share most of their vocabulary, so most entries exist:
+ *    a strongly consistent BatchGetItem of them (100 keys per call, a read unit costing a
+ *    fifth of a write unit) skips the rest, instead of rewriting the tenant's common words
+ *    for every document indexed.
  * 3. for each removed term, one Limit-1 Query of its postings; if none is left, a conditional
- *    delete of its dictionary entry `at < t0` (t0 taken before the Query). A document adding
- *    the term concurrently writes its posting before its entry, so either the Query sees
- *    that posting or the entry's `at` is >= t0 and the delete is refused: a held term never
- *    leaves the dictionary (assuming writer clocks agree to well under a second, as Lambda's
- *    NTP-synced clocks do).
+ *    delete of its dictionary entry `at < t0` (t0 taken before the Query), then a second
+ *    Query: a posting found now was written by a document adding the term concurrently, and
+ *    the entry is put back. So a held term never leaves the dictionary: an adder that found
+ *    the entry (and skipped it) wrote its posting before looking, so the remover's first
+ *    Query sees that posting, or its second one does; an adder that looks after the delete
+ *    finds no entry and writes it.
  * Every write is idempotent, so a retried or taken-over write converges.
  */
 export class SearchWrites {
@@ -40,9 +52,34 @@ export class SearchWrites {
     const puts = delta.put.map(([term, tf]) => ({ pk: S(postingPk(tenant, term)), sk: S(docId), tf: N(tf) }));
     const deletes = delta.remove.map((term) => ({ pk: S(postingPk(tenant, term)), sk: S(docId) }));
     await this.batch(puts, deletes);
-    const at = this.now();
-    await this.batch(delta.added.map((term) => ({ pk: S(dictionaryPk(tenant, term)), sk: S(term), at: N(at) })), []);
+    if (delta.added.length > 0) await this.addToDictionary(tenant, delta.added);
     if (delta.remove.length > 0) await this.dropOrphans(tenant, delta.remove);
+  }
+
+  private async addToDictionary(tenant: string, terms: string[]): Promise<void> {
+    const keys = terms.map((term) => ({ pk: S(dictionaryPk(tenant, term)), sk: S(term) }));
+    const known = new Set<string | undefined>();
+    const chunks: Item[][] = [];
+    for (let i = 0; i < keys.length; i += BATCH_GET_MAX) chunks.push(keys.slice(i, i + BATCH_GET_MAX));
+    await inParallel(chunks, PARALLEL_BATCHES, async (c) => {
+      for (const item of await this.table.batchGet(c)) known.add(item.sk?.S);
+    });
+    const at = this.now();
+    const missing = terms.filter((term) => !known.has(term));
+    await this.batch(missing.map((term) => ({ pk: S(dictionaryPk(tenant, term)), sk: S(term), at: N(at) })), []);
+  }
+
+  private async hasPosting(tenant: string, term: string): Promise<boolean> {
+    const probe = this.table.query({
+      KeyConditionExpression: "pk = :pk",
+      ExpressionAttributeValues: { ":pk": S(postingPk(tenant, term)) },
+      ProjectionExpression: "sk",
+      ConsistentRead: true,
+      Limit: 1,
+    });
+    const first = await probe.next();
+    await probe.return(undefined);
+    return !first.done && first.value.length > 0;
   }
 
   /** BatchWriteItem of puts and deletes (distinct keys), 25 per call, several calls at once, unprocessed items retried. */
@@ -56,16 +93,7 @@ export class SearchWrites {
   private async dropOrphans(tenant: string, terms: string[]): Promise<void> {
     const t0 = this.now();
     await inParallel(terms, PARALLEL_BATCHES, async (term) => {
-      const probe = this.table.query({
-        KeyConditionExpression: "pk = :pk",
-        ExpressionAttributeValues: { ":pk": S(postingPk(tenant, term)) },
-        ProjectionExpression: "sk",
-        ConsistentRead: true,
-        Limit: 1,
-      });
-      const first = await probe.next();
-      await probe.return(undefined);
-      if (!first.done && first.value.length > 0) return;
+      if (await this.hasPosting(tenant, term)) return;
       try {
         const out = await this.table.client.send(
           new DeleteItemCommand({
@@ -81,6 +109,10 @@ export class SearchWrites {
       } catch (err) {
         if (!(err instanceof ConditionalCheckFailedException)) throw err;
         this.meter?.add(this.table.name, "write", 1);
+        return;
+      }
+      if (await this.hasPosting(tenant, term)) {
+        await this.table.put({ Item: { pk: S(dictionaryPk(tenant, term)), sk: S(term), at: N(this.now()) } });
       }
     });
   }
