@@ -46,12 +46,36 @@ export function runFanoutJobStoreConformance(name: string, factory: () => Promis
     it("spends a sender's budget atomically per window, never past the max", async () => {
       const store = await factory();
       const tenant = uid("t");
-      const results = await Promise.all(Array.from({ length: 10 }, () => store.spend(tenant, "svc", 0, 30, 100)));
+      const results = await Promise.all(Array.from({ length: 10 }, (_, i) => store.spend(tenant, "svc", 0, 30, 100, `e${i}`)));
       expect(results.filter(Boolean)).toHaveLength(3);
-      expect(await store.spend(tenant, "svc", 0, 10, 100)).toBe(true);
-      expect(await store.spend(tenant, "svc", 0, 1, 100)).toBe(false);
-      expect(await store.spend(tenant, "svc", 3_600_000, 100, 100)).toBe(true);
-      expect(await store.spend(tenant, "other", 0, 100, 100)).toBe(true);
+      expect(await store.spend(tenant, "svc", 0, 10, 100, "e10")).toBe(true);
+      expect(await store.spend(tenant, "svc", 0, 1, 100, "e11")).toBe(false);
+      expect(await store.spend(tenant, "svc", 3_600_000, 100, 100, "e12")).toBe(true);
+      expect(await store.spend(tenant, "other", 0, 100, 100, "e0")).toBe(true);
+    });
+
+    it("charges a spend id once: a retry adds nothing, in the same window or a later one", async () => {
+      const store = await factory();
+      const tenant = uid("t");
+      expect(await store.spend(tenant, "svc", 0, 60, 100, "evt-1")).toBe(true);
+      expect(await store.spend(tenant, "svc", 0, 60, 100, "evt-1")).toBe(true);
+      const retries = await Promise.all(Array.from({ length: 5 }, () => store.spend(tenant, "svc", 0, 60, 100, "evt-1")));
+      expect(retries.every(Boolean)).toBe(true);
+      expect(await store.spend(tenant, "svc", 3_600_000, 60, 100, "evt-1")).toBe(true);
+      // Only the first spend counted: 40 left in window 0, 100 in the next.
+      expect(await store.spend(tenant, "svc", 0, 41, 100, "evt-2")).toBe(false);
+      expect(await store.spend(tenant, "svc", 0, 40, 100, "evt-2")).toBe(true);
+      expect(await store.spend(tenant, "svc", 3_600_000, 100, 100, "evt-3")).toBe(true);
+    });
+
+    it("a refused spend records nothing: its retry is judged afresh", async () => {
+      const store = await factory();
+      const tenant = uid("t");
+      expect(await store.spend(tenant, "svc", 0, 90, 100, "big")).toBe(true);
+      expect(await store.spend(tenant, "svc", 0, 20, 100, "late")).toBe(false);
+      expect(await store.spend(tenant, "svc", 3_600_000, 20, 100, "late")).toBe(true);
+      // The same id by another sender is another spend.
+      expect(await store.spend(tenant, "other", 0, 20, 100, "late")).toBe(true);
     });
   });
 }

@@ -36,8 +36,9 @@ export function parseChunkRef(docId: string): { jobId: string; index: number } {
 /**
  * Hands expanded intents (one or more per recipient) of one event to the engine.
  * - Over the recipient ceiling: refused (invalid_request), nothing sent.
- * - `senderId` given: the recipients are spent from the sender's hourly budget first; over it:
- *   refused (rate_limited), nothing sent.
+ * - `senderId` given: the recipients are spent from the sender's hourly budget first (once per
+ *   event: a retry of the same event is not charged again); over it: refused (rate_limited),
+ *   nothing sent.
  * - Up to `inlineMax` recipients: decided before returning.
  * - More: stored as a fan-out job of chunks spread over the window, each decided by the notify
  *   timers when due. A retried submit of the same job stores nothing new.
@@ -54,7 +55,7 @@ export async function submitIntents(w: Wiring, intents: NotifyIntent[], opts: { 
   const now = w.clock.now();
   if (opts.senderId !== undefined) {
     const windowStart = Math.floor(now / HOUR_MS) * HOUR_MS;
-    if (!(await w.notify.fanout.spend(tenant, opts.senderId, windowStart, byUser.size, policy.senderBudgetPerHour))) {
+    if (!(await w.notify.fanout.spend(tenant, opts.senderId, windowStart, byUser.size, policy.senderBudgetPerHour, jobId))) {
       throw new WeftError("rate_limited", `sender ${opts.senderId} has used up this hour's budget of ${policy.senderBudgetPerHour} recipients`, [
         { path: "recipients", issue: `${byUser.size} more would pass the budget; it renews at ${new Date(windowStart + HOUR_MS).toISOString()}` },
       ]);

@@ -27,14 +27,20 @@ export interface FanoutJobMeta {
  * - `chunk(tenant, jobId, index)` returns the stored chunk, or undefined once finished (or never
  *   stored). Strongly consistent.
  * - `finish(tenant, jobId, index)` forgets the chunk. Idempotent.
- * - `spend(tenant, senderId, windowStart, n, max)` atomically adds `n` to the sender's count for
- *   the window starting at `windowStart` iff the result stays <= `max`; returns whether it did.
- *   Concurrent spends never exceed `max` together.
+ * - `spend(tenant, senderId, windowStart, n, max, spendId)` atomically adds `n` to the sender's
+ *   count for the window starting at `windowStart` iff the result stays <= `max`; returns
+ *   whether it did. Concurrent spends never exceed `max` together. A spend whose `spendId` the
+ *   sender already spent (in any window, for at least SPEND_ID_RETENTION_MS) adds nothing and
+ *   returns true: a retried request (same event id) is not charged twice. A refused spend
+ *   records nothing, so its retry is judged afresh.
  * - Tenants are isolated.
  */
 export interface FanoutJobStore {
   create(tenant: string, jobId: string, meta: FanoutJobMeta, chunks: FanoutChunk[]): Promise<"created" | "exists">;
   chunk(tenant: string, jobId: string, index: number): Promise<FanoutChunk | undefined>;
   finish(tenant: string, jobId: string, index: number): Promise<void>;
-  spend(tenant: string, senderId: string, windowStart: number, n: number, max: number): Promise<boolean>;
+  spend(tenant: string, senderId: string, windowStart: number, n: number, max: number, spendId: string): Promise<boolean>;
 }
+
+/** How long a spend id is remembered: as long as event ids are deduplicated (7 days). */
+export const SPEND_ID_RETENTION_MS = 7 * 24 * 3600 * 1000;

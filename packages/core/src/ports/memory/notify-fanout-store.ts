@@ -4,6 +4,7 @@ import type { FanoutChunk, FanoutJobMeta, FanoutJobStore } from "../../notify/fa
 export class MemoryFanoutJobStore implements FanoutJobStore {
   private readonly jobs = new Map<string, { meta: FanoutJobMeta; chunks: Map<number, FanoutChunk>; finished: Set<number> }>();
   private readonly spent = new Map<string, number>();
+  private readonly spendIds = new Set<string>();
 
   async create(tenant: string, jobId: string, meta: FanoutJobMeta, chunks: FanoutChunk[]): Promise<"created" | "exists"> {
     const key = `${tenant}\u0001${jobId}`;
@@ -25,11 +26,14 @@ export class MemoryFanoutJobStore implements FanoutJobStore {
     job?.finished.add(index);
   }
 
-  async spend(tenant: string, senderId: string, windowStart: number, n: number, max: number): Promise<boolean> {
+  async spend(tenant: string, senderId: string, windowStart: number, n: number, max: number, spendId: string): Promise<boolean> {
+    const idKey = `${tenant}\u0001${senderId}\u0001${spendId}`;
+    if (this.spendIds.has(idKey)) return true;
     const key = `${tenant}\u0001${senderId}\u0001${windowStart}`;
     const now = this.spent.get(key) ?? 0;
     if (now + n > max) return false;
     this.spent.set(key, now + n);
+    this.spendIds.add(idKey);
     return true;
   }
 }

@@ -1,4 +1,6 @@
-import type { FanoutChunk, FanoutJobMeta, FanoutJobStore } from "@weft/core/notify/fanout/index";
+import { SPEND_ID_RETENTION_MS, type FanoutChunk, type FanoutJobMeta, type FanoutJobStore } from "@weft/core/notify/fanout/index";
+import type { CapacityMeter } from "./capacity.js";
+import { transactWrite } from "./notify-transact.js";
 import { N, S, bin, packJson, unpackJson } from "./codec.js";
 import { Table, type DynamoAdapterOptions, type Item } from "./table.js";
 
@@ -15,12 +17,15 @@ const BUDGET_TTL_SECONDS = 2 * 3600;
  * | `j#<tenant>#<jobId>` | `c#<index, 6 digits>` | `c` = the chunk (brotli JSON: 500 recipients' intents compress to a few KB) |
  * | `j#<tenant>#<jobId>` | `f#<index, 6 digits>` | finished marker, so a retried create never brings a chunk back |
  * | `sb#<tenant>#<senderId>` | `<windowStart>` | `n`: recipients spent in that hour (conditional ADD) |
+ * | `sbe#<tenant>#<senderId>` | `<spendId>` | a spend already charged (`n`, `windowStart`), kept 7 days; written in one transaction with the ADD |
  */
 export class DynamoFanoutJobStore implements FanoutJobStore {
   private readonly table: Table;
+  private readonly meter?: CapacityMeter;
 
   constructor(opts: DynamoAdapterOptions) {
     this.table = new Table(opts);
+    this.meter = opts.meter;
   }
 
   async create(tenant: string, jobId: string, meta: FanoutJobMeta, chunks: FanoutChunk[]): Promise<"created" | "exists"> {
@@ -62,18 +67,34 @@ export class DynamoFanoutJobStore implements FanoutJobStore {
     await this.table.delete({ pk: S(pk), sk: S(`c#${pad(index)}`) });
   }
 
-  async spend(tenant: string, senderId: string, windowStart: number, n: number, max: number): Promise<boolean> {
-    if (n > max) return false;
-    const r = await this.table.conditional({
-      update: {
-        Key: { pk: S(`sb#${tenant}#${senderId}`), sk: S(String(windowStart)) },
-        UpdateExpression: "ADD #n :n SET expiresAt = :e",
-        ConditionExpression: "attribute_not_exists(#n) OR #n <= :room",
-        ExpressionAttributeNames: { "#n": "n" },
-        ExpressionAttributeValues: { ":n": N(n), ":room": N(max - n), ":e": N(Math.floor((windowStart + 3_600_000) / 1000) + BUDGET_TTL_SECONDS) },
-      },
-    });
-    return r.ok;
+  async spend(tenant: string, senderId: string, windowStart: number, n: number, max: number, spendId: string): Promise<boolean> {
+    const marker = { pk: S(`sbe#${tenant}#${senderId}`), sk: S(spendId) };
+    if (n > max) return (await this.table.get(marker)) !== undefined;
+    for (let attempt = 0; ; attempt++) {
+      const r = await transactWrite(this.table, this.meter, [
+        {
+          put: {
+            Item: { ...marker, n: N(n), windowStart: N(windowStart), expiresAt: N(Math.floor((Date.now() + SPEND_ID_RETENTION_MS) / 1000)) },
+            ConditionExpression: "attribute_not_exists(pk)",
+          },
+        },
+        {
+          update: {
+            Key: { pk: S(`sb#${tenant}#${senderId}`), sk: S(String(windowStart)) },
+            UpdateExpression: "ADD #n :n SET expiresAt = :e",
+            ConditionExpression: "attribute_not_exists(#n) OR #n <= :room",
+            ExpressionAttributeNames: { "#n": "n" },
+            ExpressionAttributeValues: { ":n": N(n), ":room": N(max - n), ":e": N(Math.floor((windowStart + 3_600_000) / 1000) + BUDGET_TTL_SECONDS) },
+          },
+        },
+      ]);
+      if (r.ok) return true;
+      if (r.codes[0] === "ConditionalCheckFailed") return true; // charged before: a retry
+      if (r.codes[1] === "ConditionalCheckFailed") return false;
+      // TransactionConflict: concurrent spends of this sender; try again.
+      if (attempt >= 8) throw new Error(`notify: sender budget of ${senderId} is contended; retry`);
+      await new Promise((resolve) => setTimeout(resolve, Math.random() * 20 * 2 ** attempt));
+    }
   }
 }
 
