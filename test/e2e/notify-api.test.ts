@@ -373,15 +373,22 @@ describe("admin routes", () => {
     const tid = freshTenant();
     const admin = await token({ sub: "ops", tid, role: "admin" });
     const ann = await token({ sub: "ann", tid });
-    const contacts = { email: { address: "ann@example.com", verified: true }, phone: { number: "+14155550100", verified: false } };
+    const contacts = { name: "Ann Lee", email: { address: "ann@example.com", verified: true }, phone: { number: "+14155550100", verified: false } };
     expect((await call("PUT", "/v1/admin/users/ann/contacts", { token: ann, body: contacts })).status).toBe(403);
     const r = await call("PUT", "/v1/admin/users/ann/contacts", { token: admin, body: contacts });
     expect(r.status).toBe(200);
     expect(r.body).toEqual({ userId: "ann", contacts });
     expect((await call("GET", "/v1/me/preferences", { token: ann })).body.contacts).toMatchObject(contacts);
-    const bad = await call("PUT", "/v1/admin/users/ann/contacts", { token: admin, body: { email: { address: "nope", verified: true }, phone: { number: "555", verified: true } } });
+    const bad = await call("PUT", "/v1/admin/users/ann/contacts", { token: admin, body: { name: " Ann", email: { address: "nope", verified: true }, phone: { number: "555", verified: true } } });
     expect(bad.status).toBe(400);
-    expect(bad.body.error.details.map((d: any) => d.path)).toEqual(expect.arrayContaining(["email.address", "phone.number"]));
+    expect(bad.body.error.details.map((d: any) => d.path)).toEqual(expect.arrayContaining(["name", "email.address", "phone.number"]));
+    for (const name of ["", 42, "x".repeat(129), "Ann\nLee"]) {
+      const r = await call("PUT", "/v1/admin/users/ann/contacts", { token: admin, body: { name } });
+      expect(r.status).toBe(400);
+      expect(r.body.error.details[0].path).toBe("name");
+    }
+    // Still the last good facts.
+    expect((await call("GET", "/v1/me/preferences", { token: ann })).body.contacts).toMatchObject(contacts);
   });
 });
 

@@ -70,6 +70,22 @@ export function runNotifyProfileStoreConformance(name: string, factory: () => Pr
       expect(await store.disableEmail(user, "bounce")).toBe(false);
     });
 
+    it("keeps a display name with the contacts; refuses a bad one and keeps the stored facts", async () => {
+      const store = await factory();
+      const user = newUser();
+      const named = { ...ann, name: "Ann Lee 李安" };
+      expect(await store.putContacts(user, named)).toEqual(named);
+      expect((await store.load(user)).contacts).toEqual(named);
+      for (const name of ["", " Ann", "Ann\tLee", "x".repeat(129), 7 as unknown as string]) {
+        await expect(store.putContacts(user, { ...ann, name })).rejects.toMatchObject({ code: "invalid_request", details: [expect.objectContaining({ path: "name" })] });
+      }
+      expect((await store.load(user)).contacts).toEqual(named);
+      // A hard bounce keeps the name; a sync without a name removes it.
+      expect(await store.disableEmail(user, "bounce")).toBe(true);
+      expect((await store.load(user)).contacts.name).toBe("Ann Lee 李安");
+      expect((await store.putContacts(user, { phone: ann.phone! })).name).toBeUndefined();
+    });
+
     it("never loses a contacts change to a concurrent one", async () => {
       const store = await factory();
       const user = newUser();

@@ -10,8 +10,13 @@ export const E164_PHONE_PATTERN = /^\+[1-9]\d{1,14}$/;
 
 export type EmailDisabledReason = "bounce" | "complaint";
 
-/** What the store knows about how to reach a user outside the app. */
+/** Longest display name, in code points. */
+export const MAX_DISPLAY_NAME = 128;
+
+/** What the store knows about a user from the app's identity system: how notifications name them, and how to reach them outside the app. */
 export interface ContactFacts {
+  /** Display name ("Dan Abramov"): notifications name the user by it, read when rendered; absent: the user id. */
+  name?: string;
   email?: { address: string; verified: boolean; disabled?: EmailDisabledReason };
   phone?: { number: string; verified: boolean };
 }
@@ -79,6 +84,14 @@ export function checkPolicy(tenant: string, expectVersion: number, policy: unkno
 /** Validated, normalized facts (only the known fields, in a fixed shape). */
 export function checkContacts(c: ContactFacts): ContactFacts {
   const out: ContactFacts = {};
+  if (c.name !== undefined) {
+    const { name } = c;
+    if (typeof name !== "string") throw bad("name", "must be a string");
+    const length = [...name].length;
+    if (length < 1 || length > MAX_DISPLAY_NAME || name.trim() !== name) throw bad("name", `must be 1..${MAX_DISPLAY_NAME} characters without leading or trailing spaces`);
+    if (/[\u0000-\u001f\u007f]/.test(name)) throw bad("name", "must not contain control characters");
+    out.name = name;
+  }
   if (c.email !== undefined) {
     const { address, verified, disabled } = c.email;
     if (typeof address !== "string" || address.length > 320 || !/^[^\s@]+@[^\s@]+$/.test(address)) throw bad("email.address", "not an email address");

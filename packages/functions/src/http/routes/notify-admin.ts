@@ -17,9 +17,10 @@ const POLICY_WRITE_ATTEMPTS = 5;
  *   about that event for that user, oldest first. Without `eventId`: the user's decisions
  *   newest first, `limit` 1..500 (default 100), `{decisions, cursor?}` (pass `cursor` back).
  *   `userId` is required.
- * - `PUT /v1/admin/users/{userId}/contacts` `{email?: {address, verified}, phone?: {number,
- *   verified}, reenableEmail?}` -> `{userId, contacts}`: replaces how Weft may reach the user
- *   by email and SMS (the app owns identities; only verified ones are used). An email disabled
+ * - `PUT /v1/admin/users/{userId}/contacts` `{name?, email?: {address, verified}, phone?: {number,
+ *   verified}, reenableEmail?}` -> `{userId, contacts}`: replaces how notifications name the
+ *   user and how Weft may reach them by email and SMS (the app owns identities; only verified
+ *   ones are used). An email disabled
  *   by a hard bounce or a complaint stays disabled while the address is unchanged, unless
  *   `reenableEmail: true`. Phones are E.164.
  * - `GET /v1/admin/notifications/policy` -> `{policy}`: the tenant's notification policy, every
@@ -69,7 +70,7 @@ export function registerNotifyAdminRoutes(app: Hono<NotifyEnv>, deps: NotifyRout
 
 function contactsBody(raw: unknown): { contacts: ContactFacts; reenableEmail: boolean } {
   const details: ErrorDetail[] = [];
-  const body = objectBody(raw, "contacts", ["email", "phone", "reenableEmail"], details);
+  const body = objectBody(raw, "contacts", ["name", "email", "phone", "reenableEmail"], details);
   const part = (key: "email" | "phone", fields: string[]) => {
     const v = body[key];
     if (v === undefined || v === null) return undefined;
@@ -85,9 +86,10 @@ function contactsBody(raw: unknown): { contacts: ContactFacts; reenableEmail: bo
   if (body.reenableEmail !== undefined && typeof body.reenableEmail !== "boolean") {
     details.push({ path: "reenableEmail", issue: `expected true or false, got ${describe(body.reenableEmail)}` });
   }
-  const facts = { ...(email ? { email } : {}), ...(phone ? { phone } : {}) } as ContactFacts;
+  const name = body.name === null ? undefined : body.name;
+  const facts = { ...(name !== undefined ? { name } : {}), ...(email ? { email } : {}), ...(phone ? { phone } : {}) } as ContactFacts;
   // checkContacts reports one problem at a time; probe each part so every bad one is listed.
-  for (const one of [{ email: facts.email }, { phone: facts.phone }]) {
+  for (const one of [{ name: facts.name }, { email: facts.email }, { phone: facts.phone }]) {
     try {
       checkContacts(one as ContactFacts);
     } catch (err) {

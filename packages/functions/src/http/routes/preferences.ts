@@ -15,6 +15,7 @@ export interface PreferencesView {
 
 /** How the user can be reached outside the app (contacts are set by the app: PUT /v1/admin/users/{userId}/contacts). */
 export interface ContactsSummary {
+  name?: string;
   email?: ContactFacts["email"];
   phone?: ContactFacts["phone"];
   devices: Array<{ id: string; kind: PushDevice["kind"]; platform?: "fcm" | "apns"; createdAt: number; lastSeenAt: number }>;
@@ -71,6 +72,7 @@ async function view(deps: NotifyRouteDeps, user: NotifyUser, preferences: UserPr
   return {
     preferences,
     contacts: {
+      ...(contacts.name !== undefined ? { name: contacts.name } : {}),
       ...(contacts.email ? { email: contacts.email } : {}),
       ...(contacts.phone ? { phone: contacts.phone } : {}),
       devices: devices.map((d) => ({
