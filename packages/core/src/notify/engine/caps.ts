@@ -1,5 +1,6 @@
 import type { TenantPolicy } from "../preferences/tenant-policy.js";
 import type { UserPreferences } from "../preferences/user-preferences.js";
+import { iso } from "./iso.js";
 import { CAP_WAKE_DELAY_MS } from "./limits.js";
 import type { NotifyUserState } from "./state.js";
 
@@ -79,5 +80,5 @@ export function budgetDetail(s: NotifyUserState, caps: Caps, budget: Budget, now
   const base = `${used} of ${caps[budget]} ${label} sends in the last ${mins} min`;
   if (used < caps[budget]) return base;
   const at = nextSlotAt(s, caps, budget, now);
-  return at === undefined ? `${base}; the cap is 0` : `${base}; next slot at ${new Date(at).toISOString()}`;
+  return at === undefined ? `${base}; the cap is 0` : `${base}; next slot at ${iso(at)}`;
 }

@@ -1,12 +1,14 @@
 import type { TenantPolicy } from "../preferences/tenant-policy.js";
 import type { ChannelPlan } from "./channels.js";
-import { dispatch, factsFor, liveItems, makeRoom, planItems } from "./dispatch.js";
+import { dispatch, makeRoom, planItems } from "./dispatch.js";
+import type { DigestFacts } from "./digest-resolver.js";
+import { factsFor, liveItems, type Pending, withFacts } from "./facts.js";
 import { digestId } from "./ids.js";
 import { forStorage } from "./intent.js";
 import { ENGINE_LIMITS } from "./limits.js";
 import { renderedHash, renderItems } from "./render.js";
 import { type Delivery, iso, type Run } from "./run.js";
-import type { OpenDigest, PendingItem } from "./state.js";
+import { appended, type OpenDigest, type PendingItem } from "./state.js";
 
 /**
  * Digests: social and marketing notifications of the tenant's digest topics are gathered per
@@ -31,11 +33,17 @@ export function digestKeyOf(policy: TenantPolicy, item: PendingItem): string {
   return key;
 }
 
-export async function joinDigest(run: Run, item: PendingItem, plan: ChannelPlan): Promise<void> {
+export function joinDigest(run: Run, item: PendingItem, plan: ChannelPlan): Pending {
   const { policy, prefs } = run.ctx;
   const key = digestKeyOf(policy, item);
   const s = run.s;
-  let d = s.digests.find((x) => x.key === key && x.dueAt > run.now);
+  let d: OpenDigest | undefined;
+  for (const x of s.digests) {
+    if (x.key === key && x.dueAt > run.now) {
+      d = x;
+      break;
+    }
+  }
   if (!d) {
     const open = s.digests.filter((x) => x.dueAt > run.now);
     if (open.length >= ENGINE_LIMITS.openDigests) {
@@ -47,27 +55,42 @@ export async function joinDigest(run: Run, item: PendingItem, plan: ChannelPlan)
     s.digests.push(d);
   }
   makeRoom(run, 1);
-  d.items = [...d.items, forStorage({ ...item, feedId: d.id })];
+  d.items = appended(d.items, forStorage({ ...item, feedId: d.id }));
   run.record(item.eventId, "merged", d.id, undefined, `digest of ${d.items.length} item(s); goes out at ${iso(d.dueAt)}`);
-  if (plan.inApp) {
-    let facts;
-    if (d.items.length > 1) {
-      facts = await factsFor(run, d.items);
-      d.items = liveItems(run, d.items, facts);
-      if (d.items.length === 0) {
-        // Everything in it is gone (the document was closed to the user): so is the digest.
-        run.s.digests = run.s.digests.filter((x) => x !== d);
-        if (d.version > 0) run.deliveries.push(retraction(run, d, [item]));
-        return;
-      }
-    }
-    const r = renderItems(d.items, facts);
-    d.version += 1;
-    d.rendered = renderedHash(r);
-    run.deliveries.push(inApp(run, d, r));
-    run.record(item.eventId, "sent", d.id, "in_app", `digest item version ${d.version}`);
+  if (!plan.inApp) {
+    closeWhenFull(run, d);
+    return;
   }
-  if (d.items.length >= policy.digest.maxItems) d.dueAt = run.now;
+  if (d.items.length === 1) {
+    showInApp(run, d, item, undefined);
+    return;
+  }
+  const digest = d;
+  return withFacts(run, d.items, (facts) => {
+    digest.items = liveItems(run, digest.items, facts);
+    if (digest.items.length === 0) {
+      // Everything in it is gone (the document was closed to the user): so is the digest.
+      run.s.digests = run.s.digests.filter((x) => x !== digest);
+      if (digest.version > 0) run.deliveries.push(retraction(run, digest, [item]));
+      return;
+    }
+    showInApp(run, digest, item, facts);
+  });
+}
+
+/** Emits the digest's in-app item as it now stands (the next version). */
+function showInApp(run: Run, d: OpenDigest, item: PendingItem, facts: DigestFacts | undefined): void {
+  const r = renderItems(d.items, facts);
+  d.version += 1;
+  d.rendered = renderedHash(r);
+  run.deliveries.push(inApp(run, d, r));
+  run.record(item.eventId, "sent", d.id, "in_app", `digest item version ${d.version}`);
+  closeWhenFull(run, d);
+}
+
+/** A digest holding digest.maxItems items goes out in this call. */
+function closeWhenFull(run: Run, d: OpenDigest): void {
+  if (d.items.length >= run.ctx.policy.digest.maxItems) d.dueAt = run.now;
 }
 
 /** Flushes a digest (already removed from the state). */
@@ -84,7 +107,8 @@ export async function flushDigest(run: Run, d: OpenDigest): Promise<void> {
   }
   const unread = live.filter((i) => i.readAt === undefined);
   if (unread.length === 0) return;
-  await dispatch(run, planItems(run, unread, true), { kind: "digest", baseId: d.id }, facts);
+  const p = dispatch(run, planItems(run, unread, true), { kind: "digest", baseId: d.id }, facts);
+  if (p) await p;
 }
 
 function inApp(run: Run, d: OpenDigest, r: ReturnType<typeof renderItems>): Delivery {

@@ -1,6 +1,7 @@
 import type { ExternalChannel } from "../vocabulary.js";
 import { type Budget, budgetDetail, consume, hasRoom } from "./caps.js";
-import { type DigestFacts, type SubjectRef, subjectKey } from "./digest-resolver.js";
+import type { DigestFacts } from "./digest-resolver.js";
+import { liveItems, type Pending, withFacts } from "./facts.js";
 import { notificationId, releaseId, sendChannelId } from "./ids.js";
 import { forStorage } from "./intent.js";
 import { ENGINE_LIMITS } from "./limits.js";
@@ -21,34 +22,6 @@ export type Trigger =
   | { kind: "release" };
 
 const EXTERNAL_ORDER: readonly ExternalChannel[] = ["web_push", "mobile_push", "email", "sms"];
-
-/** Current facts about `items` from the resolver (none asked when nothing needs them). */
-export async function factsFor(run: Run, items: readonly PendingItem[]): Promise<DigestFacts | undefined> {
-  const subjects: SubjectRef[] = [];
-  const docs = new Set<string>();
-  const actors = new Set<string>();
-  for (const it of items) {
-    if (it.subject) subjects.push(it.docId === undefined ? { ...it.subject } : { ...it.subject, docId: it.docId });
-    if (it.docId !== undefined) docs.add(it.docId);
-    if (it.actorId !== undefined) actors.add(it.actorId);
-  }
-  if (subjects.length === 0 && docs.size === 0 && actors.size === 0) return undefined;
-  return run.ctx.resolver.resolve({ tenant: run.ctx.tenant, userId: run.ctx.userId, subjects, docIds: [...docs], actorIds: [...actors] });
-}
-
-/** The items still to be told about: deleted subjects drop out (expired), unreadable documents too (suppressed:permission). */
-export function liveItems(run: Run, items: readonly PendingItem[], facts: DigestFacts | undefined): PendingItem[] {
-  if (!facts) return items.slice();
-  const live: PendingItem[] = [];
-  for (const it of items) {
-    if (it.subject && facts.gone.has(subjectKey(it.subject.kind, it.subject.id))) {
-      run.record(it.eventId, "expired", undefined, undefined, `its ${it.subject.kind} was deleted before it went out; dropped`);
-    } else if (it.docId !== undefined && facts.noAccess.has(it.docId)) {
-      run.record(it.eventId, "suppressed:permission", undefined, undefined, "the user can no longer read the document");
-    } else live.push(it);
-  }
-  return live;
-}
 
 /**
  * Plans items for external delivery now. An item left with no external channel ends here with
@@ -85,26 +58,40 @@ export function planItems(run: Run, items: readonly PendingItem[], recordBlocked
  * non-critical items, then the cap). Critical items use their own budget and ignore quiet
  * hours; transactional ones may use the extra budget when the regular one is full.
  */
-export async function dispatch(run: Run, planned: Planned[], trigger: Trigger, facts?: DigestFacts): Promise<void> {
-  const critical = planned.filter((p) => p.item.class === "critical");
-  const regular = critical.length === 0 ? planned : planned.filter((p) => p.item.class !== "critical");
-  if (critical.length > 0) {
-    if (hasRoom(run.s, run.caps, "critical")) await send(run, critical, "critical", trigger, facts);
-    else hold(run, critical.map((p) => p.item), DEFERRED_CAP);
-  }
+export function dispatch(run: Run, planned: Planned[], trigger: Trigger, facts?: DigestFacts): Pending {
+  let critical = 0;
+  for (const p of planned) if (p.item.class === "critical") critical++;
+  if (critical === 0) return dispatchRegular(run, planned, trigger, facts);
+  const crit = planned.filter(isCritical);
+  const regular = critical === planned.length ? [] : planned.filter(notCritical);
+  if (hasRoom(run.s, run.caps, "critical")) {
+    const p = send(run, crit, "critical", trigger, facts);
+    if (p) return p.then(() => dispatchRegular(run, regular, trigger, facts));
+  } else hold(run, crit.map(itemOf), DEFERRED_CAP);
+  return dispatchRegular(run, regular, trigger, facts);
+}
+
+function dispatchRegular(run: Run, regular: Planned[], trigger: Trigger, facts: DigestFacts | undefined): Pending {
   if (regular.length === 0) return;
   if (run.quietEnd() !== undefined) {
-    for (const p of regular) hold(run, [p.item], DEFERRED_QUIET | (capFull(run, p.item) ? DEFERRED_CAP : 0));
-  } else if (hasRoom(run.s, run.caps, "regular")) {
-    await send(run, regular, "regular", trigger, facts);
-  } else {
-    const tx = regular.filter((p) => p.item.class === "transactional");
-    if (tx.length > 0 && hasRoom(run.s, run.caps, "extra")) {
-      await send(run, tx, "extra", trigger, facts);
-      hold(run, regular.filter((p) => p.item.class !== "transactional").map((p) => p.item), DEFERRED_CAP);
-    } else hold(run, regular.map((p) => p.item), DEFERRED_CAP);
+    for (const p of regular) holdOne(run, p.item, DEFERRED_QUIET | (capFull(run, p.item) ? DEFERRED_CAP : 0));
+    return;
   }
+  if (hasRoom(run.s, run.caps, "regular")) return send(run, regular, "regular", trigger, facts);
+  const tx = regular.filter(isTransactional);
+  if (tx.length > 0 && hasRoom(run.s, run.caps, "extra")) {
+    const holdOthers = () => hold(run, regular.filter(notTransactional).map(itemOf), DEFERRED_CAP);
+    const p = send(run, tx, "extra", trigger, facts);
+    if (p) return p.then(holdOthers);
+    holdOthers();
+  } else hold(run, regular.map(itemOf), DEFERRED_CAP);
 }
+
+const itemOf = (p: Planned) => p.item;
+const isCritical = (p: Planned) => p.item.class === "critical";
+const notCritical = (p: Planned) => p.item.class !== "critical";
+const isTransactional = (p: Planned) => p.item.class === "transactional";
+const notTransactional = (p: Planned) => p.item.class !== "transactional";
 
 function capFull(run: Run, item: PendingItem): boolean {
   if (item.class === "critical") return !hasRoom(run.s, run.caps, "critical");
@@ -119,16 +106,21 @@ function ridesOn(budget: Budget, item: PendingItem): boolean {
   return item.class !== "critical";
 }
 
-async function send(run: Run, planned: Planned[], budget: Budget, trigger: Trigger, facts: DigestFacts | undefined): Promise<void> {
-  const carried = run.s.held.filter((it) => ridesOn(budget, it));
-  let all = planned;
-  if (carried.length > 0) {
-    run.s.held = run.s.held.filter((it) => !ridesOn(budget, it));
-    facts = await factsFor(run, [...planned.map((p) => p.item), ...carried]);
-    const more = planItems(run, liveItems(run, carried, facts), false);
-    all = [...planned, ...more].sort((a, b) => a.item.at - b.item.at);
-  }
-  const items = all.map((p) => p.item);
+/** Sends `planned` with the deferred items riding on `budget` (their facts asked first, when there are any). */
+function send(run: Run, planned: Planned[], budget: Budget, trigger: Trigger, facts: DigestFacts | undefined): Pending {
+  const held = run.s.held;
+  let carried: PendingItem[] | undefined;
+  for (const it of held) if (ridesOn(budget, it)) (carried ??= []).push(it);
+  if (carried === undefined) return sendNow(run, planned, budget, trigger, facts);
+  const rides = carried;
+  run.s.held = held.filter((it) => !ridesOn(budget, it));
+  return withFacts(run, [...planned.map(itemOf), ...rides], (f) => {
+    const more = planItems(run, liveItems(run, rides, f), false);
+    return sendNow(run, [...planned, ...more].sort((a, b) => a.item.at - b.item.at), budget, trigger, f);
+  });
+}
+
+function sendNow(run: Run, all: Planned[], budget: Budget, trigger: Trigger, facts: DigestFacts | undefined): void {
   const fresh = trigger.kind === "event" && all.length === 1 ? all[0] : undefined;
   // Transactional default: push now, email later if still unread (when there is something to read first).
   let fallbackFor: Planned | undefined;
@@ -138,7 +130,7 @@ async function send(run: Run, planned: Planned[], budget: Budget, trigger: Trigg
     if (hasPush || (trigger.kind === "event" && trigger.inApp)) fallbackFor = fresh;
   }
   // Every item goes out once, so a release named after its first item never repeats.
-  const baseId = trigger.kind === "release" ? releaseId(run.ctx.tenant, run.ctx.userId, items[0].eventId) : trigger.kind === "digest" ? trigger.baseId : "";
+  const baseId = trigger.kind === "release" ? releaseId(run.ctx.tenant, run.ctx.userId, all[0].item.eventId) : trigger.kind === "digest" ? trigger.baseId : "";
   const sendId = trigger.kind === "event" ? `e:${trigger.eventId}` : baseId;
   const used = run.s.sends[budget].length + 1;
   const cap = run.caps[budget];
@@ -152,14 +144,18 @@ async function send(run: Run, planned: Planned[], budget: Budget, trigger: Trigg
   let sent = false;
   for (const c of EXTERNAL_ORDER) {
     if (c === "email" && fallbackFor) continue;
-    const subset: PendingItem[] = [];
-    for (const p of all) if (p.external.includes(c)) subset.push(p.item);
-    if (subset.length === 0) continue;
+    let subset: PendingItem[] | undefined;
+    for (const p of all) {
+      if (!p.external.includes(c)) continue;
+      if (subset === undefined) subset = [p.item];
+      else subset.push(p.item);
+    }
+    if (subset === undefined) continue;
     const r = renderItems(subset, facts);
     const id = trigger.kind === "event" ? notificationId(run.ctx.tenant, run.ctx.userId, trigger.eventId, c) : sendChannelId(baseId, c);
     const feedId = subset[0].feedId;
     const d: Delivery = { tenant: run.ctx.tenant, userId: run.ctx.userId, notificationId: id, channel: c, ...r, version: 1, budget, sendId };
-    if (feedId !== undefined && subset.every((i) => i.feedId === feedId)) d.feedId = feedId;
+    if (feedId !== undefined && allInFeed(subset, feedId)) d.feedId = feedId;
     run.deliveries.push(d);
     sent = true;
     for (const it of subset) {
@@ -175,9 +171,14 @@ async function send(run: Run, planned: Planned[], budget: Budget, trigger: Trigg
   if (budget === "critical") {
     const quiet = run.quietEnd() !== undefined ? "; bypassed quiet hours" : "";
     const full = hasRoom(run.s, run.caps, "regular") ? "" : `; bypassed the full social cap (${budgetDetail(run.s, run.caps, "regular", run.now)})`;
-    for (const it of items) run.record(it.eventId, "bypass:critical", undefined, undefined, `${budgetNote}${quiet}${full}`);
+    for (const p of all) run.record(p.item.eventId, "bypass:critical", undefined, undefined, `${budgetNote}${quiet}${full}`);
   }
   consume(run.s, run.caps, budget, run.now);
+}
+
+function allInFeed(items: readonly PendingItem[], feedId: string): boolean {
+  for (const i of items) if (i.feedId !== feedId) return false;
+  return true;
 }
 
 /**
@@ -185,27 +186,29 @@ async function send(run: Run, planned: Planned[], budget: Budget, trigger: Trigg
  * passed expires instead.
  */
 export function hold(run: Run, items: readonly PendingItem[], reasons: number): void {
-  for (const item of items) {
-    if (run.now >= run.ttlEnd(item)) {
-      run.record(item.eventId, "expired", undefined, undefined, `deferred since ${iso(item.at)}; its class TTL passed`);
-      continue;
-    }
-    const fresh = reasons & ~(item.noted ?? 0);
-    const kept = forStorage(fresh === 0 ? item : { ...item, noted: (item.noted ?? 0) | reasons });
-    if (fresh & DEFERRED_QUIET) {
-      const until = run.quietEnd();
-      const tz = run.ctx.prefs.quietHours?.timeZone ?? "";
-      run.record(item.eventId, "deferred:quiet_hours", undefined, undefined, `quiet hours (${tz}) until ${until === undefined ? "?" : iso(until)}`);
-    }
-    if (fresh & DEFERRED_CAP) {
-      const budget: Budget = item.class === "critical" ? "critical" : "regular";
-      let detail = budgetDetail(run.s, run.caps, budget, run.now);
-      if (item.class === "transactional") detail += `; ${budgetDetail(run.s, run.caps, "extra", run.now)}`;
-      run.record(item.eventId, "deferred:cap", undefined, undefined, detail);
-    }
-    makeRoom(run, 1);
-    run.s.held.push(kept);
+  for (const item of items) holdOne(run, item, reasons);
+}
+
+function holdOne(run: Run, item: PendingItem, reasons: number): void {
+  if (run.now >= run.ttlEnd(item)) {
+    run.record(item.eventId, "expired", undefined, undefined, `deferred since ${iso(item.at)}; its class TTL passed`);
+    return;
   }
+  const fresh = reasons & ~(item.noted ?? 0);
+  const kept = forStorage(fresh === 0 ? item : { ...item, noted: (item.noted ?? 0) | reasons });
+  if (fresh & DEFERRED_QUIET) {
+    const until = run.quietEnd();
+    const tz = run.ctx.prefs.quietHours?.timeZone ?? "";
+    run.record(item.eventId, "deferred:quiet_hours", undefined, undefined, `quiet hours (${tz}) until ${until === undefined ? "?" : iso(until)}`);
+  }
+  if (fresh & DEFERRED_CAP) {
+    const budget: Budget = item.class === "critical" ? "critical" : "regular";
+    let detail = budgetDetail(run.s, run.caps, budget, run.now);
+    if (item.class === "transactional") detail += `; ${budgetDetail(run.s, run.caps, "extra", run.now)}`;
+    run.record(item.eventId, "deferred:cap", undefined, undefined, detail);
+  }
+  makeRoom(run, 1);
+  run.s.held.push(kept);
 }
 
 export function addFallback(run: Run, item: PendingItem, dueAt: number, sendId: string): void {

@@ -1,9 +1,10 @@
 import { hasRoom, capWakeAt } from "./caps.js";
 import { isDigestible, flushDigest, joinDigest } from "./digests.js";
-import { dispatch, factsFor, liveItems, planItems } from "./dispatch.js";
+import { dispatch, planItems } from "./dispatch.js";
+import { factsFor, liveItems, type Pending, withFacts } from "./facts.js";
 import { notificationId, seenHash } from "./ids.js";
 import { type NotifyIntent, pendingItemOf } from "./intent.js";
-import { type EngineContext, type EngineResult, iso, Run } from "./run.js";
+import { type EngineContext, type EngineResult, iso, itemDelivery, Run } from "./run.js";
 import { DEFERRED_QUIET, hasSeen, type NotifyUserState, type PendingItem, rememberEvent } from "./state.js";
 
 /**
@@ -22,6 +23,8 @@ import { DEFERRED_QUIET, hasSeen, type NotifyUserState, type PendingItem, rememb
  * Duplicates: an event id among the last ENGINE_LIMITS.seenEvents decided for the user is
  * reported `duplicate` and changes nothing else. Older duplicates must be caught before the
  * engine by the state store's 7-day dedupe keys (commit the event id with the state).
+ *
+ * A call runs synchronously unless it has to ask the DigestResolver (facts.ts: `Pending`).
  */
 export async function decide(state: NotifyUserState, intent: NotifyIntent, ctx: EngineContext): Promise<EngineResult> {
   if (intent.tenant !== ctx.tenant || intent.userId !== ctx.userId) {
@@ -34,9 +37,11 @@ export async function decide(state: NotifyUserState, intent: NotifyIntent, ctx: 
     run.record(intent.eventId, "duplicate", undefined, undefined, "this event was already decided for this user");
   } else {
     rememberEvent(run.s, h);
-    await decideEvent(run, intent);
+    const p = decideEvent(run, intent);
+    if (p) await p;
   }
-  await dueWork(run);
+  const p = dueWork(run);
+  if (p) await p;
   return finish(run);
 }
 
@@ -44,7 +49,8 @@ export async function decide(state: NotifyUserState, intent: NotifyIntent, ctx: 
 export async function wake(state: NotifyUserState, ctx: EngineContext): Promise<EngineResult> {
   const run = new Run(state, ctx);
   housekeeping(run);
-  await dueWork(run);
+  const p = dueWork(run);
+  if (p) await p;
   return finish(run);
 }
 
@@ -67,7 +73,7 @@ export function markRead(state: NotifyUserState, ids: readonly string[] | "all",
   return finish(run);
 }
 
-async function decideEvent(run: Run, intent: NotifyIntent): Promise<void> {
+function decideEvent(run: Run, intent: NotifyIntent): Pending {
   const { ctx } = run;
   if (intent.actorId !== undefined && intent.actorId === ctx.userId) {
     run.record(intent.eventId, "suppressed:preference", undefined, undefined, "the recipient caused this event");
@@ -84,46 +90,33 @@ async function decideEvent(run: Run, intent: NotifyIntent): Promise<void> {
     if (plan.blocked.length === 0) run.record(item.eventId, "suppressed:preference", undefined, undefined, "no channel can reach the user");
     return;
   }
-  if (isDigestible(ctx.policy, item)) {
-    await joinDigest(run, item, plan);
-    return;
-  }
+  if (isDigestible(ctx.policy, item)) return joinDigest(run, item, plan);
   if (plan.inApp) {
     const id = notificationId(ctx.tenant, ctx.userId, item.eventId, "in_app");
     item.feedId = id;
-    run.deliveries.push({
-      tenant: ctx.tenant,
-      userId: ctx.userId,
-      notificationId: id,
-      channel: "in_app",
-      title: intent.title,
-      body: intent.body,
-      ...(intent.url !== undefined ? { url: intent.url } : {}),
-      ...(intent.data !== undefined ? { data: intent.data } : {}),
-      class: intent.class,
-      topic: intent.topic,
-      ...(intent.docId !== undefined ? { docId: intent.docId } : {}),
-      eventIds: [intent.eventId],
-      version: 1,
-    });
+    run.deliveries.push(itemDelivery(run, id, "in_app", intent, intent.eventId));
     run.record(item.eventId, "sent", id, "in_app");
   }
   run.recordBlocked(item.eventId, plan);
   if (plan.external.length === 0) return;
-  await dispatch(run, [{ item, external: plan.external }], { kind: "event", eventId: item.eventId, inApp: plan.inApp });
+  return dispatch(run, [{ item, external: plan.external }], { kind: "event", eventId: item.eventId, inApp: plan.inApp });
 }
 
 /** Expires deferred items and fallbacks whose class TTL has passed. */
 function housekeeping(run: Run): void {
   const s = run.s;
-  if (s.held.some((i) => run.now >= run.ttlEnd(i))) {
+  let expired = false;
+  for (const i of s.held) if (run.now >= run.ttlEnd(i)) expired = true;
+  if (expired) {
     s.held = s.held.filter((i) => {
       if (run.now < run.ttlEnd(i)) return true;
       run.record(i.eventId, "expired", undefined, undefined, `deferred since ${iso(i.at)}; its class TTL passed`);
       return false;
     });
   }
-  if (s.fallbacks.some((f) => run.now >= run.ttlEnd(f.item))) {
+  expired = false;
+  for (const f of s.fallbacks) if (run.now >= run.ttlEnd(f.item)) expired = true;
+  if (expired) {
     s.fallbacks = s.fallbacks.filter((f) => {
       if (run.now < run.ttlEnd(f.item)) return true;
       run.record(f.item.eventId, "expired", undefined, "email", `fallback pending since ${iso(f.item.at)}; its class TTL passed`);
@@ -132,15 +125,25 @@ function housekeeping(run: Run): void {
   }
 }
 
-async function dueWork(run: Run): Promise<void> {
+/** The work due at `now`, in order: digest flushes, fallbacks, then releases. */
+function dueWork(run: Run): Pending {
   const s = run.s;
-  if (s.digests.some((d) => d.dueAt <= run.now)) {
+  let digests = false, fallbacks = false;
+  for (const d of s.digests) if (d.dueAt <= run.now) digests = true;
+  for (const f of s.fallbacks) if (f.dueAt <= run.now) fallbacks = true;
+  return digests || fallbacks ? flushesThenRelease(run, digests) : release(run);
+}
+
+async function flushesThenRelease(run: Run, digests: boolean): Promise<void> {
+  const s = run.s;
+  if (digests) {
     const due = s.digests.filter((d) => d.dueAt <= run.now).sort((a, b) => a.dueAt - b.dueAt);
     s.digests = s.digests.filter((d) => d.dueAt > run.now);
     for (const d of due) await flushDigest(run, d);
   }
   if (s.fallbacks.some((f) => f.dueAt <= run.now)) await runFallbacks(run);
-  await release(run);
+  const p = release(run);
+  if (p) await p;
 }
 
 async function runFallbacks(run: Run): Promise<void> {
@@ -162,24 +165,11 @@ async function runFallbacks(run: Run): Promise<void> {
     const plan = run.plan(item);
     const id = notificationId(run.ctx.tenant, run.ctx.userId, item.eventId, "email");
     if (plan.external.includes("email")) {
-      run.deliveries.push({
-        tenant: run.ctx.tenant,
-        userId: run.ctx.userId,
-        notificationId: id,
-        channel: "email",
-        title: item.title,
-        body: item.body,
-        ...(item.url !== undefined ? { url: item.url } : {}),
-        ...(item.data !== undefined ? { data: item.data } : {}),
-        class: item.class,
-        topic: item.topic,
-        ...(item.docId !== undefined ? { docId: item.docId } : {}),
-        eventIds: [item.eventId],
-        version: 1,
-        ...(item.feedId !== undefined ? { feedId: item.feedId } : {}),
-        budget: "none",
-        sendId: f.sendId,
-      });
+      const d = itemDelivery(run, id, "email", item, item.eventId);
+      if (item.feedId !== undefined) d.feedId = item.feedId;
+      d.budget = "none";
+      d.sendId = f.sendId;
+      run.deliveries.push(d);
       run.record(item.eventId, "sent", id, "email", "fallback: still unread");
     } else {
       const why = plan.topicOff
@@ -191,22 +181,27 @@ async function runFallbacks(run: Run): Promise<void> {
 }
 
 /** Sends deferred items whose budget has room again (and, for non-critical ones, outside quiet hours). */
-async function release(run: Run): Promise<void> {
+function release(run: Run): Pending {
   const s = run.s;
   if (s.held.length === 0) return;
-  const critical = s.held.some((i) => i.class === "critical") && hasRoom(s, run.caps, "critical");
+  let anyCritical = false, anyRegular = false, anyTransactional = false;
+  for (const i of s.held) {
+    if (i.class === "critical") anyCritical = true;
+    else anyRegular = true;
+    if (i.class === "transactional") anyTransactional = true;
+  }
+  const critical = anyCritical && hasRoom(s, run.caps, "critical");
   const regular =
-    s.held.some((i) => i.class !== "critical") &&
-    run.quietEnd() === undefined &&
-    (hasRoom(s, run.caps, "regular") || (s.held.some((i) => i.class === "transactional") && hasRoom(s, run.caps, "extra")));
+    anyRegular && run.quietEnd() === undefined && (hasRoom(s, run.caps, "regular") || (anyTransactional && hasRoom(s, run.caps, "extra")));
   if (!critical && !regular) return;
   const take = (i: PendingItem) => (i.class === "critical" ? critical : regular);
   const items = s.held.filter(take);
   s.held = s.held.filter((i) => !take(i));
-  const facts = await factsFor(run, items);
-  const planned = planItems(run, liveItems(run, items, facts), false);
-  if (planned.length === 0) return;
-  await dispatch(run, planned, { kind: "release" }, facts);
+  return withFacts(run, items, (facts) => {
+    const planned = planItems(run, liveItems(run, items, facts), false);
+    if (planned.length === 0) return;
+    return dispatch(run, planned, { kind: "release" }, facts);
+  });
 }
 
 function finish(run: Run): EngineResult {

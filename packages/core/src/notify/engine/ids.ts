@@ -21,7 +21,8 @@ export function hash53(s: string, seed = 0): number {
   return 4294967296 * (2097151 & h2) + (h1 >>> 0);
 }
 
-const ALPHABET = "0123456789abcdefghijklmnopqrstuv";
+/** Char codes of "0123456789abcdefghijklmnopqrstuv": base 32, least significant digit first, 7 digits per 32-bit lane. */
+const A = Array.from("0123456789abcdefghijklmnopqrstuv", (ch) => ch.charCodeAt(0));
 const lanes = new Uint32Array(4);
 
 /**
@@ -52,19 +53,17 @@ function hashParts(parts: readonly string[]): Uint32Array {
   return lanes;
 }
 
-function base32(n: number): string {
-  let out = "";
-  for (let k = 0; k < 6; k++) {
-    out += ALPHABET[n & 31];
-    n >>>= 5;
-  }
-  return out + ALPHABET[n & 3];
-}
-
 /** "ntf_" + 21 base-32 characters (96 bits of hash) of the parts. */
 export function stableId(...parts: string[]): string {
   const h = hashParts(parts);
-  return `ntf_${base32(h[0])}${base32(h[1])}${base32(h[2] ^ h[3])}`;
+  const a = h[0], b = h[1], c = h[2] ^ h[3];
+  // One string built from its 25 char codes (no per-character concatenation).
+  return String.fromCharCode(
+    0x6e, 0x74, 0x66, 0x5f, // "ntf_"
+    A[a & 31], A[(a >>> 5) & 31], A[(a >>> 10) & 31], A[(a >>> 15) & 31], A[(a >>> 20) & 31], A[(a >>> 25) & 31], A[(a >>> 30) & 3],
+    A[b & 31], A[(b >>> 5) & 31], A[(b >>> 10) & 31], A[(b >>> 15) & 31], A[(b >>> 20) & 31], A[(b >>> 25) & 31], A[(b >>> 30) & 3],
+    A[c & 31], A[(c >>> 5) & 31], A[(c >>> 10) & 31], A[(c >>> 15) & 31], A[(c >>> 20) & 31], A[(c >>> 25) & 31], A[(c >>> 30) & 3],
+  );
 }
 
 /** The notification id of one event for one recipient on one channel. */

@@ -10,6 +10,8 @@ import { quietUntil } from "./quiet-hours.js";
 import type { Rendered } from "./render.js";
 import { type NotifyUserState, type PendingItem, workingCopy } from "./state.js";
 
+export { iso } from "./iso.js";
+
 /** Everything an engine call may consult besides the state. All of it is read, never changed. */
 export interface EngineContext {
   /** Server ms of this call (a fake clock in tests and locally). */
@@ -89,10 +91,27 @@ export class Run {
   }
 
   record(eventId: string, reason: ReasonCode, notificationId?: string, channel?: Channel, detail?: string): void {
-    const r: DecisionRecord = { tenant: this.ctx.tenant, userId: this.ctx.userId, eventId, reason, policyVersion: this.policyVersion, at: this.now };
-    if (notificationId !== undefined) r.notificationId = notificationId;
-    if (channel !== undefined) r.channel = channel;
-    if (detail !== undefined) r.detail = detail;
+    // One literal per shape (fields in the order the records have always had): no property
+    // added after allocation, so no out-of-object property store per record.
+    const { tenant, userId } = this.ctx;
+    const policyVersion = this.policyVersion;
+    const at = this.now;
+    let r: DecisionRecord;
+    if (notificationId !== undefined) {
+      if (channel !== undefined) {
+        r = detail !== undefined
+          ? { tenant, userId, eventId, reason, policyVersion, at, notificationId, channel, detail }
+          : { tenant, userId, eventId, reason, policyVersion, at, notificationId, channel };
+      } else {
+        r = detail !== undefined
+          ? { tenant, userId, eventId, reason, policyVersion, at, notificationId, detail }
+          : { tenant, userId, eventId, reason, policyVersion, at, notificationId };
+      }
+    } else if (channel !== undefined) {
+      r = detail !== undefined ? { tenant, userId, eventId, reason, policyVersion, at, channel, detail } : { tenant, userId, eventId, reason, policyVersion, at, channel };
+    } else {
+      r = detail !== undefined ? { tenant, userId, eventId, reason, policyVersion, at, detail } : { tenant, userId, eventId, reason, policyVersion, at };
+    }
     this.decisions.push(r);
   }
 
@@ -102,14 +121,21 @@ export class Run {
   }
 }
 
-let lastIsoT = NaN;
-let lastIso = "";
+/** What an item's own message shows (a pending item or an intent). */
+type ItemMessage = Pick<PendingItem, "title" | "body" | "url" | "data" | "class" | "topic" | "docId">;
 
-/** ISO-8601 of server ms (the last answer is reused: details often name the same instant). */
-export function iso(t: number): string {
-  if (t !== lastIsoT) {
-    lastIso = new Date(t).toISOString();
-    lastIsoT = t;
-  }
-  return lastIso;
+/**
+ * A delivery of one event's own message, fields in the order deliveries have always had
+ * (optional ones set only when present, never as undefined).
+ */
+export function itemDelivery(run: Run, notificationId: string, channel: Channel, item: ItemMessage, eventId: string): Delivery {
+  const d = { tenant: run.ctx.tenant, userId: run.ctx.userId, notificationId, channel, title: item.title, body: item.body } as Delivery;
+  if (item.url !== undefined) d.url = item.url;
+  if (item.data !== undefined) d.data = item.data;
+  d.class = item.class;
+  d.topic = item.topic;
+  if (item.docId !== undefined) d.docId = item.docId;
+  d.eventIds = [eventId];
+  d.version = 1;
+  return d;
 }

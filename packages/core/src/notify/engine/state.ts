@@ -127,7 +127,7 @@ export function seenCount(s: NotifyUserState): number {
 export function rememberEvent(s: NotifyUserState, hash: number): void {
   const chunks = s.seen.slice();
   const last = chunks.at(-1);
-  if (last && last.length < SEEN_CHUNK) chunks[chunks.length - 1] = [...last, hash];
+  if (last && last.length < SEEN_CHUNK) chunks[chunks.length - 1] = appended(last, hash);
   else chunks.push([hash]);
   while (chunks.length * SEEN_CHUNK > ENGINE_LIMITS.seenEvents) chunks.shift();
   s.seen = chunks;
@@ -136,4 +136,13 @@ export function rememberEvent(s: NotifyUserState, hash: number): void {
 /** True when nothing is pending: no digest, deferred item or fallback. */
 export function isIdle(s: NotifyUserState): boolean {
   return s.digests.length === 0 && s.held.length === 0 && s.fallbacks.length === 0;
+}
+
+/** A copy of `list` with `x` appended, allocated at its exact size (a spread or a push would over-allocate). */
+export function appended<T>(list: readonly T[], x: T): T[] {
+  const n = list.length;
+  const out = new Array<T>(n + 1);
+  for (let i = 0; i < n; i++) out[i] = list[i];
+  out[n] = x;
+  return out;
 }
