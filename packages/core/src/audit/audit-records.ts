@@ -11,6 +11,7 @@ export type AuditDetails =
   | { pos: number; len: number; set: string[]; cleared: string[] } // format
   | { threadId: string; mentions: string[]; anchored: boolean } // comment
   | { threadId: string; commentId: string; emoji: string } // reaction
+  | { threadId: string; commentId: string } // uncomment
   | { taskId: string; assignee: string; status?: string } // task
   | { targetUserId: string; role: AclRole }; // acl
 
@@ -83,6 +84,8 @@ export function auditRecordOf(e: LogEntry): AuditRecord {
         commentId: e.commentId,
         emoji: e.emoji,
       });
+    case "uncomment":
+      return record(`deleted comment ${e.commentId} in thread ${e.threadId}`, { threadId: e.threadId, commentId: e.commentId });
     case "task": {
       const status = e.status === undefined ? "" : `, status ${e.status}`;
       return record(`task ${e.taskId} upserted (assignee ${e.assignee}${status})`, {

@@ -73,6 +73,8 @@ export function entryBytes(e: LogEntry): number {
       return n + e.threadId.length + e.body.length + (e.mentions?.join(",").length ?? 0) + (e.anchor ? 20 : 0);
     case "reaction":
       return n + e.threadId.length + e.commentId.length + e.emoji.length;
+    case "uncomment":
+      return n + e.threadId.length + e.commentId.length;
     case "task":
       return n + e.taskId.length + e.assignee.length + e.title.length + (e.status?.length ?? 0);
     case "acl":

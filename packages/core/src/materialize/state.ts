@@ -22,6 +22,13 @@ import { type Span, TextStore } from "./text-store.js";
  *   comment entry) in `threadId`. Idempotent: the same user reacting again with the same
  *   emoji changes nothing (there is no toggle; no op removes a reaction). A reaction to an
  *   unknown thread or comment changes nothing but the version.
+ * - uncomment: removes comment `commentId` (with its reactions) from thread `threadId` when
+ *   the entry's author wrote that comment or has the `owner` role at that point of the log;
+ *   a thread left without comments is removed with its anchor (a later comment in that
+ *   thread id starts a new thread). An unknown thread or comment (never there, or already
+ *   removed) or an author without the right changes nothing but the version: the sequencer
+ *   rejects unauthorized ones (sequencer/uncomment-gate.ts), this check keeps the state
+ *   a function of the log whatever the log holds.
  * - task: upserts `{id, assignee, title, status?, updatedBy: userId, updatedAt: serverTs}`;
  *   an entry without `status` keeps the task's previous status.
  * - acl: sets `acl[targetUserId] = role`; role "none" removes the user (the entry's `userId`
@@ -162,6 +169,21 @@ export function applyEntries(state: DocState, entries: readonly LogEntry[]): Doc
         put(threads, e.threadId, { ...thread, comments });
         break;
       }
+      case "uncomment": {
+        const thread = own(threads, e.threadId);
+        const at = thread ? thread.comments.findIndex((c) => c.id === e.commentId) : -1;
+        if (!thread || at < 0) break;
+        if (!mayUncomment(thread.comments[at].userId, e.userId, own(acl, e.userId))) break;
+        if (thread.comments.length === 1) {
+          delete threads[e.threadId];
+          anchored.delete(e.threadId);
+          break;
+        }
+        const comments = thread.comments.slice();
+        comments.splice(at, 1);
+        put(threads, e.threadId, { ...thread, comments });
+        break;
+      }
       case "task": {
         const task: Task = { id: e.taskId, assignee: e.assignee, title: e.title, updatedBy: e.userId, updatedAt: e.serverTs };
         const status = e.status ?? own(tasks, e.taskId)?.status;
@@ -178,6 +200,14 @@ export function applyEntries(state: DocState, entries: readonly LogEntry[]): Doc
     updatedAt = e.serverTs;
   }
   return makeState({ version, updatedAt, threads, tasks, acl }, text);
+}
+
+/**
+ * Whether `userId`, whose role on the document is `role`, may delete a comment written by
+ * `author`: its author may, and so may an owner. The sequencer and the materializer share it.
+ */
+export function mayUncomment(author: string, userId: string, role: AclRole | undefined): boolean {
+  return userId === author || role === "owner";
 }
 
 /** Plain string order (code units), the same on every runtime and locale. */

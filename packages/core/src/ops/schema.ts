@@ -138,6 +138,13 @@ export const reactionOpSchema = z.strictObject({
   emoji: text(1, MAX_EMOJI_CODE_POINTS, "an emoji"),
 });
 
+export const uncommentOpSchema = z.strictObject({
+  ...common,
+  type: z.literal("uncomment"),
+  threadId: idSchema,
+  commentId: idSchema,
+});
+
 export const taskOpSchema = z.strictObject({
   ...common,
   type: z.literal("task"),
@@ -164,6 +171,7 @@ export const OP_SCHEMAS = {
   format: formatOpSchema,
   comment: commentOpSchema,
   reaction: reactionOpSchema,
+  uncomment: uncommentOpSchema,
   task: taskOpSchema,
   acl: aclOpSchema,
 } satisfies Record<OpType, z.ZodType<Op>>;
@@ -175,6 +183,7 @@ export const opSchema = z.discriminatedUnion("type", [
   formatOpSchema,
   commentOpSchema,
   reactionOpSchema,
+  uncommentOpSchema,
   taskOpSchema,
   aclOpSchema,
 ]);

@@ -26,12 +26,19 @@ export interface CommentOp extends OpBase {
   anchor?: { pos: number; len: number };
 }
 export interface ReactionOp extends OpBase { type: "reaction"; threadId: string; commentId: string; emoji: string }
+/**
+ * Deletes comment `commentId` (the op id of the `comment` op that created it) from thread
+ * `threadId`, with its reactions. Only the comment's author or a document owner may send it
+ * (the sequencer rejects anyone else's with `forbidden`); a comment that is not there (never
+ * was, or already deleted) makes it a no-op. See materialize/state.ts.
+ */
+export interface UncommentOp extends OpBase { type: "uncomment"; threadId: string; commentId: string }
 export interface TaskOp extends OpBase { type: "task"; taskId: string; assignee: string; title: string; status?: string }
 export interface AclOp extends OpBase { type: "acl"; userId: string; role: AclRole }
 
-export type Op = InsertOp | DeleteOp | FormatOp | CommentOp | ReactionOp | TaskOp | AclOp;
+export type Op = InsertOp | DeleteOp | FormatOp | CommentOp | ReactionOp | UncommentOp | TaskOp | AclOp;
 export type OpType = Op["type"];
-export const OP_TYPES: readonly OpType[] = ["insert", "delete", "format", "comment", "reaction", "task", "acl"];
+export const OP_TYPES: readonly OpType[] = ["insert", "delete", "format", "comment", "reaction", "uncomment", "task", "acl"];
 
 /** A change: what one POST carries. The ops apply one after another on top of version `base`. */
 export interface Change {
@@ -64,6 +71,7 @@ export type LogEntry = {
   | (Canonical<FormatOp> & { ranges?: Range[] })
   | Canonical<CommentOp>
   | Canonical<ReactionOp>
+  | Canonical<UncommentOp>
   | Canonical<TaskOp>
   | AclEntryFields
 );
@@ -89,5 +97,6 @@ export type CanonicalOp =
   | (Fields<FormatOp> & { ranges?: Range[] })
   | Fields<CommentOp>
   | Fields<ReactionOp>
+  | Fields<UncommentOp>
   | Fields<TaskOp>
   | Fields<AclOp>;

@@ -28,7 +28,8 @@ export type Side = "left" | "right";
  * - format never changes text: transforming anything against a format leaves it unchanged.
  * - comment anchors map as a range: inserts strictly inside grow it, inserts at its start or
  *   end fall outside; deletes shrink it, to len 0 at the deletion point if all of it goes.
- * - comment/reaction/task/acl are otherwise returned unchanged.
+ * - comment/reaction/uncomment/task/acl are otherwise returned unchanged (uncomment names a
+ *   comment by id and touches no text, so nothing moves it).
  *
  * Ops that need no change are returned as the same objects; changed ones are new objects
  * that keep every other field. Inputs may carry `ranges` (log entries) and len-0 spans.

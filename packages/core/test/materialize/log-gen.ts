@@ -13,6 +13,7 @@ export type Intent =
   | { k: "format"; at: number; size: number; split: boolean; attrs: Attrs }
   | { k: "comment"; thread: number; at: number; size: number; anchored: boolean }
   | { k: "reaction"; thread: number; comment: number; emoji: string; user: number }
+  | { k: "uncomment"; thread: number; comment: number; user: number; otherThread: boolean }
   | { k: "task"; task: number; status?: string }
   | { k: "acl"; user: number; role: "owner" | "editor" | "viewer" | "none" };
 
@@ -29,6 +30,7 @@ export const arbIntent: fc.Arbitrary<Intent> = fc.oneof(
   { weight: 3, arbitrary: fc.record({ k: fc.constant("format" as const), at: frac, size: frac, split: fc.boolean(), attrs: arbAttrs }) },
   { weight: 1, arbitrary: fc.record({ k: fc.constant("comment" as const), thread: fc.nat(2), at: frac, size: frac, anchored: fc.boolean() }) },
   { weight: 1, arbitrary: fc.record({ k: fc.constant("reaction" as const), thread: fc.nat(2), comment: fc.nat(3), emoji: fc.constantFrom("👍", "🎉"), user: fc.nat(2) }) },
+  { weight: 1, arbitrary: fc.record({ k: fc.constant("uncomment" as const), thread: fc.nat(2), comment: fc.nat(3), user: fc.nat(2), otherThread: fc.boolean() }) },
   { weight: 1, arbitrary: fc.record({ k: fc.constant("task" as const), task: fc.nat(2), status: fc.option(fc.constantFrom("open", "done"), { nil: undefined }) }) },
   { weight: 1, arbitrary: fc.record({ k: fc.constant("acl" as const), user: fc.nat(2), role: fc.constantFrom("owner" as const, "editor" as const, "viewer" as const, "none" as const) }) },
 );
@@ -76,6 +78,13 @@ export function buildLog(intents: Intent[]): LogEntry[] {
       case "reaction": {
         const ids = commentIds[it.thread];
         out.push({ ...env, userId: `u${it.user}`, type: "reaction", threadId: `t${it.thread}`, commentId: ids.length ? ids[it.comment % ids.length] : "none", emoji: it.emoji });
+        break;
+      }
+      case "uncomment": {
+        // Any user (author, owner or not), a comment that may be gone already, sometimes the wrong thread.
+        const ids = commentIds[it.thread];
+        const threadId = `t${it.otherThread ? (it.thread + 1) % 3 : it.thread}`;
+        out.push({ ...env, userId: `u${it.user}`, type: "uncomment", threadId, commentId: ids.length ? ids[it.comment % ids.length] : "none" });
         break;
       }
       case "task":

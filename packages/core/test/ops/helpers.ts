@@ -10,6 +10,7 @@ export const SAMPLE_OPS: Record<string, Record<string, unknown>> = {
   format: { type: "format", pos: 0, len: 3, attrs: { bold: true, color: "#f00", size: 12, link: null } },
   comment: { type: "comment", threadId: "t1", body: "looks good", mentions: ["u1", "u2"], anchor: { pos: 1, len: 2 } },
   reaction: { type: "reaction", threadId: "t1", commentId: "c1", emoji: "👍" },
+  uncomment: { type: "uncomment", threadId: "t1", commentId: "c1" },
   task: { type: "task", taskId: "task-1", assignee: "u1", title: "Review", status: "open" },
   acl: { type: "acl", userId: "u2", role: "editor" },
 };

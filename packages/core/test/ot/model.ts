@@ -53,7 +53,7 @@ export const arbText = (min: number, max: number) =>
 
 /** An op intent, fitted to the document length when a sequence is built (so every op is valid). */
 export interface Intent {
-  kind: "insert" | "delete" | "format" | "multiDelete" | "multiFormat" | "comment" | "reaction";
+  kind: "insert" | "delete" | "format" | "multiDelete" | "multiFormat" | "comment" | "reaction" | "uncomment";
   a: number;
   b: number;
   points: number[];
@@ -70,7 +70,7 @@ export const arbIntent = (kinds: Intent["kind"][]): fc.Arbitrary<Intent> =>
   });
 
 export const TEXT_KINDS: Intent["kind"][] = ["insert", "delete", "format", "multiDelete", "multiFormat"];
-export const ALL_KINDS: Intent["kind"][] = [...TEXT_KINDS, "comment", "reaction"];
+export const ALL_KINDS: Intent["kind"][] = [...TEXT_KINDS, "comment", "reaction", "uncomment"];
 
 /** Turns intents into a valid op sequence on a document of `len` code points. */
 export function build(intents: Intent[], len: number): CanonicalOp[] {
@@ -93,6 +93,8 @@ function fit(it: Intent, len: number): CanonicalOp {
       return { type: "comment", threadId: "t", body: "b", anchor: { pos, len: it.b % (len - pos + 1) } };
     case "reaction":
       return { type: "reaction", threadId: "t", commentId: "c", emoji: "👍" };
+    case "uncomment":
+      return { type: "uncomment", threadId: "t", commentId: "c" };
     case "multiDelete":
     case "multiFormat": {
       const cuts = [...new Set(it.points.map((p) => p % (len + 1)))].sort((x, y) => x - y);
