@@ -44,6 +44,8 @@ export class WeftError extends Error {
 export const REJECT_REASONS = {
   baseAheadOfHead: "base_ahead_of_head",
   positionOutOfRange: "position_out_of_range",
+  /** The op needs a right its sender lacks (an `uncomment` by neither the comment's author nor an owner). */
+  forbidden: "forbidden",
   gapExpired: "client_seq_gap_expired",
   invalidRecord: "invalid_record",
   streamRetriesExhausted: "stream_retries_exhausted",

@@ -18,6 +18,7 @@ import {
   takeReleasable,
 } from "./client-progress.js";
 import type { SequencerDeps } from "./sequencer.js";
+import { UncommentGate } from "./uncomment-gate.js";
 
 /** Thrown when another run committed at the seq this run wanted: the run must start over. */
 export class LogConflict extends Error {
@@ -46,6 +47,9 @@ export class DocRun {
   private quarantined: QuarantineRecord[] = [];
   private counts = new Map<string, number>();
   private lags: number[] = [];
+  /** The log head this run started from (what `load` read). */
+  private logHead = 0;
+  private gate: UncommentGate | undefined;
   private findings: Record<string, unknown>[] = [];
   private readonly now: number;
 
@@ -106,6 +110,7 @@ export class DocRun {
       for (const id of rollForward(this.clients, batches)) this.dirty.add(id);
     }
     this.seq = tail?.seqEnd ?? 0;
+    this.logHead = this.seq;
     this.len = tail?.lenAfter ?? 0;
     this.cache = tail?.entries ?? [];
     this.cacheFrom = tail ? tail.seqStart - 1 : 0;
@@ -204,18 +209,31 @@ export class DocRun {
       }
       lens.push((len = textLengthAfter(len, transformed[i])));
     }
+    const entries = ops.map(
+      (op, i) =>
+        ({
+          seq: this.seq + 1 + i,
+          id: op.id,
+          clientId: change.clientId,
+          clientSeq: op.seq,
+          userId: change.userId,
+          ...entryFieldsOf(transformed[i]),
+          ...(op.ts !== undefined ? { ts: op.ts } : {}),
+          serverTs: this.now,
+        }) as LogEntry,
+    );
+    if (entries.some((e) => e.type === "uncomment")) {
+      this.gate ??= new UncommentGate({ log: this.deps.log, states: this.deps.states }, this.doc, this.logHead);
+      const denied = await this.gate.denied(entries, this.pending.map((p) => p.entry), this.cache);
+      if (denied) {
+        this.reject(change, ops, REJECT_REASONS.forbidden, denied);
+        return;
+      }
+    }
     for (let i = 0; i < ops.length; i++) {
       const op = ops[i];
-      const entry = {
-        seq: ++this.seq,
-        id: op.id,
-        clientId: change.clientId,
-        clientSeq: op.seq,
-        userId: change.userId,
-        ...entryFieldsOf(transformed[i]),
-        ...(op.ts !== undefined ? { ts: op.ts } : {}),
-        serverTs: this.now,
-      } as LogEntry;
+      const entry = entries[i];
+      this.seq = entry.seq;
       this.pending.push({ entry, lenAfter: lens[i] });
       // Progress after every entry, so a batch ending inside this change records exactly how
       // far the client got.

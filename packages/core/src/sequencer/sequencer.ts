@@ -9,6 +9,7 @@ import type { InboxChange, InboxRecord, Rejection } from "../ports/records.js";
 import type { SequencerStateStore } from "../ports/sequencer-state-store.js";
 import type { TimerStore } from "../ports/timer-store.js";
 import { DocRun, LogConflict } from "./doc-run.js";
+import type { StateReader } from "./uncomment-gate.js";
 
 export interface SequencerConfig {
   /** How long a change that arrived ahead of a gap in its client's seqs waits (default 2 s). */
@@ -45,6 +46,12 @@ export interface SequencerDeps {
   logSink: LogSink;
   config: SequencerConfig;
   notices?: RejectionNotices;
+  /**
+   * Materialized states (DocStates), read only to check that the sender of an `uncomment` who
+   * is not the comment's author is an owner. Optional: without it that check replays the acl
+   * entries of the whole log (correct, slower on long logs).
+   */
+  states?: StateReader;
 }
 
 const MAX_ATTEMPTS = 3;

@@ -42,6 +42,8 @@ const TITLE_CHARS = 60;
  * - reaction: the comment's author (`reactions`).
  * - task: the assignee (`tasks`).
  * - acl: the affected user (`permissions`, class transactional: access changed).
+ * - uncomment: nobody (a deleted comment's pending digest items drop out when the digest is
+ *   rendered: the DigestResolver finds the comment gone).
  * - text edits (insert, delete, format): the watchers (`edits`), at most once per editor per
  *   `editWindowMs`; the engine's digest turns them into "Alice and 3 others edited Roadmap".
  * Watchers are the users with an ACL role plus those who edited or commented. The actor is
@@ -102,6 +104,8 @@ export function intentsOfBatch(src: BatchSource): BatchIntents {
           body: e.status ? `Status: ${e.status}` : "",
         });
         break;
+      case "uncomment":
+        break;
       case "acl":
         push(e, e.targetUserId, {
           class: "transactional",
@@ -132,14 +136,15 @@ export function intentsOfBatch(src: BatchSource): BatchIntents {
 
 /**
  * Whether a batch can cause any notification, from the batch and the watcher records alone
- * (no document state): false when it holds only text edits (insert, delete, format) whose
- * every editor had an edit notice sent within `editWindowMs` before their last op. That is
- * what a document being typed into looks like almost all the time, so the consumer skips
- * reading the state for it.
+ * (no document state): false when it holds only comment deletions (uncomment, which notify
+ * nobody) and text edits (insert, delete, format) whose every editor had an edit notice sent
+ * within `editWindowMs` before their last op. That is what a document being typed into looks
+ * like almost all the time, so the consumer skips reading the state for it.
  */
 export function batchMayNotify(entries: readonly LogEntry[], watchers: ReadonlyMap<string, WatcherActivity>, editWindowMs: number): boolean {
   const lastEdit = new Map<string, number>();
   for (const e of entries) {
+    if (e.type === "uncomment") continue;
     if (e.type !== "insert" && e.type !== "delete" && e.type !== "format") return true;
     lastEdit.set(e.userId, Math.max(lastEdit.get(e.userId) ?? 0, e.serverTs));
   }

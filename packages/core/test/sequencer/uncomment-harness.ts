@@ -1,0 +1,77 @@
+import { logRange } from "../../src/materialize/log-range.js";
+import { DocStates } from "../../src/materialize/doc-states.js";
+import { materialize, type DocState } from "../../src/materialize/state.js";
+import { MetricsRecorder } from "../../src/metrics/recorder.js";
+import type { LogEntry, Op } from "../../src/ops/types.js";
+import { ManualClock } from "../../src/ports/clock.js";
+import { MemoryDocStateStore } from "../../src/ports/memory/doc-state-store.js";
+import { MemoryInboxStore } from "../../src/ports/memory/inbox-store.js";
+import { MemoryLogStore } from "../../src/ports/memory/log-store.js";
+import { MemoryMetricsStore } from "../../src/ports/memory/metrics-store.js";
+import { MemoryQuarantineStore } from "../../src/ports/memory/quarantine-store.js";
+import { MemorySequencerStateStore } from "../../src/ports/memory/sequencer-state-store.js";
+import { MemoryTimerStore } from "../../src/ports/memory/timer-store.js";
+import type { InboxChange, Rejection } from "../../src/ports/records.js";
+import { DEFAULT_SEQUENCER_CONFIG, Sequencer } from "../../src/sequencer/sequencer.js";
+import { changeOf, newDoc } from "../conformance/fixtures.js";
+
+export type OpBody = Record<string, unknown> & { type: Op["type"] };
+
+/**
+ * A sequencer on memory stores for one document, with the rejection notices it sends. With
+ * `states` the sequencer reads materialized states (kept only as current as `catchUp` makes
+ * them, so they may lag the log); without, it replays the log for owner checks.
+ */
+export function uncommentRig(opts: { states: boolean; maxBatchEntries?: number }) {
+  const log = new MemoryLogStore();
+  const clock = new ManualClock(1_760_000_000_000);
+  const docStates = new DocStates({ log, store: new MemoryDocStateStore(), clock });
+  const notices: Rejection[] = [];
+  const sequencer = new Sequencer({
+    inbox: new MemoryInboxStore(),
+    log,
+    state: new MemorySequencerStateStore(),
+    timers: new MemoryTimerStore(),
+    quarantine: new MemoryQuarantineStore(),
+    clock,
+    metrics: new MetricsRecorder(new MemoryMetricsStore(), () => {}),
+    logSink: () => {},
+    config: { ...DEFAULT_SEQUENCER_CONFIG, maxBatchEntries: opts.maxBatchEntries ?? DEFAULT_SEQUENCER_CONFIG.maxBatchEntries },
+    notices: { rejected: async (_doc, r) => void notices.push(...r) },
+    ...(opts.states ? { states: docStates } : {}),
+  });
+  const doc = newDoc();
+  const seqs = new Map<string, number>();
+  return {
+    doc,
+    log,
+    notices,
+    /** `userId`'s next change (client `<userId>-c`, op ids `<userId>-<seq>`), based on the head now. */
+    async change(userId: string, bodies: OpBody[]): Promise<InboxChange> {
+      const firstSeq = (seqs.get(userId) ?? 0) + 1;
+      seqs.set(userId, firstSeq + bodies.length - 1);
+      const ops = bodies.map((b, k) => ({ id: `${userId}-${firstSeq + k}`, seq: firstSeq + k, ...b }) as Op);
+      return changeOf(doc, { clientId: `${userId}-c`, userId, base: (await log.head(doc)).seq, firstSeq, ops });
+    },
+    /** One sequencing run over `changes`, in order. */
+    async run(...changes: InboxChange[]): Promise<void> {
+      clock.advance(1000);
+      await sequencer.process(doc, changes.map((change) => ({ kind: "change" as const, change })));
+    },
+    async entries(): Promise<LogEntry[]> {
+      return logRange(log, doc, 0, Number.MAX_SAFE_INTEGER);
+    },
+    async state(): Promise<DocState> {
+      return materialize(await logRange(log, doc, 0, Number.MAX_SAFE_INTEGER));
+    },
+    /** Materializes everything committed so far. */
+    async catchUp(): Promise<void> {
+      await docStates.apply(doc, await log.batchesAfter(doc, 0));
+    },
+  };
+}
+
+export const comment = (threadId = "t1", body = "hi"): OpBody => ({ type: "comment", threadId, body });
+export const uncomment = (commentId: string, threadId = "t1"): OpBody => ({ type: "uncomment", threadId, commentId });
+export const acl = (userId: string, role: string): OpBody => ({ type: "acl", userId, role });
+export const insert = (text = "x"): OpBody => ({ type: "insert", pos: 0, text });
