@@ -32,15 +32,24 @@ export function capsOf(policy: TenantPolicy, prefs: UserPreferences): Caps {
   };
 }
 
+const BUDGETS: readonly Budget[] = ["regular", "extra", "critical"];
+
 /** Drops sends that left the window (a send at t counts while now - t < windowMs). */
 export function pruneSends(s: NotifyUserState, now: number, windowMs: number): void {
   const cut = now - windowMs;
-  for (const k of ["regular", "extra", "critical"] as const) {
+  for (const k of BUDGETS) {
     const list = s.sends[k];
     let i = 0;
     while (i < list.length && list[i] <= cut) i++;
-    if (i > 0) s.sends[k] = list.slice(i);
+    if (i > 0) setSends(s, k, list.slice(i));
   }
+}
+
+/** Replaces one budget's send list (the `sends` object may be shared with the input state: it is replaced too). */
+function setSends(s: NotifyUserState, budget: Budget, list: number[]): void {
+  const { regular, extra, critical } = s.sends;
+  s.sends =
+    budget === "regular" ? { regular: list, extra, critical } : budget === "extra" ? { regular, extra: list, critical } : { regular, extra, critical: list };
 }
 
 export function hasRoom(s: NotifyUserState, caps: Caps, budget: Budget): boolean {
@@ -69,7 +78,7 @@ export function consume(s: NotifyUserState, caps: Caps, budget: Budget, now: num
   while (i > 0 && list[i - 1] > now) i--;
   list.splice(i, 0, now);
   const keep = Math.max(caps[budget], 1);
-  s.sends[budget] = list.length > keep ? list.slice(list.length - keep) : list;
+  setSends(s, budget, list.length > keep ? list.slice(list.length - keep) : list);
 }
 
 /** "2 of 3 sends in the last 60 min; next slot at 2025-01-01T11:00:00.000Z" */

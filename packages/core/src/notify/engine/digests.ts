@@ -36,23 +36,22 @@ export function digestKeyOf(policy: TenantPolicy, item: PendingItem): string {
 export function joinDigest(run: Run, item: PendingItem, plan: ChannelPlan): Pending {
   const { policy, prefs } = run.ctx;
   const key = digestKeyOf(policy, item);
-  const s = run.s;
   let d: OpenDigest | undefined;
-  for (const x of s.digests) {
+  for (const x of run.s.digests) {
     if (x.key === key && x.dueAt > run.now) {
-      d = x;
+      d = run.ownDigest(x);
       break;
     }
   }
   if (!d) {
-    const open = s.digests.filter((x) => x.dueAt > run.now);
+    const open = run.s.digests.filter((x) => x.dueAt > run.now);
     if (open.length >= ENGINE_LIMITS.openDigests) {
       const first = open.reduce((a, b) => (b.openedAt < a.openedAt ? b : a));
-      first.dueAt = run.now; // flushed by this call's due work
+      run.ownDigest(first).dueAt = run.now; // flushed by this call's due work
     }
     const window = prefs.digestWindowMs ?? policy.digest.windowMs;
     d = { key, id: digestId(run.ctx.tenant, run.ctx.userId, key, item.eventId), openedAt: run.now, dueAt: run.now + window, version: 0, items: [] };
-    s.digests.push(d);
+    run.addDigest(d);
   }
   makeRoom(run, 1);
   d.items = appended(d.items, forStorage({ ...item, feedId: d.id }));

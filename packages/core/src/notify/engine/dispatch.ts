@@ -7,7 +7,7 @@ import { forStorage } from "./intent.js";
 import { ENGINE_LIMITS } from "./limits.js";
 import { renderItems } from "./render.js";
 import { type Delivery, iso, type Run } from "./run.js";
-import { DEFERRED_CAP, DEFERRED_QUIET, type PendingItem, storedItemCount } from "./state.js";
+import { appended, DEFERRED_CAP, DEFERRED_QUIET, type PendingItem, storedItemCount } from "./state.js";
 
 /** An item with the external channels it may use now. */
 export interface Planned {
@@ -208,12 +208,12 @@ function holdOne(run: Run, item: PendingItem, reasons: number): void {
     run.record(item.eventId, "deferred:cap", undefined, undefined, detail);
   }
   makeRoom(run, 1);
-  run.s.held.push(kept);
+  run.s.held = appended(run.s.held, kept);
 }
 
 export function addFallback(run: Run, item: PendingItem, dueAt: number, sendId: string): void {
   makeRoom(run, 1);
-  run.s.fallbacks.push({ item: forStorage(item), dueAt, sendId });
+  run.s.fallbacks = appended(run.s.fallbacks, { item: forStorage(item), dueAt, sendId });
 }
 
 /**
@@ -236,7 +236,7 @@ export function makeRoom(run: Run, n: number): void {
       const d = s.digests.filter((x) => x.items.length > 0).sort((a, b) => a.openedAt - b.openedAt)[0];
       if (!d) return;
       run.record(d.items[0].eventId, "expired", undefined, undefined, why);
-      d.items = d.items.slice(1);
+      run.ownDigest(d).items = d.items.slice(1);
     }
   }
 }

@@ -8,7 +8,7 @@ import type { DigestResolver } from "./digest-resolver.js";
 import type { Presence } from "./presence.js";
 import { quietUntil } from "./quiet-hours.js";
 import type { Rendered } from "./render.js";
-import { type NotifyUserState, type PendingItem, workingCopy } from "./state.js";
+import { appended, type NotifyUserState, type OpenDigest, type PendingItem, workingCopy } from "./state.js";
 
 export { iso } from "./iso.js";
 
@@ -64,6 +64,8 @@ export class Run {
   readonly caps: Caps;
   readonly now: number;
   private quiet: number | undefined | null = null;
+  /** Digests this run created or copied (its own to change); the others are shared with the input state. */
+  private owned: OpenDigest[] | undefined;
 
   constructor(
     state: NotifyUserState,
@@ -74,6 +76,21 @@ export class Run {
     this.policyVersion = policyVersionOf(ctx.policy, ctx.prefs);
     this.caps = capsOf(ctx.policy, ctx.prefs);
     pruneSends(this.s, this.now, this.caps.windowMs);
+  }
+
+  /** `d` (one of s.digests) as this run's own copy, which it may change: copied (and replaced in s.digests) on first use. */
+  ownDigest(d: OpenDigest): OpenDigest {
+    if (this.owned?.includes(d)) return d;
+    const copy = { ...d };
+    this.s.digests = this.s.digests.map((x) => (x === d ? copy : x));
+    (this.owned ??= []).push(copy);
+    return copy;
+  }
+
+  /** Opens a digest (this run's own). */
+  addDigest(d: OpenDigest): void {
+    this.s.digests = appended(this.s.digests, d);
+    (this.owned ??= []).push(d);
   }
 
   /** End of the quiet period `now` is in, or undefined. */

@@ -83,18 +83,15 @@ export function notifyStateOf(stored: unknown): NotifyUserState {
   return s;
 }
 
-/** A copy that an engine call may change without touching its input (items are replaced, never mutated). */
+/**
+ * A copy that an engine call may change without touching its input. Only the top level is
+ * new: everything below it is shared with the input and only ever replaced, never changed in
+ * place (lists are rebuilt: `appended`, filter, `setSends`; a digest is copied before its first
+ * change: Run.ownDigest). Copying the lists and digests up front cost every call, and each
+ * copy lived as long as the state did.
+ */
 export function workingCopy(s: NotifyUserState): NotifyUserState {
-  return {
-    v: 1,
-    seen: s.seen,
-    // Send lists and digest item lists are only ever replaced (consume, pruneSends, joinDigest
-    // build new arrays), never changed in place: sharing them is safe and saves a copy per call.
-    sends: { regular: s.sends.regular, extra: s.sends.extra, critical: s.sends.critical },
-    digests: s.digests.map((d) => ({ ...d })),
-    held: s.held.slice(),
-    fallbacks: s.fallbacks.slice(),
-  };
+  return { v: 1, seen: s.seen, sends: s.sends, digests: s.digests, held: s.held, fallbacks: s.fallbacks };
 }
 
 export function storedItemCount(s: NotifyUserState): number {
