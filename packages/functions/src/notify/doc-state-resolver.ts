@@ -9,8 +9,12 @@ import type { DocState, DocStates } from "@weft/core";
  * - Access: a document whose ACL names anyone is readable by the users it names; a document
  *   with an empty ACL is open to its whole tenant (as the HTTP API treats it). A document with
  *   no committed op is treated as inaccessible.
- * - Subjects: a `comment` is gone when its document no longer has it; other kinds are never
- *   gone (tasks and ACL entries are never deleted; fail open, as the contract asks).
+ * - Subjects: a `comment` is gone when its document no longer has it: an `uncomment` by its
+ *   author or an owner removed it (materialize/state.ts). This needs no log read: a comment's
+ *   intents are decided only once the state holds its entry (the notify consumer waits for
+ *   that) and materialized versions never go back, so a state read later lacks a comment only
+ *   when it was deleted. Other kinds are never gone (tasks and ACL entries are never deleted;
+ *   fail open, as the contract asks).
  * - Titles: the document's first non-empty line (docTitle), as the notifications were worded.
  * - Names: user ids (Weft keeps no user directory; apps put names in their tokens, which the
  *   notify consumer never sees).
@@ -23,12 +27,14 @@ export class DocStateDigestResolver implements DigestResolver {
     const states = new Map<string, DocState | undefined>();
     await Promise.all([...docIds].map(async (docId) => states.set(docId, await this.docStates.read({ tenant: q.tenant, docId }))));
     const gone = new Set<string>();
+    const commentIds = new Map<string, Set<string>>();
     for (const s of q.subjects) {
       if (s.kind !== "comment" || !s.docId) continue;
       const state = states.get(s.docId);
       if (!state) continue;
-      const exists = Object.values(state.threads).some((t) => t.comments.some((c) => c.id === s.id));
-      if (!exists) gone.add(subjectKey(s.kind, s.id));
+      let ids = commentIds.get(s.docId);
+      if (!ids) commentIds.set(s.docId, (ids = commentIdsOf(state)));
+      if (!ids.has(s.id)) gone.add(subjectKey(s.kind, s.id));
     }
     const noAccess = new Set<string>();
     const docTitles = new Map<string, string>();
@@ -44,4 +50,11 @@ export class DocStateDigestResolver implements DigestResolver {
     }
     return { gone, noAccess, actorNames: new Map(q.actorIds.map((id) => [id, id])), docTitles };
   }
+}
+
+/** The ids of every comment in the state (one pass, however many subjects ask). */
+function commentIdsOf(state: DocState): Set<string> {
+  const ids = new Set<string>();
+  for (const t of Object.values(state.threads)) for (const c of t.comments) ids.add(c.id);
+  return ids;
 }
