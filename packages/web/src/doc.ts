@@ -1,6 +1,6 @@
 import { emptyState, WeftError } from "./core.js";
 import type { CanonicalOp, DocState } from "@weft/core";
-import { commentOp, deleteOps, formatOps, insertOps, type CommentOptions } from "./edits/build.js";
+import { commentOp, deleteOps, formatOps, insertOps, uncommentOp, type CommentOptions } from "./edits/build.js";
 import { mapThroughOps } from "./edits/map-position.js";
 import { Emitter } from "./emitter.js";
 import type { OtEngine } from "./engine/ot-engine.js";
@@ -123,6 +123,16 @@ export class WeftDoc {
 
   comment(threadId: string, body: string, opts?: CommentOptions): string[] {
     return this.local([commentOp(threadId, body, opts, this.loaded().length)]);
+  }
+
+  /**
+   * Deletes comment `commentId` (the id `comment` returned) from thread `threadId`, with its
+   * reactions. Only its author or a document owner may: anyone else's is rejected (a `rejected`
+   * event with reason `forbidden`). Deleting a comment that is already gone changes nothing.
+   * `state` shows the deletion once committed. Returns the op's id.
+   */
+  deleteComment(threadId: string, commentId: string): string[] {
+    return this.local([uncommentOp(threadId, commentId)]);
   }
 
   /** Sets our presence (throttled; null = leave). */

@@ -110,3 +110,10 @@ export function commentOp(threadId: unknown, body: unknown, opts: CommentOptions
   if (size > MAX_OP_BYTES) bad("comment", `the op would be ${size} bytes of JSON; at most ${MAX_OP_BYTES}`);
   return op;
 }
+
+/** A comment deletion: ids checked like the HTTP API checks them (who may delete is the server's call). */
+export function uncommentOp(threadId: unknown, commentId: unknown): CanonicalOp {
+  if (typeof threadId !== "string" || !ID_PATTERN.test(threadId)) bad("uncomment.threadId", "expected an id matching [A-Za-z0-9_-]{1,64}");
+  if (typeof commentId !== "string" || !ID_PATTERN.test(commentId)) bad("uncomment.commentId", "expected an id matching [A-Za-z0-9_-]{1,64}");
+  return { type: "uncomment", threadId, commentId };
+}
