@@ -5,8 +5,8 @@ import { DocWriter, NotifyApi, startFakeClockStack, until, type FakeClockStack }
  * Digests rendered at flush time from the current document, through the real local stack
  * (committed comment ops -> event bus -> notify consumer -> digests -> notify timers -> local
  * outbox), on a test clock. One stack for the file; scenarios run in time order with users
- * and documents of their own. (No op deletes a comment, so "a deleted comment drops out" is
- * covered at core level only: packages/core/test/notify/engine/digests.test.ts.)
+ * and documents of their own. A deleted comment dropping out of a digest (the `uncomment` op)
+ * is in notify-comment-delete.test.ts.
  */
 
 const D = (hms: string) => Date.parse(`2025-01-08T${hms}Z`);

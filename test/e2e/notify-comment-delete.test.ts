@@ -1,0 +1,116 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { DocWriter, NotifyApi, startFakeClockStack, until, type FakeClockStack } from "./fake-clock-stack.js";
+
+/**
+ * Comment deletion through the real local stack on a test clock: an `uncomment` op goes
+ * HTTP -> inbox -> sequencer (who may delete: the author or an owner; anyone else is rejected
+ * with `forbidden`, told over the WebSocket and in the receipt) -> log -> materializer (the
+ * comment leaves its thread) -> notify consumer (a deletion notifies nobody) -> digest flush
+ * (rendered from the current document, so the deleted comment's item drops out).
+ */
+
+const D = (hms: string) => Date.parse(`2025-01-08T${hms}Z`);
+
+let s: FakeClockStack;
+let api: NotifyApi;
+
+beforeAll(async () => {
+  s = await startFakeClockStack({ startAt: D("08:58:00") });
+  api = new NotifyApi(s);
+});
+
+afterAll(async () => {
+  await s?.stop();
+});
+
+/** The user's deliveries on external channels once there are at least `n`, sorted by time, then channel. */
+async function deliveriesOf(userId: string, n: number): Promise<any[]> {
+  const list = await until(`${n} deliveries to ${userId}`, async () => {
+    const d = (await s.outbox({ userId })).deliveries;
+    return d.length >= n ? d : undefined;
+  });
+  return list.sort((a, b) => a.deliveredAt - b.deliveredAt || (a.channel < b.channel ? -1 : 1));
+}
+
+describe("comment deletion and digests", () => {
+  it("comments 09:00-09:08, Carol's deleted 09:09 -> one summary at 09:10 of 4 comments; a stranger's delete is rejected; Erin's 09:10:00 comment starts a new digest", async () => {
+    const w = new DocWriter(s, `roadmap-${Date.now().toString(36)}`);
+    const doc = async () => (await s.call("GET", `/v1/docs/${w.docId}`, { token: await s.userToken("rex") })).body;
+    await api.addWebPush("rex");
+    await s.setContacts("rex", { email: { address: "rex@example.test", verified: true } });
+    await s.setClock(D("08:59:00"));
+    // Rex writes the document and starts the thread: he watches it from then on.
+    await w.post("rex", [{ type: "insert", pos: 0, text: "Roadmap\n" }, { type: "comment", threadId: "t1", body: "thoughts?" }]);
+    const feedItems = () => api.feed("rex").then((items) => items.filter((i) => i.docId === w.docId));
+
+    // Seqs: rex 1-2, then one per comment: alice-1 = 3, bob-1 = 4, carol-1 = 5, alice-2 = 6, dan-1 = 7.
+    const comments: [string, string][] = [["09:00:00", "alice"], ["09:02:00", "bob"], ["09:04:00", "carol"], ["09:06:00", "alice"], ["09:08:00", "dan"]];
+    for (const [k, [t, who]] of comments.entries()) {
+      await s.setClock(D(t));
+      await w.comment(who, `comment ${k + 1}`);
+      await until(`the digest at version ${k + 1}`, async () => ((await feedItems())[0]?.version >= k + 1 ? true : undefined));
+    }
+    const [digest] = await feedItems();
+    expect(digest).toMatchObject({ version: 5, title: "dan and 3 others left 5 comments on Roadmap" });
+
+    await s.setClock(D("09:09:00"));
+    // Mallory (no role, not the author) tries to delete Alice's first comment: the sequencer
+    // rejects it, tells her live connection and the receipt, and the comment stays.
+    const mallory = await s.connect("mallory");
+    try {
+      mallory.send({ action: "subscribe", docId: w.docId });
+      await mallory.waitFor("subscribed", (m) => m.type === "subscribed" && m.docId === w.docId);
+      await w.post("mallory", [{ type: "uncomment", threadId: "t1", commentId: "alice-1" }]);
+      const rejected = await mallory.waitFor("the rejection", (m) => m.type === "rejected");
+      expect(rejected).toEqual({ type: "rejected", docId: w.docId, id: "mallory-1", reason: "forbidden" });
+    } finally {
+      await mallory.close();
+    }
+    const receipt = await s.call("GET", `/v1/docs/${w.docId}/ops/mallory-1`, { token: await s.userToken("mallory") });
+    expect(receipt.body).toMatchObject({ id: "mallory-1", status: "rejected", reason: "forbidden" });
+    expect(receipt.body.message).toMatch(/only the comment's author or a document owner may delete comment alice-1/);
+
+    // Carol deletes her own comment; the flush reads the document, so wait until it shows.
+    await w.post("carol", [{ type: "uncomment", threadId: "t1", commentId: "carol-1" }]);
+    const after = await until("the deletion to be materialized", async () => {
+      const state = await doc();
+      return state?.version >= 8 ? state : undefined;
+    });
+    expect(after.version).toBe(8);
+    expect(after.threads.t1.comments.map((c: any) => c.id)).toEqual(["rex-2", "alice-1", "bob-1", "alice-2", "dan-1"]);
+
+    await s.setClock(D("09:10:00"));
+    await w.comment("erin", "late to the party");
+    const first = await deliveriesOf("rex", 2);
+    expect(first.map((d) => [d.channel, d.deliveredAt, d.title, d.data])).toEqual([
+      ["email", D("09:10:00"), "dan and 2 others left 4 comments on Roadmap", { summary: true, count: 4 }],
+      ["web_push", D("09:10:00"), "dan and 2 others left 4 comments on Roadmap", { summary: true, count: 4 }],
+    ]);
+    // Carol's comment dropped out at the flush, recorded as expired.
+    const carolEvent = `${w.docId}.5`;
+    expect(digest.eventIds).toContain(carolEvent);
+    const reasons = (await api.decisions("rex", carolEvent)).map((r) => r.reason);
+    expect(reasons).toContain("expired");
+    expect(reasons.filter((r) => r === "sent")).toEqual(["sent"]); // the in-app item only
+
+    // Erin's comment opened a new digest; the old in-app item now shows the 4 comments left.
+    const items = await until("Erin's digest", async () => {
+      const list = await feedItems();
+      return list.length === 2 ? list : undefined;
+    });
+    const old = items.find((i) => i.id === digest.id);
+    const erin = items.find((i) => i.id !== digest.id);
+    expect(old).toMatchObject({ title: "dan and 2 others left 4 comments on Roadmap" });
+    expect([...old.eventIds].sort()).toEqual([3, 4, 6, 7].map((n) => `${w.docId}.${n}`).sort());
+    expect(erin).toMatchObject({ version: 1, title: "erin commented on Roadmap", eventIds: [`${w.docId}.9`] });
+
+    await s.setClock(D("09:20:00"));
+    const all = await deliveriesOf("rex", 4);
+    expect(all.slice(2).map((d) => [d.channel, d.deliveredAt, d.title])).toEqual([
+      ["email", D("09:20:00"), "erin commented on Roadmap"],
+      ["web_push", D("09:20:00"), "erin commented on Roadmap"],
+    ]);
+    await s.timersIdle();
+    expect((await s.outbox({ userId: "rex" })).deliveries).toHaveLength(4);
+  });
+});
