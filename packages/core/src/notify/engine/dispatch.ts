@@ -5,7 +5,7 @@ import { liveItems, type Pending, withFacts } from "./facts.js";
 import { notificationId, releaseId, sendChannelId } from "./ids.js";
 import { forStorage } from "./intent.js";
 import { ENGINE_LIMITS } from "./limits.js";
-import { renderItems } from "./render.js";
+import { type Rendered, renderItems } from "./render.js";
 import { type Delivery, iso, type Run } from "./run.js";
 import { appended, DEFERRED_CAP, DEFERRED_QUIET, type PendingItem, storedItemCount } from "./state.js";
 
@@ -142,6 +142,7 @@ function sendNow(run: Run, all: Planned[], budget: Budget, trigger: Trigger, fac
         ? `transactional bypass: ${used} of ${cap} extra sends in the last ${mins} min (${budgetDetail(run.s, run.caps, "regular", run.now)})`
         : `${used} of ${cap} critical sends in the last ${mins} min`;
   let sent = false;
+  let last: { subset: PendingItem[]; r: Rendered } | undefined;
   for (const c of EXTERNAL_ORDER) {
     if (c === "email" && fallbackFor) continue;
     let subset: PendingItem[] | undefined;
@@ -151,16 +152,24 @@ function sendNow(run: Run, all: Planned[], budget: Budget, trigger: Trigger, fac
       else subset.push(p.item);
     }
     if (subset === undefined) continue;
-    const r = renderItems(subset, facts);
+    // Channels usually carry the same items: render them once (a summary asks for sentences).
+    const again = last !== undefined && sameItems(last.subset, subset);
+    const r = again ? last!.r : renderItems(subset, facts);
+    if (!again) last = { subset, r };
     const id = trigger.kind === "event" ? notificationId(run.ctx.tenant, run.ctx.userId, trigger.eventId, c) : sendChannelId(baseId, c);
     const feedId = subset[0].feedId;
     const d: Delivery = { tenant: run.ctx.tenant, userId: run.ctx.userId, notificationId: id, channel: c, ...r, version: 1, budget, sendId };
+    if (again) {
+      // As a second rendering would be: its own event id list and summary data.
+      d.eventIds = r.eventIds.slice();
+      if (subset.length > 1) d.data = { summary: true, count: subset.length };
+    }
     if (feedId !== undefined && allInFeed(subset, feedId)) d.feedId = feedId;
     run.deliveries.push(d);
     sent = true;
+    const note = subset.length > 1 ? `${budgetNote}; one message for ${subset.length} notifications` : budgetNote;
     for (const it of subset) {
-      let detail = budgetNote;
-      if (subset.length > 1) detail += `; one message for ${subset.length} notifications`;
+      let detail = note;
       if (it.noted) detail += `; deferred since ${iso(it.at)}`;
       if (fallbackFor && it === fallbackFor.item) detail += `; email follows at ${iso(run.now + delay)} if still unread`;
       run.record(it.eventId, "sent", id, c, detail);
@@ -174,6 +183,12 @@ function sendNow(run: Run, all: Planned[], budget: Budget, trigger: Trigger, fac
     for (const p of all) run.record(p.item.eventId, "bypass:critical", undefined, undefined, `${budgetNote}${quiet}${full}`);
   }
   consume(run.s, run.caps, budget, run.now);
+}
+
+function sameItems(a: readonly PendingItem[], b: readonly PendingItem[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }
 
 function allInFeed(items: readonly PendingItem[], feedId: string): boolean {

@@ -26,32 +26,43 @@ import { DEFERRED_QUIET, hasSeen, type NotifyUserState, type PendingItem, rememb
  *
  * A call runs synchronously unless it has to ask the DigestResolver (facts.ts: `Pending`).
  */
-export async function decide(state: NotifyUserState, intent: NotifyIntent, ctx: EngineContext): Promise<EngineResult> {
-  if (intent.tenant !== ctx.tenant || intent.userId !== ctx.userId) {
-    throw new Error(`intent for ${intent.tenant}/${intent.userId} decided in the context of ${ctx.tenant}/${ctx.userId}`);
+export function decide(state: NotifyUserState, intent: NotifyIntent, ctx: EngineContext): Promise<EngineResult> {
+  // Not an async function: one that finishes synchronously then costs one settled promise,
+  // not a suspended frame. Every failure still comes out as a rejection.
+  try {
+    if (intent.tenant !== ctx.tenant || intent.userId !== ctx.userId) {
+      throw new Error(`intent for ${intent.tenant}/${intent.userId} decided in the context of ${ctx.tenant}/${ctx.userId}`);
+    }
+    const run = new Run(state, ctx);
+    housekeeping(run);
+    const h = seenHash(intent.eventId);
+    if (hasSeen(run.s, h)) {
+      run.record(intent.eventId, "duplicate", undefined, undefined, "this event was already decided for this user");
+    } else {
+      rememberEvent(run.s, h);
+      const p = decideEvent(run, intent);
+      if (p) return p.then(() => dueThenFinish(run));
+    }
+    return dueThenFinish(run);
+  } catch (err) {
+    return Promise.reject(err);
   }
-  const run = new Run(state, ctx);
-  housekeeping(run);
-  const h = seenHash(intent.eventId);
-  if (hasSeen(run.s, h)) {
-    run.record(intent.eventId, "duplicate", undefined, undefined, "this event was already decided for this user");
-  } else {
-    rememberEvent(run.s, h);
-    const p = decideEvent(run, intent);
-    if (p) await p;
-  }
-  const p = dueWork(run);
-  if (p) await p;
-  return finish(run);
 }
 
 /** Runs the work due at `ctx.now`: digest flushes, fallbacks, releases of deferred items, expiries. */
-export async function wake(state: NotifyUserState, ctx: EngineContext): Promise<EngineResult> {
-  const run = new Run(state, ctx);
-  housekeeping(run);
+export function wake(state: NotifyUserState, ctx: EngineContext): Promise<EngineResult> {
+  try {
+    const run = new Run(state, ctx);
+    housekeeping(run);
+    return dueThenFinish(run);
+  } catch (err) {
+    return Promise.reject(err);
+  }
+}
+
+function dueThenFinish(run: Run): Promise<EngineResult> {
   const p = dueWork(run);
-  if (p) await p;
-  return finish(run);
+  return p ? p.then(() => finish(run)) : Promise.resolve(finish(run));
 }
 
 /**
@@ -227,7 +238,7 @@ function finish(run: Run): EngineResult {
     }
     if (critical) next = Math.min(next, capWakeAt(s, run.caps, "critical", run.now) ?? Infinity);
   }
-  const result: EngineResult = { state: s, decisions: run.decisions, deliveries: run.deliveries };
-  if (next !== Infinity) result.nextWakeAt = Math.max(next, run.now + 1);
-  return result;
+  return next === Infinity
+    ? { state: s, decisions: run.decisions, deliveries: run.deliveries }
+    : { state: s, decisions: run.decisions, deliveries: run.deliveries, nextWakeAt: Math.max(next, run.now + 1) };
 }

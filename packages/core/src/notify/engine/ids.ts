@@ -21,6 +21,23 @@ export function hash53(s: string, seed = 0): number {
   return 4294967296 * (2097151 & h2) + (h1 >>> 0);
 }
 
+/** hash53(`${a}\u0001${b}`), without building the joined string (a long one would be flattened to be read). */
+export function hash53Of2(a: string, b: string, seed = 0): number {
+  let h1 = 0xdeadbeef ^ seed;
+  let h2 = 0x41c6ce57 ^ seed;
+  const n = a.length + 1 + b.length;
+  for (let i = 0; i < n; i++) {
+    const ch = i < a.length ? a.charCodeAt(i) : i === a.length ? 1 : b.charCodeAt(i - a.length - 1);
+    h1 = Math.imul(h1 ^ ch, 2654435761);
+    h2 = Math.imul(h2 ^ ch, 1597334677);
+  }
+  h1 = Math.imul(h1 ^ (h1 >>> 16), 2246822507);
+  h1 ^= Math.imul(h2 ^ (h2 >>> 13), 3266489909);
+  h2 = Math.imul(h2 ^ (h2 >>> 16), 2246822507);
+  h2 ^= Math.imul(h1 ^ (h1 >>> 13), 3266489909);
+  return 4294967296 * (2097151 & h2) + (h1 >>> 0);
+}
+
 /** Char codes of "0123456789abcdefghijklmnopqrstuv": base 32, least significant digit first, 7 digits per 32-bit lane. */
 const A = Array.from("0123456789abcdefghijklmnopqrstuv", (ch) => ch.charCodeAt(0));
 const lanes = new Uint32Array(4);

@@ -1,6 +1,6 @@
 import type { NotificationClass } from "../vocabulary.js";
 import type { DigestFacts } from "./digest-resolver.js";
-import { hash53 } from "./ids.js";
+import { hash53Of2 } from "./ids.js";
 import type { PendingItem } from "./state.js";
 
 /** What a message says, and what it is about. */
@@ -45,39 +45,48 @@ export function renderItems(items: readonly PendingItem[], facts: DigestFacts | 
     if (latest.docId !== undefined) r.docId = latest.docId;
     return r;
   }
-  const groups = new Map<string, PendingItem[]>();
   let cls = latest.class;
+  // Most summaries are one (document, topic) group (a digest's key is both): no grouping needed.
+  let oneGroup = true;
+  const doc = latest.docId ?? "";
+  for (const it of items) {
+    if (RANK[it.class] > RANK[cls]) cls = it.class;
+    if (oneGroup && (it.topic !== latest.topic || (it.docId ?? "") !== doc)) oneGroup = false;
+  }
+  const eventIds = items.map(eventIdOf);
+  const data = { summary: true, count: items.length };
+  if (oneGroup) {
+    const r: Rendered = { title: sentence(items, facts), body: latest.body, class: cls, topic: latest.topic, eventIds, data };
+    if (latest.url !== undefined) r.url = latest.url;
+    if (latest.docId !== undefined) r.docId = latest.docId;
+    return r;
+  }
+  const groups = new Map<string, PendingItem[]>();
   for (const it of items) {
     const k = `${it.docId ?? ""}\u0001${it.topic}`;
     const g = groups.get(k);
     if (g) g.push(it);
     else groups.set(k, [it]);
-    if (RANK[it.class] > RANK[cls]) cls = it.class;
   }
   const ordered = [...groups.values()].sort((a, b) => b[b.length - 1].at - a[a.length - 1].at);
-  const eventIds = items.map((i) => i.eventId);
-  const data = { summary: true, count: items.length };
-  if (ordered.length === 1) {
-    const g = ordered[0];
-    const r: Rendered = { title: sentence(g, facts), body: latest.body, class: cls, topic: latest.topic, eventIds, data };
-    if (latest.url !== undefined) r.url = latest.url;
-    if (latest.docId !== undefined) r.docId = latest.docId;
-    return r;
-  }
   const lines = ordered.slice(0, MAX_BODY_LINES).map((g) => sentence(g, facts));
   if (ordered.length > MAX_BODY_LINES) lines.push(`and ${ordered.length - MAX_BODY_LINES} more`);
   return { title: `${items.length} new notifications`, body: lines.join("\n"), class: cls, topic: latest.topic, eventIds, data };
 }
 
-function sentence(g: PendingItem[], facts: DigestFacts | undefined): string {
+const eventIdOf = (i: PendingItem) => i.eventId;
+
+function sentence(g: readonly PendingItem[], facts: DigestFacts | undefined): string {
   const last = g[g.length - 1];
   const verb = VERBS[last.topic];
   const doc = last.docId === undefined ? undefined : (facts?.docTitles.get(last.docId) ?? "a document");
   if (verb && last.actorId !== undefined && doc !== undefined) {
     const name = facts?.actorNames.get(last.actorId) ?? "Someone";
-    const others = new Set<string>();
-    for (const it of g) if (it.actorId !== undefined && it.actorId !== last.actorId) others.add(it.actorId);
-    const who = others.size === 0 ? name : `${name} and ${others.size} other${others.size === 1 ? "" : "s"}`;
+    // Distinct other actors (a handful: a scan beats a Set).
+    const others: string[] = [];
+    for (const it of g) if (it.actorId !== undefined && it.actorId !== last.actorId && !others.includes(it.actorId)) others.push(it.actorId);
+    const n = others.length;
+    const who = n === 0 ? name : `${name} and ${n} other${n === 1 ? "" : "s"}`;
     return `${who} ${verb(g.length)} ${doc}`;
   }
   if (g.length === 1) return last.title;
@@ -86,5 +95,5 @@ function sentence(g: PendingItem[], facts: DigestFacts | undefined): string {
 
 /** A short fingerprint of what an in-app item shows. */
 export function renderedHash(r: Rendered): string {
-  return hash53(`${r.title}\u0001${r.body}`).toString(36);
+  return hash53Of2(r.title, r.body).toString(36);
 }
