@@ -128,8 +128,9 @@ export const functions = {
     handler: "packages/functions/src/handlers/sequencer.handler",
     timeoutSeconds: 60,
     memoryMB: 1024,
-    // connections: a rejected op is told to its submitter's live connections.
-    tables: ["inbox", "log", "state", "quarantine", "connections"],
+    // connections: a rejected op is told to its submitter's live connections; docs: an
+    // uncomment's owner check reads the materialized roles.
+    tables: ["inbox", "log", "state", "quarantine", "connections", "docs"],
     webSocket: true,
   },
   streamFailures: {
@@ -137,7 +138,7 @@ export const functions = {
     timeoutSeconds: 60,
     memoryMB: 512,
     // It re-runs the sequencer on each record of a failed batch, so it needs what the sequencer needs.
-    tables: ["inbox", "log", "state", "quarantine"],
+    tables: ["inbox", "log", "state", "quarantine", "docs"],
   },
   timers: {
     handler: "packages/functions/src/handlers/timers.handler",

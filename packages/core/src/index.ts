@@ -39,6 +39,7 @@ export {
   formatOpSchema,
   commentOpSchema,
   reactionOpSchema,
+  uncommentOpSchema,
   taskOpSchema,
   aclOpSchema,
   type ParsedOp,

@@ -157,6 +157,8 @@ export function wiring(env: NodeJS.ProcessEnv = process.env): Wiring {
         clock: w.clock,
         metrics: w.metrics,
         logSink: jsonLineSink,
+        // Owner checks for uncomment read the materialized state instead of replaying the log.
+        states: env[tableEnvVar("docs")] ? w.docStates : undefined,
         // Rejected ops are told to their submitters' live connections (best effort).
         notices: webSocket
           ? { rejected: (doc, rejections) => notifyRejected(liveDeps(w), doc, rejections).then(() => undefined) }

@@ -3,6 +3,7 @@ export {
   applyEntries,
   emptyState,
   materialize,
+  mayUncomment,
   type Comment,
   type DocState,
   type Span,
