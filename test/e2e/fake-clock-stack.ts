@@ -48,7 +48,7 @@ export interface FakeClockStack {
    */
   timersIdle(timeoutMs?: number): Promise<void>;
   /** Sets how the user may be reached by email and SMS (PUT /v1/admin/users/{userId}/contacts). */
-  setContacts(userId: string, contacts: { email?: { address: string; verified: boolean }; phone?: { number: string; verified: boolean } }): Promise<void>;
+  setContacts(userId: string, contacts: { name?: string; email?: { address: string; verified: boolean }; phone?: { number: string; verified: boolean } }): Promise<void>;
   /** Waits until the user has no live connection on record (its `$disconnect` ran). */
   offline(userId: string): Promise<void>;
   /** Opens a WebSocket as `userId` and waits until it is open. */

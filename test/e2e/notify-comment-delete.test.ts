@@ -38,6 +38,8 @@ describe("comment deletion and digests", () => {
     const doc = async () => (await s.call("GET", `/v1/docs/${w.docId}`, { token: await s.userToken("rex") })).body;
     await api.addWebPush("rex");
     await s.setContacts("rex", { email: { address: "rex@example.test", verified: true } });
+    // The app's identity sync gives the commenters display names: summaries use them.
+    for (const who of ["alice", "bob", "carol", "dan", "erin"]) await s.setContacts(who, { name: who[0].toUpperCase() + who.slice(1) });
     await s.setClock(D("08:59:00"));
     // Rex writes the document and starts the thread: he watches it from then on.
     await w.post("rex", [{ type: "insert", pos: 0, text: "Roadmap\n" }, { type: "comment", threadId: "t1", body: "thoughts?" }]);
@@ -51,7 +53,7 @@ describe("comment deletion and digests", () => {
       await until(`the digest at version ${k + 1}`, async () => ((await feedItems())[0]?.version >= k + 1 ? true : undefined));
     }
     const [digest] = await feedItems();
-    expect(digest).toMatchObject({ version: 5, title: "dan and 3 others left 5 comments on Roadmap" });
+    expect(digest).toMatchObject({ version: 5, title: "Dan and 3 others left 5 comments on Roadmap" });
 
     await s.setClock(D("09:09:00"));
     // Mallory (no role, not the author) tries to delete Alice's first comment: the sequencer
@@ -83,8 +85,8 @@ describe("comment deletion and digests", () => {
     await w.comment("erin", "late to the party");
     const first = await deliveriesOf("rex", 2);
     expect(first.map((d) => [d.channel, d.deliveredAt, d.title, d.data])).toEqual([
-      ["email", D("09:10:00"), "dan and 2 others left 4 comments on Roadmap", { summary: true, count: 4 }],
-      ["web_push", D("09:10:00"), "dan and 2 others left 4 comments on Roadmap", { summary: true, count: 4 }],
+      ["email", D("09:10:00"), "Dan and 2 others left 4 comments on Roadmap", { summary: true, count: 4 }],
+      ["web_push", D("09:10:00"), "Dan and 2 others left 4 comments on Roadmap", { summary: true, count: 4 }],
     ]);
     // Carol's comment dropped out at the flush, recorded as expired.
     const carolEvent = `${w.docId}.5`;
@@ -100,15 +102,15 @@ describe("comment deletion and digests", () => {
     });
     const old = items.find((i) => i.id === digest.id);
     const erin = items.find((i) => i.id !== digest.id);
-    expect(old).toMatchObject({ title: "dan and 2 others left 4 comments on Roadmap" });
+    expect(old).toMatchObject({ title: "Dan and 2 others left 4 comments on Roadmap" });
     expect([...old.eventIds].sort()).toEqual([3, 4, 6, 7].map((n) => `${w.docId}.${n}`).sort());
-    expect(erin).toMatchObject({ version: 1, title: "erin commented on Roadmap", eventIds: [`${w.docId}.9`] });
+    expect(erin).toMatchObject({ version: 1, title: "Erin commented on Roadmap", eventIds: [`${w.docId}.9`] });
 
     await s.setClock(D("09:20:00"));
     const all = await deliveriesOf("rex", 4);
     expect(all.slice(2).map((d) => [d.channel, d.deliveredAt, d.title])).toEqual([
-      ["email", D("09:20:00"), "erin commented on Roadmap"],
-      ["web_push", D("09:20:00"), "erin commented on Roadmap"],
+      ["email", D("09:20:00"), "Erin commented on Roadmap"],
+      ["web_push", D("09:20:00"), "Erin commented on Roadmap"],
     ]);
     await s.timersIdle();
     expect((await s.outbox({ userId: "rex" })).deliveries).toHaveLength(4);

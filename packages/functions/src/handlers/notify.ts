@@ -25,7 +25,7 @@ export async function handler(event: EventBridgeEvent<string, unknown>): Promise
   const [entries, watchers] = await Promise.all([resolveCommittedOps(detail, w.log), w.notify.watcherCache.get(doc)]);
   // A document being typed into: nothing to tell anyone, and no state to read.
   if (!batchMayNotify(entries, watchers, editWindowMs)) return { recipients: 0, intents: 0 };
-  const state = await w.docStates.read(doc);
+  const [state, actorNames] = await Promise.all([w.docStates.read(doc), w.notify.actorNames(doc.tenant, entries.map((e) => e.userId))]);
   if (!state || state.version < detail.seqEnd) {
     throw new Error(`notify: ${doc.tenant}/${doc.docId} is materialized to ${state?.version ?? 0}, below the event's seqEnd ${detail.seqEnd}; retry later`);
   }
@@ -36,6 +36,7 @@ export async function handler(event: EventBridgeEvent<string, unknown>): Promise
     state,
     watchers,
     editWindowMs,
+    actorNames,
   });
   // Many watchers: chunks spread over the fan-out window (submitIntents); few: decided now.
   const submitted = await submitIntents(w, intents, { jobId: `${doc.docId}.${detail.seqStart}-${detail.seqEnd}` });

@@ -16,11 +16,14 @@ import type { DocState, DocStates } from "@weft/core";
  *   when it was deleted. Other kinds are never gone (tasks and ACL entries are never deleted;
  *   fail open, as the contract asks).
  * - Titles: the document's first non-empty line (docTitle), as the notifications were worded.
- * - Names: user ids (Weft keeps no user directory; apps put names in their tokens, which the
- *   notify consumer never sees).
+ * - Names: the display names `names` gives (the contacts' `name` the app syncs, read at render
+ *   time, so a rename shows in the next summary); a user without one is named by id.
  */
 export class DocStateDigestResolver implements DigestResolver {
-  constructor(private readonly docStates: Pick<DocStates, "read">) {}
+  constructor(
+    private readonly docStates: Pick<DocStates, "read">,
+    private readonly names: (tenant: string, userIds: string[]) => Promise<ReadonlyMap<string, string>> = async () => new Map(),
+  ) {}
 
   async resolve(q: DigestQuery): Promise<DigestFacts> {
     const docIds = new Set([...q.docIds, ...q.subjects.flatMap((s) => (s.docId ? [s.docId] : []))]);
@@ -48,7 +51,8 @@ export class DocStateDigestResolver implements DigestResolver {
       if (Object.keys(acl).length > 0 && !(q.userId in acl)) noAccess.add(docId);
       docTitles.set(docId, docTitle(state, docId));
     }
-    return { gone, noAccess, actorNames: new Map(q.actorIds.map((id) => [id, id])), docTitles };
+    const named = await this.names(q.tenant, q.actorIds);
+    return { gone, noAccess, actorNames: new Map(q.actorIds.map((id) => [id, named.get(id) ?? id])), docTitles };
   }
 }
 

@@ -35,6 +35,12 @@ export const WATCHER_CACHE_MS = 10_000;
  * changes rarely (an admin edit takes effect within this long).
  */
 export const POLICY_CACHE_MS = 10_000;
+/** Users' display names are cached this long per process (a rename shows within it), at most NAME_CACHE_ENTRIES of them. */
+export const NAME_CACHE_MS = 10_000;
+const NAME_CACHE_ENTRIES = 10_000;
+
+/** Display names of users of a tenant (contacts `name`), by user id; a user without one is left out. */
+export type ActorNames = (tenant: string, userIds: Iterable<string>) => Promise<Map<string, string>>;
 
 /** Everything the notification engine uses in one process, on the `notify` table. */
 export interface NotifyWiring {
@@ -54,6 +60,8 @@ export interface NotifyWiring {
   watcherCache: WatcherCache;
   /** Tenant policies as stored, cached for POLICY_CACHE_MS per process. */
   policies: PolicyCache;
+  /** Users' display names, cached for NAME_CACHE_MS per process. */
+  actorNames: ActorNames;
   /** Large fan-outs (chunks) and per-sender budgets. */
   fanout: FanoutJobStore;
   /** When each fan-out chunk is due, keyed {tenant, docId: "<index>.<jobId>"}. */
@@ -91,6 +99,24 @@ export function notifyWiring(s: NotifyWiringSources): NotifyWiring {
   const deliveryDeadLetters: DeliveryDeadLetterStore = new DynamoDeliveryDeadLetterStore(opts);
   const channels = channelAdaptersFromEnv(s.env);
   const policies = new PolicyCache((tenant) => profiles.loadPolicy(tenant).then((r) => r.policy), POLICY_CACHE_MS);
+  const names = new PolicyCache(
+    (key) => {
+      const cut = key.indexOf("\u0001");
+      return profiles.load({ tenant: key.slice(0, cut), userId: key.slice(cut + 1) }).then((p) => p.contacts.name);
+    },
+    NAME_CACHE_MS,
+    NAME_CACHE_ENTRIES,
+  );
+  const actorNames: ActorNames = async (tenant, userIds) => {
+    const out = new Map<string, string>();
+    await Promise.all(
+      [...new Set(userIds)].map(async (userId) => {
+        const name = (await names.get(`${tenant}\u0001${userId}`)) as string | undefined;
+        if (name !== undefined) out.set(userId, name);
+      }),
+    );
+    return out;
+  };
   const local = Boolean(s.env[CHANNEL_ENV.outboxEndpoint]);
   const service = new NotifyService({
     states,
@@ -108,7 +134,7 @@ export function notifyWiring(s: NotifyWiringSources): NotifyWiring {
       };
     },
     tenantPolicy: (tenant) => policies.get(tenant),
-    resolver: new DocStateDigestResolver({ read: (doc, version) => s.docStates().read(doc, version) }),
+    resolver: new DocStateDigestResolver({ read: (doc, version) => s.docStates().read(doc, version) }, actorNames),
     postToUser: async (user, message, connectionIds) => {
       await postToUser({ connections: s.connections(), gateway: s.gateway(), clock: s.clock }, user.tenant, user.userId, message as never, connectionIds);
     },
@@ -124,7 +150,7 @@ export function notifyWiring(s: NotifyWiringSources): NotifyWiring {
     clock: s.clock,
   });
   const watchers = new DynamoDocWatchersStore(opts);
-  return { states, feed, decisions, devices, profiles, watchers, watcherCache: new WatcherCache(watchers, WATCHER_CACHE_MS), wakes, breakers, deliveryDeadLetters, channels, service, policies,
+  return { states, feed, decisions, devices, profiles, watchers, watcherCache: new WatcherCache(watchers, WATCHER_CACHE_MS), wakes, breakers, deliveryDeadLetters, channels, service, policies, actorNames,
     fanout: new DynamoFanoutJobStore(opts),
     // One timer write per chunk: a single partition is plenty, and `due` is one query.
     fanoutTimers: new DynamoTimerStore({ ...opts, prefix: "fanout-timers", buckets: 1 }),

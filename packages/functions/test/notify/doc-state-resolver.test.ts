@@ -54,4 +54,21 @@ describe("DocStateDigestResolver", () => {
     const f = await r.resolver.resolve({ tenant: "acme", userId: "olga", subjects: subjects("plan", [2, 3, 4]), docIds: ["plan"], actorIds: [] });
     expect([...f.gone].sort()).toEqual([subjectKey("comment", "plan-2"), subjectKey("comment", "plan-3")]);
   });
+
+  it("names actors by the display names it is given at each call (a rename shows in the next summary), else by id", async () => {
+    const log = new MemoryLogStore();
+    const docStates = new DocStates({ log, store: new MemoryDocStateStore(), clock: new ManualClock(1) });
+    const directory = new Map([["dan", "Dan Abramov"]]);
+    const asked: string[][] = [];
+    const resolver = new DocStateDigestResolver(docStates, async (tenant, ids) => {
+      expect(tenant).toBe("acme");
+      asked.push(ids);
+      return new Map(ids.flatMap((id) => (directory.has(id) ? [[id, directory.get(id)!] as const] : [])));
+    });
+    const q = { tenant: "acme", userId: "rex", subjects: [], docIds: [], actorIds: ["dan", "erin"] };
+    expect([...(await resolver.resolve(q)).actorNames]).toEqual([["dan", "Dan Abramov"], ["erin", "erin"]]);
+    directory.set("dan", "Dan A.");
+    expect((await resolver.resolve(q)).actorNames.get("dan")).toBe("Dan A.");
+    expect(asked).toEqual([["dan", "erin"], ["dan", "erin"]]);
+  });
 });

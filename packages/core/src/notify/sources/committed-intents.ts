@@ -22,6 +22,8 @@ export interface BatchSource {
   watchers: ReadonlyMap<string, WatcherActivity>;
   /** One "edited" notification per (document, editor) per this window at most. */
   editWindowMs: number;
+  /** Display names of the batch's users (the app's identity sync); a user without one is named by id. */
+  actorNames?: ReadonlyMap<string, string>;
 }
 
 export interface BatchIntents {
@@ -52,6 +54,7 @@ const TITLE_CHARS = 60;
  */
 export function intentsOfBatch(src: BatchSource): BatchIntents {
   const title = docTitle(src.state, src.docId);
+  const nameOf = (userId: string) => src.actorNames?.get(userId) ?? userId;
   const watchers = new Set([...Object.keys(src.state.acl), ...src.watchers.keys()]);
   const touched = new Map<string, WatcherActivity>();
   const intents: NotifyIntent[] = [];
@@ -72,12 +75,12 @@ export function intentsOfBatch(src: BatchSource): BatchIntents {
         const excerpt = clip(e.body, BODY_CHARS);
         const subject = { kind: "comment", id: e.id };
         for (const userId of mentioned) {
-          push(e, userId, { class: "social", topic: "mentions", subject, title: `${e.userId} mentioned you in ${title}`, body: excerpt });
+          push(e, userId, { class: "social", topic: "mentions", subject, title: `${nameOf(e.userId)} mentioned you in ${title}`, body: excerpt });
         }
         const thread = src.state.threads[e.threadId];
         const participants = new Set((thread?.comments ?? []).filter((c) => c.ts <= e.serverTs && c.id !== e.id).map((c) => c.userId));
         for (const userId of new Set([...participants, ...watchers])) {
-          if (!mentioned.has(userId)) push(e, userId, { class: "social", topic: "comments", subject, title: `${e.userId} commented on ${title}`, body: excerpt });
+          if (!mentioned.has(userId)) push(e, userId, { class: "social", topic: "comments", subject, title: `${nameOf(e.userId)} commented on ${title}`, body: excerpt });
         }
         activity(e);
         break;
@@ -89,7 +92,7 @@ export function intentsOfBatch(src: BatchSource): BatchIntents {
             class: "social",
             topic: "reactions",
             subject: { kind: "comment", id: comment.id },
-            title: `${e.userId} reacted ${e.emoji} to your comment in ${title}`,
+            title: `${nameOf(e.userId)} reacted ${e.emoji} to your comment in ${title}`,
             body: clip(comment.body, BODY_CHARS),
           });
         }
@@ -100,7 +103,7 @@ export function intentsOfBatch(src: BatchSource): BatchIntents {
           class: "social",
           topic: "tasks",
           subject: { kind: "task", id: e.taskId },
-          title: `${e.userId} assigned you "${clip(e.title, TITLE_CHARS)}" in ${title}`,
+          title: `${nameOf(e.userId)} assigned you "${clip(e.title, TITLE_CHARS)}" in ${title}`,
           body: e.status ? `Status: ${e.status}` : "",
         });
         break;
@@ -111,7 +114,7 @@ export function intentsOfBatch(src: BatchSource): BatchIntents {
           class: "transactional",
           topic: "permissions",
           subject: { kind: "acl", id: `${src.docId}.${e.targetUserId}` },
-          title: e.role === "none" ? `${e.userId} removed your access to ${title}` : `${e.userId} gave you ${e.role} access to ${title}`,
+          title: e.role === "none" ? `${nameOf(e.userId)} removed your access to ${title}` : `${nameOf(e.userId)} gave you ${e.role} access to ${title}`,
           body: "",
         });
         break;
@@ -128,7 +131,7 @@ export function intentsOfBatch(src: BatchSource): BatchIntents {
     const record = touched.get(editor) ?? { ...src.watchers.get(editor)!, userId: editor };
     touched.set(editor, { ...record, editsNotifiedAt: e.serverTs });
     for (const userId of watchers) {
-      push(e, userId, { class: "social", topic: "edits", subject: { kind: "edit", id: `${src.docId}.${e.seq}` }, title: `${editor} edited ${title}`, body: "" });
+      push(e, userId, { class: "social", topic: "edits", subject: { kind: "edit", id: `${src.docId}.${e.seq}` }, title: `${nameOf(editor)} edited ${title}`, body: "" });
     }
   }
   return { intents, touched: [...touched.values()] };

@@ -80,6 +80,26 @@ describe("intentsOfBatch", () => {
     expect(who(later)).toEqual(["edits:bob"]);
   });
 
+  test("titles name actors by their display names when given, else by user id; recipients stay user ids", () => {
+    seq = 0;
+    const entries = [
+      { ...env("owner"), type: "insert", pos: 0, text: "Roadmap" },
+      { ...env("owner"), type: "acl", targetUserId: "ann", role: "editor" },
+      { ...env("dan"), type: "comment", threadId: "t1", body: "hi", mentions: ["ann"] },
+      { ...env("erin"), type: "task", taskId: "k1", assignee: "ann", title: "Ship it" },
+    ] as LogEntry[];
+    const state = applyEntries(emptyState(), entries);
+    const actorNames = new Map([["dan", "Dan Abramov"], ["owner", "Olga Owner"]]);
+    const { intents } = intentsOfBatch({ tenant: "acme", docId: "roadmap", entries, state, watchers: new Map(), editWindowMs: 600_000, actorNames });
+    const toAnn = intents.filter((i) => i.userId === "ann").map((i) => [i.topic, i.actorId, i.title]);
+    expect(toAnn).toEqual([
+      ["permissions", "owner", "Olga Owner gave you editor access to Roadmap"],
+      ["mentions", "dan", "Dan Abramov mentioned you in Roadmap"],
+      ["tasks", "erin", 'erin assigned you "Ship it" in Roadmap'],
+      ["edits", "owner", "Olga Owner edited Roadmap"],
+    ]);
+  });
+
   test("the title is the first non-empty line, cut to 60 characters, else the doc id", () => {
     const state = (text: string) => applyEntries(emptyState(), [{ ...env("a"), seq: 1, type: "insert", pos: 0, text }]);
     expect(docTitle(state("\n\n  Launch plan  \nbody"), "d")).toBe("Launch plan");
