@@ -7,7 +7,7 @@ import { digestId } from "./ids.js";
 import { forStorage } from "./intent.js";
 import { ENGINE_LIMITS } from "./limits.js";
 import { renderedHash, renderItems } from "./render.js";
-import { type Delivery, iso, type Run } from "./run.js";
+import { type Delivery, iso, renderedDelivery, type Run } from "./run.js";
 import { appended, type OpenDigest, type PendingItem } from "./state.js";
 
 /**
@@ -101,7 +101,7 @@ export async function flushDigest(run: Run, d: OpenDigest): Promise<void> {
       run.deliveries.push(retraction(run, d, d.items));
     } else {
       const r = renderItems(live, facts);
-      if (renderedHash(r) !== d.rendered) run.deliveries.push({ ...inApp(run, d, r), version: d.version + 1 });
+      if (renderedHash(r) !== d.rendered) run.deliveries.push(renderedDelivery(run, d.id, "in_app", r, d.version + 1));
     }
   }
   const unread = live.filter((i) => i.readAt === undefined);
@@ -111,7 +111,7 @@ export async function flushDigest(run: Run, d: OpenDigest): Promise<void> {
 }
 
 function inApp(run: Run, d: OpenDigest, r: ReturnType<typeof renderItems>): Delivery {
-  return { tenant: run.ctx.tenant, userId: run.ctx.userId, notificationId: d.id, channel: "in_app", ...r, version: d.version };
+  return renderedDelivery(run, d.id, "in_app", r, d.version);
 }
 
 /** Removes a digest's in-app item: everything it summarised is gone. */

@@ -6,7 +6,7 @@ import { notificationId, releaseId, sendChannelId } from "./ids.js";
 import { forStorage } from "./intent.js";
 import { ENGINE_LIMITS } from "./limits.js";
 import { type Rendered, renderItems } from "./render.js";
-import { type Delivery, iso, type Run } from "./run.js";
+import { iso, renderedDelivery, type Run } from "./run.js";
 import { appended, DEFERRED_CAP, DEFERRED_QUIET, type PendingItem, storedItemCount } from "./state.js";
 
 /** An item with the external channels it may use now. */
@@ -158,7 +158,9 @@ function sendNow(run: Run, all: Planned[], budget: Budget, trigger: Trigger, fac
     if (!again) last = { subset, r };
     const id = trigger.kind === "event" ? notificationId(run.ctx.tenant, run.ctx.userId, trigger.eventId, c) : sendChannelId(baseId, c);
     const feedId = subset[0].feedId;
-    const d: Delivery = { tenant: run.ctx.tenant, userId: run.ctx.userId, notificationId: id, channel: c, ...r, version: 1, budget, sendId };
+    const d = renderedDelivery(run, id, c, r, 1);
+    d.budget = budget;
+    d.sendId = sendId;
     if (again) {
       // As a second rendering would be: its own event id list and summary data.
       d.eventIds = r.eventIds.slice();
