@@ -4,7 +4,7 @@ import { dispatch, makeRoom, planItems } from "./dispatch.js";
 import type { DigestFacts } from "./digest-resolver.js";
 import { factsFor, liveItems, type Pending, withFacts } from "./facts.js";
 import { digestId } from "./ids.js";
-import { forStorage } from "./intent.js";
+import { forStorage, withFeedId } from "./intent.js";
 import { ENGINE_LIMITS } from "./limits.js";
 import { renderedHash, renderItems } from "./render.js";
 import { type Delivery, iso, renderedDelivery, type Run } from "./run.js";
@@ -54,7 +54,7 @@ export function joinDigest(run: Run, item: PendingItem, plan: ChannelPlan): Pend
     run.addDigest(d);
   }
   makeRoom(run, 1);
-  d.items = appended(d.items, forStorage({ ...item, feedId: d.id }));
+  d.items = appended(d.items, forStorage(withFeedId(item, d.id)));
   run.record(item.eventId, "merged", d.id, undefined, `digest of ${d.items.length} item(s); goes out at ${iso(d.dueAt)}`);
   if (!plan.inApp) {
     closeWhenFull(run, d);

@@ -3,7 +3,7 @@ import { type Budget, budgetDetail, consume, hasRoom } from "./caps.js";
 import type { DigestFacts } from "./digest-resolver.js";
 import { liveItems, type Pending, withFacts } from "./facts.js";
 import { notificationId, releaseId, sendChannelId } from "./ids.js";
-import { forStorage } from "./intent.js";
+import { forStorage, withNoted } from "./intent.js";
 import { ENGINE_LIMITS } from "./limits.js";
 import { type Rendered, renderItems } from "./render.js";
 import { iso, renderedDelivery, type Run } from "./run.js";
@@ -212,7 +212,7 @@ function holdOne(run: Run, item: PendingItem, reasons: number): void {
     return;
   }
   const fresh = reasons & ~(item.noted ?? 0);
-  const kept = forStorage(fresh === 0 ? item : { ...item, noted: (item.noted ?? 0) | reasons });
+  const kept = forStorage(fresh === 0 ? item : withNoted(item, (item.noted ?? 0) | reasons));
   if (fresh & DEFERRED_QUIET) {
     const until = run.quietEnd();
     const tz = run.ctx.prefs.quietHours?.timeZone ?? "";

@@ -3,9 +3,9 @@ import { isDigestible, flushDigest, joinDigest } from "./digests.js";
 import { dispatch, planItems } from "./dispatch.js";
 import { factsFor, liveItems, type Pending, withFacts } from "./facts.js";
 import { notificationId, seenHash } from "./ids.js";
-import { type NotifyIntent, pendingItemOf } from "./intent.js";
+import { type NotifyIntent, pendingItemOf, withNoted, withReadAt } from "./intent.js";
 import { type EngineContext, type EngineResult, iso, itemDelivery, Run } from "./run.js";
-import { DEFERRED_QUIET, hasSeen, type NotifyUserState, type PendingItem, rememberEvent } from "./state.js";
+import { appended, DEFERRED_QUIET, digestWith, hasSeen, type NotifyUserState, type PendingItem, rememberEvent } from "./state.js";
 
 /**
  * The per-user notification decision engine: a pure, deterministic state machine (no I/O
@@ -77,7 +77,7 @@ export function markRead(state: NotifyUserState, ids: readonly string[] | "all",
   const set = new Set(all ? [] : ids);
   const hit = (feedId: string | undefined) => all || (feedId !== undefined && set.has(feedId));
   run.s.digests = run.s.digests.map((d) =>
-    hit(d.id) ? { ...d, items: d.items.map((i) => (i.readAt === undefined ? { ...i, readAt: run.now } : i)) } : d,
+    hit(d.id) ? digestWith(d, d.items.map((i) => (i.readAt === undefined ? withReadAt(i, run.now) : i))) : d,
   );
   run.s.held = run.s.held.filter((i) => !hit(i.feedId));
   run.s.fallbacks = run.s.fallbacks.filter((f) => !hit(f.item.feedId));
@@ -168,7 +168,7 @@ async function runFallbacks(run: Run): Promise<void> {
       if (!((item.noted ?? 0) & DEFERRED_QUIET)) {
         run.record(item.eventId, "deferred:quiet_hours", undefined, "email", `email fallback waits for the end of quiet hours at ${iso(quietEnd)}`);
       }
-      s.fallbacks = [...s.fallbacks, { ...f, dueAt: quietEnd, item: { ...item, noted: (item.noted ?? 0) | DEFERRED_QUIET } }];
+      s.fallbacks = appended(s.fallbacks, { item: withNoted(item, (item.noted ?? 0) | DEFERRED_QUIET), dueAt: quietEnd, sendId: f.sendId });
       continue;
     }
     const facts = await factsFor(run, [item]);

@@ -120,5 +120,39 @@ export function pendingItemOf(intent: NotifyIntent): PendingItem {
 export function forStorage(item: PendingItem): PendingItem {
   const title = clampJsonText(item.title, ENGINE_LIMITS.storedTitleBytes);
   const body = clampJsonText(item.body, ENGINE_LIMITS.storedBodyBytes);
-  return title === item.title && body === item.body ? item : { ...item, title, body };
+  return title === item.title && body === item.body ? item : copyItem(item, title, body, item.feedId, item.readAt, item.noted);
+}
+
+/** `item` shown in the feed item `feedId`. */
+export function withFeedId(item: PendingItem, feedId: string): PendingItem {
+  return copyItem(item, item.title, item.body, feedId, item.readAt, item.noted);
+}
+
+/** `item` read at `readAt`. */
+export function withReadAt(item: PendingItem, readAt: number): PendingItem {
+  return copyItem(item, item.title, item.body, item.feedId, readAt, item.noted);
+}
+
+/** `item` with its recorded deferral reasons `noted`. */
+export function withNoted(item: PendingItem, noted: number): PendingItem {
+  return copyItem(item, item.title, item.body, item.feedId, item.readAt, noted);
+}
+
+/**
+ * A copy of a pending item, its fields in the order pendingItemOf and the engine give them
+ * (the intent's, then feedId, readAt, noted), so the copy's JSON reads as a spread copy's did.
+ * Built field by field on one literal: spread copies ({ ...item, noted }) left many items with
+ * a hidden class of their own, which made every read of an item's fields a megamorphic lookup.
+ */
+function copyItem(item: PendingItem, title: string, body: string, feedId: string | undefined, readAt: number | undefined, noted: number | undefined): PendingItem {
+  const o: PendingItem = { eventId: item.eventId, class: item.class, topic: item.topic, at: item.at, title, body };
+  if (item.actorId !== undefined) o.actorId = item.actorId;
+  if (item.docId !== undefined) o.docId = item.docId;
+  if (item.subject !== undefined) o.subject = item.subject;
+  if (item.url !== undefined) o.url = item.url;
+  if (item.data !== undefined) o.data = item.data;
+  if (feedId !== undefined) o.feedId = feedId;
+  if (readAt !== undefined) o.readAt = readAt;
+  if (noted !== undefined) o.noted = noted;
+  return o;
 }

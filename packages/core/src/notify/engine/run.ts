@@ -8,7 +8,7 @@ import type { DigestResolver } from "./digest-resolver.js";
 import type { Presence } from "./presence.js";
 import { quietUntil } from "./quiet-hours.js";
 import type { Rendered } from "./render.js";
-import { appended, type NotifyUserState, type OpenDigest, type PendingItem, workingCopy } from "./state.js";
+import { appended, digestWith, type NotifyUserState, type OpenDigest, type PendingItem, workingCopy } from "./state.js";
 
 export { iso } from "./iso.js";
 
@@ -81,7 +81,7 @@ export class Run {
   /** `d` (one of s.digests) as this run's own copy, which it may change: copied (and replaced in s.digests) on first use. */
   ownDigest(d: OpenDigest): OpenDigest {
     if (this.owned?.includes(d)) return d;
-    const copy = { ...d };
+    const copy = digestWith(d, d.items);
     this.s.digests = this.s.digests.map((x) => (x === d ? copy : x));
     (this.owned ??= []).push(copy);
     return copy;

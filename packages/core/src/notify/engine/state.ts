@@ -60,6 +60,17 @@ export interface PendingFallback {
   sendId: string;
 }
 
+/**
+ * A copy of a digest holding `items`, fields in the order joinDigest gives them (`rendered`
+ * is set after the digest is made). Field by field, not a spread, for the reason given at
+ * intent.ts copyItem.
+ */
+export function digestWith(d: OpenDigest, items: PendingItem[]): OpenDigest {
+  const o: OpenDigest = { key: d.key, id: d.id, openedAt: d.openedAt, dueAt: d.dueAt, version: d.version, items };
+  if (d.rendered !== undefined) o.rendered = d.rendered;
+  return o;
+}
+
 export const DEFERRED_CAP = 1;
 export const DEFERRED_QUIET = 2;
 
@@ -124,7 +135,10 @@ export function seenCount(s: NotifyUserState): number {
 export function rememberEvent(s: NotifyUserState, hash: number): void {
   const chunks = s.seen.slice();
   const last = chunks.at(-1);
-  if (last && last.length < SEEN_CHUNK) chunks[chunks.length - 1] = appended(last, hash);
+  // concat: an exact-size copy that keeps the chunk an array of unboxed doubles (which
+  // `includes` scans fast); `appended` is shared with lists of objects, so its arrays hold
+  // boxed numbers.
+  if (last && last.length < SEEN_CHUNK) chunks[chunks.length - 1] = last.concat(hash);
   else chunks.push([hash]);
   while (chunks.length * SEEN_CHUNK > ENGINE_LIMITS.seenEvents) chunks.shift();
   s.seen = chunks;
