@@ -140,7 +140,8 @@ export function withNoted(item: PendingItem, noted: number): PendingItem {
 
 /**
  * A copy of a pending item, its fields in the order pendingItemOf and the engine give them
- * (the intent's, then feedId, readAt, noted), so the copy's JSON reads as a spread copy's did.
+ * (the intent's, then feedId, readAt, noted: the engine sets feedId before either of the
+ * others), so the copy's JSON reads as a spread copy's did (the service compares states as JSON).
  * Built field by field on one literal: spread copies ({ ...item, noted }) left many items with
  * a hidden class of their own, which made every read of an item's fields a megamorphic lookup.
  */
