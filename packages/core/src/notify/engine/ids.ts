@@ -25,9 +25,15 @@ export function hash53(s: string, seed = 0): number {
 export function hash53Of2(a: string, b: string, seed = 0): number {
   let h1 = 0xdeadbeef ^ seed;
   let h2 = 0x41c6ce57 ^ seed;
-  const n = a.length + 1 + b.length;
-  for (let i = 0; i < n; i++) {
-    const ch = i < a.length ? a.charCodeAt(i) : i === a.length ? 1 : b.charCodeAt(i - a.length - 1);
+  for (let i = 0; i < a.length; i++) {
+    const ch = a.charCodeAt(i);
+    h1 = Math.imul(h1 ^ ch, 2654435761);
+    h2 = Math.imul(h2 ^ ch, 1597334677);
+  }
+  h1 = Math.imul(h1 ^ 1, 2654435761);
+  h2 = Math.imul(h2 ^ 1, 1597334677);
+  for (let i = 0; i < b.length; i++) {
+    const ch = b.charCodeAt(i);
     h1 = Math.imul(h1 ^ ch, 2654435761);
     h2 = Math.imul(h2 ^ ch, 1597334677);
   }

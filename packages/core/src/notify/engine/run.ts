@@ -104,7 +104,11 @@ export class Run {
   }
 
   ttlEnd(item: PendingItem): number {
-    return item.at + this.ctx.policy.ttlMs[item.class];
+    // By name (a keyed read with four different names is a megamorphic lookup, and this runs
+    // for every pending item several times a call).
+    const ttl = this.ctx.policy.ttlMs;
+    const c = item.class;
+    return item.at + (c === "social" ? ttl.social : c === "transactional" ? ttl.transactional : c === "marketing" ? ttl.marketing : c === "critical" ? ttl.critical : ttl[c]);
   }
 
   record(eventId: string, reason: ReasonCode, notificationId?: string, channel?: Channel, detail?: string): void {
