@@ -18,7 +18,11 @@ import type { LiveLoadParams, LiveLoadResult } from "./live-load.js";
  * A short unreported warm-up at the same rate runs first, each phase in its own tenant; a
  * calibration of DynamoDB Local's put rate runs last (the host's speed varies).
  *
- * Flags: --docs 8 --subscribers 2 --writers 1 --batch 10 --opBytes 100 --rate 1000 --seconds 20
+ * Flags: --docs 8 --subscribers 2 --writers 1 --batch 10 --opBytes 10 --rate 1000 --seconds 20
+ * The default op is 10 characters: real editing inserts 1.0-1.65 characters per op on average
+ * (the four traces in shared/traces), so 10 is already generous; `--opBytes 100` is a
+ * bulk-insert stress (every document grows 12.5 KB/s), which the search consumer's index
+ * writes feel most.
  * Diagnostic: --withoutRules search,audit starts the stack without those event bus rules (their
  * consumers share DynamoDB Local and the CPU with the live path), to tell their cost apart; the
  * figures then are not the whole stack's, and the output says which rules were left out.
@@ -28,7 +32,7 @@ export async function main(args: Record<string, string>): Promise<void> {
   const S = Number(args.subscribers ?? 2);
   const W = Number(args.writers ?? 1);
   const B = Number(args.batch ?? 10);
-  const opChars = Number(args.opBytes ?? 100);
+  const opChars = Number(args.opBytes ?? 10);
   const rate = Number(args.rate ?? 1000);
   const seconds = Number(args.seconds ?? 20);
   const log = (m: string) => process.stderr.write(`[bench live] ${m}\n`);
