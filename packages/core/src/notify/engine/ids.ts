@@ -5,15 +5,28 @@ import type { Channel } from "../vocabulary.js";
  * id, so a retried decision re-emits the same notification ids and delivery stays idempotent.
  */
 
-/** cyrb53: a fast 53-bit string hash (not cryptographic; ids are not secrets). */
-export function hash53(s: string, seed = 0): number {
-  let h1 = 0xdeadbeef ^ seed;
-  let h2 = 0x41c6ce57 ^ seed;
-  for (let i = 0; i < s.length; i++) {
-    const ch = s.charCodeAt(i);
-    h1 = Math.imul(h1 ^ ch, 2654435761);
-    h2 = Math.imul(h2 ^ ch, 1597334677);
-  }
+/**
+ * cyrb53: a fast 53-bit string hash (not cryptographic; ids are not secrets). Its two lanes
+ * live in module state between `begin` and `end`: every use is synchronous.
+ */
+let h1 = 0;
+let h2 = 0;
+
+function begin(seed: number): void {
+  h1 = 0xdeadbeef ^ seed;
+  h2 = 0x41c6ce57 ^ seed;
+}
+
+function feed(s: string): void {
+  for (let i = 0; i < s.length; i++) feedCode(s.charCodeAt(i));
+}
+
+function feedCode(ch: number): void {
+  h1 = Math.imul(h1 ^ ch, 2654435761);
+  h2 = Math.imul(h2 ^ ch, 1597334677);
+}
+
+function end(): number {
   h1 = Math.imul(h1 ^ (h1 >>> 16), 2246822507);
   h1 ^= Math.imul(h2 ^ (h2 >>> 13), 3266489909);
   h2 = Math.imul(h2 ^ (h2 >>> 16), 2246822507);
@@ -21,27 +34,19 @@ export function hash53(s: string, seed = 0): number {
   return 4294967296 * (2097151 & h2) + (h1 >>> 0);
 }
 
+export function hash53(s: string, seed = 0): number {
+  begin(seed);
+  feed(s);
+  return end();
+}
+
 /** hash53(`${a}\u0001${b}`), without building the joined string (a long one would be flattened to be read). */
 export function hash53Of2(a: string, b: string, seed = 0): number {
-  let h1 = 0xdeadbeef ^ seed;
-  let h2 = 0x41c6ce57 ^ seed;
-  for (let i = 0; i < a.length; i++) {
-    const ch = a.charCodeAt(i);
-    h1 = Math.imul(h1 ^ ch, 2654435761);
-    h2 = Math.imul(h2 ^ ch, 1597334677);
-  }
-  h1 = Math.imul(h1 ^ 1, 2654435761);
-  h2 = Math.imul(h2 ^ 1, 1597334677);
-  for (let i = 0; i < b.length; i++) {
-    const ch = b.charCodeAt(i);
-    h1 = Math.imul(h1 ^ ch, 2654435761);
-    h2 = Math.imul(h2 ^ ch, 1597334677);
-  }
-  h1 = Math.imul(h1 ^ (h1 >>> 16), 2246822507);
-  h1 ^= Math.imul(h2 ^ (h2 >>> 13), 3266489909);
-  h2 = Math.imul(h2 ^ (h2 >>> 16), 2246822507);
-  h2 ^= Math.imul(h1 ^ (h1 >>> 13), 3266489909);
-  return 4294967296 * (2097151 & h2) + (h1 >>> 0);
+  begin(seed);
+  feed(a);
+  feedCode(1);
+  feed(b);
+  return end();
 }
 
 /** Char codes of "0123456789abcdefghijklmnopqrstuv": base 32, least significant digit first, 7 digits per 32-bit lane. */
