@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { DocWriter, NotifyApi, startFakeClockStack, until, type FakeClockStack } from "./fake-clock-stack.js";
+import { deliveriesOf, openCommentDigest } from "./comment-digest-scenario.js";
+import { NotifyApi, startFakeClockStack, until, type FakeClockStack } from "./fake-clock-stack.js";
 
 /**
  * Comment deletion through the real local stack on a test clock: an `uncomment` op goes
@@ -23,35 +24,12 @@ afterAll(async () => {
   await s?.stop();
 });
 
-/** The user's deliveries on external channels once there are at least `n`, sorted by time, then channel. */
-async function deliveriesOf(userId: string, n: number): Promise<any[]> {
-  const list = await until(`${n} deliveries to ${userId}`, async () => {
-    const d = (await s.outbox({ userId })).deliveries;
-    return d.length >= n ? d : undefined;
-  });
-  return list.sort((a, b) => a.deliveredAt - b.deliveredAt || (a.channel < b.channel ? -1 : 1));
-}
-
 describe("comment deletion and digests", () => {
   it("comments 09:00-09:08, Carol's deleted 09:09 -> one summary at 09:10 of 4 comments; a stranger's delete is rejected; Erin's 09:10:00 comment starts a new digest", async () => {
-    const w = new DocWriter(s, `roadmap-${Date.now().toString(36)}`);
-    const doc = async () => (await s.call("GET", `/v1/docs/${w.docId}`, { token: await s.userToken("rex") })).body;
-    await api.addWebPush("rex");
-    await s.setContacts("rex", { email: { address: "rex@example.test", verified: true } });
     // The app's identity sync gives the commenters display names: summaries use them.
     for (const who of ["alice", "bob", "carol", "dan", "erin"]) await s.setContacts(who, { name: who[0].toUpperCase() + who.slice(1) });
-    await s.setClock(D("08:59:00"));
-    // Rex writes the document and starts the thread: he watches it from then on.
-    await w.post("rex", [{ type: "insert", pos: 0, text: "Roadmap\n" }, { type: "comment", threadId: "t1", body: "thoughts?" }]);
-    const feedItems = () => api.feed("rex").then((items) => items.filter((i) => i.docId === w.docId));
-
-    // Seqs: rex 1-2, then one per comment: alice-1 = 3, bob-1 = 4, carol-1 = 5, alice-2 = 6, dan-1 = 7.
-    const comments: [string, string][] = [["09:00:00", "alice"], ["09:02:00", "bob"], ["09:04:00", "carol"], ["09:06:00", "alice"], ["09:08:00", "dan"]];
-    for (const [k, [t, who]] of comments.entries()) {
-      await s.setClock(D(t));
-      await w.comment(who, `comment ${k + 1}`);
-      await until(`the digest at version ${k + 1}`, async () => ((await feedItems())[0]?.version >= k + 1 ? true : undefined));
-    }
+    const { w, feedItems } = await openCommentDigest(s, api, `roadmap-${Date.now().toString(36)}`, D);
+    const doc = async () => (await s.call("GET", `/v1/docs/${w.docId}`, { token: await s.userToken("rex") })).body;
     const [digest] = await feedItems();
     expect(digest).toMatchObject({ version: 5, title: "Dan and 3 others left 5 comments on Roadmap" });
 
@@ -83,7 +61,7 @@ describe("comment deletion and digests", () => {
 
     await s.setClock(D("09:10:00"));
     await w.comment("erin", "late to the party");
-    const first = await deliveriesOf("rex", 2);
+    const first = await deliveriesOf(s, "rex", 2);
     expect(first.map((d) => [d.channel, d.deliveredAt, d.title, d.data])).toEqual([
       ["email", D("09:10:00"), "Dan and 2 others left 4 comments on Roadmap", { summary: true, count: 4 }],
       ["web_push", D("09:10:00"), "Dan and 2 others left 4 comments on Roadmap", { summary: true, count: 4 }],
@@ -107,7 +85,7 @@ describe("comment deletion and digests", () => {
     expect(erin).toMatchObject({ version: 1, title: "Erin commented on Roadmap", eventIds: [`${w.docId}.9`] });
 
     await s.setClock(D("09:20:00"));
-    const all = await deliveriesOf("rex", 4);
+    const all = await deliveriesOf(s, "rex", 4);
     expect(all.slice(2).map((d) => [d.channel, d.deliveredAt, d.title])).toEqual([
       ["email", D("09:20:00"), "Erin commented on Roadmap"],
       ["web_push", D("09:20:00"), "Erin commented on Roadmap"],

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DocWriter, NotifyApi, startFakeClockStack, until, type FakeClockStack } from "./fake-clock-stack.js";
+import { deliveriesOf, openCommentDigest } from "./comment-digest-scenario.js";
 
 /**
  * Digests rendered at flush time from the current document, through the real local stack
@@ -25,31 +26,9 @@ afterAll(async () => {
 
 const docId = (tag: string) => `${tag}-${Date.now().toString(36)}`;
 
-/** The user's deliveries on external channels once there are at least `n`, sorted by time, then channel. */
-async function deliveriesOf(userId: string, n: number): Promise<any[]> {
-  const list = await until(`${n} deliveries to ${userId}`, async () => {
-    const d = (await s.outbox({ userId })).deliveries;
-    return d.length >= n ? d : undefined;
-  });
-  return list.sort((a, b) => a.deliveredAt - b.deliveredAt || (a.channel < b.channel ? -1 : 1));
-}
-
 describe("digest", () => {
   it("comments 09:00-09:08 -> one summary at 09:10 with the title current then; a comment at 09:10:00 starts a new digest", async () => {
-    const w = new DocWriter(s, docId("roadmap"));
-    await api.addWebPush("rex");
-    await s.setContacts("rex", { email: { address: "rex@example.test", verified: true } });
-    await s.setClock(D("08:59:00"));
-    // Rex writes the document and starts the thread: he watches it from then on.
-    await w.post("rex", [{ type: "insert", pos: 0, text: "Roadmap\n" }, { type: "comment", threadId: "t1", body: "thoughts?" }]);
-    const feedItems = () => api.feed("rex").then((items) => items.filter((i) => i.docId === w.docId));
-
-    const comments: [string, string][] = [["09:00:00", "alice"], ["09:02:00", "bob"], ["09:04:00", "carol"], ["09:06:00", "alice"], ["09:08:00", "dan"]];
-    for (const [k, [t, who]] of comments.entries()) {
-      await s.setClock(D(t));
-      await w.comment(who, `comment ${k + 1}`);
-      await until(`the digest at version ${k + 1}`, async () => ((await feedItems())[0]?.version >= k + 1 ? true : undefined));
-    }
+    const { w, feedItems } = await openCommentDigest(s, api, docId("roadmap"), D);
     const [digest] = await feedItems();
     expect(digest).toMatchObject({ version: 5, title: "dan and 3 others left 5 comments on Roadmap" });
     // Rex renames the document before the flush (his own edit notifies nobody he would hear from).
@@ -62,7 +41,7 @@ describe("digest", () => {
 
     await s.setClock(D("09:10:00"));
     await w.comment("erin", "late to the party");
-    const first = await deliveriesOf("rex", 2);
+    const first = await deliveriesOf(s, "rex", 2);
     expect(first.map((d) => [d.channel, d.deliveredAt, d.title, d.data])).toEqual([
       ["email", D("09:10:00"), "dan and 3 others left 5 comments on Roadmap Q3", { summary: true, count: 5 }],
       ["web_push", D("09:10:00"), "dan and 3 others left 5 comments on Roadmap Q3", { summary: true, count: 5 }],
@@ -78,7 +57,7 @@ describe("digest", () => {
     expect(erin).toMatchObject({ version: 1, title: "erin commented on Roadmap Q3" });
 
     await s.setClock(D("09:20:00"));
-    const all = await deliveriesOf("rex", 4);
+    const all = await deliveriesOf(s, "rex", 4);
     expect(all.slice(2).map((d) => [d.channel, d.deliveredAt, d.title])).toEqual([
       ["email", D("09:20:00"), "erin commented on Roadmap Q3"],
       ["web_push", D("09:20:00"), "erin commented on Roadmap Q3"],
