@@ -1,8 +1,7 @@
 import { afterEach, describe, expect, it } from "vitest";
-import { WeftError } from "@weft/core";
 import { freshDoc } from "../../../test/e2e/http.js";
 import type { RejectedEvent, WeftClient } from "../src/index.js";
-import { stackClient, until } from "./stack-client.js";
+import { refusal, stackClient, until } from "./stack-client.js";
 
 const open: WeftClient[] = [];
 afterEach(async () => {
@@ -56,15 +55,6 @@ describe("deleteComment (local stack)", () => {
   it("bad ids are refused before anything is sent", async () => {
     const doc = client("carl").doc(freshDoc("uncomment-input"));
     await doc.ready;
-    const refusal = (fn: () => unknown) => {
-      try {
-        fn();
-      } catch (err) {
-        expect(err).toBeInstanceOf(WeftError);
-        return `${(err as WeftError).code}: ${(err as WeftError).message}`;
-      }
-      throw new Error("expected a refusal");
-    };
     expect(refusal(() => doc.deleteComment("bad id!", "c1"))).toBe("invalid_request: uncomment.threadId: expected an id matching [A-Za-z0-9_-]{1,64}");
     expect(refusal(() => doc.deleteComment("t1", ""))).toBe("invalid_request: uncomment.commentId: expected an id matching [A-Za-z0-9_-]{1,64}");
     expect(refusal(() => doc.deleteComment("t1", 7 as unknown as string))).toMatch(/uncomment.commentId/);

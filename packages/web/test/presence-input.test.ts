@@ -1,9 +1,8 @@
 import WebSocket from "ws";
 import { afterEach, describe, expect, it } from "vitest";
-import { WeftError } from "@weft/core";
 import { freshDoc, stackUrl, token } from "../../../test/e2e/http.js";
 import { createClient, type PresencePeer, type WeftClient } from "../src/index.js";
-import { stackClient, until } from "./stack-client.js";
+import { refusal, stackClient, until } from "./stack-client.js";
 
 const open: WeftClient[] = [];
 afterEach(async () => {
@@ -60,36 +59,27 @@ describe("bad input gets a clear error with a stable code", () => {
     expect(() => doc.insert(0, "x")).toThrow(/not loaded yet/);
     await doc.ready;
     doc.insert(0, "abc");
-    const code = (fn: () => unknown) => {
-      try {
-        fn();
-      } catch (err) {
-        expect(err).toBeInstanceOf(WeftError);
-        return `${(err as WeftError).code}: ${(err as WeftError).message}`;
-      }
-      throw new Error("expected a refusal");
-    };
-    expect(code(() => doc.insert(-1, "x"))).toMatch(/^invalid_request: insert.pos: expected an integer >= 0/);
-    expect(code(() => doc.insert(4, "x"))).toMatch(/^invalid_request: insert.pos: 4 is beyond the document end \(3 code points\)/);
-    expect(code(() => doc.insert(1.5, "x"))).toMatch(/^invalid_request: insert.pos/);
-    expect(code(() => doc.insert(0, "\uD800"))).toMatch(/lone UTF-16 surrogate/);
-    expect(code(() => doc.insert(0, 5 as unknown as string))).toMatch(/insert.text: expected a string/);
-    expect(code(() => doc.delete(2, 2))).toMatch(/^invalid_request: delete: 2..4 is beyond the document end/);
-    expect(code(() => doc.format(0, 1, {}))).toMatch(/format.attrs: must have 1..32 keys/);
-    expect(code(() => doc.format(0, 1, { "bad key": 1 }))).toMatch(/attr keys must match/);
-    expect(code(() => doc.format(0, 1, { a: { nested: 1 } as unknown as string }))).toMatch(/attr values are flat/);
-    expect(code(() => doc.comment("bad id!", "hi"))).toMatch(/comment.threadId/);
-    expect(code(() => doc.comment("t1", ""))).toMatch(/comment.body: must be 1..8192 UTF-8 bytes/);
-    expect(code(() => doc.comment("t1", "hi", { mentions: ["u1", "u1"] }))).toMatch(/must not repeat/);
-    expect(code(() => doc.comment("t1", "hi", { anchor: { pos: 2, len: 5 } }))).toMatch(/comment.anchor/);
-    expect(code(() => doc.setPresence({ blob: "x".repeat(2000) }))).toMatch(/^payload_too_large: presence state is \d+ bytes/);
-    expect(code(() => doc.setPresence([] as unknown as Record<string, unknown>))).toMatch(/^invalid_request: presence state must be a JSON object/);
-    expect(code(() => c.doc("no spaces allowed"))).toMatch(/^invalid_request: docId must match/);
+    expect(refusal(() => doc.insert(-1, "x"))).toMatch(/^invalid_request: insert.pos: expected an integer >= 0/);
+    expect(refusal(() => doc.insert(4, "x"))).toMatch(/^invalid_request: insert.pos: 4 is beyond the document end \(3 code points\)/);
+    expect(refusal(() => doc.insert(1.5, "x"))).toMatch(/^invalid_request: insert.pos/);
+    expect(refusal(() => doc.insert(0, "\uD800"))).toMatch(/lone UTF-16 surrogate/);
+    expect(refusal(() => doc.insert(0, 5 as unknown as string))).toMatch(/insert.text: expected a string/);
+    expect(refusal(() => doc.delete(2, 2))).toMatch(/^invalid_request: delete: 2..4 is beyond the document end/);
+    expect(refusal(() => doc.format(0, 1, {}))).toMatch(/format.attrs: must have 1..32 keys/);
+    expect(refusal(() => doc.format(0, 1, { "bad key": 1 }))).toMatch(/attr keys must match/);
+    expect(refusal(() => doc.format(0, 1, { a: { nested: 1 } as unknown as string }))).toMatch(/attr values are flat/);
+    expect(refusal(() => doc.comment("bad id!", "hi"))).toMatch(/comment.threadId/);
+    expect(refusal(() => doc.comment("t1", ""))).toMatch(/comment.body: must be 1..8192 UTF-8 bytes/);
+    expect(refusal(() => doc.comment("t1", "hi", { mentions: ["u1", "u1"] }))).toMatch(/must not repeat/);
+    expect(refusal(() => doc.comment("t1", "hi", { anchor: { pos: 2, len: 5 } }))).toMatch(/comment.anchor/);
+    expect(refusal(() => doc.setPresence({ blob: "x".repeat(2000) }))).toMatch(/^payload_too_large: presence state is \d+ bytes/);
+    expect(refusal(() => doc.setPresence([] as unknown as Record<string, unknown>))).toMatch(/^invalid_request: presence state must be a JSON object/);
+    expect(refusal(() => c.doc("no spaces allowed"))).toMatch(/^invalid_request: docId must match/);
     const base = { url: stackUrl(), wsUrl: stackUrl().replace(/^http/, "ws") + "/ws", getToken: () => token() };
-    expect(code(() => createClient(base))).toMatch(/^invalid_request: createClient: WebSocket is required/);
+    expect(refusal(() => createClient(base))).toMatch(/^invalid_request: createClient: WebSocket is required/);
     const WS = WebSocket as never;
-    expect(code(() => createClient({ ...base, WebSocket: WS, url: "ftp://x" }))).toMatch(/createClient: url must be an http\(s\) URL/);
-    expect(code(() => createClient({ ...base, WebSocket: WS, clientId: "x".repeat(41) }))).toMatch(/createClient: clientId must match/);
+    expect(refusal(() => createClient({ ...base, WebSocket: WS, url: "ftp://x" }))).toMatch(/createClient: url must be an http\(s\) URL/);
+    expect(refusal(() => createClient({ ...base, WebSocket: WS, clientId: "x".repeat(41) }))).toMatch(/createClient: clientId must match/);
 
     // Valid edits of every kind go through; empty ones are no-ops.
     expect(doc.insert(0, "")).toEqual([]);

@@ -1,4 +1,5 @@
 import WebSocket from "ws";
+import { WeftError } from "@weft/core";
 import { createClient, type ClientOptions, type WeftClient } from "../src/index.js";
 import { stackUrl, token } from "../../../test/e2e/http.js";
 
@@ -22,4 +23,15 @@ export async function until(what: string, probe: () => boolean, ms = 15_000, eve
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, everyMs));
   }
+}
+
+/** "<code>: <message>" of the WeftError `fn` throws (an SDK input check); fails if it throws none or something else. */
+export function refusal(fn: () => unknown): string {
+  try {
+    fn();
+  } catch (err) {
+    if (!(err instanceof WeftError)) throw new Error(`expected a WeftError, got ${String(err)}`);
+    return `${err.code}: ${err.message}`;
+  }
+  throw new Error("expected a refusal");
 }
