@@ -40,7 +40,10 @@ export function subjectKey(kind: string, id: string): string {
  *   happened before the call is visible to it).
  * - `gone` holds exactly the asked subjects known to be deleted. A subject the adapter cannot
  *   find (an unknown kind, or not yet visible) is NOT gone: an adapter that may lag fails
- *   open, and a deletion shows once visible. Subjects not asked about never appear.
+ *   open, and a deletion shows once visible. An adapter may count absence as deletion only
+ *   where it knows the subject was visible before (the doc-state adapter: a comment's intents
+ *   are made only once the materialized state holds it, and states never go back). Subjects
+ *   not asked about never appear.
  * - `noAccess` holds exactly the asked documents the recipient can no longer read (role
  *   removed, document deleted). Documents not asked about never appear.
  * - `actorNames`/`docTitles` map asked ids to current display names/titles; an id may be
