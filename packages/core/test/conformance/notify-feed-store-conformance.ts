@@ -126,6 +126,21 @@ export function runNotificationFeedStoreConformance(name: string, factory: () =>
       expect(ids(one.items)).toEqual(ids(expected));
     });
 
+    it("a first version delivered several times at once is written once; a late v1 after v2 changes nothing", async () => {
+      const store = await factory();
+      const user = newUser();
+      const v1 = item(user, "n1");
+      const results = await Promise.all(Array.from({ length: 4 }, () => store.upsert(v1)));
+      expect(results.filter(Boolean)).toHaveLength(1);
+      expect(await store.get(user, "n1")).toEqual(v1);
+      const v2 = item(user, "n1", { version: 2, title: "v2", updatedAt: T0 + 20 });
+      expect(await store.upsert(v2)).toBe(true);
+      expect(await store.upsert(v1)).toBe(false);
+      expect(await store.get(user, "n1")).toEqual(v2);
+      expect(ids((await store.list(user, { limit: 10 })).items)).toEqual(["n1"]);
+      expect(await store.unreadCount(user)).toBe(1);
+    });
+
     it("keeps a listing stable under concurrent upserts and reads: no skip or repeat of untouched items", async () => {
       const store = await factory();
       const user = newUser();

@@ -63,7 +63,10 @@ export class DynamoNotificationFeedStore implements NotificationFeedStore {
     const pk = userPk("f", feedItem);
     const pos = feedPositionKey(feedItem.updatedAt, feedItem.id);
     for (let attempt = 0; attempt < ATTEMPTS; attempt++) {
-      const pointer = await this.table.get(key(pk, POINTER + feedItem.id));
+      // A first version is almost always new (a fan-out writes thousands): try it as new
+      // without reading; a pointer already there (a retried delivery) fails the condition and
+      // the next attempt reads it.
+      const pointer = attempt === 0 && feedItem.version === 1 ? undefined : await this.table.get(key(pk, POINTER + feedItem.id));
       if (pointer && num(pointer, "version") >= feedItem.version) return false;
       const old = pointer && str(pointer, "pos");
       const version = N(feedItem.version);
