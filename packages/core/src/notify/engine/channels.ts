@@ -56,50 +56,37 @@ export function planChannels(cls: NotificationClass, topic: string, docId: strin
   const { prefs, policy } = env;
   const critical = cls === "critical";
   const topicPref = critical ? undefined : prefs.topics[topic];
-  if (topicPref && !topicPref.enabled) return { topicOff: true, inApp: false, external: [], presenceOnly: [], blocked: [] };
-  // Collected in scratch lists, then copied at their exact size (a plan is made per item and
-  // often kept with it; growing fresh lists by push allocates several times what they hold).
-  let inApp = false;
-  let nExternal = 0, nPresence = 0, nBlocked = 0;
+  const plan: ChannelPlan = { topicOff: false, inApp: false, external: [], presenceOnly: [], blocked: [] };
+  if (topicPref && !topicPref.enabled) {
+    plan.topicOff = true;
+    return plan;
+  }
   const candidates = topicPref?.channels ?? policy.classChannels[cls];
   for (const c of candidates) {
     if (c === "in_app") {
-      if (critical || prefs.channels.in_app) inApp = true;
-      else blockedScratch[nBlocked++] = { channel: c, reason: "suppressed:preference", detail: "in-app notifications are switched off" };
+      if (critical || prefs.channels.in_app) plan.inApp = true;
+      else plan.blocked.push({ channel: c, reason: "suppressed:preference", detail: "in-app notifications are switched off" });
       continue;
     }
     if (!reachable(c, env.contacts)) continue;
     if (!critical && !prefs.channels[c]) {
-      blockedScratch[nBlocked++] = { channel: c, reason: "suppressed:preference", detail: `${c} is switched off` };
+      plan.blocked.push({ channel: c, reason: "suppressed:preference", detail: `${c} is switched off` });
     } else if (c === "sms" && cls === "marketing") {
-      blockedScratch[nBlocked++] = { channel: c, reason: "suppressed:preference", detail: "class policy: marketing is never sent by SMS" };
+      plan.blocked.push({ channel: c, reason: "suppressed:preference", detail: "class policy: marketing is never sent by SMS" });
     } else if (c === "sms" && cls === "social" && !prefs.smsOptIn) {
-      blockedScratch[nBlocked++] = { channel: c, reason: "suppressed:consent", detail: "no opt-in to social notifications by SMS" };
+      plan.blocked.push({ channel: c, reason: "suppressed:consent", detail: "no opt-in to social notifications by SMS" });
     } else if (c === "sms" && prefs.consent.sms?.granted !== true) {
-      blockedScratch[nBlocked++] = { channel: c, reason: "suppressed:consent", detail: "no SMS consent on record" };
+      plan.blocked.push({ channel: c, reason: "suppressed:consent", detail: "no SMS consent on record" });
     } else if (c === "email" && cls === "marketing" && prefs.consent.email?.granted !== true) {
-      blockedScratch[nBlocked++] = { channel: c, reason: "suppressed:consent", detail: "no consent to marketing email on record" };
+      plan.blocked.push({ channel: c, reason: "suppressed:consent", detail: "no consent to marketing email on record" });
     } else {
       const why = critical ? undefined : presenceBlock(env.presence, c, docId, env.now, policy.presenceGraceMs);
-      if (why === undefined) externalScratch[nExternal++] = c;
+      if (why === undefined) plan.external.push(c);
       else {
-        presenceScratch[nPresence++] = c;
-        blockedScratch[nBlocked++] = { channel: c, reason: "suppressed:presence", detail: why };
+        plan.presenceOnly.push(c);
+        plan.blocked.push({ channel: c, reason: "suppressed:presence", detail: why });
       }
     }
   }
-  const plan: ChannelPlan = {
-    topicOff: false,
-    inApp,
-    external: externalScratch.slice(0, nExternal),
-    presenceOnly: presenceScratch.slice(0, nPresence),
-    blocked: blockedScratch.slice(0, nBlocked),
-  };
-  blockedScratch.fill(undefined as never, 0, nBlocked); // hold no details after the call
   return plan;
 }
-
-/** Scratch lists of planChannels (it runs synchronously, one call at a time). */
-const externalScratch: ExternalChannel[] = [];
-const presenceScratch: ExternalChannel[] = [];
-const blockedScratch: BlockedChannel[] = [];
