@@ -1,18 +1,16 @@
+import { utf8Length } from "../../live/utf8.js";
+
 /** UTF-8 bytes `s` takes inside a JSON string literal (escapes included, quotes excluded). */
 export function jsonStringBytes(s: string): number {
-  let n = 0;
+  // utf8Length counts each control character, quote and backslash as 1 byte; JSON writes
+  // `"`, `\\` and \b \f \n \r \t as 2 bytes and other controls as 6 (\u00XX).
+  let escapes = 0;
   for (let i = 0; i < s.length; i++) {
     const c = s.charCodeAt(i);
-    if (c === 0x22 || c === 0x5c || c === 0x08 || c === 0x0c || c === 0x0a || c === 0x0d || c === 0x09) n += 2;
-    else if (c < 0x20) n += 6;
-    else if (c < 0x80) n += 1;
-    else if (c < 0x800) n += 2;
-    else if (c >= 0xd800 && c <= 0xdbff && i + 1 < s.length && (s.charCodeAt(i + 1) & 0xfc00) === 0xdc00) {
-      n += 4;
-      i++;
-    } else n += 3;
+    if (c === 0x22 || c === 0x5c || c === 0x08 || c === 0x0c || c === 0x0a || c === 0x0d || c === 0x09) escapes += 1;
+    else if (c < 0x20) escapes += 5;
   }
-  return n;
+  return utf8Length(s) + escapes;
 }
 
 /** `s` cut (at a code point, ending in "…") so that its JSON string bytes are at most `max`. */
