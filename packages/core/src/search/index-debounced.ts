@@ -63,7 +63,8 @@ export async function indexOnCommit(deps: DebouncedIndexDeps, doc: DocRef, seqEn
   if (current >= seqEnd) return { status: "unchanged", version: current };
   const now = deps.now();
   if (liveDeferral(head, now)) return { status: "deferred", dueAt: head.dueAt! };
-  if (now < windowEnd(deps, head)) return defer(deps, doc, windowEnd(deps, head));
+  const end = windowEnd(deps, head);
+  if (now < end) return defer(deps, doc, end);
   const state = await deps.readState(doc);
   if (!state || state.version < seqEnd) {
     throw new Error(`search: ${doc.tenant}/${doc.docId} is materialized to ${state?.version ?? 0}, below the event's seqEnd ${seqEnd}; retry later`);

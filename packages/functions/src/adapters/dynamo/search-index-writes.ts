@@ -18,7 +18,6 @@ const BATCH_WRITE_MAX = 25;
  * or DynamoDB Local's single process), so the write trickles instead.
  */
 const PARALLEL_BATCHES = 2;
-const BATCH_GET_MAX = 100;
 const UNPROCESSED_RETRIES = 10;
 
 /**
@@ -57,13 +56,8 @@ export class SearchWrites {
   }
 
   private async addToDictionary(tenant: string, terms: string[]): Promise<void> {
-    const keys = terms.map((term) => ({ pk: S(dictionaryPk(tenant, term)), sk: S(term) }));
-    const known = new Set<string | undefined>();
-    const chunks: Item[][] = [];
-    for (let i = 0; i < keys.length; i += BATCH_GET_MAX) chunks.push(keys.slice(i, i + BATCH_GET_MAX));
-    await inParallel(chunks, PARALLEL_BATCHES, async (c) => {
-      for (const item of await this.table.batchGet(c)) known.add(item.sk?.S);
-    });
+    const present = await this.table.batchGet(terms.map((term) => ({ pk: S(dictionaryPk(tenant, term)), sk: S(term) })));
+    const known = new Set(present.map((item) => item.sk?.S));
     const at = this.now();
     const missing = terms.filter((term) => !known.has(term));
     await this.batch(missing.map((term) => ({ pk: S(dictionaryPk(tenant, term)), sk: S(term), at: N(at) })), []);
