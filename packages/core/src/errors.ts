@@ -44,8 +44,12 @@ export class WeftError extends Error {
 export const REJECT_REASONS = {
   baseAheadOfHead: "base_ahead_of_head",
   positionOutOfRange: "position_out_of_range",
-  /** The op needs a right its sender lacks (an `uncomment` by neither the comment's author nor an owner). */
+  /** The op needs a role its sender lacks as of the entry before it (access/may-apply.ts). */
   forbidden: "forbidden",
+  /** An acl op that would leave a document with no owner. */
+  lastOwner: "last_owner",
+  /** An acl op that would give a document's ACL more than MAX_ACL_ENTRIES entries. */
+  aclTooLarge: "acl_too_large",
   gapExpired: "client_seq_gap_expired",
   invalidRecord: "invalid_record",
   streamRetriesExhausted: "stream_retries_exhausted",

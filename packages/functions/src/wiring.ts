@@ -1,5 +1,9 @@
 import {
+  AclReader,
+  DEFAULT_ACCESS_POLICY,
   DEFAULT_SEQUENCER_CONFIG,
+  type AccessPolicy,
+  type AccessPolicyStore,
   MetricsRecorder,
   Sequencer,
   DocStates,
@@ -38,6 +42,11 @@ import { DynamoDeadLetterStore } from "./adapters/dynamo/dead-letter-store.js";
 import { DynamoAuditStore } from "./adapters/dynamo/audit-store.js";
 import { DynamoSearchIndexStore } from "./adapters/dynamo/search-index-store.js";
 import { EventBridgeBus, eventBridgeClient } from "./adapters/eventbridge/bus.js";
+import { DynamoAccessPolicyStore } from "./adapters/dynamo/access-policy-store.js";
+import { PolicyCache } from "./notify/policy-cache.js";
+
+/** How long a process trusts a tenant's cached access policy: a change applies to new documents within this. */
+export const ACCESS_POLICY_TTL_MS = 2000;
 
 export interface Wiring {
   inbox: InboxStore;
@@ -70,6 +79,14 @@ export interface Wiring {
   notify: NotifyWiring;
   /** Consumed DynamoDB capacity of every call this process made (read by the benchmark). */
   meter: CapacityAccumulator;
+  /** Documents' current ACLs for the request path (cached; see core access/acl-reader.ts). */
+  acls: AclReader;
+  /** Tenants' access policies (the state table). */
+  accessPolicies: AccessPolicyStore;
+  /** A tenant's access policy, cached for ACCESS_POLICY_TTL_MS (defaults when never set). */
+  accessPolicy: (tenant: string) => Promise<AccessPolicy>;
+  /** Forgets this process's cached access policy of a tenant (after it changed it). */
+  forgetAccessPolicy: (tenant: string) => void;
 }
 
 let current: Wiring | undefined;
@@ -137,6 +154,11 @@ export function wiring(env: NodeJS.ProcessEnv = process.env): Wiring {
       ? notifyWiring({ table: opts("notify"), clock: w.clock, docStates: () => w.docStates, connections: () => w.connections, gateway: () => w.gateway, env })
       : unwired<NotifyWiring>("the notify table"),
   );
+  lazy(w, "accessPolicies", () => new DynamoAccessPolicyStore(opts("state")));
+  const policies = new PolicyCache(async (tenant) => (await w.accessPolicies.get(tenant)) ?? DEFAULT_ACCESS_POLICY, ACCESS_POLICY_TTL_MS, 10_000);
+  w.accessPolicy = (tenant) => policies.get(tenant) as Promise<AccessPolicy>;
+  w.forgetAccessPolicy = (tenant) => policies.forget(tenant);
+  lazy(w, "acls", () => new AclReader({ state: w.state, log: w.log, states: env[tableEnvVar("docs")] ? w.docStates : undefined }));
   lazy(w, "metrics", () => new MetricsRecorder(w.metricsStore, jsonLineSink, () => w.clock.now()));
   // Like the bus: building never throws; a function not wired to the WebSocket API fails on use.
   const webSocket = Boolean(env[tableEnvVar("connections")] && env[ENV.webSocketEndpoint]);
@@ -157,8 +179,9 @@ export function wiring(env: NodeJS.ProcessEnv = process.env): Wiring {
         clock: w.clock,
         metrics: w.metrics,
         logSink: jsonLineSink,
-        // Owner checks for uncomment read the materialized state instead of replaying the log.
+        // A log from before access control: its ACL is computed once from the materialized state.
         states: env[tableEnvVar("docs")] ? w.docStates : undefined,
+        accessPolicy: w.accessPolicy,
         // Rejected ops are told to their submitters' live connections (best effort).
         notices: webSocket
           ? { rejected: (doc, rejections) => notifyRejected(liveDeps(w), doc, rejections).then(() => undefined) }

@@ -1,5 +1,7 @@
 import {
+  AclReader,
   DEFAULT_SEQUENCER_CONFIG,
+  type AccessPolicy,
   ManualClock,
   MemoryInboxStore,
   MemoryLogStore,
@@ -28,6 +30,9 @@ export class MemoryServer {
   readonly inbox = new MemoryInboxStore();
   readonly log = new MemoryLogStore();
   readonly state = new MemorySequencerStateStore();
+  /** Every user of the tenant edits (the OT tests' documents are shared by several users). */
+  readonly policy: AccessPolicy = { newDocumentEveryone: "editor", editorsCanShare: false };
+  private readonly acls = new AclReader({ state: this.state, log: this.log }, 0);
   private readonly sequencer: Sequencer;
 
   constructor() {
@@ -41,6 +46,7 @@ export class MemoryServer {
       metrics: new MetricsRecorder(new MemoryMetricsStore(), () => {}),
       logSink: () => {},
       config: DEFAULT_SEQUENCER_CONFIG,
+      accessPolicy: async () => this.policy,
     });
   }
 
@@ -53,6 +59,8 @@ export class MemoryServer {
         quarantine: new MemoryQuarantineStore(),
         clock: this.clock,
         metrics: new MetricsRecorder(new MemoryMetricsStore(), () => {}),
+        acls: this.acls,
+        accessPolicy: async () => this.policy,
       };
       return await ingestChange(deps, { userId, tenant: this.doc.tenant, admin: false }, this.doc, JSON.stringify(change));
     } catch (err) {

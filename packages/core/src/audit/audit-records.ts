@@ -13,7 +13,7 @@ export type AuditDetails =
   | { threadId: string; commentId: string; emoji: string } // reaction
   | { threadId: string; commentId: string } // uncomment
   | { taskId: string; assignee: string; status?: string } // task
-  | { targetUserId: string; role: AclRole }; // acl
+  | ({ role: AclRole } & ({ targetUserId: string } | { targetGroupId: string } | { everyone: true })); // acl
 
 /** One committed entry as the audit trail keeps it. */
 export interface AuditRecord {
@@ -94,8 +94,11 @@ export function auditRecordOf(e: LogEntry): AuditRecord {
         ...(e.status === undefined ? {} : { status: e.status }),
       });
     }
-    case "acl":
-      return record(`acl change: ${e.targetUserId} -> ${e.role}`, { targetUserId: e.targetUserId, role: e.role });
+    case "acl": {
+      const target = e.everyone ? { everyone: true as const } : e.targetGroupId !== undefined ? { targetGroupId: e.targetGroupId } : { targetUserId: e.targetUserId! };
+      const name = "everyone" in target ? "everyone" : "targetGroupId" in target ? `group ${target.targetGroupId}` : target.targetUserId;
+      return record(`acl change: ${name} -> ${e.role}`, { ...target, role: e.role });
+    }
   }
 }
 

@@ -80,7 +80,7 @@ const logEntrySchema = z.looseObject({
   seq: seqSchema,
   id: z.string().min(1).max(64),
   clientId: z.string().min(1),
-  clientSeq: z.number().int().min(1).max(MAX_INT),
+  clientSeq: z.number().int().min(0).max(MAX_INT),
   userId: z.string().min(1),
   serverTs: z.number().min(0).max(MAX_TIMESTAMP_MS),
   type: z.string().min(1),

@@ -13,6 +13,9 @@ import { quarantineRecord, timeId } from "../quarantine.js";
 import { isSkipped } from "../sequencer/client-progress.js";
 import { splitForStorage, wholeChange } from "./inbox-parts.js";
 import { utf8Length } from "../live/utf8.js";
+import type { AclReader } from "../access/acl-reader.js";
+import type { AccessPolicy } from "../access/access-policy.js";
+import { assertMayRead, changeRefusal, docAccess } from "../access/authorize.js";
 
 export interface IngestDeps {
   inbox: InboxStore;
@@ -20,6 +23,9 @@ export interface IngestDeps {
   quarantine: QuarantineStore;
   clock: Clock;
   metrics: MetricsRecorder;
+  /** The documents' ACLs (cached) and the tenant's access policy (cached): who may submit what. */
+  acls: AclReader;
+  accessPolicy: (tenant: string) => Promise<AccessPolicy>;
 }
 
 export interface Principal {
@@ -27,6 +33,8 @@ export interface Principal {
   tenant: string;
   name?: string;
   admin: boolean;
+  /** The token's `groups` claim (strings), matched against a document's group ACL entries. */
+  groups?: string[];
   /** A back end acting for the tenant (`role: "service"`), not a person: may send notifications. */
   service?: boolean;
 }
@@ -37,6 +45,12 @@ export type OpStatus = "accepted" | "duplicate";
  * Accepts one change (the body of POST /v1/docs/{docId}/ops). A change with any invalid op
  * is refused whole and its payload quarantined; otherwise every op ends "accepted" (durably
  * in the inbox, on its way to the log) or "duplicate" (already held or processed).
+ *
+ * Authorization comes first (access/authorize.ts): a caller with no role on an existing
+ * document gets 403 `forbidden` before the body is even parsed, and one whose role does not
+ * allow an op gets 403 naming the first such op, before any dedupe, base or progress check, so
+ * a refused caller learns nothing about ops, versions or progress. A 403 is counted
+ * (`refused.forbidden`), never quarantined. The sequencer judges every op again, exactly.
  *
  * Duplicates are found without any per-op storage: ops below the client's committed
  * progress are duplicates, and a resent change collides with the stored one on its
@@ -50,12 +64,26 @@ export async function ingestChange(
   body: string | Uint8Array,
 ): Promise<Array<{ id: string; status: OpStatus }>> {
   const now = deps.clock.now();
+  const access = await docAccess(deps.acls, who, doc, "editor");
+  try {
+    assertMayRead(access, doc);
+  } catch (err) {
+    await countForbidden(deps, who);
+    throw err;
+  }
   const parsed = parseChangeBody(body);
   if (!parsed.ok) {
     await refuse(deps, who, doc, body, parsed.error, now);
     throw parsed.error;
   }
   const change = parsed.change;
+  const needsPolicy = access.role === "editor" && change.ops.some((op) => op.type === "acl");
+  const editorsCanShare = needsPolicy ? (await deps.accessPolicy(who.tenant)).editorsCanShare : false;
+  const forbidden = changeRefusal(access, who, change.ops, editorsCanShare);
+  if (forbidden) {
+    await countForbidden(deps, who);
+    throw forbidden;
+  }
   const status = new Map<string, OpStatus>();
   const progress = await deps.state.client(doc, change.clientId);
   const next = progress?.next ?? 1;
@@ -102,11 +130,18 @@ export async function ingestChange(
   return change.ops.map((op) => ({ id: op.id, status: status.get(op.id)! }));
 }
 
+async function countForbidden(deps: IngestDeps, who: Principal): Promise<void> {
+  deps.metrics.count(who.tenant, "refused.forbidden");
+  await deps.metrics.flush();
+}
+
 function inboxChange(who: Principal, doc: DocRef, change: Change, ops: Op[], now: number): InboxChange {
   return {
     doc,
     clientId: change.clientId,
     userId: who.userId,
+    ...(who.groups?.length ? { groups: who.groups } : {}),
+    ...(who.admin ? { admin: true } : {}),
     base: change.base,
     firstSeq: ops[0].seq,
     lastSeq: ops[ops.length - 1].seq,

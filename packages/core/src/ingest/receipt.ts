@@ -11,18 +11,22 @@ export type Receipt =
 /**
  * What became of an op id in a document: committed (with its seq), rejected (with the
  * reason), pending (accepted, not yet sequenced), or undefined when the document never
- * accepted it. The log is consulted first, so a commit always wins.
+ * accepted it. The log is consulted first, so a commit always wins. With `onlyAuthor`, ops of
+ * anyone else are reported as unknown (undefined).
  */
 export async function getReceipt(
   deps: { log: LogStore; state: SequencerStateStore; inbox: InboxStore },
   doc: DocRef,
   opId: string,
+  onlyAuthor?: string,
 ): Promise<Receipt | undefined> {
   const committed = await deps.log.findOp(doc, opId);
-  if (committed) return { id: opId, status: "committed", seq: committed.seq };
+  if (committed && onlyAuthor === undefined) return { id: opId, status: "committed", seq: committed.seq };
   const rejected = await deps.state.getRejection(doc, opId);
-  if (rejected) return { id: opId, status: "rejected", reason: rejected.reason, message: rejected.message };
+  if (rejected && (onlyAuthor === undefined || rejected.userId === onlyAuthor)) {
+    return { id: opId, status: "rejected", reason: rejected.reason, message: rejected.message };
+  }
   const inbox = await deps.inbox.findOp(doc, opId);
-  if (inbox) return { id: opId, status: "pending" };
+  if (inbox && (onlyAuthor === undefined || inbox.userId === onlyAuthor)) return { id: opId, status: "pending" };
   return undefined;
 }

@@ -4,7 +4,7 @@ import type { Clock } from "../ports/clock.js";
 import type { DocHead, DocStateStore } from "../ports/doc-state-store.js";
 import type { LogStore } from "../ports/log-store.js";
 import type { LogBatch } from "../ports/records.js";
-import { decodeState, encodeState } from "./encode.js";
+import { decodeState, encodeState, OutdatedSnapshotError } from "./encode.js";
 import { logRange } from "./log-range.js";
 import { DEFAULT_DOC_STATES_CONFIG, entryBytes, snapshotDue, stateWeight, type DocStatesConfig } from "./snapshot-policy.js";
 import { LruByWeight } from "./state-cache.js";
@@ -130,8 +130,14 @@ export class DocStates {
 
   /** Latest snapshot at or below `version` plus the log entries after it. */
   private async stateAt(doc: DocRef, version: number): Promise<DocState> {
-    const snap = await this.deps.store.snapshot(doc, version);
-    const base = snap ? decodeState(snap.encoded) : emptyState();
+    let snap = await this.deps.store.snapshot(doc, version);
+    let base = emptyState();
+    try {
+      if (snap) base = decodeState(snap.encoded);
+    } catch (err) {
+      if (!(err instanceof OutdatedSnapshotError)) throw err;
+      snap = undefined; // replay from seq 1 (POST /v1/admin/docs/{docId}/rebuild writes a current snapshot)
+    }
     if (snap && base.version !== snap.version) {
       throw new Error(`snapshot ${snap.version} of ${docKey(doc)} holds version ${base.version}`);
     }

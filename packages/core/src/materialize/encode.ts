@@ -36,6 +36,13 @@ export function canonicalJson(value: unknown): string {
 }
 
 /**
+ * A snapshot written before access control (its `acl` is a flat user -> role map, without the
+ * document's everyone and group entries): it cannot be read as a state. Readers replay the log
+ * from the start instead (a snapshot is a cache of the log).
+ */
+export class OutdatedSnapshotError extends Error {}
+
+/**
  * The state `encodeState` wrote. Checks the shape enough to fail loudly on a corrupt or
  * foreign snapshot (missing fields, spans that do not cover the text); applyEntries builds
  * its text store from the spans on first use.
@@ -53,6 +60,10 @@ export function decodeState(json: string): DocState {
   if ((v.spans as { text: string }[]).map((s) => s.text).join("") !== v.text) bad("spans do not cover text");
   for (const k of ["threads", "tasks", "acl"]) {
     if (v[k] === null || typeof v[k] !== "object" || Array.isArray(v[k])) bad(`${k} is not an object`);
+  }
+  const acl = v.acl as Record<string, unknown>;
+  if (typeof acl.everyone !== "string" || typeof acl.users !== "object" || typeof acl.groups !== "object") {
+    throw new OutdatedSnapshotError("decodeState: a snapshot from before access control (flat acl)");
   }
   return {
     version: v.version as number,

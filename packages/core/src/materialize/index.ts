@@ -3,14 +3,13 @@ export {
   applyEntries,
   emptyState,
   materialize,
-  mayUncomment,
   type Comment,
   type DocState,
   type Span,
   type Task,
   type Thread,
 } from "./state.js";
-export { canonicalJson, decodeState, encodeState } from "./encode.js";
+export { canonicalJson, decodeState, encodeState, OutdatedSnapshotError } from "./encode.js";
 export { DocStates, type DocStatesDeps } from "./doc-states.js";
 export { logRange } from "./log-range.js";
 export {

@@ -78,7 +78,7 @@ export function entryBytes(e: LogEntry): number {
     case "task":
       return n + e.taskId.length + e.assignee.length + e.title.length + (e.status?.length ?? 0);
     case "acl":
-      return n + e.targetUserId.length + e.role.length;
+      return n + (e.targetUserId ?? e.targetGroupId ?? "everyone").length + e.role.length;
   }
 }
 

@@ -1,4 +1,5 @@
-import type { AclRole, LogEntry, Range } from "../ops/types.js";
+import { aclAfter, emptyAcl, type DocAcl } from "../access/doc-acl.js";
+import type { LogEntry, Range } from "../ops/types.js";
 import { checkApplicable } from "../ot/apply.js";
 import { spansOf } from "../ot/text-op.js";
 import { type Span, TextStore } from "./text-store.js";
@@ -22,17 +23,17 @@ import { type Span, TextStore } from "./text-store.js";
  *   comment entry) in `threadId`. Idempotent: the same user reacting again with the same
  *   emoji changes nothing (there is no toggle; no op removes a reaction). A reaction to an
  *   unknown thread or comment changes nothing but the version.
- * - uncomment: removes comment `commentId` (with its reactions) from thread `threadId` when
- *   the entry's author wrote that comment or has the `owner` role at that point of the log;
- *   a thread left without comments is removed with its anchor (a later comment in that
- *   thread id starts a new thread). An unknown thread or comment (never there, or already
- *   removed) or an author without the right changes nothing but the version: the sequencer
- *   rejects unauthorized ones (sequencer/uncomment-gate.ts), this check keeps the state
- *   a function of the log whatever the log holds.
+ * - uncomment: removes comment `commentId` (with its reactions) from thread `threadId`; a
+ *   thread left without comments is removed with its anchor (a later comment in that thread
+ *   id starts a new thread). An unknown thread or comment (never there, or already removed)
+ *   changes nothing but the version. Who may send one is the sequencer's decision
+ *   (access/access-gate.ts): a committed entry was allowed.
  * - task: upserts `{id, assignee, title, status?, updatedBy: userId, updatedAt: serverTs}`;
  *   an entry without `status` keeps the task's previous status.
- * - acl: sets `acl[targetUserId] = role`; role "none" removes the user (the entry's `userId`
- *   is its author, as on every entry).
+ * - acl: `acl` as access/doc-acl.ts `aclAfter` folds it: an acl entry sets its target's
+ *   entry (user, group or everyone; role "none" removes it); a first entry (seq 1) that is
+ *   not an acl entry starts a pre-access-control document's ACL (everyone editor, its author
+ *   owner).
  * - every entry sets `version` to its seq and `updatedAt` to its serverTs.
  *
  * States are immutable values: applyEntries never changes its input.
@@ -45,7 +46,8 @@ export interface DocState {
   readonly spans: readonly Span[];
   readonly threads: Readonly<Record<string, Thread>>;
   readonly tasks: Readonly<Record<string, Task>>;
-  readonly acl: Readonly<Record<string, Exclude<AclRole, "none">>>;
+  /** The ACL as of `version` (empty for the empty document). */
+  readonly acl: Readonly<DocAcl>;
   /** serverTs of the last applied entry; 0 for the empty document. */
   readonly updatedAt: number;
 }
@@ -86,7 +88,7 @@ export type { Span };
 const stores = new WeakMap<DocState, TextStore>();
 
 export function emptyState(): DocState {
-  return makeState({ version: 0, updatedAt: 0, threads: {}, tasks: {}, acl: {} }, new TextStore());
+  return makeState({ version: 0, updatedAt: 0, threads: {}, tasks: {}, acl: emptyAcl() }, new TextStore());
 }
 
 /** The state after the whole log `entries` (which must start at seq 1). */
@@ -109,7 +111,7 @@ export function applyEntries(state: DocState, entries: readonly LogEntry[]): Doc
   const text = storeOf(state).clone();
   const threads: Record<string, Thread> = { ...state.threads };
   const tasks: Record<string, Task> = { ...state.tasks };
-  const acl: Record<string, Exclude<AclRole, "none">> = { ...state.acl };
+  let acl: DocAcl = state.acl as DocAcl;
   const anchored = new Set(Object.keys(threads).filter((k) => threads[k].anchor));
   let version = state.version;
   let updatedAt = state.updatedAt;
@@ -173,7 +175,6 @@ export function applyEntries(state: DocState, entries: readonly LogEntry[]): Doc
         const thread = own(threads, e.threadId);
         const at = thread ? thread.comments.findIndex((c) => c.id === e.commentId) : -1;
         if (!thread || at < 0) break;
-        if (!mayUncomment(thread.comments[at].userId, e.userId, own(acl, e.userId))) break;
         if (thread.comments.length === 1) {
           delete threads[e.threadId];
           anchored.delete(e.threadId);
@@ -192,22 +193,13 @@ export function applyEntries(state: DocState, entries: readonly LogEntry[]): Doc
         break;
       }
       case "acl":
-        if (e.role === "none") delete acl[e.targetUserId];
-        else put(acl, e.targetUserId, e.role);
         break;
     }
+    if (e.type === "acl" || e.seq === 1) acl = aclAfter(acl, e);
     version = e.seq;
     updatedAt = e.serverTs;
   }
   return makeState({ version, updatedAt, threads, tasks, acl }, text);
-}
-
-/**
- * Whether `userId`, whose role on the document is `role`, may delete a comment written by
- * `author`: its author may, and so may an owner. The sequencer and the materializer share it.
- */
-export function mayUncomment(author: string, userId: string, role: AclRole | undefined): boolean {
-  return userId === author || role === "owner";
 }
 
 /** Plain string order (code units), the same on every runtime and locale. */

@@ -157,12 +157,32 @@ export const taskOpSchema = z.strictObject({
     .optional(),
 });
 
-export const aclOpSchema = z.strictObject({
-  ...common,
-  type: z.literal("acl"),
-  userId: idSchema,
-  role: z.enum(ACL_ROLES, { error: expected(`one of ${ACL_ROLES.join(", ")}`) }),
-});
+/** Group ids as acl ops name them (and as a token's `groups` claim should hold them). */
+export const GROUP_ID_PATTERN = /^[A-Za-z0-9_.:@-]{1,128}$/;
+
+/** An acl op names exactly one target: `userId`, `groupId` or `everyone: true`. */
+export const aclOpSchema = z
+  .strictObject({
+    ...common,
+    type: z.literal("acl"),
+    userId: idSchema.optional(),
+    groupId: z
+      .string({ error: expected("a group id matching [A-Za-z0-9_.:@-]{1,128}") })
+      .regex(GROUP_ID_PATTERN, { error: expected("a group id matching [A-Za-z0-9_.:@-]{1,128}") })
+      .optional(),
+    everyone: z.literal(true, { error: expected("true") }).optional(),
+    role: z.enum(ACL_ROLES, { error: expected(`one of ${ACL_ROLES.join(", ")}`) }),
+  })
+  .superRefine((op, ctx) => {
+    const targets = [op.userId !== undefined, op.groupId !== undefined, op.everyone !== undefined].filter(Boolean).length;
+    if (targets !== 1) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["userId"],
+        message: `an acl op names exactly one target (userId, groupId or everyone: true); got ${targets}`,
+      });
+    }
+  });
 
 /** The schema for each op type: what `parseChangeBody` dispatches to once `type` is known. */
 export const OP_SCHEMAS = {

@@ -34,7 +34,12 @@ export interface ReactionOp extends OpBase { type: "reaction"; threadId: string;
  */
 export interface UncommentOp extends OpBase { type: "uncomment"; threadId: string; commentId: string }
 export interface TaskOp extends OpBase { type: "task"; taskId: string; assignee: string; title: string; status?: string }
-export interface AclOp extends OpBase { type: "acl"; userId: string; role: AclRole }
+/**
+ * Sets one ACL entry of the document: exactly one target, a user (`userId`), a group
+ * (`groupId`, matched against tokens' `groups` claim) or everyone in the tenant
+ * (`everyone: true`). Role `none` removes the entry. See access/doc-acl.ts and access/may-apply.ts.
+ */
+export interface AclOp extends OpBase { type: "acl"; role: AclRole; userId?: string; groupId?: string; everyone?: true }
 
 export type Op = InsertOp | DeleteOp | FormatOp | CommentOp | ReactionOp | UncommentOp | TaskOp | AclOp;
 export type OpType = Op["type"];
@@ -62,9 +67,12 @@ export type LogEntry = {
   seq: number;
   id: string;
   clientId: string;
+  /** The client's seq of the op; 0 on entries the sequencer made for the author (a new document's first acl entries). */
   clientSeq: number;
   userId: string;
   serverTs: number;
+  /** Set when the author is a tenant admin acting on a document they hold no role on (audited as an override). */
+  override?: true;
 } & (
   | Canonical<InsertOp>
   | (Canonical<DeleteOp> & { ranges?: Range[] })
@@ -77,10 +85,11 @@ export type LogEntry = {
 );
 
 /**
- * An acl entry's fields: `userId` is the entry's author like on every entry, so the user whose
- * role the op sets (the op's `userId`) is carried as `targetUserId`.
+ * An acl entry's fields: `userId` is the entry's author like on every entry, so the target the
+ * op names is carried as `targetUserId` (the op's `userId`), `targetGroupId` (its `groupId`) or
+ * `everyone: true`: exactly one of the three.
  */
-export type AclEntryFields = Omit<Canonical<AclOp>, "userId"> & { targetUserId: string };
+export type AclEntryFields = { type: "acl"; role: AclRole; targetUserId?: string; targetGroupId?: string; everyone?: true };
 
 type Fields<T extends Op> = Omit<T, "seq" | "id" | "ts">;
 

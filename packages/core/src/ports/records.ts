@@ -6,6 +6,10 @@ export interface InboxChange {
   doc: DocRef;
   clientId: string;
   userId: string;
+  /** The sender's `groups` claim (absent when none): the sequencer judges group ACL entries with it. */
+  groups?: string[];
+  /** Set when the sender is a tenant admin (`role: "admin"`): acts as owner on every document. */
+  admin?: boolean;
   base: number;
   /** Client seq of the first and last op (ops are consecutive). */
   firstSeq: number;

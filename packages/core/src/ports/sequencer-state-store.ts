@@ -1,4 +1,5 @@
 import type { DocRef } from "../doc-ref.js";
+import type { DocAcl } from "../access/doc-acl.js";
 import type { ClientState, Rejection } from "./records.js";
 
 /**
@@ -20,6 +21,12 @@ import type { ClientState, Rejection } from "./records.js";
  *   checkpoint to `checkpoint` if that is higher than the stored one (it never goes down).
  * - `client(doc, clientId)` is the one stored client state (strongly consistent), or undefined:
  *   what ingest reads on every request, so it touches nothing else.
+ * - The document's ACL as of the checkpoint (access/doc-acl.ts) is kept with the checkpoint:
+ *   `save(..., acl)` stores it iff it also raised (or kept) the checkpoint, atomically with it,
+ *   so a stored ACL is always the one as of the stored checkpoint; `save` without `acl` leaves
+ *   the stored one. `load` and `access(doc)` return it (absent when never stored: a document
+ *   that does not exist yet, or one whose log predates access control). `access` is one
+ *   strongly consistent read of the checkpoint alone.
  * - Rejections are keyed by op id per document; `putRejections` is idempotent (a second put
  *   of the same op id replaces the first).
  * - Documents are isolated, including across tenants with the same docId.
@@ -28,9 +35,10 @@ export interface SequencerStateStore {
   load(
     doc: DocRef,
     clientIds: string[],
-  ): Promise<{ checkpoint: number; holding: string[]; clients: Map<string, ClientState> }>;
+  ): Promise<{ checkpoint: number; holding: string[]; clients: Map<string, ClientState>; acl?: DocAcl }>;
   client(doc: DocRef, clientId: string): Promise<ClientState | undefined>;
-  save(doc: DocRef, clients: ClientState[], checkpoint: number, holding: string[]): Promise<void>;
+  access(doc: DocRef): Promise<{ checkpoint: number; acl?: DocAcl }>;
+  save(doc: DocRef, clients: ClientState[], checkpoint: number, holding: string[], acl?: DocAcl): Promise<void>;
   putRejections(doc: DocRef, rejections: Rejection[]): Promise<void>;
   getRejection(doc: DocRef, opId: string): Promise<Rejection | undefined>;
 }

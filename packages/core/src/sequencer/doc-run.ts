@@ -18,7 +18,10 @@ import {
   takeReleasable,
 } from "./client-progress.js";
 import type { SequencerDeps } from "./sequencer.js";
-import { UncommentGate } from "./uncomment-gate.js";
+import { AccessGate } from "../access/access-gate.js";
+import { aclAt } from "../access/acl-at.js";
+import { DEFAULT_ACCESS_POLICY } from "../access/access-policy.js";
+import { aclKey, foldAcl, type DocAcl } from "../access/doc-acl.js";
 
 /** Thrown when another run committed at the seq this run wanted: the run must start over. */
 export class LogConflict extends Error {
@@ -49,7 +52,9 @@ export class DocRun {
   private lags: number[] = [];
   /** The log head this run started from (what `load` read). */
   private logHead = 0;
-  private gate: UncommentGate | undefined;
+  private gate!: AccessGate;
+  /** The ACL the state store holds as of its checkpoint (aclKey), to save it only when it changed. */
+  private storedAcl = "";
   private findings: Record<string, unknown>[] = [];
   private readonly now: number;
 
@@ -101,8 +106,13 @@ export class DocRun {
     const [loaded, tail] = await Promise.all([state.load(this.doc, ids), log.tail(this.doc)]);
     this.clients = loaded.clients;
     for (const id of loaded.holding) this.holding.add(id);
+    this.storedAcl = aclKey(loaded.acl);
+    // The ACL as of the checkpoint: stored with it, or (a log from before access control) computed once.
+    let acl: DocAcl | undefined =
+      loaded.acl ?? (loaded.checkpoint > 0 ? await aclAt({ log, states: this.deps.states }, this.doc, loaded.checkpoint) : undefined);
     if (tail && tail.seqEnd > loaded.checkpoint) {
       const batches = tail.seqStart > loaded.checkpoint ? await log.batchesAfter(this.doc, loaded.checkpoint) : [tail];
+      for (const b of batches) acl = foldAcl(acl, b.entries.filter((e) => e.seq > loaded.checkpoint));
       const missing = [...new Set(batches.flatMap((b) => b.clients.map((c) => c.clientId)))].filter(
         (id) => !this.clients.has(id),
       );
@@ -114,6 +124,8 @@ export class DocRun {
     this.len = tail?.lenAfter ?? 0;
     this.cache = tail?.entries ?? [];
     this.cacheFrom = tail ? tail.seqStart - 1 : 0;
+    const policies = this.deps.accessPolicy ?? (async () => DEFAULT_ACCESS_POLICY);
+    this.gate = new AccessGate({ log, policy: policies }, this.doc, this.logHead, acl);
   }
 
   /**
@@ -209,10 +221,12 @@ export class DocRun {
       }
       lens.push((len = textLengthAfter(len, transformed[i])));
     }
+    const creating = this.seq === 0;
+    const first = this.seq + 1 + (creating ? await this.gate.creationCount() : 0);
     const entries = ops.map(
       (op, i) =>
         ({
-          seq: this.seq + 1 + i,
+          seq: first + i,
           id: op.id,
           clientId: change.clientId,
           clientSeq: op.seq,
@@ -222,17 +236,21 @@ export class DocRun {
           serverTs: this.now,
         }) as LogEntry,
     );
-    if (entries.some((e) => e.type === "uncomment")) {
-      this.gate ??= new UncommentGate({ log: this.deps.log, states: this.deps.states }, this.doc, this.logHead);
-      const denied = await this.gate.denied(entries, this.pending.map((p) => p.entry), this.cache);
-      if (denied) {
-        this.reject(change, ops, REJECT_REASONS.forbidden, denied);
-        return;
-      }
+    const who = { userId: change.userId, groups: change.groups, admin: change.admin, clientId: change.clientId, now: this.now };
+    const verdict = await this.gate.judge(who, entries, creating, this.pending.map((p) => p.entry), this.cache);
+    if (!verdict.ok) {
+      this.reject(change, ops, verdict.reason, verdict.message);
+      return;
+    }
+    // Entries the sequencer made (a new document's acl entries) come first, without client progress.
+    const made = verdict.entries.slice(0, verdict.entries.length - ops.length);
+    for (const entry of made) {
+      this.seq = entry.seq;
+      this.pending.push({ entry, lenAfter: this.len });
     }
     for (let i = 0; i < ops.length; i++) {
       const op = ops[i];
-      const entry = entries[i];
+      const entry = verdict.entries[made.length + i];
       this.seq = entry.seq;
       this.pending.push({ entry, lenAfter: lens[i] });
       // Progress after every entry, so a batch ending inside this change records exactly how
@@ -327,8 +345,10 @@ export class DocRun {
       if ((await log.append(batch)) === "conflict") throw new LogConflict(this.doc, batch.seqStart);
     }
     const dirty = [...this.dirty].map((id) => this.clients.get(id)!).filter(Boolean);
-    if (dirty.length > 0 || this.pending.length > 0) {
-      await state.save(this.doc, dirty, this.seq, [...this.holding]);
+    const acl = this.gate.acl;
+    const aclChanged = acl !== undefined && aclKey(acl) !== this.storedAcl;
+    if (dirty.length > 0 || this.pending.length > 0 || aclChanged) {
+      await state.save(this.doc, dirty, this.seq, [...this.holding], aclChanged ? acl : undefined);
     }
     for (const id of this.holding) {
       const due = holdDeadline(this.clients.get(id)!, config.holdWindowMs);

@@ -9,7 +9,8 @@ import type { InboxChange, InboxRecord, Rejection } from "../ports/records.js";
 import type { SequencerStateStore } from "../ports/sequencer-state-store.js";
 import type { TimerStore } from "../ports/timer-store.js";
 import { DocRun, LogConflict } from "./doc-run.js";
-import type { StateReader } from "./uncomment-gate.js";
+import type { StateReader } from "../access/acl-at.js";
+import type { AccessPolicy } from "../access/access-policy.js";
 
 export interface SequencerConfig {
   /** How long a change that arrived ahead of a gap in its client's seqs waits (default 2 s). */
@@ -47,11 +48,13 @@ export interface SequencerDeps {
   config: SequencerConfig;
   notices?: RejectionNotices;
   /**
-   * Materialized states (DocStates), read only to check that the sender of an `uncomment` who
-   * is not the comment's author is an owner. Optional: without it that check replays the acl
-   * entries of the whole log (correct, slower on long logs).
+   * Materialized states (DocStates), read only for a document whose log predates access
+   * control and whose ACL is therefore not stored with the checkpoint (once). Optional:
+   * without it that replays the acl entries of the whole log (correct, slower on long logs).
    */
   states?: StateReader;
+  /** The tenant's access policy (cached by the caller for a few seconds); the default policy when absent. */
+  accessPolicy?: (tenant: string) => Promise<AccessPolicy>;
 }
 
 const MAX_ATTEMPTS = 3;

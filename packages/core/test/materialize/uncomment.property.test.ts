@@ -13,19 +13,18 @@ const arbThreadIntent: fc.Arbitrary<Intent> = fc.oneof(
   { weight: 1, arbitrary: fc.record({ k: fc.constant("acl" as const), user: fc.nat(2), role: fc.constantFrom("owner" as const, "editor" as const, "none" as const) }) },
 );
 
-/** The live comment ids per thread, computed the naive way: a list of every comment ever made, deletions as flags. */
+/**
+ * The live comment ids per thread, computed the naive way: a list of every comment ever made,
+ * deletions as flags. A committed uncomment always applies (who may send one is the
+ * sequencer's decision: access/access-gate.ts).
+ */
 function model(entries: readonly LogEntry[]): Record<string, string[]> {
-  const all: Array<{ id: string; threadId: string; author: string; deleted: boolean }> = [];
-  const owners = new Set<string>();
+  const all: Array<{ id: string; threadId: string; deleted: boolean }> = [];
   for (const e of entries) {
-    if (e.type === "comment") all.push({ id: e.id, threadId: e.threadId, author: e.userId, deleted: false });
-    if (e.type === "acl") {
-      if (e.role === "owner") owners.add(e.targetUserId);
-      else owners.delete(e.targetUserId);
-    }
+    if (e.type === "comment") all.push({ id: e.id, threadId: e.threadId, deleted: false });
     if (e.type === "uncomment") {
       const c = all.find((x) => x.id === e.commentId && x.threadId === e.threadId && !x.deleted);
-      if (c && (c.author === e.userId || owners.has(e.userId))) c.deleted = true;
+      if (c) c.deleted = true;
     }
   }
   const out: Record<string, string[]> = {};

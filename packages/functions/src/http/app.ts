@@ -3,6 +3,8 @@ import {
   DOC_ID_PATTERN,
   ID_PATTERN,
   WeftError,
+  assertMayRead,
+  docAccess,
   getReceipt,
   ingestChange,
   summarizeLag,
@@ -27,8 +29,9 @@ import { registerNotificationRoutes } from "./routes/notifications.js";
 import { registerNotifyAdminRoutes } from "./routes/notify-admin.js";
 import { registerNotifySendRoutes, type NotifySendRouteDeps } from "./routes/notify-send.js";
 import { registerPreferencesRoutes } from "./routes/preferences.js";
+import { registerAccessPolicyRoutes, type AccessPolicyRouteDeps } from "./routes/access-policy.js";
 
-export interface AppDeps extends IngestDeps, DeadLetterRouteDeps, DocStateRouteDeps, AuditRouteDeps, SearchRouteDeps, NotifySendRouteDeps {
+export interface AppDeps extends IngestDeps, AccessPolicyRouteDeps, DeadLetterRouteDeps, DocStateRouteDeps, AuditRouteDeps, SearchRouteDeps, NotifySendRouteDeps {
   log: LogStore;
   inbox: InboxStore;
   state: SequencerStateStore;
@@ -67,6 +70,7 @@ export function createApp(deps: AppDeps): Hono<Env> {
 
   app.get("/v1/docs/:docId/ops", async (c) => {
     const doc = docOf(c);
+    await authorizeRead(c, doc, "read log");
     const after = intParam(c.req.query("after"), "after", 0, 0, Number.MAX_SAFE_INTEGER);
     const limit = intParam(c.req.query("limit"), "limit", 100, 1, MAX_PAGE);
     // Readers mostly poll near the head: the last batch alone answers that in one read.
@@ -83,9 +87,11 @@ export function createApp(deps: AppDeps): Hono<Env> {
 
   app.get("/v1/docs/:docId/ops/:opId", async (c) => {
     const doc = docOf(c);
+    const access = await authorizeRead(c, doc, "read receipt");
     const opId = c.req.param("opId");
     if (!ID_PATTERN.test(opId)) throw new WeftError("invalid_request", "op id must match [A-Za-z0-9_-]{1,64}");
-    const receipt = await getReceipt(deps, doc, opId);
+    // Before the document exists, a caller sees only their own ops (it may be someone else's draft).
+    const receipt = await getReceipt(deps, doc, opId, access.exists ? undefined : c.get("who").userId);
     if (!receipt) throw new WeftError("not_found", `no op ${opId} in document ${doc.docId}`);
     return c.json(receipt);
   });
@@ -105,11 +111,28 @@ export function createApp(deps: AppDeps): Hono<Env> {
   registerPreferencesRoutes(app, deps);
   registerDeviceRoutes(app, deps);
   registerNotifyAdminRoutes(app, deps);
+  registerAccessPolicyRoutes(app, deps);
 
   app.get("/v1/admin/metrics", async (c) => {
     const tenant = c.get("who").tenant;
     return c.json(metricsView(tenant, await deps.metricsStore.get(tenant)));
   });
+
+
+  /** 403 unless the caller may read `doc` (a document not created yet passes); records an admin override. */
+  async function authorizeRead(c: Context<Env>, doc: DocRef, action: string) {
+    const who = c.get("who");
+    const access = await docAccess(deps.acls, who, doc);
+    try {
+      assertMayRead(access, doc);
+    } catch (err) {
+      deps.metrics.count(who.tenant, "refused.forbidden");
+      await deps.metrics.flush();
+      throw err;
+    }
+    if (access.override) await deps.onOverride?.(who, doc, action);
+    return access;
+  }
 
   return app;
 }

@@ -52,7 +52,7 @@ export function createAuthenticator(config: AuthConfig): (header: string | undef
     } catch (err) {
       throw new WeftError("unauthorized", `invalid token: ${(err as Error).message}`);
     }
-    const { sub, tid, name, role } = payload as JWTPayload & { tid?: unknown; name?: unknown; role?: unknown };
+    const { sub, tid, name, role, groups } = payload as JWTPayload & { tid?: unknown; name?: unknown; role?: unknown; groups?: unknown };
     if (typeof sub !== "string" || !USER_ID.test(sub)) throw new WeftError("unauthorized", "token has no valid `sub` claim");
     if (typeof tid !== "string" || !TENANT_ID_PATTERN.test(tid)) {
       throw new WeftError("unauthorized", "token has no valid `tid` (tenant) claim");
@@ -62,7 +62,23 @@ export function createAuthenticator(config: AuthConfig): (header: string | undef
       tenant: tid,
       ...(typeof name === "string" ? { name } : {}),
       admin: role === "admin",
+      ...groupsOf(groups),
       ...(role === "service" ? { service: true } : {}),
     };
   };
+}
+
+/** The most groups a token's `groups` claim may name (more is a 401: the token is not one we can judge). */
+export const MAX_TOKEN_GROUPS = 100;
+
+/**
+ * The token's optional `groups` claim: an array of strings, matched as they are against group
+ * ACL entries. Anything else (not an array, a non-string, over MAX_TOKEN_GROUPS) is a 401.
+ */
+function groupsOf(groups: unknown): { groups?: string[] } {
+  if (groups === undefined) return {};
+  if (!Array.isArray(groups) || groups.length > MAX_TOKEN_GROUPS || groups.some((g) => typeof g !== "string" || g.length === 0 || g.length > 128)) {
+    throw new WeftError("unauthorized", `the token's \`groups\` claim must be an array of at most ${MAX_TOKEN_GROUPS} strings of 1..128 characters`);
+  }
+  return groups.length > 0 ? { groups: [...new Set(groups as string[])] } : {};
 }

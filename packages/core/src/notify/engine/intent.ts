@@ -1,9 +1,8 @@
 import { z } from "zod";
 import { DOC_ID_PATTERN, TENANT_ID_PATTERN } from "../../doc-ref.js";
-import type { ErrorDetail } from "../../errors.js";
 import { utf8Length } from "../../live/utf8.js";
 import { knownTopics, type TenantPolicy } from "../preferences/tenant-policy.js";
-import { describe, expected, invalid, zodDetails } from "../preferences/validation.js";
+import { describe, expected, inFieldOrder, invalid, isRecord, zodDetails } from "../preferences/validation.js";
 import { NOTIFICATION_CLASSES, type NotificationClass } from "../vocabulary.js";
 import { clampJsonText } from "./json-text.js";
 import { ENGINE_LIMITS, INTENT_LIMITS } from "./limits.js";
@@ -84,25 +83,32 @@ const intentSchema = z.strictObject(
   { error: expected("a notify intent object") },
 );
 
-/** Validates an intent; throws WeftError "invalid_request" with one detail per problem. */
+const INTENT_FIELDS = Object.keys(intentSchema.shape);
+
+/**
+ * Validates an intent; throws WeftError "invalid_request" with one detail per problem, every
+ * problem at once (in the order of the fields). `topic` must be builtin or the tenant's and
+ * `data` at most INTENT_LIMITS.dataBytes of JSON: checked on the raw input beside the schema,
+ * each only when its value has the right type (a mistyped one has the schema's detail).
+ */
 export function parseNotifyIntent(input: unknown, policy: TenantPolicy): NotifyIntent {
   const parsed = intentSchema.safeParse(input);
-  if (!parsed.success) throw invalid("notify intent", zodDetails(parsed.error.issues));
-  const intent = parsed.data as NotifyIntent;
-  const details: ErrorDetail[] = [];
-  if (!knownTopics(policy).has(intent.topic)) details.push({ path: "topic", issue: `unknown topic ${describe(intent.topic)}` });
-  if (intent.data !== undefined) {
-    let json: string | undefined;
-    try {
-      json = JSON.stringify(intent.data);
-    } catch {
-      json = undefined;
+  const details = parsed.success ? [] : zodDetails(parsed.error.issues);
+  if (isRecord(input)) {
+    if (typeof input.topic === "string" && !knownTopics(policy).has(input.topic)) details.push({ path: "topic", issue: `unknown topic ${describe(input.topic)}` });
+    if (isRecord(input.data)) {
+      let json: string | undefined;
+      try {
+        json = JSON.stringify(input.data);
+      } catch {
+        json = undefined;
+      }
+      if (json === undefined) details.push({ path: "data", issue: "not JSON-serializable" });
+      else if (utf8Length(json) > INTENT_LIMITS.dataBytes) details.push({ path: "data", issue: `${utf8Length(json)} bytes of JSON; at most ${INTENT_LIMITS.dataBytes}` });
     }
-    if (json === undefined) details.push({ path: "data", issue: "not JSON-serializable" });
-    else if (utf8Length(json) > INTENT_LIMITS.dataBytes) details.push({ path: "data", issue: `${utf8Length(json)} bytes of JSON; at most ${INTENT_LIMITS.dataBytes}` });
   }
-  if (details.length > 0) throw invalid("notify intent", details);
-  return intent;
+  if (!parsed.success || details.length > 0) throw invalid("notify intent", inFieldOrder(details, INTENT_FIELDS));
+  return parsed.data as NotifyIntent;
 }
 
 /** The intent as a pending item (full text; `forStorage` cuts it when it is kept in the state). */

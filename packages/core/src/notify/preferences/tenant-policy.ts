@@ -1,7 +1,7 @@
 import { z } from "zod";
 import type { ErrorDetail } from "../../errors.js";
-import { BUILTIN_TOPICS, type Channel, CHANNELS, type NotificationClass, TOPIC_PATTERN } from "../vocabulary.js";
-import { describe, expected, invalid, zodDetails } from "./validation.js";
+import { BUILTIN_TOPICS, type Channel, CHANNELS, NOTIFICATION_CLASSES, type NotificationClass, TOPIC_PATTERN } from "../vocabulary.js";
+import { describe, expected, inFieldOrder, invalid, isRecord, zodDetails } from "./validation.js";
 
 /** What a digest key is made of, besides the user (always part of it). */
 export const DIGEST_KEY_PARTS = ["doc", "topic", "class"] as const;
@@ -34,7 +34,7 @@ export interface TenantPolicy {
   /** Names this policy in every decision record (with the user's preferences revision). */
   version: string;
   caps: {
-    /** Social + marketing sends per rolling window, together (the user's budget). */
+    /** Sends per rolling window (the user's budget): social, marketing and transactional ones count in it (engine/caps.ts). */
     social: number;
     /** Transactional sends allowed over a full social budget per window (they never use it up). */
     transactionalExtra: number;
@@ -148,40 +148,65 @@ const policySchema = z.strictObject(
   { error: expected("a tenant policy object") },
 );
 
+const POLICY_FIELDS = Object.keys(policySchema.shape);
+
 /**
  * Validates a tenant policy (any field may be left out: the default applies) and returns it
- * complete. Throws WeftError "invalid_request" with one detail per problem: out-of-range
- * numbers, unknown keys, malformed or builtin-shadowing tenant topics, digest topics that are
- * not known, repeated entries, marketing by SMS.
+ * complete. Throws WeftError "invalid_request" with one detail per problem, every problem at
+ * once (in the order of the fields): out-of-range numbers, unknown keys, malformed or
+ * builtin-shadowing tenant topics, digest topics that are not known, repeated entries,
+ * marketing by SMS, wrong types.
  */
 export function parseTenantPolicy(input: unknown): TenantPolicy {
-  const parsed = policySchema.safeParse(input ?? {});
-  if (!parsed.success) throw invalid("tenant policy", zodDetails(parsed.error.issues));
-  const p = parsed.data as TenantPolicy;
+  const raw = input ?? {};
+  const parsed = policySchema.safeParse(raw);
+  const details = [...(parsed.success ? [] : zodDetails(parsed.error.issues)), ...policyChecks(raw)];
+  if (!parsed.success || details.length > 0) throw invalid("tenant policy", inFieldOrder(details, POLICY_FIELDS));
+  return parsed.data as TenantPolicy;
+}
+
+/**
+ * The problems the schema cannot see (entries against each other, against the builtin topics,
+ * marketing by SMS), found on the raw input so that they are reported together with the
+ * schema's own. Each check looks only at values of the right type (a mistyped one already has
+ * the schema's detail); a left-out field's default has none of these problems.
+ */
+function policyChecks(raw: unknown): ErrorDetail[] {
   const details: ErrorDetail[] = [];
+  if (!isRecord(raw)) return details;
+  const topics = Array.isArray(raw.topics) ? raw.topics : [];
   const [, maxTopics] = POLICY_LIMITS.tenantTopics;
-  if (p.topics.length > maxTopics) details.push({ path: "topics", issue: `${p.topics.length} topics; at most ${maxTopics}` });
-  p.topics.forEach((t, i) => {
+  if (topics.length > maxTopics) details.push({ path: "topics", issue: `${topics.length} topics; at most ${maxTopics}` });
+  topics.forEach((t, i) => {
+    if (typeof t !== "string") return;
     if (!TOPIC_PATTERN.test(t)) details.push({ path: `topics[${i}]`, issue: `expected a topic matching [a-z][a-z0-9_.-]{0,39}, got ${describe(t)}` });
     else if ((BUILTIN_TOPICS as readonly string[]).includes(t)) details.push({ path: `topics[${i}]`, issue: `'${t}' is a builtin topic` });
-    else if (p.topics.indexOf(t) !== i) details.push({ path: `topics[${i}]`, issue: `'${t}' is listed twice` });
+    else if (topics.indexOf(t) !== i) details.push({ path: `topics[${i}]`, issue: `'${t}' is listed twice` });
   });
-  const known = knownTopics(p);
-  p.digest.topics.forEach((t, i) => {
-    if (!known.has(t)) details.push({ path: `digest.topics[${i}]`, issue: `unknown topic ${describe(t)}` });
-  });
-  p.digest.keyBy.forEach((k, i) => {
-    if (p.digest.keyBy.indexOf(k) !== i) details.push({ path: `digest.keyBy[${i}]`, issue: `'${k}' is listed twice` });
-  });
-  for (const cls of Object.keys(p.classChannels) as NotificationClass[]) {
-    p.classChannels[cls].forEach((c, i) => {
-      if (p.classChannels[cls].indexOf(c) !== i) details.push({ path: `classChannels.${cls}[${i}]`, issue: `'${c}' is listed twice` });
+  const known = new Set<unknown>([...BUILTIN_TOPICS, ...topics]);
+  const digest = isRecord(raw.digest) ? raw.digest : {};
+  if (Array.isArray(digest.topics)) {
+    digest.topics.forEach((t, i) => {
+      if (typeof t === "string" && !known.has(t)) details.push({ path: `digest.topics[${i}]`, issue: `unknown topic ${describe(t)}` });
     });
   }
-  const sms = p.classChannels.marketing.indexOf("sms");
+  if (Array.isArray(digest.keyBy)) repeated(digest.keyBy, DIGEST_KEY_PARTS, "digest.keyBy", details);
+  const classChannels = isRecord(raw.classChannels) ? raw.classChannels : {};
+  for (const cls of NOTIFICATION_CLASSES) {
+    const list = classChannels[cls];
+    if (Array.isArray(list)) repeated(list, CHANNELS, `classChannels.${cls}`, details);
+  }
+  const marketing = classChannels.marketing;
+  const sms = Array.isArray(marketing) ? marketing.indexOf("sms") : -1;
   if (sms >= 0) details.push({ path: `classChannels.marketing[${sms}]`, issue: "marketing is never sent by SMS" });
-  if (details.length > 0) throw invalid("tenant policy", details);
-  return p;
+  return details;
+}
+
+/** A detail for each valid entry (one of `values`) of `list` that repeats an earlier one. */
+function repeated(list: unknown[], values: readonly string[], path: string, details: ErrorDetail[]): void {
+  list.forEach((v, i) => {
+    if ((values as readonly unknown[]).includes(v) && list.indexOf(v) !== i) details.push({ path: `${path}[${i}]`, issue: `'${String(v)}' is listed twice` });
+  });
 }
 
 /** Builtin topics plus the tenant's own. */

@@ -3,7 +3,7 @@ import type { ErrorDetail } from "../../errors.js";
 import { type Channel, CHANNELS } from "../vocabulary.js";
 import { intIn, knownTopics, POLICY_LIMITS, type TenantPolicy } from "./tenant-policy.js";
 import { canonicalTimeZone, minuteOfDay } from "./time-zones.js";
-import { describe, expected, invalid, zodDetails } from "./validation.js";
+import { describe, expected, inFieldOrder, invalid, isRecord, zodDetails } from "./validation.js";
 
 /** Who consented (or withdrew) to a channel, and how: kept as proof, never inferred. */
 export interface ConsentRecord {
@@ -40,7 +40,7 @@ export interface UserPreferences {
   quietHours?: QuietHours;
   /** The digest window for this user (else the tenant's). */
   digestWindowMs?: number;
-  /** The social + marketing cap for this user (else the tenant's); 0..policy.caps.maxUserCap. */
+  /** This user's budget of sends per window, in place of policy.caps.social (engine/caps.ts); 0..policy.caps.maxUserCap. */
   capOverride?: number;
   consent: { email?: ConsentRecord; sms?: ConsentRecord };
   /** Explicit opt-in to social notifications by SMS (critical and transactional need only consent). */
@@ -90,7 +90,10 @@ const channelSwitches = z.strictObject(
 const updateSchema = z.strictObject(
   {
     /** Optimistic concurrency: when given, the update applies only over this revision. */
-    revision: z.number().int().min(0).optional(),
+    revision: z
+      .number({ error: expected("an integer >= 0") })
+      .refine((v) => Number.isSafeInteger(v) && v >= 0, { error: expected("an integer >= 0") })
+      .optional(),
     channels: channelSwitches.optional(),
     topics: z
       .record(
@@ -124,6 +127,45 @@ const updateSchema = z.strictObject(
   { error: expected("a preferences object") },
 );
 
+const UPDATE_FIELDS = Object.keys(updateSchema.shape);
+
+/**
+ * The problems the schema cannot see (they depend on the tenant's policy, on the zone database
+ * or on two fields at once), found on the raw body so that they are reported together with the
+ * schema's own. Each check looks only at a value of the right type: a mistyped one already has
+ * the schema's detail, so no problem is reported twice.
+ */
+function preferenceChecks(body: unknown, policy: TenantPolicy): ErrorDetail[] {
+  const details: ErrorDetail[] = [];
+  if (!isRecord(body)) return details;
+  if (isRecord(body.topics)) {
+    const known = knownTopics(policy);
+    for (const [topic, pref] of Object.entries(body.topics)) {
+      if (!known.has(topic)) details.push({ path: `topics.${topic}`, issue: `unknown topic ${describe(topic)}; not builtin and not one of the tenant's` });
+      const channels: unknown[] = isRecord(pref) && Array.isArray(pref.channels) ? pref.channels : [];
+      channels.forEach((c, i) => {
+        if ((CHANNELS as readonly unknown[]).includes(c) && channels.indexOf(c) !== i) details.push({ path: `topics.${topic}.channels[${i}]`, issue: `'${String(c)}' is listed twice` });
+      });
+    }
+  }
+  if (isRecord(body.quietHours)) {
+    const { start, end, timeZone } = body.quietHours;
+    if (typeof timeZone === "string" && canonicalTimeZone(timeZone) === undefined) {
+      details.push({ path: "quietHours.timeZone", issue: `unknown time zone ${describe(timeZone)}; expected an IANA name such as America/New_York` });
+    }
+    const from = typeof start === "string" ? minuteOfDay(start) : undefined;
+    if (from !== undefined && typeof end === "string" && minuteOfDay(end) === from) {
+      details.push({ path: "quietHours.end", issue: "must differ from start (an empty or all-day quiet period)" });
+    }
+  }
+  const cap = body.capOverride;
+  const maxCap = policy.caps.maxUserCap;
+  if (typeof cap === "number" && !(Number.isSafeInteger(cap) && cap >= 0 && cap <= maxCap)) {
+    details.push({ path: "capOverride", issue: `expected an integer 0..${maxCap} (the tenant's maximum), got ${describe(cap)}` });
+  }
+  return details;
+}
+
 /** A validated PUT body (see `parsePreferencesUpdate`). */
 export interface PreferencesUpdate {
   expectedRevision?: number;
@@ -143,37 +185,17 @@ export interface PreferencesUpdate {
  * consent is only ever given or withdrawn explicitly. `revision` and consent `at`/`userAgent`
  * (as GET returns them) are accepted so a GET result can be edited and sent back.
  *
- * Throws WeftError "invalid_request" with one `{path, issue}` per problem: unknown keys,
- * unknown time zones (and fixed offsets), malformed or equal quiet-hour times, unknown topics
- * (neither builtin nor the tenant's), unknown channels, out-of-range numbers.
+ * Throws WeftError "invalid_request" with one `{path, issue}` per problem, every problem of the
+ * body at once (in the order of its fields): unknown keys (one each), unknown time zones (and
+ * fixed offsets), malformed or equal quiet-hour times, unknown topics (neither builtin nor the
+ * tenant's), unknown or repeated channels, out-of-range numbers, wrong types.
  */
 export function parsePreferencesUpdate(body: unknown, policy: TenantPolicy): PreferencesUpdate {
   const parsed = updateSchema.safeParse(body);
-  const details: ErrorDetail[] = parsed.success ? [] : zodDetails(parsed.error.issues);
-  if (!parsed.success) throw invalid("preferences", details);
+  const details = [...(parsed.success ? [] : zodDetails(parsed.error.issues)), ...preferenceChecks(body, policy)];
+  if (!parsed.success || details.length > 0) throw invalid("preferences", inFieldOrder(details, UPDATE_FIELDS));
   const b = parsed.data;
-  const known = knownTopics(policy);
-  for (const topic of Object.keys(b.topics ?? {})) {
-    if (!known.has(topic)) details.push({ path: `topics.${topic}`, issue: `unknown topic ${describe(topic)}; not builtin and not one of the tenant's` });
-  }
-  for (const [topic, pref] of Object.entries(b.topics ?? {})) {
-    pref.channels?.forEach((c, i) => {
-      if (pref.channels!.indexOf(c) !== i) details.push({ path: `topics.${topic}.channels[${i}]`, issue: `'${c}' is listed twice` });
-    });
-  }
-  let timeZone: string | undefined;
-  if (b.quietHours) {
-    timeZone = canonicalTimeZone(b.quietHours.timeZone);
-    if (timeZone === undefined) {
-      details.push({ path: "quietHours.timeZone", issue: `unknown time zone ${describe(b.quietHours.timeZone)}; expected an IANA name such as America/New_York` });
-    }
-    if (b.quietHours.start === b.quietHours.end) details.push({ path: "quietHours.end", issue: "must differ from start (an empty or all-day quiet period)" });
-  }
-  const maxCap = policy.caps.maxUserCap;
-  if (b.capOverride != null && !(Number.isSafeInteger(b.capOverride) && b.capOverride >= 0 && b.capOverride <= maxCap)) {
-    details.push({ path: "capOverride", issue: `expected an integer 0..${maxCap} (the tenant's maximum), got ${describe(b.capOverride)}` });
-  }
-  if (details.length > 0) throw invalid("preferences", details);
+  const timeZone = b.quietHours ? canonicalTimeZone(b.quietHours.timeZone) : undefined;
 
   const channels = defaultUserPreferences().channels;
   for (const c of CHANNELS) if (b.channels?.[c] !== undefined) channels[c] = b.channels[c]!;

@@ -39,6 +39,29 @@ export function zodDetails(issues: readonly z.core.$ZodIssue[], prefix: readonly
   return out;
 }
 
+/** A JSON object (not null, not an array): the guard of checks that run on raw input. */
+export function isRecord(v: unknown): v is Record<string, unknown> {
+  return typeof v === "object" && v !== null && !Array.isArray(v);
+}
+
+/**
+ * `details` ordered by the position of their top-level field in `fields` (the schema's order;
+ * "" first, unknown keys last), stable within a field: zod's findings and the checks run after
+ * it then read in the order of the body's fields.
+ */
+export function inFieldOrder(details: ErrorDetail[], fields: readonly string[]): ErrorDetail[] {
+  const rank = (d: ErrorDetail) => {
+    const top = /^[^.[]*/.exec(d.path ?? "")![0];
+    if (top === "") return -1;
+    const i = fields.indexOf(top);
+    return i < 0 ? fields.length : i;
+  };
+  return details
+    .map((d, i) => ({ d, i, r: rank(d) }))
+    .sort((a, b) => a.r - b.r || a.i - b.i)
+    .map((x) => x.d);
+}
+
 /** The `invalid_request` error for `what` ("preferences", "tenant policy", ...) with every detail. */
 export function invalid(what: string, details: ErrorDetail[]): WeftError {
   const first = details[0];

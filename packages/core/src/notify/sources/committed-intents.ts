@@ -110,6 +110,8 @@ export function intentsOfBatch(src: BatchSource): BatchIntents {
       case "uncomment":
         break;
       case "acl":
+        // Group and everyone entries name no one to tell (their members are not enumerable).
+        if (e.targetUserId === undefined) break;
         push(e, e.targetUserId, {
           class: "transactional",
           topic: "permissions",

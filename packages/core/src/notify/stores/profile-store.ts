@@ -1,4 +1,5 @@
-import { WeftError } from "../../errors.js";
+import { type ErrorDetail, WeftError } from "../../errors.js";
+import { invalid } from "../preferences/validation.js";
 import { assertNotifyUser, assertTenant, jsonOf, type NotifyUser } from "./common.js";
 
 /** Largest preferences document, in UTF-8 bytes of its JSON. */
@@ -81,30 +82,37 @@ export function checkPolicy(tenant: string, expectVersion: number, policy: unkno
   return jsonOf(policy, "policy", MAX_POLICY_BYTES);
 }
 
-/** Validated, normalized facts (only the known fields, in a fixed shape). */
+/**
+ * Validated, normalized facts (only the known fields, in a fixed shape). Throws WeftError
+ * "invalid_request" with one detail per bad field, every one at once.
+ */
 export function checkContacts(c: ContactFacts): ContactFacts {
   const out: ContactFacts = {};
+  const details: ErrorDetail[] = [];
+  const problem = (path: string, issue: string) => details.push({ path, issue });
   if (c.name !== undefined) {
     const { name } = c;
-    if (typeof name !== "string") throw bad("name", "must be a string");
-    const length = [...name].length;
-    if (length < 1 || length > MAX_DISPLAY_NAME || name.trim() !== name) throw bad("name", `must be 1..${MAX_DISPLAY_NAME} characters without leading or trailing spaces`);
-    if (/[\u0000-\u001f\u007f]/.test(name)) throw bad("name", "must not contain control characters");
-    out.name = name;
+    const length = typeof name === "string" ? [...name].length : 0;
+    if (typeof name !== "string") problem("name", "must be a string");
+    else if (length < 1 || length > MAX_DISPLAY_NAME || name.trim() !== name) problem("name", `must be 1..${MAX_DISPLAY_NAME} characters without leading or trailing spaces`);
+    else if (/[\u0000-\u001f\u007f]/.test(name)) problem("name", "must not contain control characters");
+    else out.name = name;
   }
   if (c.email !== undefined) {
     const { address, verified, disabled } = c.email;
-    if (typeof address !== "string" || address.length > 320 || !/^[^\s@]+@[^\s@]+$/.test(address)) throw bad("email.address", "not an email address");
-    if (typeof verified !== "boolean") throw bad("email.verified", "must be a boolean");
-    if (disabled !== undefined && disabled !== "bounce" && disabled !== "complaint") throw bad("email.disabled", `got ${JSON.stringify(disabled)}`);
+    const okAddress = typeof address === "string" && address.length <= 320 && /^[^\s@]+@[^\s@]+$/.test(address);
+    if (!okAddress) problem("email.address", "not an email address");
+    if (typeof verified !== "boolean") problem("email.verified", "must be a boolean");
+    if (disabled !== undefined && disabled !== "bounce" && disabled !== "complaint") problem("email.disabled", `got ${JSON.stringify(disabled)}`);
     out.email = { address, verified, ...(disabled ? { disabled } : {}) };
   }
   if (c.phone !== undefined) {
     const { number, verified } = c.phone;
-    if (typeof number !== "string" || !E164_PHONE_PATTERN.test(number)) throw bad("phone.number", "must be E.164 (+ and 2..15 digits)");
-    if (typeof verified !== "boolean") throw bad("phone.verified", "must be a boolean");
+    if (typeof number !== "string" || !E164_PHONE_PATTERN.test(number)) problem("phone.number", "must be E.164 (+ and 2..15 digits)");
+    if (typeof verified !== "boolean") problem("phone.verified", "must be a boolean");
     out.phone = { number, verified };
   }
+  if (details.length > 0) throw invalid("contact facts", details);
   return out;
 }
 
@@ -124,5 +132,5 @@ export function disabledContacts(stored: ContactFacts, reason: EmailDisabledReas
 }
 
 function bad(path: string, issue: string): WeftError {
-  return new WeftError("invalid_request", `invalid contact facts: ${path}`, [{ path, issue }]);
+  return invalid("contact facts", [{ path, issue }]);
 }

@@ -1,3 +1,4 @@
+import { copyAcl, type DocAcl } from "../../access/doc-acl.js";
 import { docKey, type DocRef } from "../../doc-ref.js";
 import type { ClientState, Rejection } from "../records.js";
 import type { SequencerStateStore } from "../sequencer-state-store.js";
@@ -5,6 +6,7 @@ import type { SequencerStateStore } from "../sequencer-state-store.js";
 interface DocState {
   checkpoint: number;
   holding: string[];
+  acl?: DocAcl;
   clients: Map<string, ClientState>;
   rejections: Map<string, Rejection>;
 }
@@ -20,7 +22,7 @@ export class MemorySequencerStateStore implements SequencerStateStore {
   async load(
     doc: DocRef,
     clientIds: string[],
-  ): Promise<{ checkpoint: number; holding: string[]; clients: Map<string, ClientState> }> {
+  ): Promise<{ checkpoint: number; holding: string[]; clients: Map<string, ClientState>; acl?: DocAcl }> {
     const state = this.docs.get(docKey(doc));
     const clients = new Map<string, ClientState>();
     if (!state) return { checkpoint: 0, holding: [], clients };
@@ -28,13 +30,20 @@ export class MemorySequencerStateStore implements SequencerStateStore {
       const c = state.clients.get(id);
       if (c) clients.set(id, structuredClone(c));
     }
-    return { checkpoint: state.checkpoint, holding: [...state.holding], clients };
+    return { checkpoint: state.checkpoint, holding: [...state.holding], clients, ...(state.acl ? { acl: copyAcl(state.acl) } : {}) };
   }
 
-  async save(doc: DocRef, clients: ClientState[], checkpoint: number, holding: string[]): Promise<void> {
+  async access(doc: DocRef): Promise<{ checkpoint: number; acl?: DocAcl }> {
+    const state = this.docs.get(docKey(doc));
+    if (!state) return { checkpoint: 0 };
+    return { checkpoint: state.checkpoint, ...(state.acl ? { acl: copyAcl(state.acl) } : {}) };
+  }
+
+  async save(doc: DocRef, clients: ClientState[], checkpoint: number, holding: string[], acl?: DocAcl): Promise<void> {
     const state = this.stateOf(doc);
     for (const c of clients) state.clients.set(c.clientId, structuredClone(c));
     state.holding = [...holding];
+    if (checkpoint >= state.checkpoint && acl) state.acl = copyAcl(acl);
     state.checkpoint = Math.max(state.checkpoint, checkpoint);
   }
 

@@ -52,4 +52,13 @@ describe("parseNotifyIntent", () => {
   ])("refuses a bad %s", (path, over, issue) => {
     expect(issueAt({ ...valid, ...over }, path)).toMatch(issue);
   });
+
+  test("every problem at once: the schema's and the policy's (unknown topic, data size), in the order of the fields", () => {
+    try {
+      parseNotifyIntent({ ...valid, eventId: "has space", topic: "gardening", title: "", body: 3, data: { blob: "x".repeat(600) }, extra: 1 }, policy);
+      throw new Error("accepted");
+    } catch (err) {
+      expect((err as WeftError).details.map((d) => d.path)).toEqual(["eventId", "topic", "title", "body", "data", "extra"]);
+    }
+  });
 });

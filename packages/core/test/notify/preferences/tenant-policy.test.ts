@@ -47,6 +47,11 @@ describe("tenant policy", () => {
     expect(detail, JSON.stringify(err.details)).toBeDefined();
     expect(detail!.issue).toMatch(issue);
   });
+
+  test("the schema's problems and the cross-field ones are reported together, one detail each", () => {
+    const err = refusal({ caps: { social: -1 }, digest: { topics: ["gardening"], keyBy: ["doc", "doc"] }, topics: ["mentions", 3], classChannels: { marketing: ["sms"] }, surprise: 1 });
+    expect(err.details.map((d) => d.path)).toEqual(["caps.social", "digest.topics[0]", "digest.keyBy[1]", "topics[1]", "topics[0]", "classChannels.marketing[0]", "surprise"]);
+  });
 });
 
 describe("contacts", () => {

@@ -59,6 +59,44 @@ describe("preferences validation: one refusal per bad input", () => {
     expect(err.details.map((d) => d.path).sort()).toEqual(["capOverride", "quietHours.timeZone", "topics.gardening"]);
     expect(err.message).toMatch(/\(and 2 more; see details\)$/);
   });
+
+  test("the schema's problems and the policy's are reported together, one detail each, in the order of the fields", () => {
+    const err = refusal({
+      revision: "3",
+      channels: { sms: "no", pager: true },
+      topics: { gossip: { enabled: false }, mentions: { enabled: true, channels: ["email", "email", "fax"] } },
+      quietHours: { start: "25:00", end: "07:00", timeZone: "Mars/Olympus_Mons", note: "x" },
+      digestWindowMs: 5,
+      capOverride: 99,
+      consent: { sms: { granted: true } },
+      volume: 11,
+    });
+    expect(err.details.map((d) => d.path)).toEqual([
+      "revision",
+      "channels.sms",
+      "channels.pager",
+      "topics.mentions.channels[2]",
+      "topics.gossip",
+      "topics.mentions.channels[1]",
+      "quietHours.start",
+      "quietHours.note",
+      "quietHours.timeZone",
+      "digestWindowMs",
+      "capOverride",
+      "consent.sms.source",
+      "volume",
+    ]);
+    expect(err.details.find((d) => d.path === "quietHours.start")!.issue).toMatch(/got "25:00"/);
+    expect(err.details.find((d) => d.path === "quietHours.timeZone")!.issue).toMatch(/unknown time zone "Mars\/Olympus_Mons"/);
+    expect(err.details.find((d) => d.path === "topics.gossip")!.issue).toMatch(/unknown topic "gossip"/);
+    expect(err.details.find((d) => d.path === "volume")!.issue).toBe("unknown key");
+    expect(err.message).toMatch(/^invalid preferences: revision: .*\(and 12 more; see details\)$/);
+  });
+
+  test("a mistyped value gets the schema's detail only, not a second one from the policy checks", () => {
+    const err = refusal({ capOverride: "5", quietHours: { start: 2200, end: 2200, timeZone: 7 }, topics: { mentions: { enabled: true, channels: ["fax", "fax"] } } });
+    expect(err.details.map((d) => d.path)).toEqual(["topics.mentions.channels[0]", "topics.mentions.channels[1]", "quietHours.start", "quietHours.end", "quietHours.timeZone", "capOverride"]);
+  });
 });
 
 describe("preferences: accepted updates", () => {

@@ -1,4 +1,4 @@
-import { docKey, type ClientState, type DocRef, type Rejection, type SequencerStateStore } from "@weft/core";
+import { aclKey, docKey, parseAcl, type ClientState, type DocAcl, type DocRef, type Rejection, type SequencerStateStore } from "@weft/core";
 import { N, S, num, str } from "./codec.js";
 import { Table, type DynamoAdapterOptions, type Item } from "./table.js";
 
@@ -6,8 +6,9 @@ const CHECKPOINT = "ckpt";
 
 /**
  * SequencerStateStore on the `state` table, per document (pk = docKey): one item per client
- * (sk = "c#" + clientId: next, held, skipped), one checkpoint item (sk = "ckpt": asOf and
- * the holding set, so saving both costs one write) and one item per rejection
+ * (sk = "c#" + clientId: next, held, skipped), one checkpoint item (sk = "ckpt": asOf, the
+ * holding set and the ACL as of asOf, so saving them costs one write and the sequencer reads
+ * the ACL with the clients it loads anyway) and one item per rejection
  * (sk = "r#" + opId).
  */
 export class DynamoSequencerStateStore implements SequencerStateStore {
@@ -21,7 +22,7 @@ export class DynamoSequencerStateStore implements SequencerStateStore {
   async load(
     doc: DocRef,
     clientIds: string[],
-  ): Promise<{ checkpoint: number; holding: string[]; clients: Map<string, ClientState> }> {
+  ): Promise<{ checkpoint: number; holding: string[]; clients: Map<string, ClientState>; acl?: DocAcl }> {
     const pk = docKey(doc);
     const requested = [...new Set(clientIds)];
     const first = await this.table.batchGet([{ pk: S(pk), sk: S(CHECKPOINT) }, ...requested.map((id) => clientKey(pk, id))]);
@@ -35,7 +36,13 @@ export class DynamoSequencerStateStore implements SequencerStateStore {
       const c = clientFromItem(item);
       clients.set(c.clientId, c);
     }
-    return { checkpoint: ckpt ? num(ckpt, "asOf") : 0, holding, clients };
+    return { checkpoint: ckpt ? num(ckpt, "asOf") : 0, holding, clients, ...aclOf(ckpt) };
+  }
+
+  /** One GetItem of the checkpoint item. */
+  async access(doc: DocRef): Promise<{ checkpoint: number; acl?: DocAcl }> {
+    const ckpt = await this.table.get({ pk: S(docKey(doc)), sk: S(CHECKPOINT) });
+    return { checkpoint: ckpt?.asOf ? num(ckpt, "asOf") : 0, ...aclOf(ckpt) };
   }
 
   /** One GetItem. */
@@ -49,7 +56,7 @@ export class DynamoSequencerStateStore implements SequencerStateStore {
    * not lower than the stored one (conditional update); when the condition fails the
    * holding set is still replaced, with a second, unconditional update.
    */
-  async save(doc: DocRef, clients: ClientState[], checkpoint: number, holding: string[]): Promise<void> {
+  async save(doc: DocRef, clients: ClientState[], checkpoint: number, holding: string[], acl?: DocAcl): Promise<void> {
     const pk = docKey(doc);
     const latest = new Map(clients.map((c) => [c.clientId, c]));
     await this.table.batchPut([...latest.values()].map((c) => clientItem(pk, c)));
@@ -57,9 +64,9 @@ export class DynamoSequencerStateStore implements SequencerStateStore {
     const raised = await this.table.conditional({
       update: {
         Key,
-        UpdateExpression: "SET asOf = :v, holding = :h",
+        UpdateExpression: acl ? "SET asOf = :v, holding = :h, acl = :a" : "SET asOf = :v, holding = :h",
         ConditionExpression: "attribute_not_exists(asOf) OR asOf <= :v",
-        ExpressionAttributeValues: { ":v": N(checkpoint), ":h": S(JSON.stringify(holding)) },
+        ExpressionAttributeValues: { ":v": N(checkpoint), ":h": S(JSON.stringify(holding)), ...(acl ? { ":a": S(aclKey(acl)) } : {}) },
       },
     });
     if (!raised.ok) {
@@ -98,6 +105,10 @@ export class DynamoSequencerStateStore implements SequencerStateStore {
       at: num(item, "at"),
     };
   }
+}
+
+function aclOf(ckpt: Item | undefined): { acl?: DocAcl } {
+  return ckpt?.acl?.S ? { acl: parseAcl(ckpt.acl.S) } : {};
 }
 
 function clientKey(pk: string, clientId: string): Item {

@@ -1,6 +1,6 @@
 import type { Hono } from "hono";
 import { WeftError, type ErrorDetail } from "@weft/core";
-import { describe } from "@weft/core/notify/preferences/validation";
+import { describe, invalid } from "@weft/core/notify/preferences/validation";
 import { MAX_DEVICE_ADDRESS_LENGTH, type NewDevice, type NotifyUser } from "@weft/core/notify/stores/index";
 import { jsonBody, objectBody, throwIfAny, userOf, type NotifyEnv, type NotifyRouteDeps } from "./notify-common.js";
 
@@ -8,6 +8,8 @@ import { jsonBody, objectBody, throwIfAny, userOf, type NotifyEnv, type NotifyRo
 const DEVICE_ID = /^[A-Za-z0-9_-]{1,64}$/;
 /** Web push key material as PushSubscription.toJSON() gives it: base64url (padding tolerated). */
 const PUSH_KEY = /^[A-Za-z0-9_-]{1,256}={0,2}$/;
+const WEB_PUSH_KEYS = ["kind", "endpoint", "keys", "expirationTime"] as const;
+const MOBILE_PUSH_KEYS = ["kind", "platform", "token"] as const;
 /** A push service URL: https, no whitespace or control characters. */
 const ENDPOINT = /^https:\/\/[^\s\u0000-\u001f]+$/;
 /** An FCM registration token or APNs device token: printable, no whitespace. */
@@ -21,7 +23,7 @@ const TOKEN = /^[\x21-\x7e]+$/;
  *   endpoint or token was already registered (keys / platform refreshed): registering on
  *   every app start is safe. A user keeps at most 20; the least recently seen are dropped.
  * - `DELETE /v1/me/devices/{id}` -> 204; 404 when the caller has no device with that id.
- * Invalid input: 400 with a detail per field.
+ * Invalid input: 400 with a detail per problem (each bad field, each unknown key), all at once.
  */
 export function registerDeviceRoutes(app: Hono<NotifyEnv>, deps: NotifyRouteDeps): void {
   app.post("/v1/me/devices", async (c) => {
@@ -46,7 +48,7 @@ function newDevice(user: NotifyUser, raw: unknown): NewDevice {
   const details: ErrorDetail[] = [];
   const kind = (raw as { kind?: unknown } | null)?.kind;
   if (kind === "web_push") {
-    const body = objectBody(raw, "device", ["kind", "endpoint", "keys", "expirationTime"], details);
+    const body = objectBody(raw, "device", WEB_PUSH_KEYS, details);
     const endpoint = address(body.endpoint, "endpoint", ENDPOINT, "an https push service URL", details);
     const keys = body.keys as Record<string, unknown> | undefined;
     if (typeof keys !== "object" || keys === null || Array.isArray(keys)) {
@@ -64,16 +66,16 @@ function newDevice(user: NotifyUser, raw: unknown): NewDevice {
     return { ...user, kind, endpoint: endpoint!, keys: { p256dh: keys!.p256dh as string, auth: keys!.auth as string } };
   }
   if (kind === "mobile_push") {
-    const body = objectBody(raw, "device", ["kind", "platform", "token"], details);
+    const body = objectBody(raw, "device", MOBILE_PUSH_KEYS, details);
     if (body.platform !== "fcm" && body.platform !== "apns") details.push({ path: "platform", issue: `expected "fcm" or "apns", got ${describe(body.platform)}` });
     const token = address(body.token, "token", TOKEN, "a device token (printable, no whitespace)", details);
     throwIfAny("device", details);
     return { ...user, kind, platform: body.platform as "fcm" | "apns", token: token! };
   }
-  objectBody(raw, "device", ["kind"], []);
-  throw new WeftError("invalid_request", "invalid device: kind: must be \"web_push\" or \"mobile_push\"", [
-    { path: "kind", issue: `expected "web_push" or "mobile_push", got ${describe(kind)}` },
-  ]);
+  // Without a known kind, a key is unknown when neither kind has it.
+  details.push({ path: "kind", issue: `expected "web_push" or "mobile_push", got ${describe(kind)}` });
+  objectBody(raw, "device", [...WEB_PUSH_KEYS, ...MOBILE_PUSH_KEYS], details);
+  throw invalid("device", details);
 }
 
 function address(v: unknown, path: string, re: RegExp, what: string, details: ErrorDetail[]): string | undefined {

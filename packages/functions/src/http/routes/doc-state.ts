@@ -1,8 +1,23 @@
 import type { Context, Hono } from "hono";
-import { DOC_ID_PATTERN, MAX_INT, WeftError, type DocRef, type DocState, type DocStates, type Principal } from "@weft/core";
+import {
+  DOC_ID_PATTERN,
+  MAX_INT,
+  WeftError,
+  assertMayRead,
+  docAccess,
+  type AclReader,
+  type AclRole,
+  type DocRef,
+  type DocState,
+  type DocStates,
+  type Principal,
+} from "@weft/core";
 
 export interface DocStateRouteDeps {
   docStates: DocStates;
+  acls: AclReader;
+  /** Called when a tenant admin reads a document they hold no role on (the audit trail records it). */
+  onOverride?: (who: Principal, doc: DocRef, action: string) => Promise<void>;
 }
 
 type Env = { Variables: { who: Principal } };
@@ -21,6 +36,10 @@ type Env = { Variables: { who: Principal } };
 export function registerDocStateRoutes(app: Hono<Env>, deps: DocStateRouteDeps): void {
   app.get("/v1/docs/:docId", async (c) => {
     const doc = docOf(c);
+    const who = c.get("who");
+    const access = await docAccess(deps.acls, who, doc);
+    assertMayRead(access, doc);
+    if (access.override) await deps.onOverride?.(who, doc, "read state");
     const raw = c.req.query("version");
     const version = raw === undefined ? undefined : versionParam(raw);
     const state = await deps.docStates.read(doc, version);
@@ -32,7 +51,7 @@ export function registerDocStateRoutes(app: Hono<Env>, deps: DocStateRouteDeps):
           : `document ${doc.docId} has no materialized version ${version} (yet)`,
       );
     }
-    return c.json(view(doc, state));
+    return c.json(view(doc, state, access.role));
   });
 
   app.post("/v1/admin/docs/:docId/rebuild", async (c) => {
@@ -43,7 +62,7 @@ export function registerDocStateRoutes(app: Hono<Env>, deps: DocStateRouteDeps):
   });
 }
 
-function view(doc: DocRef, s: DocState) {
+function view(doc: DocRef, s: DocState, role: AclRole) {
   return {
     docId: doc.docId,
     version: s.version,
@@ -51,7 +70,8 @@ function view(doc: DocRef, s: DocState) {
     spans: s.spans,
     threads: s.threads,
     tasks: s.tasks,
-    acl: s.acl,
+    acl: { users: s.acl.users, groups: s.acl.groups, everyone: s.acl.everyone },
+    role,
     updatedAt: s.updatedAt,
   };
 }

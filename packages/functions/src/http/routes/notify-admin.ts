@@ -79,7 +79,8 @@ function contactsBody(raw: unknown): { contacts: ContactFacts; reenableEmail: bo
       return undefined;
     }
     for (const k of Object.keys(v)) if (!fields.includes(k)) details.push({ path: `${key}.${k}`, issue: "unknown key" });
-    return v as Record<string, unknown>;
+    // Only the known fields go on to checkContacts (an unknown key has its detail already).
+    return Object.fromEntries(fields.map((f) => [f, (v as Record<string, unknown>)[f]]));
   };
   const email = part("email", ["address", "verified"]);
   const phone = part("phone", ["number", "verified"]);
@@ -88,14 +89,13 @@ function contactsBody(raw: unknown): { contacts: ContactFacts; reenableEmail: bo
   }
   const name = body.name === null ? undefined : body.name;
   const facts = { ...(name !== undefined ? { name } : {}), ...(email ? { email } : {}), ...(phone ? { phone } : {}) } as ContactFacts;
-  // checkContacts reports one problem at a time; probe each part so every bad one is listed.
-  for (const one of [{ name: facts.name }, { email: facts.email }, { phone: facts.phone }]) {
-    try {
-      checkContacts(one as ContactFacts);
-    } catch (err) {
-      details.push(...((err as { details?: ErrorDetail[] }).details ?? [{ path: "", issue: String(err) }]));
-    }
+  let contacts: ContactFacts | undefined;
+  try {
+    contacts = checkContacts(facts); // every bad fact at once
+  } catch (err) {
+    if (!(err instanceof WeftError)) throw err;
+    details.push(...err.details);
   }
   throwIfAny("contacts", details);
-  return { contacts: checkContacts(facts), reenableEmail: body.reenableEmail === true };
+  return { contacts: contacts!, reenableEmail: body.reenableEmail === true };
 }

@@ -1,7 +1,7 @@
 import type { Hono } from "hono";
 import { DOC_ID_PATTERN, WeftError, type DocRef, type ErrorDetail } from "@weft/core";
 import { parseNotifyIntent, type NotifyIntent } from "@weft/core/notify/engine/index";
-import { describe } from "@weft/core/notify/preferences/validation";
+import { describe, expected, inFieldOrder } from "@weft/core/notify/preferences/validation";
 import { base64url } from "@weft/core/notify/stores/common";
 import { fanoutPolicyFromEnv, submitIntents } from "../../notify/submit.js";
 import type { Wiring } from "../../wiring.js";
@@ -9,8 +9,8 @@ import { isUserId, jsonBody, objectBody, tenantPolicy, throwIfAny, type NotifyEn
 
 /** Watchers read per page when `recipients` is `{docId}`. */
 const WATCHER_PAGE = 1_000;
-/** Duplicate recipients reported at most (the rest are counted in the message). */
-const MAX_DUPLICATE_DETAILS = 20;
+/** Details given at most for malformed recipient ids, and as many for repeated ones (then one counting them all). */
+const MAX_RECIPIENT_DETAILS = 20;
 
 /** submitIntents takes the process wiring (the app gets `...wiring()`), plus the ceiling. */
 export interface NotifySendRouteDeps extends NotifyRouteDeps, Wiring {
@@ -25,7 +25,8 @@ const BODY_KEYS = ["eventId", "class", "topic", "recipients", "title", "body", "
  * end, for a tenant admin token or a service token (`role: "service"`).
  * `{eventId, class, topic, recipients: [userId, ...] | {docId}, title, body, url?, data?}`
  * -> 202 `{eventId, recipients, mode, chunks}`.
- * - Validated as a notify intent against the tenant's policy (known topic, sizes, URL form).
+ * - Validated as a notify intent against the tenant's policy (known topic, sizes, URL form);
+ *   a 400 lists every problem of the body at once, in the order of BODY_KEYS.
  * - `recipients`: 1..max distinct user ids (max: WEFT_NOTIFY_MAX_RECIPIENTS, default 100,000;
  *   over it is a 400), or `{docId}`: the document's watchers, i.e. the users with an ACL role in
  *   its materialized state and those who edited or commented (404 for a document with no
@@ -60,7 +61,7 @@ export function registerNotifySendRoutes(app: Hono<NotifyEnv>, deps: NotifySendR
       if (!(err instanceof WeftError)) throw err;
       details.push(...err.details);
     }
-    throwIfAny("notify request", details);
+    throwIfAny("notify request", inFieldOrder(details, BODY_KEYS));
 
     const userIds = "userIds" in recipients! ? recipients.userIds : await watchersOf(deps, { tenant: who.tenant, docId: recipients!.docId }, max);
     const intents = userIds.map((userId) => ({ ...intent!, userId }));
@@ -86,23 +87,31 @@ async function jobIdOf(eventId: string, userIds: string[]): Promise<string> {
 
 type Recipients = { userIds: string[] } | { docId: string };
 
+/**
+ * The recipients, or undefined with their problems in `details`: over `max` ids one detail
+ * (the ids are not examined), else a detail per malformed id and per repeat, at most
+ * MAX_RECIPIENT_DETAILS of each kind and then one counting them all (so a huge bad list
+ * cannot make a huge answer).
+ */
 function recipientsOf(v: unknown, max: number, details: ErrorDetail[]): Recipients | undefined {
   if (Array.isArray(v)) {
     if (v.length > max) {
-      throw new WeftError("invalid_request", `recipients lists ${v.length} users; one event may have at most ${max} (split it into several events)`, [
-        { path: "recipients", issue: `${v.length} > ${max} recipients` },
-      ]);
+      details.push({ path: "recipients", issue: `${v.length} user ids; one event may have at most ${max} (split it into several events)` });
+      return undefined;
     }
     if (v.length === 0) details.push({ path: "recipients", issue: "expected at least one user id" });
     const seen = new Map<string, number>();
+    let malformed = 0;
     let duplicates = 0;
     v.forEach((id, i) => {
-      if (!isUserId(id)) details.push({ path: `recipients[${i}]`, issue: `expected a user id (1..128 characters, no whitespace, # or control characters), got ${describe(id)}` });
-      else if (seen.has(id)) {
-        if (++duplicates <= MAX_DUPLICATE_DETAILS) details.push({ path: `recipients[${i}]`, issue: `${JSON.stringify(id)} is listed twice (also at recipients[${seen.get(id)}])` });
+      if (!isUserId(id)) {
+        if (++malformed <= MAX_RECIPIENT_DETAILS) details.push({ path: `recipients[${i}]`, issue: `expected a user id (1..128 characters, no whitespace, # or control characters), got ${describe(id)}` });
+      } else if (seen.has(id)) {
+        if (++duplicates <= MAX_RECIPIENT_DETAILS) details.push({ path: `recipients[${i}]`, issue: `${JSON.stringify(id)} is listed twice (also at recipients[${seen.get(id)}])` });
       } else seen.set(id, i);
     });
-    if (duplicates > MAX_DUPLICATE_DETAILS) details.push({ path: "recipients", issue: `${duplicates} duplicate user ids in all` });
+    if (malformed > MAX_RECIPIENT_DETAILS) details.push({ path: "recipients", issue: `${malformed} malformed user ids in all` });
+    if (duplicates > MAX_RECIPIENT_DETAILS) details.push({ path: "recipients", issue: `${duplicates} duplicate user ids in all` });
     return { userIds: v as string[] };
   }
   if (typeof v === "object" && v !== null) {
@@ -115,7 +124,7 @@ function recipientsOf(v: unknown, max: number, details: ErrorDetail[]): Recipien
     }
     return { docId };
   }
-  details.push({ path: "recipients", issue: `expected an array of user ids or {docId}, got ${describe(v)}` });
+  details.push({ path: "recipients", issue: expected("an array of user ids or {docId}")({ input: v }) });
   return undefined;
 }
 

@@ -13,31 +13,43 @@ import { MemorySequencerStateStore } from "../../src/ports/memory/sequencer-stat
 import { MemoryTimerStore } from "../../src/ports/memory/timer-store.js";
 import type { InboxChange, Rejection } from "../../src/ports/records.js";
 import { DEFAULT_SEQUENCER_CONFIG, Sequencer } from "../../src/sequencer/sequencer.js";
+import { DEFAULT_ACCESS_POLICY, type AccessPolicy } from "../../src/access/access-policy.js";
 import { changeOf, newDoc } from "../conformance/fixtures.js";
+import { faulty, InjectedCrash } from "./faulty.js";
 
 export type OpBody = Record<string, unknown> & { type: Op["type"] };
+
+/** Who sends a change: a user, their token's groups, tenant admin or not. */
+export interface Sender {
+  userId: string;
+  groups?: string[];
+  admin?: boolean;
+}
 
 /**
  * A sequencer on memory stores for one document, with the rejection notices it sends. With
  * `states` the sequencer reads materialized states (kept only as current as `catchUp` makes
- * them, so they may lag the log); without, it replays the log for owner checks.
+ * them, so they may lag the log); without, it replays the log when it needs an ACL the state
+ * store does not hold. `crashRate` > 0 makes writes fail (before or after they happen) and each
+ * run is retried until it goes through, as the stream would. `policy` is the tenant's.
  */
-export function uncommentRig(opts: { states: boolean; maxBatchEntries?: number }) {
+export function accessRig(opts: { states: boolean; maxBatchEntries?: number; crashRate?: number; seed?: number; policy?: AccessPolicy }) {
   const log = new MemoryLogStore();
   const clock = new ManualClock(1_760_000_000_000);
   const docStates = new DocStates({ log, store: new MemoryDocStateStore(), clock });
   const notices: Rejection[] = [];
+  const state = new MemorySequencerStateStore();
+  const ports = { inbox: new MemoryInboxStore(), log, state, timers: new MemoryTimerStore(), quarantine: new MemoryQuarantineStore() };
+  const io = opts.crashRate ? faulty(ports, { seed: opts.seed ?? 1, rate: opts.crashRate }) : ports;
+  let policy = opts.policy ?? DEFAULT_ACCESS_POLICY;
   const sequencer = new Sequencer({
-    inbox: new MemoryInboxStore(),
-    log,
-    state: new MemorySequencerStateStore(),
-    timers: new MemoryTimerStore(),
-    quarantine: new MemoryQuarantineStore(),
+    ...io,
     clock,
     metrics: new MetricsRecorder(new MemoryMetricsStore(), () => {}),
     logSink: () => {},
     config: { ...DEFAULT_SEQUENCER_CONFIG, maxBatchEntries: opts.maxBatchEntries ?? DEFAULT_SEQUENCER_CONFIG.maxBatchEntries },
     notices: { rejected: async (_doc, r) => void notices.push(...r) },
+    accessPolicy: async () => policy,
     ...(opts.states ? { states: docStates } : {}),
   });
   const doc = newDoc();
@@ -45,18 +57,40 @@ export function uncommentRig(opts: { states: boolean; maxBatchEntries?: number }
   return {
     doc,
     log,
+    /** The sequencer's state store (rejections, the stored ACL). */
+    store: state,
     notices,
-    /** `userId`'s next change (client `<userId>-c`, op ids `<userId>-<seq>`), based on the head now. */
-    async change(userId: string, bodies: OpBody[]): Promise<InboxChange> {
+    setPolicy(p: AccessPolicy): void {
+      policy = p;
+    },
+    /** `who`'s next change (client `<userId>-c`, op ids `<userId>-<seq>`), based on the head now. */
+    async change(who: string | Sender, bodies: OpBody[]): Promise<InboxChange> {
+      const s: Sender = typeof who === "string" ? { userId: who } : who;
+      const userId = s.userId;
       const firstSeq = (seqs.get(userId) ?? 0) + 1;
       seqs.set(userId, firstSeq + bodies.length - 1);
       const ops = bodies.map((b, k) => ({ id: `${userId}-${firstSeq + k}`, seq: firstSeq + k, ...b }) as Op);
-      return changeOf(doc, { clientId: `${userId}-c`, userId, base: (await log.head(doc)).seq, firstSeq, ops });
+      return changeOf(doc, {
+        clientId: `${userId}-c`,
+        userId,
+        ...(s.groups?.length ? { groups: s.groups } : {}),
+        ...(s.admin ? { admin: true } : {}),
+        base: (await log.head(doc)).seq,
+        firstSeq,
+        ops,
+      });
     },
-    /** One sequencing run over `changes`, in order. */
+    /** One sequencing run over `changes`, in order (retried after injected crashes, as the stream retries). */
     async run(...changes: InboxChange[]): Promise<void> {
       clock.advance(1000);
-      await sequencer.process(doc, changes.map((change) => ({ kind: "change" as const, change })));
+      for (let attempt = 0; ; attempt++) {
+        try {
+          await sequencer.process(doc, changes.map((change) => ({ kind: "change" as const, change })));
+          return;
+        } catch (err) {
+          if (!(err instanceof InjectedCrash) || attempt > 50) throw err;
+        }
+      }
     },
     async entries(): Promise<LogEntry[]> {
       return logRange(log, doc, 0, Number.MAX_SAFE_INTEGER);
@@ -74,4 +108,8 @@ export function uncommentRig(opts: { states: boolean; maxBatchEntries?: number }
 export const comment = (threadId = "t1", body = "hi"): OpBody => ({ type: "comment", threadId, body });
 export const uncomment = (commentId: string, threadId = "t1"): OpBody => ({ type: "uncomment", threadId, commentId });
 export const acl = (userId: string, role: string): OpBody => ({ type: "acl", userId, role });
+export const groupAcl = (groupId: string, role: string): OpBody => ({ type: "acl", groupId, role });
+export const everyoneAcl = (role: string): OpBody => ({ type: "acl", everyone: true, role });
+export const reaction = (commentId: string, threadId = "t1", emoji = "👍"): OpBody => ({ type: "reaction", threadId, commentId, emoji });
+export const task = (taskId = "k1"): OpBody => ({ type: "task", taskId, assignee: "bob", title: "Do it" });
 export const insert = (text = "x"): OpBody => ({ type: "insert", pos: 0, text });

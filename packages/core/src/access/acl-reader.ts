@@ -1,0 +1,68 @@
+import type { DocRef } from "../doc-ref.js";
+import { docKey } from "../doc-ref.js";
+import type { LogStore } from "../ports/log-store.js";
+import type { SequencerStateStore } from "../ports/sequencer-state-store.js";
+import { aclAt, type StateReader } from "./acl-at.js";
+import type { DocAcl } from "./doc-acl.js";
+
+export interface AclReaderDeps {
+  state: SequencerStateStore;
+  log: LogStore;
+  /** Materialized states, for documents whose log predates access control (optional). */
+  states?: StateReader;
+  /** Milliseconds for the cache's TTL (real time). */
+  now?: () => number;
+}
+
+/** How long ingest and readers trust a cached ACL: a revocation applies there within this (the sequencer at once). */
+export const ACL_CACHE_TTL_MS = 2000;
+
+/**
+ * A document's current ACL for the request path, from the sequencer's checkpoint item (one
+ * strongly consistent GetItem), cached per process for ACL_CACHE_TTL_MS.
+ *
+ * Why a stale cache is safe: the cache only ever lets a request through that the sequencer
+ * will judge again against the exact ACL as of the entry before it (a revoked user's change
+ * accepted from a stale cache is rejected `forbidden` there), and readers re-read before
+ * refusing, so a grant applies at once and a revocation within the TTL. Callers ask for a
+ * fresh read (`fresh: true`) before a refusal and when the cached answer is "no document yet".
+ *
+ * `undefined` means the document does not exist (no committed entry).
+ */
+export class AclReader {
+  private readonly cache = new Map<string, { at: number; acl: Promise<DocAcl | undefined> }>();
+  private readonly now: () => number;
+
+  constructor(
+    private readonly deps: AclReaderDeps,
+    private readonly ttlMs = ACL_CACHE_TTL_MS,
+    private readonly maxEntries = 10_000,
+  ) {
+    this.now = deps.now ?? Date.now;
+  }
+
+  read(doc: DocRef, opts: { fresh?: boolean } = {}): Promise<DocAcl | undefined> {
+    const key = docKey(doc);
+    const hit = this.cache.get(key);
+    if (hit && !opts.fresh && this.now() - hit.at < this.ttlMs) return hit.acl;
+    const acl = this.load(doc);
+    this.cache.delete(key);
+    if (this.cache.size >= this.maxEntries) this.cache.delete(this.cache.keys().next().value!);
+    this.cache.set(key, { at: this.now(), acl });
+    acl.catch(() => this.cache.delete(key));
+    return acl;
+  }
+
+  /** Forgets what this process cached for `doc` (after it learned the ACL changed). */
+  forget(doc: DocRef): void {
+    this.cache.delete(docKey(doc));
+  }
+
+  private async load(doc: DocRef): Promise<DocAcl | undefined> {
+    const { checkpoint, acl } = await this.deps.state.access(doc);
+    if (acl) return acl;
+    // No ACL stored: a document not created yet, or one whose log predates access control.
+    const head = checkpoint > 0 ? checkpoint : (await this.deps.log.head(doc)).seq;
+    return head > 0 ? aclAt(this.deps, doc, head) : undefined;
+  }
+}
