@@ -182,7 +182,15 @@ export const functions = {
     handler: "packages/functions/src/handlers/ws.handler",
     timeoutSeconds: 30,
     memoryMB: 1024,
-    tables: ["connections", "log"],
+    tables: ["connections", "log", "state"],
+    webSocket: true,
+  },
+  /** Scheduled: closes WebSocket connections whose token has expired (after a `token_expired` message). */
+  tokenExpiry: {
+    handler: "packages/functions/src/handlers/ws-token-expiry.handler",
+    timeoutSeconds: 70,
+    memoryMB: 256,
+    tables: ["connections"],
     webSocket: true,
   },
   /** Bus consumer: the audit trail. */
@@ -338,6 +346,7 @@ export const schedules = {
   searchTimers: { function: "searchTimers", rate: "rate(1 minute)", loopSeconds: 55, localEveryMs: 250 },
   notifyTimers: { function: "notifyTimers", rate: "rate(1 minute)", loopSeconds: 55, localEveryMs: 250 },
   notifyFanout: { function: "notifyFanout", rate: "rate(1 minute)", loopSeconds: 55, localEveryMs: 250 },
+  tokenExpiry: { function: "tokenExpiry", rate: "rate(1 minute)", loopSeconds: 55, localEveryMs: 1000 },
 } satisfies Record<string, ScheduleSpec>;
 
 const http = "http" as const;
@@ -366,6 +375,8 @@ export const routes: RouteSpec[] = [
   { method: "PUT", path: "/v1/admin/users/{userId}/contacts", function: http },
   { method: "GET", path: "/v1/admin/notifications/policy", function: http },
   { method: "PUT", path: "/v1/admin/notifications/policy", function: http },
+  { method: "GET", path: "/v1/admin/access/policy", function: http },
+  { method: "PUT", path: "/v1/admin/access/policy", function: http },
 ];
 
 /** Env var through which a function learns a table's physical name. */

@@ -15,6 +15,7 @@ export const ERROR_CODES = [
   "unknown_action",
   "not_subscribed",
   "too_many_subscriptions",
+  "token_expired",
 ] as const;
 export type ErrorCode = (typeof ERROR_CODES)[number];
 

@@ -81,6 +81,8 @@ export interface Wiring {
   meter: CapacityAccumulator;
   /** Documents' current ACLs for the request path (cached; see core access/acl-reader.ts). */
   acls: AclReader;
+  /** When WebSocket connections' tokens expire (the connections table; keyed {tenant, docId: connectionId}). */
+  tokenTimers: TimerStore;
   /** Tenants' access policies (the state table). */
   accessPolicies: AccessPolicyStore;
   /** A tenant's access policy, cached for ACCESS_POLICY_TTL_MS (defaults when never set). */
@@ -100,6 +102,11 @@ function table(name: string, env: NodeJS.ProcessEnv): string {
 /** What live delivery (core/live) needs, read from the wiring without touching other adapters. */
 export function liveDeps(w: Wiring) {
   return { connections: w.connections, gateway: w.gateway, log: w.log, clock: w.clock, logSink: jsonLineSink };
+}
+
+/** What the WebSocket routes (core/live/session.ts) need: live delivery plus access checks and token expiry timers. */
+export function sessionDeps(w: Wiring) {
+  return { ...liveDeps(w), acls: w.acls, state: w.state, tokenTimers: w.tokenTimers };
 }
 
 /** A stand-in for an adapter this function is not wired to: every method call rejects, saying so. */
@@ -164,6 +171,9 @@ export function wiring(env: NodeJS.ProcessEnv = process.env): Wiring {
   const webSocket = Boolean(env[tableEnvVar("connections")] && env[ENV.webSocketEndpoint]);
   lazy(w, "connections", () =>
     env[tableEnvVar("connections")] ? new DynamoConnectionStore(opts("connections")) : unwired<ConnectionStore>("the connections table"),
+  );
+  lazy(w, "tokenTimers", () =>
+    env[tableEnvVar("connections")] ? new DynamoTimerStore({ ...opts("connections"), prefix: "token-expiry" }) : unwired<TimerStore>("the connections table"),
   );
   lazy(w, "gateway", () => (env[ENV.webSocketEndpoint] ? gatewayFromEnv(env) : unwired<Gateway>("the WebSocket API")));
   lazy(

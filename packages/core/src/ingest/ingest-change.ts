@@ -35,6 +35,8 @@ export interface Principal {
   admin: boolean;
   /** The token's `groups` claim (strings), matched against a document's group ACL entries. */
   groups?: string[];
+  /** Epoch ms when the token expires (its `exp`), when it has one. */
+  expiresAt?: number;
   /** A back end acting for the tenant (`role: "service"`), not a person: may send notifications. */
   service?: boolean;
 }

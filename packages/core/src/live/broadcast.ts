@@ -1,15 +1,19 @@
 import { docKey, type DocRef } from "../doc-ref.js";
 import type { LogEntry } from "../ops/types.js";
 import type { Rejection } from "../ports/records.js";
-import { dropGone, postAll, type FanoutDeps } from "./fanout.js";
+import type { DocAcl } from "../access/doc-acl.js";
+import { dropGone, postAll, sendLeaves, type FanoutDeps } from "./fanout.js";
 import { packOps } from "./pack-ops.js";
-import { rejectedMessage } from "./server-messages.js";
+import { roleChanges, type RoleChanges } from "./role-changes.js";
+import { rejectedMessage, revokedMessage, roleMessage } from "./server-messages.js";
 
 export interface BroadcastResult {
   subscribers: number;
   /** Ops messages per subscriber. */
   messages: number;
   gone: number;
+  /** Subscriptions ended because an acl entry took their read access. */
+  revoked: number;
 }
 
 /**
@@ -19,15 +23,55 @@ export interface BroadcastResult {
  * Connections found gone are removed with all their subscriptions, and the others see their
  * leaves. Rejects if a post fails for another reason (the caller retries the whole document:
  * delivery is at least once).
+ *
+ * Access, checked per delivered batch: when `entries` hold acl entries (or start the
+ * document), `access.aclBefore` is the ACL right before the first entry, and each subscriber's
+ * effective role is followed through them (role-changes.ts). A subscriber whose role changes
+ * gets `{"type":"role",...}` right after that entry; one who loses read access gets the
+ * entries before the revoking one, then `{"type":"unsubscribed","reason":"forbidden","seq"}`,
+ * and nothing after: their subscription is removed and the others get their presence leave.
  */
-export async function broadcast(deps: FanoutDeps, doc: DocRef, entries: readonly LogEntry[]): Promise<BroadcastResult> {
-  if (entries.length === 0) return { subscribers: 0, messages: 0, gone: 0 };
+export async function broadcast(
+  deps: FanoutDeps,
+  doc: DocRef,
+  entries: readonly LogEntry[],
+  access?: { aclBefore: DocAcl | undefined },
+): Promise<BroadcastResult> {
+  if (entries.length === 0) return { subscribers: 0, messages: 0, gone: 0, revoked: 0 };
   const subs = await deps.connections.subscribers(doc);
-  if (subs.length === 0) return { subscribers: 0, messages: 0, gone: 0 };
+  if (subs.length === 0) return { subscribers: 0, messages: 0, gone: 0, revoked: 0 };
   const messages = packOps(doc.docId, entries);
-  const gone = await postAll(deps.gateway, subs.map((s) => ({ connectionId: s.connectionId, messages })));
+  const changes = access ? roleChanges(subs, access.aclBefore, entries) : new Map<string, RoleChanges>();
+  const targets = subs.map((s) => {
+    const c = changes.get(s.connectionId);
+    return { connectionId: s.connectionId, messages: c ? messagesWith(doc.docId, entries, c) : messages };
+  });
+  const gone = await postAll(deps.gateway, targets);
   await dropGone(deps, gone, doc, new Map([[docKey(doc), subs]]));
-  return { subscribers: subs.length, messages: messages.length, gone: gone.length };
+  const goneIds = new Set(gone);
+  const revoked = subs.filter((s) => changes.get(s.connectionId)?.revokedAt !== undefined && !goneIds.has(s.connectionId));
+  if (revoked.length > 0) {
+    const removed = await Promise.all(revoked.map((s) => deps.connections.unsubscribe(s.connectionId, doc)));
+    const leaving = removed.flatMap((r) => (r ? [{ ...r, doc }] : []));
+    const stay = subs.filter((s) => !goneIds.has(s.connectionId) && !revoked.includes(s));
+    await sendLeaves(deps, leaving, new Map([[docKey(doc), stay]]));
+    deps.logSink({ kind: "ws_revoked", tenant: doc.tenant, docId: doc.docId, connections: revoked.length });
+  }
+  return { subscribers: subs.length, messages: messages.length, gone: gone.length, revoked: revoked.length };
+}
+
+/** One subscriber's messages: the entries cut at their role changes, each followed by its `role` message; nothing past a revocation. */
+function messagesWith(docId: string, entries: readonly LogEntry[], c: RoleChanges): string[] {
+  const out: string[] = [];
+  let from = 0;
+  for (const { seq, role } of c.roles) {
+    const upTo = entries.findIndex((e) => e.seq === seq) + 1;
+    out.push(...packOps(docId, entries.slice(from, upTo)), roleMessage(docId, role, seq));
+    from = upTo;
+  }
+  if (c.revokedAt === undefined) return [...out, ...packOps(docId, entries.slice(from))];
+  const cut = entries.findIndex((e) => e.seq === c.revokedAt);
+  return [...out, ...packOps(docId, entries.slice(from, cut)), revokedMessage(docId, c.revokedAt)];
 }
 
 /**

@@ -1,6 +1,6 @@
 import type { ErrorCode } from "../errors.js";
 import type { FeedItem } from "../notify/vocabulary.js";
-import type { LogEntry } from "../ops/types.js";
+import type { AclRole, LogEntry } from "../ops/types.js";
 import type { PresenceState } from "./client-messages.js";
 
 /**
@@ -16,13 +16,19 @@ export type LiveErrorCode = Extract<
   | "not_subscribed"
   | "rate_limited"
   | "too_many_subscriptions"
+  | "forbidden"
+  | "token_expired"
   | "internal"
 >;
 
 /** Everything the server sends over the WebSocket. */
 export type ServerMessage =
-  | { type: "subscribed"; docId: string; version: number }
-  | { type: "unsubscribed"; docId: string }
+  /** `role`: the caller's effective role on the document when the subscription began. */
+  | { type: "subscribed"; docId: string; version: number; role: AclRole }
+  /** Sent on the client's own unsubscribe, and (with `reason: "forbidden"` and the revoking acl entry's `seq`) when access was revoked. */
+  | { type: "unsubscribed"; docId: string; reason?: "forbidden"; seq?: number }
+  /** A committed acl entry (`seq`) changed this user's effective role on the document (still able to read). */
+  | { type: "role"; docId: string; role: AclRole; seq: number }
   | { type: "ops"; docId: string; ops: LogEntry[] }
   | { type: "presence"; docId: string; userId: string; connectionId: string; state: PresenceState | null }
   | { type: "rejected"; docId: string; id: string; reason: string }
@@ -38,12 +44,22 @@ export type ServerMessage =
  * every message of a type looks the same on the wire.
  */
 
-export function subscribedMessage(docId: string, version: number): string {
-  return JSON.stringify({ type: "subscribed", docId, version });
+export function subscribedMessage(docId: string, version: number, role: AclRole): string {
+  return JSON.stringify({ type: "subscribed", docId, version, role });
 }
 
 export function unsubscribedMessage(docId: string): string {
   return JSON.stringify({ type: "unsubscribed", docId });
+}
+
+/** The subscription ended because the acl entry `seq` left the user without read access. */
+export function revokedMessage(docId: string, seq: number): string {
+  return JSON.stringify({ type: "unsubscribed", docId, reason: "forbidden", seq });
+}
+
+/** The acl entry `seq` changed the user's effective role on the document to `role` (>= viewer). */
+export function roleMessage(docId: string, role: AclRole, seq: number): string {
+  return JSON.stringify({ type: "role", docId, role, seq });
 }
 
 /** A presence update of `connectionId`; `state` null is its leave. */

@@ -1,6 +1,10 @@
+import { docAccess } from "../access/authorize.js";
+import { mayRead } from "../access/may-apply.js";
 import { docKey, type DocRef } from "../doc-ref.js";
 import type { Clock } from "../ports/clock.js";
 import type { LogStore } from "../ports/log-store.js";
+import type { TimerStore } from "../ports/timer-store.js";
+import { aclAtHead, liveRole, type LiveAccessDeps } from "./live-access.js";
 import { parseClientMessage, type LiveError, type PresenceState } from "./client-messages.js";
 import { dropGone, postAll, sendLeaves, type FanoutDeps } from "./fanout.js";
 import { MAX_SUBSCRIPTIONS } from "./limits.js";
@@ -14,9 +18,15 @@ import {
   unsubscribedMessage,
 } from "./server-messages.js";
 
-export interface LiveSessionDeps extends FanoutDeps {
+export interface LiveSessionDeps extends FanoutDeps, LiveAccessDeps {
   log: LogStore;
   clock: Clock;
+  /**
+   * When connections' tokens expire: one timer per connection, keyed `{tenant, docId:
+   * connectionId}`, due at the token's `exp` (closeExpired closes them). Optional: without it
+   * an expired connection is closed at its next message only.
+   */
+  tokenTimers?: TimerStore;
 }
 
 /** Who is on the other end: from the authorizer's context and the event (never from the message). */
@@ -26,6 +36,11 @@ export interface Caller {
   userId: string;
   /** Epoch ms (API Gateway's requestContext.connectedAt). */
   connectedAt: number;
+  /** The token's groups claim and admin flag: who the caller is to documents' ACLs. */
+  groups?: string[];
+  admin?: boolean;
+  /** Epoch ms of the token's `exp`. */
+  tokenExpiresAt?: number;
 }
 
 /** Log entries read per catch-up page (posted as packed messages before the next page is read). */
@@ -34,6 +49,18 @@ export const CATCH_UP_PAGE = 2000;
 /** `$connect`: the connection is registered before any message of it can arrive. */
 export async function onConnect(deps: LiveSessionDeps, caller: Caller): Promise<void> {
   await deps.connections.connect(caller);
+  if (caller.tokenExpiresAt !== undefined && deps.tokenTimers) {
+    await deps.tokenTimers.add({ tenant: caller.tenant, docId: caller.connectionId }, caller.tokenExpiresAt);
+  }
+}
+
+/** The message a connection gets right before it is closed for its expired token. */
+export const TOKEN_EXPIRED_MESSAGE = errorMessage({ code: "token_expired", message: "your token has expired: reconnect with a fresh one" });
+
+/** Tells a connection its token expired and closes it (its `$disconnect` cleans up). */
+export async function closeExpired(deps: Pick<LiveSessionDeps, "gateway">, connectionId: string): Promise<void> {
+  if ((await deps.gateway.post(connectionId, TOKEN_EXPIRED_MESSAGE)) === "gone") return;
+  await deps.gateway.close(connectionId);
 }
 
 /**
@@ -51,6 +78,7 @@ export async function onDisconnect(deps: LiveSessionDeps, connectionId: string):
  * so it never surfaces as API Gateway's own "Internal server error".
  */
 export async function onMessage(deps: LiveSessionDeps, caller: Caller, body: string | undefined | null): Promise<void> {
+  if (caller.tokenExpiresAt !== undefined && deps.clock.now() >= caller.tokenExpiresAt) return closeExpired(deps, caller.connectionId);
   const parsed = parseClientMessage(body);
   if (!parsed.ok) return reply(deps, caller, errorMessage(parsed.error));
   const m = parsed.message;
@@ -75,13 +103,19 @@ export async function onMessage(deps: LiveSessionDeps, caller: Caller, body: str
 }
 
 /**
- * Index entry first, then the head, then `subscribed`, the others' presence and the catch-up
- * (after, head]: an op committed after the head read reaches the broadcaster after the index
- * entry exists, and its strongly consistent Query finds this connection. So every seq > after
- * arrives, some possibly twice.
+ * Access first (the cached ACL: a non-reader gets `forbidden` and nothing is subscribed), then
+ * the index entry, then the exact ACL and head (aclAtHead), then `subscribed` (with the role),
+ * the others' presence and the catch-up (after, head]: an op committed after the head read
+ * reaches the broadcaster after the index entry exists, and its strongly consistent Query finds
+ * this connection; a revocation committed after that read is the broadcaster's to enforce, one
+ * before it is seen here (the subscription is removed again). So every seq > after arrives,
+ * some possibly twice, and nothing after a revocation.
  */
 async function subscribe(deps: LiveSessionDeps, caller: Caller, docId: string, after: number | undefined): Promise<void> {
   const doc: DocRef = { tenant: caller.tenant, docId };
+  const forbidden = { code: "forbidden" as const, message: `you have no access to document ${docId}`, docId };
+  const cached = await docAccess(deps.acls, caller, doc);
+  if (cached.exists && !mayRead(cached.role)) return refuse(deps, caller, forbidden);
   let result = await deps.connections.subscribe(caller.connectionId, doc, MAX_SUBSCRIPTIONS);
   if (result === "gone") {
     // Not registered (its $connect record expired or was lost): register again from the
@@ -94,9 +128,15 @@ async function subscribe(deps: LiveSessionDeps, caller: Caller, docId: string, a
     return refuse(deps, caller, { code: "too_many_subscriptions", message, docId });
   }
   if (result === "gone") return;
-  const head = await deps.log.head(doc);
+  const { acl, head: seq } = await aclAtHead(deps, doc);
+  const { role, exists } = liveRole(acl, caller);
+  if (exists && !mayRead(role)) {
+    await deps.connections.unsubscribe(caller.connectionId, doc);
+    return refuse(deps, caller, forbidden);
+  }
+  const head = { seq };
   const others = (await deps.connections.subscribers(doc)).filter((s) => s.connectionId !== caller.connectionId && s.presence !== null);
-  const greeting = [subscribedMessage(docId, head.seq), ...others.map((s) => presenceMessage(docId, s.userId, s.connectionId, s.presence))];
+  const greeting = [subscribedMessage(docId, head.seq, role), ...others.map((s) => presenceMessage(docId, s.userId, s.connectionId, s.presence))];
   if (!(await postInOrder(deps, caller, doc, greeting))) return;
   for (let cursor = after ?? head.seq; cursor < head.seq; ) {
     const page = await deps.log.entries(doc, cursor, CATCH_UP_PAGE);
@@ -115,6 +155,10 @@ async function unsubscribe(deps: LiveSessionDeps, caller: Caller, docId: string)
 
 async function presence(deps: LiveSessionDeps, caller: Caller, docId: string, state: PresenceState | null): Promise<void> {
   const doc: DocRef = { tenant: caller.tenant, docId };
+  const access = await docAccess(deps.acls, caller, doc);
+  if (access.exists && !mayRead(access.role)) {
+    return refuse(deps, caller, { code: "forbidden", message: `you have no access to document ${docId}`, docId });
+  }
   const result = await deps.connections.setPresence(caller.connectionId, doc, state, deps.clock.now(), PRESENCE_RATE);
   if (result === "rate_limited") {
     return refuse(deps, caller, {

@@ -9,6 +9,12 @@ export interface ConnectionInfo {
   userId: string;
   /** Epoch ms. */
   connectedAt: number;
+  /** The token's `groups` claim, when it had one: group ACL entries are judged with it. */
+  groups?: string[];
+  /** The token was a tenant admin's (acts as owner on every document). */
+  admin?: boolean;
+  /** Epoch ms when the token the connection was opened with expires (its `exp`), when it has one. */
+  tokenExpiresAt?: number;
 }
 
 export interface ConnectionMeta extends ConnectionInfo {
@@ -21,6 +27,9 @@ export interface Subscriber {
   connectionId: string;
   userId: string;
   presence: PresenceState | null;
+  /** The connection's token groups and admin flag (as `connect` got them): who it is to the document's ACL. */
+  groups?: string[];
+  admin?: boolean;
 }
 
 /** A subscription removed by `unsubscribe` or `disconnect`: whom to send a leave about. */
@@ -56,7 +65,8 @@ export type PresenceResult = "ok" | "rate_limited" | "not_subscribed" | "gone";
  *   resolves "ok" the index entry is durable and `subscribers(doc)` returns it: callers read
  *   the catch-up only after, so an op committed later finds it.
  * - `subscribers(doc)` is strongly consistent: every subscription whose `subscribe` resolved
- *   and that was not removed since, and only those of that tenant's document.
+ *   and that was not removed since, and only those of that tenant's document, each with the
+ *   `groups` and `admin` its connection was registered with (absent when none / false).
  * - `unsubscribe` removes the subscription and returns what it was (userId, presence), or
  *   undefined when there was none.
  * - `setPresence(id, doc, state, now, rate)` stores the connection's presence for a document

@@ -1,3 +1,4 @@
+import type { DocAcl } from "../access/doc-acl.js";
 import type { DocRef } from "../doc-ref.js";
 import type { LogEntry, Op } from "../ops/types.js";
 
@@ -73,6 +74,12 @@ export interface LogBatch {
   lenAfter: number;
   clients: ClientProgress[];
   committedAt: number;
+  /**
+   * On a batch holding acl entries (and seqStart > 1): the document's ACL as of seqStart - 1,
+   * so a stream reader (the broadcaster) knows every role before and after each of them without
+   * a read. Absent on other batches, and on batches written before access control.
+   */
+  aclBefore?: DocAcl;
 }
 
 export interface LogHead {

@@ -55,6 +55,8 @@ export class DocRun {
   private gate!: AccessGate;
   /** The ACL the state store holds as of its checkpoint (aclKey), to save it only when it changed. */
   private storedAcl = "";
+  /** The ACL as of logHead (what the run's batches start from). */
+  private aclAtHead: DocAcl | undefined;
   private findings: Record<string, unknown>[] = [];
   private readonly now: number;
 
@@ -125,6 +127,7 @@ export class DocRun {
     this.cache = tail?.entries ?? [];
     this.cacheFrom = tail ? tail.seqStart - 1 : 0;
     const policies = this.deps.accessPolicy ?? (async () => DEFAULT_ACCESS_POLICY);
+    this.aclAtHead = acl;
     this.gate = new AccessGate({ log, policy: policies }, this.doc, this.logHead, acl);
   }
 
@@ -341,7 +344,11 @@ export class DocRun {
     const { state, log, quarantine, timers, metrics, config } = this.deps;
     if (this.rejections.length > 0) await state.putRejections(this.doc, this.rejections);
     for (const q of this.quarantined) await quarantine.put(q);
+    let before = this.aclAtHead;
     for (const batch of logBatches(this.doc, this.pending, this.events, config, this.now)) {
+      // Batches that change access say what it was before them (the broadcaster's roles).
+      if (batch.seqStart > 1 && before && batch.entries.some((e) => e.type === "acl")) batch.aclBefore = before;
+      before = foldAcl(before, batch.entries);
       if ((await log.append(batch)) === "conflict") throw new LogConflict(this.doc, batch.seqStart);
     }
     const dirty = [...this.dirty].map((id) => this.clients.get(id)!).filter(Boolean);

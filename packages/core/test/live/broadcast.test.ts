@@ -22,7 +22,7 @@ describe("broadcast", () => {
     for (const x of [a, b, elsewhere, otherTenant]) h.fresh(x);
     const entries = proseEntries(1, 70);
     const r = await broadcast(h.deps, doc, entries);
-    expect(r).toEqual({ subscribers: 2, messages: 3, gone: 0 });
+    expect(r).toEqual({ subscribers: 2, messages: 3, gone: 0, revoked: 0 });
     for (const x of [a, b]) {
       const got = h.fresh(x);
       expect(got).toHaveLength(3);
@@ -34,8 +34,8 @@ describe("broadcast", () => {
 
   it("nothing to do without subscribers or entries", async () => {
     const h = liveHarness();
-    expect(await broadcast(h.deps, h.doc(), smallEntries(1, 3))).toEqual({ subscribers: 0, messages: 0, gone: 0 });
-    expect(await broadcast(h.deps, h.doc(), [])).toEqual({ subscribers: 0, messages: 0, gone: 0 });
+    expect(await broadcast(h.deps, h.doc(), smallEntries(1, 3))).toEqual({ subscribers: 0, messages: 0, gone: 0, revoked: 0 });
+    expect(await broadcast(h.deps, h.doc(), [])).toEqual({ subscribers: 0, messages: 0, gone: 0, revoked: 0 });
   });
 
   it("a gone connection is removed with all its subscriptions; the others of the doc see its leave", async () => {

@@ -6,15 +6,25 @@ import { ManualClock } from "../../src/ports/clock.js";
 import { MemoryConnectionStore } from "../../src/ports/memory/connection-store.js";
 import { MemoryGateway } from "../../src/ports/memory/gateway.js";
 import { MemoryLogStore } from "../../src/ports/memory/log-store.js";
+import { MemorySequencerStateStore } from "../../src/ports/memory/sequencer-state-store.js";
+import { MemoryTimerStore } from "../../src/ports/memory/timer-store.js";
+import { AclReader } from "../../src/access/acl-reader.js";
 import { batchOf, proseEntries, smallEntries, uid } from "../conformance/fixtures.js";
 
 /** Live delivery on the memory adapters, with helpers to read what each connection got. */
 export function liveHarness() {
   const lines: Record<string, unknown>[] = [];
+  // Logs written here start with content entries (no creation acl entry): documents as before
+  // access control, which everyone in the tenant may edit (access/doc-acl.ts aclAfter).
+  const log = new MemoryLogStore();
+  const state = new MemorySequencerStateStore();
   const deps: LiveSessionDeps = {
     connections: new MemoryConnectionStore(),
     gateway: new MemoryGateway(),
-    log: new MemoryLogStore(),
+    log,
+    state,
+    acls: new AclReader({ state, log }, 0),
+    tokenTimers: new MemoryTimerStore(),
     clock: new ManualClock(1_760_000_000_000),
     logSink: (line) => lines.push(line),
   };

@@ -16,7 +16,7 @@ describe("subscribe", () => {
     const c = await h.connect();
     await send(h, c, { action: "subscribe", docId: doc.docId, after: 0 });
     const got = h.all(c);
-    expect(got[0]).toEqual({ type: "subscribed", docId: doc.docId, version: 120 });
+    expect(got[0]).toEqual({ type: "subscribed", docId: doc.docId, version: 120, role: "editor" });
     expect(got.slice(1).every((m) => m.type === "ops" && m.docId === doc.docId)).toBe(true);
     expect(got.slice(1).flatMap((m) => m.ops)).toEqual(entries);
     // 1 KiB entries: 29 per 32 KB message, packed once per page.
@@ -34,7 +34,7 @@ describe("subscribe", () => {
     await send(h, b, { action: "subscribe", docId: doc.docId });
     await send(h, c, { action: "subscribe", docId: doc.docId, after: 50 });
     expect(seqsOf(h.all(a))).toEqual([8, 9, 10]);
-    for (const x of [b, c]) expect(h.all(x)).toEqual([{ type: "subscribed", docId: doc.docId, version: 10 }]);
+    for (const x of [b, c]) expect(h.all(x)).toEqual([{ type: "subscribed", docId: doc.docId, version: 10, role: "editor" }]);
   });
 
   it("the catch-up is read in pages and still arrives complete and in order", async () => {
@@ -55,7 +55,7 @@ describe("subscribe", () => {
     h.fresh(c);
     await send(h, c, { action: "subscribe", docId: doc.docId, after: 1 });
     const again = h.fresh(c);
-    expect(again[0]).toEqual({ type: "subscribed", docId: doc.docId, version: 5 });
+    expect(again[0]).toEqual({ type: "subscribed", docId: doc.docId, version: 5, role: "editor" });
     expect(seqsOf(again)).toEqual([2, 3, 4, 5]);
     expect(await h.deps.connections.subscribers(doc)).toHaveLength(1);
   });
@@ -70,7 +70,7 @@ describe("subscribe", () => {
     await send(h, c, { action: "subscribe", docId: doc.docId, after: 0 });
     const got = h.all(c);
     expect(got.slice(0, 2)).toEqual([
-      { type: "subscribed", docId: doc.docId, version: 2 },
+      { type: "subscribed", docId: doc.docId, version: 2, role: "editor" },
       { type: "presence", docId: doc.docId, userId: "ann", connectionId: a.connectionId, state: { cursor: 4 } },
     ]);
     expect(seqsOf(got.slice(2))).toEqual([1, 2]);
@@ -85,7 +85,7 @@ describe("subscribe", () => {
     await send(h, c, { action: "subscribe", docId: "doc-7" });
     const got = h.fresh(c);
     expect(got[0]).toMatchObject({ type: "error", code: "too_many_subscriptions", docId: "one-more" });
-    expect(got[1]).toEqual({ type: "subscribed", docId: "doc-7", version: 0 });
+    expect(got[1]).toEqual({ type: "subscribed", docId: "doc-7", version: 0, role: "none" });
   });
 
   it("a connection whose record was lost is registered again from its identity", async () => {
@@ -94,7 +94,7 @@ describe("subscribe", () => {
     const c = await h.connect("ann");
     await h.deps.connections.disconnect(c.connectionId);
     await send(h, c, { action: "subscribe", docId: doc.docId });
-    expect(h.all(c)).toEqual([{ type: "subscribed", docId: doc.docId, version: 0 }]);
+    expect(h.all(c)).toEqual([{ type: "subscribed", docId: doc.docId, version: 0, role: "none" }]);
     expect(await h.deps.connections.subscribers(doc)).toEqual([{ connectionId: c.connectionId, userId: "ann", presence: null }]);
   });
 
@@ -115,7 +115,7 @@ describe("subscribe", () => {
     const h = liveHarness();
     const c = await h.connect();
     const log = h.deps.log;
-    h.deps.log = { ...log, head: async () => Promise.reject(new Error("throttled")) } as unknown as LogStore;
+    h.deps.log = { ...log, tail: async () => Promise.reject(new Error("throttled")) } as unknown as LogStore;
     await send(h, c, { action: "subscribe", docId: "d1" });
     h.deps.log = log;
     await send(h, c, { action: "ping" });

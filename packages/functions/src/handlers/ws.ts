@@ -1,5 +1,5 @@
 import { jsonLineSink, onConnect, onDisconnect, onMessage, type Caller } from "@weft/core";
-import { liveDeps, wiring } from "../wiring.js";
+import { sessionDeps, wiring } from "../wiring.js";
 
 /** The parts of an API Gateway WebSocket proxy event this handler reads (every route has them). */
 export interface WsEvent {
@@ -30,7 +30,7 @@ export async function handler(event: WsEvent): Promise<WsResult> {
   const { routeKey, connectionId } = event.requestContext;
   const caller = callerOf(event);
   if (routeKey === "$disconnect") {
-    await onDisconnect(liveDeps(wiring()), connectionId);
+    await onDisconnect(sessionDeps(wiring()), connectionId);
     return { statusCode: 200 };
   }
   if (!caller) {
@@ -38,7 +38,7 @@ export async function handler(event: WsEvent): Promise<WsResult> {
     jsonLineSink({ kind: "ws_no_identity", routeKey });
     return { statusCode: 401, body: "Unauthorized" };
   }
-  const deps = liveDeps(wiring());
+  const deps = sessionDeps(wiring());
   if (routeKey === "$connect") {
     await onConnect(deps, caller);
     return { statusCode: 200 };
@@ -53,5 +53,15 @@ function callerOf(event: WsEvent): Caller | undefined {
   const tenant = authorizer?.tenant;
   const userId = authorizer?.userId;
   if (typeof tenant !== "string" || typeof userId !== "string" || !tenant || !userId) return undefined;
-  return { connectionId, tenant, userId, connectedAt: typeof connectedAt === "number" ? connectedAt : Date.now() };
+  const groups = typeof authorizer?.groups === "string" && authorizer.groups ? (JSON.parse(authorizer.groups) as string[]) : [];
+  const exp = Number(authorizer?.exp ?? 0);
+  return {
+    connectionId,
+    tenant,
+    userId,
+    connectedAt: typeof connectedAt === "number" ? connectedAt : Date.now(),
+    ...(groups.length > 0 ? { groups } : {}),
+    ...(String(authorizer?.admin) === "true" ? { admin: true } : {}),
+    ...(exp > 0 ? { tokenExpiresAt: exp } : {}),
+  };
 }

@@ -63,6 +63,7 @@ export function createAuthenticator(config: AuthConfig): (header: string | undef
       ...(typeof name === "string" ? { name } : {}),
       admin: role === "admin",
       ...groupsOf(groups),
+      ...(typeof payload.exp === "number" ? { expiresAt: payload.exp * 1000 } : {}),
       ...(role === "service" ? { service: true } : {}),
     };
   };

@@ -15,6 +15,7 @@ export const HTTP_STATUS: Record<ErrorCode, ContentfulStatusCode> = {
   unknown_action: 400,
   not_subscribed: 409,
   too_many_subscriptions: 409,
+  token_expired: 401,
 };
 
 export function errorBody(code: ErrorCode, message: string, details: unknown[] = []) {

@@ -54,7 +54,13 @@ export class MemoryConnectionStore implements ConnectionStore {
     c.docs.add(doc.docId);
     const subs = this.subsOf(doc, true);
     const existing = subs.get(connectionId);
-    subs.set(connectionId, { connectionId, userId: c.userId, presence: existing?.presence ?? null });
+    subs.set(connectionId, {
+      connectionId,
+      userId: c.userId,
+      presence: existing?.presence ?? null,
+      ...(c.groups?.length ? { groups: [...c.groups] } : {}),
+      ...(c.admin ? { admin: true } : {}),
+    });
     return "ok";
   }
 

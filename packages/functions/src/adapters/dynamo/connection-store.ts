@@ -73,6 +73,9 @@ export class DynamoConnectionStore implements ConnectionStore {
         tenant: S(info.tenant),
         userId: S(info.userId),
         connectedAt: N(info.connectedAt),
+        ...(info.groups?.length ? { groups: S(JSON.stringify(info.groups)) } : {}),
+        ...(info.admin ? { admin: N(1) } : {}),
+        ...(info.tokenExpiresAt !== undefined ? { tokenExpiresAt: N(info.tokenExpiresAt) } : {}),
         expiresAt: N(Math.floor(info.connectedAt / 1000) + CONNECTION_TTL_SECONDS),
       },
     });
@@ -106,10 +109,18 @@ export class DynamoConnectionStore implements ConnectionStore {
     if (!outcome.ok) return outcome.existing ? "too_many" : "gone";
     const meta = outcome.item;
     // An update (not a put), so a second subscribe keeps the presence state.
+    // The connection's identity is copied to the index item: the broadcaster judges each subscriber's role from it.
+    const who = meta.groups?.S ? ", groupsJson = :g" : "";
+    const admin = meta.admin?.N ? ", isAdmin = :a" : "";
     await this.table.update({
       Key: indexKey(doc, connectionId),
-      UpdateExpression: "SET userId = :u, expiresAt = :e",
-      ExpressionAttributeValues: { ":u": S(str(meta, "userId")), ":e": N(num(meta, "expiresAt")) },
+      UpdateExpression: `SET userId = :u, expiresAt = :e${who}${admin}`,
+      ExpressionAttributeValues: {
+        ":u": S(str(meta, "userId")),
+        ":e": N(num(meta, "expiresAt")),
+        ...(who ? { ":g": S(meta.groups!.S!) } : {}),
+        ...(admin ? { ":a": N(1) } : {}),
+      },
     });
     return "ok";
   }
@@ -308,5 +319,7 @@ function subscriberOf(item: Item): Subscriber {
     connectionId: str(item, "sk"),
     userId: str(item, "userId"),
     presence: item.presence?.S === undefined ? null : (JSON.parse(item.presence.S) as PresenceState),
+    ...(item.groupsJson?.S ? { groups: JSON.parse(item.groupsJson.S) as string[] } : {}),
+    ...(item.isAdmin?.N ? { admin: true } : {}),
   };
 }

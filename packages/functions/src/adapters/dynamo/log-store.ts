@@ -1,4 +1,4 @@
-import { docKey, parseDocKey, type DocRef, type LogBatch, type LogEntry, type LogHead, type LogStore } from "@weft/core";
+import { aclKey, docKey, parseAcl, parseDocKey, type DocRef, type LogBatch, type LogEntry, type LogHead, type LogStore } from "@weft/core";
 import { N, S, bin, num, packJson, padSeq, str, unpackJson, type ItemImage } from "./codec.js";
 import { Table, type DynamoAdapterOptions, type Item } from "./table.js";
 
@@ -35,6 +35,7 @@ export class DynamoLogStore implements LogStore {
           clients: S(JSON.stringify(batch.clients)),
           ids: S(`,${batch.entries.map((e) => e.id).join(",")},`),
           entries: { B: packJson(batch.entries) },
+          ...(batch.aclBefore ? { aclBefore: S(aclKey(batch.aclBefore)) } : {}),
         },
         ConditionExpression: "attribute_not_exists(pk)",
       },
@@ -160,6 +161,7 @@ function toBatch(doc: DocRef, item: Item): LogBatch {
     lenAfter: num(item, "lenAfter"),
     clients: JSON.parse(str(item, "clients")),
     committedAt: num(item, "committedAt"),
+    ...(item.aclBefore?.S ? { aclBefore: parseAcl(item.aclBefore.S) } : {}),
   };
 }
 

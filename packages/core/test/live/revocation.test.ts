@@ -1,0 +1,114 @@
+import { describe, expect, it } from "vitest";
+import type { DocAcl } from "../../src/access/doc-acl.js";
+import { broadcast } from "../../src/live/broadcast.js";
+import { onMessage } from "../../src/live/session.js";
+import type { LogEntry } from "../../src/ops/types.js";
+import { smallEntries } from "../conformance/fixtures.js";
+import { liveHarness, seqsOf } from "./live-harness.js";
+
+const OWNED: DocAcl = { users: { olga: "owner", ed: "editor", vic: "viewer" }, groups: { eng: "commenter" }, everyone: "viewer" };
+
+function aclEntry(seq: number, target: Record<string, unknown>, role: string, by = "olga"): LogEntry {
+  return { seq, id: `acl-${seq}`, clientId: "c-olga", clientSeq: seq, userId: by, serverTs: 1_760_000_000_000 + seq, type: "acl", role, ...target } as LogEntry;
+}
+
+async function subscribedAs(h: ReturnType<typeof liveHarness>, userId: string, doc: { tenant: string; docId: string }, groups?: string[]) {
+  const c = { ...(await h.connect(userId)), ...(groups ? { groups } : {}) };
+  await h.deps.connections.connect(c); // registers the groups with the connection
+  await h.deps.connections.subscribe(c.connectionId, doc, 100);
+  return c;
+}
+
+describe("broadcast: access is checked per delivered batch", () => {
+  it("a revoked subscriber gets the entries before the revoking one, then unsubscribed, and nothing after; others get their leave", async () => {
+    const h = liveHarness();
+    const doc = h.doc();
+    const ed = await subscribedAs(h, "ed", doc);
+    const olga = await subscribedAs(h, "olga", doc);
+    await h.deps.connections.setPresence(ed.connectionId, doc, { cursor: 1 }, h.clock.now(), { burst: 10, intervalMs: 1 });
+    const entries = [...smallEntries(10, 2), aclEntry(12, { targetUserId: "ed" }, "none"), ...smallEntries(13, 2)];
+    const r = await broadcast(h.deps, doc, entries, { aclBefore: { ...OWNED, everyone: "none" } });
+    expect(r.revoked).toBe(1);
+    expect(seqsOf(h.all(ed))).toEqual([10, 11]);
+    expect(h.all(ed).at(-1)).toEqual({ type: "unsubscribed", docId: doc.docId, reason: "forbidden", seq: 12 });
+    expect(seqsOf(h.all(olga))).toEqual([10, 11, 12, 13, 14]);
+    expect(h.all(olga).at(-1)).toEqual({ type: "presence", docId: doc.docId, userId: "ed", connectionId: ed.connectionId, state: null });
+    expect((await h.deps.connections.subscribers(doc)).map((s) => s.userId)).toEqual(["olga"]);
+    // Later batches never reach the revoked connection.
+    await broadcast(h.deps, doc, smallEntries(15, 1));
+    expect(seqsOf(h.all(ed))).toEqual([10, 11]);
+  });
+
+  it("a role change that keeps read access sends role right after its entry; the everyone flip cuts members without their own entry", async () => {
+    const h = liveHarness();
+    const doc = h.doc();
+    const ed = await subscribedAs(h, "ed", doc);
+    const vic = await subscribedAs(h, "vic", doc);
+    const guest = await subscribedAs(h, "guest", doc);
+    const gus = await subscribedAs(h, "gus", doc, ["eng"]);
+    const entries = [aclEntry(20, { targetUserId: "ed" }, "viewer"), ...smallEntries(21, 1), aclEntry(22, { everyone: true }, "none"), ...smallEntries(23, 1)];
+    await broadcast(h.deps, doc, entries, { aclBefore: OWNED });
+    expect(h.all(ed).map((m) => m.type)).toEqual(["ops", "role", "ops"]);
+    expect(h.all(ed)[1]).toEqual({ type: "role", docId: doc.docId, role: "viewer", seq: 20 });
+    expect(seqsOf(h.all(ed))).toEqual([20, 21, 22, 23]);
+    expect(seqsOf(h.all(vic))).toEqual([20, 21, 22, 23]); // her own viewer entry
+    expect(seqsOf(h.all(gus))).toEqual([20, 21, 22, 23]); // commenter through eng
+    expect(seqsOf(h.all(guest))).toEqual([20, 21]);
+    expect(h.all(guest).at(-1)).toMatchObject({ type: "unsubscribed", reason: "forbidden", seq: 22 });
+  });
+
+  it("subscribers waiting for a document that did not exist: the creator learns owner, the others are cut at its first entry", async () => {
+    const h = liveHarness();
+    const doc = h.doc();
+    const alice = await subscribedAs(h, "alice", doc);
+    const bob = await subscribedAs(h, "bob", doc);
+    await broadcast(h.deps, doc, [aclEntry(1, { targetUserId: "alice" }, "owner", "alice"), ...smallEntries(2, 1)], { aclBefore: undefined });
+    expect(h.all(alice).map((m) => m.type)).toEqual(["ops", "role", "ops"]);
+    expect(h.all(alice)[1]).toMatchObject({ role: "owner", seq: 1 });
+    expect(h.all(bob)).toEqual([{ type: "unsubscribed", docId: doc.docId, reason: "forbidden", seq: 1 }]);
+  });
+});
+
+describe("session: subscribe and presence need read access", () => {
+  it("subscribe to a document the caller cannot read answers forbidden and subscribes nothing; presence is refused", async () => {
+    const h = liveHarness();
+    const doc = h.doc();
+    await h.deps.log.append({ doc, seqStart: 1, seqEnd: 1, entries: [aclEntry(1, { targetUserId: "olga" }, "owner")], lenAfter: 0, clients: [], committedAt: 1 });
+    await h.deps.state.save(doc, [], 1, [], { users: { olga: "owner" }, groups: {}, everyone: "none" });
+    const zed = await h.connect("zed");
+    await onMessage(h.deps, zed, JSON.stringify({ action: "subscribe", docId: doc.docId }));
+    await onMessage(h.deps, zed, JSON.stringify({ action: "presence", docId: doc.docId, state: { x: 1 } }));
+    expect(h.all(zed)).toEqual([
+      { type: "error", code: "forbidden", message: `you have no access to document ${doc.docId}`, docId: doc.docId },
+      { type: "error", code: "forbidden", message: `you have no access to document ${doc.docId}`, docId: doc.docId },
+    ]);
+    expect(await h.deps.connections.subscribers(doc)).toEqual([]);
+    const olga = await h.connect("olga");
+    await onMessage(h.deps, olga, JSON.stringify({ action: "subscribe", docId: doc.docId }));
+    expect(h.all(olga)[0]).toEqual({ type: "subscribed", docId: doc.docId, version: 1, role: "owner" });
+  });
+
+  it("a revocation committed between the cached check and the subscription is caught by the exact check after it", async () => {
+    const h = liveHarness();
+    const doc = h.doc();
+    await h.deps.log.append({ doc, seqStart: 1, seqEnd: 2, entries: [aclEntry(1, { targetUserId: "olga" }, "owner"), aclEntry(2, { targetUserId: "ed" }, "editor")], lenAfter: 0, clients: [], committedAt: 1 });
+    await h.deps.state.save(doc, [], 2, [], { users: { olga: "owner", ed: "editor" }, groups: {}, everyone: "none" });
+    const ed = await h.connect("ed");
+    // Warm ed's view of the ACL, then revoke in the log (the checkpoint not yet saved: the sequencer's crash window).
+    await h.deps.acls.read(doc);
+    await h.deps.log.append({ doc, seqStart: 3, seqEnd: 3, entries: [aclEntry(3, { targetUserId: "ed" }, "none")], lenAfter: 0, clients: [], committedAt: 1, aclBefore: { users: { olga: "owner", ed: "editor" }, groups: {}, everyone: "none" } });
+    await onMessage(h.deps, ed, JSON.stringify({ action: "subscribe", docId: doc.docId }));
+    expect(h.all(ed)).toEqual([{ type: "error", code: "forbidden", message: `you have no access to document ${doc.docId}`, docId: doc.docId }]);
+    expect(await h.deps.connections.subscribers(doc)).toEqual([]);
+  });
+
+  it("a message on a connection whose token expired gets token_expired and the connection is closed", async () => {
+    const h = liveHarness();
+    const c = { ...(await h.connect("ann")), tokenExpiresAt: h.clock.now() + 1000 };
+    await onMessage(h.deps, c, JSON.stringify({ action: "ping" }));
+    h.clock.advance(1000);
+    await onMessage(h.deps, c, JSON.stringify({ action: "ping" }));
+    expect(h.all(c)).toEqual([{ type: "pong" }, { type: "error", code: "token_expired", message: "your token has expired: reconnect with a fresh one" }]);
+    expect(h.gateway.closed).toContain(c.connectionId);
+  });
+});
