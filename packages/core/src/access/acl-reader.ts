@@ -53,6 +53,43 @@ export class AclReader {
     return acl;
   }
 
+  /**
+   * `read(doc)` for many documents, one result per element of `docs` in order: entries cached
+   * within the TTL as `read` serves them, the rest with one batched read of their checkpoints
+   * (`SequencerStateStore.accessMany`) and cached like `read` caches. A document whose checkpoint
+   * holds no ACL (not created yet, or a log from before access control) is then read alone, as
+   * `read` does (legacy documents: another GetItem and log reads each).
+   */
+  readMany(docs: readonly DocRef[]): Promise<Array<DocAcl | undefined>> {
+    const at = this.now();
+    const out: Array<Promise<DocAcl | undefined>> = [];
+    const missing = new Map<string, { doc: DocRef; slots: number[] }>();
+    docs.forEach((doc, i) => {
+      const key = docKey(doc);
+      const hit = this.cache.get(key);
+      if (hit && at - hit.at < this.ttlMs) out[i] = hit.acl;
+      else if (missing.has(key)) missing.get(key)!.slots.push(i);
+      else missing.set(key, { doc, slots: [i] });
+    });
+    if (missing.size > 0) {
+      const wanted = [...missing.values()];
+      const batch = this.deps.state.accessMany(wanted.map((m) => m.doc));
+      wanted.forEach(({ doc, slots }, j) => {
+        const key = docKey(doc);
+        // No stored ACL: the slow path, which replaces this entry with its own.
+        const acl = batch.then((found) => found[j].acl ?? this.read(doc, { fresh: true }));
+        this.cache.delete(key);
+        if (this.cache.size >= this.maxEntries) this.cache.delete(this.cache.keys().next().value!);
+        this.cache.set(key, { at, acl });
+        acl.catch(() => {
+          if (this.cache.get(key)?.acl === acl) this.cache.delete(key);
+        });
+        for (const i of slots) out[i] = acl;
+      });
+    }
+    return Promise.all(out);
+  }
+
   /** Forgets what this process cached for `doc` (after it learned the ACL changed). */
   forget(doc: DocRef): void {
     this.cache.delete(docKey(doc));

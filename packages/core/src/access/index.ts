@@ -6,3 +6,4 @@ export * from "./access-gate.js";
 export * from "./acl-at.js";
 export * from "./acl-reader.js";
 export * from "./authorize.js";
+export * from "./readable-docs.js";

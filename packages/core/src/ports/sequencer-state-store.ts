@@ -27,6 +27,9 @@ import type { ClientState, Rejection } from "./records.js";
  *   the stored one. `load` and `access(doc)` return it (absent when never stored: a document
  *   that does not exist yet, or one whose log predates access control). `access` is one
  *   strongly consistent read of the checkpoint alone.
+ * - `accessMany(docs)` is `access` for many documents at once (batched reads, strongly
+ *   consistent): one result per element of `docs`, in the same order; documents may repeat and
+ *   may belong to different tenants; `[]` for `[]`. What search filters its hits with.
  * - Rejections are keyed by op id per document; `putRejections` is idempotent (a second put
  *   of the same op id replaces the first).
  * - Documents are isolated, including across tenants with the same docId.
@@ -38,6 +41,7 @@ export interface SequencerStateStore {
   ): Promise<{ checkpoint: number; holding: string[]; clients: Map<string, ClientState>; acl?: DocAcl }>;
   client(doc: DocRef, clientId: string): Promise<ClientState | undefined>;
   access(doc: DocRef): Promise<{ checkpoint: number; acl?: DocAcl }>;
+  accessMany(docs: readonly DocRef[]): Promise<Array<{ checkpoint: number; acl?: DocAcl }>>;
   save(doc: DocRef, clients: ClientState[], checkpoint: number, holding: string[], acl?: DocAcl): Promise<void>;
   putRejections(doc: DocRef, rejections: Rejection[]): Promise<void>;
   getRejection(doc: DocRef, opId: string): Promise<Rejection | undefined>;

@@ -1,6 +1,6 @@
 import type { SearchIndexStore } from "../ports/search-index-store.js";
 import type { ParsedQuery } from "./query.js";
-import { byRank, finalScore, prefixScore, termScore } from "./rank.js";
+import { byRank, finalScore, prefixScore, termScore, type Ranked } from "./rank.js";
 import { SEARCH_LIMITS } from "./search-limits.js";
 
 export interface SearchHit {
@@ -11,17 +11,29 @@ export interface SearchHit {
 }
 
 /**
+ * Which of `docIds` (the query tenant's) the caller may read: a batched check, asked at most
+ * SEARCH_LIMITS.accessChecks / rankedCandidates times per query with at most rankedCandidates
+ * ids each. Ids it leaves out are hidden.
+ */
+export type CanRead = (docIds: string[]) => Promise<ReadonlySet<string>>;
+
+/**
  * The tenant's documents matching every term of `q`, best first (see rank.ts), at most
- * `limit`. Reads: one postings read per whole term, one dictionary read plus one postings
- * read per expansion of the prefix (at most SEARCH_LIMITS.prefixExpansions), and one batch
- * read of the versions of the best `rankedCandidates` text matches. A document whose first
- * index write has not committed yet is not returned.
+ * `limit`. With `canRead`, only documents it allows: the filter runs on the text matches
+ * before anything is cut or ranked with recency, so a hidden document never takes a place
+ * (the best `rankedCandidates` are the best readable ones, and `limit` counts readable ones).
+ * Reads: one postings read per whole term, one dictionary read plus one postings read per
+ * expansion of the prefix (at most SEARCH_LIMITS.prefixExpansions), the `canRead` checks of
+ * the text matches, best first and rankedCandidates at a time, until rankedCandidates are
+ * readable (at most SEARCH_LIMITS.accessChecks checked), and one batch read of the versions of
+ * the best `rankedCandidates` (readable) text matches. A document whose first index write has
+ * not committed yet is not returned.
  */
 export async function searchDocuments(
   store: SearchIndexStore,
   tenant: string,
   q: ParsedQuery,
-  opts: { limit: number; now: number },
+  opts: { limit: number; now: number; canRead?: CanRead },
 ): Promise<SearchHit[]> {
   if (q.terms.length === 0 && q.prefix === undefined) return [];
   const perTerm = SEARCH_LIMITS.postingsPerTerm;
@@ -48,10 +60,9 @@ export async function searchDocuments(
     scores = next;
   }
   if (!scores || scores.size === 0) return [];
-  const best = [...scores]
-    .map(([docId, score]) => ({ docId, score }))
-    .sort(byRank)
-    .slice(0, SEARCH_LIMITS.rankedCandidates);
+  const ranked = [...scores].map(([docId, score]) => ({ docId, score })).sort(byRank);
+  const best = opts.canRead ? await bestReadable(ranked, opts.canRead) : ranked.slice(0, SEARCH_LIMITS.rankedCandidates);
+  if (best.length === 0) return [];
   const metas = await store.metas(tenant, best.map((b) => b.docId));
   const hits: SearchHit[] = [];
   for (const b of best) {
@@ -59,6 +70,19 @@ export async function searchDocuments(
     if (meta) hits.push({ docId: b.docId, version: meta.version, score: finalScore(b.score, meta.updatedAt, opts.now) });
   }
   return hits.sort(byRank).slice(0, Math.max(0, opts.limit));
+}
+
+/** The first rankedCandidates of `ranked` that `canRead` allows, checking at most accessChecks of them. */
+async function bestReadable(ranked: Ranked[], canRead: CanRead): Promise<Ranked[]> {
+  const { rankedCandidates: want, accessChecks } = SEARCH_LIMITS;
+  const out: Ranked[] = [];
+  const end = Math.min(ranked.length, accessChecks);
+  for (let i = 0; i < end && out.length < want; i += want) {
+    const page = ranked.slice(i, Math.min(i + want, end));
+    const allowed = await canRead(page.map((r) => r.docId));
+    for (const r of page) if (allowed.has(r.docId) && out.length < want) out.push(r);
+  }
+  return out;
 }
 
 /** docId -> best prefix score over the prefix's expansions. */

@@ -22,6 +22,11 @@ export const SEARCH_LIMITS = {
   postingsPerTerm: 1000,
   /** How many best text matches are ranked with recency (and have their version read). */
   rankedCandidates: 100,
+  /**
+   * Most candidates whose ACL one query checks (best text matches first, rankedCandidates at a
+   * time) while looking for rankedCandidates the caller may read; past it the results are partial.
+   */
+  accessChecks: 1000,
   /** Largest and default page of results. */
   maxResults: 50,
   defaultResults: 10,

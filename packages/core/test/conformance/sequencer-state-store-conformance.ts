@@ -1,10 +1,15 @@
 import { describe, expect, it } from "vitest";
+import type { DocAcl } from "../../src/access/doc-acl.js";
 import type { ClientState, Rejection } from "../../src/ports/records.js";
 import type { SequencerStateStore } from "../../src/ports/sequencer-state-store.js";
 import { newDoc, uid } from "./fixtures.js";
 
 function client(clientId: string, next: number, extra: Partial<ClientState> = {}): ClientState {
   return { clientId, next, held: [], skipped: [], ...extra };
+}
+
+function acl(users: DocAcl["users"], groups: DocAcl["groups"] = {}, everyone: DocAcl["everyone"] = "none"): DocAcl {
+  return { users, groups, everyone };
 }
 
 function rejection(opId: string, extra: Partial<Rejection> = {}): Rejection {
@@ -158,6 +163,53 @@ export function runSequencerStateStoreConformance(name: string, factory: () => P
       a.skipped.push([5, 6]);
       (await state.load(doc, ["a"])).clients.get("a")!.next = 99;
       expect((await state.load(doc, ["a"])).clients.get("a")).toEqual(client("a", 2, { skipped: [[1, 1]] }));
+    });
+
+    it("accessMany answers access for each document, in order: repeats, tenants, never-saved ones, saves without an ACL", async () => {
+      const state = await factory();
+      const owned = newDoc();
+      const shared = newDoc(owned.tenant);
+      const noAcl = newDoc(owned.tenant);
+      const never = newDoc(owned.tenant);
+      const sameIdElsewhere = { tenant: uid("t"), docId: owned.docId };
+      await state.save(owned, [], 3, [], acl({ "ü-1": "owner" }));
+      await state.save(shared, [client("a", 2)], 7, ["a"], acl({ o: "owner", v: "viewer" }, { "team 🚀": "editor" }, "commenter"));
+      await state.save(noAcl, [], 4, []);
+      expect(await state.accessMany([])).toEqual([]);
+      const docs = [shared, never, owned, noAcl, sameIdElsewhere, shared];
+      const many = await state.accessMany(docs);
+      expect(many).toEqual([
+        { checkpoint: 7, acl: acl({ o: "owner", v: "viewer" }, { "team 🚀": "editor" }, "commenter") },
+        { checkpoint: 0 },
+        { checkpoint: 3, acl: acl({ "ü-1": "owner" }) },
+        { checkpoint: 4 },
+        { checkpoint: 0 },
+        { checkpoint: 7, acl: acl({ o: "owner", v: "viewer" }, { "team 🚀": "editor" }, "commenter") },
+      ]);
+      expect(many).toEqual(await Promise.all(docs.map((d) => state.access(d))));
+    });
+
+    it("accessMany sees the latest save (strongly consistent) and returns copies", async () => {
+      const state = await factory();
+      const doc = newDoc();
+      await state.save(doc, [], 1, [], acl({ o: "owner", r: "viewer" }));
+      const [first] = await state.accessMany([doc]);
+      first.acl!.users.r = "owner";
+      await state.save(doc, [], 2, [], acl({ o: "owner" }));
+      expect(await state.accessMany([doc, doc])).toEqual([
+        { checkpoint: 2, acl: acl({ o: "owner" }) },
+        { checkpoint: 2, acl: acl({ o: "owner" }) },
+      ]);
+    });
+
+    it("accessMany reads many documents (more than one storage batch)", async () => {
+      const state = await factory();
+      const tenant = uid("t");
+      const docs = Array.from({ length: 230 }, () => newDoc(tenant));
+      await Promise.all(docs.map((d, i) => (i % 3 === 2 ? Promise.resolve() : state.save(d, [], i + 1, [], acl({ [`u${i}`]: "owner" })))));
+      const many = await state.accessMany(docs);
+      expect(many).toHaveLength(230);
+      many.forEach((r, i) => expect(r, `doc ${i}`).toEqual(i % 3 === 2 ? { checkpoint: 0 } : { checkpoint: i + 1, acl: acl({ [`u${i}`]: "owner" }) }));
     });
   });
 }

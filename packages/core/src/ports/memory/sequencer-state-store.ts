@@ -39,6 +39,10 @@ export class MemorySequencerStateStore implements SequencerStateStore {
     return { checkpoint: state.checkpoint, ...(state.acl ? { acl: copyAcl(state.acl) } : {}) };
   }
 
+  async accessMany(docs: readonly DocRef[]): Promise<Array<{ checkpoint: number; acl?: DocAcl }>> {
+    return Promise.all(docs.map((doc) => this.access(doc)));
+  }
+
   async save(doc: DocRef, clients: ClientState[], checkpoint: number, holding: string[], acl?: DocAcl): Promise<void> {
     const state = this.stateOf(doc);
     for (const c of clients) state.clients.set(c.clientId, structuredClone(c));
