@@ -15,6 +15,8 @@ export interface TokenOptions {
   tid?: string | null;
   role?: string;
   name?: string;
+  /** The token's `groups` claim. */
+  groups?: string[];
   expiresIn?: string | number;
   secret?: string;
 }
@@ -26,6 +28,7 @@ export async function token(opts: TokenOptions = {}): Promise<string> {
   if (opts.tid !== null) claims.tid = opts.tid ?? "acme";
   if (opts.role) claims.role = opts.role;
   if (opts.name) claims.name = opts.name;
+  if (opts.groups) claims.groups = opts.groups;
   return new SignJWT(claims)
     .setProtectedHeader({ alg: "HS256" })
     .setIssuedAt()

@@ -3,8 +3,6 @@ import {
   DOC_ID_PATTERN,
   ID_PATTERN,
   WeftError,
-  assertMayRead,
-  docAccess,
   getReceipt,
   ingestChange,
   summarizeLag,
@@ -20,6 +18,7 @@ import {
   type SequencerStateStore,
 } from "@weft/core";
 import { errorBody, errorResponse } from "./error-response.js";
+import { authorizeDocRead, type DocReadDeps } from "./doc-access.js";
 import { registerDeadLetterRoutes, type DeadLetterRouteDeps } from "./routes/dead-letters.js";
 import { registerDocStateRoutes, type DocStateRouteDeps } from "./routes/doc-state.js";
 import { registerAuditRoutes, type AuditRouteDeps } from "./routes/audit.js";
@@ -31,7 +30,7 @@ import { registerNotifySendRoutes, type NotifySendRouteDeps } from "./routes/not
 import { registerPreferencesRoutes } from "./routes/preferences.js";
 import { registerAccessPolicyRoutes, type AccessPolicyRouteDeps } from "./routes/access-policy.js";
 
-export interface AppDeps extends IngestDeps, AccessPolicyRouteDeps, DeadLetterRouteDeps, DocStateRouteDeps, AuditRouteDeps, SearchRouteDeps, NotifySendRouteDeps {
+export interface AppDeps extends IngestDeps, DocReadDeps, AccessPolicyRouteDeps, DeadLetterRouteDeps, DocStateRouteDeps, AuditRouteDeps, SearchRouteDeps, NotifySendRouteDeps {
   log: LogStore;
   inbox: InboxStore;
   state: SequencerStateStore;
@@ -119,20 +118,7 @@ export function createApp(deps: AppDeps): Hono<Env> {
   });
 
 
-  /** 403 unless the caller may read `doc` (a document not created yet passes); records an admin override. */
-  async function authorizeRead(c: Context<Env>, doc: DocRef, action: string) {
-    const who = c.get("who");
-    const access = await docAccess(deps.acls, who, doc);
-    try {
-      assertMayRead(access, doc);
-    } catch (err) {
-      deps.metrics.count(who.tenant, "refused.forbidden");
-      await deps.metrics.flush();
-      throw err;
-    }
-    if (access.override) await deps.onOverride?.(who, doc, action);
-    return access;
-  }
+  const authorizeRead = (c: Context<Env>, doc: DocRef, action: string) => authorizeDocRead(deps, c.get("who"), doc, action);
 
   return app;
 }

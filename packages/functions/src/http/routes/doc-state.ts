@@ -1,11 +1,9 @@
 import type { Context, Hono } from "hono";
+import { authorizeDocRead, type DocReadDeps } from "../doc-access.js";
 import {
   DOC_ID_PATTERN,
   MAX_INT,
   WeftError,
-  assertMayRead,
-  docAccess,
-  type AclReader,
   type AclRole,
   type DocRef,
   type DocState,
@@ -13,11 +11,8 @@ import {
   type Principal,
 } from "@weft/core";
 
-export interface DocStateRouteDeps {
+export interface DocStateRouteDeps extends DocReadDeps {
   docStates: DocStates;
-  acls: AclReader;
-  /** Called when a tenant admin reads a document they hold no role on (the audit trail records it). */
-  onOverride?: (who: Principal, doc: DocRef, action: string) => Promise<void>;
 }
 
 type Env = { Variables: { who: Principal } };
@@ -36,10 +31,7 @@ type Env = { Variables: { who: Principal } };
 export function registerDocStateRoutes(app: Hono<Env>, deps: DocStateRouteDeps): void {
   app.get("/v1/docs/:docId", async (c) => {
     const doc = docOf(c);
-    const who = c.get("who");
-    const access = await docAccess(deps.acls, who, doc);
-    assertMayRead(access, doc);
-    if (access.override) await deps.onOverride?.(who, doc, "read state");
+    const access = await authorizeDocRead(deps, c.get("who"), doc, "read state");
     const raw = c.req.query("version");
     const version = raw === undefined ? undefined : versionParam(raw);
     const state = await deps.docStates.read(doc, version);
