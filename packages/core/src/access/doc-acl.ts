@@ -44,7 +44,14 @@ export function emptyAcl(): DocAcl {
 }
 
 export function copyAcl(acl: DocAcl): DocAcl {
-  return { users: { ...acl.users }, groups: { ...acl.groups }, everyone: acl.everyone };
+  return { users: plainCopy(acl.users), groups: plainCopy(acl.groups), everyone: acl.everyone };
+}
+
+/** A copy whose keys stay own data properties whatever they are named (`__proto__` included). */
+function plainCopy(map: Record<string, Role>): Record<string, Role> {
+  const out: Record<string, Role> = {};
+  for (const [k, v] of Object.entries(map)) Object.defineProperty(out, k, { value: v, enumerable: true, writable: true, configurable: true });
+  return out;
 }
 
 /**
@@ -55,13 +62,21 @@ export function copyAcl(acl: DocAcl): DocAcl {
 export function memberRole(acl: DocAcl | undefined, who: AccessSubject): AclRole {
   if (!acl) return "none";
   let role: AclRole = acl.everyone;
-  const own = acl.users[who.userId];
+  const own = entryOf(acl.users, who.userId);
   if (own) role = higher(role, own);
   if (who.groups) for (const g of who.groups) {
-    const r = acl.groups[g];
+    const r = entryOf(acl.groups, g);
     if (r) role = higher(role, r);
   }
   return role;
+}
+
+/**
+ * The role `map` holds for `key` as its own property (ids such as `__proto__` or
+ * `constructor` are ordinary ids here, never inherited members).
+ */
+function entryOf(map: Record<string, Role>, key: string): Role | undefined {
+  return Object.hasOwn(map, key) ? map[key] : undefined;
 }
 
 /**
@@ -88,8 +103,8 @@ export function entryTarget(e: LogEntry & { type: "acl" }): AclTarget {
 export function roleOfTarget(acl: DocAcl | undefined, target: AclTarget): AclRole {
   if (!acl) return "none";
   if ("everyone" in target) return acl.everyone;
-  if ("groupId" in target) return acl.groups[target.groupId] ?? "none";
-  return acl.users[target.userId] ?? "none";
+  if ("groupId" in target) return entryOf(acl.groups, target.groupId) ?? "none";
+  return entryOf(acl.users, target.userId) ?? "none";
 }
 
 /** `acl` with `target`'s entry set to `role` (`none` removes it). Returns a new value. */
@@ -100,7 +115,7 @@ export function withRole(acl: DocAcl | undefined, target: AclTarget, role: AclRo
     const map = "groupId" in target ? next.groups : next.users;
     const key = "groupId" in target ? target.groupId : target.userId;
     if (role === "none") delete map[key];
-    else map[key] = role;
+    else Object.defineProperty(map, key, { value: role, enumerable: true, writable: true, configurable: true });
   }
   return next;
 }
@@ -158,5 +173,5 @@ export function parseAcl(json: string): DocAcl {
   if (!v || typeof v !== "object" || typeof v.users !== "object" || typeof v.groups !== "object" || typeof v.everyone !== "string") {
     throw new Error("parseAcl: not a stored ACL");
   }
-  return { users: { ...v.users }, groups: { ...v.groups }, everyone: v.everyone };
+  return { users: plainCopy(v.users as Record<string, Role>), groups: plainCopy(v.groups as Record<string, Role>), everyone: v.everyone };
 }

@@ -102,7 +102,8 @@ export class DocStates {
    * ahead of the stored head, stores a fresh snapshot and head at the log's last version.
    * Returns that version (0 for a document with no committed entry) and whether anything was
    * rewritten. Only the current state is compared: older snapshots stay as they are, and a
-   * read at or above the fresh snapshot's version no longer uses them.
+   * read at or above the fresh snapshot's version no longer uses them. A latest snapshot from
+   * before access control (which reads replay past) counts as a difference: it is replaced.
    */
   async rebuild(doc: DocRef): Promise<{ version: number; changed: boolean }> {
     const head = await this.deps.store.head(doc);
@@ -113,12 +114,24 @@ export class DocStates {
     let changed = head === undefined ? last > 0 : head.version !== materialized || last > materialized;
     if (!changed && head) {
       const stored = await this.stateAt(doc, head.version).then(encodeState, () => undefined);
-      changed = stored !== encodeState(atHead);
+      changed = stored !== encodeState(atHead) || (await this.snapshotOutdated(doc, head.version));
     }
     if (!changed || last === 0) return { version: last, changed: false };
     const state = applyEntries(atHead, all.slice(materialized));
     await this.save(doc, state, undefined, 0, true);
     return { version: last, changed: true };
+  }
+
+  /** Whether the latest snapshot at or below `version` is from before access control (reads replay past it). */
+  private async snapshotOutdated(doc: DocRef, version: number): Promise<boolean> {
+    const snap = await this.deps.store.snapshot(doc, version);
+    if (!snap) return false;
+    try {
+      decodeState(snap.encoded);
+      return false;
+    } catch (err) {
+      return err instanceof OutdatedSnapshotError;
+    }
   }
 
   /** The stored current state (from snapshot + log), or the empty state when nothing is stored. */

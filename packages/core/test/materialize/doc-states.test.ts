@@ -200,6 +200,60 @@ describe("DocStates.rebuild", () => {
   });
 });
 
+describe("DocStates over snapshots from before access control", () => {
+  /** `encoded` as encodeState wrote it before access control: the acl a flat user -> role map. */
+  const outdated = (encoded: string) => {
+    const v = JSON.parse(encoded) as { acl: { users: Record<string, string> } };
+    return JSON.stringify({ ...v, acl: v.acl.users });
+  };
+
+  it("a read replays the log from seq 1 instead of reading an outdated snapshot, and gets the same state", async () => {
+    const r = rig({ snapshotEveryOps: 10 });
+    const doc = newDoc();
+    const entries = sample(35, 18);
+    for (const b of await commit(r.log, toBatches(doc, entries, [5]))) await r.states.apply(doc, [b]);
+    expect(r.store.snapshotVersions).toEqual([10, 20, 30]);
+    for (const v of [10, 20, 30]) await r.store.inner.putSnapshot(doc, v, outdated((await r.store.inner.snapshot(doc, v))!.encoded));
+
+    const cold = r.fresh();
+    r.log.entriesRead = 0;
+    expect(encodeState((await cold.read(doc))!)).toBe(encodeState(materialize(entries)));
+    expect(r.log.entriesRead).toBe(35);
+    r.log.entriesRead = 0;
+    expect(encodeState((await r.fresh().read(doc, 25))!)).toBe(encodeState(materialize(entries.slice(0, 25))));
+    expect(r.log.entriesRead).toBe(25);
+  });
+
+  it("a cold apply starts from a replay too, and the next snapshot it writes is current again", async () => {
+    const r = rig({ snapshotEveryOps: 10 });
+    const doc = newDoc();
+    const entries = sample(45, 19);
+    const batches = await commit(r.log, toBatches(doc, entries, [5]));
+    for (const b of batches.slice(0, 7)) await r.states.apply(doc, [b]);
+    for (const v of [10, 20, 30]) await r.store.inner.putSnapshot(doc, v, outdated((await r.store.inner.snapshot(doc, v))!.encoded));
+
+    const cold = r.fresh();
+    for (const b of batches.slice(7)) await cold.apply(doc, [b]);
+    expect(r.store.snapshotVersions).toEqual([10, 20, 30, 40]);
+    r.log.entriesRead = 0;
+    expect(encodeState((await r.fresh().read(doc))!)).toBe(encodeState(materialize(entries)));
+    expect(r.log.entriesRead).toBe(5); // 41..45 after the current snapshot at 40
+  });
+
+  it("the admin rebuild replaces an outdated latest snapshot (changed=true), after which reads start from it", async () => {
+    const r = rig({ snapshotEveryOps: 10 });
+    const doc = newDoc();
+    const entries = sample(35, 20);
+    for (const b of await commit(r.log, toBatches(doc, entries, [5]))) await r.states.apply(doc, [b]);
+    for (const v of [10, 20, 30]) await r.store.inner.putSnapshot(doc, v, outdated((await r.store.inner.snapshot(doc, v))!.encoded));
+    expect(await r.fresh().rebuild(doc)).toEqual({ version: 35, changed: true });
+    r.log.entriesRead = 0;
+    expect(encodeState((await r.fresh().read(doc))!)).toBe(encodeState(materialize(entries)));
+    expect(r.log.entriesRead).toBe(0); // the fresh snapshot at 35
+    expect(await r.fresh().rebuild(doc)).toEqual({ version: 35, changed: false });
+  });
+});
+
 describe("DocStates.read bounds", () => {
   it("a history read far from the cached state starts from the nearest snapshot, not from the cache", async () => {
     const r = rig({ snapshotEveryOps: 20 });

@@ -15,7 +15,7 @@ export type Intent =
   | { k: "reaction"; thread: number; comment: number; emoji: string; user: number }
   | { k: "uncomment"; thread: number; comment: number; user: number; otherThread: boolean }
   | { k: "task"; task: number; status?: string }
-  | { k: "acl"; user: number; role: "owner" | "editor" | "viewer" | "none" };
+  | { k: "acl"; user: number; role: "owner" | "editor" | "viewer" | "none"; target?: "user" | "group" | "everyone" };
 
 const frac = fc.double({ min: 0, max: 1, noNaN: true });
 const arbAttrs: fc.Arbitrary<Attrs> = fc.dictionary(
@@ -32,7 +32,15 @@ export const arbIntent: fc.Arbitrary<Intent> = fc.oneof(
   { weight: 1, arbitrary: fc.record({ k: fc.constant("reaction" as const), thread: fc.nat(2), comment: fc.nat(3), emoji: fc.constantFrom("👍", "🎉"), user: fc.nat(2) }) },
   { weight: 1, arbitrary: fc.record({ k: fc.constant("uncomment" as const), thread: fc.nat(2), comment: fc.nat(3), user: fc.nat(2), otherThread: fc.boolean() }) },
   { weight: 1, arbitrary: fc.record({ k: fc.constant("task" as const), task: fc.nat(2), status: fc.option(fc.constantFrom("open", "done"), { nil: undefined }) }) },
-  { weight: 1, arbitrary: fc.record({ k: fc.constant("acl" as const), user: fc.nat(2), role: fc.constantFrom("owner" as const, "editor" as const, "viewer" as const, "none" as const) }) },
+  {
+    weight: 1,
+    arbitrary: fc.record({
+      k: fc.constant("acl" as const),
+      user: fc.nat(2),
+      role: fc.constantFrom("owner" as const, "editor" as const, "viewer" as const, "none" as const),
+      target: fc.constantFrom("user" as const, "user" as const, "group" as const, "everyone" as const),
+    }),
+  },
 );
 
 const cpLen = (s: string) => Array.from(s).length;
@@ -90,9 +98,12 @@ export function buildLog(intents: Intent[]): LogEntry[] {
       case "task":
         out.push({ ...env, type: "task", taskId: `k${it.task}`, assignee: `u${seq % 2}`, title: `T${seq}`, ...(it.status ? { status: it.status } : {}) });
         break;
-      case "acl":
-        out.push({ ...env, type: "acl", targetUserId: `u${it.user}`, role: it.role });
+      case "acl": {
+        // A user (the default), a group or the everyone entry.
+        const target = it.target === "group" ? { targetGroupId: `g${it.user}` } : it.target === "everyone" ? { everyone: true as const } : { targetUserId: `u${it.user}` };
+        out.push({ ...env, type: "acl", ...target, role: it.role });
         break;
+      }
     }
   });
   return out;

@@ -28,31 +28,41 @@ describe("materialize: uncomment", () => {
     expect(s.updatedAt).toBe(9004);
   });
 
-  it("an owner may delete anyone's comment; an editor, a commenter or a stranger may not (no-op)", () => {
+  // Who may send an uncomment (its comment's author holding commenter or above, an owner, a
+  // tenant admin acting as one) is the sequencer's decision (access/access-gate.ts, mayApply):
+  // a committed one was allowed, and replay must not judge it again (a state is a function of
+  // the log alone, whatever the ACL says).
+  it("every committed uncomment applies, whoever sent it and whatever role they hold", () => {
     const entries = log([
-      { by: "olga", type: "acl", targetUserId: "olga", role: "owner" },
+      { by: "olga", type: "acl", id: "~owner", targetUserId: "olga", role: "owner" },
       { by: "olga", type: "acl", targetUserId: "ed", role: "editor" },
       comment("alice"),
-      uncomment("ed", "op3"),
-      uncomment("zed", "op3"),
+      comment("bob"),
+      comment("carol"),
+      uncomment("ed", "op3"), // an editor, of alice's comment
+      uncomment("zed", "op4"), // someone with no entry at all
     ]);
-    const before = materialize(entries.slice(0, 3));
-    const denied = materialize(entries);
-    expect(denied.threads).toEqual(before.threads);
-    expect(denied.version).toBe(5);
-    const owner = applyEntries(denied, log([uncomment("olga", "op3")], 6));
+    const s = materialize(entries);
+    expect(s.threads.t1.comments.map((c) => c.id)).toEqual(["op5"]);
+    expect(s.version).toBe(7);
+    const owner = applyEntries(s, log([uncomment("olga", "op5")], 8));
     expect(owner.threads.t1).toBeUndefined();
   });
 
-  it("the role counts as of the entry: an owner demoted before, or promoted after, does not count", () => {
-    const s = materialize(log([
-      { by: "olga", type: "acl", targetUserId: "olga", role: "owner" },
+  it("roles at the entry's time do not count: an uncomment by a demoted owner applies, as it would with no acl entries at all", () => {
+    const withAcl = log([
+      { by: "olga", type: "acl", id: "~owner", targetUserId: "olga", role: "owner" },
       comment("alice"),
+      comment("bob"),
       { by: "olga", type: "acl", targetUserId: "olga", role: "editor" },
       uncomment("olga", "op2"),
       { by: "olga", type: "acl", targetUserId: "olga", role: "owner" },
-    ]));
-    expect(s.threads.t1.comments.map((c) => c.id)).toEqual(["op2"]);
+    ]);
+    const s = materialize(withAcl);
+    expect(s.threads.t1.comments.map((c) => c.id)).toEqual(["op3"]);
+    // The same comments and deletion with the acl entries left out: the same threads.
+    const bare = withAcl.filter((e) => e.type !== "acl").map((e, i) => ({ ...e, seq: i + 1 }));
+    expect(materialize(bare).threads).toEqual(s.threads);
   });
 
   it("the last comment's deletion removes the thread and its anchor; a later comment in that id starts a new thread", () => {

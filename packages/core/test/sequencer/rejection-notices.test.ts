@@ -49,10 +49,24 @@ describe("rejection notices", () => {
     expect(calls[0].rejections.map((r) => [r.opId, r.userId, r.reason])).toEqual(
       ahead.ops.map((op) => [op.id, "bob", "base_ahead_of_head"]),
     );
-    expect((await h.log.head(doc)).seq).toBe(ok.ops.length);
-    // A run without rejections tells nobody.
+    // ann's change created the document: its owner entry (seq 1), then her ops.
+    expect((await h.log.head(doc)).seq).toBe(1 + ok.ops.length);
+    expect((await h.log.entries(doc, 0, 1))[0]).toMatchObject({ seq: 1, id: "~owner", clientId: "good", clientSeq: 0, userId: "ann", type: "acl", targetUserId: "ann", role: "owner" });
+    // A run without rejections tells nobody (ann owns the document).
     await h.sequencer.process(doc, [{ kind: "change", change: changeOf(doc, { clientId: "good2", userId: "ann" }) }]);
     expect(calls).toHaveLength(1);
+  });
+
+  it("are given the access gate's rejections too (forbidden), with the submitter who lacked the role", async () => {
+    const calls: Rejection[][] = [];
+    const h = setup({ rejected: async (_doc, rejections) => void calls.push(rejections) });
+    const doc = newDoc();
+    await h.sequencer.process(doc, [{ kind: "change", change: changeOf(doc, { clientId: "ann-c", userId: "ann" }) }]);
+    const stranger = changeOf(doc, { clientId: "bob-c", userId: "bob", base: 4 });
+    await h.sequencer.process(doc, [{ kind: "change", change: stranger }]);
+    expect(calls).toHaveLength(1);
+    expect(calls[0].map((r) => [r.opId, r.userId, r.reason])).toEqual(stranger.ops.map((op) => [op.id, "bob", "forbidden"]));
+    expect((await h.log.head(doc)).seq).toBe(4); // ann's owner entry and her 3 ops only
   });
 
   it("a failing notice is logged and never fails the run", async () => {

@@ -17,6 +17,8 @@ import {
   type SequencerStateStore,
   type TimerStore,
 } from "../../src/index.js";
+import type { AccessPolicy } from "../../src/access/access-policy.js";
+import { CREATION_EVERYONE_ID, CREATION_OWNER_ID } from "../../src/access/access-gate.js";
 import { canonicalOfEntry } from "../../src/sequencer/canonical.js";
 import { MemoryInboxStore, MemoryMetricsStore } from "../../src/ports/memory/index.js";
 import { faulty, type FaultPlan } from "./faulty.js";
@@ -34,7 +36,13 @@ export interface SequencerPorts {
   quarantine: QuarantineStore;
 }
 
-
+/**
+ * The simulated tenant's access policy: every member edits new documents. Many users write to
+ * one document here, and what is under test is ordering, not roles (access-gate.test.ts is).
+ * The document's first committed change therefore commits two creation entries first: its
+ * author's owner entry (seq 1) and the everyone-editor entry (seq 2).
+ */
+export const SIMULATED_POLICY: AccessPolicy = { newDocumentEveryone: "editor", editorsCanShare: false };
 
 /** Every client's changes, made up front: inserts and deletes near the start, and tasks. */
 export function makeChanges(seed: number, doc: DocRef): InboxChange[] {
@@ -112,6 +120,7 @@ export async function simulate(
     metrics: new MetricsRecorder(new MemoryMetricsStore(), () => {}),
     logSink: () => {},
     config,
+    accessPolicy: async () => SIMULATED_POLICY,
   });
   // Lambda semantics: a failed batch is delivered again, in full, until it succeeds.
   const deliver = async () => {
@@ -171,9 +180,21 @@ export function checkInvariants(order: InboxChange[], out: Outcome) {
   expect(log.map((e) => e.seq)).toEqual(log.map((_, i) => i + 1));
   // Exactly once.
   expect(new Set(log.map((e) => e.id)).size).toBe(log.length);
-  // Per-client order.
+  // Creation: the first committed change made the document, so the log starts with its
+  // author's owner entry and the everyone entry (clientSeq 0, the change's client and time),
+  // then that change's first op. No other acl entry (no client sends one).
+  const creation = log.length > 0 ? 2 : 0;
+  if (log.length > 0) {
+    expect(log.length).toBeGreaterThan(creation);
+    const first = log[creation];
+    const envelope = { clientId: first.clientId, clientSeq: 0, userId: first.userId, serverTs: first.serverTs, type: "acl" };
+    expect(log[0]).toEqual({ ...envelope, seq: 1, id: CREATION_OWNER_ID, role: "owner", targetUserId: first.userId });
+    expect(log[1]).toEqual({ ...envelope, seq: 2, id: CREATION_EVERYONE_ID, role: SIMULATED_POLICY.newDocumentEveryone, everyone: true });
+  }
+  expect(log.slice(creation).filter((e) => e.type === "acl")).toEqual([]);
+  // Per-client order (of the clients' own ops).
   const perClient = new Map<string, number>();
-  for (const e of log) {
+  for (const e of log.slice(creation)) {
     expect(e.clientSeq).toBeGreaterThan(perClient.get(e.clientId) ?? 0);
     perClient.set(e.clientId, e.clientSeq);
   }
@@ -184,6 +205,9 @@ export function checkInvariants(order: InboxChange[], out: Outcome) {
     expect(checkApplicable(op, [...text].length)).toBeNull();
     text = applyText(text, op);
   }
+  // Nothing made up: every committed op past the creation entries is one that was sent.
+  const sent = new Set(order.flatMap((ch) => ch.ops.map((op) => op.id)));
+  for (const e of log.slice(creation)) expect(sent.has(e.id), `op ${e.id}`).toBe(true);
   // Nothing lost: every sent op is committed or rejected with a reason (never both).
   const committed = new Set(log.map((e) => e.id));
   for (const ch of order) {
@@ -191,6 +215,7 @@ export function checkInvariants(order: InboxChange[], out: Outcome) {
       expect(committed.has(op.id) !== rejected.has(op.id), `op ${op.id}`).toBe(true);
     }
   }
+  // Never an access rejection (`forbidden`): everyone edits (SIMULATED_POLICY).
   const known = ["base_ahead_of_head", "position_out_of_range", "client_seq_gap_expired"];
   for (const reason of rejected.values()) expect(known).toContain(reason);
 }

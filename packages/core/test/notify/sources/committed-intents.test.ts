@@ -9,7 +9,7 @@ const env = (userId: string) => ({ seq: ++seq, id: `op${seq}`, clientId: `c-${us
 
 function run(history: LogEntry[][], watchers: WatcherActivity[] = [], editWindowMs = 600_000) {
   let state = emptyState();
-  let known = new Map(watchers.map((w) => [w.userId, w]));
+  const known = new Map(watchers.map((w) => [w.userId, w]));
   const out = [];
   for (const entries of history) {
     state = applyEntries(state, entries);
@@ -17,7 +17,7 @@ function run(history: LogEntry[][], watchers: WatcherActivity[] = [], editWindow
     for (const t of r.touched) known.set(t.userId, t);
     out.push(r);
   }
-  return { out, known };
+  return { out, known, state };
 }
 
 const who = (r: { intents: Array<{ userId: string; topic: string }> }) => r.intents.map((i) => `${i.topic}:${i.userId}`).sort();
@@ -59,7 +59,8 @@ describe("intentsOfBatch", () => {
 
   test("edits notify the watchers at most once per editor per window", () => {
     seq = 0;
-    const { out, known } = run([
+    // Seq 1 is an insert: a document from before access control (everyone editor, alice owner).
+    const { out, known, state } = run([
       [{ ...env("alice"), type: "insert", pos: 0, text: "Roadmap\n" }],
       [{ ...env("bob"), type: "insert", pos: 8, text: "b" }, { ...env("bob"), type: "delete", pos: 8, len: 1 }],
       [{ ...env("alice"), type: "insert", pos: 8, text: "c" }],
@@ -73,7 +74,7 @@ describe("intentsOfBatch", () => {
       tenant: "acme",
       docId: "roadmap",
       entries: [{ ...env("alice"), serverTs: T + 120_000, type: "insert", pos: 0, text: "d" }],
-      state: emptyState(),
+      state, // bob may still read (everyone editor), so he still watches
       watchers: known,
       editWindowMs: 60_000,
     });
@@ -98,6 +99,26 @@ describe("intentsOfBatch", () => {
       ["tasks", "erin", 'erin assigned you "Ship it" in Roadmap'],
       ["edits", "owner", "Olga Owner edited Roadmap"],
     ]);
+  });
+
+  test("watchers are the ACL's user entries and the activity watchers: group and everyone entries name no one", () => {
+    seq = 0;
+    const { out } = run([
+      [
+        { ...env("olga"), clientSeq: 0, id: "~owner", type: "acl", targetUserId: "olga", role: "owner" },
+        { ...env("olga"), clientSeq: 0, id: "~everyone", type: "acl", everyone: true, role: "editor" },
+        { ...env("olga"), type: "insert", pos: 0, text: "Roadmap" },
+        { ...env("olga"), type: "acl", targetGroupId: "eng", role: "viewer" },
+        { ...env("olga"), type: "acl", targetUserId: "ann", role: "commenter" },
+      ],
+      [{ ...env("bob"), type: "insert", pos: 7, text: "!" }],
+      [{ ...env("ann"), type: "comment", threadId: "t1", body: "nice" }],
+    ]);
+    // Only ann, the one user entry besides the actor, hears of the owner's edit and her new role.
+    expect(who(out[0])).toEqual(["edits:ann", "permissions:ann"]);
+    expect(who(out[1])).toEqual(["edits:ann", "edits:olga"]);
+    // bob edited (an activity watcher now); nobody is named "users", "groups", "everyone" or "eng".
+    expect(who(out[2])).toEqual(["comments:bob", "comments:olga"]);
   });
 
   test("the title is the first non-empty line, cut to 60 characters, else the doc id", () => {

@@ -8,15 +8,17 @@ const entry = (seq: number, userId: string, body: Record<string, unknown>) =>
   ({ seq, id: `op${seq}`, clientId: `c-${userId}`, clientSeq: seq, userId, serverTs: T + seq * 1000, ...body }) as LogEntry;
 
 describe("uncomment notifies nobody", () => {
+  // A document as the sequencer creates it in a tenant whose new documents everyone may comment on.
   const history = [
-    entry(1, "owner", { type: "acl", targetUserId: "owner", role: "owner" }),
-    entry(2, "bob", { type: "comment", threadId: "t1", body: "first" }),
-    entry(3, "carol", { type: "comment", threadId: "t1", body: "second" }),
+    { ...entry(1, "owner", { type: "acl", targetUserId: "owner", role: "owner" }), id: "~owner", clientSeq: 0 },
+    { ...entry(2, "owner", { type: "acl", everyone: true, role: "commenter" }), id: "~everyone", clientSeq: 0 },
+    entry(3, "bob", { type: "comment", threadId: "t1", body: "first" }),
+    entry(4, "carol", { type: "comment", threadId: "t1", body: "second" }),
   ];
   const watchers = new Map<string, WatcherActivity>(["bob", "carol", "dan"].map((u) => [u, { userId: u, since: T }]));
 
   test("a batch of deletions yields no intent and touches no watcher, and may skip the state read", () => {
-    const batch = [entry(4, "carol", { type: "uncomment", threadId: "t1", commentId: "op3" }), entry(5, "owner", { type: "uncomment", threadId: "t1", commentId: "op2" })];
+    const batch = [entry(5, "carol", { type: "uncomment", threadId: "t1", commentId: "op4" }), entry(6, "owner", { type: "uncomment", threadId: "t1", commentId: "op3" })];
     const state = applyEntries(applyEntries(emptyState(), history), batch);
     expect(state.threads).toEqual({});
     expect(intentsOfBatch({ tenant: "acme", docId: "roadmap", entries: batch, state, watchers, editWindowMs: 600_000 })).toEqual({ intents: [], touched: [] });
@@ -28,17 +30,17 @@ describe("uncomment notifies nobody", () => {
 
   test("mixed with other ops, only those notify; a reaction to a comment deleted in the same batch notifies nobody", () => {
     const batch = [
-      entry(4, "dan", { type: "reaction", threadId: "t1", commentId: "op2", emoji: "👍" }),
-      entry(5, "bob", { type: "uncomment", threadId: "t1", commentId: "op2" }),
-      entry(6, "dan", { type: "comment", threadId: "t1", body: "third" }),
+      entry(5, "dan", { type: "reaction", threadId: "t1", commentId: "op3", emoji: "👍" }),
+      entry(6, "bob", { type: "uncomment", threadId: "t1", commentId: "op3" }),
+      entry(7, "dan", { type: "comment", threadId: "t1", body: "third" }),
     ];
     const state = applyEntries(applyEntries(emptyState(), history), batch);
     expect(batchMayNotify(batch, watchers, 600_000)).toBe(true);
     const { intents } = intentsOfBatch({ tenant: "acme", docId: "roadmap", entries: batch, state, watchers, editWindowMs: 600_000 });
     expect(intents.map((i) => [i.eventId, i.topic, i.userId])).toEqual([
-      ["roadmap.6", "comments", "carol"],
-      ["roadmap.6", "comments", "owner"],
-      ["roadmap.6", "comments", "bob"],
+      ["roadmap.7", "comments", "carol"],
+      ["roadmap.7", "comments", "owner"],
+      ["roadmap.7", "comments", "bob"],
     ]);
   });
 });
