@@ -23,6 +23,7 @@ export * from "./quarantine.js";
 export * from "./metrics/recorder.js";
 export * from "./metrics/lag-histogram.js";
 export * from "./access/index.js";
+export * from "./ttl-cache.js";
 export * from "./sequencer/sequencer.js";
 export * from "./sequencer/doc-run.js";
 export * from "./ingest/ingest-change.js";

@@ -1,5 +1,6 @@
 import type { DocRef } from "../doc-ref.js";
 import { docKey } from "../doc-ref.js";
+import { TtlCache } from "../ttl-cache.js";
 import type { LogStore } from "../ports/log-store.js";
 import type { SequencerStateStore } from "../ports/sequencer-state-store.js";
 import { aclAt, type StateReader } from "./acl-at.js";
@@ -30,27 +31,19 @@ export const ACL_CACHE_TTL_MS = 2000;
  * `undefined` means the document does not exist (no committed entry).
  */
 export class AclReader {
-  private readonly cache = new Map<string, { at: number; acl: Promise<DocAcl | undefined> }>();
-  private readonly now: () => number;
+  private readonly cache: TtlCache<DocAcl | undefined>;
 
   constructor(
     private readonly deps: AclReaderDeps,
-    private readonly ttlMs = ACL_CACHE_TTL_MS,
-    private readonly maxEntries = 10_000,
+    ttlMs = ACL_CACHE_TTL_MS,
+    maxEntries = 10_000,
   ) {
-    this.now = deps.now ?? Date.now;
+    this.cache = new TtlCache(ttlMs, maxEntries, deps.now ?? Date.now);
   }
 
   read(doc: DocRef, opts: { fresh?: boolean } = {}): Promise<DocAcl | undefined> {
     const key = docKey(doc);
-    const hit = this.cache.get(key);
-    if (hit && !opts.fresh && this.now() - hit.at < this.ttlMs) return hit.acl;
-    const acl = this.load(doc);
-    this.cache.delete(key);
-    if (this.cache.size >= this.maxEntries) this.cache.delete(this.cache.keys().next().value!);
-    this.cache.set(key, { at: this.now(), acl });
-    acl.catch(() => this.cache.delete(key));
-    return acl;
+    return (!opts.fresh && this.cache.fresh(key)) || this.cache.set(key, this.load(doc));
   }
 
   /**
@@ -61,13 +54,12 @@ export class AclReader {
    * `read` does (legacy documents: another GetItem and log reads each).
    */
   readMany(docs: readonly DocRef[]): Promise<Array<DocAcl | undefined>> {
-    const at = this.now();
     const out: Array<Promise<DocAcl | undefined>> = [];
     const missing = new Map<string, { doc: DocRef; slots: number[] }>();
     docs.forEach((doc, i) => {
       const key = docKey(doc);
-      const hit = this.cache.get(key);
-      if (hit && at - hit.at < this.ttlMs) out[i] = hit.acl;
+      const hit = this.cache.fresh(key);
+      if (hit) out[i] = hit;
       else if (missing.has(key)) missing.get(key)!.slots.push(i);
       else missing.set(key, { doc, slots: [i] });
     });
@@ -77,13 +69,7 @@ export class AclReader {
       wanted.forEach(({ doc, slots }, j) => {
         const key = docKey(doc);
         // No stored ACL: the slow path, which replaces this entry with its own.
-        const acl = batch.then((found) => found[j].acl ?? this.read(doc, { fresh: true }));
-        this.cache.delete(key);
-        if (this.cache.size >= this.maxEntries) this.cache.delete(this.cache.keys().next().value!);
-        this.cache.set(key, { at, acl });
-        acl.catch(() => {
-          if (this.cache.get(key)?.acl === acl) this.cache.delete(key);
-        });
+        const acl = this.cache.set(key, batch.then((found) => found[j].acl ?? this.read(doc, { fresh: true })));
         for (const i of slots) out[i] = acl;
       });
     }
