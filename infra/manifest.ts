@@ -99,8 +99,11 @@ export const tables = {
    * item collection in this table (not a GSI), so the broadcaster's read is strongly consistent.
    */
   connections: { partitionKey: "pk", sortKey: "sk", ttl: "expiresAt" },
-  /** The audit trail consumer's records (one item per committed batch). */
-  audit: { partitionKey: "pk", sortKey: "sk" },
+  /**
+   * The audit trail: the consumer's records (one item per committed batch, kept for good) and
+   * access events (refusals, access rejections, admin overrides; TTL `expiresAt`, 400 days).
+   */
+  audit: { partitionKey: "pk", sortKey: "sk", ttl: "expiresAt" },
   /** The search consumer's inverted index over document text. */
   search: { partitionKey: "pk", sortKey: "sk" },
   /** Bus events a rule target could not take after its retries, until re-driven. */
@@ -129,8 +132,8 @@ export const functions = {
     timeoutSeconds: 60,
     memoryMB: 1024,
     // connections: a rejected op is told to its submitter's live connections; docs: an
-    // uncomment's owner check reads the materialized roles.
-    tables: ["inbox", "log", "state", "quarantine", "connections", "docs"],
+    // uncomment's owner check reads the materialized roles; audit: access rejections are recorded.
+    tables: ["inbox", "log", "state", "quarantine", "connections", "docs", "audit"],
     webSocket: true,
   },
   streamFailures: {
@@ -138,7 +141,7 @@ export const functions = {
     timeoutSeconds: 60,
     memoryMB: 512,
     // It re-runs the sequencer on each record of a failed batch, so it needs what the sequencer needs.
-    tables: ["inbox", "log", "state", "quarantine", "docs"],
+    tables: ["inbox", "log", "state", "quarantine", "docs", "audit"],
   },
   timers: {
     handler: "packages/functions/src/handlers/timers.handler",

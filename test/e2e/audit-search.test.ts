@@ -1,6 +1,7 @@
 import { describe, expect, test } from "vitest";
 import { del, post, waitForLog, type TestOp } from "./docs.js";
 import { call, freshDoc, token, waitFor } from "./http.js";
+import { shareDoc } from "./access.js";
 
 /**
  * The two bus consumers end to end over real HTTP against the local stack: ops posted ->
@@ -46,78 +47,83 @@ describe("audit trail and search over the live pipeline", () => {
     const outsiderAdmin = await token({ sub: "eve-admin", tid: other, role: "admin" });
     const doc = freshDoc("as");
     const unrelated = freshDoc("as-other");
-
-    expect((await post(alice, doc, { clientId: "ca", base: 0, ops: [{ id: "a1", seq: 1, type: "insert", pos: 0, text: "Quarterly zebrafish roadmap" }] })).status).toBe(202);
-    await waitForLog(alice, doc, 1);
+    // alice creates the document (her owner entry is seq 1) and lets bob edit it (seq 2); bob
+    // creates the unrelated one and lets alice read it.
+    expect(await shareDoc(alice, doc, { userId: "bob" }, "editor", "share-bob")).toBe(2);
+    expect((await post(alice, doc, { clientId: "ca", base: 2, ops: [{ id: "a1", seq: 1, type: "insert", pos: 0, text: "Quarterly zebrafish roadmap" }] })).status).toBe(202);
+    await waitForLog(alice, doc, 3);
     const bobOps = [{ id: "b1", seq: 1, type: "insert", pos: 27, text: " with Narwhals" }, comment("b2", 2, "th-1", "nice", ["alice"])];
-    expect((await post(bob, doc, { clientId: "cb", base: 1, ops: bobOps })).status).toBe(202);
-    await post(bob, unrelated, { clientId: "cb2", base: 0, ops: [{ id: "u1", seq: 1, type: "insert", pos: 0, text: "narwhals only" }] });
-    await waitForLog(bob, doc, 3);
+    expect((await post(bob, doc, { clientId: "cb", base: 3, ops: bobOps })).status).toBe(202);
+    await shareDoc(bob, unrelated, { userId: "alice" }, "viewer");
+    await post(bob, unrelated, { clientId: "cb2", base: 2, ops: [{ id: "u1", seq: 1, type: "insert", pos: 0, text: "narwhals only" }] });
+    await waitForLog(bob, doc, 5);
 
-    // Audit: who did what, per document, in seq order.
+    // Audit: who did what, per document, in seq order (the creation entries first).
     const records = await waitFor(
-      "3 audit records",
+      "5 audit records",
       async () => {
         const r = await auditOf(admin, doc);
         expect(r.status).toBe(200);
-        return r.body.records.length >= 3 ? r.body : undefined;
+        return r.body.records.length >= 5 ? r.body : undefined;
       },
       PIPELINE_MS,
     );
     expect(records.docId).toBe(doc);
     expect(records.next).toBeUndefined();
     expect(records.records.map((r: any) => [r.seq, r.opId, r.userId, r.action, r.summary])).toEqual([
-      [1, "a1", "alice", "insert", "inserted 27 chars at 0"],
-      [2, "b1", "bob", "insert", "inserted 14 chars at 27"],
-      [3, "b2", "bob", "comment", "commented in thread th-1 (mentions alice)"],
+      [1, "~owner", "alice", "acl", "acl change: alice -> owner"],
+      [2, "share-bob", "alice", "acl", "acl change: bob -> editor"],
+      [3, "a1", "alice", "insert", "inserted 27 chars at 0"],
+      [4, "b1", "bob", "insert", "inserted 14 chars at 27"],
+      [5, "b2", "bob", "comment", "commented in thread th-1 (mentions alice)"],
     ]);
     for (const r of records.records) expect(typeof r.at).toBe("number");
     const bobs = await auditOf(admin, doc, "&userId=bob&limit=1");
-    expect(bobs.body.records.map((r: any) => r.seq)).toEqual([2]);
-    expect(bobs.body.next).toBe(2);
-    expect((await auditOf(admin, doc, `&userId=bob&after=${bobs.body.next}`)).body).toEqual({ docId: doc, records: [records.records[2]] });
+    expect(bobs.body.records.map((r: any) => r.seq)).toEqual([4]);
+    expect(bobs.body.next).toBe(4);
+    expect((await auditOf(admin, doc, `&userId=bob&after=${bobs.body.next}`)).body).toEqual({ docId: doc, records: [records.records[4]], access: [] });
 
     // Search: whole words, the prefix being typed, folded case; snippets around the hit.
-    // The index is debounced: it may hold an earlier version for up to a window; wait for 3.
-    const hits = await waitFor("search at version 3", async () => {
+    // The index is debounced: it may hold an earlier version for up to a window; wait for 5.
+    const hits = await waitFor("search at version 5", async () => {
       const r = await searchUntil(alice, "narwhals", [doc, unrelated]);
-      return r.find((h: any) => h.docId === doc)?.version === 3 ? r : undefined;
+      return r.find((h: any) => h.docId === doc)?.version === 5 ? r : undefined;
     }, PIPELINE_MS);
     const hit = hits.find((h: any) => h.docId === doc);
-    expect(hit).toMatchObject({ docId: doc, version: 3 });
+    expect(hit).toMatchObject({ docId: doc, version: 5 });
     expect(hit.snippet).toBe("Quarterly zebrafish roadmap with Narwhals");
     expect(hit.score).toBeGreaterThan(0);
     expect((await searchUntil(bob, "ZEBRAF", [doc]))[0].snippet).toContain("zebrafish");
     await searchUntil(bob, "roadmap narw", [doc]);
 
     // An edit that removes a word makes the document unfindable by it.
-    expect((await post(alice, doc, { clientId: "ca", base: 3, ops: [del("a2", 2, 10, 10)] })).status).toBe(202);
+    expect((await post(alice, doc, { clientId: "ca", base: 5, ops: [del("a2", 2, 10, 10)] })).status).toBe(202);
     await searchUntil(alice, "zebrafish", []);
     // The index may show the new text under the older event's version for a moment, until the
     // delete's own event arrives: wait for the version too.
-    const after = await waitFor("search at version 4", async () => {
+    const after = await waitFor("search at version 6", async () => {
       const r = await searchUntil(alice, "roadmap", [doc]);
-      return r[0].version === 4 ? r : undefined;
+      return r[0].version === 6 ? r : undefined;
     }, PIPELINE_MS);
-    expect(after[0]).toMatchObject({ version: 4, snippet: "Quarterly roadmap with Narwhals" });
+    expect(after[0]).toMatchObject({ version: 6, snippet: "Quarterly roadmap with Narwhals" });
     const audited = await waitFor("the delete audited", async () => {
-      const r = await auditOf(admin, doc, "&after=3");
+      const r = await auditOf(admin, doc, "&after=5");
       return r.body.records.length > 0 ? r.body.records : undefined;
     }, PIPELINE_MS);
-    expect(audited.map((r: any) => [r.seq, r.userId, r.action, r.summary])).toEqual([[4, "alice", "delete", "deleted 10 chars at 10"]]);
+    expect(audited.map((r: any) => [r.seq, r.userId, r.action, r.summary])).toEqual([[6, "alice", "delete", "deleted 10 chars at 10"]]);
 
     // Tenant isolation: the same words and docId in another tenant see nothing of this one.
     expect((await search(outsider, "narwhals")).body).toEqual({ q: "narwhals", results: [] });
-    expect((await auditOf(outsiderAdmin, doc)).body).toEqual({ docId: doc, records: [] });
+    expect((await auditOf(outsiderAdmin, doc)).body).toEqual({ docId: doc, records: [], access: [] });
     await post(outsider, doc, { clientId: "ce", base: 0, ops: [{ id: "e1", seq: 1, type: "insert", pos: 0, text: "walrus notes" }] });
     await searchUntil(outsider, "walrus", [doc]);
     expect((await search(alice, "walrus")).body.results).toEqual([]);
     const outsiderAudit = await waitFor("outsider audit", async () => {
       const r = await auditOf(outsiderAdmin, doc);
-      return r.body.records.length > 0 ? r.body.records : undefined;
+      return r.body.records.length >= 2 ? r.body.records : undefined;
     }, PIPELINE_MS);
-    expect(outsiderAudit.map((r: any) => [r.opId, r.userId])).toEqual([["e1", "eve"]]);
-    expect((await auditOf(admin, doc)).body.records.map((r: any) => r.opId)).toEqual(["a1", "b1", "b2", "a2"]);
+    expect(outsiderAudit.map((r: any) => [r.opId, r.userId])).toEqual([["~owner", "eve"], ["e1", "eve"]]);
+    expect((await auditOf(admin, doc)).body.records.map((r: any) => r.opId)).toEqual(["~owner", "share-bob", "a1", "b1", "b2", "a2"]);
   });
 
   test("audit needs the tenant admin role; both routes need a token", async () => {

@@ -196,6 +196,8 @@ export function wiring(env: NodeJS.ProcessEnv = process.env): Wiring {
         notices: webSocket
           ? { rejected: (doc, rejections) => notifyRejected(liveDeps(w), doc, rejections).then(() => undefined) }
           : undefined,
+        // Access rejections (forbidden, last_owner, acl_too_large) go to the audit trail (best effort).
+        accessAudit: env[tableEnvVar("audit")] ? (doc, events) => w.auditStore.putAccessEvents(doc, events) : undefined,
         config: {
           ...DEFAULT_SEQUENCER_CONFIG,
           holdWindowMs: Number(env.WEFT_HOLD_WINDOW_MS ?? DEFAULT_SEQUENCER_CONFIG.holdWindowMs),

@@ -29,6 +29,8 @@ export interface AuditRecord {
   /** One short human-readable line, at most AUDIT_SUMMARY_MAX code points. */
   summary: string;
   details: AuditDetails;
+  /** Present iff the author was a tenant admin holding no role on the document (the entry's `override`). */
+  override?: true;
 }
 
 /** The audit records of one committed batch: the unit the AuditStore writes (one item). */
@@ -49,7 +51,15 @@ const SUMMARY_MENTIONS = 5;
 
 /** The audit record of one committed entry. Pure. */
 export function auditRecordOf(e: LogEntry): AuditRecord {
-  const base = { seq: e.seq, opId: e.id, userId: e.userId, clientId: e.clientId, action: e.type, at: e.serverTs };
+  const base = {
+    seq: e.seq,
+    opId: e.id,
+    userId: e.userId,
+    clientId: e.clientId,
+    action: e.type,
+    at: e.serverTs,
+    ...(e.override ? { override: true as const } : {}),
+  };
   const record = (summary: string, details: AuditDetails): AuditRecord => ({ ...base, summary: cut(summary), details });
   switch (e.type) {
     case "insert": {

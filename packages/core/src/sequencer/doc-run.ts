@@ -22,6 +22,7 @@ import { AccessGate } from "../access/access-gate.js";
 import { aclAt } from "../access/acl-at.js";
 import { DEFAULT_ACCESS_POLICY } from "../access/access-policy.js";
 import { aclKey, foldAcl, type DocAcl } from "../access/doc-acl.js";
+import { rejectionAccessEvents } from "../audit/access-events.js";
 
 /** Thrown when another run committed at the seq this run wanted: the run must start over. */
 export class LogConflict extends Error {
@@ -343,6 +344,17 @@ export class DocRun {
   private async persist(): Promise<void> {
     const { state, log, quarantine, timers, metrics, config } = this.deps;
     if (this.rejections.length > 0) await state.putRejections(this.doc, this.rejections);
+    // Access rejections to the audit trail once stored (a retried run writes the same events).
+    // Best effort, like the notices: the receipts stay the authority on what was rejected.
+    const accessEvents = this.deps.accessAudit ? rejectionAccessEvents(this.rejections, this.quarantined) : [];
+    if (accessEvents.length > 0) {
+      try {
+        await this.deps.accessAudit!(this.doc, accessEvents);
+      } catch (err) {
+        const failed = { kind: "access_audit_failed", tenant: this.doc.tenant, docId: this.doc.docId, events: accessEvents.length };
+        this.deps.logSink({ ...failed, message: (err as Error)?.message });
+      }
+    }
     for (const q of this.quarantined) await quarantine.put(q);
     let before = this.aclAtHead;
     for (const batch of logBatches(this.doc, this.pending, this.events, config, this.now)) {

@@ -11,6 +11,7 @@ import type { TimerStore } from "../ports/timer-store.js";
 import { DocRun, LogConflict } from "./doc-run.js";
 import type { StateReader } from "../access/acl-at.js";
 import type { AccessPolicy } from "../access/access-policy.js";
+import type { AccessEvent } from "../audit/access-events.js";
 
 export interface SequencerConfig {
   /** How long a change that arrived ahead of a gap in its client's seqs waits (default 2 s). */
@@ -55,6 +56,15 @@ export interface SequencerDeps {
   states?: StateReader;
   /** The tenant's access policy (cached by the caller for a few seconds); the default policy when absent. */
   accessPolicy?: (tenant: string) => Promise<AccessPolicy>;
+  /**
+   * Records access events in the audit trail (on AWS: AuditStore.putAccessEvents): one per
+   * change a run rejected `forbidden`, `last_owner` or `acl_too_large` (audit/access-events.ts
+   * rejectionAccessEvents; ids and times are deterministic, so a retried run writes the same
+   * events). Called once per run that has any, right after the rejections are stored (so the
+   * trail holds every rejection the receipts hold); best effort like `notices`: a failure is
+   * logged (`access_audit_failed`) and never fails the run.
+   */
+  accessAudit?: (doc: DocRef, events: AccessEvent[]) => Promise<void>;
 }
 
 const MAX_ATTEMPTS = 3;

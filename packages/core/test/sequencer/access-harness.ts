@@ -12,7 +12,7 @@ import { MemoryQuarantineStore } from "../../src/ports/memory/quarantine-store.j
 import { MemorySequencerStateStore } from "../../src/ports/memory/sequencer-state-store.js";
 import { MemoryTimerStore } from "../../src/ports/memory/timer-store.js";
 import type { InboxChange, Rejection } from "../../src/ports/records.js";
-import { DEFAULT_SEQUENCER_CONFIG, Sequencer } from "../../src/sequencer/sequencer.js";
+import { DEFAULT_SEQUENCER_CONFIG, Sequencer, type SequencerDeps } from "../../src/sequencer/sequencer.js";
 import { DEFAULT_ACCESS_POLICY, type AccessPolicy } from "../../src/access/access-policy.js";
 import { changeOf, newDoc } from "../conformance/fixtures.js";
 import { faulty, InjectedCrash } from "./faulty.js";
@@ -31,13 +31,22 @@ export interface Sender {
  * `states` the sequencer reads materialized states (kept only as current as `catchUp` makes
  * them, so they may lag the log); without, it replays the log when it needs an ACL the state
  * store does not hold. `crashRate` > 0 makes writes fail (before or after they happen) and each
- * run is retried until it goes through, as the stream would. `policy` is the tenant's.
+ * run is retried until it goes through, as the stream would. `policy` is the tenant's;
+ * `accessAudit` is the sequencer's access audit hook. `logs` collects the sequencer's log lines.
  */
-export function accessRig(opts: { states: boolean; maxBatchEntries?: number; crashRate?: number; seed?: number; policy?: AccessPolicy }) {
+export function accessRig(opts: {
+  states: boolean;
+  maxBatchEntries?: number;
+  crashRate?: number;
+  seed?: number;
+  policy?: AccessPolicy;
+  accessAudit?: SequencerDeps["accessAudit"];
+}) {
   const log = new MemoryLogStore();
   const clock = new ManualClock(1_760_000_000_000);
   const docStates = new DocStates({ log, store: new MemoryDocStateStore(), clock });
   const notices: Rejection[] = [];
+  const logs: Record<string, unknown>[] = [];
   const state = new MemorySequencerStateStore();
   const ports = { inbox: new MemoryInboxStore(), log, state, timers: new MemoryTimerStore(), quarantine: new MemoryQuarantineStore() };
   const io = opts.crashRate ? faulty(ports, { seed: opts.seed ?? 1, rate: opts.crashRate }) : ports;
@@ -46,11 +55,12 @@ export function accessRig(opts: { states: boolean; maxBatchEntries?: number; cra
     ...io,
     clock,
     metrics: new MetricsRecorder(new MemoryMetricsStore(), () => {}),
-    logSink: () => {},
+    logSink: (line) => void logs.push(line),
     config: { ...DEFAULT_SEQUENCER_CONFIG, maxBatchEntries: opts.maxBatchEntries ?? DEFAULT_SEQUENCER_CONFIG.maxBatchEntries },
     notices: { rejected: async (_doc, r) => void notices.push(...r) },
     accessPolicy: async () => policy,
     ...(opts.states ? { states: docStates } : {}),
+    ...(opts.accessAudit ? { accessAudit: opts.accessAudit } : {}),
   });
   const doc = newDoc();
   const seqs = new Map<string, number>();
@@ -60,6 +70,7 @@ export function accessRig(opts: { states: boolean; maxBatchEntries?: number; cra
     /** The sequencer's state store (rejections, the stored ACL). */
     store: state,
     notices,
+    logs,
     setPolicy(p: AccessPolicy): void {
       policy = p;
     },

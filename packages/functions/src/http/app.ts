@@ -19,6 +19,7 @@ import {
 } from "@weft/core";
 import { errorBody, errorResponse } from "./error-response.js";
 import { authorizeDocRead, type DocReadDeps } from "./doc-access.js";
+import { httpAccessAudit, type HttpAccessAudit } from "./access-audit.js";
 import { registerDeadLetterRoutes, type DeadLetterRouteDeps } from "./routes/dead-letters.js";
 import { registerDocStateRoutes, type DocStateRouteDeps } from "./routes/doc-state.js";
 import { registerAuditRoutes, type AuditRouteDeps } from "./routes/audit.js";
@@ -44,7 +45,12 @@ type Env = { Variables: { who: Principal } };
 const MAX_PAGE = 1000;
 
 /** The HTTP API (docs/api.md is its contract). Runs unchanged in Lambda and in the local stack. */
-export function createApp(deps: AppDeps): Hono<Env> {
+export function createApp(appDeps: AppDeps): Hono<Env> {
+  // Document routes' refusals and admin overrides go to the audit trail, unless the caller brings its own hooks.
+  const audit = httpAccessAudit(appDeps);
+  const given = appDeps.onRefused;
+  const onRefused: HttpAccessAudit["onRefused"] = given ? (who, doc, action, message) => given(who, doc, action, message) : audit.onRefused;
+  const deps: AppDeps = { ...appDeps, onOverride: appDeps.onOverride ?? audit.onOverride, onRefused };
   const app = new Hono<Env>();
   app.onError((err, c) => errorResponse(c, err));
   app.notFound((c) => c.json(errorBody("not_found", `no route for ${c.req.method} ${c.req.path}`), 404));
@@ -63,8 +69,14 @@ export function createApp(deps: AppDeps): Hono<Env> {
   app.post("/v1/docs/:docId/ops", async (c) => {
     const doc = docOf(c);
     const body = new Uint8Array(await c.req.arrayBuffer());
-    const results = await ingestChange(deps, c.get("who"), doc, body);
-    return c.json({ docId: doc.docId, results }, 202);
+    try {
+      const results = await ingestChange(deps, c.get("who"), doc, body);
+      return c.json({ docId: doc.docId, results }, 202);
+    } catch (err) {
+      // A 403 (no access, or an op the caller's role does not allow) is recorded; it answers the same.
+      if (err instanceof WeftError && err.code === "forbidden") await onRefused(c.get("who"), doc, "submit ops", err.message, err.details);
+      throw err;
+    }
   });
 
   app.get("/v1/docs/:docId/ops", async (c) => {

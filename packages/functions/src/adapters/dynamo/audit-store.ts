@@ -1,6 +1,11 @@
 import {
+  ACCESS_EVENT_RETENTION_DAYS,
+  assertAccessEvents,
   assertAuditBatch,
   docKey,
+  type AccessEvent,
+  type AccessPage,
+  type AccessQuery,
   type AuditBatch,
   type AuditPage,
   type AuditQuery,
@@ -8,10 +13,14 @@ import {
   type AuditStore,
   type DocRef,
 } from "@weft/core";
-import { N, S, bin, num, packJson, padSeq, str, unpackJson } from "./codec.js";
+import { N, S, bin, expiresAfter, num, packJson, padSeq, padTime, str, unpackJson } from "./codec.js";
 import { Table, type DynamoAdapterOptions, type Item } from "./table.js";
 
 const BATCH = "b#";
+/** Access events: "x#" + 16-digit at + "#" + id. "x" sorts after "b", so no batch range ever reaches them. */
+const ACCESS = "x#";
+/** Writes in flight at once when storing many access events. */
+const ACCESS_PUTS = 10;
 /** Sorts after every digit, so "b#~" bounds every batch key from above. */
 const AFTER_DIGITS = "~";
 /**
@@ -31,6 +40,12 @@ const SEP = "\n";
  * A put is one conditional PutItem (attribute_not_exists), so a replayed event changes
  * nothing. A query finds the batch holding after+1 with one descending Limit-1 Query, then
  * reads ascending in growing pages until it has limit+1 matching records.
+ *
+ * Access events are one small item each in the same partition: sk = "x#" + 16-digit at + "#"
+ * + id (so the sort key order is the (at, id) order), the event as JSON in `event`, its
+ * `userId` (for a FilterExpression) and `expiresAt` (TTL) ACCESS_EVENT_RETENTION_DAYS after at.
+ * Each is one conditional PutItem, so a retried write adds nothing; a query reads the key
+ * range from max(since, after) ascending in growing pages until it has limit+1 events.
  */
 export class DynamoAuditStore implements AuditStore {
   private readonly table: Table;
@@ -107,10 +122,64 @@ export class DynamoAuditStore implements AuditStore {
     return matching.length > limit ? { records, next: records[records.length - 1].seq } : { records };
   }
 
+  async putAccessEvents(doc: DocRef, events: readonly AccessEvent[]): Promise<void> {
+    assertAccessEvents(events);
+    const pk = S(docKey(doc));
+    for (let i = 0; i < events.length; i += ACCESS_PUTS) {
+      await Promise.all(
+        events.slice(i, i + ACCESS_PUTS).map((e) =>
+          this.table.conditional({
+            put: {
+              Item: {
+                pk,
+                sk: S(accessKey(e.at, e.id)),
+                userId: S(e.userId),
+                event: S(JSON.stringify(e)),
+                expiresAt: N(expiresAfter(e.at, ACCESS_EVENT_RETENTION_DAYS)),
+              },
+              ConditionExpression: "attribute_not_exists(pk)",
+            },
+          }),
+        ),
+      );
+    }
+  }
+
+  async accessEvents(doc: DocRef, q: AccessQuery): Promise<AccessPage> {
+    const limit = Math.max(0, q.limit);
+    if (limit === 0) return { events: [] };
+    const fromSince = ACCESS + padTime(q.since ?? 0);
+    const cursor = q.after ? accessKey(q.after.at, q.after.id) : undefined;
+    const from = cursor !== undefined && cursor > fromSince ? cursor : fromSince;
+    const byUser = q.userId !== undefined;
+    const pages = this.table.query(
+      {
+        KeyConditionExpression: "pk = :pk AND sk BETWEEN :lo AND :hi",
+        ...(byUser ? { FilterExpression: "#user = :u", ExpressionAttributeNames: { "#user": "userId" } } : {}),
+        ExpressionAttributeValues: { ":pk": S(docKey(doc)), ":lo": S(from), ":hi": S(ACCESS + AFTER_DIGITS), ...(byUser ? { ":u": S(q.userId!) } : {}) },
+        ConsistentRead: true,
+      },
+      // +2: the cursor's own item is in the (inclusive) range and skipped.
+      (page) => Math.min((limit + 2) * 2 ** page, 1000),
+    );
+    const events: AccessEvent[] = [];
+    for await (const items of pages) {
+      for (const item of items) if (str(item, "sk") !== cursor) events.push(JSON.parse(str(item, "event")) as AccessEvent);
+      if (events.length > limit) break;
+    }
+    const page = events.slice(0, limit);
+    const last = page[page.length - 1];
+    return events.length > limit ? { events: page, next: { at: last.at, id: last.id } } : { events: page };
+  }
+
   private async firstPage(input: Parameters<Table["query"]>[0]): Promise<Item | undefined> {
     const pages = this.table.query({ ...input, ConsistentRead: true });
     const first = await pages.next();
     await pages.return(undefined);
     return first.done ? undefined : first.value[0];
   }
+}
+
+function accessKey(at: number, id: string): string {
+  return `${ACCESS}${padTime(at)}#${id}`;
 }

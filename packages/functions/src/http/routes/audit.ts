@@ -1,5 +1,5 @@
 import type { Hono } from "hono";
-import { DOC_ID_PATTERN, MAX_INT, WeftError, type AuditStore, type Principal } from "@weft/core";
+import { DOC_ID_PATTERN, MAX_INT, MAX_TIMESTAMP_MS, WeftError, formatAccessCursor, parseAccessCursor, type AuditStore, type Principal } from "@weft/core";
 
 export interface AuditRouteDeps {
   auditStore: AuditStore;
@@ -11,12 +11,19 @@ const DEFAULT_LIMIT = 100;
 const USER_ID = /^[^\s#\u0000-\u001f]{1,128}$/;
 
 /**
- * `GET /v1/admin/audit?docId=&after=&limit=&userId=` (tenant admins; the /v1/admin/* guard has
- * checked the role) -> `{docId, records: [{seq, opId, userId, clientId, action, at, summary,
- * details}], next?}`: the audit records of the caller tenant's document with seq > after
- * (0..2^31-1, default 0), ascending, at most `limit` (1..1000, default 100), only `userId`'s when given;
- * `next` (pass it as `after`) iff more exist. A document with no records gives `records: []`.
- * Errors: 400 invalid_request for a missing or bad docId, a bad after, limit or userId.
+ * `GET /v1/admin/audit?docId=&after=&limit=&userId=&since=&accessAfter=&accessLimit=` (tenant
+ * admins; the /v1/admin/* guard has checked the role) -> `{docId, records: [{seq, opId, userId,
+ * clientId, action, at, summary, details, override?}], next?, access: [AccessEvent], accessNext?}`:
+ * - records: the audit records of the caller tenant's document with seq > after (0..2^31-1,
+ *   default 0), ascending, at most `limit` (1..1000, default 100); `next` (pass it as `after`)
+ *   iff more exist.
+ * - access: its access events (audit/access-events.ts) with at >= since (epoch ms, default 0)
+ *   and after the `accessAfter` cursor, oldest first (by at, then id), at most `accessLimit`
+ *   (1..1000, default 100); `accessNext` (`<at>-<id>`, pass it as `accessAfter`) iff more exist.
+ * Both lists hold only `userId`'s when given; they page independently. A document with
+ * nothing gives `records: []`, `access: []`.
+ * Errors: 400 invalid_request for a missing or bad docId, a bad after, limit, userId, since,
+ * accessAfter or accessLimit.
  */
 export function registerAuditRoutes(app: Hono<{ Variables: { who: Principal } }>, deps: AuditRouteDeps): void {
   app.get("/v1/admin/audit", async (c) => {
@@ -35,8 +42,28 @@ export function registerAuditRoutes(app: Hono<{ Variables: { who: Principal } }>
         { path: "userId", issue: `got ${JSON.stringify(userId.slice(0, 40))}` },
       ]);
     }
-    const page = await deps.auditStore.query({ tenant: c.get("who").tenant, docId }, { after, limit, ...(userId === undefined ? {} : { userId }) });
-    return c.json({ docId, records: page.records, ...(page.next === undefined ? {} : { next: page.next }) });
+    const since = intParam(c.req.query("since"), "since", 0, 0, MAX_TIMESTAMP_MS);
+    const accessLimit = intParam(c.req.query("accessLimit"), "accessLimit", DEFAULT_LIMIT, 1, MAX_LIMIT);
+    const rawCursor = c.req.query("accessAfter");
+    const accessAfter = rawCursor === undefined || rawCursor === "" ? undefined : parseAccessCursor(rawCursor);
+    if (rawCursor && !accessAfter) {
+      throw new WeftError("invalid_request", "accessAfter must be an accessNext this route returned", [
+        { path: "accessAfter", issue: `got ${JSON.stringify(rawCursor.slice(0, 40))}` },
+      ]);
+    }
+    const doc = { tenant: c.get("who").tenant, docId };
+    const byUser = userId === undefined ? {} : { userId };
+    const [page, access] = await Promise.all([
+      deps.auditStore.query(doc, { after, limit, ...byUser }),
+      deps.auditStore.accessEvents(doc, { since, limit: accessLimit, ...byUser, ...(accessAfter ? { after: accessAfter } : {}) }),
+    ]);
+    return c.json({
+      docId,
+      records: page.records,
+      ...(page.next === undefined ? {} : { next: page.next }),
+      access: access.events,
+      ...(access.next === undefined ? {} : { accessNext: formatAccessCursor(access.next) }),
+    });
   });
 }
 
