@@ -2,6 +2,7 @@ import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { readLog, textOf } from "../e2e/docs.js";
 import { call, freshDoc, token, waitFor } from "../e2e/http.js";
+import { shareDoc } from "../e2e/access.js";
 import { editorState, launchChromium, openDemo, placeCaret } from "./chromium.js";
 
 /**
@@ -45,6 +46,11 @@ const caretOf = (page: Page) => page.evaluate(() => (document.getElementById("ed
 describe("demo editor: two users", () => {
   it("converge on the server's text while typing at the same time, and see each other's cursor and the live version", async () => {
     const docId = freshDoc("demo-collab");
+    // The demo's tenant is "demo" and its user ids are the names typed. Ann creates the document
+    // (owner), lets Ben edit it and the test's reader read it, before either page opens it.
+    const annToken = await token({ sub: "Ann", tid: "demo" });
+    await shareDoc(annToken, docId, { userId: "Ben" }, "editor");
+    await shareDoc(annToken, docId, { userId: "reader" }, "viewer");
     const [ann, ben] = await Promise.all([openDemo(browser, "Ann", docId), openDemo(browser, "Ben", docId)]);
     const pages = [ann.page, ben.page];
 

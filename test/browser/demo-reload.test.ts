@@ -2,6 +2,7 @@ import type { Browser, Page, Route } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { readLog, textOf } from "../e2e/docs.js";
 import { freshDoc, token, waitFor } from "../e2e/http.js";
+import { shareDoc } from "../e2e/access.js";
 import { demoReady, editorState, gotoDemo, launchChromium } from "./chromium.js";
 
 /**
@@ -75,6 +76,9 @@ const synced = (page: Page, text: string) =>
 describe("demo editor: unsent edits across a reload", () => {
   it("delivers edits typed while the API was unreachable exactly once after a reload", async () => {
     const docId = freshDoc("demo-reload");
+    // The demo's tenant is "demo" and its user ids are the names typed: Ann creates the document
+    // (owner) and lets the test's reader read it, before her page opens it.
+    await shareDoc(await token({ sub: "Ann", tid: "demo" }), docId, { userId: "reader" }, "viewer");
     const context = await browser.newContext();
     const page = await context.newPage();
     page.on("pageerror", (err) => console.error(`page error: ${err.message}`));

@@ -44,7 +44,7 @@ describe("bad input gets a clear 4xx, is quarantined, and harms nothing", () => 
     t = await token({ tid: "badinput" });
     admin = await token({ tid: "badinput", role: "admin" });
     await post(t, doc, { clientId: "keeper", base: 0, ops: [insert("k1", 1, 0, "keep me")] });
-    await waitForLog(t, doc, 1);
+    await waitForLog(t, doc, 2); // alice's owner entry (seq 1) and k1
   });
 
   test.each(cases)("%s", async (label, body, code) => {
@@ -85,9 +85,9 @@ describe("bad input gets a clear 4xx, is quarantined, and harms nothing", () => 
     expect(malformed).toMatchObject({ source: "ingest", docId: doc, userId: "alice", truncated: false });
 
     expect((await call("GET", "/health")).status).toBe(200);
-    expect((await readLog(t, doc)).map((e) => e.id)).toEqual(["k1"]);
-    const more = await post(t, doc, { clientId: "keeper", base: 1, ops: [insert("k2", 2, 7, "!")] });
+    expect((await readLog(t, doc)).map((e) => e.id)).toEqual(["~owner", "k1"]);
+    const more = await post(t, doc, { clientId: "keeper", base: 2, ops: [insert("k2", 2, 7, "!")] });
     expect(more.status).toBe(202);
-    expect((await waitForLog(t, doc, 2)).map((e) => e.id)).toEqual(["k1", "k2"]);
+    expect((await waitForLog(t, doc, 3)).map((e) => e.id)).toEqual(["~owner", "k1", "k2"]);
   });
 });

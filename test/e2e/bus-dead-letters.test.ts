@@ -27,7 +27,7 @@ describe("bus dead letters", () => {
     const admin = await token({ tid, role: "admin" });
     const docId = freshDoc(`bus-fault-${failures}`);
     await post(writer, docId, { clientId: "c1", base: 0, ops: [insert("b1", 1, 0, "hello"), insert("b2", 2, 5, " bus")] });
-    const log = await waitForLog(writer, docId, 2);
+    const log = await waitForLog(writer, docId, 3); // the writer's owner entry (seq 1), b1, b2
 
     const [letter] = await waitFor("the audit dead letter", async () => {
       const found = (await deadLettersOf(admin, docId)).filter((l) => l.rule === "audit");
@@ -42,7 +42,7 @@ describe("bus dead letters", () => {
       retryAttempts: audit.retry.maximumRetryAttempts,
       status: "dead",
       redrives: 0,
-      event: { source: "weft", detailType: "weft.ops.committed", detail: { tenant: tid, docId, seqStart: 1, seqEnd: 2, ops: log } },
+      event: { source: "weft", detailType: "weft.ops.committed", detail: { tenant: tid, docId, seqStart: 1, seqEnd: 3, ops: log } },
     });
     expect(letter.ruleArn).toMatch(/:rule\/weft-local\/audit$/);
     expect(letter.targetArn).toMatch(/:function:audit$/);

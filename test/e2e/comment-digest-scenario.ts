@@ -2,10 +2,12 @@ import { DocWriter, until, type FakeClockStack, type NotifyApi } from "./fake-cl
 
 /**
  * The opening both digest scenarios share (issue: "comments by Alice 09:00, Bob 09:02, Carol
- * 09:04, Alice 09:06, Dan 09:08"): Rex, with a web push device and a verified email, writes
- * "Roadmap" and starts thread t1 at 08:59 (so he watches the document); then the five
- * comments, each waited for until Rex's in-app digest item reaches that version. Log seqs:
- * rex 1-2, then one per comment: alice-1 = 3, bob-1 = 4, carol-1 = 5, alice-2 = 6, dan-1 = 7.
+ * 09:04, Alice 09:06, Dan 09:08"): Rex, with a web push device and a verified email, creates
+ * the document open to comments by everyone in the tenant, writes "Roadmap" and starts thread
+ * t1 at 08:59 (so he watches the document); then the five comments, each waited for until
+ * Rex's in-app digest item reaches that version. Log seqs: Rex's owner entry 1, the
+ * `everyone: commenter` entry 2, rex-1 and rex-2 3-4, then one per comment: alice-1 = 5,
+ * bob-1 = 6, carol-1 = 7, alice-2 = 8, dan-1 = 9.
  * `at` turns "hh:mm:ss" into the scenario day's ms.
  */
 export async function openCommentDigest(s: FakeClockStack, api: NotifyApi, docId: string, at: (hms: string) => number) {
@@ -13,6 +15,7 @@ export async function openCommentDigest(s: FakeClockStack, api: NotifyApi, docId
   await api.addWebPush("rex");
   await s.setContacts("rex", { email: { address: "rex@example.test", verified: true } });
   await s.setClock(at("08:59:00"));
+  await w.share("rex", { everyone: true }, "commenter");
   await w.post("rex", [{ type: "insert", pos: 0, text: "Roadmap\n" }, { type: "comment", threadId: "t1", body: "thoughts?" }]);
   const feedItems = () => api.feed("rex").then((items) => items.filter((i) => i.docId === w.docId));
   const comments: [string, string][] = [["09:00:00", "alice"], ["09:02:00", "bob"], ["09:04:00", "carol"], ["09:06:00", "alice"], ["09:08:00", "dan"]];

@@ -3,6 +3,7 @@ import { encodeState, materialize } from "@weft/core";
 import { prose } from "@weft/core/testing";
 import { call, freshDoc, token, waitFor } from "./http.js";
 import { insert, post, readLog, waitForLog, type TestOp } from "./docs.js";
+import { expectCreatedBy } from "./access.js";
 
 /** GET /v1/docs/{docId} once it reports at least `version`. */
 async function docAt(t: string, docId: string, version: number, timeoutMs = 15_000, query = ""): Promise<any> {
@@ -35,24 +36,26 @@ describe("materialized document state over HTTP", () => {
     expect((await post(t, doc, { clientId: "c1", base: 0, ops: first })).status).toBe(202);
     // Committed before the next change is sent, so the two are two log batches (the lag metric
     // below is per batch; sent back to back they may be sequenced as one).
-    await waitForLog(t, doc, 5);
+    // Seq 1 is alice's owner entry (she creates the document), her ops are seqs 2-6.
+    expectCreatedBy(await waitForLog(t, doc, 6), "alice");
     await post(t, doc, {
       clientId: "c1",
-      base: 5,
+      base: 6,
       ops: [
         insert("s6", 6, 0, "Oh, "),
         { id: "s7", seq: 7, type: "reaction", threadId: "th1", commentId: "s3", emoji: "👍" },
         { id: "s8", seq: 8, type: "task", taskId: "tk1", assignee: "bob", title: "Greet everyone twice" },
       ],
     });
-    const body = await docAt(t, doc, 8);
+    const body = await docAt(t, doc, 9);
     expect(body).toMatchObject({
       docId: doc,
-      version: 8,
+      version: 9,
       text: "Oh, Hello world",
       spans: [{ text: "Oh, " }, { text: "Hello", attrs: { bold: true } }, { text: " world" }],
-      acl: { bob: "editor" },
+      role: "owner",
     });
+    expect(body.acl).toEqual({ users: { alice: "owner", bob: "editor" }, groups: {}, everyone: "none" });
     expect(body.threads.th1.anchor).toEqual({ pos: 10, len: 5 }); // moved right by "Oh, "
     expect(body.threads.th1.comments).toEqual([
       { id: "s3", userId: "alice", body: "which world? 🌍", mentions: ["bob"], ts: expect.any(Number), reactions: { "👍": ["alice"] } },
@@ -65,13 +68,18 @@ describe("materialized document state over HTTP", () => {
 
     const v1 = await call("GET", `/v1/docs/${doc}?version=1`, { token: t });
     expect(v1.status).toBe(200);
-    expect(v1.body).toMatchObject({ docId: doc, version: 1, text: "Hello world", spans: [{ text: "Hello world" }], threads: {}, tasks: {}, acl: {} });
-    const v3 = await call("GET", `/v1/docs/${doc}?version=3`, { token: t });
-    expect(encodedBody(v3.body)).toBe(encodeState(materialize(log.slice(0, 3))));
+    expect(v1.body).toMatchObject({ docId: doc, version: 1, text: "", threads: {}, tasks: {}, role: "owner" });
+    expect(v1.body.acl).toEqual({ users: { alice: "owner" }, groups: {}, everyone: "none" });
+    const v2 = await call("GET", `/v1/docs/${doc}?version=2`, { token: t });
+    expect(v2.status).toBe(200);
+    expect(v2.body).toMatchObject({ docId: doc, version: 2, text: "Hello world", spans: [{ text: "Hello world" }], threads: {}, tasks: {} });
+    expect(v2.body.acl).toEqual({ users: { alice: "owner" }, groups: {}, everyone: "none" });
+    const v4 = await call("GET", `/v1/docs/${doc}?version=4`, { token: t });
+    expect(encodedBody(v4.body)).toBe(encodeState(materialize(log.slice(0, 4))));
 
     const rebuilt = await call("POST", `/v1/admin/docs/${doc}/rebuild`, { token: admin });
     expect(rebuilt.status).toBe(200);
-    expect(rebuilt.body).toEqual({ docId: doc, version: 8, changed: false });
+    expect(rebuilt.body).toEqual({ docId: doc, version: 9, changed: false });
     expect((await call("POST", `/v1/admin/docs/${doc}/rebuild`, { token: t })).body.error.code).toBe("forbidden");
 
     // The commit -> materialized lag is measured per batch.
@@ -94,15 +102,15 @@ describe("materialized document state over HTTP", () => {
     expect((await call("POST", `/v1/admin/docs/${doc}/rebuild`, { token: admin })).status).toBe(404);
 
     await post(t, doc, { clientId: "c1", base: 0, ops: [insert("e1", 1, 0, "x")] });
-    await docAt(t, doc, 1);
+    await docAt(t, doc, 2); // the owner entry and e1
     for (const bad of ["abc", "0", "-1", "1.5", "", "1e3", "99999999999"]) {
       const r = await call("GET", `/v1/docs/${doc}?version=${encodeURIComponent(bad)}`, { token: t });
       expect([bad, r.status, r.body.error.code]).toEqual([bad, 400, "invalid_request"]);
       expect(r.body.error.details[0].path).toBe("version");
     }
-    const ahead = await call("GET", `/v1/docs/${doc}?version=2`, { token: t });
+    const ahead = await call("GET", `/v1/docs/${doc}?version=3`, { token: t });
     expect(ahead.status).toBe(404);
-    expect(ahead.body.error.message).toContain("version 2");
+    expect(ahead.body.error.message).toContain("version 3");
     expect((await call("GET", "/v1/docs/bad%23id", { token: t })).body.error.code).toBe("invalid_request");
     expect((await call("GET", `/v1/docs/${doc}`)).status).toBe(401);
   });
@@ -111,11 +119,12 @@ describe("materialized document state over HTTP", () => {
     const t = await token({ tid });
     const doc = freshDoc("state-iso");
     await post(t, doc, { clientId: "c1", base: 0, ops: [insert("i1", 1, 0, "secret")] });
-    await docAt(t, doc, 1);
+    await docAt(t, doc, 2);
     const other = await token({ tid: `${tid}-other` });
     const otherAdmin = await token({ tid: `${tid}-other`, role: "admin" });
     expect((await call("GET", `/v1/docs/${doc}`, { token: other })).status).toBe(404);
     expect((await call("GET", `/v1/docs/${doc}?version=1`, { token: other })).status).toBe(404);
+    expect((await call("GET", `/v1/docs/${doc}?version=2`, { token: other })).status).toBe(404);
     expect((await call("POST", `/v1/admin/docs/${doc}/rebuild`, { token: otherAdmin })).status).toBe(404);
   });
 
@@ -139,14 +148,15 @@ describe("materialized document state over HTTP", () => {
     }
     const expected = pieces.join("");
     expect(expected.length).toBeGreaterThan(2 * 2 ** 20);
-    const body = await docAt(t, doc, total, 90_000);
-    expect(body.version).toBe(total);
+    // Seq 1 is the owner entry: the ops are seqs 2 to total + 1.
+    const body = await docAt(t, doc, total + 1, 90_000);
+    expect(body.version).toBe(total + 1);
     expect(body.text.length).toBe(expected.length);
     expect(body.text === expected).toBe(true);
     expect(body.spans).toEqual([{ text: expected }]);
-    const mid = await call("GET", `/v1/docs/${doc}?version=70`, { token: t });
+    const mid = await call("GET", `/v1/docs/${doc}?version=71`, { token: t });
     expect(mid.body.text === pieces.slice(0, 70).join("")).toBe(true);
-    await waitForLog(t, doc, total);
-    expect((await call("POST", `/v1/admin/docs/${doc}/rebuild`, { token: admin })).body).toEqual({ docId: doc, version: total, changed: false });
+    await waitForLog(t, doc, total + 1);
+    expect((await call("POST", `/v1/admin/docs/${doc}/rebuild`, { token: admin })).body).toEqual({ docId: doc, version: total + 1, changed: false });
   });
 });

@@ -302,6 +302,7 @@ export function maxInRollingWindow(times: readonly number[], windowMs: number): 
 /** Writes one document as several users over HTTP: each user is one client, its ops numbered in turn. */
 export class DocWriter {
   private readonly seqs = new Map<string, number>();
+  private readonly shares = new Map<string, number>();
 
   constructor(
     private readonly s: FakeClockStack,
@@ -319,5 +320,26 @@ export class DocWriter {
 
   comment(userId: string, body: string, threadId = "t1"): Promise<void> {
     return this.post(userId, [{ type: "comment", threadId, body }]);
+  }
+
+  /**
+   * Has `ownerId` set `target`'s role on the document and waits until that acl op is committed.
+   * It goes from a client of its own (`<ownerId>-share`, op ids `<ownerId>-share-<n>`), so the
+   * ids of `post` stay as they were. On a document with no op yet this creates it: `ownerId`'s
+   * owner entry is seq 1, the share seq 2.
+   */
+  async share(ownerId: string, target: { userId: string } | { groupId: string } | { everyone: true }, role: string): Promise<void> {
+    const n = (this.shares.get(ownerId) ?? 0) + 1;
+    this.shares.set(ownerId, n);
+    const id = `${ownerId}-share-${n}`;
+    const tok = await this.s.userToken(ownerId);
+    const body = { clientId: `${ownerId}-share`, base: 0, ops: [{ id, seq: n, type: "acl", role, ...target }] };
+    const r = await this.s.call("POST", `/v1/docs/${this.docId}/ops`, { token: tok, body });
+    if (r.status !== 202) throw new Error(`POST acl op: ${r.status} ${r.text}`);
+    const receipt = await until(`${id} to be sequenced`, async () => {
+      const got = await this.s.call("GET", `/v1/docs/${this.docId}/ops/${id}`, { token: tok });
+      return got.status === 200 && got.body.status !== "pending" ? got.body : undefined;
+    });
+    if (receipt.status !== "committed") throw new Error(`acl op ${id} was not committed: ${JSON.stringify(receipt)}`);
   }
 }

@@ -13,7 +13,7 @@ describe("data quality metrics", () => {
     await post(t, doc, { clientId: "c1", base: 0, ops: [insert("m1", 1, 0, "a")] }); // duplicate
     await call("POST", `/v1/docs/${doc}/ops`, { token: t, body: "nope" }); // refused
     await post(t, doc, { clientId: "c2", base: 99, ops: [insert("m3", 1, 0, "z")] }); // invalid transition
-    await waitForLog(t, doc, 2);
+    await waitForLog(t, doc, 3); // the creator's owner entry, m1, m2
     await settled(t, doc, "m3");
 
     const m = await waitFor("metrics", async () => {
@@ -49,7 +49,7 @@ describe("poison records", () => {
     // The local stack is started with WEFT_FAULT_POISON_CLIENT=poison-client.
     await post(t, doc, { clientId: "poison-client", base: 0, ops: [insert("p1", 1, 0, "boom")] });
     await post(t, other, { clientId: "ok", base: 0, ops: [insert("ok1", 1, 0, "fine")] });
-    expect((await waitForLog(t, other, 1)).map((e) => e.id)).toEqual(["ok1"]);
+    expect((await waitForLog(t, other, 2)).map((e) => e.id)).toEqual(["~owner", "ok1"]);
 
     const r = await settled(t, doc, "p1", 30_000);
     expect(r).toMatchObject({ status: "rejected", reason: "stream_retries_exhausted" });
@@ -59,6 +59,7 @@ describe("poison records", () => {
 
     // The same document keeps working for other clients.
     await post(t, doc, { clientId: "healthy", base: 0, ops: [insert("h1", 1, 0, "hi")] });
-    expect((await waitForLog(t, doc, 1)).map((e) => e.id)).toEqual(["h1"]);
+    // The poisoned change created nothing: this one creates the document.
+    expect((await waitForLog(t, doc, 2)).map((e) => e.id)).toEqual(["~owner", "h1"]);
   });
 });

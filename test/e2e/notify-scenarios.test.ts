@@ -244,7 +244,9 @@ describe("digests and presence", () => {
     const comment = (userId: string, body: string) => w.comment(userId, body);
     await api.addWebPush("rita");
     await s.setContacts("rita", { email: { address: "rita@example.test", verified: true } });
-    // Rita writes the document and starts the thread: she watches it from then on.
+    // Rita creates the document open to comments by everyone in the tenant, writes it and
+    // starts the thread: she watches it from then on.
+    await w.share("rita", { everyone: true }, "commenter");
     await w.post("rita", [{ type: "insert", pos: 0, text: "Roadmap\n" }, { type: "comment", threadId: "t1", body: "thoughts?" }]);
 
     const digestAt = async (version: number) =>

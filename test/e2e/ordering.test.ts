@@ -1,6 +1,7 @@
 import { describe, expect, test } from "vitest";
 import { call, freshDoc, token, waitFor } from "./http.js";
 import { insert, post, readLog, settled, textOf, waitForLog } from "./docs.js";
+import { clientEntries, expectCreatedBy } from "./access.js";
 
 describe("per-document and per-client order", () => {
   test("changes that arrive out of client order are held and committed in client order", async () => {
@@ -11,8 +12,10 @@ describe("per-document and per-client order", () => {
     await new Promise((r) => setTimeout(r, 300));
     expect(await readLog(t, doc)).toEqual([]);
     await post(t, doc, { clientId: "c1", base: 0, ops: [insert("a1", 1, 0, "a"), insert("a2", 2, 1, "b")] });
-    const log = await waitForLog(t, doc, 4);
-    expect(log.map((e) => [e.seq, e.clientSeq])).toEqual([[1, 1], [2, 2], [3, 3], [4, 4]]);
+    // Seq 1 is the owner entry the first committed change brings (clientSeq 0).
+    const log = await waitForLog(t, doc, 5);
+    expectCreatedBy(log, "alice");
+    expect(log.map((e) => [e.seq, e.clientSeq])).toEqual([[1, 0], [2, 1], [3, 2], [4, 3], [5, 4]]);
     expect(textOf(log)).toBe("abcd");
   });
 
@@ -22,8 +25,8 @@ describe("per-document and per-client order", () => {
     await post(t, doc, { clientId: "slow", base: 0, ops: [insert("s3", 3, 0, "S")] });
     const started = Date.now();
     await post(t, doc, { clientId: "fast", base: 0, ops: [insert("f1", 1, 0, "F")] });
-    const log = await waitForLog(t, doc, 1);
-    expect(log.map((e) => e.id)).toEqual(["f1"]);
+    const log = await waitForLog(t, doc, 2);
+    expect(log.map((e) => e.id)).toEqual(["~owner", "f1"]);
     expect(Date.now() - started).toBeLessThan(1500);
   });
 
@@ -33,12 +36,12 @@ describe("per-document and per-client order", () => {
     const before = (await call("GET", "/v1/admin/metrics", { token: admin })).body;
     const doc = freshDoc("gap");
     await post(t, doc, { clientId: "c1", base: 0, ops: [insert("g1", 1, 0, "a")] });
-    await waitForLog(t, doc, 1);
-    await post(t, doc, { clientId: "c1", base: 1, ops: [insert("g3", 3, 1, "c")] });
-    // Seq 2 never comes: after the hold window (2 s) seq 3 is committed anyway.
-    const log = await waitForLog(t, doc, 2, 10_000);
-    expect(log.map((e) => e.id)).toEqual(["g1", "g3"]);
-    const late = await post(t, doc, { clientId: "c1", base: 1, ops: [insert("g2", 2, 1, "b")] });
+    await waitForLog(t, doc, 2);
+    await post(t, doc, { clientId: "c1", base: 2, ops: [insert("g3", 3, 1, "c")] });
+    // Client seq 2 never comes: after the hold window (2 s) client seq 3 is committed anyway.
+    const log = await waitForLog(t, doc, 3, 10_000);
+    expect(log.map((e) => e.id)).toEqual(["~owner", "g1", "g3"]);
+    const late = await post(t, doc, { clientId: "c1", base: 2, ops: [insert("g2", 2, 1, "b")] });
     expect(late.body.results[0].status).toBe("accepted");
     expect(await settled(t, doc, "g2")).toMatchObject({ status: "rejected", reason: "client_seq_gap_expired" });
     const after = await waitFor("gap metrics", async () => {
@@ -69,11 +72,14 @@ describe("per-document and per-client order", () => {
     changes.sort(() => rand() - 0.5);
     for (let i = 0; i < changes.length; i += 6) await Promise.all(changes.slice(i, i + 6).map((ch) => post(t, doc, ch)));
     const total = clients * changesPerClient * 2;
-    const log = await waitForLog(t, doc, total, 20_000);
-    expect(log.map((e) => e.seq)).toEqual(Array.from({ length: total }, (_, i) => i + 1));
-    expect(new Set(log.map((e) => e.id)).size).toBe(total);
+    // Plus the owner entry (seq 1) that whichever change was sequenced first brought.
+    const log = await waitForLog(t, doc, total + 1, 20_000);
+    expect(log.map((e) => e.seq)).toEqual(Array.from({ length: total + 1 }, (_, i) => i + 1));
+    expectCreatedBy(log, "alice");
+    const ops = clientEntries(log);
+    expect(new Set(ops.map((e) => e.id)).size).toBe(total);
     for (let c = 0; c < clients; c++) {
-      const mine = log.filter((e) => e.clientId === `w${c}`).map((e) => e.clientSeq);
+      const mine = ops.filter((e) => e.clientId === `w${c}`).map((e) => e.clientSeq);
       expect(mine).toEqual(Array.from({ length: changesPerClient * 2 }, (_, i) => i + 1));
     }
   });
@@ -84,11 +90,11 @@ describe("conflicts", () => {
     const t = await token();
     const doc = freshDoc("ot");
     await post(t, doc, { clientId: "a", base: 0, ops: [insert("base", 1, 0, "hello world")] });
-    await waitForLog(t, doc, 1);
-    // Both clients saw version 1 only.
-    await post(t, doc, { clientId: "a", base: 1, ops: [insert("a1", 2, 0, "Oh, ")] });
-    await post(t, doc, { clientId: "b", base: 1, ops: [{ id: "b1", seq: 1, type: "delete", pos: 5, len: 6 }, insert("b2", 2, 5, "!")] });
-    const log = await waitForLog(t, doc, 4);
+    await waitForLog(t, doc, 2);
+    // Both clients saw version 2 only (the owner entry and "hello world").
+    await post(t, doc, { clientId: "a", base: 2, ops: [insert("a1", 2, 0, "Oh, ")] });
+    await post(t, doc, { clientId: "b", base: 2, ops: [{ id: "b1", seq: 1, type: "delete", pos: 5, len: 6 }, insert("b2", 2, 5, "!")] });
+    const log = await waitForLog(t, doc, 5);
     expect(textOf(log)).toBe("Oh, hello!");
   });
 
@@ -102,15 +108,15 @@ describe("conflicts", () => {
     expect(q.body.records.some((r: any) => r.source === "sequencer" && r.reason === "base_ahead_of_head" && r.docId === doc)).toBe(true);
     // The client goes on: its next change commits.
     await post(t, doc, { clientId: "a", base: 0, ops: [insert("x2", 2, 0, "y")] });
-    expect((await waitForLog(t, doc, 1)).map((e) => e.id)).toEqual(["x2"]);
+    expect((await waitForLog(t, doc, 2)).map((e) => e.id)).toEqual(["~owner", "x2"]);
   });
 
   test("a position out of range after transform is an invalid transition", async () => {
     const t = await token();
     const doc = freshDoc("range");
     await post(t, doc, { clientId: "a", base: 0, ops: [insert("r1", 1, 0, "abc")] });
-    await waitForLog(t, doc, 1);
-    await post(t, doc, { clientId: "a", base: 1, ops: [insert("r2", 2, 10, "far")] });
+    await waitForLog(t, doc, 2);
+    await post(t, doc, { clientId: "a", base: 2, ops: [insert("r2", 2, 10, "far")] });
     expect(await settled(t, doc, "r2")).toMatchObject({ status: "rejected", reason: "position_out_of_range" });
   });
 });

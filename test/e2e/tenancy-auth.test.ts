@@ -47,10 +47,11 @@ describe("tenant isolation", () => {
     const doc = freshDoc("shared");
     await post(a, doc, { clientId: "c", base: 0, ops: [insert("ta1", 1, 0, "from A")] });
     await post(b, doc, { clientId: "c", base: 0, ops: [insert("tb1", 1, 0, "from B")] });
-    const logA = await waitForLog(a, doc, 1);
-    const logB = await waitForLog(b, doc, 1);
-    expect(logA.map((e) => e.id)).toEqual(["ta1"]);
-    expect(logB.map((e) => e.id)).toEqual(["tb1"]);
+    // Each creator's owner entry (seq 1), then their op.
+    const logA = await waitForLog(a, doc, 2);
+    const logB = await waitForLog(b, doc, 2);
+    expect(logA.map((e) => [e.id, e.userId])).toEqual([["~owner", "alice"], ["ta1", "alice"]]);
+    expect(logB.map((e) => [e.id, e.userId])).toEqual([["~owner", "alice"], ["tb1", "alice"]]);
     expect((await call("GET", `/v1/docs/${doc}/ops/ta1`, { token: b })).status).toBe(404);
     // Admin views are per tenant too.
     const adminB = await token({ tid: "tenant-b", role: "admin" });

@@ -41,7 +41,7 @@ describe("a connection that went away without $disconnect", () => {
 
     const t = await token({ tid: tenant, sub: "lou" });
     expect((await post(t, doc, { clientId: "g1", base: 0, ops: [insert("g-1", 1, 0, "hi")] })).status).toBe(202);
-    await live.waitForSeqs(doc, 1);
+    await live.waitForSeqs(doc, 2); // lou's owner entry (seq 1) and g-1
     expect(await live.waitFor("ghost leave", (m) => m.type === "presence" && m.connectionId === ghost && m.state === null)).toEqual({
       type: "presence",
       docId: doc,

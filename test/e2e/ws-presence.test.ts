@@ -37,13 +37,13 @@ describe("presence", () => {
     expect(ann.c.received.some((m) => m.type === "presence")).toBe(false);
     expect(outsider.c.received.some((m) => m.type === "presence")).toBe(false);
 
-    // Never written to the log: the document has no version.
+    // Never written to the log: the document has no version (and no ACL: nobody has a role).
     const late = await client("eve");
     const from = late.c.received.length;
     late.c.send({ action: "subscribe", docId: doc });
     await late.c.waitFor("ann's presence", isPresence(doc, ann.id), { from });
     const got = late.c.received.slice(from);
-    expect(got[0]).toEqual({ type: "subscribed", docId: doc, version: 0 });
+    expect(got[0]).toEqual({ type: "subscribed", docId: doc, version: 0, role: "none" });
     expect(got[1]).toEqual(expected);
   });
 

@@ -7,6 +7,8 @@ import { WsClient, upgradeStatus } from "./ws-client.js";
 /*
  * Subscribe, catch-up, live delivery, resume and tenant isolation over real WebSockets
  * against the local stack (its ws handler, its log stream's broadcaster, its @connections).
+ * Writer and subscribers are the same user (alice), so the subscribers own what they read;
+ * each document's log starts with her owner entry (seq 1), her ops follow from seq 2.
  */
 
 const tenant = `ws-sub-${randomUUID().slice(0, 8)}`;
@@ -36,39 +38,40 @@ describe("subscribe", () => {
     const t = await token({ tid: tenant });
     const doc = freshDoc("ws-catchup");
     await commit(t, doc, "w1", 3, 10);
-    await waitForLog(t, doc, 30);
+    await waitForLog(t, doc, 31);
 
     const c = await client();
-    expect(await c.subscribe(doc, 0)).toBe(30);
-    await c.waitForSeqs(doc, 30);
-    expect(c.received[0]).toEqual({ type: "subscribed", docId: doc, version: 30 });
+    expect(await c.subscribe(doc, 0)).toBe(31);
+    await c.waitForSeqs(doc, 31);
+    expect(c.received[0]).toEqual({ type: "subscribed", docId: doc, version: 31, role: "owner" });
     const catchUp = c.received.filter((m) => m.type === "ops").flatMap((m) => m.ops);
     expect(catchUp).toEqual(await readLog(t, doc));
+    expect(catchUp[0]).toMatchObject({ seq: 1, id: "~owner", type: "acl", targetUserId: "alice", role: "owner" });
 
     await commit(t, doc, "w1", 2, 5, 31);
-    await c.waitForSeqs(doc, 40);
+    await c.waitForSeqs(doc, 41);
     const log = await readLog(t, doc);
-    const live = c.received.filter((m) => m.type === "ops").flatMap((m) => m.ops).filter((e: any) => e.seq > 30);
+    const live = c.received.filter((m) => m.type === "ops").flatMap((m) => m.ops).filter((e: any) => e.seq > 31);
     // Live entries may repeat across the catch-up boundary; each is the log's entry.
     for (const e of live) expect(e).toEqual(log[e.seq - 1]);
-    expect(new Set(live.map((e: any) => e.seq))).toEqual(new Set([31, 32, 33, 34, 35, 36, 37, 38, 39, 40]));
+    expect(new Set(live.map((e: any) => e.seq))).toEqual(new Set([32, 33, 34, 35, 36, 37, 38, 39, 40, 41]));
   });
 
   it("without after: live only; after=N: from N+1", async () => {
     const t = await token({ tid: tenant });
     const doc = freshDoc("ws-live");
     await commit(t, doc, "w1", 1, 4);
-    await waitForLog(t, doc, 4);
+    await waitForLog(t, doc, 5);
     const [live, from2] = [await client(), await client()];
-    expect(await live.subscribe(doc)).toBe(4);
-    expect(await from2.subscribe(doc, 2)).toBe(4);
-    await from2.waitForSeqs(doc, 4, 2);
+    expect(await live.subscribe(doc)).toBe(5);
+    expect(await from2.subscribe(doc, 2)).toBe(5);
+    await from2.waitForSeqs(doc, 5, 2);
     await live.settle();
     expect(live.seqs(doc)).toEqual([]);
-    expect(from2.seqs(doc)).toEqual([3, 4]);
+    expect(from2.seqs(doc)).toEqual([3, 4, 5]);
     await commit(t, doc, "w1", 1, 1, 5);
-    await live.waitForSeqs(doc, 5, 4);
-    expect(live.seqs(doc)).toEqual([5]);
+    await live.waitForSeqs(doc, 6, 5);
+    expect(live.seqs(doc)).toEqual([6]);
   });
 
   it("resume after a dropped connection loses nothing: every seq arrives while ops keep being committed", async () => {
@@ -76,7 +79,7 @@ describe("subscribe", () => {
     const doc = freshDoc("ws-resume");
     const CHANGES = 40;
     const PER = 3;
-    const total = CHANGES * PER;
+    const total = CHANGES * PER + 1; // and the owner entry
     const first = await client();
     await first.subscribe(doc, 0);
     const writing = commit(t, doc, "writer", CHANGES, PER);
@@ -104,14 +107,14 @@ describe("subscribe", () => {
     const t = await token({ tid: tenant });
     const doc = freshDoc("ws-resub");
     await commit(t, doc, "w1", 1, 6);
-    await waitForLog(t, doc, 6);
+    await waitForLog(t, doc, 7);
     const c = await client();
     await c.subscribe(doc, 4);
-    await c.waitForSeqs(doc, 6, 4);
+    await c.waitForSeqs(doc, 7, 4);
     const from = c.received.length;
     await c.subscribe(doc, 1);
-    await c.waitForSeqs(doc, 6, 1);
-    expect(c.received.slice(from).filter((m) => m.type === "ops").flatMap((m) => m.ops.map((e: any) => e.seq))).toEqual([2, 3, 4, 5, 6]);
+    await c.waitForSeqs(doc, 7, 1);
+    expect(c.received.slice(from).filter((m) => m.type === "ops").flatMap((m) => m.ops.map((e: any) => e.seq))).toEqual([2, 3, 4, 5, 6, 7]);
   });
 
   it("unsubscribe answers unsubscribed and stops delivery", async () => {
@@ -122,7 +125,7 @@ describe("subscribe", () => {
     await stays.subscribe(doc);
     expect(await gone.request({ action: "unsubscribe", docId: doc }, (m) => m.type === "unsubscribed")).toEqual({ type: "unsubscribed", docId: doc });
     await commit(t, doc, "w1", 1, 2);
-    await stays.waitForSeqs(doc, 2);
+    await stays.waitForSeqs(doc, 3);
     await gone.settle();
     expect(gone.seqs(doc)).toEqual([]);
   });
@@ -134,18 +137,19 @@ describe("tenant isolation", () => {
     const other = `ws-other-${randomUUID().slice(0, 8)}`;
     const [tA, tB] = [await token({ tid: tenant }), await token({ tid: other })];
     await commit(tA, docId, "a", 1, 3);
-    await waitForLog(tA, docId, 3);
+    await waitForLog(tA, docId, 4);
     const [a, b] = [await client(), await client({ tid: other })];
-    expect(await a.subscribe(docId, 0)).toBe(3);
+    expect(await a.subscribe(docId, 0)).toBe(4);
     expect(await b.subscribe(docId, 0)).toBe(0);
     await commit(tA, docId, "a", 1, 2, 4);
     await commit(tB, docId, "b", 1, 1);
-    await a.waitForSeqs(docId, 5);
-    await b.waitForSeqs(docId, 1);
+    await a.waitForSeqs(docId, 6);
+    await b.waitForSeqs(docId, 2);
     await a.settle();
     await b.settle();
+    // b sees only its own tenant's document: its creator's owner entry and its op.
     const bEntries = b.received.filter((m) => m.type === "ops").flatMap((m) => m.ops);
-    expect(bEntries.map((e: any) => e.clientId)).toEqual(["b"]);
+    expect(bEntries.map((e: any) => [e.id, e.clientId])).toEqual([["~owner", "b"], ["b-1", "b"]]);
     expect(a.received.filter((m) => m.type === "ops").flatMap((m) => m.ops).every((e: any) => e.clientId === "a")).toBe(true);
   });
 });

@@ -94,15 +94,16 @@ describe("npm start (packages/local/src/main.ts)", () => {
       const first = await start();
       const body = JSON.stringify({ clientId: "c1", base: 0, ops: [{ id: "kept1", seq: 1, type: "insert", pos: 0, text: "persisted" }] });
       expect((await fetch(`${first.url}/v1/docs/kept/ops`, { method: "POST", headers, body })).status).toBe(202);
-      for (let i = 0; i < 100 && (await readLog(first.url)).version < 1; i++) await new Promise((r) => setTimeout(r, 100));
+      // The change creates the document: alice's owner entry is seq 1, kept1 seq 2.
+      for (let i = 0; i < 100 && (await readLog(first.url)).version < 2; i++) await new Promise((r) => setTimeout(r, 100));
       first.run.child.kill("SIGTERM");
       expect((await first.run.exited).code).toBe(0);
 
       const second = await start();
       await new Promise((r) => setTimeout(r, 1500)); // give a wrongly rewound poller time to re-sequence
       const log = await readLog(second.url);
-      expect(log.version).toBe(1);
-      expect(log.ops.map((e: any) => [e.seq, e.id, e.text])).toEqual([[1, "kept1", "persisted"]]);
+      expect(log.version).toBe(2);
+      expect(log.ops.map((e: any) => [e.seq, e.id, e.text])).toEqual([[1, "~owner", undefined], [2, "kept1", "persisted"]]);
       second.run.child.kill("SIGTERM");
       expect((await second.run.exited).code).toBe(0);
     } finally {

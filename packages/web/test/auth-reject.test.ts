@@ -25,7 +25,8 @@ describe("tokens (local stack)", () => {
     await doc.whenSynced();
     expect(calls).toBeGreaterThanOrEqual(2);
     expect(c.hooks.tokenCalls).toBe(calls);
-    expect((await readLog(await token(), doc.docId)).map((e) => e.id)).toEqual(ids);
+    // The first change created the document: alice's owner entry comes first.
+    expect((await readLog(await token(), doc.docId)).map((e) => e.id)).toEqual(["~owner", ...ids]);
   });
 
   it("a short-lived token is renewed before it lapses, for requests and for reconnecting", async () => {
@@ -44,7 +45,7 @@ describe("tokens (local stack)", () => {
     await doc.whenSynced();
     expect(c.hooks.tokenCalls).toBeGreaterThanOrEqual(2);
     const log = await readLog(await token(), doc.docId);
-    expect(log.map((e) => e.id).sort()).toEqual([...ids].sort());
+    expect(log.map((e) => e.id).sort()).toEqual(["~owner", ...ids].sort());
     expect(textOf(log)).toBe(">01234");
   });
 });
@@ -85,9 +86,10 @@ describe("rejected ops (local stack)", () => {
     await doc.whenSynced();
     expect(rejected).toEqual([expect.objectContaining({ id: `${clientId}-1`, reason: "base_ahead_of_head" })]);
     const log = await readLog(await token(), docId);
-    expect(log.map((e) => [e.id, e.clientSeq])).toEqual([[`${clientId}-2`, 2]]);
+    // The rejected change created nothing; the next one created the document (owner entry first).
+    expect(log.map((e) => [e.id, e.clientSeq])).toEqual([["~owner", 0], [`${clientId}-2`, 2]]);
     expect(textOf(log)).toBe("!");
-    await until("the client at the head", () => doc.version === 1);
+    await until("the client at the head", () => doc.version === 2);
     expect(doc.text).toBe("!");
     expect(JSON.parse((await storage.get(`outbox:${clientId}:${docId}`))!)).toMatchObject({ inflight: null, pending: [], nextSeq: 3 });
   }, 20_000);

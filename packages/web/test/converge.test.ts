@@ -3,7 +3,7 @@ import { call, freshDoc, token, waitFor } from "../../../test/e2e/http.js";
 import { readLog, textOf } from "../../../test/e2e/docs.js";
 import type { WeftClient, WeftDoc } from "../src/index.js";
 import { prng, randomEdit } from "./prng.js";
-import { stackClient, until } from "./stack-client.js";
+import { shareAs, stackClient, until } from "./stack-client.js";
 
 const open: WeftClient[] = [];
 afterEach(async () => {
@@ -28,6 +28,8 @@ describe("SDK clients editing one document concurrently (local stack)", () => {
   for (const seed of [1, 2]) {
     it(`3 clients converge to the server's text (seed ${seed})`, async () => {
       const docId = freshDoc("converge");
+      // alice creates it (owner entry, seq 1) and lets everyone in the tenant edit it (seq 2).
+      expect(await shareAs("alice", docId, { everyone: true }, "editor")).toBe(2);
       const docs = ["alice", "bob", "carol"].map((user) => {
         const c = stackClient({ user, mergeEdits: seed === 2 });
         open.push(c);
@@ -51,7 +53,8 @@ describe("SDK clients editing one document concurrently (local stack)", () => {
       }
       // Every op once; every client saw the others' edits arrive as remote changes.
       expect(new Set(log.map((e) => e.id)).size).toBe(log.length);
-      expect(new Set(log.map((e) => e.clientId)).size).toBe(3);
+      expect(log.slice(0, 2).map((e) => [e.seq, e.type, e.role])).toEqual([[1, "acl", "owner"], [2, "acl", "editor"]]);
+      expect(new Set(log.slice(2).map((e) => e.clientId)).size).toBe(3);
       for (const n of changes) expect(n).toBeGreaterThan(0);
       const served = await waitFor("materialized state at the head", async () => {
         const r = await call("GET", `/v1/docs/${docId}`, { token: t });

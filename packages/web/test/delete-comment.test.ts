@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { freshDoc } from "../../../test/e2e/http.js";
 import type { RejectedEvent, WeftClient } from "../src/index.js";
-import { refusal, stackClient, until } from "./stack-client.js";
+import { refusal, shareAs, stackClient, until } from "./stack-client.js";
 
 const open: WeftClient[] = [];
 afterEach(async () => {
@@ -20,6 +20,8 @@ const commentIds = (doc: { state: { threads: Record<string, { comments: { id: st
 describe("deleteComment (local stack)", () => {
   it("the author deletes; another user's delete is rejected (forbidden) and changes nothing; both views agree", async () => {
     const docId = freshDoc("uncomment");
+    // ann owns the document (seq 1) and lets ben comment (seq 2): he may delete his own comments only.
+    await shareAs("ann", docId, { userId: "ben" }, "commenter");
     const ann = client("ann").doc(docId);
     const ben = client("ben").doc(docId);
     await Promise.all([ann.ready, ben.ready]);
@@ -40,7 +42,7 @@ describe("deleteComment (local stack)", () => {
     expect(deleted).not.toBe(first);
     ben.deleteComment("t2", own); // the thread's last comment: the thread goes
     await Promise.all([ann.whenSynced(), ben.whenSynced()]);
-    await until("both at the head", () => ann.version === ben.version && ann.version === 5);
+    await until("both at the head", () => ann.version === ben.version && ann.version === 7);
     for (const doc of [ann, ben]) {
       expect(commentIds(doc)).toEqual([second]);
       expect(doc.state.threads.t2).toBeUndefined();
@@ -48,7 +50,7 @@ describe("deleteComment (local stack)", () => {
     // Deleting what is already gone commits and changes nothing.
     ann.deleteComment("t1", first);
     await ann.whenSynced();
-    await until("ann at the head", () => ann.version === 6);
+    await until("ann at the head", () => ann.version === 8);
     expect(commentIds(ann)).toEqual([second]);
   });
 

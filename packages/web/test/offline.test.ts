@@ -3,7 +3,7 @@ import { freshDoc, token } from "../../../test/e2e/http.js";
 import { readLog, textOf } from "../../../test/e2e/docs.js";
 import { MemoryStorage, type WeftClient } from "../src/index.js";
 import { Network } from "./network.js";
-import { stackClient, until } from "./stack-client.js";
+import { shareAs, stackClient, until } from "./stack-client.js";
 
 const open: WeftClient[] = [];
 afterEach(async () => {
@@ -26,6 +26,7 @@ function onceEach(log: Array<{ id: string }>, ids: string[]): void {
 describe("offline edits and lost responses (local stack)", () => {
   it("edits made while the network is down are delivered exactly once when it is back", async () => {
     const docId = freshDoc("offline");
+    await shareAs("alice", docId, { userId: "bob" }, "editor"); // alice owns it, bob edits too
     const net = new Network();
     const a = client({ fetch: net.fetch, WebSocket: net.WebSocket });
     const b = client({ user: "bob" });
@@ -95,6 +96,7 @@ describe("offline edits and lost responses (local stack)", () => {
 describe("outbox across a reload (local stack)", () => {
   it("a client recreated from the same storage sends its unsent changes exactly once", async () => {
     const docId = freshDoc("reload");
+    await shareAs("alice", docId, { userId: "bob" }, "editor"); // alice owns it, bob edits too
     const storage = new MemoryStorage();
     const first = client({ storage });
     const d1 = first.doc(docId);
@@ -108,7 +110,7 @@ describe("outbox across a reload (local stack)", () => {
 
     // Someone else edits meanwhile: the restored ops must be rebased past it. Bob starts once
     // "one " is committed, so his insert at 0 lands before it whatever the timing.
-    for (let i = 0; (await readLog(await token(), docId)).length < 1; i++) {
+    for (let i = 0; !(await readLog(await token(), docId)).some((e) => e.id === ids[0]); i++) {
       if (i > 300) throw new Error("the in-flight change was never committed");
       await new Promise((r) => setTimeout(r, 50));
     }

@@ -2,7 +2,7 @@ import WebSocket from "ws";
 import { afterEach, describe, expect, it } from "vitest";
 import { freshDoc, stackUrl, token } from "../../../test/e2e/http.js";
 import { createClient, type PresencePeer, type WeftClient } from "../src/index.js";
-import { refusal, stackClient, until } from "./stack-client.js";
+import { refusal, shareAs, stackClient, until } from "./stack-client.js";
 
 const open: WeftClient[] = [];
 afterEach(async () => {
@@ -18,6 +18,7 @@ function client(user: string): WeftClient {
 describe("presence through the SDK (local stack)", () => {
   it("peers see each other's state, cursors move with local edits, throttling stays within the rate limit, leave removes", async () => {
     const docId = freshDoc("presence");
+    await shareAs("ann", docId, { userId: "ben" }, "editor"); // ann owns it, ben edits too
     const a = client("ann");
     const b = client("ben");
     const errors: unknown[] = [];

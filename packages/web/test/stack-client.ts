@@ -2,6 +2,7 @@ import WebSocket from "ws";
 import { WeftError } from "@weft/core";
 import { createClient, type ClientOptions, type WeftClient } from "../src/index.js";
 import { stackUrl, token } from "../../../test/e2e/http.js";
+import { shareDoc, type AclTarget, type Role } from "../../../test/e2e/access.js";
 
 /** A client of the running local stack (real HTTP and WebSocket), tokens signed like the e2e helpers do. */
 export function stackClient(opts: Partial<ClientOptions> & { user?: string; tid?: string } = {}): WeftClient {
@@ -14,6 +15,16 @@ export function stackClient(opts: Partial<ClientOptions> & { user?: string; tid?
     WebSocket: WebSocket as unknown as ClientOptions["WebSocket"],
     ...rest,
   });
+}
+
+/**
+ * Has `owner` (of tenant `tid`) give `target` the `role` on `docId`, over HTTP, and waits until
+ * that acl op is committed; returns its seq. Called before any client opens a document that
+ * does not exist yet, this creates it: `owner`'s owner entry is seq 1, the share seq 2, and the
+ * clients' edits come after. What a test with several users on one document needs.
+ */
+export async function shareAs(owner: string, docId: string, target: AclTarget, role: Role, tid = "acme"): Promise<number> {
+  return shareDoc(await token({ sub: owner, tid }), docId, target, role);
 }
 
 /** Resolves when `probe` returns true (polled every `everyMs`), or fails after `ms`. */

@@ -27,8 +27,11 @@ import { until } from "./stack-client.js";
  * whose ops were dropped counts as seen by whoever applied the entries around it.
  */
 export interface ReplayStats {
+  /** The version every document was at when the replay started (entries of no txn, e.g. the document's creation entries). */
+  base: number;
   rounds: number;
   changes: number;
+  /** Ops the agents committed: the log ends at seq base + ops. */
   ops: number;
   ms: number;
 }
@@ -81,7 +84,9 @@ export async function replayTrace(trace: Trace, docs: ReplayDoc[], opts: ReplayO
     ag.doc.hooks.holdSending(true);
     ag.doc.hooks.holdApplying(ag.doc.version);
   }
-  const stats: ReplayStats = { rounds: 0, changes: 0, ops: 0, ms: 0 };
+  const base = docs[0].version;
+  if (docs.some((d) => d.version !== base)) throw new Error(`documents start at different versions: ${docs.map((d) => d.version)}`);
+  const stats: ReplayStats = { base, rounds: 0, changes: 0, ops: 0, ms: 0 };
   const started = Date.now();
 
   const ownerOf = (id: string) => {
@@ -176,7 +181,7 @@ export async function replayTrace(trace: Trace, docs: ReplayDoc[], opts: ReplayO
     const total = stats.ops;
     if (delivered) await delivered(total);
     // Polled every 2 ms: this wait is on the critical path of every round.
-    else await until(`every agent receiving ${total} committed ops`, () => agents.every((ag) => ag.doc.hooks.receivedThrough >= total), 30_000, 2);
+    else await until(`every agent receiving ${total} committed ops`, () => agents.every((ag) => ag.doc.hooks.receivedThrough >= base + total), 30_000, 2);
     if (opts.stop?.()) break;
   }
   for (const ag of agents) {

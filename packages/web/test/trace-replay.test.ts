@@ -3,7 +3,7 @@ import { traceFile, traceTitle } from "../../core/test/traces.js";
 import { call, freshDoc, token, waitFor } from "../../../test/e2e/http.js";
 import { readLog, textOf } from "../../../test/e2e/docs.js";
 import type { WeftClient, WeftDoc } from "../src/index.js";
-import { stackClient, until } from "./stack-client.js";
+import { shareAs, stackClient, until } from "./stack-client.js";
 import { traceHistory } from "./trace-history.js";
 import { TraceOracle } from "./trace-oracle.js";
 import { planReplay } from "./trace-plan.js";
@@ -33,6 +33,9 @@ describe.concurrent("concurrent trace replay through the local stack", () => {
       const plan = await planReplay(trace, h, oracle);
 
       const docId = freshDoc(name);
+      // Created before the agents open it (its owner entry and an everyone: editor entry, seqs
+      // 1-2): every agent edits it and the checker reads it.
+      await shareAs(`${name}-owner`, docId, { everyone: true }, "editor");
       const docs: WeftDoc[] = [];
       for (let a = 0; a < h.agents; a++) {
         const client = stackClient({ user: `${name}-agent${a}`, mergeEdits: false });
@@ -43,7 +46,9 @@ describe.concurrent("concurrent trace replay through the local stack", () => {
       }
       const stats = await replayTrace(trace, docs, { before: plan.before });
       await Promise.all(docs.map((d) => d.whenSynced()));
-      await until("every agent applying the whole log", () => docs.every((d) => d.version === stats.ops), 30_000);
+      const head = stats.base + stats.ops;
+      expect(stats.base).toBe(2);
+      await until("every agent applying the whole log", () => docs.every((d) => d.version === head), 30_000);
       console.log(JSON.stringify({ trace: name, plan, stack: { ...stats, msPerRound: Math.round(stats.ms / stats.rounds) } }));
 
       for (const d of docs) {
@@ -53,12 +58,12 @@ describe.concurrent("concurrent trace replay through the local stack", () => {
       }
       const t = await token({ sub: "checker" });
       const log = await readLog(t, docId);
-      expect(log.length).toBe(stats.ops);
+      expect(log.length).toBe(head);
       expect(new Set(log.map((e) => e.id)).size).toBe(log.length);
       expect(textOf(log) === trace.endContent, "the log's text differs from endContent").toBe(true);
       const served = await waitFor("the materialized state to reach the head", async () => {
         const r = await call("GET", `/v1/docs/${docId}`, { token: t });
-        return r.status === 200 && r.body.version === stats.ops ? r.body : undefined;
+        return r.status === 200 && r.body.version === head ? r.body : undefined;
       }, 30_000);
       expect(served.text === trace.endContent, "GET /v1/docs text differs from endContent").toBe(true);
     }, 600_000);
