@@ -71,6 +71,9 @@ describe("digest", () => {
     await s.setClock(D("09:59:00"));
     await api.addWebPush("vic");
     await s.setClock(D("10:00:00"));
+    // Olga creates the document and lets Bob comment on it (his own entry: vic's revocation
+    // below must leave vic with no role at all).
+    await w.share("olga", { userId: "bob" }, "commenter");
     await w.post("olga", [
       { type: "acl", userId: "olga", role: "owner" },
       { type: "acl", userId: "vic", role: "editor" },
@@ -103,8 +106,13 @@ describe("digest", () => {
       expect(reasons).toContain("suppressed:permission");
       expect(reasons.filter((r) => r === "sent")).toEqual(["sent"]); // the in-app item only
     }
-    const withdrawn = (await api.feed("vic")).find((i) => i.id === digest.id);
-    expect(withdrawn.readAt).toBeDefined();
+    // Vic can no longer read the document: of its items the feed shows only the two access
+    // notices (the withdrawn digest is hidden, and not counted unread).
+    const items = await until("the feed to hide the document", async () => {
+      const f = await api.feed("vic");
+      return f.some((i) => i.id === digest.id) ? undefined : f;
+    });
+    expect(items.filter((i) => i.docId === w.docId).map((i) => i.title)).toEqual(["olga removed your access to Plan", "olga gave you editor access to Plan"]);
     expect((await api.feed("vic", true)).map((i) => i.id)).not.toContain(digest.id);
   });
 });

@@ -1,4 +1,5 @@
-import { createClient } from "@weft/web";
+import { createClient, WeftError, type WeftClient, type WeftDoc } from "@weft/web";
+import { accessKey, canEdit, renderAccess, roleIn, type AccessView } from "./access-panel.js";
 import { colorFor, peerFrom, renderCarets, renderList, type DemoPresence, type Peer } from "./peers.js";
 import { diffText, toCodePoint, toUtf16 } from "./text-edit.js";
 
@@ -12,6 +13,11 @@ import { diffText, toCodePoint, toUtf16 } from "./text-edit.js";
  * one delete and/or insert at code point positions; each remote change replaces the text and
  * moves the caret through the change's `mapPosition`. The peers' carets come from
  * `doc.presence`, whose positions the SDK moves through every change itself.
+ *
+ * Access: the editor is writable only while `doc.role` allows text edits (editor, owner); the
+ * "Access" panel (access-panel.ts) shows everyone's role and lets an owner change them. A user
+ * without access waits on a notice (retrying) until the owner shares the document; one whose
+ * access is revoked keeps the last text read-only (`body[data-revoked]`).
  */
 
 const TENANT = "demo";
@@ -33,9 +39,25 @@ function fail(message: string): void {
   $("session").hidden = false;
 }
 
-/** A user id the API accepts (no whitespace or '#'), from whatever name was typed. */
+/** A user id the API accepts and acl ops can name ([A-Za-z0-9_-]{1,64}), from whatever name was typed. */
 function userIdOf(name: string): string {
-  return name.replace(/[\s#\u0000-\u001f]+/g, "-").slice(0, 64) || "anonymous";
+  return name.trim().replace(/[^A-Za-z0-9_-]+/g, "-").slice(0, 64) || "anonymous";
+}
+
+/** Waits until the document opens: while the user has no access, says so and tries again every 2 s. */
+async function openDoc(client: WeftClient, docId: string, userId: string): Promise<WeftDoc> {
+  for (;;) {
+    const doc = client.doc(docId);
+    try {
+      await doc.ready;
+      return doc;
+    } catch (err) {
+      if (!(err instanceof WeftError && err.code === "forbidden")) throw err;
+      document.body.dataset.state = "no-access";
+      $("notice").textContent = `You have no access to ${docId} yet: its owner can share it with "${userId}". Trying again…`;
+      await new Promise((r) => setTimeout(r, 2000));
+    }
+  }
 }
 
 async function join(name: string, docId: string): Promise<void> {
@@ -68,14 +90,27 @@ async function join(name: string, docId: string): Promise<void> {
   showStatus(client.status);
   client.on("status", showStatus);
 
-  const doc = client.doc(docId);
-  await doc.ready;
+  const doc = await openDoc(client, docId, userId);
+  $("notice").textContent = "";
 
   let peers: Peer[] = [];
+  let shownAccess = "";
   const renderPeers = () => {
     renderCarets(overlay, editor.value, peers);
-    renderList($("peers"), peers);
+    renderList($("peers"), peers, (p) => roleOf(p.userId));
+    const view: AccessView = { me: userId, myRole: doc.role, acl: doc.state.acl, present: peers.map((p) => ({ userId: p.userId, name: p.name })) };
+    const key = accessKey(view);
+    if (key === shownAccess) return;
+    shownAccess = key;
+    renderAccess($("access"), view, (target, role) => {
+      try {
+        doc.share(target, role);
+      } catch (err) {
+        $("notice").textContent = `Could not share: ${(err as Error).message}`;
+      }
+    });
   };
+  const roleOf = (who: string) => (who === userId ? doc.role : roleIn(doc.state.acl, who));
   const showCounters = () => {
     $("version").textContent = String(doc.version);
     $("pending").textContent = String(doc.pending);
@@ -145,13 +180,41 @@ async function join(name: string, docId: string): Promise<void> {
     renderPeers();
   };
   doc.on("presence", readPresence);
+  let rejected = 0;
   doc.on("rejected", (r) => {
+    document.body.dataset.rejected = String(++rejected);
     $("notice").textContent = `An edit was rejected by the server (${r.reason}); the text shows the committed document.`;
+  });
+  const showRole = () => {
+    const role = doc.role;
+    $("role").textContent = role;
+    document.body.dataset.role = role;
+    editor.readOnly = !canEdit(role);
+    $("share-form").hidden = role !== "owner";
+    renderPeers();
+  };
+  doc.on("role", showRole);
+  doc.on("revoked", (e) => {
+    document.body.dataset.revoked = "true";
+    showRole();
+    const lost = e.dropped.length > 0 ? ` ${e.dropped.length} edit(s) not yet saved were discarded.` : "";
+    $("notice").textContent = `Your access to this document was revoked: it is read-only now.${lost}`;
+  });
+  $("share-form").addEventListener("submit", (ev) => {
+    ev.preventDefault();
+    const who = userIdOf($<HTMLInputElement>("share-user").value);
+    try {
+      doc.share(who, $<HTMLSelectElement>("share-role").value as WeftDoc["role"]);
+      $<HTMLInputElement>("share-user").value = "";
+    } catch (err) {
+      $("notice").textContent = `Could not share: ${(err as Error).message}`;
+    }
   });
   // Unsent edits drain without a change event of their own: poll the counters cheaply.
   setInterval(showCounters, 250);
 
   editor.disabled = false;
+  showRole();
   readPresence(doc.presence);
   showCounters();
   editor.focus();

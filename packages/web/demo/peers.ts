@@ -86,8 +86,8 @@ function caret(p: Peer, at: number): HTMLElement {
   return el;
 }
 
-/** The list beside the editor: one item per connected peer. */
-export function renderList(list: HTMLElement, peers: Peer[]): void {
+/** The list beside the editor: one item per connected peer, with their role. */
+export function renderList(list: HTMLElement, peers: Peer[], roleOf: (p: Peer) => string): void {
   list.replaceChildren(
     ...peers.map((p) => {
       const li = document.createElement("li");
@@ -95,7 +95,10 @@ export function renderList(list: HTMLElement, peers: Peer[]): void {
       li.style.setProperty("--peer", p.color);
       const swatch = document.createElement("span");
       swatch.className = "swatch";
-      li.append(swatch, `${p.name} at ${p.cursor}`);
+      const role = document.createElement("span");
+      role.className = "role";
+      role.textContent = roleOf(p);
+      li.append(swatch, `${p.name} at ${p.cursor} `, role);
       return li;
     }),
   );

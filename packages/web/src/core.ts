@@ -16,3 +16,5 @@ export {
 export { codePointLength, hasLoneSurrogate } from "@weft/core/ops/code-points";
 export { applyText, checkApplicable, textLengthAfter, transformSeq } from "@weft/core/ot/index";
 export { applyEntries, emptyState } from "@weft/core/materialize/state";
+export { ACL_ROLES, atLeast, emptyAcl } from "@weft/core/access/doc-acl";
+export { mayApply } from "@weft/core/access/may-apply";

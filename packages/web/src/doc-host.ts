@@ -1,4 +1,4 @@
-import type { WeftDoc } from "./doc.js";
+import type { DocSync } from "./doc-sync.js";
 import type { Connection } from "./net/connection.js";
 import type { HttpApi } from "./net/http-api.js";
 import type { OutboxStorage } from "./storage/storage.js";
@@ -14,7 +14,7 @@ export interface DocHost {
   readonly mergeEdits: boolean;
   onError(err: unknown): void;
   /** The document closed; `stored` resolves once its outbox is written. */
-  removeDoc(doc: WeftDoc, stored: Promise<void>): void;
+  removeDoc(doc: DocSync, stored: Promise<void>): void;
   /** Resolves when a closed instance of `docId` has written its outbox (a new one must not load before). */
   closing(docId: string): Promise<void>;
 }

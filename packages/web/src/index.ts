@@ -8,7 +8,7 @@
 export { createClient, WeftClient, type ClientEvents } from "./client.js";
 export { WeftDoc, type DocEvents } from "./doc.js";
 export { DocTestHooks } from "./test-hooks.js";
-export type { CommentOptions } from "./edits/build.js";
+export type { CommentOptions, ShareTarget } from "./edits/build.js";
 export type { OutboxStorage } from "./storage/storage.js";
 export { MemoryStorage } from "./storage/storage.js";
 export { WebStorage } from "./storage/web-storage.js";
@@ -18,11 +18,15 @@ export { ClosedError } from "./net/http-api.js";
 export { WeftError } from "./core.js";
 export type { OutboxRecord } from "./sync/outbox.js";
 export type {
+  AclRole,
   ChangeEvent,
+  DocAcl,
   ClientOptions,
   CommittedState,
   PresencePeer,
   RejectedEvent,
+  RevokedEvent,
+  RoleEvent,
   Status,
   WebSocketConstructor,
   WebSocketLike,

@@ -1,5 +1,5 @@
 import type { Change, LogEntry } from "@weft/core";
-import type { WeftDoc } from "./doc.js";
+import type { DocSync } from "./doc-sync.js";
 
 /**
  * TEST HOOKS, not for applications: they let a test decide exactly when a document sends and
@@ -17,7 +17,7 @@ import type { WeftDoc } from "./doc.js";
 export class DocTestHooks {
   /** @internal */ sendingHeld = false;
 
-  constructor(private readonly doc: WeftDoc) {}
+  constructor(private readonly doc: DocSync) {}
 
   holdSending(on = true): void {
     this.sendingHeld = on;

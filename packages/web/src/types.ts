@@ -1,4 +1,4 @@
-import type { DocState, LogEntry } from "@weft/core";
+import type { AclRole, DocAcl, DocState, LogEntry } from "@weft/core";
 import type { OutboxStorage } from "./storage/storage.js";
 
 /** The connection's state: trying to connect, connected, waiting to retry, or closed for good by `client.close()`. */
@@ -70,7 +70,28 @@ export interface RejectedEvent {
   message?: string;
 }
 
+/** A `role` event: the caller's effective role on the document changed (see `doc.role`). */
+export interface RoleEvent {
+  role: AclRole;
+  /** The seq of the acl entry that changed it, when the server named one. */
+  seq?: number;
+}
+
+/**
+ * A `revoked` event: the caller lost read access to the document (the server ended the
+ * subscription, refused it, or answered a request with 403). The document has stopped: its
+ * unsent edits were dropped (each also reported as a `rejected` event with reason `forbidden`)
+ * and it no longer sends, receives or accepts edits.
+ */
+export interface RevokedEvent {
+  reason: "forbidden";
+  /** The seq of the revoking acl entry, when the server named it. */
+  seq?: number;
+  /** Ids of the dropped unsent edits. */
+  dropped: string[];
+}
+
 /** The committed state as `GET /v1/docs/{docId}` returns it, kept up to date with core's `applyEntries`. */
 export type CommittedState = DocState;
 
-export type { LogEntry };
+export type { AclRole, DocAcl, LogEntry };

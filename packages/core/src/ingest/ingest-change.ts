@@ -66,7 +66,7 @@ export async function ingestChange(
   body: string | Uint8Array,
 ): Promise<Array<{ id: string; status: OpStatus }>> {
   const now = deps.clock.now();
-  const access = await docAccess(deps.acls, who, doc, "editor");
+  let access = await docAccess(deps.acls, who, doc);
   try {
     assertMayRead(access, doc);
   } catch (err) {
@@ -79,9 +79,14 @@ export async function ingestChange(
     throw parsed.error;
   }
   const change = parsed.change;
-  const needsPolicy = access.role === "editor" && change.ops.some((op) => op.type === "acl");
+  const needsPolicy = change.ops.some((op) => op.type === "acl");
   const editorsCanShare = needsPolicy ? (await deps.accessPolicy(who.tenant)).editorsCanShare : false;
-  const forbidden = changeRefusal(access, who, change.ops, editorsCanShare);
+  // A refusal from the cached ACL is checked again on a fresh read: a grant applies at once.
+  let forbidden = changeRefusal(access, who, change.ops, editorsCanShare);
+  if (forbidden) {
+    access = await docAccess(deps.acls, who, doc, "owner");
+    forbidden = changeRefusal(access, who, change.ops, editorsCanShare);
+  }
   if (forbidden) {
     await countForbidden(deps, who);
     throw forbidden;

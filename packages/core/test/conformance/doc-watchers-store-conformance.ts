@@ -27,6 +27,18 @@ export function runDocWatchersStoreConformance(name: string, factory: () => Prom
       expect(rest.cursor).toBeUndefined();
     });
 
+    it("removes watchers (idempotent, unknown ids skipped); a later put stores them again", async () => {
+      const store = await factory();
+      const doc = newDoc();
+      await store.put(doc, [{ userId: "alice", since: 1 }, { userId: "bob", since: 2, editsNotifiedAt: 4 }, { userId: "carol", since: 3 }]);
+      await store.remove(doc, ["bob", "nobody"]);
+      await store.remove(doc, ["bob"]);
+      expect((await store.list(doc, { limit: 10 })).watchers.map((w) => w.userId)).toEqual(["alice", "carol"]);
+      await store.remove({ tenant: `${doc.tenant}x`, docId: doc.docId }, ["alice"]);
+      await store.put(doc, [{ userId: "bob", since: 7 }]);
+      expect((await store.list(doc, { limit: 10 })).watchers).toEqual([{ userId: "alice", since: 1 }, { userId: "bob", since: 7 }, { userId: "carol", since: 3 }]);
+    });
+
     it("isolates documents and tenants", async () => {
       const store = await factory();
       const doc = newDoc();

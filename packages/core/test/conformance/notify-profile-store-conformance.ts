@@ -110,6 +110,20 @@ export function runNotifyProfileStoreConformance(name: string, factory: () => Pr
       expect(await store.load({ tenant: t1, userId: t1 })).toEqual({ preferencesRevision: 0, contacts: {} });
     });
 
+    it("records a user's token groups (distinct, sorted), says whether they changed, and loads them with the profile", async () => {
+      const store = await factory();
+      const user = newUser();
+      expect(await store.putGroups(user, ["eng", "design", "eng"])).toBe(true);
+      expect(await store.putGroups(user, ["design", "eng"])).toBe(false);
+      await store.putContacts(user, ann);
+      expect(await store.load(user)).toEqual({ preferencesRevision: 0, contacts: ann, groups: ["design", "eng"] });
+      expect(await store.putGroups(user, [])).toBe(true);
+      expect((await store.load(user)).groups).toEqual([]);
+      expect((await store.load({ tenant: `${user.tenant}x`, userId: user.userId })).groups).toBeUndefined();
+      await expect(store.putGroups(user, [""])).rejects.toMatchObject({ code: "invalid_request" });
+      expect((await store.load(user)).groups).toEqual([]);
+    });
+
     it("isolates users across tenants", async () => {
       const store = await factory();
       const a = newUser();

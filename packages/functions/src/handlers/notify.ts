@@ -29,7 +29,7 @@ export async function handler(event: EventBridgeEvent<string, unknown>): Promise
   if (!state || state.version < detail.seqEnd) {
     throw new Error(`notify: ${doc.tenant}/${doc.docId} is materialized to ${state?.version ?? 0}, below the event's seqEnd ${detail.seqEnd}; retry later`);
   }
-  const { intents, touched } = intentsOfBatch({
+  const { intents, touched, removed } = intentsOfBatch({
     tenant: doc.tenant,
     docId: doc.docId,
     entries,
@@ -41,6 +41,9 @@ export async function handler(event: EventBridgeEvent<string, unknown>): Promise
   // Many watchers: chunks spread over the fan-out window (submitIntents); few: decided now.
   const submitted = await submitIntents(w, intents, { jobId: `${doc.docId}.${detail.seqStart}-${detail.seqEnd}` });
   if (touched.length > 0) await w.notify.watcherCache.put(doc, touched);
+  // Watchers the ACL now leaves no way to read stop being watchers (this batch already left them
+  // out; any intent they still got, a mention say, carries readAccess: suppressed:permission).
+  if (removed) await w.notify.watcherCache.remove(doc, removed);
   jsonLineSink({ kind: "notify_batch", tenant: doc.tenant, docId: doc.docId, seqEnd: detail.seqEnd, intents: intents.length, ...submitted });
   return { recipients: submitted.recipients, intents: intents.length };
 }

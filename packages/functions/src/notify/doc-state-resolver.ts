@@ -1,19 +1,22 @@
 import { subjectKey, type DigestFacts, type DigestQuery, type DigestResolver } from "@weft/core/notify/engine/index";
 import { docTitle } from "@weft/core/notify/sources/committed-intents";
-import type { DocState, DocStates } from "@weft/core";
+import { mayRead, memberRole, type DocState, type DocStates } from "@weft/core";
 
 /**
  * DigestResolver over the materialized documents (DocStates reads the current state, at
  * least as new as every commit before the call).
  *
- * - Access: a document whose ACL names anyone is readable by the users it names; a document
- *   with an empty ACL is open to its whole tenant (as the HTTP API treats it). A document with
- *   no committed op is treated as inaccessible.
- * - Subjects: a `comment` is gone when its document no longer has it: an `uncomment` by its
- *   author or an owner removed it (materialize/state.ts). This needs no log read: a comment's
- *   intents are decided only once the state holds its entry (the notify consumer waits for
- *   that) and materialized versions never go back, so a state read later lacks a comment only
- *   when it was deleted. Other kinds are never gone (tasks and ACL entries are never deleted;
+ * - Access: the recipient can read a document when their member role (their user entry, the
+ *   entries of `q.groups`, their groups as last seen, and the everyone entry: access/doc-acl.ts
+ *   memberRole) is viewer or above (mayRead). Without `q.groups` (never seen) a group entry
+ *   grants nothing, and tenant admin status is not a membership here: fail closed, the digest
+ *   leaves such a document out rather than show its content to someone who may have lost it.
+ *   A document with no committed op is treated as inaccessible.
+ * - Subjects: a `comment` is gone when its document no longer has it: a committed `uncomment`
+ *   removed it (materialize/state.ts; the sequencer decides who may send one). This needs no
+ *   log read: a comment's intents are decided only once the state holds its entry (the notify
+ *   consumer waits for that) and materialized versions never go back, so a state read later
+ *   lacks a comment only when it was deleted. Other kinds are never gone (tasks and ACL entries are never deleted;
  *   fail open, as the contract asks).
  * - Titles: the document's first non-empty line (docTitle), as the notifications were worded.
  * - Names: the display names `names` gives (the contacts' `name` the app syncs, read at render
@@ -47,8 +50,7 @@ export class DocStateDigestResolver implements DigestResolver {
         noAccess.add(docId);
         continue;
       }
-      const acl = state.acl;
-      if (Object.keys(acl).length > 0 && !(q.userId in acl)) noAccess.add(docId);
+      if (!mayRead(memberRole(state.acl, { userId: q.userId, ...(q.groups ? { groups: q.groups } : {}) }))) noAccess.add(docId);
       docTitles.set(docId, docTitle(state, docId));
     }
     const named = await this.names(q.tenant, q.actorIds);

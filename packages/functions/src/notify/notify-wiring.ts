@@ -24,6 +24,7 @@ import { DynamoNotifyUserStateStore } from "../adapters/dynamo/notify-user-state
 import { DynamoTimerStore } from "../adapters/dynamo/timer-store.js";
 import type { DynamoAdapterOptions } from "../adapters/dynamo/table.js";
 import { DocStateDigestResolver } from "./doc-state-resolver.js";
+import { GroupsRecorder } from "./groups-recorder.js";
 import { PolicyCache } from "./policy-cache.js";
 import { WatcherCache } from "./watcher-cache.js";
 
@@ -62,6 +63,8 @@ export interface NotifyWiring {
   policies: PolicyCache;
   /** Users' display names, cached for NAME_CACHE_MS per process. */
   actorNames: ActorNames;
+  /** Records callers' token groups on their profile (the /v1/me/* routes), written only when they change. */
+  groupsSeen: GroupsRecorder;
   /** Large fan-outs (chunks) and per-sender budgets. */
   fanout: FanoutJobStore;
   /** When each fan-out chunk is due, keyed {tenant, docId: "<index>.<jobId>"}. */
@@ -126,11 +129,14 @@ export function notifyWiring(s: NotifyWiringSources): NotifyWiring {
     profiles,
     presence: async (user) => {
       const p = await s.connections().userPresence(user.tenant, user.userId);
+      // The newest live token's groups (none in it: none) judge group ACL entries for this user.
+      const newest = p.connections.reduce<(typeof p.connections)[number] | undefined>((a, c) => (!a || c.connectedAt > a.connectedAt ? c : a), undefined);
       return {
         connected: p.connections.length > 0,
         subscribedDocIds: [...new Set(p.connections.flatMap((c) => c.docs))],
         ...(p.lastDisconnectAt !== undefined ? { lastDisconnectAt: p.lastDisconnectAt } : {}),
         connectionIds: p.connections.map((c) => c.connectionId),
+        ...(newest ? { groups: newest.groups ?? [] } : {}),
       };
     },
     tenantPolicy: (tenant) => policies.get(tenant),
@@ -151,6 +157,7 @@ export function notifyWiring(s: NotifyWiringSources): NotifyWiring {
   });
   const watchers = new DynamoDocWatchersStore(opts);
   return { states, feed, decisions, devices, profiles, watchers, watcherCache: new WatcherCache(watchers, WATCHER_CACHE_MS), wakes, breakers, deliveryDeadLetters, channels, service, policies, actorNames,
+    groupsSeen: new GroupsRecorder(profiles),
     fanout: new DynamoFanoutJobStore(opts),
     // One timer write per chunk: a single partition is plenty, and `due` is one query.
     fanoutTimers: new DynamoTimerStore({ ...opts, prefix: "fanout-timers", buckets: 1 }),

@@ -35,6 +35,12 @@ export class WatcherCache {
     return watchers;
   }
 
+  async remove(doc: DocRef, userIds: readonly string[]): Promise<void> {
+    await this.store.remove(doc, userIds);
+    const hit = this.docs.get(docKey(doc));
+    if (hit) for (const id of userIds) hit.watchers.delete(id);
+  }
+
   async put(doc: DocRef, records: WatcherActivity[]): Promise<void> {
     await this.store.put(doc, records);
     const hit = this.docs.get(docKey(doc));

@@ -43,16 +43,16 @@ describe("DocStateDigestResolver", () => {
     expect(f.actorNames.get("dan")).toBe("dan");
   });
 
-  it("a thread's last comment deleted (the thread is gone) and an owner's deletion count too; a stranger's does not", async () => {
+  it("a thread's last comment deleted (the thread is gone) and every committed deletion count (who may delete is the sequencer's decision)", async () => {
     const r = rig();
     await r.commit("plan", [{ by: "olga", type: "acl", targetUserId: "olga", role: "owner" }, comment("alice"), { by: "bob", type: "comment", threadId: "t2", body: "x" }, comment("erin")]);
     await r.commit("plan", [
       { by: "bob", type: "uncomment", threadId: "t2", commentId: "plan-3" },
       { by: "olga", type: "uncomment", threadId: "t1", commentId: "plan-2" },
-      { by: "zed", type: "uncomment", threadId: "t1", commentId: "plan-4" }, // a stranger: the state keeps it
+      { by: "olga", type: "uncomment", threadId: "t1", commentId: "plan-4" },
     ]);
     const f = await r.resolver.resolve({ tenant: "acme", userId: "olga", subjects: subjects("plan", [2, 3, 4]), docIds: ["plan"], actorIds: [] });
-    expect([...f.gone].sort()).toEqual([subjectKey("comment", "plan-2"), subjectKey("comment", "plan-3")]);
+    expect([...f.gone].sort()).toEqual([subjectKey("comment", "plan-2"), subjectKey("comment", "plan-3"), subjectKey("comment", "plan-4")]);
   });
 
   it("names actors by the display names it is given at each call (a rename shows in the next summary), else by id", async () => {

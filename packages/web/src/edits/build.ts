@@ -1,4 +1,5 @@
 import {
+  ACL_ROLES,
   ATTR_KEY_PATTERN,
   hasLoneSurrogate,
   ID_PATTERN,
@@ -10,7 +11,7 @@ import {
   WeftError,
   codePointLength,
 } from "../core.js";
-import type { Attrs, CanonicalOp, ErrorDetail } from "@weft/core";
+import type { AclRole, Attrs, CanonicalOp, ErrorDetail } from "@weft/core";
 import { utf8Length as utf8Bytes } from "@weft/core/live/utf8";
 
 /**
@@ -116,4 +117,35 @@ export function uncommentOp(threadId: unknown, commentId: unknown): CanonicalOp 
   if (typeof threadId !== "string" || !ID_PATTERN.test(threadId)) bad("uncomment.threadId", "expected an id matching [A-Za-z0-9_-]{1,64}");
   if (typeof commentId !== "string" || !ID_PATTERN.test(commentId)) bad("uncomment.commentId", "expected an id matching [A-Za-z0-9_-]{1,64}");
   return { type: "uncomment", threadId, commentId };
+}
+
+/** Whom `doc.share` gives a role: a user id, a group (matched against tokens' `groups` claim) or everyone in the tenant. */
+export type ShareTarget = string | { userId: string } | { groupId: string } | { everyone: true };
+
+/**
+ * The acl op of `doc.share`. User ids are checked like the HTTP API checks them; a group id
+ * only for being a non-empty string without whitespace (the API's exact pattern lives with its
+ * zod schemas, which the SDK does not bundle: a group id it refuses comes back as a rejection).
+ */
+export function aclOp(target: unknown, role: unknown): CanonicalOp {
+  if (typeof role !== "string" || !(ACL_ROLES as readonly string[]).includes(role)) bad("share.role", `expected one of ${ACL_ROLES.join(", ")}`);
+  const t = typeof target === "string" ? { userId: target } : target;
+  if (!t || typeof t !== "object" || Array.isArray(t)) bad("share.target", "expected a user id, {groupId} or {everyone: true}");
+  const keys = Object.keys(t);
+  if (keys.length !== 1) bad("share.target", `names exactly one of userId, groupId, everyone; got ${keys.join(", ") || "none"}`);
+  const r = role as AclRole;
+  const v = (t as Record<string, unknown>)[keys[0]];
+  switch (keys[0]) {
+    case "userId":
+      if (typeof v !== "string" || !ID_PATTERN.test(v)) bad("share.userId", "expected a user id matching [A-Za-z0-9_-]{1,64}");
+      return { type: "acl", role: r, userId: v };
+    case "groupId":
+      if (typeof v !== "string" || !/^\S{1,128}$/.test(v)) bad("share.groupId", "expected a group id (1-128 characters, no whitespace)");
+      return { type: "acl", role: r, groupId: v };
+    case "everyone":
+      if (v !== true) bad("share.everyone", "expected true");
+      return { type: "acl", role: r, everyone: true };
+    default:
+      return bad("share.target", `unknown target ${keys[0]}: expected userId, groupId or everyone`);
+  }
 }

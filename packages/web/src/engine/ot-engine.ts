@@ -212,6 +212,37 @@ export class OtEngine {
     return dropped;
   }
 
+  /**
+   * Drops the pending (unsent) ops `keep` rejects and returns them, in order. Each dropped op is
+   * taken out like dropInflight takes out a change: the pending ops after it are rebased past
+   * its inverse (computed on the text it was made on), so the kept ones keep their meaning.
+   * The local view becomes committed + in flight + the kept pending ops.
+   */
+  dropPending(keep: (op: CanonicalOp) => boolean): LocalOp[] {
+    const dropped: LocalOp[] = [];
+    let text = this.state.text;
+    for (const l of this.inflight?.ops ?? []) text = applyText(text, l.op);
+    const kept: LocalOp[] = [];
+    let rest = this.pending;
+    while (rest.length > 0) {
+      const [head, ...tail] = rest;
+      if (keep(head.op)) {
+        kept.push(head);
+        text = applyText(text, head.op);
+        rest = tail;
+        continue;
+      }
+      dropped.push(head);
+      const undo = invertText(text, [head.op]);
+      const moved = undo.length > 0 && tail.length > 0 ? transformSeq(tail.map((l) => l.op), undo, "right") : undefined;
+      rest = moved ? tail.map((l, i) => ({ ...l, op: moved[i] })) : tail;
+    }
+    if (dropped.length === 0) return dropped;
+    this.pending = kept;
+    this.resetText();
+    return dropped;
+  }
+
   /** Client seqs of a change the HTTP API refused whole were never recorded: the next change reuses them. */
   reuseSeqsOf(change: Change): void {
     if (this.nextSeq === change.ops[change.ops.length - 1].seq + 1) this.nextSeq = change.ops[0].seq;

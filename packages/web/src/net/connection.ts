@@ -15,13 +15,18 @@ export interface ConnectionOptions {
   onError(err: unknown): void;
 }
 
+/** A socket whose token is reported expired sooner than this after it opened reconnects with backoff. */
+const EXPIRED_SOON_MS = 2000;
+
 /**
  * One WebSocket per client, kept open: `?token=<JWT>` on the URL (browsers cannot set
  * headers on an upgrade); after a close, reconnects with exponential backoff and full jitter
  * (capped at `backoff.maxMs`). A socket that closes before it opened counts as a refused
  * upgrade (a browser cannot see the 401, so any such failure may be one): the next attempt
- * asks `getToken` again. A keepalive `ping` goes out every `pingIntervalMs`; a socket that
- * answered nothing (not even the pong) by the next tick is presumed dead and replaced.
+ * asks `getToken` again. A `token_expired` error from the server (the socket's token lapsed)
+ * replaces the socket with one on a fresh token (see `expired`). A keepalive `ping` goes out
+ * every `pingIntervalMs`; a socket that answered nothing (not even the pong) by the next tick
+ * is presumed dead and replaced.
  */
 export class Connection {
   status: Status = "connecting";
@@ -31,6 +36,7 @@ export class Connection {
   private pinger: ReturnType<typeof setInterval> | undefined;
   private heard = true;
   private closed = false;
+  private quickExpiries = 0;
 
   constructor(private readonly o: ConnectionOptions) {}
 
@@ -102,9 +108,11 @@ export class Connection {
     }
     this.ws = ws;
     let opened = false;
+    let openedAt = 0;
     ws.onopen = () => {
       if (this.ws !== ws) return;
       opened = true;
+      openedAt = Date.now();
       this.attempt = 0;
       this.heard = true;
       clearInterval(this.pinger);
@@ -116,6 +124,7 @@ export class Connection {
       if (this.ws !== ws) return;
       this.heard = true;
       const msg = parse(ev.data);
+      if (msg?.type === "error" && msg.code === "token_expired") return this.expired(ws, token, openedAt);
       if (msg && msg.type !== "pong") this.o.onMessage(msg);
     };
     ws.onerror = (ev) => {
@@ -129,6 +138,31 @@ export class Connection {
       if (!opened) this.o.tokens.invalidate(token);
       this.retryLater();
     };
+  }
+
+  /**
+   * The server said the socket's token expired (it closes the socket next): the token is
+   * dropped and a new socket opens at once with a fresh one; documents resubscribe from what
+   * they have received, so nothing is missed.
+   */
+  private expired(ws: WebSocketLike, token: string, openedAt: number): void {
+    this.o.tokens.invalidate(token);
+    this.ws = null;
+    clearInterval(this.pinger);
+    try {
+      ws.close();
+    } catch {
+      // already closing
+    }
+    // Sockets told so right after they opened (clocks apart, a getToken that returns a stale
+    // token) wait out a growing backoff, so they cannot spin.
+    if (Date.now() - openedAt >= EXPIRED_SOON_MS) {
+      this.quickExpiries = 0;
+      return void this.connect();
+    }
+    this.setStatus("offline");
+    clearTimeout(this.timer);
+    this.timer = setTimeout(() => void this.connect(), backoffDelay(++this.quickExpiries, this.o.backoff.initialMs, this.o.backoff.maxMs));
   }
 
   private retryLater(): void {

@@ -1,5 +1,5 @@
 import { WeftError } from "../core.js";
-import type { Change, ErrorCode, LogEntry } from "@weft/core";
+import type { AclRole, Change, DocAcl, ErrorCode, LogEntry } from "@weft/core";
 import { backoffDelay, sleep } from "./backoff.js";
 import type { TokenSource } from "./tokens.js";
 
@@ -18,7 +18,9 @@ export interface DocJson {
   spans?: Array<{ text: string; attrs?: Record<string, unknown> }>;
   threads?: Record<string, unknown>;
   tasks?: Record<string, unknown>;
-  acl?: Record<string, unknown>;
+  acl?: DocAcl;
+  /** The caller's effective role on the document. */
+  role?: AclRole;
   updatedAt?: number;
 }
 

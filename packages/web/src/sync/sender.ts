@@ -4,6 +4,7 @@ import type { OtEngine } from "../engine/ot-engine.js";
 import { backoffDelay } from "../net/backoff.js";
 import { ClosedError, type HttpApi } from "../net/http-api.js";
 import type { RejectedEvent } from "../types.js";
+import { isNoAccess } from "./access.js";
 
 /** What the sender needs from its document. */
 export interface SenderHost {
@@ -20,6 +21,8 @@ export interface SenderHost {
   fillGap(): Promise<void>;
   /** The in-flight change was dropped: the view changed and these ops are gone. */
   dropped(rejected: RejectedEvent[]): void;
+  /** A request answered that the caller has no access to the document (see access.ts isNoAccess): the document stops. */
+  noAccess(): void;
   onError(err: unknown): void;
 }
 
@@ -31,6 +34,9 @@ export interface SenderHost {
  * when the entry carrying its ops' ids is applied (doc.drain calls `kick` again). If that takes
  * longer than `ackTimeoutMs`, the first unacknowledged op's receipt decides: committed -> read
  * the log over HTTP; rejected -> drop the change; pending -> wait again; unknown -> POST again.
+ *
+ * A 403 saying the caller has no access to the document at all stops the document
+ * (doc-sync.ts revoke), whatever was in flight.
  *
  * Rejection (receipt, `rejected` message, or a 4xx refusal of the POST) drops every
  * unacknowledged op of the change (the server decides a change as a whole) and rebases the
@@ -110,6 +116,11 @@ export class Sender {
         this.closed = true;
         return false;
       }
+      if (isNoAccess(err)) {
+        if (this.host.engine?.inflight?.sent === change) this.host.engine.reuseSeqsOf(change); // nothing of it was stored
+        this.host.noAccess();
+        return false;
+      }
       if (err instanceof WeftError && this.host.engine?.inflight?.sent === change) {
         // Refused whole: nothing of it was stored, so its client seqs are free again.
         this.host.engine.reuseSeqsOf(change);
@@ -149,6 +160,7 @@ export class Sender {
       if (receipt.status === "committed") await this.host.fillGap();
     } catch (err) {
       if (err instanceof ClosedError) return;
+      if (isNoAccess(err)) return this.host.noAccess();
       this.host.onError(err);
     }
     if (this.host.engine?.inflight === inflight) this.armCheck();

@@ -9,6 +9,8 @@ export interface DigestQuery {
   tenant: string;
   /** The recipient: access is checked for this user. */
   userId: string;
+  /** The recipient's groups as last seen (EngineContext.groups); absent: unknown (group entries grant nothing). */
+  groups?: readonly string[];
   subjects: SubjectRef[];
   docIds: string[];
   actorIds: string[];
@@ -45,7 +47,8 @@ export function subjectKey(kind: string, id: string): string {
  *   are made only once the materialized state holds it, and states never go back). Subjects
  *   not asked about never appear.
  * - `noAccess` holds exactly the asked documents the recipient can no longer read (role
- *   removed, document deleted). Documents not asked about never appear.
+ *   removed, document deleted), judged with `q.groups` for group entries. Documents not asked
+ *   about never appear.
  * - `actorNames`/`docTitles` map asked ids to current display names/titles; an id may be
  *   missing (unknown, deleted account): the engine then says "Someone"/"a document".
  * - It does not change anything, and it throws on infrastructure failure: the engine call

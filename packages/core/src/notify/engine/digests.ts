@@ -114,10 +114,13 @@ function inApp(run: Run, d: OpenDigest, r: ReturnType<typeof renderItems>): Deli
   return renderedDelivery(run, d.id, "in_app", r, d.version);
 }
 
-/** Removes a digest's in-app item: everything it summarised is gone. */
-function retraction(run: Run, d: OpenDigest, items: readonly PendingItem[]): Delivery {
+/**
+ * Removes a digest's in-app item: everything it summarised is gone. It keeps the document its
+ * items share (the feed hides items of documents the user can no longer read by it).
+ */
+export function retraction(run: Run, d: OpenDigest, items: readonly PendingItem[]): Delivery {
   const first = items[0];
-  return {
+  const r: Delivery = {
     tenant: run.ctx.tenant,
     userId: run.ctx.userId,
     notificationId: d.id,
@@ -130,4 +133,7 @@ function retraction(run: Run, d: OpenDigest, items: readonly PendingItem[]): Del
     version: d.version + 1,
     retract: true,
   };
+  const docId = first?.docId;
+  if (docId !== undefined && items.every((i) => i.docId === docId)) r.docId = docId;
+  return r;
 }

@@ -3,7 +3,8 @@ import { isDigestible, flushDigest, joinDigest } from "./digests.js";
 import { dispatch, planItems } from "./dispatch.js";
 import { factsFor, liveItems, type Pending, withFacts } from "./facts.js";
 import { notificationId, seenHash } from "./ids.js";
-import { type NotifyIntent, pendingItemOf, withNoted, withReadAt } from "./intent.js";
+import { dropDocItems, intentReadable } from "./access.js";
+import { ACL_SUBJECT_KIND, type NotifyIntent, pendingItemOf, withNoted, withReadAt } from "./intent.js";
 import { type EngineContext, type EngineResult, iso, itemDelivery, Run } from "./run.js";
 import { appended, DEFERRED_QUIET, digestWith, hasSeen, type NotifyUserState, type PendingItem, rememberEvent } from "./state.js";
 
@@ -23,6 +24,12 @@ import { appended, DEFERRED_QUIET, digestWith, hasSeen, type NotifyUserState, ty
  * Duplicates: an event id among the last ENGINE_LIMITS.seenEvents decided for the user is
  * reported `duplicate` and changes nothing else. Older duplicates must be caught before the
  * engine by the state store's 7-day dedupe keys (commit the event id with the state).
+ *
+ * Access: an intent whose `readAccess` says the recipient cannot read its document (judged
+ * with `ctx.groups`) is `suppressed:permission`, and every pending item of that document is
+ * dropped (access.ts), except the notice that their access changed (subject kind "acl"), which
+ * goes out as usual. Items pending when access is lost otherwise (a group or everyone entry)
+ * drop out when they would go out: the DigestResolver's `noAccess`.
  *
  * A call runs synchronously unless it has to ask the DigestResolver (facts.ts: `Pending`).
  */
@@ -89,6 +96,15 @@ function decideEvent(run: Run, intent: NotifyIntent): Pending {
   if (intent.actorId !== undefined && intent.actorId === ctx.userId) {
     run.record(intent.eventId, "suppressed:preference", undefined, undefined, "the recipient caused this event");
     return;
+  }
+  if (intent.readAccess !== undefined && intent.docId !== undefined && !intentReadable(intent, ctx.groups)) {
+    // The user cannot read the document (now): nothing pending about it goes out either. The
+    // notice that their access changed is the one thing they are still told about it.
+    dropDocItems(run, intent.docId);
+    if (intent.subject?.kind !== ACL_SUBJECT_KIND) {
+      run.record(intent.eventId, "suppressed:permission", undefined, undefined, `the user cannot read document ${intent.docId}`);
+      return;
+    }
   }
   const item = pendingItemOf(intent);
   const plan = run.plan(item);

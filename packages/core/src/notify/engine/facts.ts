@@ -1,4 +1,5 @@
 import { type DigestFacts, type DigestQuery, type SubjectRef, subjectKey } from "./digest-resolver.js";
+import { ACL_SUBJECT_KIND } from "./intent.js";
 import type { Run } from "./run.js";
 import type { PendingItem } from "./state.js";
 
@@ -23,7 +24,9 @@ export function factsQuery(run: Run, items: readonly PendingItem[]): DigestQuery
     if (it.actorId !== undefined && !actorIds.includes(it.actorId)) actorIds.push(it.actorId);
   }
   if (subjects.length === 0 && docIds.length === 0 && actorIds.length === 0) return undefined;
-  return { tenant: run.ctx.tenant, userId: run.ctx.userId, subjects, docIds, actorIds };
+  const q: DigestQuery = { tenant: run.ctx.tenant, userId: run.ctx.userId, subjects, docIds, actorIds };
+  if (run.ctx.groups !== undefined) q.groups = run.ctx.groups;
+  return q;
 }
 
 /** Current facts about `items` from the resolver (none asked when nothing needs them). */
@@ -44,14 +47,18 @@ async function resolveThen(run: Run, q: DigestQuery, then: (facts: DigestFacts) 
   if (p) await p;
 }
 
-/** The items still to be told about: deleted subjects drop out (expired), unreadable documents too (suppressed:permission). */
+/**
+ * The items still to be told about: deleted subjects drop out (expired), unreadable documents
+ * too (suppressed:permission), except the notices that the user's access changed (subject kind
+ * ACL_SUBJECT_KIND): "your access was removed" is about a document they can no longer read.
+ */
 export function liveItems(run: Run, items: readonly PendingItem[], facts: DigestFacts | undefined): PendingItem[] {
   if (!facts) return items.slice();
   const live: PendingItem[] = [];
   for (const it of items) {
     if (it.subject && facts.gone.size > 0 && facts.gone.has(subjectKey(it.subject.kind, it.subject.id))) {
       run.record(it.eventId, "expired", undefined, undefined, `its ${it.subject.kind} was deleted before it went out; dropped`);
-    } else if (it.docId !== undefined && facts.noAccess.size > 0 && facts.noAccess.has(it.docId)) {
+    } else if (it.docId !== undefined && facts.noAccess.size > 0 && facts.noAccess.has(it.docId) && it.subject?.kind !== ACL_SUBJECT_KIND) {
       run.record(it.eventId, "suppressed:permission", undefined, undefined, "the user can no longer read the document");
     } else live.push(it);
   }

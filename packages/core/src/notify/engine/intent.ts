@@ -31,7 +31,23 @@ export interface NotifyIntent {
   data?: Record<string, unknown>;
   /** Server ms of the source event. */
   at: number;
+  /**
+   * Whether the recipient may read `docId`, as the source saw the document's ACL (set by the
+   * document source and by POST /v1/notify with `{docId}`, from the ACL they read once per
+   * document; never taken from a request body): `true` when their own user entry or the
+   * everyone entry grants read; otherwise the groups whose entries grant read, so they may read
+   * only as a member of one of them (empty: they cannot read). The engine judges the groups
+   * with the recipient's groups as last seen (EngineContext.groups). Absent: not checked.
+   */
+  readAccess?: true | readonly string[];
 }
+
+/**
+ * The subject kind of the notice that a user's access to a document changed (the document
+ * source's `acl` intents): it is told even when the change took their access away, and it is
+ * the one item of such a document that stays in their feed.
+ */
+export const ACL_SUBJECT_KIND = "acl";
 
 export const EVENT_ID_PATTERN = /^[A-Za-z0-9_.:-]{1,128}$/;
 /** As tokens carry user ids (functions/src/http/auth.ts). */

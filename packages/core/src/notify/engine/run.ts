@@ -23,6 +23,13 @@ export interface EngineContext {
   contacts: UserContacts;
   presence: Presence;
   resolver: DigestResolver;
+  /**
+   * The recipient's groups as last seen (their live connection's token, else the `groups`
+   * claim recorded on their last /v1/me/* call): what a document's group entries are judged
+   * against (intent `readAccess`, digest facts). Absent: unknown, so group entries grant them
+   * nothing.
+   */
+  groups?: readonly string[];
 }
 
 /**

@@ -30,7 +30,7 @@ export interface NotifyUserState {
  * One event waiting for external delivery: what rendering and the checks at send time need
  * (the intent's own fields, without tenant and user, which the state belongs to).
  */
-export interface PendingItem extends Omit<NotifyIntent, "tenant" | "userId"> {
+export interface PendingItem extends Omit<NotifyIntent, "tenant" | "userId" | "readAccess"> {
   /** The in-app item it shows in (its own, or its digest's): what `markRead` is given. */
   feedId?: string;
   /** Set when its feed item was read (digest items only; read held items are dropped). */

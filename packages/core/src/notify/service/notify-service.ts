@@ -28,8 +28,11 @@ export interface NotifyServiceDeps extends Omit<ApplyDeps, "devices" | "profiles
   decisions: DecisionLogStore;
   devices: DeviceStore;
   profiles: NotifyProfileStore;
-  /** The user's presence, with the ids of their live connections (where in-app messages go). */
-  presence: (user: NotifyUser) => Promise<Presence & { connectionIds: readonly string[] }>;
+  /**
+   * The user's presence, with the ids of their live connections (where in-app messages go) and,
+   * when connected, the `groups` of their newest connection's token (fresher than the recorded ones).
+   */
+  presence: (user: NotifyUser) => Promise<Presence & { connectionIds: readonly string[]; groups?: readonly string[] }>;
   /** The tenant's notification policy as stored (opaque JSON); may be cached briefly. */
   tenantPolicy: (tenant: string) => Promise<unknown>;
   resolver: DigestResolver;
@@ -194,6 +197,9 @@ export class NotifyService {
       presence,
       resolver: this.deps.resolver,
     };
+    // Group ACL entries are judged with the groups of a live token, else those last recorded.
+    const groups = presence.groups ?? profile.groups;
+    if (groups !== undefined) ctx.groups = groups;
     return { ctx, devices, contactFacts: profile.contacts, connectionIds: presence.connectionIds };
   }
 }

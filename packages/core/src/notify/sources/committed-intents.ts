@@ -1,6 +1,8 @@
 import { textPrefix, type DocState } from "../../materialize/state.js";
 import type { LogEntry } from "../../ops/types.js";
-import type { NotifyIntent } from "../engine/intent.js";
+import type { DocAcl } from "../../access/doc-acl.js";
+import { mayRead } from "../../access/may-apply.js";
+import { ACL_SUBJECT_KIND, type NotifyIntent } from "../engine/intent.js";
 
 /** What the notify consumer remembers about a document's active users (see DocWatchersStore). */
 export interface WatcherActivity {
@@ -30,6 +32,8 @@ export interface BatchIntents {
   intents: NotifyIntent[];
   /** Watcher records to store: new active users, and editors whose edit notification went out now. */
   touched: WatcherActivity[];
+  /** Activity watchers to forget: the ACL after the batch leaves them no way to read (absent when none). */
+  removed?: string[];
 }
 
 const BODY_CHARS = 280;
@@ -48,23 +52,39 @@ const TITLE_CHARS = 60;
  *   rendered: the DigestResolver finds the comment gone).
  * - text edits (insert, delete, format): the watchers (`edits`), at most once per editor per
  *   `editWindowMs`; the engine's digest turns them into "Alice and 3 others edited Roadmap".
- * Watchers are the users with an ACL role plus those who edited or commented. The actor is
- * never a recipient of their own op. Event ids are `<docId>.<seq>` (an op is committed once,
- * so a redelivered batch yields the same ids and the engine drops the duplicates).
+ * Watchers are the users with a user entry in the ACL plus those who edited or commented
+ * (group and everyone entries name no one), less those the ACL now leaves no way to read:
+ * those stop being watchers (`removed`). The actor is never a recipient of their own op.
+ * Event ids are `<docId>.<seq>` (an op is committed once, so a redelivered batch yields the
+ * same ids and the engine drops the duplicates).
+ *
+ * Access: every intent carries `readAccess` from the ACL after the batch (`state.acl`, read
+ * once per batch; no read per recipient). A mention, reaction, task or comment notice for a
+ * user who cannot read is still made: the engine decides it `suppressed:permission` (and drops
+ * what is pending about the document), so the decision log says why they were not told.
  */
 export function intentsOfBatch(src: BatchSource): BatchIntents {
   const title = docTitle(src.state, src.docId);
   const nameOf = (userId: string) => src.actorNames?.get(userId) ?? userId;
-  const watchers = new Set([...Object.keys(src.state.acl), ...src.watchers.keys()]);
+  const access = readAccessOf(src.state.acl);
   const touched = new Map<string, WatcherActivity>();
+  // The watchers who may still read, built on first use (comments, edits, acl changes): the
+  // users with a user entry, then the activity watchers whose access is not ruled out.
+  let watchers: Set<string> | undefined;
+  const watchersNow = () => {
+    if (watchers) return watchers;
+    watchers = new Set(Object.keys(src.state.acl.users));
+    for (const userId of [...src.watchers.keys(), ...touched.keys()]) if (mayStillRead(access(userId))) watchers.add(userId);
+    return watchers;
+  };
   const intents: NotifyIntent[] = [];
   const base = (e: LogEntry) => ({ tenant: src.tenant, eventId: `${src.docId}.${e.seq}`, docId: src.docId, actorId: e.userId, at: e.serverTs });
-  const push = (e: LogEntry, userId: string, fields: Omit<NotifyIntent, "tenant" | "eventId" | "docId" | "actorId" | "at" | "userId">) => {
-    if (userId !== e.userId) intents.push({ ...base(e), userId, ...fields });
+  const push = (e: LogEntry, userId: string, fields: Omit<NotifyIntent, "tenant" | "eventId" | "docId" | "actorId" | "at" | "userId" | "readAccess">) => {
+    if (userId !== e.userId) intents.push({ ...base(e), userId, ...fields, readAccess: access(userId) });
   };
   const activity = (e: LogEntry) => {
     if (!src.watchers.has(e.userId) && !touched.has(e.userId)) touched.set(e.userId, { userId: e.userId, since: e.serverTs });
-    watchers.add(e.userId);
+    if (watchers && mayStillRead(access(e.userId))) watchers.add(e.userId);
   };
 
   const editors = new Map<string, LogEntry>();
@@ -79,7 +99,7 @@ export function intentsOfBatch(src: BatchSource): BatchIntents {
         }
         const thread = src.state.threads[e.threadId];
         const participants = new Set((thread?.comments ?? []).filter((c) => c.ts <= e.serverTs && c.id !== e.id).map((c) => c.userId));
-        for (const userId of new Set([...participants, ...watchers])) {
+        for (const userId of new Set([...participants, ...watchersNow()])) {
           if (!mentioned.has(userId)) push(e, userId, { class: "social", topic: "comments", subject, title: `${nameOf(e.userId)} commented on ${title}`, body: excerpt });
         }
         activity(e);
@@ -110,12 +130,13 @@ export function intentsOfBatch(src: BatchSource): BatchIntents {
       case "uncomment":
         break;
       case "acl":
+        watchersNow(); // so that watchers who lost access by it are forgotten (`removed`)
         // Group and everyone entries name no one to tell (their members are not enumerable).
         if (e.targetUserId === undefined) break;
         push(e, e.targetUserId, {
           class: "transactional",
           topic: "permissions",
-          subject: { kind: "acl", id: `${src.docId}.${e.targetUserId}` },
+          subject: { kind: ACL_SUBJECT_KIND, id: `${src.docId}.${e.targetUserId}` },
           title: e.role === "none" ? `${nameOf(e.userId)} removed your access to ${title}` : `${nameOf(e.userId)} gave you ${e.role} access to ${title}`,
           body: "",
         });
@@ -132,11 +153,38 @@ export function intentsOfBatch(src: BatchSource): BatchIntents {
     if (last !== undefined && e.serverTs < last + src.editWindowMs) continue;
     const record = touched.get(editor) ?? { ...src.watchers.get(editor)!, userId: editor };
     touched.set(editor, { ...record, editsNotifiedAt: e.serverTs });
-    for (const userId of watchers) {
+    for (const userId of watchersNow()) {
       push(e, userId, { class: "social", topic: "edits", subject: { kind: "edit", id: `${src.docId}.${e.seq}` }, title: `${nameOf(editor)} edited ${title}`, body: "" });
     }
   }
-  return { intents, touched: [...touched.values()] };
+  // Activity watchers who can no longer read (no user entry, no everyone or group entry that
+  // could let them) stop being watchers. Known only once the watchers were built.
+  const removed: string[] = [];
+  if (watchers) {
+    for (const userId of new Set([...src.watchers.keys(), ...touched.keys()])) {
+      if (!mayStillRead(access(userId))) {
+        removed.push(userId);
+        touched.delete(userId);
+      }
+    }
+  }
+  return removed.length > 0 ? { intents, touched: [...touched.values()], removed } : { intents, touched: [...touched.values()] };
+}
+
+/**
+ * How each user may read a document with `acl` (NotifyIntent.readAccess): `true` when their
+ * user entry or the everyone entry grants read, else the groups whose entries grant read (one
+ * list shared by every such user; empty when none). One pass over the group entries per batch.
+ */
+export function readAccessOf(acl: DocAcl): (userId: string) => true | readonly string[] {
+  const everyone = mayRead(acl.everyone);
+  const groups = Object.keys(acl.groups).filter((g) => mayRead(acl.groups[g]));
+  return (userId) => (everyone || mayRead(acl.users[userId] ?? "none") ? true : groups);
+}
+
+/** Whether `readAccess` leaves any way to read (a group list may match the user's groups). */
+export function mayStillRead(access: true | readonly string[]): boolean {
+  return access === true || access.length > 0;
 }
 
 /**

@@ -28,7 +28,16 @@ export interface NotifyProfile {
   /** 0 = never written. */
   preferencesRevision: number;
   contacts: ContactFacts;
+  /**
+   * The `groups` claim of the user's token as last recorded (putGroups), distinct and sorted;
+   * absent: never recorded. How notifications judge a document's group entries for a user who
+   * is not connected (docs/api.md "Notifications and document access").
+   */
+  groups?: string[];
 }
+
+/** Most groups recorded per user (as a token's `groups` claim may name). */
+export const MAX_RECORDED_GROUPS = 100;
 
 export type RevisionedPut = { ok: true; revision: number } | { ok: false; revision: number };
 export type VersionedPut = { ok: true; version: number } | { ok: false; version: number };
@@ -51,6 +60,9 @@ export type VersionedPut = { ok: true; version: number } | { ok: false; version:
  *   enabled; false (nothing changes) when there is no email, it is already disabled (the first
  *   reason is kept), or `address` is given and is not the stored address (a bounce for an old
  *   address never disables a new one).
+ * - `putGroups(user, groups)` records the user's token groups (distinct, sorted; `[]` is a
+ *   record too: a token without groups) and returns true iff that changed what was stored;
+ *   `load` returns them as `groups` (absent until the first record).
  * - `loadPolicy(tenant)` / `putPolicy(tenant, expectVersion, policy)`: the same compare-and-set
  *   as preferences, per tenant (`version` in place of `revision`).
  * - Values round-trip as JSON; concurrent writers never lose a contacts update silently (each
@@ -62,6 +74,7 @@ export interface NotifyProfileStore {
   putPreferences(user: NotifyUser, expectRevision: number, preferences: unknown): Promise<RevisionedPut>;
   putContacts(user: NotifyUser, contacts: ContactFacts, opts?: { reenableEmail?: boolean }): Promise<ContactFacts>;
   disableEmail(user: NotifyUser, reason: EmailDisabledReason, address?: string): Promise<boolean>;
+  putGroups(user: NotifyUser, groups: readonly string[]): Promise<boolean>;
   loadPolicy(tenant: string): Promise<{ policy?: unknown; version: number }>;
   putPolicy(tenant: string, expectVersion: number, policy: unknown): Promise<VersionedPut>;
 }
@@ -74,6 +87,15 @@ export function checkPreferences(user: NotifyUser, expectRevision: number, prefe
   assertNotifyUser(user);
   assertRevisionNumber(expectRevision, "expectRevision");
   return jsonOf(preferences, "preferences", MAX_PREFERENCES_BYTES);
+}
+
+/** The groups as putGroups stores them (distinct, sorted); invalid_request for anything but 0..MAX_RECORDED_GROUPS strings of 1..128 characters. */
+export function checkGroups(user: NotifyUser, groups: readonly string[]): string[] {
+  assertNotifyUser(user);
+  if (!Array.isArray(groups) || groups.length > MAX_RECORDED_GROUPS || groups.some((g) => typeof g !== "string" || g.length === 0 || g.length > 128)) {
+    throw new WeftError("invalid_request", `groups must be at most ${MAX_RECORDED_GROUPS} strings of 1..128 characters`, [{ path: "groups", issue: "malformed" }]);
+  }
+  return [...new Set(groups)].sort();
 }
 
 export function checkPolicy(tenant: string, expectVersion: number, policy: unknown): string {

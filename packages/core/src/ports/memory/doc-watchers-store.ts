@@ -13,6 +13,11 @@ export class MemoryDocWatchersStore implements DocWatchersStore {
     this.docs.set(key, users);
   }
 
+  async remove(doc: DocRef, userIds: readonly string[]): Promise<void> {
+    const users = this.docs.get(docKey(doc));
+    if (users) for (const id of userIds) users.delete(id);
+  }
+
   async list(doc: DocRef, opts: { cursor?: string; limit: number }) {
     const all = [...(this.docs.get(docKey(doc))?.values() ?? [])].sort((a, b) => (a.userId < b.userId ? -1 : a.userId > b.userId ? 1 : 0));
     const from = opts.cursor === undefined ? all : all.filter((w) => w.userId > opts.cursor!);

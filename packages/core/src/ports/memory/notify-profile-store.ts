@@ -1,6 +1,7 @@
 import { assertNotifyUser, assertTenant, type NotifyUser } from "../../notify/stores/common.js";
 import {
   checkContacts,
+  checkGroups,
   checkPolicy,
   checkPreferences,
   disabledContacts,
@@ -23,12 +24,24 @@ export class MemoryNotifyProfileStore implements NotifyProfileStore {
   private readonly preferences = new Map<string, Versioned>();
   private readonly contacts = new Map<string, ContactFacts>();
   private readonly policies = new Map<string, Versioned>();
+  private readonly groups = new Map<string, string[]>();
 
   async load(user: NotifyUser): Promise<NotifyProfile> {
     assertNotifyUser(user);
     const prefs = this.preferences.get(key(user));
     const contacts = structuredClone(this.contacts.get(key(user)) ?? {});
-    return prefs ? { preferences: JSON.parse(prefs.json), preferencesRevision: prefs.revision, contacts } : { preferencesRevision: 0, contacts };
+    const groups = this.groups.get(key(user));
+    const profile: NotifyProfile = prefs ? { preferences: JSON.parse(prefs.json), preferencesRevision: prefs.revision, contacts } : { preferencesRevision: 0, contacts };
+    if (groups) profile.groups = [...groups];
+    return profile;
+  }
+
+  async putGroups(user: NotifyUser, groups: readonly string[]): Promise<boolean> {
+    const next = checkGroups(user, groups);
+    const stored = this.groups.get(key(user));
+    if (stored && JSON.stringify(stored) === JSON.stringify(next)) return false;
+    this.groups.set(key(user), next);
+    return true;
   }
 
   async putPreferences(user: NotifyUser, expectRevision: number, preferences: unknown): Promise<RevisionedPut> {

@@ -8,7 +8,8 @@ import { Table, type DynamoAdapterOptions, type Item } from "./table.js";
  * DocWatchersStore on the `notify` table: pk `w#<tenant>#<docId>`, sk userId, attributes
  * `since` and `editsNotifiedAt`. One item per (document, active user): the notify consumer
  * writes one only when a user first acts in a document or when their edit notice goes out
- * (at most once per edit window), and reads the collection page by page to expand recipients.
+ * (at most once per edit window), deletes it when the user lost access to the document, and
+ * reads the collection page by page to expand recipients.
  */
 export class DynamoDocWatchersStore implements DocWatchersStore {
   private readonly table: Table;
@@ -25,6 +26,11 @@ export class DynamoDocWatchersStore implements DocWatchersStore {
       ...(r.editsNotifiedAt !== undefined ? { editsNotifiedAt: N(r.editsNotifiedAt) } : {}),
     }));
     await this.table.batchPut(items);
+  }
+
+  async remove(doc: DocRef, userIds: readonly string[]): Promise<void> {
+    // Rare (a watcher who lost access, once): one DeleteItem each.
+    await Promise.all([...new Set(userIds)].map((userId) => this.table.delete({ pk: S(watchersPk(doc)), sk: S(userId) })));
   }
 
   async list(doc: DocRef, opts: { cursor?: string; limit: number }): Promise<{ watchers: WatcherActivity[]; cursor?: string }> {

@@ -1,6 +1,7 @@
 import {
   assertNotifyUser,
   checkContacts,
+  checkGroups,
   checkPolicy,
   checkPreferences,
   disabledContacts,
@@ -21,6 +22,7 @@ import { Table, type DynamoAdapterOptions, type Item } from "./table.js";
 const PREFS = "prefs";
 const CONTACTS = "contacts";
 const POLICY = "policy";
+const GROUPS = "groups";
 /** Attempts of a contacts change that keeps losing to concurrent changes. */
 const ATTEMPTS = 8;
 
@@ -31,9 +33,11 @@ const ATTEMPTS = 8;
  * |---|---|---|
  * | `p#<tenant>#<userId>` | `prefs` | `revision` (N), `json` (S: the preferences) |
  * | `p#<tenant>#<userId>` | `contacts` | `cv` (N: change counter), `json` (S: the contact facts) |
+ * | `p#<tenant>#<userId>` | `groups` | `json` (S: the token groups as last recorded, sorted) |
  * | `tp#<tenant>` | `policy` | `revision` (N: the policy version), `json` (S: the policy) |
  *
- * `load` is one consistent Query of the user's partition (both items, one call). Preferences
+ * `load` is one consistent Query of the user's partition (all three items, one call). A
+ * groups record is one PutItem conditioned on holding other groups (no read). Preferences
  * and policy puts are single conditional PutItems on the revision. A contacts change reads the
  * item and writes it back conditioned on `cv`, retrying a lost race, so concurrent changes
  * (an identity sync and a bounce) both apply to the latest facts.
@@ -58,9 +62,25 @@ export class DynamoNotifyProfileStore implements NotifyProfileStore {
     const prefs = items.get(PREFS);
     const contacts = items.get(CONTACTS);
     const facts: ContactFacts = contacts ? JSON.parse(str(contacts, "json")) : {};
-    return prefs
+    const profile: NotifyProfile = prefs
       ? { preferences: JSON.parse(str(prefs, "json")), preferencesRevision: num(prefs, "revision"), contacts: facts }
       : { preferencesRevision: 0, contacts: facts };
+    const groups = items.get(GROUPS);
+    if (groups) profile.groups = JSON.parse(str(groups, "json"));
+    return profile;
+  }
+
+  async putGroups(user: NotifyUser, groups: readonly string[]): Promise<boolean> {
+    const json = JSON.stringify(checkGroups(user, groups));
+    const r = await this.table.conditional({
+      put: {
+        Item: { ...key(userPk("p", user), GROUPS), json: S(json) },
+        ConditionExpression: "attribute_not_exists(pk) OR #j <> :j",
+        ExpressionAttributeNames: { "#j": "json" },
+        ExpressionAttributeValues: { ":j": S(json) },
+      },
+    });
+    return r.ok;
   }
 
   async putPreferences(user: NotifyUser, expectRevision: number, preferences: unknown): Promise<RevisionedPut> {

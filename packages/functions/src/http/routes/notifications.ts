@@ -1,12 +1,18 @@
 import type { Hono } from "hono";
-import { WeftError, type ErrorDetail } from "@weft/core";
+import { WeftError, type AclReader, type ErrorDetail } from "@weft/core";
 import { decisionKey, MAX_FEED_PAGE, MAX_MARK_READ_IDS, type MarkReadTarget } from "@weft/core/notify/stores/index";
 import type { DecisionRecord } from "@weft/core/notify/vocabulary";
 import { describe } from "@weft/core/notify/preferences/validation";
 import { intParam } from "./audit.js";
 import { idParam, jsonBody, objectBody, throwIfAny, userOf, type NotifyEnv, type NotifyRouteDeps } from "./notify-common.js";
+import { docOfEventId, itemVisible, visibilityOf, visibleDecisions } from "./notify-visibility.js";
 
 const DEFAULT_FEED_PAGE = 50;
+
+/** The notification routes read documents' current ACLs too (what the caller may still see). */
+export interface NotificationRouteDeps extends NotifyRouteDeps {
+  acls: Pick<AclReader, "readMany">;
+}
 
 /**
  * The caller's in-app notifications (docs/api.md "Notifications"):
@@ -22,18 +28,36 @@ const DEFAULT_FEED_PAGE = 50;
  *   engine logged for that notification and for each source event of its feed item (every
  *   channel, duplicates, deferrals), oldest first, each with its reason code and policy
  *   version. 404 when there is neither an item nor a decision with that id.
+ * - Documents the caller can no longer read (notify-visibility.ts): their items are left out
+ *   of the feed (a page may then hold fewer than `limit`; an unread one is marked read so the
+ *   count drops it) and explain answers 404 for them and leaves out their events' decisions,
+ *   except for the access notices (topic `permissions`).
  */
-export function registerNotificationRoutes(app: Hono<NotifyEnv>, deps: NotifyRouteDeps): void {
+export function registerNotificationRoutes(app: Hono<NotifyEnv>, deps: NotificationRouteDeps): void {
+  // Every /v1/me/* call (this file's routes, preferences, devices: registered after this)
+  // records the caller's token groups, which the engine judges group ACL entries with.
+  app.use("/v1/me/*", async (c, next) => {
+    await deps.notify.groupsSeen.record(c.get("who"));
+    await next();
+  });
+
   app.get("/v1/me/notifications", async (c) => {
     const user = userOf(c);
     const unread = boolParam(c.req.query("unread"), "unread");
     const limit = intParam(c.req.query("limit"), "limit", DEFAULT_FEED_PAGE, 1, MAX_FEED_PAGE);
     const cursor = c.req.query("cursor") || undefined;
-    const [page, unreadCount] = await Promise.all([
+    const [page, counted] = await Promise.all([
       deps.notify.feed.list(user, { unread, limit, ...(cursor ? { cursor } : {}) }),
       deps.notify.feed.unreadCount(user),
     ]);
-    return c.json({ items: page.items, ...(page.cursor ? { cursor: page.cursor } : {}), unreadCount });
+    const v = await visibilityOf(deps.acls, c.get("who"), page.items.flatMap((i) => (i.docId !== undefined ? [i.docId] : [])));
+    const items = page.items.filter((i) => itemVisible(v, i));
+    let unreadCount = counted;
+    // Unread items of documents the caller can no longer read are marked read when a listing
+    // meets them, so the unread count stops counting what the feed never shows.
+    const hiddenUnread = page.items.filter((i) => i.readAt === undefined && !itemVisible(v, i)).map((i) => i.id);
+    if (hiddenUnread.length > 0) unreadCount = Math.max(0, counted - (await deps.notify.feed.markRead(user, { ids: hiddenUnread }, deps.clock.now())).length);
+    return c.json({ items, ...(page.cursor ? { cursor: page.cursor } : {}), unreadCount });
   });
 
   app.post("/v1/me/notifications/read", async (c) => {
@@ -45,9 +69,16 @@ export function registerNotificationRoutes(app: Hono<NotifyEnv>, deps: NotifyRou
   app.get("/v1/me/notifications/:id/explain", async (c) => {
     const user = userOf(c);
     const id = idParam(c.req.param("id"), "id");
-    const [item, own] = await Promise.all([deps.notify.feed.get(user, id), deps.notify.decisions.byNotification(user.tenant, user.userId, id)]);
-    const byEvent = await Promise.all((item?.eventIds ?? []).map((eventId) => deps.notify.decisions.byEvent(user.tenant, user.userId, eventId)));
-    const decisions = mergeDecisions([own, ...byEvent]);
+    const [found, own] = await Promise.all([deps.notify.feed.get(user, id), deps.notify.decisions.byNotification(user.tenant, user.userId, id)]);
+    const byEvent = await Promise.all((found?.eventIds ?? []).map((eventId) => deps.notify.decisions.byEvent(user.tenant, user.userId, eventId)));
+    const all = mergeDecisions([own, ...byEvent]);
+    // Nothing about a document the caller can no longer read (but their access notices): an
+    // item of one answers 404, as an unknown id does.
+    const docs = all.flatMap((d) => docOfEventId(d.eventId) ?? []);
+    if (found?.docId !== undefined) docs.push(found.docId);
+    const v = await visibilityOf(deps.acls, c.get("who"), docs);
+    const item = found && itemVisible(v, found) ? found : undefined;
+    const decisions = found && !item ? [] : visibleDecisions(v, all, item);
     if (!item && decisions.length === 0) throw new WeftError("not_found", `no notification ${id}`);
     return c.json({ id, ...(item ? { item } : {}), decisions });
   });

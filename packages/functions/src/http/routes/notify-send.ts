@@ -3,6 +3,7 @@ import { DOC_ID_PATTERN, WeftError, type DocRef, type ErrorDetail } from "@weft/
 import { parseNotifyIntent, type NotifyIntent } from "@weft/core/notify/engine/index";
 import { describe, expected, inFieldOrder } from "@weft/core/notify/preferences/validation";
 import { base64url } from "@weft/core/notify/stores/common";
+import { mayStillRead, readAccessOf } from "@weft/core/notify/sources/committed-intents";
 import { fanoutPolicyFromEnv, submitIntents } from "../../notify/submit.js";
 import type { Wiring } from "../../wiring.js";
 import { isUserId, jsonBody, objectBody, tenantPolicy, throwIfAny, type NotifyEnv, type NotifyRouteDeps } from "./notify-common.js";
@@ -28,10 +29,12 @@ const BODY_KEYS = ["eventId", "class", "topic", "recipients", "title", "body", "
  * - Validated as a notify intent against the tenant's policy (known topic, sizes, URL form);
  *   a 400 lists every problem of the body at once, in the order of BODY_KEYS.
  * - `recipients`: 1..max distinct user ids (max: WEFT_NOTIFY_MAX_RECIPIENTS, default 100,000;
- *   over it is a 400), or `{docId}`: the document's watchers, i.e. the users with an ACL role in
- *   its materialized state and those who edited or commented (404 for a document with no
- *   committed op). With `{docId}` the notification is about that document: access is checked
- *   again when a digest flushes, and users viewing it get it in-app only.
+ *   over it is a 400), or `{docId}`: the document's current readers (readersOf: its user
+ *   entries and the activity watchers who may still read; 404 for a document with no committed
+ *   op). With `{docId}` the notification is about that document: each intent carries the
+ *   recipient's `readAccess` (a reader only through a group they were not seen in is
+ *   suppressed:permission), access is checked again when a digest flushes, and users viewing
+ *   it get it in-app only.
  * - Each recipient gets one intent; the caller (admin tokens; not service tokens) is its actor,
  *   so an admin is never notified of their own event. The same `eventId` is decided at most
  *   once per recipient (7 days), so retrying a POST is safe.
@@ -63,8 +66,13 @@ export function registerNotifySendRoutes(app: Hono<NotifyEnv>, deps: NotifySendR
     }
     throwIfAny("notify request", inFieldOrder(details, BODY_KEYS));
 
-    const userIds = "userIds" in recipients! ? recipients.userIds : await watchersOf(deps, { tenant: who.tenant, docId: recipients!.docId }, max);
-    const intents = userIds.map((userId) => ({ ...intent!, userId }));
+    let intents: NotifyIntent[];
+    if ("userIds" in recipients!) intents = recipients.userIds.map((userId) => ({ ...intent!, userId }));
+    else {
+      const readers = await readersOf(deps, { tenant: who.tenant, docId: recipients!.docId }, max);
+      intents = [...readers].map(([userId, readAccess]) => ({ ...intent!, userId, readAccess }));
+    }
+    const userIds = intents.map((i) => i.userId);
     const jobId = await jobIdOf(intent!.eventId, userIds);
     const result = await submitIntents(deps, intents, { jobId, senderId: who.userId });
     return c.json({ eventId: intent!.eventId, recipients: result.recipients, mode: result.mode, chunks: result.chunks }, 202);
@@ -128,38 +136,33 @@ function recipientsOf(v: unknown, max: number, details: ErrorDetail[]): Recipien
   return undefined;
 }
 
-/** How long a request waits for a document whose log has ops but whose state the materializer has not saved yet. */
-const MATERIALIZE_WAIT_MS = 3_000;
-
 /**
- * The document's materialized state. A document just created may not be materialized yet
- * (the materializer trails the log by a few hundred ms): when its log has ops, wait for it.
+ * The document's current readers: every user with a user entry (each role may read), then the
+ * activity watchers (DocWatchersStore, page by page) whose access the current ACL does not rule
+ * out, each with the `readAccess` the engine judges (a watcher readable only through a group
+ * entry is decided with their groups as last seen). The ACL is the sequencer's current one (one
+ * fresh AclReader read per request, not per recipient); none: the document has no committed op
+ * (404). Members of group and everyone entries who never acted in the document are not
+ * enumerable, so they are not recipients.
  */
-async function materialized(deps: NotifySendRouteDeps, doc: DocRef) {
-  const deadline = Date.now() + MATERIALIZE_WAIT_MS;
-  for (;;) {
-    const state = await deps.docStates.read(doc);
-    if (state) return state;
-    if (!(await deps.log.tail(doc))) throw new WeftError("not_found", `document ${doc.docId} has no committed op`);
-    if (Date.now() > deadline) throw new WeftError("internal", `document ${doc.docId} is not materialized yet; retry shortly`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
-
-/** The document's watchers: ACL roles in its materialized state, then the activity watchers, page by page. */
-async function watchersOf(deps: NotifySendRouteDeps, doc: DocRef, max: number): Promise<string[]> {
-  const state = await materialized(deps, doc);
-  const users = new Set(Object.keys(state.acl));
+async function readersOf(deps: NotifySendRouteDeps, doc: DocRef, max: number): Promise<Map<string, true | readonly string[]>> {
+  const acl = await deps.acls.read(doc, { fresh: true });
+  if (!acl) throw new WeftError("not_found", `document ${doc.docId} has no committed op`);
+  const access = readAccessOf(acl);
+  const users = new Map<string, true | readonly string[]>(Object.keys(acl.users).map((userId) => [userId, true]));
   let cursor: string | undefined;
   do {
     const page = await deps.notify.watchers.list(doc, { limit: WATCHER_PAGE, ...(cursor !== undefined ? { cursor } : {}) });
-    for (const w of page.watchers) users.add(w.userId);
+    for (const w of page.watchers) {
+      const a = users.has(w.userId) ? true : access(w.userId);
+      if (mayStillRead(a)) users.set(w.userId, a);
+    }
     cursor = page.cursor;
     if (users.size > max) {
-      throw new WeftError("invalid_request", `document ${doc.docId} has more than ${max} watchers, the most one event may have`, [
-        { path: "recipients.docId", issue: `over ${max} watchers` },
+      throw new WeftError("invalid_request", `document ${doc.docId} has more than ${max} readers, the most one event may have`, [
+        { path: "recipients.docId", issue: `over ${max} readers` },
       ]);
     }
   } while (cursor !== undefined);
-  return [...users];
+  return users;
 }
