@@ -17,19 +17,30 @@ export interface RoleChanges {
  * undefined: the document did not exist, so its creation entries decide). Subscribers whose
  * role does not change are absent from the result. Pure: the broadcaster's one rule for
  * revoking live subscriptions, from access/doc-acl.ts.
+ *
+ * - Entries at or below a subscriber's `since` were judged when it subscribed (a stream batch
+ *   can arrive after a subscription made on a later head): they only move its starting role.
+ * - A document's creation entries (the sequencer's, clientSeq 0, consecutive) are one step:
+ *   a subscriber waiting for the document is judged by the ACL after all of them.
  */
 export function roleChanges(subscribers: readonly Subscriber[], aclBefore: DocAcl | undefined, entries: readonly LogEntry[]): Map<string, RoleChanges> {
   const out = new Map<string, RoleChanges>();
   if (!entries.some((e) => e.type === "acl" || e.seq === 1)) return out;
   const current = new Map(subscribers.map((s) => [s.connectionId, aclBefore ? effectiveRole(aclBefore, s).role : undefined]));
   let acl = aclBefore;
-  for (const e of entries) {
+  for (const [i, e] of entries.entries()) {
     if (e.type !== "acl" && e.seq !== 1) continue;
     acl = aclAfter(acl, e);
+    const next = entries[i + 1];
+    if (e.clientSeq === 0 && next?.clientSeq === 0 && next.type === "acl") continue; // creation goes on
     for (const s of subscribers) {
       const change = out.get(s.connectionId);
       if (change?.revokedAt !== undefined) continue;
       const role = effectiveRole(acl, s).role;
+      if (e.seq <= (s.since ?? 0)) {
+        current.set(s.connectionId, role);
+        continue;
+      }
       if (role === current.get(s.connectionId)) continue;
       current.set(s.connectionId, role);
       const c = change ?? { roles: [] };

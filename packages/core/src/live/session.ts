@@ -116,12 +116,15 @@ async function subscribe(deps: LiveSessionDeps, caller: Caller, docId: string, a
   const forbidden = { code: "forbidden" as const, message: `you have no access to document ${docId}`, docId };
   const cached = await docAccess(deps.acls, caller, doc);
   if (cached.exists && !mayRead(cached.role)) return refuse(deps, caller, forbidden);
-  let result = await deps.connections.subscribe(caller.connectionId, doc, MAX_SUBSCRIPTIONS);
+  // The head before the index entry: the broadcaster judges only acl entries after it for this
+  // subscription (those up to the exact check below are judged there, again: harmless).
+  const since = (await deps.log.head(doc)).seq;
+  let result = await deps.connections.subscribe(caller.connectionId, doc, MAX_SUBSCRIPTIONS, since);
   if (result === "gone") {
     // Not registered (its $connect record expired or was lost): register again from the
     // authorizer's identity. If the client really is gone, the next post says so and cleans up.
     await deps.connections.connect(caller);
-    result = await deps.connections.subscribe(caller.connectionId, doc, MAX_SUBSCRIPTIONS);
+    result = await deps.connections.subscribe(caller.connectionId, doc, MAX_SUBSCRIPTIONS, since);
   }
   if (result === "too_many") {
     const message = `at most ${MAX_SUBSCRIPTIONS} documents per connection; unsubscribe from one first`;
@@ -167,7 +170,12 @@ async function presence(deps: LiveSessionDeps, caller: Caller, docId: string, st
       docId,
     });
   }
-  if (result !== "ok") return refuse(deps, caller, { code: "not_subscribed", message: `not subscribed to ${docId}; subscribe first`, docId });
+  if (result !== "ok") {
+    // A subscription ended by a revocation the cached ACL has not seen yet: say why.
+    const fresh = await docAccess(deps.acls, caller, doc, "owner");
+    if (fresh.exists && !mayRead(fresh.role)) return refuse(deps, caller, { code: "forbidden", message: `you have no access to document ${docId}`, docId });
+    return refuse(deps, caller, { code: "not_subscribed", message: `not subscribed to ${docId}; subscribe first`, docId });
+  }
   const subs = await deps.connections.subscribers(doc);
   const message = presenceMessage(docId, caller.userId, caller.connectionId, state);
   const others = subs.filter((s) => s.connectionId !== caller.connectionId);

@@ -30,6 +30,11 @@ export interface Subscriber {
   /** The connection's token groups and admin flag (as `connect` got them): who it is to the document's ACL. */
   groups?: string[];
   admin?: boolean;
+  /**
+   * The log seq as of which the subscription's access was checked (the `since` given to
+   * `subscribe`; absent: 0). Acl entries at or below it were already judged for it.
+   */
+  since?: number;
 }
 
 /** A subscription removed by `unsubscribe` or `disconnect`: whom to send a leave about. */
@@ -58,12 +63,13 @@ export type PresenceResult = "ok" | "rate_limited" | "not_subscribed" | "gone";
  * Contract:
  * - `connect` registers a connection (ids are unique: API Gateway never reuses one). `get`
  *   returns it with its subscribed docIds, or undefined once disconnected or never connected.
- * - `subscribe(id, doc, maxDocs)` makes the connection a subscriber of `doc` (the document of
+ * - `subscribe(id, doc, maxDocs, since?)` makes the connection a subscriber of `doc` (the document of
  *   `doc.tenant`, which is the connection's tenant): "ok", also when already subscribed (its
  *   presence is kept); "too_many" when that would make more than `maxDocs` documents (nothing
  *   changes); "gone" when the connection is not registered (nothing is written). When it
  *   resolves "ok" the index entry is durable and `subscribers(doc)` returns it: callers read
- *   the catch-up only after, so an op committed later finds it.
+ *   the catch-up only after, so an op committed later finds it. `since` (default 0) is stored
+ *   with it, replacing an earlier one, and `subscribers` returns it (absent when 0).
  * - `subscribers(doc)` is strongly consistent: every subscription whose `subscribe` resolved
  *   and that was not removed since, and only those of that tenant's document, each with the
  *   `groups` and `admin` its connection was registered with (absent when none / false).
@@ -100,7 +106,7 @@ export type PresenceResult = "ok" | "rate_limited" | "not_subscribed" | "gone";
 export interface ConnectionStore {
   connect(info: ConnectionInfo): Promise<void>;
   get(connectionId: string): Promise<ConnectionMeta | undefined>;
-  subscribe(connectionId: string, doc: DocRef, maxDocs: number): Promise<SubscribeResult>;
+  subscribe(connectionId: string, doc: DocRef, maxDocs: number, since?: number): Promise<SubscribeResult>;
   unsubscribe(connectionId: string, doc: DocRef): Promise<Subscriber | undefined>;
   subscribers(doc: DocRef): Promise<Subscriber[]>;
   setPresence(connectionId: string, doc: DocRef, state: PresenceState | null, now: number, rate: RateLimit): Promise<PresenceResult>;

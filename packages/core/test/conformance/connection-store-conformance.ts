@@ -45,6 +45,22 @@ export function runConnectionStoreConformance(name: string, factory: () => Promi
       ]);
     });
 
+    it("subscribers carry the connection's groups and admin flag and the subscription's since; a resubscribe replaces since", async () => {
+      const store = await factory();
+      const tenant = uid("t");
+      const connectionId = uid("c");
+      await store.connect({ connectionId, tenant, userId: "gus", connectedAt, groups: ["design", "ops"], admin: true, tokenExpiresAt: connectedAt + 60_000 });
+      const plain = await connected(store, tenant);
+      const doc = docOf(tenant);
+      expect(await store.subscribe(connectionId, doc, 100, 41)).toBe("ok");
+      expect(await store.subscribe(plain.connectionId, doc, 100)).toBe("ok");
+      const byId = async () => new Map((await store.subscribers(doc)).map((s) => [s.connectionId, s]));
+      expect((await byId()).get(connectionId)).toEqual({ connectionId, userId: "gus", presence: null, groups: ["design", "ops"], admin: true, since: 41 });
+      expect((await byId()).get(plain.connectionId)).toEqual({ connectionId: plain.connectionId, userId: plain.userId, presence: null });
+      expect(await store.subscribe(connectionId, doc, 100, 57)).toBe("ok");
+      expect((await byId()).get(connectionId)?.since).toBe(57);
+    });
+
     it("subscribe of an unknown connection is gone and writes nothing", async () => {
       const store = await factory();
       const doc = newDoc();

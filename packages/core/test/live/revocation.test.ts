@@ -69,6 +69,33 @@ describe("broadcast: access is checked per delivered batch", () => {
   });
 });
 
+describe("broadcast: what a subscription already had judged", () => {
+  it("a batch that arrives after a subscription made on a later head does not judge that subscription again", async () => {
+    const h = liveHarness();
+    const doc = h.doc();
+    // The creation batch (seqs 1-2) reaches the broadcaster late: bob subscribed at head 2 as an editor.
+    const bob = await h.connect("bob");
+    await h.deps.connections.subscribe(bob.connectionId, doc, 100, 2);
+    const creation = [aclEntry(1, { targetUserId: "olga" }, "owner"), aclEntry(2, { targetUserId: "bob" }, "editor")];
+    await broadcast(h.deps, doc, creation, { aclBefore: undefined });
+    expect(h.all(bob).map((m) => m.type)).toEqual(["ops"]);
+    await broadcast(h.deps, doc, [aclEntry(3, { targetUserId: "bob" }, "none")], { aclBefore: { users: { olga: "owner", bob: "editor" }, groups: {}, everyone: "none" } });
+    expect(h.all(bob).at(-1)).toEqual({ type: "unsubscribed", docId: doc.docId, reason: "forbidden", seq: 3 });
+  });
+
+  it("a document's creation entries are one step: a subscriber waiting for it is judged after all of them", async () => {
+    const h = liveHarness();
+    const doc = h.doc();
+    const bob = await subscribedAs(h, "bob", doc);
+    const made = (seq: number, id: string, target: Record<string, unknown>, role: string) => ({ ...aclEntry(seq, target, role, "ann"), id, clientSeq: 0 });
+    const entries = [made(1, "~owner", { targetUserId: "ann" }, "owner"), made(2, "~everyone", { everyone: true }, "editor"), ...smallEntries(3, 1)];
+    await broadcast(h.deps, doc, entries, { aclBefore: undefined });
+    expect(h.all(bob).map((m) => m.type)).toEqual(["ops", "role", "ops"]);
+    expect(h.all(bob)[1]).toEqual({ type: "role", docId: doc.docId, role: "editor", seq: 2 });
+    expect(seqsOf(h.all(bob))).toEqual([1, 2, 3]);
+  });
+});
+
 describe("session: subscribe and presence need read access", () => {
   it("subscribe to a document the caller cannot read answers forbidden and subscribes nothing; presence is refused", async () => {
     const h = liveHarness();

@@ -20,13 +20,26 @@ const event = (token?: string) =>
   ({ type: "REQUEST", methodArn: ARN, ...(token === undefined ? {} : { queryStringParameters: { token } }) }) as unknown as APIGatewayRequestAuthorizerEvent;
 
 describe("ws-authorizer", () => {
-  it("allows a valid token with context {tenant, userId, admin}", async () => {
-    expect(await handler(event(await sign({ sub: "ann", tid: "acme", role: "admin" })))).toEqual({
+  it("allows a valid token with context {tenant, userId, admin, groups, exp}", async () => {
+    const exp = Math.floor(Date.now() / 1000) + 3600;
+    expect(await handler(event(await sign({ sub: "ann", tid: "acme", role: "admin", groups: ["design", "ops"] }, SECRET, exp)))).toEqual({
       principalId: "ann",
       policyDocument: { Version: "2012-10-17", Statement: [{ Action: "execute-api:Invoke", Effect: "Allow", Resource: ARN }] },
-      context: { tenant: "acme", userId: "ann", admin: true },
+      context: { tenant: "acme", userId: "ann", admin: true, groups: '["design","ops"]', exp: exp * 1000 },
     });
-    expect((await handler(event(await sign({ sub: "bob", tid: "acme" })))).context).toEqual({ tenant: "acme", userId: "bob", admin: false });
+    expect((await handler(event(await sign({ sub: "bob", tid: "acme" }, SECRET, exp)))).context).toEqual({
+      tenant: "acme",
+      userId: "bob",
+      admin: false,
+      groups: "",
+      exp: exp * 1000,
+    });
+  });
+
+  it("refuses a token whose groups claim is not an array of short strings", async () => {
+    for (const groups of ["design", [1], [""], ["x".repeat(129)], Array.from({ length: 101 }, (_, i) => `g${i}`)]) {
+      await expect(handler(event(await sign({ sub: "ann", tid: "acme", groups })))).rejects.toThrow(/^Unauthorized$/);
+    }
   });
 
   it("throws exactly Error('Unauthorized') (API Gateway's 401) for a missing, bad, forged, expired or incomplete token", async () => {

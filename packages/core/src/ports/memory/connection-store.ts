@@ -47,7 +47,7 @@ export class MemoryConnectionStore implements ConnectionStore {
     return c && metaOf(c);
   }
 
-  async subscribe(connectionId: string, doc: DocRef, maxDocs: number): Promise<SubscribeResult> {
+  async subscribe(connectionId: string, doc: DocRef, maxDocs: number, since = 0): Promise<SubscribeResult> {
     const c = this.connections.get(connectionId);
     if (!c) return "gone";
     if (!c.docs.has(doc.docId) && c.docs.size >= maxDocs) return "too_many";
@@ -60,6 +60,7 @@ export class MemoryConnectionStore implements ConnectionStore {
       presence: existing?.presence ?? null,
       ...(c.groups?.length ? { groups: [...c.groups] } : {}),
       ...(c.admin ? { admin: true } : {}),
+      ...(since > 0 ? { since } : {}),
     });
     return "ok";
   }

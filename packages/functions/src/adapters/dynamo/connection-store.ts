@@ -98,7 +98,7 @@ export class DynamoConnectionStore implements ConnectionStore {
   }
 
   /** The meta update enforces existence and the limit atomically; the index item is written after it. */
-  async subscribe(connectionId: string, doc: DocRef, maxDocs: number): Promise<SubscribeResult> {
+  async subscribe(connectionId: string, doc: DocRef, maxDocs: number, since = 0): Promise<SubscribeResult> {
     const outcome = await this.updateReturning({
       Key: metaKey(connectionId),
       UpdateExpression: "ADD docs :set",
@@ -114,10 +114,11 @@ export class DynamoConnectionStore implements ConnectionStore {
     const admin = meta.admin?.N ? ", isAdmin = :a" : "";
     await this.table.update({
       Key: indexKey(doc, connectionId),
-      UpdateExpression: `SET userId = :u, expiresAt = :e${who}${admin}`,
+      UpdateExpression: `SET userId = :u, expiresAt = :e, since = :s${who}${admin}`,
       ExpressionAttributeValues: {
         ":u": S(str(meta, "userId")),
         ":e": N(num(meta, "expiresAt")),
+        ":s": N(since),
         ...(who ? { ":g": S(meta.groups!.S!) } : {}),
         ...(admin ? { ":a": N(1) } : {}),
       },
@@ -321,5 +322,6 @@ function subscriberOf(item: Item): Subscriber {
     presence: item.presence?.S === undefined ? null : (JSON.parse(item.presence.S) as PresenceState),
     ...(item.groupsJson?.S ? { groups: JSON.parse(item.groupsJson.S) as string[] } : {}),
     ...(item.isAdmin?.N ? { admin: true } : {}),
+    ...(item.since?.N && Number(item.since.N) > 0 ? { since: Number(item.since.N) } : {}),
   };
 }
