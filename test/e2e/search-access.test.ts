@@ -63,7 +63,11 @@ describe("search returns only what the caller may read", () => {
 
     // A viewer and a group member find only the shared one, even with limit 1 (the hidden,
     // better match takes no place); a user with no role, or only other groups, finds nothing.
-    expect(await search(bob, "quokka")).toEqual([shared]);
+    // (Search trusts the ACL cache both ways, so a grant shows within its 2 s too.)
+    expect(await waitFor("bob finds the shared one", async () => {
+      const ids = await search(bob, "quokka");
+      return ids.length > 0 ? ids : undefined;
+    }, ACL_TTL_MS + 1_000)).toEqual([shared]);
     expect(await search(bob, "quokka", 1)).toEqual([shared]);
     expect(await search(bob, "ledg")).toEqual([shared]);
     expect(await search(auditor, "quokka ledger")).toEqual([shared]);
