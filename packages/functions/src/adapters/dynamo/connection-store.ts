@@ -114,11 +114,11 @@ export class DynamoConnectionStore implements ConnectionStore {
     const admin = meta.admin?.N ? ", isAdmin = :a" : "";
     await this.table.update({
       Key: indexKey(doc, connectionId),
-      UpdateExpression: `SET userId = :u, expiresAt = :e, since = :s${who}${admin}`,
+      UpdateExpression: `SET userId = :u, expiresAt = :e${since > 0 ? ", since = :s" : ""}${who}${admin}${since > 0 ? "" : " REMOVE since"}`,
       ExpressionAttributeValues: {
         ":u": S(str(meta, "userId")),
         ":e": N(num(meta, "expiresAt")),
-        ":s": N(since),
+        ...(since > 0 ? { ":s": N(since) } : {}),
         ...(who ? { ":g": S(meta.groups!.S!) } : {}),
         ...(admin ? { ":a": N(1) } : {}),
       },
