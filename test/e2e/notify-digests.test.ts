@@ -47,9 +47,11 @@ describe("digest", () => {
       ["web_push", D("09:10:00"), "dan and 3 others left 5 comments on Roadmap Q3", { summary: true, count: 5 }],
     ]);
     // Erin's comment opened a new digest (a new in-app item); the old item shows the current title.
-    const items = await until("Erin's digest", async () => {
+    // The flush's own update of the old item and Erin's new item are written by different
+    // workers (the timers and the bus consumer): wait for both.
+    const items = await until("Erin's digest and the flushed one", async () => {
       const list = await feedItems();
-      return list.length === 2 ? list : undefined;
+      return list.length === 2 && list.some((i) => i.id === digest.id && i.title.endsWith("Roadmap Q3")) ? list : undefined;
     });
     const old = items.find((i) => i.id === digest.id);
     const erin = items.find((i) => i.id !== digest.id);
