@@ -131,8 +131,9 @@ export const functions = {
     handler: "packages/functions/src/handlers/sequencer.handler",
     timeoutSeconds: 60,
     memoryMB: 1024,
-    // connections: a rejected op is told to its submitter's live connections; docs: an
-    // uncomment's owner check reads the materialized roles; audit: access rejections are recorded.
+    // connections: a rejected op is told to its submitter's live connections; docs: the ACL of a
+    // log from before access control is computed once from the materialized state; audit:
+    // access rejections are recorded.
     tables: ["inbox", "log", "state", "quarantine", "connections", "docs", "audit"],
     webSocket: true,
   },

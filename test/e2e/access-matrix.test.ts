@@ -66,6 +66,20 @@ describe("the role matrix at ingest", () => {
     }
   });
 
+  it("a member's refused change names its first disallowed op and the role it needs; it is counted, not quarantined", async () => {
+    const admin = await tok(tid, "root", { role: "admin" });
+    const before = (await call("GET", "/v1/admin/metrics", { token: admin })).body.refused.forbidden ?? 0;
+    const ok = op("comment", { threadId: "t5", body: "fine" });
+    const bad = op("insert", { pos: 0, text: "not allowed" });
+    const r = await post(tokens.cat, docId, { clientId: `c-${bad.id}`, base: 0, ops: [{ ...ok, seq: 1 }, { ...bad, seq: 2 }] });
+    expect(r.status).toBe(403);
+    expect(r.body.error.details).toEqual([{ index: 1, id: bad.id, path: "ops[1]", issue: "needs the editor role; you have commenter" }]);
+    expect((await call("GET", "/v1/admin/metrics", { token: admin })).body.refused.forbidden).toBe(before + 1);
+    const quarantine = await call("GET", "/v1/admin/quarantine", { token: admin });
+    expect(quarantine.body.records.some((q: { payload?: string }) => q.payload?.includes(bad.id))).toBe(false);
+    expect((await receipt(tokens.cat, docId, ok.id)).status).toBe(404); // nothing of the change was accepted
+  });
+
   it("reads: every role reads state, log, history and receipts; no role gets 403 from each", async () => {
     await waitFor("materialized", async () => ((await call("GET", `/v1/docs/${docId}`, { token: tokens.olga })).status === 200 ? true : undefined));
     for (const user of ["olga", "ed", "cat", "vic"]) {

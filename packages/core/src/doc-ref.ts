@@ -9,6 +9,8 @@ export interface DocRef {
 }
 
 export const ID_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
+/** Group ids as acl ops name them (and as a token's `groups` claim should hold them). */
+export const GROUP_ID_PATTERN = /^[A-Za-z0-9_.:@-]{1,128}$/;
 export const DOC_ID_PATTERN = /^[A-Za-z0-9_.-]{1,128}$/;
 export const TENANT_ID_PATTERN = /^[A-Za-z0-9_.-]{1,64}$/;
 

@@ -1,5 +1,6 @@
 import {
   AclReader,
+  TtlCache,
   DEFAULT_ACCESS_POLICY,
   DEFAULT_SEQUENCER_CONFIG,
   type AccessPolicy,
@@ -43,7 +44,6 @@ import { DynamoAuditStore } from "./adapters/dynamo/audit-store.js";
 import { DynamoSearchIndexStore } from "./adapters/dynamo/search-index-store.js";
 import { EventBridgeBus, eventBridgeClient } from "./adapters/eventbridge/bus.js";
 import { DynamoAccessPolicyStore } from "./adapters/dynamo/access-policy-store.js";
-import { PolicyCache } from "./notify/policy-cache.js";
 
 /** How long a process trusts a tenant's cached access policy: a change applies to new documents within this. */
 export const ACCESS_POLICY_TTL_MS = 2000;
@@ -162,9 +162,9 @@ export function wiring(env: NodeJS.ProcessEnv = process.env): Wiring {
       : unwired<NotifyWiring>("the notify table"),
   );
   lazy(w, "accessPolicies", () => new DynamoAccessPolicyStore(opts("state")));
-  const policies = new PolicyCache(async (tenant) => (await w.accessPolicies.get(tenant)) ?? DEFAULT_ACCESS_POLICY, ACCESS_POLICY_TTL_MS, 10_000);
-  w.accessPolicy = (tenant) => policies.get(tenant) as Promise<AccessPolicy>;
-  w.forgetAccessPolicy = (tenant) => policies.forget(tenant);
+  const policies = new TtlCache<AccessPolicy>(ACCESS_POLICY_TTL_MS, 10_000);
+  w.accessPolicy = (tenant) => policies.get(tenant, async () => (await w.accessPolicies.get(tenant)) ?? DEFAULT_ACCESS_POLICY);
+  w.forgetAccessPolicy = (tenant) => policies.delete(tenant);
   lazy(w, "acls", () => new AclReader({ state: w.state, log: w.log, states: env[tableEnvVar("docs")] ? w.docStates : undefined }));
   lazy(w, "metrics", () => new MetricsRecorder(w.metricsStore, jsonLineSink, () => w.clock.now()));
   // Like the bus: building never throws; a function not wired to the WebSocket API fails on use.

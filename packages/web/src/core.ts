@@ -3,7 +3,7 @@
  * index also exports the sequencer, ports and zod schemas, and bundling it would put ~500 KB
  * into a browser bundle where these modules make ~14 KB. (Types come from "@weft/core".)
  */
-export { DOC_ID_PATTERN, ID_PATTERN } from "@weft/core/doc-ref";
+export { DOC_ID_PATTERN, GROUP_ID_PATTERN, ID_PATTERN } from "@weft/core/doc-ref";
 export { WeftError } from "@weft/core/errors";
 export {
   ATTR_KEY_PATTERN,

@@ -44,7 +44,8 @@ export class AccessGate {
 
   /**
    * Judges one change's `entries` (consecutive seqs; when `creating`, starting right after
-   * the creation entries). `decided`: entries this run will commit before them; `recent`: log
+   * the creation entries). `decided`: the entries this run will commit before them (asked for
+   * only when an uncomment needs its comment's author); `recent`: log
    * entries the run has read (consecutive, ending at logHead; may be empty). On success returns
    * the entries to commit (creation entries first) and moves the ACL past them.
    */
@@ -52,7 +53,7 @@ export class AccessGate {
     who: AccessSubject & { clientId: string; now: number },
     entries: readonly LogEntry[],
     creating: boolean,
-    decided: readonly LogEntry[],
+    decided: () => readonly LogEntry[],
     recent: readonly LogEntry[],
   ): Promise<GateVerdict> {
     const out: LogEntry[] = creating ? await this.creationEntries(who, entries[0].seq) : [];
@@ -61,7 +62,9 @@ export class AccessGate {
       const e = entries[i];
       const { role, override } = effectiveRole(acl, who);
       const op = canonicalOfEntry(e);
-      const commentAuthor = e.type === "uncomment" ? await this.authorOf(e.threadId, e.commentId, [recent, decided, out]) : undefined;
+      // The author decides only for a commenter or an editor (an owner may delete any comment, a viewer none).
+      const needsAuthor = e.type === "uncomment" && (role === "commenter" || role === "editor");
+      const commentAuthor = needsAuthor ? await this.authorOf(e.threadId, e.commentId, [recent, decided(), out]) : undefined;
       const policy = e.type === "acl" && role === "editor" ? await this.policy() : undefined;
       const verdict = mayApply(role, op, { userId: who.userId, commentAuthor, acl, editorsCanShare: policy?.editorsCanShare ?? false });
       if (!verdict.ok) {
@@ -77,7 +80,7 @@ export class AccessGate {
           return { ok: false, reason: REJECT_REASONS.aclTooLarge, message: `op ${e.id}: a document's ACL holds at most ${MAX_ACL_ENTRIES} user and group entries` };
         }
         acl = next;
-      } else if (e.seq === 1) acl = aclAfter(acl, e);
+      }
       out.push(override ? ({ ...e, override: true } as LogEntry) : e);
     }
     this.acl = acl;

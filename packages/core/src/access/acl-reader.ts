@@ -50,8 +50,8 @@ export class AclReader {
    * `read(doc)` for many documents, one result per element of `docs` in order: entries cached
    * within the TTL as `read` serves them, the rest with one batched read of their checkpoints
    * (`SequencerStateStore.accessMany`) and cached like `read` caches. A document whose checkpoint
-   * holds no ACL (not created yet, or a log from before access control) is then read alone, as
-   * `read` does (legacy documents: another GetItem and log reads each).
+   * holds no ACL (not created yet, or a log from before access control) falls back to its log as
+   * `read` does (legacy documents: log reads each).
    */
   readMany(docs: readonly DocRef[]): Promise<Array<DocAcl | undefined>> {
     const out: Array<Promise<DocAcl | undefined>> = [];
@@ -68,21 +68,19 @@ export class AclReader {
       const batch = this.deps.state.accessMany(wanted.map((m) => m.doc));
       wanted.forEach(({ doc, slots }, j) => {
         const key = docKey(doc);
-        // No stored ACL: the slow path, which replaces this entry with its own.
-        const acl = this.cache.set(key, batch.then((found) => found[j].acl ?? this.read(doc, { fresh: true })));
+        const acl = this.cache.set(key, batch.then((found) => this.fromCheckpoint(doc, found[j])));
         for (const i of slots) out[i] = acl;
       });
     }
     return Promise.all(out);
   }
 
-  /** Forgets what this process cached for `doc` (after it learned the ACL changed). */
-  forget(doc: DocRef): void {
-    this.cache.delete(docKey(doc));
+  private async load(doc: DocRef): Promise<DocAcl | undefined> {
+    return this.fromCheckpoint(doc, await this.deps.state.access(doc));
   }
 
-  private async load(doc: DocRef): Promise<DocAcl | undefined> {
-    const { checkpoint, acl } = await this.deps.state.access(doc);
+  /** The ACL from what the checkpoint item holds, falling back to the log when it holds none. */
+  private async fromCheckpoint(doc: DocRef, { checkpoint, acl }: { checkpoint: number; acl?: DocAcl }): Promise<DocAcl | undefined> {
     if (acl) return acl;
     // No ACL stored: a document not created yet, or one whose log predates access control.
     const head = checkpoint > 0 ? checkpoint : (await this.deps.log.head(doc)).seq;

@@ -1,6 +1,7 @@
 import { docKey, type DocRef } from "../doc-ref.js";
 import type { LogEntry } from "../ops/types.js";
 import type { Rejection } from "../ports/records.js";
+import type { Subscriber } from "../ports/connection-store.js";
 import type { DocAcl } from "../access/doc-acl.js";
 import { dropGone, postAll, sendLeaves, type FanoutDeps } from "./fanout.js";
 import { packOps } from "./pack-ops.js";
@@ -47,14 +48,16 @@ export async function broadcast(
     return { connectionId: s.connectionId, messages: c ? messagesWith(doc.docId, entries, c) : messages };
   });
   const gone = await postAll(deps.gateway, targets);
-  await dropGone(deps, gone, doc, new Map([[docKey(doc), subs]]));
   const goneIds = new Set(gone);
-  const revoked = subs.filter((s) => changes.get(s.connectionId)?.revokedAt !== undefined && !goneIds.has(s.connectionId));
+  const isRevoked = (s: Subscriber) => changes.get(s.connectionId)?.revokedAt !== undefined;
+  // Revoked connections hear nothing more of the document, not even others' leaves.
+  const stay = subs.filter((s) => !isRevoked(s));
+  await dropGone(deps, gone, doc, new Map([[docKey(doc), stay]]));
+  const revoked = subs.filter((s) => isRevoked(s) && !goneIds.has(s.connectionId));
   if (revoked.length > 0) {
     const removed = await Promise.all(revoked.map((s) => deps.connections.unsubscribe(s.connectionId, doc)));
     const leaving = removed.flatMap((r) => (r ? [{ ...r, doc }] : []));
-    const stay = subs.filter((s) => !goneIds.has(s.connectionId) && !revoked.includes(s));
-    await sendLeaves(deps, leaving, new Map([[docKey(doc), stay]]));
+    await sendLeaves(deps, leaving, new Map([[docKey(doc), stay.filter((s) => !goneIds.has(s.connectionId))]]));
     deps.logSink({ kind: "ws_revoked", tenant: doc.tenant, docId: doc.docId, connections: revoked.length });
   }
   return { subscribers: subs.length, messages: messages.length, gone: gone.length, revoked: revoked.length };

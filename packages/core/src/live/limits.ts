@@ -28,3 +28,6 @@ export const MAX_MESSAGE_BYTES = 128 * 1024;
  * connection whose `$disconnect` never ran.
  */
 export const CONNECTION_TTL_SECONDS = 3 * 3600;
+
+/** API Gateway's limit on one WebSocket connection's life. */
+export const MAX_CONNECTION_MS = 2 * 3600 * 1000;

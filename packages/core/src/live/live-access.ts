@@ -1,8 +1,7 @@
 import { aclAt } from "../access/acl-at.js";
 import type { AclReader } from "../access/acl-reader.js";
-import { effectiveRole, foldAcl, type AccessSubject, type DocAcl } from "../access/doc-acl.js";
+import { foldAcl, type DocAcl } from "../access/doc-acl.js";
 import type { DocRef } from "../doc-ref.js";
-import type { AclRole } from "../ops/types.js";
 import type { LogStore } from "../ports/log-store.js";
 import type { SequencerStateStore } from "../ports/sequencer-state-store.js";
 
@@ -30,7 +29,16 @@ export async function aclAtHead(deps: LiveAccessDeps, doc: DocRef): Promise<{ ac
   return { acl: await aclAt(deps, doc, head), head };
 }
 
-/** The subject's role on a document with `acl` (`none` for a document that does not exist: anyone may wait for it). */
-export function liveRole(acl: DocAcl | undefined, who: AccessSubject): { role: AclRole; exists: boolean } {
-  return { role: effectiveRole(acl, who).role, exists: acl !== undefined };
+/**
+ * `known` (aclAtHead's result) moved past every entry committed after its head: one read of the
+ * log batches after it (usually none or one). A longer stretch is folded all the same.
+ */
+export async function aclAfterHead(
+  deps: LiveAccessDeps,
+  doc: DocRef,
+  known: { acl: DocAcl | undefined; head: number },
+): Promise<{ acl: DocAcl | undefined; head: number }> {
+  const batches = await deps.log.batchesAfter(doc, known.head);
+  const entries = batches.flatMap((b) => b.entries).filter((e) => e.seq > known.head);
+  return { acl: foldAcl(known.acl, entries), head: entries.at(-1)?.seq ?? known.head };
 }

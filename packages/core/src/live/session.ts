@@ -4,10 +4,11 @@ import { docKey, type DocRef } from "../doc-ref.js";
 import type { Clock } from "../ports/clock.js";
 import type { LogStore } from "../ports/log-store.js";
 import type { TimerStore } from "../ports/timer-store.js";
-import { aclAtHead, liveRole, type LiveAccessDeps } from "./live-access.js";
+import { effectiveRole, type DocAcl } from "../access/doc-acl.js";
+import { aclAfterHead, aclAtHead, type LiveAccessDeps } from "./live-access.js";
 import { parseClientMessage, type LiveError, type PresenceState } from "./client-messages.js";
 import { dropGone, postAll, sendLeaves, type FanoutDeps } from "./fanout.js";
-import { MAX_SUBSCRIPTIONS } from "./limits.js";
+import { MAX_CONNECTION_MS, MAX_SUBSCRIPTIONS } from "./limits.js";
 import { packOps } from "./pack-ops.js";
 import { PRESENCE_RATE } from "./rate-limit.js";
 import {
@@ -49,7 +50,9 @@ export const CATCH_UP_PAGE = 2000;
 /** `$connect`: the connection is registered before any message of it can arrive. */
 export async function onConnect(deps: LiveSessionDeps, caller: Caller): Promise<void> {
   await deps.connections.connect(caller);
-  if (caller.tokenExpiresAt !== undefined && deps.tokenTimers) {
+  // API Gateway ends every connection after 2 hours: a token outliving that needs no timer.
+  const outlives = caller.tokenExpiresAt !== undefined && caller.tokenExpiresAt >= caller.connectedAt + MAX_CONNECTION_MS;
+  if (caller.tokenExpiresAt !== undefined && !outlives && deps.tokenTimers) {
     await deps.tokenTimers.add({ tenant: caller.tenant, docId: caller.connectionId }, caller.tokenExpiresAt);
   }
 }
@@ -103,45 +106,46 @@ export async function onMessage(deps: LiveSessionDeps, caller: Caller, body: str
 }
 
 /**
- * Access first (the cached ACL: a non-reader gets `forbidden` and nothing is subscribed), then
- * the index entry, then the exact ACL and head (aclAtHead), then `subscribed` (with the role),
- * the others' presence and the catch-up (after, head]: an op committed after the head read
- * reaches the broadcaster after the index entry exists, and its strongly consistent Query finds
- * this connection; a revocation committed after that read is the broadcaster's to enforce, one
- * before it is seen here (the subscription is removed again). So every seq > after arrives,
- * some possibly twice, and nothing after a revocation.
+ * The exact ACL at the log head first (a non-reader gets `forbidden` and nothing is
+ * subscribed), then the index entry carrying that head as `since`, then the entries committed
+ * since (judged here: the broadcaster may have posted them before it could find the entry),
+ * then `subscribed` (with the role), the others' presence and the catch-up (after, head]. An op
+ * committed after that read reaches the broadcaster after the index entry exists, and its
+ * strongly consistent Query finds this connection, judging any acl entry after `since`. So every
+ * seq > after arrives, some possibly twice, and nothing after a revocation.
  */
 async function subscribe(deps: LiveSessionDeps, caller: Caller, docId: string, after: number | undefined): Promise<void> {
   const doc: DocRef = { tenant: caller.tenant, docId };
   const forbidden = { code: "forbidden" as const, message: `you have no access to document ${docId}`, docId };
-  const cached = await docAccess(deps.acls, caller, doc);
-  if (cached.exists && !mayRead(cached.role)) return refuse(deps, caller, forbidden);
-  // The head before the index entry: the broadcaster judges only acl entries after it for this
-  // subscription (those up to the exact check below are judged there, again: harmless).
-  const since = (await deps.log.head(doc)).seq;
-  let result = await deps.connections.subscribe(caller.connectionId, doc, MAX_SUBSCRIPTIONS, since);
+  const mayWatch = (acl: DocAcl | undefined) => acl === undefined || mayRead(effectiveRole(acl, caller).role);
+  // The exact ACL before the index entry exists; its head is the subscription's `since`: the
+  // broadcaster judges only acl entries after it for this subscription.
+  const exact = await aclAtHead(deps, doc);
+  if (!mayWatch(exact.acl)) return refuse(deps, caller, forbidden);
+  let result = await deps.connections.subscribe(caller.connectionId, doc, MAX_SUBSCRIPTIONS, exact.head);
   if (result === "gone") {
     // Not registered (its $connect record expired or was lost): register again from the
     // authorizer's identity. If the client really is gone, the next post says so and cleans up.
     await deps.connections.connect(caller);
-    result = await deps.connections.subscribe(caller.connectionId, doc, MAX_SUBSCRIPTIONS, since);
+    result = await deps.connections.subscribe(caller.connectionId, doc, MAX_SUBSCRIPTIONS, exact.head);
   }
   if (result === "too_many") {
     const message = `at most ${MAX_SUBSCRIPTIONS} documents per connection; unsubscribe from one first`;
     return refuse(deps, caller, { code: "too_many_subscriptions", message, docId });
   }
   if (result === "gone") return;
-  const { acl, head: seq } = await aclAtHead(deps, doc);
-  const { role, exists } = liveRole(acl, caller);
-  if (exists && !mayRead(role)) {
+  // What committed between the exact read and the index entry: a batch the broadcaster may have
+  // delivered before it could find this subscription. Judged here; later ones are its to judge.
+  const { acl, head } = await aclAfterHead(deps, doc, exact);
+  if (!mayWatch(acl)) {
     await deps.connections.unsubscribe(caller.connectionId, doc);
     return refuse(deps, caller, forbidden);
   }
-  const head = { seq };
+  const role = acl === undefined ? "none" : effectiveRole(acl, caller).role;
   const others = (await deps.connections.subscribers(doc)).filter((s) => s.connectionId !== caller.connectionId && s.presence !== null);
-  const greeting = [subscribedMessage(docId, head.seq, role), ...others.map((s) => presenceMessage(docId, s.userId, s.connectionId, s.presence))];
+  const greeting = [subscribedMessage(docId, head, role), ...others.map((s) => presenceMessage(docId, s.userId, s.connectionId, s.presence))];
   if (!(await postInOrder(deps, caller, doc, greeting))) return;
-  for (let cursor = after ?? head.seq; cursor < head.seq; ) {
+  for (let cursor = after ?? head; cursor < head; ) {
     const page = await deps.log.entries(doc, cursor, CATCH_UP_PAGE);
     if (page.length === 0) break;
     if (!(await postInOrder(deps, caller, doc, packOps(docId, page)))) return;

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { ID_PATTERN } from "../doc-ref.js";
+import { GROUP_ID_PATTERN, ID_PATTERN } from "../doc-ref.js";
 import {
   ATTR_KEY_PATTERN,
   MAX_ATTR_STRING_CODE_POINTS,
@@ -157,8 +157,6 @@ export const taskOpSchema = z.strictObject({
     .optional(),
 });
 
-/** Group ids as acl ops name them (and as a token's `groups` claim should hold them). */
-export const GROUP_ID_PATTERN = /^[A-Za-z0-9_.:@-]{1,128}$/;
 
 /** An acl op names exactly one target: `userId`, `groupId` or `everyone: true`. */
 export const aclOpSchema = z

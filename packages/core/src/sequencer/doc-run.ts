@@ -21,7 +21,7 @@ import type { SequencerDeps } from "./sequencer.js";
 import { AccessGate } from "../access/access-gate.js";
 import { aclAt } from "../access/acl-at.js";
 import { DEFAULT_ACCESS_POLICY } from "../access/access-policy.js";
-import { aclKey, foldAcl, type DocAcl } from "../access/doc-acl.js";
+import { foldAcl, type DocAcl } from "../access/doc-acl.js";
 import { rejectionAccessEvents } from "../audit/access-events.js";
 
 /** Thrown when another run committed at the seq this run wanted: the run must start over. */
@@ -54,8 +54,12 @@ export class DocRun {
   /** The log head this run started from (what `load` read). */
   private logHead = 0;
   private gate!: AccessGate;
-  /** The ACL the state store holds as of its checkpoint (aclKey), to save it only when it changed. */
-  private storedAcl = "";
+  /**
+   * The ACL the state store returned with its checkpoint. The ACL folds make a new value only
+   * when an acl entry (or a document's first entry) applies, so a different value at the end
+   * of the run is one to save.
+   */
+  private storedAcl: DocAcl | undefined;
   /** The ACL as of logHead (what the run's batches start from). */
   private aclAtHead: DocAcl | undefined;
   private findings: Record<string, unknown>[] = [];
@@ -109,7 +113,7 @@ export class DocRun {
     const [loaded, tail] = await Promise.all([state.load(this.doc, ids), log.tail(this.doc)]);
     this.clients = loaded.clients;
     for (const id of loaded.holding) this.holding.add(id);
-    this.storedAcl = aclKey(loaded.acl);
+    this.storedAcl = loaded.acl;
     // The ACL as of the checkpoint: stored with it, or (a log from before access control) computed once.
     let acl: DocAcl | undefined =
       loaded.acl ?? (loaded.checkpoint > 0 ? await aclAt({ log, states: this.deps.states }, this.doc, loaded.checkpoint) : undefined);
@@ -241,7 +245,7 @@ export class DocRun {
         }) as LogEntry,
     );
     const who = { userId: change.userId, groups: change.groups, admin: change.admin, clientId: change.clientId, now: this.now };
-    const verdict = await this.gate.judge(who, entries, creating, this.pending.map((p) => p.entry), this.cache);
+    const verdict = await this.gate.judge(who, entries, creating, () => this.pending.map((p) => p.entry), this.cache);
     if (!verdict.ok) {
       this.reject(change, ops, verdict.reason, verdict.message);
       return;
@@ -365,7 +369,7 @@ export class DocRun {
     }
     const dirty = [...this.dirty].map((id) => this.clients.get(id)!).filter(Boolean);
     const acl = this.gate.acl;
-    const aclChanged = acl !== undefined && aclKey(acl) !== this.storedAcl;
+    const aclChanged = acl !== undefined && acl !== this.storedAcl;
     if (dirty.length > 0 || this.pending.length > 0 || aclChanged) {
       await state.save(this.doc, dirty, this.seq, [...this.holding], aclChanged ? acl : undefined);
     }

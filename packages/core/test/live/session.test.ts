@@ -115,7 +115,7 @@ describe("subscribe", () => {
     const h = liveHarness();
     const c = await h.connect();
     const log = h.deps.log;
-    h.deps.log = { ...log, head: async () => Promise.reject(new Error("throttled")) } as unknown as LogStore;
+    h.deps.log = { ...log, tail: async () => Promise.reject(new Error("throttled")) } as unknown as LogStore;
     await send(h, c, { action: "subscribe", docId: "d1" });
     h.deps.log = log;
     await send(h, c, { action: "ping" });

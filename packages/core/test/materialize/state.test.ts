@@ -178,10 +178,8 @@ describe("applyEntries contract", () => {
     expect(Object.entries(s.threads)).toEqual([["toString", { id: "toString", comments: [expect.objectContaining({ body: "b" })] }]]);
   });
 
-  // KNOWN BUG (reported, not fixed here): access/doc-acl.ts withRole assigns `map[key] = role`,
-  // and assigning a string to `__proto__` does nothing, so a user or group named `__proto__`
-  // (both match their id patterns) never gets an entry. Flip to `it` once withRole defines
-  // the key as an own property.
+  // User and group ids are ordinary ids whatever they spell: access/doc-acl.ts writes them as
+  // own properties and reads them with Object.hasOwn.
   it("acl user and group ids like __proto__ stay plain keys", () => {
     const s = materialize(log([
       { type: "acl", targetUserId: "owner", role: "owner" },

@@ -106,9 +106,22 @@ describe("parseChangeBody: per-type fields", () => {
     ["task with a bad status", { ...S.task, status: "in progress" }, "status", undefined],
     ["task with a bad assignee", { ...S.task, assignee: "a/b" }, "assignee", undefined],
     ["acl with an unknown role", { ...S.acl, role: "admin" }, "role", /owner, editor, commenter, viewer, none/],
-    ["acl without userId", { type: "acl", role: "viewer" }, "userId", undefined],
+    ["acl without a target", { type: "acl", role: "viewer" }, "userId", /exactly one target.*got 0/],
+    ["acl with userId and groupId", { type: "acl", role: "viewer", userId: "ann", groupId: "eng" }, "userId", /exactly one target.*got 2/],
+    ["acl with all three targets", { type: "acl", role: "viewer", userId: "ann", groupId: "eng", everyone: true }, "userId", /got 3/],
+    ["acl with everyone: false", { type: "acl", role: "viewer", everyone: false }, "everyone", /true/],
+    ["acl with a bad group id", { type: "acl", role: "viewer", groupId: "eng team" }, "groupId", /\[A-Za-z0-9_.:@-\]\{1,128\}/],
   ])("refuses %s", (_what, op, field, issue) => {
     refusedAt(op, field, issue);
+  });
+
+  it.each([
+    ["a user", { userId: "ann" }],
+    ["a group", { groupId: "design:leads@acme" }],
+    ["everyone", { everyone: true }],
+  ])("accepts an acl op naming %s", (_what, target) => {
+    const parsed = accepted(change([{ id: "a1", seq: 1, type: "acl", role: "editor", ...target }]));
+    expect(parsed.ops[0]).toEqual({ id: "a1", seq: 1, type: "acl", role: "editor", ...target });
   });
 
   it("refuses too many attrs, mentions and too long a comment body", () => {

@@ -2,6 +2,7 @@ import {
   ACL_ROLES,
   ATTR_KEY_PATTERN,
   hasLoneSurrogate,
+  GROUP_ID_PATTERN,
   ID_PATTERN,
   MAX_ATTR_STRING_CODE_POINTS,
   MAX_ATTRS,
@@ -140,7 +141,7 @@ export function aclOp(target: unknown, role: unknown): CanonicalOp {
       if (typeof v !== "string" || !ID_PATTERN.test(v)) bad("share.userId", "expected a user id matching [A-Za-z0-9_-]{1,64}");
       return { type: "acl", role: r, userId: v };
     case "groupId":
-      if (typeof v !== "string" || !/^\S{1,128}$/.test(v)) bad("share.groupId", "expected a group id (1-128 characters, no whitespace)");
+      if (typeof v !== "string" || !GROUP_ID_PATTERN.test(v)) bad("share.groupId", "expected a group id matching [A-Za-z0-9_.:@-]{1,128}");
       return { type: "acl", role: r, groupId: v };
     case "everyone":
       if (v !== true) bad("share.everyone", "expected true");
