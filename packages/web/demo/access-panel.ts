@@ -1,5 +1,5 @@
 import type { AclRole, DocAcl } from "@weft/web";
-import { atLeast } from "@weft/core/access/doc-acl";
+import { atLeast, memberRole, roleOfTarget } from "@weft/core/access/doc-acl";
 
 /**
  * The demo's "Access" panel: everyone with an entry in the document's ACL and everyone present,
@@ -24,10 +24,12 @@ export function canEdit(role: AclRole): boolean {
   return atLeast(role, "editor");
 }
 
-/** Someone else's role as the ACL shows it: their own entry or everyone's, whichever is higher. */
+/**
+ * Someone else's role as the ACL shows it: their own entry or everyone's, whichever is higher
+ * (core's memberRole without groups: ids such as `constructor` are ordinary ids).
+ */
 export function roleIn(acl: DocAcl, userId: string): AclRole {
-  const own = acl.users[userId] ?? "none";
-  return atLeast(own, acl.everyone) ? own : acl.everyone;
+  return memberRole(acl, { userId });
 }
 
 /** What the panel would show, as a string: re-render only when it changes (an open selector stays open). */
@@ -44,7 +46,7 @@ export function renderAccess(list: HTMLElement, v: AccessView, share: (target: s
   const items = [...names].map(([userId, name]) => {
     const li = document.createElement("li");
     li.dataset.user = userId;
-    const own = v.acl.users[userId] ?? "none";
+    const own = roleOfTarget(v.acl, { userId });
     const effective = userId === v.me ? v.myRole : roleIn(v.acl, userId);
     li.dataset.role = effective;
     li.append(userId === v.me ? `${name} (you)` : name, " ");

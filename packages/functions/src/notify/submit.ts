@@ -1,5 +1,6 @@
 import { HOUR_MS, checkRecipientCeiling, DEFAULT_FANOUT_POLICY, planFanout, type FanoutPolicy } from "@weft/core/notify/fanout/index";
 import type { NotifyIntent } from "@weft/core/notify/engine/index";
+import { withCurrentReadAccess } from "@weft/core/notify/sources/committed-intents";
 import { WeftError } from "@weft/core";
 import type { Wiring } from "../wiring.js";
 import { CHUNK_CONCURRENCY, forEachUser, groupByUser } from "./fan-out.js";
@@ -71,11 +72,18 @@ export async function submitIntents(w: Wiring, intents: NotifyIntent[], opts: { 
   return { mode: "queued", recipients: byUser.size, chunks: chunks.length };
 }
 
-/** Decides one due chunk (called by the notify timers), then forgets it. */
+/**
+ * Decides one due chunk (called by the notify timers), then forgets it. A chunk is decided up
+ * to the fan-out window after its event's readers were judged: the `readAccess` of its intents
+ * about a document is judged again first from the document's current ACL (one fresh AclReader
+ * read per document in the chunk, not per recipient), so a user who lost access meanwhile gets
+ * nothing about it (suppressed:permission).
+ */
 export async function runChunk(w: Wiring, tenant: string, jobId: string, index: number): Promise<number> {
   const chunk = await w.notify.fanout.chunk(tenant, jobId, index);
   if (!chunk) return 0;
-  const byUser = groupByUser(chunk.intents);
+  const intents = await withCurrentReadAccess(chunk.intents, (doc) => w.acls.read(doc, { fresh: true }));
+  const byUser = groupByUser(intents);
   await forEachUser(byUser, (user, list) => w.notify.service.handleIntents(user, list), CHUNK_CONCURRENCY);
   await w.notify.fanout.finish(tenant, jobId, index);
   return byUser.size;

@@ -1,6 +1,9 @@
 import { retraction } from "./digests.js";
+import type { DigestFacts } from "./digest-resolver.js";
+import { liveItems, type Pending, withFacts } from "./facts.js";
 import { ACL_SUBJECT_KIND, type NotifyIntent } from "./intent.js";
-import type { Run } from "./run.js";
+import { renderedHash, renderItems } from "./render.js";
+import { renderedDelivery, type Run } from "./run.js";
 import { digestWith, type OpenDigest, type PendingItem } from "./state.js";
 
 /**
@@ -25,11 +28,15 @@ const LOST = "the user can no longer read the document";
  * `suppressed:permission` (on `email` for a pending email fallback): its items in open digests
  * (a digest left with nothing is withdrawn, and its in-app item retracted when one was shown),
  * items held by the cap or quiet hours, and email fallbacks. Digests holding items of other
- * documents too keep those and are re-rendered from current facts when they flush.
+ * documents too keep those; one whose in-app item was shown gets a new version of it at once,
+ * rendered from what is left and current facts (as when an item joins it), so the feed no
+ * longer shows the lost document's title or excerpt. Pending (facts.ts) while asking the
+ * DigestResolver for those facts.
  */
-export function dropDocItems(run: Run, docId: string): void {
+export function dropDocItems(run: Run, docId: string): Pending {
   const s = run.s;
   const of = (i: PendingItem) => i.docId === docId && i.subject?.kind !== ACL_SUBJECT_KIND;
+  const shown: OpenDigest[] = [];
   if (s.digests.some((d) => d.items.some(of))) {
     const kept: OpenDigest[] = [];
     for (const d of s.digests) {
@@ -40,8 +47,12 @@ export function dropDocItems(run: Run, docId: string): void {
       }
       for (const i of dropped) run.record(i.eventId, "suppressed:permission", d.id, undefined, `${LOST}; dropped from its digest`);
       const rest = d.items.filter((i) => !of(i));
-      if (rest.length > 0) kept.push(digestWith(d, rest));
-      else if (d.version > 0) run.deliveries.push(retraction(run, d, dropped));
+      if (rest.length > 0) {
+        // A new object (never the input state's): this run may change it.
+        const left = digestWith(d, rest);
+        kept.push(left);
+        if (d.version > 0) shown.push(left);
+      } else if (d.version > 0) run.deliveries.push(retraction(run, d, dropped));
     }
     s.digests = kept;
   }
@@ -59,4 +70,26 @@ export function dropDocItems(run: Run, docId: string): void {
       return false;
     });
   }
+  if (shown.length === 0) return;
+  return withFacts(run, shown.flatMap((d) => d.items), (facts) => {
+    for (const d of shown) reshow(run, d, facts);
+  });
+}
+
+/**
+ * The next in-app version of a shown digest that lost items (what showInApp emits when an item
+ * joins): its live items rendered with `facts`, or its withdrawal when none is left.
+ */
+function reshow(run: Run, d: OpenDigest, facts: DigestFacts | undefined): void {
+  const before = d.items;
+  d.items = liveItems(run, d.items, facts);
+  if (d.items.length === 0) {
+    run.s.digests = run.s.digests.filter((x) => x !== d);
+    run.deliveries.push(retraction(run, d, before));
+    return;
+  }
+  const r = renderItems(d.items, facts);
+  d.version += 1;
+  d.rendered = renderedHash(r);
+  run.deliveries.push(renderedDelivery(run, d.id, "in_app", r, d.version));
 }

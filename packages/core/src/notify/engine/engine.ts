@@ -100,12 +100,20 @@ function decideEvent(run: Run, intent: NotifyIntent): Pending {
   if (intent.readAccess !== undefined && intent.docId !== undefined && !intentReadable(intent, ctx.groups)) {
     // The user cannot read the document (now): nothing pending about it goes out either. The
     // notice that their access changed is the one thing they are still told about it.
-    dropDocItems(run, intent.docId);
-    if (intent.subject?.kind !== ACL_SUBJECT_KIND) {
-      run.record(intent.eventId, "suppressed:permission", undefined, undefined, `the user cannot read document ${intent.docId}`);
-      return;
-    }
+    const p = dropDocItems(run, intent.docId);
+    return p ? p.then(() => decideUnreadable(run, intent)) : decideUnreadable(run, intent);
   }
+  return decideReadable(run, intent);
+}
+
+/** An intent about a document the recipient cannot read, once what was pending of it was dropped. */
+function decideUnreadable(run: Run, intent: NotifyIntent): Pending {
+  if (intent.subject?.kind === ACL_SUBJECT_KIND) return decideReadable(run, intent);
+  run.record(intent.eventId, "suppressed:permission", undefined, undefined, `the user cannot read document ${intent.docId}`);
+}
+
+function decideReadable(run: Run, intent: NotifyIntent): Pending {
+  const { ctx } = run;
   const item = pendingItemOf(intent);
   const plan = run.plan(item);
   if (plan.topicOff) {

@@ -1,6 +1,6 @@
 import { textPrefix, type DocState } from "../../materialize/state.js";
 import type { LogEntry } from "../../ops/types.js";
-import type { DocAcl } from "../../access/doc-acl.js";
+import { memberRole, type DocAcl } from "../../access/doc-acl.js";
 import { mayRead } from "../../access/may-apply.js";
 import { ACL_SUBJECT_KIND, type NotifyIntent } from "../engine/intent.js";
 
@@ -173,13 +173,44 @@ export function intentsOfBatch(src: BatchSource): BatchIntents {
 
 /**
  * How each user may read a document with `acl` (NotifyIntent.readAccess): `true` when their
- * user entry or the everyone entry grants read, else the groups whose entries grant read (one
- * list shared by every such user; empty when none). One pass over the group entries per batch.
+ * user entry or the everyone entry grants read (core's memberRole without groups: a user id
+ * such as `constructor` or `__proto__` is an ordinary id, never an inherited member), else the
+ * groups whose entries grant read (one list shared by every such user; empty when none). One
+ * pass over the group entries per ACL.
  */
 export function readAccessOf(acl: DocAcl): (userId: string) => true | readonly string[] {
-  const everyone = mayRead(acl.everyone);
   const groups = Object.keys(acl.groups).filter((g) => mayRead(acl.groups[g]));
-  return (userId) => (everyone || mayRead(acl.users[userId] ?? "none") ? true : groups);
+  return (userId) => (mayRead(memberRole(acl, { userId })) ? true : groups);
+}
+
+/**
+ * `intents` with the `readAccess` of each intent about a document (one that carries one, with a
+ * `docId`) rebuilt by readAccessOf from that document's ACL as `readAcl` gives it now: one read
+ * per distinct document, never per recipient. For intents decided a while after they were made
+ * (a queued fan-out chunk, up to the fan-out window later), so a user who lost access meanwhile
+ * is judged unable to read (and one who gained it, able). A document with no ACL any more (none
+ * exists) is read by nobody. Intents without `readAccess` (not about access) stay as they are.
+ */
+export async function withCurrentReadAccess(
+  intents: readonly NotifyIntent[],
+  readAcl: (doc: { tenant: string; docId: string }) => Promise<DocAcl | undefined>,
+): Promise<NotifyIntent[]> {
+  const docKey = (i: NotifyIntent) => `${i.tenant}\u0001${i.docId}`;
+  const pending = new Map<string, Promise<((userId: string) => true | readonly string[]) | undefined>>();
+  for (const i of intents) {
+    if (i.readAccess === undefined || i.docId === undefined) continue;
+    const key = docKey(i);
+    if (!pending.has(key)) pending.set(key, readAcl({ tenant: i.tenant, docId: i.docId }).then((acl) => (acl ? readAccessOf(acl) : undefined)));
+  }
+  if (pending.size === 0) return intents.slice();
+  const keys = [...pending.keys()];
+  const found = await Promise.all(pending.values());
+  const access = new Map(keys.map((k, j) => [k, found[j]]));
+  return intents.map((i) => {
+    if (i.readAccess === undefined || i.docId === undefined) return i;
+    const of = access.get(docKey(i));
+    return { ...i, readAccess: of ? of(i.userId) : [] };
+  });
 }
 
 /** Whether `readAccess` leaves any way to read (a group list may match the user's groups). */

@@ -154,7 +154,7 @@ async function readersOf(deps: NotifySendRouteDeps, doc: DocRef, max: number): P
   do {
     const page = await deps.notify.watchers.list(doc, { limit: WATCHER_PAGE, ...(cursor !== undefined ? { cursor } : {}) });
     for (const w of page.watchers) {
-      const a = users.has(w.userId) ? true : access(w.userId);
+      const a = access(w.userId);
       if (mayStillRead(a)) users.set(w.userId, a);
     }
     cursor = page.cursor;
