@@ -96,12 +96,23 @@ export async function main(args: Record<string, string>): Promise<void> {
   );
 }
 
-/** Waits until every document's materialized version reaches the last seq posted to it. */
+/**
+ * Waits until every document's last posted op is committed and materialized. Its log seq is
+ * read from its receipt: a document's seqs are not its client's (its creation adds the owner
+ * entry first).
+ */
 async function settled(docs: string[], seqs: Map<string, number>, get: (p: string) => Promise<any>): Promise<void> {
   const deadline = Date.now() + 120_000;
   for (const doc of docs) {
-    while ((await get(`/v1/docs/${doc}`)).version !== seqs.get(doc)) {
+    const lastOp = `${doc}-${seqs.get(doc)}`;
+    let seq: number | undefined;
+    while (seq === undefined || !((await get(`/v1/docs/${doc}`)).version >= seq)) {
       if (Date.now() > deadline) throw new Error(`${doc} was not materialized within 120 s`);
+      if (seq === undefined) {
+        const receipt = await get(`/v1/docs/${doc}/ops/${lastOp}`);
+        if (receipt.status === "committed") seq = receipt.seq;
+        else if (receipt.status === "rejected") throw new Error(`${lastOp} was rejected: ${receipt.reason}`);
+      }
       await sleep(50);
     }
   }
