@@ -1,6 +1,5 @@
-// Globals ($config, $app, sst, aws) come from SST's generated .sst/platform/config.d.ts, or,
-// offline, from infra/sst-platform.d.ts (its header explains why there is no
-// `/// <reference>` to the generated file here).
+// Globals ($config, $app, sst, aws) come from SST's generated .sst/platform/config.d.ts, which
+// `npm test` prepares and type-checks this file against (scripts/check-infra.mjs).
 
 /**
  * Weft on AWS. Every resource is derived from infra/manifest.ts, the manifest the local
@@ -12,8 +11,10 @@ export default $config({
     return {
       name: "weft",
       home: "aws",
-      // Production keeps its tables (and their data) when resources are removed; other stages are disposable.
+      // Production keeps its tables (and their data) when resources are removed, and `sst remove`
+      // refuses to remove it at all; other stages are disposable.
       removal: input?.stage === "production" ? "retain" : "remove",
+      protect: input?.stage === "production",
     };
   },
   async run() {
@@ -21,21 +22,23 @@ export default $config({
     const { tables } = await import("./infra/tables.js");
     const { api } = await import("./infra/api.js");
     await import("./infra/stream-subscriptions.js");
+    const { alarmTopic } = await import("./infra/alarms.js");
     await import("./infra/schedules.js");
     await import("./infra/rules.js");
     const { bus } = await import("./infra/bus.js");
     await import("./infra/websocket.js");
     await import("./infra/ses-feedback.js");
     const { webSocketApi } = await import("./infra/websocket-api.js");
-    const { tableEnvVar } = await import("./infra/manifest.js");
+    const { tableLink } = await import("./infra/manifest.js");
 
-    // Outputs (`.sst/outputs.json`) use the functions' env var names for the tables, so a
-    // deployed stage's names can be fed to tools that read the same contract.
+    // Outputs (`.sst/outputs.json`): the tables under their link names (`InboxTable`), the names
+    // the functions read them by.
     return {
       apiUrl: api.url,
       webSocketUrl: webSocketApi.url,
       eventBus: bus.name,
-      ...Object.fromEntries(Object.entries(tables).map(([name, table]) => [tableEnvVar(name), table.name])),
+      alarmTopic: alarmTopic.arn,
+      ...Object.fromEntries(Object.entries(tables).map(([name, table]) => [tableLink(name), table.name])),
     };
   },
 });

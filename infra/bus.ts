@@ -1,31 +1,26 @@
 import { ENV, functions as functionSpecs, rules as ruleSpecs, type FunctionSpec } from "./manifest.js";
-import { componentName, entries, mapRecord, seconds } from "./naming.js";
-
-/** Lambda refuses an SQS mapping whose visibility timeout is below the consumer's timeout; AWS advises 6x. */
-const VISIBILITY_PER_CONSUMER_TIMEOUT = 6;
-
-/** What Lambda's SQS poller needs on a queue it consumes for a function. */
-const QUEUE_CONSUME = ["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:ChangeMessageVisibility", "sqs:GetQueueAttributes", "sqs:GetQueueUrl"];
+import { componentName, entries, mapRecord } from "./naming.js";
+import { consumedQueue, QUEUE_CONSUME } from "./queues.js";
+import { named } from "./stage-names.js";
 
 /**
  * The event bus every committed batch is published to (one `weft.ops.committed` entry per
  * document batch; see packages/core/src/events/committed.ts). A custom bus, not the account's
  * default one, so rules and grants concern Weft's events only.
  */
-export const bus = new aws.cloudwatch.EventBus("EventBus", {});
+export const bus = new aws.cloudwatch.EventBus("EventBus", { name: named("bus", 256) });
 
 /**
  * One SQS dead-letter queue per manifest rule. Two writers put messages there (see rules.ts):
  * EventBridge, for an event it could not deliver to the target within the rule's retry policy
  * (body = the event, attributes RULE_ARN/TARGET_ARN/ERROR_CODE/ERROR_MESSAGE), and Lambda, for
  * an event whose handler kept throwing through its asynchronous retries (body = an on-failure
- * destination record). The rule's `deadLetter` function drains it. Created before the
- * functions, whose IAM policies name it.
+ * destination record). The rule's `deadLetter` function drains it into the dead-letters table
+ * (partial batch responses; what it cannot store is parked in the queue's own dead-letter queue,
+ * with an alarm: queues.ts). Created before the functions, whose IAM policies name it.
  */
 export const deadLetterQueues = mapRecord(ruleSpecs, (name, rule) =>
-  new sst.aws.Queue(componentName(name, "RuleDeadLetterQueue"), {
-    visibilityTimeout: seconds(functionSpecs[rule.deadLetter].timeoutSeconds * VISIBILITY_PER_CONSUMER_TIMEOUT),
-  }),
+  consumedQueue(componentName(name, "RuleDeadLetterQueue"), rule.deadLetter, `bus rule ${name}: undeliverable events`),
 );
 
 /** `WEFT_EVENT_BUS` for a function with `bus: true` (WEFT_EVENTS_ENDPOINT stays unset on AWS: the SDK's own endpoint). */
@@ -43,7 +38,7 @@ export function busPermissions(fn: keyof typeof functionSpecs, spec: FunctionSpe
   const out: sst.aws.FunctionPermissionArgs[] = [];
   if (spec.bus) out.push({ actions: ["events:PutEvents"], resources: [bus.arn] });
   for (const [name, rule] of entries(ruleSpecs)) {
-    const queue = [deadLetterQueues[name].arn];
+    const queue = [deadLetterQueues[name].queue.arn];
     if (rule.target === fn) out.push({ actions: ["sqs:SendMessage"], resources: queue });
     if (rule.deadLetter === fn) out.push({ actions: QUEUE_CONSUME, resources: queue });
   }

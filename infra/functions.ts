@@ -1,13 +1,8 @@
-import {
-  functions as functionSpecs,
-  schedules as scheduleSpecs,
-  tableEnvVar,
-  type FunctionSpec,
-} from "./manifest.js";
+import { functions as functionSpecs, schedules as scheduleSpecs, type FunctionSpec } from "./manifest.js";
 import { componentName, entries, mapRecord, megabytes, seconds } from "./naming.js";
 import { busEnvironment, busPermissions } from "./bus.js";
 import { channelsEnvironment, channelsPermissions } from "./channels.js";
-import { jwtEnvironment } from "./secrets.js";
+import { secretLinks } from "./secrets.js";
 import { streamPermissions } from "./stream-permissions.js";
 import { tables } from "./tables.js";
 import { webSocketEnvironment, webSocketPermissions } from "./websocket-api.js";
@@ -23,19 +18,24 @@ const RUNTIME = "nodejs22.x";
 /**
  * One Lambda function per manifest function: the manifest's handler, timeout and memory.
  *
- * Environment contract (what packages/functions reads):
- * - `WEFT_TABLE_<NAME>` (via `tableEnvVar`) = physical name, for exactly the tables in the
- *   function's `tables` list; `link` grants IAM access to those same tables and no others;
+ * Links (read at run time through SST's `Resource`, packages/functions/src/linked.ts; SST
+ * encrypts them into the bundle, so they take no environment space):
+ * - exactly the tables in the function's `tables` list (`Resource.InboxTable.name`); linking
+ *   also grants IAM access to those tables and no others;
+ * - the secrets of secrets.ts: the JWT settings for every function, the notification
+ *   providers' for a function with `channels: true`.
+ *
+ * Environment contract (small plain values; a test keeps every function's environment, with
+ * what SST adds, under Lambda's 4 KB):
  * - `WEFT_STAGE` = the SST stage;
- * - `WEFT_JWT_JWKS_URL` / `WEFT_JWT_ISSUER` / `WEFT_JWT_AUDIENCE` from the stage's secrets;
  * - `WEFT_<SCHEDULE>_LOOP_SECONDS` for each schedule that invokes the function (today:
  *   `WEFT_TIMERS_LOOP_SECONDS`), so one scheduled invocation keeps working until the next;
  * - `WEFT_WS_ENDPOINT` (the WebSocket API's management endpoint) and an
  *   `execute-api:ManageConnections` grant for a function with `webSocket: true`;
  * - `WEFT_EVENT_BUS` (the bus name) and an `events:PutEvents` grant for a function with
  *   `bus: true`, plus the dead-letter queue grants of rule targets and drains (bus.ts);
- * - the notification providers' settings (channels.ts) and `ses:SendEmail` / `sns:Publish`
- *   for a function with `channels: true`.
+ * - `WEFT_SES_CONFIGURATION_SET` and `ses:SendEmail` / `sns:Publish` for a function with
+ *   `channels: true` (channels.ts).
  *
  * Stream and failure-queue grants come from the subscriptions (stream-permissions.ts).
  */
@@ -47,12 +47,10 @@ export const functions = mapRecord<FunctionName, FunctionSpec, sst.aws.Function>
       runtime: RUNTIME,
       timeout: seconds(spec.timeoutSeconds),
       memory: megabytes(spec.memoryMB),
-      link: spec.tables.map((t) => tables[t]),
+      link: [...spec.tables.map((t) => tables[t]), ...secretLinks(spec)],
       permissions: [...streamPermissions(name), ...webSocketPermissions(spec), ...busPermissions(name, spec), ...channelsPermissions(spec)],
       environment: {
-        ...Object.fromEntries(spec.tables.map((t) => [tableEnvVar(t), tables[t].name])),
         WEFT_STAGE: $app.stage,
-        ...jwtEnvironment,
         ...scheduleEnvironment(name, spec),
         ...webSocketEnvironment(spec),
         ...busEnvironment(spec),

@@ -320,6 +320,14 @@ export const webSocket: WebSocketSpec = {
   },
 };
 
+/**
+ * How every SQS queue a function consumes is consumed (infra/queues.ts): stream on-failure
+ * queues and the bus rules' dead-letter queues. Messages per invocation (no batching window),
+ * with partial batch responses; after `maxReceives` failed receives a message is parked in the
+ * queue's own dead-letter queue (kept `parkedRetentionDays`, the SQS maximum), which is alarmed.
+ */
+export const queueConsumers = { batchSize: 10, maxReceives: 5, parkedRetentionDays: 14 } as const;
+
 /** Source and detail type of the one event per committed document batch. */
 export const COMMITTED_EVENT = { source: "weft", detailType: "weft.ops.committed" } as const;
 
@@ -383,17 +391,75 @@ export const routes: RouteSpec[] = [
   { method: "PUT", path: "/v1/admin/access/policy", function: http },
 ];
 
-/** Env var through which a function learns a table's physical name. */
-export function tableEnvVar(table: string): string {
-  return `WEFT_TABLE_${table.toUpperCase()}`;
+/**
+ * SST secrets: per-stage settings stored by SST (`npx sst secret set <Name> <value> --stage
+ * <stage>`), linked to the functions that read them (every function, or those with
+ * `channels: true`) and read at run time through SST's `Resource` (packages/functions/src/linked.ts).
+ * They are never copied into a function's environment: Lambda allows 4 KB of environment in all
+ * (an FCM service account alone is ~2.3 KB), and environment values are plaintext in the
+ * function's configuration, while SST encrypts links into the bundle.
+ *
+ * `optional: true` secrets get an empty placeholder: left empty, the feature they configure is
+ * off (a provider without settings is not used). A required secret has none, so SST refuses to
+ * deploy a stage until it is set, instead of shipping functions that reject every token.
+ */
+export interface SecretSpec {
+  linkedTo: "all" | "channels";
+  optional: boolean;
+  /** What to set, for docs/deploy.md. */
+  description: string;
 }
 
-/** Env vars of the bus and WebSocket wiring (see FunctionSpec.bus / webSocket). */
+export const secrets = {
+  JwtJwksUrl: { linkedTo: "all", optional: false, description: "JWKS URL of the identity provider whose tokens the API accepts" },
+  JwtIssuer: { linkedTo: "all", optional: false, description: "required `iss` of those tokens" },
+  JwtAudience: { linkedTo: "all", optional: false, description: "required `aud` of those tokens" },
+  NotifySesFrom: { linkedTo: "channels", optional: true, description: "email sender address (a verified SES identity); empty = no email" },
+  NotifySmsEnabled: { linkedTo: "channels", optional: true, description: '"1" sends SMS through SNS; empty = no SMS' },
+  NotifySmsSenderId: { linkedTo: "channels", optional: true, description: "SNS SMS sender id (optional)" },
+  NotifySmsOriginationNumber: { linkedTo: "channels", optional: true, description: "SNS SMS origination number (optional)" },
+  NotifyVapidPublicKey: { linkedTo: "channels", optional: true, description: "web push VAPID public key; the three VAPID settings go together" },
+  NotifyVapidPrivateKey: { linkedTo: "channels", optional: true, description: "web push VAPID private key" },
+  NotifyVapidSubject: { linkedTo: "channels", optional: true, description: "web push VAPID subject (mailto: or https: URL)" },
+  NotifyFcmServiceAccount: { linkedTo: "channels", optional: true, description: "Firebase service account key file (JSON) for Android push" },
+  NotifyApnsKey: { linkedTo: "channels", optional: true, description: "APNs auth key (.p8 PEM); the four APNs settings go together" },
+  NotifyApnsKeyId: { linkedTo: "channels", optional: true, description: "APNs key id" },
+  NotifyApnsTeamId: { linkedTo: "channels", optional: true, description: "Apple team id" },
+  NotifyApnsTopic: { linkedTo: "channels", optional: true, description: "APNs topic (the app's bundle id)" },
+  NotifyApnsSandbox: { linkedTo: "channels", optional: true, description: '"1" uses the APNs sandbox (development builds)' },
+} satisfies Record<string, SecretSpec>;
+
+export type SecretName = keyof typeof secrets;
+export type TableName = keyof typeof tables;
+
+/**
+ * The SST component (and link) name of a manifest table: `inbox` -> `InboxTable`. A function
+ * linked to it reads the physical name as `Resource.InboxTable.name`.
+ */
+export function tableLink(table: string): string {
+  return `${table.charAt(0).toUpperCase()}${table.slice(1)}Table`;
+}
+
+/**
+ * The environment variable through which SST passes a link where there is no encrypted bundle
+ * (`sst dev`, `sst shell`, and the local stack): `SST_RESOURCE_<Name>` = the link's JSON.
+ */
+export function linkEnvVar(link: string): string {
+  return `SST_RESOURCE_${link}`;
+}
+
+/**
+ * Plain environment variables (small, not secret): the bus and WebSocket wiring (see
+ * FunctionSpec.bus / webSocket), the SES configuration set, and the local stack's outbox.
+ */
 export const ENV = {
   eventBus: "WEFT_EVENT_BUS",
   eventsEndpoint: "WEFT_EVENTS_ENDPOINT",
   webSocketEndpoint: "WEFT_WS_ENDPOINT",
+  sesConfigurationSet: "WEFT_SES_CONFIGURATION_SET",
+  /** Set by the local stack only: every notification channel delivers to its outbox at this base URL. */
+  outboxEndpoint: "WEFT_OUTBOX_ENDPOINT",
 } as const;
 
-export const manifest = { tables, functions, subscriptions, schedules, routes, webSocket, rules };
+export const manifest = { tables, functions, subscriptions, schedules, routes, webSocket, rules, secrets };
 export type Manifest = typeof manifest;

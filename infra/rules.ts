@@ -2,6 +2,8 @@ import { functions as functionSpecs, rules as ruleSpecs, type RuleSpec } from ".
 import { bus, deadLetterQueues } from "./bus.js";
 import { functions } from "./functions.js";
 import { componentName, entries } from "./naming.js";
+import { subscribeConsumer } from "./queues.js";
+import { named } from "./stage-names.js";
 
 /** Lambda's asynchronous invocation allows at most 2 retries of a handler error. */
 const LAMBDA_ASYNC_MAX_RETRIES = 2;
@@ -22,8 +24,10 @@ const LAMBDA_ASYNC_MAX_AGE = 21_600;
  */
 export const ruleResources = entries(ruleSpecs).map(([name, rule]) => {
   const target = functions[rule.target];
-  const queue = deadLetterQueues[name];
+  const deadLetters = deadLetterQueues[name];
+  const queue = deadLetters.queue;
   const eventRule = new aws.cloudwatch.EventRule(componentName(name, "Rule"), {
+    name: named(componentName(name, "Rule")),
     eventBusName: bus.name,
     eventPattern: JSON.stringify(rule.pattern),
     description: `weft ${name}: ${rule.target}`,
@@ -47,7 +51,7 @@ export const ruleResources = entries(ruleSpecs).map(([name, rule]) => {
     queueUrl: queue.url,
     policy: $interpolate`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"events.amazonaws.com"},"Action":"sqs:SendMessage","Resource":"${queue.arn}","Condition":{"ArnEquals":{"aws:SourceArn":"${eventRule.arn}"}}}]}`,
   });
-  queue.subscribe(functions[rule.deadLetter].arn);
+  subscribeConsumer(deadLetters, functions[rule.deadLetter].arn);
   return eventRule;
 });
 
@@ -68,6 +72,6 @@ for (const [name, rule] of entries(ruleSpecs)) {
     functionName: functions[rule.target].name,
     maximumRetryAttempts: Math.min(LAMBDA_ASYNC_MAX_RETRIES, rule.retry.maximumRetryAttempts),
     maximumEventAgeInSeconds: Math.max(60, Math.min(LAMBDA_ASYNC_MAX_AGE, rule.retry.maximumEventAgeInSeconds)),
-    destinationConfig: { onFailure: { destination: deadLetterQueues[name].arn } },
+    destinationConfig: { onFailure: { destination: deadLetterQueues[name].queue.arn } },
   });
 }

@@ -1,19 +1,24 @@
-/**
- * Per-stage JWT verification settings for the HTTP API, stored with SST's secret mechanism
- * (`npx sst secret set JwtJwksUrl <url> --stage <stage>`). They are not confidential, but a
- * secret is SST's per-stage config store and, having no placeholder, makes a deploy fail
- * early with "Set a value for JwtIssuer ..." instead of shipping a function that rejects
- * every token. The functions read them as plain env vars (contract of
- * packages/functions/src/http/auth.ts): with WEFT_JWT_JWKS_URL set, tokens are verified
- * against that key set and the issuer and audience are enforced.
- */
-export const jwtJwksUrl = new sst.Secret("JwtJwksUrl");
-export const jwtIssuer = new sst.Secret("JwtIssuer");
-export const jwtAudience = new sst.Secret("JwtAudience");
+import { secrets as secretSpecs, type FunctionSpec, type SecretName } from "./manifest.js";
+import { entries, mapRecord } from "./naming.js";
 
-/** The JWT part of every function's environment. */
-export const jwtEnvironment = {
-  WEFT_JWT_JWKS_URL: jwtJwksUrl.value,
-  WEFT_JWT_ISSUER: jwtIssuer.value,
-  WEFT_JWT_AUDIENCE: jwtAudience.value,
-};
+/**
+ * One SST secret per manifest secret (`npx sst secret set <Name> <value> --stage <stage>`).
+ * Optional ones get an empty placeholder, which SST accepts as a value (its Secret throws only
+ * when there is no string at all): empty means "not configured", and the feature is off.
+ * Required ones have no placeholder, so a deploy stops with "Set a value for JwtIssuer ..."
+ * before anything is created.
+ */
+export const secrets = mapRecord<SecretName, (typeof secretSpecs)[SecretName], sst.Secret>(secretSpecs, (name, spec) =>
+  spec.optional ? new sst.Secret(name, "") : new sst.Secret(name),
+);
+
+/**
+ * The secrets a function is linked to: every `all` secret, and the `channels` ones for a function
+ * with `channels: true`. Linked, not copied into the environment: SST encrypts links into the
+ * bundle, the function reads them through `Resource` (packages/functions/src/linked.ts).
+ */
+export function secretLinks(spec: FunctionSpec): sst.Secret[] {
+  return entries(secretSpecs)
+    .filter(([, s]) => s.linkedTo === "all" || (s.linkedTo === "channels" && spec.channels))
+    .map(([name]) => secrets[name]);
+}

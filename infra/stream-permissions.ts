@@ -1,19 +1,12 @@
 import { functions as functionSpecs, subscriptions as subscriptionSpecs } from "./manifest.js";
 import { entries } from "./naming.js";
 import { failureQueues } from "./failure-queues.js";
+import { QUEUE_CONSUME } from "./queues.js";
 import { tables } from "./tables.js";
 
 /** What Lambda's stream poller, and the failure handler's own re-read, call on a stream. */
 const STREAM_READ = ["dynamodb:DescribeStream", "dynamodb:GetRecords", "dynamodb:GetShardIterator", "dynamodb:ListStreams"];
 
-/** What Lambda's SQS poller needs on a queue it consumes for a function. */
-const QUEUE_CONSUME = [
-  "sqs:ReceiveMessage",
-  "sqs:DeleteMessage",
-  "sqs:ChangeMessageVisibility",
-  "sqs:GetQueueAttributes",
-  "sqs:GetQueueUrl",
-];
 
 /**
  * IAM statements a function needs because of the manifest's stream subscriptions, on top of
@@ -34,7 +27,7 @@ export function streamPermissions(fn: keyof typeof functionSpecs): sst.aws.Funct
   const out: sst.aws.FunctionPermissionArgs[] = [];
   for (const [name, sub] of entries(subscriptionSpecs)) {
     const streams = [$interpolate`${tables[sub.table].arn}/stream/*`];
-    const queue = [failureQueues[name].arn];
+    const queue = [failureQueues[name].queue.arn];
     if (sub.function === fn) {
       out.push({ actions: STREAM_READ, resources: streams }, { actions: ["sqs:SendMessage"], resources: queue });
     }

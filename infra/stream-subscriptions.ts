@@ -1,6 +1,7 @@
 import { subscriptions as subscriptionSpecs, tables as tableSpecs } from "./manifest.js";
 import { componentName, entries } from "./naming.js";
 import { failureQueues } from "./failure-queues.js";
+import { subscribeConsumer } from "./queues.js";
 import { functions } from "./functions.js";
 import { tables } from "./tables.js";
 
@@ -21,7 +22,9 @@ export const streamMappings = entries(subscriptionSpecs).map(([name, sub]) => {
     throw new Error(`manifest: subscription "${name}" reads table "${sub.table}", which has no stream`);
   }
   const queue = failureQueues[name];
-  queue.subscribe(functions[sub.onFailure].arn);
+  subscribeConsumer(queue, functions[sub.onFailure].arn);
+  // Replaced delete-first: Lambda refuses a second mapping of one stream to one function, so
+  // Pulumi's default (create the new one, then delete the old) would fail (docs/deploy.md).
   return new aws.lambda.EventSourceMapping(componentName(name, "StreamMapping"), {
     eventSourceArn: tables[sub.table].nodes.table.streamArn,
     functionName: functions[sub.function].name,
@@ -33,6 +36,6 @@ export const streamMappings = entries(subscriptionSpecs).map(([name, sub]) => {
     bisectBatchOnFunctionError: sub.bisectBatchOnFunctionError,
     parallelizationFactor: sub.parallelizationFactor,
     functionResponseTypes: sub.reportBatchItemFailures ? ["ReportBatchItemFailures"] : [],
-    destinationConfig: { onFailure: { destinationArn: queue.arn } },
-  });
+    destinationConfig: { onFailure: { destinationArn: queue.queue.arn } },
+  }, { deleteBeforeReplace: true });
 });

@@ -25,7 +25,8 @@ import {
   type SequencerStateStore,
   type TimerStore,
 } from "@weft/core";
-import { ENV, tableEnvVar } from "../../../infra/manifest.js";
+import { ENV, type TableName } from "../../../infra/manifest.js";
+import { linkedTable } from "./linked.js";
 import { gatewayFromEnv } from "./adapters/apigw/gateway.js";
 import { clockFromEnv } from "./clock.js";
 import { notifyWiring, type NotifyWiring } from "./notify/notify-wiring.js";
@@ -93,9 +94,9 @@ export interface Wiring {
 
 let current: Wiring | undefined;
 
-function table(name: string, env: NodeJS.ProcessEnv): string {
-  const value = env[tableEnvVar(name)];
-  if (!value) throw new Error(`${tableEnvVar(name)} is not set: this function is not wired to the ${name} table`);
+function table(name: TableName, env: NodeJS.ProcessEnv): string {
+  const value = linkedTable(name, env);
+  if (!value) throw new Error(`this function is not linked to the ${name} table`);
   return value;
 }
 
@@ -123,7 +124,7 @@ function lazy<T extends object, K extends keyof T>(target: T, key: K, build: () 
 
 /**
  * The adapters one process (a Lambda container, or the local stack) uses, built from the
- * environment: table names from WEFT_TABLE_*, DynamoDB Local via WEFT_DYNAMO_ENDPOINT, the hold
+ * environment: table names from the function's linked tables (linked.ts), DynamoDB Local via WEFT_DYNAMO_ENDPOINT, the hold
  * window from WEFT_HOLD_WINDOW_MS. Each adapter is built on first use, so a function needs only
  * the tables it touches (the manifest lists them; infra grants exactly those).
  */
@@ -131,7 +132,7 @@ export function wiring(env: NodeJS.ProcessEnv = process.env): Wiring {
   if (current) return current;
   const client = dynamoClient(env.WEFT_DYNAMO_ENDPOINT);
   const meter = new CapacityAccumulator();
-  const opts = (name: string) => ({ client, table: table(name, env), meter });
+  const opts = (name: TableName) => ({ client, table: table(name, env), meter });
   const w = { clock: clockFromEnv(env), meter } as Wiring;
   lazy(w, "inbox", () => new DynamoInboxStore(opts("inbox")));
   lazy(w, "log", () => new DynamoLogStore(opts("log")));
@@ -149,15 +150,15 @@ export function wiring(env: NodeJS.ProcessEnv = process.env): Wiring {
   });
   lazy(w, "deadLetters", () => new DynamoDeadLetterStore(opts("deadLetters")));
   // Building never throws (the http handler spreads the wiring); a function without the table fails on use.
-  lazy(w, "auditStore", () => (env[tableEnvVar("audit")] ? new DynamoAuditStore(opts("audit")) : unwired<AuditStore>("the audit table")));
+  lazy(w, "auditStore", () => (linkedTable("audit", env) ? new DynamoAuditStore(opts("audit")) : unwired<AuditStore>("the audit table")));
   lazy(w, "searchTimers", () =>
-    env[tableEnvVar("search")] ? new DynamoTimerStore({ ...opts("search"), prefix: "search-timers" }) : unwired<TimerStore>("the search table"),
+    linkedTable("search", env) ? new DynamoTimerStore({ ...opts("search"), prefix: "search-timers" }) : unwired<TimerStore>("the search table"),
   );
   lazy(w, "searchIndex", () =>
-    env[tableEnvVar("search")] ? new DynamoSearchIndexStore(opts("search")) : unwired<SearchIndexStore>("the search table"),
+    linkedTable("search", env) ? new DynamoSearchIndexStore(opts("search")) : unwired<SearchIndexStore>("the search table"),
   );
   lazy(w, "notify", () =>
-    env[tableEnvVar("notify")]
+    linkedTable("notify", env)
       ? notifyWiring({ table: opts("notify"), clock: w.clock, docStates: () => w.docStates, connections: () => w.connections, gateway: () => w.gateway, env })
       : unwired<NotifyWiring>("the notify table"),
   );
@@ -165,15 +166,15 @@ export function wiring(env: NodeJS.ProcessEnv = process.env): Wiring {
   const policies = new TtlCache<AccessPolicy>(ACCESS_POLICY_TTL_MS, 10_000);
   w.accessPolicy = (tenant) => policies.get(tenant, async () => (await w.accessPolicies.get(tenant)) ?? DEFAULT_ACCESS_POLICY);
   w.forgetAccessPolicy = (tenant) => policies.delete(tenant);
-  lazy(w, "acls", () => new AclReader({ state: w.state, log: w.log, states: env[tableEnvVar("docs")] ? w.docStates : undefined }));
+  lazy(w, "acls", () => new AclReader({ state: w.state, log: w.log, states: linkedTable("docs", env) ? w.docStates : undefined }));
   lazy(w, "metrics", () => new MetricsRecorder(w.metricsStore, jsonLineSink, () => w.clock.now()));
   // Like the bus: building never throws; a function not wired to the WebSocket API fails on use.
-  const webSocket = Boolean(env[tableEnvVar("connections")] && env[ENV.webSocketEndpoint]);
+  const webSocket = Boolean(linkedTable("connections", env) && env[ENV.webSocketEndpoint]);
   lazy(w, "connections", () =>
-    env[tableEnvVar("connections")] ? new DynamoConnectionStore(opts("connections")) : unwired<ConnectionStore>("the connections table"),
+    linkedTable("connections", env) ? new DynamoConnectionStore(opts("connections")) : unwired<ConnectionStore>("the connections table"),
   );
   lazy(w, "tokenTimers", () =>
-    env[tableEnvVar("connections")] ? new DynamoTimerStore({ ...opts("connections"), prefix: "token-expiry" }) : unwired<TimerStore>("the connections table"),
+    linkedTable("connections", env) ? new DynamoTimerStore({ ...opts("connections"), prefix: "token-expiry" }) : unwired<TimerStore>("the connections table"),
   );
   lazy(w, "gateway", () => (env[ENV.webSocketEndpoint] ? gatewayFromEnv(env) : unwired<Gateway>("the WebSocket API")));
   lazy(
@@ -190,14 +191,14 @@ export function wiring(env: NodeJS.ProcessEnv = process.env): Wiring {
         metrics: w.metrics,
         logSink: jsonLineSink,
         // A log from before access control: its ACL is computed once from the materialized state.
-        states: env[tableEnvVar("docs")] ? w.docStates : undefined,
+        states: linkedTable("docs", env) ? w.docStates : undefined,
         accessPolicy: w.accessPolicy,
         // Rejected ops are told to their submitters' live connections (best effort).
         notices: webSocket
           ? { rejected: (doc, rejections) => notifyRejected(liveDeps(w), doc, rejections).then(() => undefined) }
           : undefined,
         // Access rejections (forbidden, last_owner, acl_too_large) go to the audit trail (best effort).
-        accessAudit: env[tableEnvVar("audit")] ? (doc, events) => w.auditStore.putAccessEvents(doc, events) : undefined,
+        accessAudit: linkedTable("audit", env) ? (doc, events) => w.auditStore.putAccessEvents(doc, events) : undefined,
         config: {
           ...DEFAULT_SEQUENCER_CONFIG,
           holdWindowMs: Number(env.WEFT_HOLD_WINDOW_MS ?? DEFAULT_SEQUENCER_CONFIG.holdWindowMs),

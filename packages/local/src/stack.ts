@@ -3,12 +3,12 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { dynamoClient } from "@weft/functions/adapters/dynamo/client";
 import { ensureTables, tableNames } from "@weft/functions/adapters/dynamo/create-tables";
-import { ENV, functions, routes, rules, schedules, subscriptions, tableEnvVar, webSocket as webSocketSpec } from "../../../infra/manifest.js";
+import { ENV, functions, routes, rules, schedules, subscriptions, webSocket as webSocketSpec } from "../../../infra/manifest.js";
 import { fileCheckpoints } from "./checkpoints.js";
 import { startDynamoLocal, type DynamoLocal } from "./dynamo-local.js";
 import { LOCAL_EVENT_BUS, LocalEventBus, eventBusEndpoint } from "./event-bus/index.js";
 import { demoServer } from "./demo-server.js";
-import { CHANNEL_ENV } from "@weft/functions/adapters/channels/from-env";
+import { linkEnvironment } from "@weft/functions/linked";
 import { devClockApp } from "./dev-clock.js";
 import { honoHook } from "./hono-hook.js";
 import { Outbox, outboxApp } from "./outbox/index.js";
@@ -61,7 +61,7 @@ let running = false;
  * in DynamoDB Local, every function's handler run in this process, one stream poller per
  * subscription, the schedules, and the HTTP API. Resolves once requests are served.
  *
- * Handlers read configuration from process.env (WEFT_DYNAMO_ENDPOINT, WEFT_TABLE_<NAME>,
+ * Handlers read configuration from process.env (WEFT_DYNAMO_ENDPOINT, the tables' links SST_RESOURCE_<Name>Table,
  * AWS_REGION, WEFT_STAGE=local, WEFT_JWT_SECRET, plus `env`), which is set here before any
  * handler module is imported. Because that environment is process-wide, only one stack can
  * run per process: a second `startStack` before `stop()` throws.
@@ -163,9 +163,11 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
       [ENV.webSocketEndpoint]: url,
       [ENV.eventBus]: LOCAL_EVENT_BUS,
       [ENV.eventsEndpoint]: url,
-      [CHANNEL_ENV.outboxEndpoint]: url,
+      [ENV.outboxEndpoint]: url,
       WEFT_JWT_SECRET: process.env.WEFT_JWT_SECRET ?? LOCAL_JWT_SECRET,
-      ...Object.fromEntries(Object.entries(tables).map(([name, physical]) => [tableEnvVar(name), physical])),
+      // Tables are linked the way SST links them outside a bundle (SST_RESOURCE_<Name>), so the
+      // handlers read them exactly as on AWS (packages/functions/src/linked.ts).
+      ...linkEnvironment({ app: { name: "weft", stage: "local" }, tables }),
       ...opts.env,
     });
     await Promise.all(

@@ -7,7 +7,8 @@ import { functionArn, invoke, type LocalFunction } from "./lambda.js";
 import { createLogger, type Logger } from "./log.js";
 import { sleep } from "./sleep.js";
 import { deliverBatch, type DeliveryPort, type Discard, type PollerCounters } from "./stream-batch.js";
-import { invocationRecord, lambdaRecord, sqsDelivery, sqsMessage } from "./stream-event.js";
+import { invocationRecord, lambdaRecord, sqsMessage } from "./stream-event.js";
+import { deliverSqsMessage } from "./sqs-consumer.js";
 import { ShardReader, type StartPosition } from "./stream-shard.js";
 
 export type { PollerCounters } from "./stream-batch.js";
@@ -242,7 +243,7 @@ export class StreamPoller {
     if (onFailure) {
       const message = sqsMessage(JSON.stringify(record), `${this.o.fn.name}-on-failure`, this.region);
       for (let attempt = 1; ; attempt++) {
-        const out = await invoke(onFailure, sqsDelivery(message, attempt), this.region);
+        const out = await deliverSqsMessage(onFailure, message, attempt, this.region);
         if (out.ok) break;
         if (attempt === FAILURE_DELIVERY_ATTEMPTS) {
           this.log.error("on-failure record dropped", { ...fields, onFailure: onFailure.name, error: out.error });

@@ -1,7 +1,8 @@
 import { DescribeTableCommand } from "@aws-sdk/client-dynamodb";
 import { expect, inject, test } from "vitest";
 import { dynamoClient } from "@weft/functions/adapters/dynamo/client";
-import { tables as manifestTables } from "../../../infra/manifest.js";
+import { linkedTable } from "@weft/functions/linked";
+import { tables as manifestTables, type TableName } from "../../../infra/manifest.js";
 import { startStack } from "../src/stack.js";
 
 test("startStack on a given DynamoDB: prefixed manifest tables, handler environment, HTTP API, one stack per process", async () => {
@@ -15,12 +16,13 @@ test("startStack on a given DynamoDB: prefixed manifest tables, handler environm
     expect(prefix).toMatch(/^weft-local-[0-9a-f]{8}$/);
     for (const [logical, physical] of Object.entries(stack.tables)) {
       expect(physical).toBe(`${prefix}-${logical}`);
-      expect(process.env[`WEFT_TABLE_${logical.toUpperCase()}`]).toBe(physical);
+      expect(linkedTable(logical as TableName)).toBe(physical);
       const d = await client.send(new DescribeTableCommand({ TableName: physical }));
       expect(d.Table?.TableStatus).toBe("ACTIVE");
     }
     expect(process.env).toMatchObject({ WEFT_DYNAMO_ENDPOINT: dynamoEndpoint, AWS_REGION: "us-east-1", WEFT_STAGE: "local", WEFT_EXTRA: "x" });
     expect(process.env.WEFT_JWT_SECRET).toBeTruthy();
+    expect(JSON.parse(process.env.SST_RESOURCE_App!)).toEqual({ name: "weft", stage: "local" });
 
     const res = await fetch(`${stack.url}/v1/nothing-here`);
     expect(res.status).toBe(404);

@@ -1,4 +1,4 @@
-import type { SQSEvent, SQSRecord } from "aws-lambda";
+import type { SQSBatchResponse, SQSEvent, SQSRecord } from "aws-lambda";
 import { TENANT_ID_PATTERN, UNKNOWN_TENANT, deadLetterId, type DeadLetter, type DeadLetterStore } from "@weft/core";
 import { wiring } from "../wiring.js";
 
@@ -11,13 +11,23 @@ import { wiring } from "../wiring.js";
  * - Lambda's on-failure destination record (the target ran and kept failing after Lambda's async
  *   retries): `{requestContext: {functionArn, condition, approximateInvokeCount}, requestPayload:
  *   <the event>, responsePayload: {errorType, errorMessage}}`.
- * Storing is idempotent per (event id, rule), so a redelivered message changes nothing; a failed
- * store throws and SQS delivers the batch again. A body that is neither shape is logged and
- * skipped (retrying cannot fix it).
+ * Storing is idempotent per (event id, rule), so a redelivered message changes nothing. A failed
+ * store is reported in `batchItemFailures` (partial batch response): SQS delivers only that
+ * message again, and parks it in the queue's own dead-letter queue after its last receive
+ * (infra/queues.ts). A body that is neither shape is logged and skipped (retrying cannot fix it).
  */
-export async function handler(event: SQSEvent): Promise<void> {
+export async function handler(event: SQSEvent): Promise<SQSBatchResponse> {
   const store = wiring().deadLetters;
-  for (const record of event.Records) await storeRecord(store, record);
+  const batchItemFailures: SQSBatchResponse["batchItemFailures"] = [];
+  for (const record of event.Records) {
+    try {
+      await storeRecord(store, record);
+    } catch (err) {
+      console.error(JSON.stringify({ level: "error", msg: "dead letter not stored; SQS delivers it again", messageId: record.messageId, error: (err as Error).message }));
+      batchItemFailures.push({ itemIdentifier: record.messageId });
+    }
+  }
+  return { batchItemFailures };
 }
 
 export async function storeRecord(store: DeadLetterStore, record: SQSRecord, now = Date.now()): Promise<"stored" | "duplicate" | "skipped"> {

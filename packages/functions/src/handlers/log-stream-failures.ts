@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import type { SQSEvent } from "aws-lambda";
+import type { SQSBatchResponse, SQSEvent, SQSRecord } from "aws-lambda";
 import type { DynamoDBStreamsClient } from "@aws-sdk/client-dynamodb-streams";
 import { docKey, quarantineRecord, REJECT_REASONS, type DocRef } from "@weft/core";
 import { dynamoStreamsClient } from "../adapters/dynamo/client.js";
@@ -35,47 +35,74 @@ let streams: DynamoDBStreamsClient | undefined;
  *   (subscribe with `after`), which the catch-up serves from the log.
  *
  * Record ids are derived from the failure and the range, so a redelivered message writes the
- * same records again (QuarantineStore.put is idempotent per id).
+ * same records again (QuarantineStore.put is idempotent per id). A message that could not be
+ * handled is reported in `batchItemFailures` (partial batch response), so SQS delivers only it
+ * again and parks it in the queue's dead-letter queue after its last receive (infra/queues.ts);
+ * a body that is not an on-failure record is logged and dropped (receiving it again cannot fix it).
  */
-export async function handler(event: SQSEvent): Promise<void> {
-  const w = wiring();
+export async function handler(event: SQSEvent): Promise<SQSBatchResponse> {
+  const batchItemFailures: SQSBatchResponse["batchItemFailures"] = [];
   for (const message of event.Records) {
-    const failure = JSON.parse(message.body) as OnFailureRecord;
-    const info = failure.DDBStreamBatchInfo;
-    const at = failure.timestamp ? Date.parse(failure.timestamp) : w.clock.now();
-    const fn = failure.requestContext?.functionArn?.split(":").at(-1) ?? "a log stream consumer";
-    const why = `${failure.requestContext?.condition ?? "retries exhausted"} after ${failure.requestContext?.approximateInvokeCount ?? "several"} attempts`;
-    const ranges = await lostRanges((streams ??= dynamoStreamsClient()), info);
-    if (ranges.size === 0) {
-      await w.quarantine.put(
-        quarantineRecord({
-          id: recordId(at, `${fn}#${info.startSequenceNumber}`),
-          tenant: SYSTEM_TENANT,
-          at,
-          source: "stream",
-          reason: REJECT_REASONS.streamRetriesExhausted,
-          message: `${fn} gave up on log stream records ${info.startSequenceNumber}..${info.endSequenceNumber} (${why}); no log batch could be read from them (trimmed past the stream's 24 h retention, or not batches)`,
-          payload: JSON.stringify({ function: fn, batch: info }),
-        }),
-      );
-      continue;
+    const failure = parseFailure(message);
+    if (!failure) continue;
+    try {
+      await recordLoss(failure);
+    } catch (err) {
+      console.error(JSON.stringify({ level: "error", msg: "log stream failure message not handled; SQS delivers it again", messageId: message.messageId, error: (err as Error).message }));
+      batchItemFailures.push({ itemIdentifier: message.messageId });
     }
-    for (const r of ranges.values()) {
-      await w.quarantine.put(
-        quarantineRecord({
-          id: recordId(at, `${fn}#${info.startSequenceNumber}#${docKey(r.doc)}`),
-          tenant: r.doc.tenant,
-          at,
-          source: "stream",
-          reason: REJECT_REASONS.streamRetriesExhausted,
-          message:
-            `${fn} gave up on log seqs ${r.seqStart}..${r.seqEnd} of ${r.doc.docId} (${why}). The log keeps them: ` +
-            `the materialized state fills the gap with the document's next commit (or a rebuild); WebSocket clients resume from their last seq`,
-          docId: r.doc.docId,
-          payload: JSON.stringify({ function: fn, docId: r.doc.docId, seqStart: r.seqStart, seqEnd: r.seqEnd, batches: r.batches, batch: info }),
-        }),
-      );
-    }
+  }
+  return { batchItemFailures };
+}
+
+function parseFailure(message: SQSRecord): OnFailureRecord | undefined {
+  try {
+    const record = JSON.parse(message.body) as Partial<OnFailureRecord>;
+    if (record.DDBStreamBatchInfo && typeof record.DDBStreamBatchInfo.streamArn === "string") return record as OnFailureRecord;
+  } catch {
+    // logged below
+  }
+  console.error(JSON.stringify({ level: "error", msg: "log stream failure message is not an on-failure record; dropped", messageId: message.messageId, body: message.body.slice(0, 2000) }));
+  return undefined;
+}
+
+/** One quarantine record per document (or one system record) for the lost range of `failure`. */
+async function recordLoss(failure: OnFailureRecord): Promise<void> {
+  const w = wiring();
+  const info = failure.DDBStreamBatchInfo;
+  const at = failure.timestamp ? Date.parse(failure.timestamp) : w.clock.now();
+  const fn = failure.requestContext?.functionArn?.split(":").at(-1) ?? "a log stream consumer";
+  const why = `${failure.requestContext?.condition ?? "retries exhausted"} after ${failure.requestContext?.approximateInvokeCount ?? "several"} attempts`;
+  const ranges = await lostRanges((streams ??= dynamoStreamsClient()), info);
+  if (ranges.size === 0) {
+    await w.quarantine.put(
+      quarantineRecord({
+        id: recordId(at, `${fn}#${info.startSequenceNumber}`),
+        tenant: SYSTEM_TENANT,
+        at,
+        source: "stream",
+        reason: REJECT_REASONS.streamRetriesExhausted,
+        message: `${fn} gave up on log stream records ${info.startSequenceNumber}..${info.endSequenceNumber} (${why}); no log batch could be read from them (trimmed past the stream's 24 h retention, or not batches)`,
+        payload: JSON.stringify({ function: fn, batch: info }),
+      }),
+    );
+    return;
+  }
+  for (const r of ranges.values()) {
+    await w.quarantine.put(
+      quarantineRecord({
+        id: recordId(at, `${fn}#${info.startSequenceNumber}#${docKey(r.doc)}`),
+        tenant: r.doc.tenant,
+        at,
+        source: "stream",
+        reason: REJECT_REASONS.streamRetriesExhausted,
+        message:
+          `${fn} gave up on log seqs ${r.seqStart}..${r.seqEnd} of ${r.doc.docId} (${why}). The log keeps them: ` +
+          `the materialized state fills the gap with the document's next commit (or a rebuild); WebSocket clients resume from their last seq`,
+        docId: r.doc.docId,
+        payload: JSON.stringify({ function: fn, docId: r.doc.docId, seqStart: r.seqStart, seqEnd: r.seqEnd, batches: r.batches, batch: info }),
+      }),
+    );
   }
 }
 

@@ -1,5 +1,6 @@
 import { createRemoteJWKSet, jwtVerify, type JWTPayload, type JWTVerifyGetKey } from "jose";
 import { TENANT_ID_PATTERN, WeftError, type Principal } from "@weft/core";
+import { linkedSecret } from "../linked.js";
 
 /** The secret the local stack signs and verifies HS256 tokens with unless WEFT_JWT_SECRET is set. */
 export const LOCAL_DEV_SECRET = "weft-local-dev-secret";
@@ -13,12 +14,16 @@ export interface AuthConfig {
   audience?: string;
 }
 
+/**
+ * On AWS: the linked secrets JwtJwksUrl, JwtIssuer and JwtAudience (infra/manifest.ts `secrets`;
+ * SST refuses to deploy a stage without them). Locally: HS256 with WEFT_JWT_SECRET, or the local
+ * development secret when WEFT_STAGE=local.
+ */
 export function authConfigFromEnv(env = process.env): AuthConfig {
-  if (env.WEFT_JWT_JWKS_URL) {
-    return { jwksUrl: env.WEFT_JWT_JWKS_URL, issuer: env.WEFT_JWT_ISSUER, audience: env.WEFT_JWT_AUDIENCE };
-  }
+  const jwksUrl = linkedSecret("JwtJwksUrl", env);
+  if (jwksUrl) return { jwksUrl, issuer: linkedSecret("JwtIssuer", env), audience: linkedSecret("JwtAudience", env) };
   const secret = env.WEFT_JWT_SECRET ?? (env.WEFT_STAGE === "local" ? LOCAL_DEV_SECRET : undefined);
-  if (!secret) throw new Error("set WEFT_JWT_JWKS_URL (with issuer/audience) or WEFT_JWT_SECRET");
+  if (!secret) throw new Error("no token verification configured: set the JwtJwksUrl, JwtIssuer and JwtAudience secrets (or WEFT_JWT_SECRET locally)");
   return { secret };
 }
 

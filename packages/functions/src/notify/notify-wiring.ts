@@ -12,7 +12,8 @@ import type {
   NotifyUser,
   NotifyUserStateStore,
 } from "@weft/core/notify/stores/index";
-import { channelAdaptersFromEnv, CHANNEL_ENV, type ChannelAdapters } from "../adapters/channels/from-env.js";
+import { channelAdaptersFromEnv, type ChannelAdapters } from "../adapters/channels/from-env.js";
+import { ENV } from "../../../../infra/manifest.js";
 import { DynamoDocWatchersStore } from "../adapters/dynamo/doc-watchers-store.js";
 import { DynamoBreakerStateStore } from "../adapters/dynamo/notify-breaker-store.js";
 import { DynamoDeliveryDeadLetterStore } from "../adapters/dynamo/notify-delivery-dead-letter-store.js";
@@ -120,7 +121,7 @@ export function notifyWiring(s: NotifyWiringSources): NotifyWiring {
     );
     return out;
   };
-  const local = Boolean(s.env[CHANNEL_ENV.outboxEndpoint]);
+  const local = Boolean(s.env[ENV.outboxEndpoint]);
   const service = new NotifyService({
     states,
     feed,

@@ -13,7 +13,7 @@ import {
   type LogEntry,
 } from "@weft/core";
 import { batchOf, newDoc, proseEntries } from "@weft/core/testing";
-import { tableEnvVar } from "../../../../infra/manifest.js";
+import { linkEnvironment } from "../../src/linked.js";
 import type { TableNames } from "../../src/adapters/dynamo/create-tables.js";
 import type { Wiring } from "../../src/wiring.js";
 import { client, freshTables } from "../adapters/dynamo-harness.js";
@@ -35,7 +35,7 @@ const DEBOUNCE_MS = 2000;
 beforeAll(async () => {
   tables = await freshTables();
   process.env.WEFT_DYNAMO_ENDPOINT = inject("dynamoEndpoint");
-  for (const t of ["log", "docs", "audit", "search"] as const) process.env[tableEnvVar(t)] = tables[t];
+  Object.assign(process.env, linkEnvironment({ tables: { log: tables.log, docs: tables.docs, audit: tables.audit, search: tables.search } }));
   w = (await import("../../src/wiring.js")).wiring();
   audit = (await import("../../src/handlers/audit.js")).handler;
   search = (await import("../../src/handlers/search.js")).handler;

@@ -1,6 +1,5 @@
 import { DescribeTableCommand, PutItemCommand } from "@aws-sdk/client-dynamodb";
-import { DescribeStreamCommand, GetRecordsCommand, GetShardIteratorCommand } from "@aws-sdk/client-dynamodb-streams";
-import type { SQSEvent } from "aws-lambda";
+import type { SQSBatchResponse, SQSEvent } from "aws-lambda";
 import { beforeAll, describe, expect, inject, it } from "vitest";
 import { REJECT_REASONS, type DocRef } from "@weft/core";
 import { batchOf, newDoc, smallEntries } from "@weft/core/testing";
@@ -8,7 +7,8 @@ import { dynamoStreamsClient } from "../../src/adapters/dynamo/client.js";
 import type { TableNames } from "../../src/adapters/dynamo/create-tables.js";
 import { DynamoLogStore } from "../../src/adapters/dynamo/log-store.js";
 import { DynamoQuarantineStore } from "../../src/adapters/dynamo/quarantine-store.js";
-import { tableEnvVar } from "../../../../infra/manifest.js";
+import { linkEnvironment } from "../../src/linked.js";
+import { streamPositions } from "./stream-records.js";
 import { client, freshTables } from "../adapters/dynamo-harness.js";
 
 /**
@@ -17,32 +17,19 @@ import { client, freshTables } from "../adapters/dynamo-harness.js";
  */
 let tables: TableNames;
 let streamArn: string;
-let handler: (e: SQSEvent) => Promise<void>;
+let handler: (e: SQSEvent) => Promise<SQSBatchResponse>;
 const streams = dynamoStreamsClient(inject("dynamoEndpoint"));
 
 beforeAll(async () => {
   tables = await freshTables();
   process.env.WEFT_DYNAMO_ENDPOINT = inject("dynamoEndpoint");
-  process.env[tableEnvVar("quarantine")] = tables.quarantine;
+  Object.assign(process.env, linkEnvironment({ tables: { quarantine: tables.quarantine } }));
   handler = (await import("../../src/handlers/log-stream-failures.js")).handler;
   streamArn = (await client.send(new DescribeTableCommand({ TableName: tables.log }))).Table!.LatestStreamArn!;
 });
 
-/** Every record of the log table's stream so far: shard id and sequence numbers. */
-async function streamRecords(): Promise<Array<{ shardId: string; seq: string }>> {
-  const out: Array<{ shardId: string; seq: string }> = [];
-  const shards = (await streams.send(new DescribeStreamCommand({ StreamArn: streamArn }))).StreamDescription!.Shards!;
-  for (const s of shards) {
-    let it = (await streams.send(new GetShardIteratorCommand({ StreamArn: streamArn, ShardId: s.ShardId!, ShardIteratorType: "TRIM_HORIZON" }))).ShardIterator;
-    for (let empty = 0; it && empty < 3; ) {
-      const page = await streams.send(new GetRecordsCommand({ ShardIterator: it }));
-      empty = page.Records?.length ? 0 : empty + 1;
-      for (const r of page.Records ?? []) out.push({ shardId: s.ShardId!, seq: r.dynamodb!.SequenceNumber! });
-      it = page.NextShardIterator;
-    }
-  }
-  return out;
-}
+/** Every record of the log table's stream so far, in order per shard. */
+const streamRecords = () => streamPositions(streams, streamArn);
 
 function onFailure(first: { shardId: string; seq: string }, last: { seq: string }, fn: string): SQSEvent {
   const body = {
@@ -66,7 +53,7 @@ describe("log-stream-failures", () => {
     const recs = await streamRecords();
     expect(recs).toHaveLength(3);
     const event = onFailure(recs[0], recs[2], "materializer");
-    await handler(event);
+    expect(await handler(event)).toEqual({ batchItemFailures: [] });
     await handler(event); // SQS redelivers: the same records, not new ones
 
     const quarantine = new DynamoQuarantineStore({ client, table: tables.quarantine });
@@ -92,5 +79,19 @@ describe("log-stream-failures", () => {
     const sys = (await quarantine.list("_system", 10)).records;
     expect(sys).toHaveLength(1);
     expect(sys[0].message).toContain(`broadcaster gave up on log stream records ${recs.at(-1)!.seq}..${recs.at(-1)!.seq}`);
+  });
+
+  it("reports only the message it could not handle (partial batch response); a body that is no on-failure record is dropped", async () => {
+    const log = new DynamoLogStore({ client, table: tables.log });
+    const doc: DocRef = newDoc();
+    await log.append(batchOf(doc, smallEntries(1, 2)));
+    const rec = (await streamRecords()).at(-1)!;
+    const good = onFailure(rec, rec, "materializer").Records[0];
+    const unreadable = { ...good, messageId: "m-gone", body: good.body.replace(streamArn, `${streamArn.split("/stream/")[0]}-missing/stream/2026-01-01T00:00:00.000`) };
+    const garbage = { ...good, messageId: "m-garbage", body: "not json" };
+    const out = await handler({ Records: [unreadable, garbage, good] });
+    expect(out).toEqual({ batchItemFailures: [{ itemIdentifier: "m-gone" }] });
+    const quarantine = new DynamoQuarantineStore({ client, table: tables.quarantine });
+    expect((await quarantine.list(doc.tenant, 10)).records.map((r) => r.docId)).toEqual([doc.docId]);
   });
 });

@@ -1,7 +1,7 @@
 import { beforeAll, describe, expect, inject, it } from "vitest";
 import type { NotifyIntent } from "@weft/core/notify/engine/index";
 import type { FanoutPolicy } from "@weft/core/notify/fanout/index";
-import { tableEnvVar } from "../../../../infra/manifest.js";
+import { linkEnvironment } from "../../src/linked.js";
 import { submitIntents } from "../../src/notify/submit.js";
 import type { Wiring } from "../../src/wiring.js";
 import { freshTables } from "../adapters/dynamo-harness.js";
@@ -16,7 +16,7 @@ let w: Wiring;
 beforeAll(async () => {
   const tables = await freshTables();
   process.env.WEFT_DYNAMO_ENDPOINT = inject("dynamoEndpoint");
-  process.env[tableEnvVar("notify")] = tables.notify;
+  Object.assign(process.env, linkEnvironment({ tables: { notify: tables.notify } }));
   w = (await import("../../src/wiring.js")).wiring();
 });
 

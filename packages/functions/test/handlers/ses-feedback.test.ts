@@ -1,6 +1,6 @@
 import type { SNSEvent } from "aws-lambda";
 import { beforeAll, describe, expect, inject, it } from "vitest";
-import { tableEnvVar } from "../../../../infra/manifest.js";
+import { linkEnvironment } from "../../src/linked.js";
 import { SES_TAGS } from "../../src/adapters/channels/ses.js";
 import { tagValue } from "../../src/adapters/channels/aws-errors.js";
 import type { Wiring } from "../../src/wiring.js";
@@ -18,7 +18,7 @@ beforeAll(async () => {
   const tables = await freshTables();
   process.env.WEFT_DYNAMO_ENDPOINT = inject("dynamoEndpoint");
   // Only what the manifest gives the sesFeedback function: the notify table.
-  process.env[tableEnvVar("notify")] = tables.notify;
+  Object.assign(process.env, linkEnvironment({ tables: { notify: tables.notify } }));
   w = (await import("../../src/wiring.js")).wiring();
   handler = (await import("../../src/handlers/ses-feedback.js")).handler;
 });

@@ -2,7 +2,7 @@ import { matches, validatePattern, type EventPattern } from "@weft/core";
 import { functionArn, invoke, type LocalFunction } from "../lambda.js";
 import { createLogger, type Logger } from "../log.js";
 import { sleep } from "../sleep.js";
-import { sqsDelivery } from "../stream-event.js";
+import { deliverSqsMessage } from "../sqs-consumer.js";
 import { deadLetterMessage, eventOf, ruleArn, type DeadLetterReason, type EventBridgeEvent } from "./event-shape.js";
 import { TargetFaults } from "./faults.js";
 import { checkPutEvents, type EntryResult } from "./put-events.js";
@@ -138,7 +138,7 @@ export class LocalEventBus {
     this.counters.deadLettered++;
     const message = deadLetterMessage(event, why, `${this.name}-${rule.name}-dlq`, this.region);
     for (let n = 1; n <= DEAD_LETTER_ATTEMPTS; n++) {
-      const out = await invoke(rule.deadLetter, sqsDelivery(message, n), this.region);
+      const out = await deliverSqsMessage(rule.deadLetter, message, n, this.region);
       if (out.ok) return;
       this.log.warn("dead-letter function failed", { rule: rule.name, function: rule.deadLetter.name, eventId: event.id, receive: n, error: out.error.message });
       await sleep(Math.min(this.backoff.baseMs * 2 ** n, this.backoff.maxMs), this.abort.signal);
