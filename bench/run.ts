@@ -11,6 +11,7 @@ const benches: Record<string, () => Promise<{ main(args: Record<string, string>)
   fanout: () => import("./fanout.js"),
   consumers: () => import("./consumers.js"),
   notify: () => import("./notify.js"),
+  cost: () => import("./cost.js"),
 };
 
 const [name, ...rest] = process.argv.slice(2);

@@ -1,6 +1,9 @@
 import { randomBytes } from "node:crypto";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
+import { billingUnits } from "@weft/core/cost/usage";
+import { HTTP_REQUEST_UNIT_BYTES } from "@weft/functions/adapters/billing/message-units";
+import { meterUsage } from "@weft/functions/adapters/billing/usage-context";
 import type { RouteSpec } from "../../../infra/manifest.js";
 import { httpEvent, httpResponse } from "./http-event.js";
 import { invoke, type LocalFunction } from "./lambda.js";
@@ -44,6 +47,13 @@ interface CompiledRoute {
  * the route's function with a payload-2.0 event and writes its result back. No route: 404;
  * body over 10 MB: 413; a function error or invalid result: 500 (and an error log). Error
  * bodies are `{"error":{"code","message"}}`.
+ *
+ * Usage: each request that reaches a route's function counts as "apigw.httpRequests" under
+ * that function, in HTTP API's 512 KB metering units of request body plus response body (AWS
+ * says HTTP APIs are "metered in 512 KB increments" without naming the direction; counting
+ * both is the upper reading). Requests refused before any function (404, 413) and those the
+ * hooks answer (the management API, the event bus, the outbox: local stand-ins for other
+ * services, metered there) are not counted.
  */
 export function createHttpGateway(o: HttpGatewayOptions): HttpGateway {
   const log = o.log ?? createLogger();
@@ -70,15 +80,18 @@ export function createHttpGateway(o: HttpGatewayOptions): HttpGateway {
     const fn = await o.resolve(route.spec.function);
     const event = httpEvent(req, { ...route, rawPath, rawQueryString: q < 0 ? "" : url.slice(q + 1), body, requestId, at });
     const out = await invoke(fn, event, region);
+    let responseBytes = 0;
     try {
       if (!out.ok) throw out.error;
       const response = httpResponse(out.result);
+      responseBytes = response.body.length;
       res.writeHead(response.statusCode, { ...response.headers, "content-length": response.body.length });
       res.end(response.body);
     } catch (err) {
       log.error("http function failed", { routeKey: route.routeKey, function: fn.name, requestId, error: err });
       sendError(res, 500, "internal", "Internal Server Error");
     }
+    meterUsage("apigw.httpRequests", billingUnits(body.length + responseBytes, HTTP_REQUEST_UNIT_BYTES), { fn: fn.name });
   };
 
   const server = createServer((req, res) => {

@@ -5,7 +5,18 @@ export { StreamPoller, type StreamPollerOptions, type StreamSettings, type Polle
 export { createHttpGateway, MAX_BODY_BYTES, type HttpGateway, type HttpGatewayOptions, type RequestHook } from "./http-gateway.js";
 export { startScheduler, type LocalSchedule, type Scheduler } from "./scheduler.js";
 export { fileCheckpoints, SHARD_DONE, type CheckpointStore } from "./checkpoints.js";
-export { invoke, localFunction, manifestFunction, functionArn, type LambdaHandler, type LocalFunction, type InvokeOutcome } from "./lambda.js";
+export {
+  invoke,
+  localFunction,
+  manifestFunction,
+  functionArn,
+  localDurations,
+  LAMBDA_PLATFORM_LOG_BYTES,
+  type LambdaHandler,
+  type LocalFunction,
+  type InvokeOutcome,
+  type LocalDuration,
+} from "./lambda.js";
 export { createLogger, type Logger } from "./log.js";
 export { createWebSocketGateway, IDLE_TIMEOUT_MS, MAX_CONNECTION_MS, type WebSocketGateway, type WebSocketGatewayOptions } from "./ws-gateway.js";
 export { MAX_MESSAGE_BYTES } from "./ws-connection.js";

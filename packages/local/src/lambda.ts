@@ -1,7 +1,9 @@
 import { randomBytes, randomUUID } from "node:crypto";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
+import { performance } from "node:perf_hooks";
 import type { Context } from "aws-lambda";
+import { meterUsage, runAsFunction, type Invocation } from "@weft/functions/adapters/billing/usage-context";
 import type { FunctionSpec } from "../../../infra/manifest.js";
 
 /*
@@ -77,22 +79,72 @@ export type InvokeOutcome =
   | { ok: true; result: unknown; requestId: string }
   | { ok: false; error: Error; requestId: string };
 
+/** Raw local timings of one function's invocations (a sanity check beside the modelled "lambda.ms"). */
+export interface LocalDuration {
+  invocations: number;
+  /** Sum of the handlers' local wall time (from the call, after the module is loaded, to the JSON result). */
+  wallMs: number;
+  /** Sum of the billed milliseconds added to "lambda.ms". */
+  billedMs: number;
+  /** AWS calls the invocations made, and the local wall time during which at least one was in flight. */
+  awsCalls: number;
+  awsBusyMs: number;
+}
+
+/** Per function name, since the process started or the last `clear()` (a benchmark clears it with the usage meter). */
+export const localDurations = new Map<string, LocalDuration>();
+
+/**
+ * CloudWatch Logs bytes Lambda itself writes per invocation in the default text log format:
+ * the START (~70 B), END (~50 B) and REPORT (~150 B) lines, counted under "logs.bytes" with
+ * what the handler writes (billing/log-metering.ts).
+ */
+export const LAMBDA_PLATFORM_LOG_BYTES = 270;
+
 /**
  * Invokes `fn` once. Like Lambda, the result goes through JSON (so `undefined` becomes null
  * and a result that cannot be serialized is a function error), and a thrown error or a
  * failed module import is reported as `ok: false`, never thrown. Timeouts are not enforced
  * (the handler cannot be frozen in-process); `getRemainingTimeInMillis` reports the budget.
+ *
+ * Usage: the handler runs as function `fn.name` (usage-context `runAsFunction`), so what it
+ * spends is attributed to it, and each invocation, failed or not, adds to the usage meter
+ * "lambda.invocations" 1, "lambda.ms" its billed duration and "logs.bytes"
+ * LAMBDA_PLATFORM_LOG_BYTES. The billed duration is modelled (`Invocation.billedMs`): the local
+ * wall time is inflated by DynamoDB Local and by the other invocations sharing this process,
+ * so the time spent awaiting AWS calls is replaced by their modelled AWS latencies. Module
+ * loading is not billed (Lambda's init phase is not modelled). Raw timings go to `localDurations`.
  */
 export async function invoke(fn: LocalFunction, event: unknown, region: string): Promise<InvokeOutcome> {
   const context = lambdaContext(fn, region);
   const requestId = context.awsRequestId;
-  try {
-    const handler = await fn.load();
-    const json = JSON.stringify(await handler(event, context));
-    return { ok: true, result: json === undefined ? null : JSON.parse(json), requestId };
-  } catch (err) {
-    return { ok: false, error: err instanceof Error ? err : new Error(String(err)), requestId };
-  }
+  return runAsFunction(fn.name, async (invocation): Promise<InvokeOutcome> => {
+    let started: number | undefined;
+    try {
+      const handler = await fn.load();
+      started = performance.now();
+      const json = JSON.stringify(await handler(event, context));
+      return { ok: true, result: json === undefined ? null : JSON.parse(json), requestId };
+    } catch (err) {
+      return { ok: false, error: err instanceof Error ? err : new Error(String(err)), requestId };
+    } finally {
+      meterInvocation(fn.name, invocation, started === undefined ? 0 : performance.now() - started);
+    }
+  });
+}
+
+function meterInvocation(name: string, invocation: Invocation, wallMs: number): void {
+  const billedMs = invocation.billedMs(wallMs);
+  meterUsage("lambda.invocations", 1, { fn: name });
+  meterUsage("lambda.ms", billedMs, { fn: name });
+  meterUsage("logs.bytes", LAMBDA_PLATFORM_LOG_BYTES, { fn: name });
+  const d = localDurations.get(name) ?? { invocations: 0, wallMs: 0, billedMs: 0, awsCalls: 0, awsBusyMs: 0 };
+  d.invocations++;
+  d.wallMs += wallMs;
+  d.billedMs += billedMs;
+  d.awsCalls += invocation.calls;
+  d.awsBusyMs += invocation.busyMs;
+  localDurations.set(name, d);
 }
 
 function lambdaContext(fn: LocalFunction, region: string): Context {

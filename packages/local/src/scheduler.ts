@@ -1,5 +1,6 @@
 import { randomUUID } from "node:crypto";
 import type { ScheduledEvent } from "aws-lambda";
+import { meterUsage } from "@weft/functions/adapters/billing/usage-context";
 import { invoke, LOCAL_ACCOUNT, type LocalFunction } from "./lambda.js";
 import { createLogger, type Logger } from "./log.js";
 import { sleep } from "./sleep.js";
@@ -25,6 +26,13 @@ const REPEAT_ERROR_LOG_MS = 30_000;
  * Invokes each schedule's function every `everyMs` (measured from the start of a run; a run
  * that takes longer delays the next, so runs of one schedule never overlap) with the event
  * an EventBridge schedule delivers. The first run is one period after start, as on AWS.
+ *
+ * Usage: each run counts one "scheduler.invocations" under the schedule's function. That is
+ * what happens here, not what AWS bills: on AWS each schedule fires once a minute (EventBridge
+ * Scheduler) and the invocation loops for most of the minute (manifest `loopSeconds`), while
+ * locally it fires every `everyMs` and returns at once. A cost model must price schedules as
+ * fixed monthly usage (runs per month = 43,800 per schedule, each billed for about its loop
+ * time) and not scale these counts, nor the local invocations' "lambda.*" units, with load.
  */
 export function startScheduler(schedules: LocalSchedule[], opts: { region?: string; log?: Logger } = {}): Scheduler {
   const region = opts.region ?? process.env.AWS_REGION ?? "us-east-1";
@@ -40,6 +48,7 @@ export function startScheduler(schedules: LocalSchedule[], opts: { region?: stri
       await sleep(next - Date.now(), abort.signal);
       if (abort.signal.aborted) return;
       next = Date.now() + everyMs;
+      meterUsage("scheduler.invocations", 1, { fn: fn.name });
       const out = await invoke(fn, scheduledEvent(name, region), region);
       runs[name]++;
       if (out.ok) {

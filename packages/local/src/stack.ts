@@ -9,6 +9,7 @@ import { startDynamoLocal, type DynamoLocal } from "./dynamo-local.js";
 import { LOCAL_EVENT_BUS, LocalEventBus, eventBusEndpoint } from "./event-bus/index.js";
 import { demoServer } from "./demo-server.js";
 import { linkEnvironment } from "@weft/functions/linked";
+import { installLogMetering } from "@weft/functions/adapters/billing/log-metering";
 import { devClockApp } from "./dev-clock.js";
 import { honoHook } from "./hono-hook.js";
 import { Outbox, outboxApp } from "./outbox/index.js";
@@ -42,6 +43,11 @@ export interface StackOptions {
   env?: Record<string, string>;
   /** WebSocket idle timeout (default: env WEFT_WS_IDLE_TIMEOUT_MS, else API Gateway's 10 minutes). */
   webSocketIdleTimeoutMs?: number;
+  /**
+   * What handlers write to stdout/stderr: always counted as "logs.bytes" (billing/log-metering.ts);
+   * "write" (default) also writes it, "count-only" does not (a benchmark whose stdout is its result).
+   */
+  handlerLogs?: "write" | "count-only";
 }
 
 export interface Stack {
@@ -81,6 +87,7 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
   const pollers: StreamPoller[] = [];
   let eventBus: LocalEventBus | undefined;
   let stopping: Promise<void> | undefined;
+  const uninstallLogMetering = installLogMetering({ passThrough: opts.handlerLogs !== "count-only" });
   const stop = () =>
     (stopping ??= (async () => {
       // Connections first: each $disconnect runs while the server and the tables are still up.
@@ -91,6 +98,7 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
       // After the pollers (the materializer publishes): in-flight deliveries finish, retries without waiting.
       await eventBus?.stop();
       await dynamo?.stop();
+      uninstallLogMetering();
       running = false;
     })());
 

@@ -1,6 +1,9 @@
 import type { IncomingMessage, Server } from "node:http";
 import type { Duplex } from "node:stream";
 import { WebSocketServer, type WebSocket } from "ws";
+import { NO_FUNCTION, billingUnits } from "@weft/core/cost/usage";
+import { WS_MESSAGE_UNIT_BYTES } from "@weft/functions/adapters/billing/message-units";
+import { meterUsage } from "@weft/functions/adapters/billing/usage-context";
 import type { WebSocketSpec } from "../../../infra/manifest.js";
 import { connectionsEndpoint } from "./connections-endpoint.js";
 import type { RequestHook } from "./http-gateway.js";
@@ -68,6 +71,18 @@ export interface WebSocketGateway {
  * that; handlers must not rely on it). Route results are dropped (no route responses):
  * handlers answer through the management API. A message over 128 KB closes with 1009; a
  * binary frame closes with 1003, as API Gateway does.
+ *
+ * Usage (API Gateway bills messages in both directions, in 32 KB units, and connection
+ * minutes):
+ * - every text message a client sends counts as "apigw.wsMessages" under the function of the
+ *   route it goes to (NO_FUNCTION when none), and so does each error reply the gateway sends
+ *   itself (Forbidden, Internal server error). Messages handlers post to connections are
+ *   counted by the SDK middleware on their PostToConnection call (the management API here
+ *   counts nothing, so nothing is counted twice). $connect and $disconnect are not messages;
+ * - each opened connection, when it closes, counts its duration rounded up to whole minutes
+ *   (at least 1) as "apigw.wsConnectionMinutes" under the $connect route's function: an
+ *   upper reading, as AWS does not document the rounding. A connection still open counts
+ *   nothing until it closes (`close()` closes them all).
  */
 export function createWebSocketGateway(o: WebSocketGatewayOptions): WebSocketGateway {
   const log = o.log ?? createLogger();
@@ -162,20 +177,30 @@ export function createWebSocketGateway(o: WebSocketGatewayOptions): WebSocketGat
       sockets.delete(ws);
       const close = conn.closedBy ?? { code, reason: `Client-side close frame status code ${code}` };
       log.info("ws disconnected", { connectionId: u.connectionId, code: close.code });
+      const minutes = Math.max(1, Math.ceil((Date.now() - u.connectedAt) / 60_000));
+      meterUsage("apigw.wsConnectionMinutes", minutes, { fn: routes.$connect ?? NO_FUNCTION });
       track(conn.enqueue(() => runDisconnect(u, authorizer, close)), disconnects);
     });
   };
 
+  const messages = (fn: string, text: string) => meterUsage("apigw.wsMessages", billingUnits(Buffer.byteLength(text), WS_MESSAGE_UNIT_BYTES), { fn });
+  /** An error reply the gateway itself sends (a message API Gateway bills). */
+  const reply = async (conn: LiveConnection, fn: string, text: string) => {
+    if (await conn.send(text)) messages(fn, text);
+  };
+
   const dispatch = async (conn: LiveConnection, body: string, at: number) => {
     const routeKey = selectRoute(routes, body);
+    const fn = routeKey ? routes[routeKey] : NO_FUNCTION;
+    messages(fn, body);
     const requestId = gatewayId();
-    if (!routeKey) return void (await conn.send(JSON.stringify({ message: "Forbidden", connectionId: conn.id, requestId })));
+    if (!routeKey) return reply(conn, fn, JSON.stringify({ message: "Forbidden", connectionId: conn.id, requestId }));
     const event = messageEvent(conn.request, conn.authorizer, routeKey, body, at);
     event.requestContext.requestId = requestId;
     const out = await call(routes[routeKey], event);
     if (out.ok) return;
     log.error("ws route failed", { routeKey, connectionId: conn.id, error: out.error });
-    await conn.send(JSON.stringify({ message: "Internal server error", connectionId: conn.id, requestId }));
+    await reply(conn, fn, JSON.stringify({ message: "Internal server error", connectionId: conn.id, requestId }));
   };
 
   const onUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer) => {

@@ -25,6 +25,11 @@ export interface BroadcastResult {
  * leaves. Rejects if a post fails for another reason (the caller retries the whole document:
  * delivery is at least once).
  *
+ * Entries at or below a subscriber's `since` (the log head when it subscribed) are not posted to
+ * it: its subscribe's catch-up sends them, after `subscribed`, so a stream batch that was in
+ * flight while it subscribed never reaches it ahead of its `subscribed` message (and is not
+ * paid for twice).
+ *
  * Access, checked per delivered batch: when `entries` hold acl entries (or start the
  * document), `access.aclBefore` is the ACL right before the first entry, and each subscriber's
  * effective role is followed through them (role-changes.ts). A subscriber whose role changes
@@ -45,7 +50,11 @@ export async function broadcast(
   const changes = access ? roleChanges(subs, access.aclBefore, entries) : new Map<string, RoleChanges>();
   const targets = subs.map((s) => {
     const c = changes.get(s.connectionId);
-    return { connectionId: s.connectionId, messages: c ? messagesWith(doc.docId, entries, c) : messages };
+    const since = s.since ?? 0;
+    const fresh = since < entries[0].seq ? entries : entries.filter((e) => e.seq > since);
+    if (fresh.length === 0) return { connectionId: s.connectionId, messages: [] };
+    if (c) return { connectionId: s.connectionId, messages: messagesWith(doc.docId, fresh, c) };
+    return { connectionId: s.connectionId, messages: fresh === entries ? messages : packOps(doc.docId, fresh) };
   });
   const gone = await postAll(deps.gateway, targets);
   const goneIds = new Set(gone);

@@ -78,9 +78,21 @@ describe("broadcast: what a subscription already had judged", () => {
     await h.deps.connections.subscribe(bob.connectionId, doc, 100, 2);
     const creation = [aclEntry(1, { targetUserId: "olga" }, "owner"), aclEntry(2, { targetUserId: "bob" }, "editor")];
     await broadcast(h.deps, doc, creation, { aclBefore: undefined });
-    expect(h.all(bob).map((m) => m.type)).toEqual(["ops"]);
+    // Nothing: seqs 1-2 are at or below bob's `since`, which his subscribe's catch-up sends after `subscribed`.
+    expect(h.all(bob)).toEqual([]);
     await broadcast(h.deps, doc, [aclEntry(3, { targetUserId: "bob" }, "none")], { aclBefore: { users: { olga: "owner", bob: "editor" }, groups: {}, everyone: "none" } });
     expect(h.all(bob).at(-1)).toEqual({ type: "unsubscribed", docId: doc.docId, reason: "forbidden", seq: 3 });
+  });
+
+  it("a batch straddling a subscription's head delivers only the entries after it", async () => {
+    const h = liveHarness();
+    const doc = h.doc();
+    const bob = await h.connect("bob");
+    await h.deps.connections.subscribe(bob.connectionId, doc, 100, 3);
+    const made = (seq: number, id: string, target: Record<string, unknown>, role: string) => ({ ...aclEntry(seq, target, role, "ann"), id, clientSeq: 0 });
+    const entries = [made(1, "~owner", { targetUserId: "ann" }, "owner"), made(2, "~everyone", { everyone: true }, "editor"), ...smallEntries(3, 3)];
+    await broadcast(h.deps, doc, entries, { aclBefore: undefined });
+    expect(seqsOf(h.all(bob))).toEqual([4, 5]);
   });
 
   it("a document's creation entries are one step: a subscriber waiting for it is judged after all of them", async () => {

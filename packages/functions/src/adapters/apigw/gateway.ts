@@ -6,6 +6,7 @@ import {
 } from "@aws-sdk/client-apigatewaymanagementapi";
 import type { Gateway } from "@weft/core";
 import { ENV } from "../../../../../infra/manifest.js";
+import { meterSdkClient } from "../billing/sdk-metering.js";
 
 export interface ApiGatewayOptions {
   /**
@@ -29,14 +30,18 @@ export class ApiGatewayGateway implements Gateway {
   readonly client: ApiGatewayManagementApiClient;
 
   constructor(opts: ApiGatewayOptions) {
-    this.client = new ApiGatewayManagementApiClient({
-      endpoint: opts.endpoint,
-      ...(opts.local
-        ? { region: opts.region ?? "us-east-1", credentials: { accessKeyId: "weftlocal", secretAccessKey: "weftlocal" } }
-        : opts.region
-          ? { region: opts.region }
-          : {}),
-    });
+    // Metered (billing/sdk-metering.ts): each post counts as WebSocket messages in 32 KB units.
+    this.client = meterSdkClient(
+      new ApiGatewayManagementApiClient({
+        endpoint: opts.endpoint,
+        ...(opts.local
+          ? { region: opts.region ?? "us-east-1", credentials: { accessKeyId: "weftlocal", secretAccessKey: "weftlocal" } }
+          : opts.region
+            ? { region: opts.region }
+            : {}),
+      }),
+      "apigwManagement",
+    );
   }
 
   async post(connectionId: string, data: string): Promise<"ok" | "gone"> {

@@ -11,6 +11,7 @@ import { SesEmailAdapter } from "./ses.js";
 import { SnsSmsAdapter } from "./sns-sms.js";
 import { WebPushAdapter } from "./web-push.js";
 import { ENV, type SecretName } from "../../../../../infra/manifest.js";
+import { meterSdkClient } from "../billing/sdk-metering.js";
 import { linkedSecret } from "../../linked.js";
 
 /**
@@ -53,9 +54,9 @@ export function channelAdaptersFromEnv(env: NodeJS.ProcessEnv = process.env): Ch
   const get = (name: SecretName) => linkedSecret(name, env);
   const out: ChannelAdapters = {};
   const from = get(CHANNEL_SECRETS.sesFrom);
-  if (from) out.email = new SesEmailAdapter({ client: new SESv2Client({}), from, configurationSetName: env[ENV.sesConfigurationSet] || undefined });
+  if (from) out.email = new SesEmailAdapter({ client: meterSdkClient(new SESv2Client({}), "ses"), from, configurationSetName: env[ENV.sesConfigurationSet] || undefined });
   if (get(CHANNEL_SECRETS.smsEnabled) === "1") {
-    out.sms = new SnsSmsAdapter({ client: new SNSClient({}), senderId: get(CHANNEL_SECRETS.smsSenderId), originationNumber: get(CHANNEL_SECRETS.smsOriginationNumber) });
+    out.sms = new SnsSmsAdapter({ client: meterSdkClient(new SNSClient({}), "sns"), senderId: get(CHANNEL_SECRETS.smsSenderId), originationNumber: get(CHANNEL_SECRETS.smsOriginationNumber) });
   }
   const vapid = group(get, [CHANNEL_SECRETS.vapidPublicKey, CHANNEL_SECRETS.vapidPrivateKey, CHANNEL_SECRETS.vapidSubject]);
   if (vapid) out.web_push = new WebPushAdapter({ vapid: { publicKey: vapid[0], privateKey: vapid[1], subject: vapid[2] } });

@@ -1,5 +1,6 @@
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { DynamoDBStreamsClient } from "@aws-sdk/client-dynamodb-streams";
+import { meterSdkClient } from "../billing/sdk-metering.js";
 
 /**
  * Settings for talking to DynamoDB Local at `endpoint` (which accepts any credentials made
@@ -14,12 +15,19 @@ function localSettings(endpoint: string | undefined) {
   };
 }
 
-/** The DynamoDB client every adapter uses; `WEFT_DYNAMO_ENDPOINT` points it at DynamoDB Local. */
+/**
+ * The DynamoDB client every adapter uses; `WEFT_DYNAMO_ENDPOINT` points it at DynamoDB Local.
+ * Its calls are metered (billing/sdk-metering.ts): request units per table go to the usage
+ * meter under the calling function, and every item operation asks for ConsumedCapacity.
+ */
 export function dynamoClient(endpoint = process.env.WEFT_DYNAMO_ENDPOINT): DynamoDBClient {
-  return new DynamoDBClient({ ...localSettings(endpoint), ...(endpoint ? { maxAttempts: 5 } : {}) });
+  return meterSdkClient(new DynamoDBClient({ ...localSettings(endpoint), ...(endpoint ? { maxAttempts: 5 } : {}) }), "dynamodb");
 }
 
-/** The DynamoDB Streams client, configured like `dynamoClient` (DynamoDB Local serves streams on the same endpoint). */
+/**
+ * The DynamoDB Streams client, configured like `dynamoClient` (DynamoDB Local serves streams on
+ * the same endpoint). Metered for call time only: no stream read is billed (sdk-metering.ts).
+ */
 export function dynamoStreamsClient(endpoint = process.env.WEFT_DYNAMO_ENDPOINT): DynamoDBStreamsClient {
-  return new DynamoDBStreamsClient(localSettings(endpoint));
+  return meterSdkClient(new DynamoDBStreamsClient(localSettings(endpoint)), "dynamodbStreams");
 }

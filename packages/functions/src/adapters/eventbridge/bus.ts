@@ -1,5 +1,6 @@
 import { EventBridgeClient, PutEventsCommand, type PutEventsRequestEntry } from "@aws-sdk/client-eventbridge";
 import { MAX_BUS_ENTRY_BYTES, busEntrySize, checkBusEntry, type Bus, type BusEntry } from "@weft/core";
+import { meterSdkClient } from "../billing/sdk-metering.js";
 
 /** PutEvents takes at most 10 entries and 256 KB (entries measured as EventBridge does) per call. */
 export const MAX_ENTRIES_PER_CALL = 10;
@@ -114,12 +115,14 @@ function groups(wire: Array<{ entry: PutEventsRequestEntry; size: number }>): Pu
 /**
  * The EventBridge client: `WEFT_EVENTS_ENDPOINT` points it at the local stack's PutEvents
  * endpoint (any credentials work there); on AWS the SDK's own region/credential chain applies.
+ * Metered (billing/sdk-metering.ts): each accepted entry's 64 KB chunks count as events.
  */
 export function eventBridgeClient(endpoint = process.env.WEFT_EVENTS_ENDPOINT): EventBridgeClient {
-  if (!endpoint) return new EventBridgeClient({});
-  return new EventBridgeClient({
+  if (!endpoint) return meterSdkClient(new EventBridgeClient({}), "eventbridge");
+  const client = new EventBridgeClient({
     endpoint,
     region: process.env.AWS_REGION ?? "us-east-1",
     credentials: { accessKeyId: "weftlocal", secretAccessKey: "weftlocal" },
   });
+  return meterSdkClient(client, "eventbridge");
 }

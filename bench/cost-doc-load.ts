@@ -1,0 +1,236 @@
+import WebSocket from "ws";
+
+/**
+ * Live documents as their users drive them, for `bench cost` (runs in the load worker's
+ * thread, not the stack's): per document, editors who type keystrokes taken from a real editing
+ * trace (../shared/traces) at a human rate, each a live client (a WebSocket subscription that
+ * tracks the document's head, as the SDK's is) that sends like the SDK: one change in flight,
+ * keystrokes typed meanwhile merged into the pending ops (contiguous typing extends one insert,
+ * a backspace trims it), sent when the previous change is answered and at least `paceMs` after
+ * it; viewers who only subscribe; and collaboration events (comments, mentions, reactions,
+ * task assignments, role changes) posted by the members as single-op changes.
+ *
+ * Positions: every op is at position 0 (text length and op count, not where they land, decide
+ * what the pipeline does and costs; position 0 is always valid at any base).
+ */
+export interface DocLoadParams {
+  url: string;
+  /** userId -> JWT of that user in the bench tenant. */
+  tokens: Record<string, string>;
+  docs: Array<{ docId: string; editors: string[]; viewers: string[] }>;
+  /** Keystrokes: `[deleted chars, inserted text]`, replayed in order, each editor from its own offset. */
+  keystrokes: Array<[number, string]>;
+  keysPerSecPerEditor: number;
+  /** Minimum ms between two changes of one client (0: send as soon as the previous is answered). */
+  paceMs: number;
+  /** Collaboration events per second per document, and their mix (weights). */
+  collab?: { perDocPerSec: number; mix: { comment: number; mention: number; reaction: number; task: number; acl: number } };
+  durationMs: number;
+  drainMs: number;
+  runId: string;
+}
+
+export interface DocLoadResult {
+  /** Product events: keystrokes typed and collaboration events posted, by kind. */
+  events: Record<string, number>;
+  changes: number;
+  ops: number;
+  rejectedOps: number;
+  errors: number;
+  errorSamples: string[];
+  /** Change POST answered (accepted) -> the op's arrival at each other subscriber of the document. */
+  acceptToReceipt: number[];
+  expectedDeliveries: number;
+  deliveries: number;
+}
+
+interface Member {
+  ws: WebSocket;
+  head: number;
+  /** The document's length in code points at `head`. */
+  length: number;
+  comments: Array<{ threadId: string; commentId: string }>;
+}
+
+/** A client id for `userId` (user ids may hold characters client ids may not). */
+const clientIdOf = (userId: string, runId: string, k: string | number) => `${userId}_${runId}_${k}`.replace(/[^A-Za-z0-9_-]/g, "_");
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+export async function runDocLoad(p: DocLoadParams): Promise<DocLoadResult> {
+  const res: DocLoadResult = { events: {}, changes: 0, ops: 0, rejectedOps: 0, errors: 0, errorSamples: [], acceptToReceipt: [], expectedDeliveries: 0, deliveries: 0 };
+  const count = (kind: string) => (res.events[kind] = (res.events[kind] ?? 0) + 1);
+  const fail = (what: string) => {
+    res.errors++;
+    if (res.errorSamples.length < 5) res.errorSamples.push(what.slice(0, 300));
+  };
+  /** op id -> when its change was answered, and its author (who does not count as a receiver). */
+  const accepted = new Map<string, { at: number; author: string }>();
+  const wsBase = `${p.url.replace(/^http/, "ws")}/ws?token=`;
+
+  const subscribe = (docId: string, userId: string) =>
+    new Promise<Member>((resolve, reject) => {
+      const ws = new WebSocket(wsBase + encodeURIComponent(p.tokens[userId]));
+      const m: Member = { ws, head: 0, length: 0, comments: [] };
+      let live = false;
+      ws.on("error", reject);
+      ws.on("open", () => ws.send(JSON.stringify({ action: "subscribe", docId })));
+      ws.on("message", (data: Buffer) => {
+        const at = Date.now();
+        const msg = JSON.parse(data.toString()) as { type: string; ops?: Array<{ id: string; seq: number; type: string; threadId?: string; text?: string; len?: number }> };
+        if (!live) {
+          if (msg.type !== "subscribed") return reject(new Error(`expected subscribed, got ${String(data).slice(0, 200)}`));
+          live = true;
+          return resolve(m);
+        }
+        if (msg.type !== "ops") return;
+        for (const e of msg.ops ?? []) {
+          if (e.seq > m.head) m.head = e.seq;
+          if (e.type === "comment" && e.threadId) m.comments.push({ threadId: e.threadId, commentId: e.id });
+          if (e.type === "insert" && e.text) m.length += [...e.text].length;
+          if (e.type === "delete" && e.len) m.length = Math.max(0, m.length - e.len);
+          const t = accepted.get(e.id);
+          if (t !== undefined && t.author !== userId) {
+            res.deliveries++;
+            res.acceptToReceipt.push(Math.max(0, at - t.at));
+          }
+        }
+      });
+    });
+
+  const members = new Map<string, Member>();
+  for (const d of p.docs) {
+    for (const u of [...d.editors, ...d.viewers]) members.set(`${d.docId}/${u}`, await subscribe(d.docId, u));
+  }
+
+  const post = async (docId: string, userId: string, clientId: string, base: number, ops: Array<Record<string, unknown>>, subscribers: number) => {
+    res.changes++;
+    res.ops += ops.length;
+    try {
+      const r = await fetch(`${p.url}/v1/docs/${docId}/ops`, {
+        method: "POST",
+        headers: { authorization: `Bearer ${p.tokens[userId]}`, "content-type": "application/json" },
+        body: JSON.stringify({ clientId, base, ops }),
+      });
+      const body = (await r.json()) as { results?: Array<{ id: string; status: string }> };
+      const at = Date.now();
+      if (r.status !== 202 || !body.results) return fail(`${r.status} ${JSON.stringify(body)}`);
+      for (const x of body.results) {
+        if (x.status === "accepted" || x.status === "duplicate") {
+          accepted.set(x.id, { at, author: userId });
+          res.expectedDeliveries += subscribers - 1;
+        } else res.rejectedOps++;
+      }
+    } catch (err) {
+      fail(String(err));
+    }
+  };
+
+  const start = Date.now();
+  const end = start + p.durationMs;
+  const tasks: Promise<void>[] = [];
+  let editorIndex = 0;
+  for (const d of p.docs) {
+    const subscribers = d.editors.length + d.viewers.length;
+    for (const userId of d.editors) {
+      const k = editorIndex++;
+      tasks.push(editor(d.docId, userId, k, subscribers));
+    }
+    if (p.collab) tasks.push(collaborator(d, subscribers));
+  }
+
+  /** One editor: keystrokes at the typing rate, sent like the SDK (one change in flight, merged pending ops). */
+  async function editor(docId: string, userId: string, k: number, subscribers: number) {
+    const member = members.get(`${docId}/${userId}`)!;
+    const clientId = clientIdOf(userId, p.runId, k);
+    let seq = 0;
+    let cursor = (k * 7919) % p.keystrokes.length;
+    const pending: Array<Record<string, unknown>> = [];
+    let inFlight: Promise<void> | undefined;
+    let lastSent = 0;
+    const interval = 1000 / p.keysPerSecPerEditor;
+    let nextKey = start + Math.random() * interval;
+    const flush = () => {
+      if (inFlight || pending.length === 0 || Date.now() - lastSent < p.paceMs) return;
+      const ops = pending.splice(0).map((op) => ({ ...op, id: `${clientId}-${++seq}`, seq }));
+      lastSent = Date.now();
+      inFlight = post(docId, userId, clientId, member.head, ops, subscribers).finally(() => {
+        inFlight = undefined;
+        flush();
+      });
+    };
+    while (Date.now() < end) {
+      const wait = nextKey - Date.now();
+      if (wait > 0) await sleep(wait);
+      nextKey += interval;
+      const [del, ins] = p.keystrokes[cursor];
+      cursor = (cursor + 1) % p.keystrokes.length;
+      count("keystroke");
+      const last = pending.at(-1);
+      if (del > 0) {
+        if (last?.type === "insert" && typeof last.text === "string" && [...last.text].length > del) last.text = [...last.text].slice(del).join("");
+        // A backspace with nothing committed to delete is one the editor could not have typed.
+        else if (member.length >= del) pending.push({ type: "delete", pos: 0, len: del });
+      }
+      if (ins.length > 0) {
+        if (last?.type === "insert" && typeof last.text === "string" && last.text.length + ins.length <= 2000) last.text = ins + last.text;
+        else pending.push({ type: "insert", pos: 0, text: ins });
+      }
+      flush();
+    }
+    // Keystrokes still pending go out as the SDK's would, after the load.
+    while (inFlight || pending.length > 0) {
+      flush();
+      await (inFlight ?? sleep(Math.max(1, p.paceMs)));
+    }
+  }
+
+  /** A document's collaboration events: each by a random member, one op per change. */
+  async function collaborator(d: DocLoadParams["docs"][number], subscribers: number) {
+    const mix = Object.entries(p.collab!.mix).filter(([, w]) => w > 0);
+    const total = mix.reduce((s, [, w]) => s + w, 0);
+    const interval = 1000 / p.collab!.perDocPerSec;
+    const people = [...d.editors, ...d.viewers];
+    /** Each member's own client for these events, with its own op counter. */
+    const counters = new Map<string, number>();
+    let n = 0;
+    let next = start + Math.random() * interval;
+    while (Date.now() < end) {
+      const wait = next - Date.now();
+      if (wait > 0) await sleep(wait);
+      next += interval;
+      let r = Math.random() * total;
+      let kind = mix.find(([, w]) => (r -= w) < 0)?.[0] ?? mix[0][0];
+      if (kind === "acl" && d.viewers.length === 0) kind = "comment";
+      // Only the owner (the document's creator, editors[0]) changes roles.
+      const actor = kind === "acl" ? d.editors[0] : d.editors[n % d.editors.length];
+      const other = people[(n + 1) % people.length];
+      const member = members.get(`${d.docId}/${actor}`)!;
+      const clientId = clientIdOf(actor, p.runId, "x");
+      const seq = (counters.get(actor) ?? 0) + 1;
+      counters.set(actor, seq);
+      const id = `${clientId}-${seq}`;
+      n++;
+      let op: Record<string, unknown> | undefined;
+      if (kind === "comment" || kind === "mention") {
+        op = { type: "comment", threadId: `t${n % 5}`, body: "Could we tighten this paragraph before the review on Friday?", ...(kind === "mention" ? { mentions: [other] } : {}) };
+      } else if (kind === "reaction") {
+        const c = member.comments.at(-1 - (n % Math.max(1, Math.min(5, member.comments.length))));
+        op = c ? { type: "reaction", threadId: c.threadId, commentId: c.commentId, emoji: "👍" } : { type: "comment", threadId: "t0", body: "Agreed." };
+      } else if (kind === "task") {
+        op = { type: "task", taskId: `task${n % 20}`, assignee: other, title: "Review the introduction", status: n % 3 === 0 ? "done" : "open" };
+      } else {
+        op = { type: "acl", userId: d.viewers[n % d.viewers.length], role: n % 2 === 0 ? "commenter" : "viewer" };
+      }
+      count(kind);
+      // Collaboration events come from a separate client of the member (its own op counter).
+      await post(d.docId, actor, clientId, member.head, [{ ...op, id, seq }], subscribers);
+    }
+  }
+
+  await Promise.all(tasks);
+  const drainStart = Date.now();
+  while (res.deliveries < res.expectedDeliveries && Date.now() - drainStart < p.drainMs) await sleep(50);
+  for (const m of members.values()) m.ws.close();
+  return res;
+}

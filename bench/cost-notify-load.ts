@@ -1,0 +1,117 @@
+import WebSocket from "ws";
+
+/**
+ * The notification product's traffic, for `bench cost` (in the load worker's thread): the
+ * app's back end posts events (`POST /v1/notify`, a service token) in the brief's mix, ~70%
+ * social, ~25% transactional, ~5% marketing, mostly to one recipient, and every `fanoutEvery`
+ * events one to `fanoutSize` recipients; `online` users hold a WebSocket (they get in-app
+ * notifications, the others push, email or SMS as their preferences and devices allow).
+ * A product event is one notification: one (event, recipient) pair.
+ */
+export interface NotifyLoadParams {
+  url: string;
+  serviceToken: string;
+  /** userId -> token, for the users who are online. */
+  online: Record<string, string>;
+  users: string[];
+  eventsPerSec: number;
+  mix: { social: number; transactional: number; marketing: number };
+  fanoutEvery: number;
+  fanoutSize: number;
+  durationMs: number;
+  drainMs: number;
+  runId: string;
+}
+
+export interface NotifyLoadResult {
+  events: Record<string, number>;
+  posts: number;
+  errors: number;
+  errorSamples: string[];
+  /** POST answered -> the in-app notification on an online recipient's socket. */
+  acceptToVisible: number[];
+  expectedVisible: number;
+  visible: number;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+const TOPICS = { social: ["mentions", "reactions", "comments"], transactional: ["security", "tasks"], marketing: ["product"] } as const;
+
+export async function runNotifyLoad(p: NotifyLoadParams): Promise<NotifyLoadResult> {
+  const res: NotifyLoadResult = { events: {}, posts: 0, errors: 0, errorSamples: [], acceptToVisible: [], expectedVisible: 0, visible: 0 };
+  const accepted = new Map<string, number>();
+  const sockets: WebSocket[] = [];
+  const wsBase = `${p.url.replace(/^http/, "ws")}/ws?token=`;
+  for (const [userId, token] of Object.entries(p.online)) {
+    sockets.push(
+      await new Promise<WebSocket>((resolve, reject) => {
+        const ws = new WebSocket(wsBase + encodeURIComponent(token));
+        ws.once("open", () => resolve(ws));
+        ws.once("error", reject);
+        ws.on("message", (data: Buffer) => {
+          const msg = JSON.parse(data.toString()) as { type?: string; notification?: { eventIds?: string[] } };
+          if (msg.type !== "notification") return;
+          for (const eventId of msg.notification?.eventIds ?? []) {
+            const at = accepted.get(`${eventId}/${userId}`);
+            if (at === undefined) continue;
+            accepted.delete(`${eventId}/${userId}`);
+            res.visible++;
+            res.acceptToVisible.push(Date.now() - at);
+          }
+        });
+      }),
+    );
+  }
+  const headers = { authorization: `Bearer ${p.serviceToken}`, "content-type": "application/json" };
+  const classes = Object.entries(p.mix) as Array<[keyof typeof TOPICS, number]>;
+  const weight = classes.reduce((s, [, w]) => s + w, 0);
+  const start = Date.now();
+  const total = Math.round((p.eventsPerSec * p.durationMs) / 1000);
+  const answers: Promise<void>[] = [];
+  for (let i = 0; i < total; i++) {
+    const wait = start + (i * 1000) / p.eventsPerSec - Date.now();
+    if (wait > 1) await sleep(wait);
+    let r = Math.random() * weight;
+    const cls = classes.find(([, w]) => (r -= w) < 0)?.[0] ?? "social";
+    const fanout = p.fanoutEvery > 0 && i % p.fanoutEvery === p.fanoutEvery - 1;
+    const recipients = fanout
+      ? Array.from({ length: Math.min(p.fanoutSize, p.users.length) }, (_, k) => p.users[(i + k) % p.users.length])
+      : [p.users[(i * 7919) % p.users.length]];
+    const topic = TOPICS[cls][i % TOPICS[cls].length];
+    const eventId = `${p.runId}-${i}`;
+    res.events[fanout ? `${cls} (fan-out)` : cls] = (res.events[fanout ? `${cls} (fan-out)` : cls] ?? 0) + recipients.length;
+    const body = JSON.stringify({
+      eventId,
+      class: cls,
+      topic,
+      recipients,
+      title: cls === "transactional" ? "New sign-in to your account" : cls === "marketing" ? "What's new this week" : "Ann replied to your comment",
+      body: "Open the app to see the details. You can change which notifications you get in your settings.",
+      url: "/activity",
+    });
+    res.posts++;
+    answers.push(
+      fetch(`${p.url}/v1/notify`, { method: "POST", headers, body })
+        .then(async (r) => {
+          const text = await r.text();
+          if (r.status !== 202) throw new Error(`${r.status} ${text}`);
+          const at = Date.now();
+          for (const u of recipients) {
+            if (p.online[u] === undefined) continue;
+            accepted.set(`${eventId}/${u}`, at);
+            res.expectedVisible++;
+          }
+        })
+        .catch((err: Error) => {
+          res.errors++;
+          if (res.errorSamples.length < 5) res.errorSamples.push(err.message.slice(0, 300));
+        }),
+    );
+  }
+  await Promise.all(answers);
+  const drainStart = Date.now();
+  while (res.visible < res.expectedVisible && Date.now() - drainStart < p.drainMs) await sleep(50);
+  for (const ws of sockets) ws.close();
+  return res;
+}

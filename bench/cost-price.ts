@@ -1,0 +1,101 @@
+import {
+  billProduct,
+  measured,
+  notMeasurable,
+  scheduleUsagePerMonth,
+  type ProductCost,
+  type StoredData,
+  type UsageLine,
+} from "../packages/core/src/cost/index.js";
+import { functions, schedules } from "../infra/manifest.js";
+import type { ProductSpec } from "./cost-products.js";
+
+/** What one product's workload measured. */
+export interface MeasuredRun {
+  events: number;
+  eventsByKind: Record<string, number>;
+  /** Usage of the run, the scheduled functions' idle polling taken out. */
+  usage: UsageLine[];
+  /** The scheduled functions' idle usage per ms (locally: one tick per `localEveryMs`). */
+  idle: UsageLine[];
+  elapsedMs: number;
+  /** Bytes each table grew by during the run (DescribeTable's TableSizeBytes). */
+  tableGrowth: Record<string, number>;
+  load: Record<string, unknown>;
+}
+
+/** How long Weft keeps what each table holds (the TTLs it sets; no TTL = kept, billed at the 1-year horizon). */
+export const TABLE_RETENTION_DAYS: Record<string, number | "forever"> = {
+  inbox: 7,
+  log: "forever",
+  state: "forever",
+  quarantine: 30,
+  docs: "forever",
+  connections: 1,
+  audit: "forever",
+  search: "forever",
+  deadLetters: 30,
+  notify: 180,
+};
+
+/** A scheduled loop on AWS ticks every 250 ms (packages/functions/src/handlers/timer-loop.ts). */
+const AWS_TICK_MS = 250;
+
+/**
+ * The scheduled functions' fixed monthly usage on AWS: one Scheduler invocation a minute per
+ * schedule, each a Lambda invocation billed for its whole loop, and per tick of the loop the
+ * idle work measured locally (one local invocation = one tick).
+ */
+export function scheduledFixedUsage(idlePerMs: UsageLine[]): UsageLine[] {
+  return scheduleUsagePerMonth(
+    Object.values(schedules).map((s) => {
+      const ticks = (s.loopSeconds * 1000) / AWS_TICK_MS;
+      const perTick = idlePerMs.filter((l) => l.fn === s.function && !l.unit.startsWith("lambda.") && !l.unit.startsWith("scheduler."));
+      return {
+        fn: s.function,
+        everySeconds: 60,
+        billedMsPerInvocation: s.loopSeconds * 1000,
+        perInvocation: perTick.map((l) => ({ unit: l.unit, resource: l.resource, quantity: l.quantity * s.localEveryMs * ticks })),
+      };
+    }),
+  );
+}
+
+/** A local table's manifest name (`weft-local-log` -> `log`): the report names tables as the manifest does. */
+export const logicalTable = (physical: string) => physical.replace(/^weft-local-/, "");
+
+/**
+ * Tables' growth per event as stored data, each with its retention, attributed to the function
+ * that wrote the most units to it.
+ */
+function storedData(run: MeasuredRun): StoredData[] {
+  const writer = (table: string) =>
+    run.usage
+      .filter((l) => l.unit === "dynamodb.writeUnits" && l.resource === table)
+      .sort((a, b) => b.quantity - a.quantity)[0]?.fn;
+  return Object.entries(run.tableGrowth)
+    .filter(([, bytes]) => bytes > 0)
+    .map(([table, bytes]) => {
+      const name = logicalTable(table);
+      const fn = writer(name);
+      return { name, store: "dynamodb" as const, bytesPerEvent: bytes / run.events, retentionDays: TABLE_RETENTION_DAYS[name] ?? "forever", ...(fn ? { fn } : {}) };
+    });
+}
+
+/** The product's bill at its average and peak rates, or "not yet measurable". */
+export function priceProduct(product: ProductSpec, run: MeasuredRun | undefined): ProductCost {
+  if (!run || product.notYet) return notMeasurable(product.name, product.notYet ?? "no workload");
+  if (run.events <= 0) throw new Error(`${product.id}: the workload produced no events`);
+  run = { ...run, usage: run.usage.map((l) => (l.resource ? { ...l, resource: logicalTable(l.resource) } : l)), tableGrowth: Object.fromEntries(Object.entries(run.tableGrowth).map(([t, b]) => [logicalTable(t), b])) };
+  const bill = billProduct({
+    product: product.name,
+    usage: run.usage,
+    events: run.events,
+    rates: { average: product.averagePerSec, peak: product.peakPerSec },
+    memoryMB: Object.fromEntries(Object.entries(functions).map(([name, f]) => [name, f.memoryMB])),
+    fixedMonthly: scheduledFixedUsage(run.idle),
+    storage: { items: storedData(run), horizonDays: 365 },
+    budgetUsd: product.budgetUsdPerMonth,
+  });
+  return measured(bill);
+}

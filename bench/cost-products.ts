@@ -1,0 +1,193 @@
+import type { CostLoadTask } from "./cost-load.js";
+
+/**
+ * The products Weft is built for (../shared/seeds), as `bench cost` measures them: each one's
+ * scale and budget from its brief, and a workload shaped like its traffic, run at local scale
+ * through the real handlers; the measured usage per product event is then priced at the
+ * product's average and peak rates.
+ *
+ * Adding a product: one entry here. A product whose traffic Weft cannot carry yet has a
+ * `notYet` reason instead of a workload (it is printed as "not yet measurable"); when its
+ * pipeline lands, give it a `setup` and a `load` (a CostLoadTask: extend cost-load.ts with a
+ * new kind if its clients are new).
+ */
+export interface ProductSpec {
+  id: string;
+  name: string;
+  /** The brief it comes from (../shared/seeds). */
+  brief: string;
+  /** What one product event is, as the brief counts its rates. */
+  event: string;
+  averagePerSec: number;
+  peakPerSec: number;
+  budgetUsdPerMonth: number;
+  /** Where a number is not from the brief. */
+  assumptions: string[];
+  notYet?: string;
+  /** Users and documents the workload needs (not metered). */
+  setup?: (ctx: SetupContext) => Promise<void>;
+  /** The product's traffic for `seconds` at local scale. */
+  load?: (ctx: LoadContext) => CostLoadTask;
+}
+
+export interface SetupContext {
+  url: string;
+  tenant: string;
+  token(userId: string, role?: "admin" | "service"): Promise<string>;
+  /** POST a change as `userId`; resolves once the server answered 202. */
+  post(userId: string, docId: string, ops: Array<Record<string, unknown>>): Promise<void>;
+  request(method: string, path: string, token: string, body?: unknown): Promise<unknown>;
+}
+
+export interface LoadContext {
+  url: string;
+  tokens: Record<string, string>;
+  serviceToken: string;
+  keystrokes: Array<[number, string]>;
+  seconds: number;
+  runId: string;
+}
+
+/** Documents of `editors` + `viewers` members each: user ids `e<doc>-<k>`, `v<doc>-<k>`. */
+export function docMembers(docs: number, editors: number, viewers: number, prefix: string) {
+  return Array.from({ length: docs }, (_, d) => ({
+    docId: `${prefix}-${d}`,
+    editors: Array.from({ length: editors }, (_, k) => `e${d}-${k}`),
+    viewers: Array.from({ length: viewers }, (_, k) => `v${d}-${k}`),
+  }));
+}
+
+/** Creates each document (its first editor owns it) and gives the others their roles, as a real app would. */
+async function createDocs(ctx: SetupContext, docs: ReturnType<typeof docMembers>): Promise<void> {
+  for (const d of docs) {
+    const [owner, ...others] = d.editors;
+    await ctx.post(owner, d.docId, [
+      { type: "insert", pos: 0, text: "Draft\n" },
+      ...others.map((u) => ({ type: "acl", userId: u, role: "editor" })),
+      ...d.viewers.map((u) => ({ type: "acl", userId: u, role: "viewer" })),
+    ]);
+  }
+}
+
+const DOCS = docMembers(12, 3, 2, "docflow");
+const COLLAB_DOCS = docMembers(12, 3, 3, "collab");
+const NOTIFY_USERS = Array.from({ length: 400 }, (_, k) => `u${k}`);
+
+export const PRODUCTS: ProductSpec[] = [
+  {
+    id: "document",
+    name: "Document product (DocFlow)",
+    brief: "001_1a006b94aea0a4d8.txt",
+    event: "edit op (a keystroke)",
+    averagePerSec: 40_000,
+    peakPerSec: 250_000,
+    budgetUsdPerMonth: 40_000,
+    assumptions: [
+      "3 editors and 2 viewers per document, each editor typing 2 keystrokes/s from the automerge-paper trace (the brief's 120K concurrent editors at 250K ops/s peak is ~2 ops/s each)",
+      "one comment per 20 s per document",
+    ],
+    setup: (ctx) => createDocs(ctx, DOCS),
+    load: (ctx) => ({
+      kind: "docs",
+      params: {
+        url: ctx.url, tokens: ctx.tokens, docs: DOCS, keystrokes: ctx.keystrokes, keysPerSecPerEditor: 2, paceMs: 0,
+        collab: { perDocPerSec: 0.05, mix: { comment: 1, mention: 0, reaction: 0, task: 0, acl: 0 } },
+        durationMs: ctx.seconds * 1000, drainMs: 30_000, runId: ctx.runId,
+      },
+    }),
+  },
+  {
+    id: "collab-notifications",
+    name: "Collaboration notifications (CollabHub)",
+    brief: "000_73ab27f3ab7193fe.txt",
+    event: "collaboration event (a keystroke, comment, mention, reaction, task assignment or role change)",
+    averagePerSec: 25_000,
+    peakPerSec: 120_000,
+    budgetUsdPerMonth: 35_000,
+    assumptions: [
+      "3 editors and 3 viewers per document; editors type 1 keystroke/s; 0.5 other events/s per document: comments 30%, mentions 20%, reactions 30%, task assignments 10%, role changes 10%",
+      "notifications as the engine decides them for the documents' members with default preferences (in-app; no devices or email registered)",
+    ],
+    setup: (ctx) => createDocs(ctx, COLLAB_DOCS),
+    load: (ctx) => ({
+      kind: "docs",
+      params: {
+        url: ctx.url, tokens: ctx.tokens, docs: COLLAB_DOCS, keystrokes: ctx.keystrokes, keysPerSecPerEditor: 1, paceMs: 0,
+        collab: { perDocPerSec: 0.5, mix: { comment: 3, mention: 2, reaction: 3, task: 1, acl: 1 } },
+        durationMs: ctx.seconds * 1000, drainMs: 30_000, runId: ctx.runId,
+      },
+    }),
+  },
+  {
+    id: "notifications",
+    name: "Notification system",
+    brief: "003_3e6d840253325fe2.txt",
+    event: "notification (one event to one recipient)",
+    averagePerSec: 1_700,
+    peakPerSec: 5_000,
+    budgetUsdPerMonth: 35_000,
+    assumptions: [
+      "budget: the brief names none; the lower end of the other briefs' ($35K) is used",
+      "400 users: every one with a verified email, 60% an Android (FCM) device, 20% a web push subscription, 10% a verified phone; 10% online (WebSocket)",
+      "events ~70% social, ~25% transactional, ~5% marketing, one recipient each, plus one fan-out to 200 recipients every 200 events",
+    ],
+    setup: async (ctx) => {
+      const admin = await ctx.token("bench-admin", "admin");
+      for (const [k, u] of NOTIFY_USERS.entries()) {
+        await ctx.request("PUT", `/v1/admin/users/${u}/contacts`, admin, {
+          name: `User ${k}`,
+          email: { address: `${u}@example.com`, verified: true },
+          ...(k % 10 === 0 ? { phone: { number: `+1415555${String(1000 + k).padStart(4, "0")}`, verified: true } } : {}),
+        });
+        const token = await ctx.token(u);
+        if (k % 5 < 3) await ctx.request("POST", "/v1/me/devices", token, { kind: "mobile_push", platform: "fcm", token: `fcm-token-${u}` });
+        if (k % 5 === 3) {
+          await ctx.request("POST", "/v1/me/devices", token, {
+            kind: "web_push",
+            endpoint: `https://fcm.googleapis.com/fcm/send/${u}`,
+            keys: { p256dh: "BNcRdreALRFXTkOOUHK1EtK2wtaz5Ry4YfYCA_0QTpQtUbVlUls0VJXg7A8u-Ts1XbjhazAkj7I99e8QcYP7DkM", auth: "tBHItJI5svbpez7KI4CCXg" },
+          });
+        }
+      }
+    },
+    load: (ctx) => ({
+      kind: "notify",
+      params: {
+        url: ctx.url, serviceToken: ctx.serviceToken, users: NOTIFY_USERS,
+        online: Object.fromEntries(NOTIFY_USERS.filter((_, k) => k % 10 === 5).map((u) => [u, ctx.tokens[u]])),
+        eventsPerSec: 15, mix: { social: 70, transactional: 25, marketing: 5 }, fanoutEvery: 200, fanoutSize: 200,
+        durationMs: ctx.seconds * 1000, drainMs: 30_000, runId: ctx.runId,
+      },
+    }),
+  },
+  {
+    id: "ide",
+    name: "Collaborative IDE (CodeWave)",
+    brief: "002_7a314d2a49a7ee3d.txt",
+    event: "event (edit, cursor move, chat message, execution log line)",
+    averagePerSec: 100_000,
+    peakPerSec: 300_000,
+    budgetUsdPerMonth: 40_000,
+    assumptions: ["average: the brief gives only the 300K/s peak; a third of it is assumed"],
+    notYet: "its execution, presence and chat events need the event pipeline (issue 13)",
+  },
+  {
+    id: "consumer-app",
+    name: "Consumer app data (PulseApp)",
+    brief: "004_6bf20b8b26b0a925.txt",
+    event: "app event (1-3 KB)",
+    averagePerSec: 180_000,
+    peakPerSec: 400_000,
+    budgetUsdPerMonth: 35_000,
+    assumptions: [],
+    notYet: "its mobile, web and back-end events need the event pipeline and the lake (issues 13 and 14)",
+  },
+];
+
+/** Every user id a product's workload acts as (tokens are minted for them). */
+export function productUsers(id: string): string[] {
+  if (id === "document") return DOCS.flatMap((d) => [...d.editors, ...d.viewers]);
+  if (id === "collab-notifications") return COLLAB_DOCS.flatMap((d) => [...d.editors, ...d.viewers]);
+  if (id === "notifications") return NOTIFY_USERS;
+  return [];
+}

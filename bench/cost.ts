@@ -1,0 +1,190 @@
+import { cpus } from "node:os";
+import { Worker } from "node:worker_threads";
+import { SignJWT } from "jose";
+import { DescribeTableCommand } from "@aws-sdk/client-dynamodb";
+import { renderMarkdownReport, toJson, type ProductCost, type UsageLine } from "../packages/core/src/cost/index.js";
+import { dynamoClient } from "../packages/functions/src/adapters/dynamo/client.js";
+import { traceFile } from "../packages/core/test/traces.js";
+import { processUsage } from "../packages/functions/src/adapters/billing/usage-context.js";
+import { startStack } from "../packages/local/src/stack.js";
+import { schedules } from "../infra/manifest.js";
+import type { CostLoadTask } from "./cost-load.js";
+import { PRODUCTS, productUsers, type ProductSpec } from "./cost-products.js";
+import { priceProduct, type MeasuredRun } from "./cost-price.js";
+import { calibrate } from "./ingest.js";
+
+/**
+ * `npm run bench -- cost`: what each product Weft serves would cost on AWS per month.
+ *
+ * For each product of cost-products.ts: its users and documents are set up (not metered), the
+ * scheduled functions' idle usage is measured (locally they poll every few hundred ms; on AWS
+ * they loop once a minute: priced as fixed monthly usage, not per event), then its workload runs
+ * for `--seconds` through the real handlers on the local stack, in process, from a worker thread,
+ * and every billable unit is counted where it is spent (packages/functions/src/adapters/billing).
+ * The usage per product event is priced at the product's average and peak rates (cost-price.ts).
+ *
+ * Flags: --products document,collab-notifications,notifications --seconds 30 --json
+ * Without --json: the report as Markdown on stdout; with it, one JSON line. Progress on stderr.
+ */
+export async function main(args: Record<string, string>): Promise<void> {
+  const log = (m: string) => process.stderr.write(`[bench cost] ${m}\n`);
+  const seconds = Number(args.seconds ?? 30);
+  if (!Number.isFinite(seconds) || seconds <= 0) throw new Error(`--seconds: expected a positive number, got ${args.seconds}`);
+  const wanted = args.products ? args.products.split(",") : PRODUCTS.map((p) => p.id);
+  for (const id of wanted) if (!PRODUCTS.some((p) => p.id === id)) throw new Error(`--products: unknown product "${id}" (${PRODUCTS.map((p) => p.id).join(", ")})`);
+  const trace = traceFile("automerge-paper");
+  if (!trace.present) throw new Error("bench cost types the automerge-paper trace: ../shared/traces/automerge-paper.json.gz is missing");
+  const keystrokes = trace.load().txns.flatMap((t) => t.patches.map(([, del, ins]) => [del, ins] as [number, string]));
+
+  log("starting the local stack");
+  // Handlers' log lines are counted (CloudWatch Logs ingestion) but kept off stdout.
+  const stack = await startStack({ port: 0, data: "memory", quiet: true, handlerLogs: "count-only" });
+  const secret = new TextEncoder().encode(process.env.WEFT_JWT_SECRET ?? "weft-local-dev-secret");
+  const costs: ProductCost[] = [];
+  const runs: Record<string, unknown> = {};
+  const dynamo = dynamoClient(stack.dynamoEndpoint);
+  const tableBytes = async () =>
+    Object.fromEntries(
+      await Promise.all(
+        Object.values(stack.tables).map(async (t) => [t, (await dynamo.send(new DescribeTableCommand({ TableName: t }))).Table?.TableSizeBytes ?? 0] as const),
+      ),
+    );
+  try {
+    for (const product of PRODUCTS.filter((p) => wanted.includes(p.id))) {
+      if (product.notYet || !product.load || !product.setup) {
+        costs.push(priceProduct(product, undefined));
+        continue;
+      }
+      const tenant = `cost-${product.id}-${Date.now().toString(36)}`;
+      const mint = (sub: string, role?: string) =>
+        new SignJWT({ sub, tid: tenant, ...(role ? { role } : {}) }).setProtectedHeader({ alg: "HS256" }).setIssuedAt().setExpirationTime("3h").sign(secret);
+      log(`${product.id}: setting up`);
+      await product.setup(setupContext(stack.url, tenant, mint));
+      const tokens = Object.fromEntries(await Promise.all(productUsers(product.id).map(async (u) => [u, await mint(u)] as const)));
+      await quiet();
+      const idle = await idleUsage(5_000);
+      const bytesBefore = await tableBytes();
+      processUsage.reset();
+      log(`${product.id}: ${seconds} s of load`);
+      const started = Date.now();
+      const task = product.load({ url: stack.url, tokens, serviceToken: await mint("bench-backend", "service"), keystrokes, seconds, runId: Date.now().toString(36) });
+      const load = (await runLoad(task)) as { events: Record<string, number> } & Record<string, unknown>;
+      await quiet();
+      const elapsedMs = Date.now() - started;
+      const usage = withoutIdle(processUsage.snapshot(), idle, elapsedMs);
+      const bytesAfter = await tableBytes();
+      const tableGrowth = Object.fromEntries(Object.keys(bytesAfter).map((t) => [t, Math.max(0, bytesAfter[t] - (bytesBefore[t] ?? 0))]));
+      const events = Object.values(load.events).reduce((s, n) => s + n, 0);
+      const run: MeasuredRun = { events, eventsByKind: load.events, usage, idle, elapsedMs, tableGrowth, load };
+      costs.push(priceProduct(product, run));
+      runs[product.id] = { events, eventsByKind: load.events, elapsedMs, tableGrowth, load: summarizeLoad(load), usage };
+      log(`${product.id}: ${events} events in ${Math.round(elapsedMs / 1000)} s`);
+    }
+  } finally {
+    const calibration = await calibrate(stack.dynamoEndpoint, stack.tables.state);
+    dynamo.destroy();
+    await stack.stop();
+    if (args.json !== undefined) {
+      console.log(JSON.stringify({ bench: "cost", machine: { cores: cpus().length, node: process.version }, calibration, seconds, ...toJson(costs), runs }));
+    } else {
+      console.log(`# What each product would cost on AWS\n\n\`npm run bench -- cost\`, ${seconds} s of each workload, calibration ${calibration.dynamoLocalPutsPerSec} DynamoDB Local puts/s.\n`);
+      console.log(renderMarkdownReport(costs));
+      console.log(renderLoads(runs));
+    }
+  }
+}
+
+/** The idle usage of the scheduled functions per ms, measured with nothing else running. */
+async function idleUsage(ms: number): Promise<UsageLine[]> {
+  processUsage.reset();
+  await new Promise((r) => setTimeout(r, ms));
+  const scheduled = new Set(Object.values(schedules).map((s) => s.function as string));
+  return processUsage
+    .snapshot()
+    .filter((l) => scheduled.has(l.fn))
+    .map((l) => ({ ...l, quantity: l.quantity / ms }));
+}
+
+/** `usage` less the scheduled functions' idle usage over `elapsedMs` (never below zero). */
+function withoutIdle(usage: UsageLine[], idlePerMs: UsageLine[], elapsedMs: number): UsageLine[] {
+  return usage
+    .map((l) => {
+      const idle = idlePerMs.find((i) => i.unit === l.unit && i.fn === l.fn && i.resource === l.resource);
+      return idle ? { ...l, quantity: Math.max(0, l.quantity - idle.quantity * elapsedMs) } : l;
+    })
+    .filter((l) => l.quantity > 0);
+}
+
+/**
+ * Waits until the pipeline has settled: no DynamoDB write by any function for 3 s in a row
+ * (idle scheduled functions only read), at most 120 s.
+ */
+async function quiet(): Promise<void> {
+  const deadline = Date.now() + 120_000;
+  let last = -1;
+  let stableSince = Date.now();
+  while (Date.now() < deadline) {
+    const writes = processUsage.total("dynamodb.writeUnits");
+    if (writes !== last) {
+      last = writes;
+      stableSince = Date.now();
+    } else if (Date.now() - stableSince >= 3_000) return;
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
+
+function setupContext(url: string, tenant: string, mint: (sub: string, role?: string) => Promise<string>) {
+  const counters = new Map<string, number>();
+  const request = async (method: string, path: string, token: string, body?: unknown) => {
+    const r = await fetch(`${url}${path}`, { method, headers: { authorization: `Bearer ${token}`, "content-type": "application/json" }, body: body === undefined ? undefined : JSON.stringify(body) });
+    const text = await r.text();
+    if (r.status >= 300) throw new Error(`setup ${method} ${path}: ${r.status} ${text.slice(0, 300)}`);
+    return text ? (JSON.parse(text) as unknown) : undefined;
+  };
+  return {
+    url,
+    tenant,
+    token: mint,
+    request,
+    async post(userId: string, docId: string, ops: Array<Record<string, unknown>>) {
+      const clientId = `setup_${userId}`.replace(/[^A-Za-z0-9_-]/g, "_");
+      const start = counters.get(`${clientId}/${docId}`) ?? 0;
+      counters.set(`${clientId}/${docId}`, start + ops.length);
+      const body = { clientId, base: 0, ops: ops.map((op, i) => ({ ...op, id: `${clientId}-${docId}-${start + i + 1}`, seq: start + i + 1 })) };
+      await request("POST", `/v1/docs/${docId}/ops`, await mint(userId), body);
+    },
+  };
+}
+
+function runLoad(task: CostLoadTask): Promise<unknown> {
+  return new Promise((resolve, reject) => {
+    const worker = new Worker(new URL("./worker-bootstrap.mjs", import.meta.url), {
+      workerData: { ...task, __module: new URL("./cost-load.ts", import.meta.url).href },
+    });
+    worker.once("message", resolve);
+    worker.once("error", reject);
+  });
+}
+
+/** The load's figures without its raw samples: counts, and latency percentiles. */
+function summarizeLoad(load: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(load)) out[k] = Array.isArray(v) && typeof v[0] === "number" ? pct(v as number[]) : v;
+  return out;
+}
+
+function pct(samples: number[]): { count: number; p50: number | null; p95: number | null; p99: number | null } {
+  const s = [...samples].sort((a, b) => a - b);
+  const at = (p: number) => (s.length ? s[Math.ceil(p * s.length) - 1] : null);
+  return { count: s.length, p50: at(0.5), p95: at(0.95), p99: at(0.99) };
+}
+
+function renderLoads(runs: Record<string, unknown>): string {
+  const lines = ["## The workloads as measured", ""];
+  for (const [id, r] of Object.entries(runs) as Array<[string, { events: number; eventsByKind: Record<string, number>; elapsedMs: number; load: Record<string, unknown> }]>) {
+    lines.push(`- **${id}**: ${r.events} events in ${Math.round(r.elapsedMs / 1000)} s (${Object.entries(r.eventsByKind).map(([k, n]) => `${k} ${n}`).join(", ")}); ${JSON.stringify(r.load)}`);
+  }
+  return lines.join("\n");
+}
+
+export type { ProductSpec };

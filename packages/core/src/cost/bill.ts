@@ -1,0 +1,302 @@
+import type { Architecture, BillInput, BillLine, ProductBill, ProvisionedSizing, RateBill, ServiceName } from "./bill-types.js";
+import { BYTES_PER_GB, HOURS_PER_MONTH, PRICE_REGION, PRICE_TABLE_DATE, PRICES, SECONDS_PER_MONTH, priceOf, type Price, type PriceTable } from "./prices.js";
+import { steadyStateStorage, type StoreKind } from "./storage.js";
+import { USAGE_UNITS, type UsageLine, type UsageUnit } from "./usage.js";
+
+/**
+ * The pure cost model: measured usage per N events, scaled to a steady rate for a month
+ * (SECONDS_PER_MONTH) and priced with one price table. Every line stays attributed to the
+ * function that spent it (and DynamoDB lines to their table), so a bill can be read by service,
+ * by function, by table, or as its biggest lines. No I/O; no clock; same input, same bill.
+ */
+
+/** Which service and item each metered unit is billed under. */
+const BILLED_AS: Record<UsageUnit, { service: ServiceName; item: string }> = {
+  "dynamodb.writeUnits": { service: "DynamoDB", item: "writes" },
+  "dynamodb.readUnits": { service: "DynamoDB", item: "reads" },
+  "lambda.invocations": { service: "Lambda", item: "requests" },
+  "lambda.ms": { service: "Lambda", item: "compute" },
+  "apigw.httpRequests": { service: "API Gateway", item: "HTTP requests" },
+  "apigw.wsMessages": { service: "API Gateway", item: "WebSocket messages" },
+  "apigw.wsConnectionMinutes": { service: "API Gateway", item: "connection minutes" },
+  "eventbridge.events": { service: "EventBridge", item: "events" },
+  "scheduler.invocations": { service: "EventBridge Scheduler", item: "invocations" },
+  "sqs.requests": { service: "SQS", item: "requests" },
+  "ses.emails": { service: "SES", item: "emails" },
+  "sns.sms": { service: "SNS", item: "SMS" },
+  "push.messages": { service: "Push", item: "messages" },
+  "logs.bytes": { service: "CloudWatch Logs", item: "ingestion" },
+};
+
+const STORE_SERVICE: Record<StoreKind, ServiceName> = { dynamodb: "DynamoDB", s3: "S3", logs: "CloudWatch Logs" };
+
+/** The bill at the average rate and, when given, at the peak rate. Throws on any bad input (see validateBillInput). */
+export function billProduct(input: BillInput): ProductBill {
+  validateBillInput(input);
+  const unitsPerEvent: ProductBill["unitsPerEvent"] = {};
+  const dynamodbPerEvent: ProductBill["dynamodbPerEvent"] = {};
+  for (const l of input.usage) {
+    unitsPerEvent[l.unit] = (unitsPerEvent[l.unit] ?? 0) + l.quantity / input.events;
+    if (l.unit === "dynamodb.writeUnits" || l.unit === "dynamodb.readUnits") {
+      const t = (dynamodbPerEvent[l.resource ?? NO_TABLE] ??= { writeUnits: 0, readUnits: 0 });
+      t[l.unit === "dynamodb.writeUnits" ? "writeUnits" : "readUnits"] += l.quantity / input.events;
+    }
+  }
+  const { average, peak } = input.rates;
+  return {
+    product: input.product,
+    priceTableDate: PRICE_TABLE_DATE,
+    region: PRICE_REGION,
+    events: input.events,
+    unitsPerEvent,
+    dynamodbPerEvent,
+    average: billAtRate(input, average, "average"),
+    ...(peak !== undefined ? { peak: billAtRate(input, peak, "peak") } : {}),
+  };
+}
+
+/** The table DynamoDB usage without a `resource` is reported under. */
+export const NO_TABLE = "(no table)";
+
+/**
+ * The month's bill with the product running steadily at `eventsPerSecond` (> 0): every usage
+ * line scaled by eventsPerSecond x SECONDS_PER_MONTH / events, fixed monthly usage added, then
+ * priced. Provisioned tables are sized for this rate. Throws on any bad input.
+ */
+export function billAtRate(input: BillInput, eventsPerSecond: number, rate: string = "average"): RateBill {
+  validateBillInput(input);
+  checkRate(eventsPerSecond, rate);
+  const prices = input.prices ?? PRICES;
+  const eventsPerMonth = eventsPerSecond * SECONDS_PER_MONTH;
+  const monthly = monthlyUsage(input, eventsPerMonth / input.events);
+  const lines: BillLine[] = [];
+  const provisioned: ProvisionedSizing[] = [];
+
+  // Provisioned tables: capacity for the table's steady units per second, shared by volume.
+  const byTableUnit = new Map<string, MonthlyLine[]>();
+  const metered: MonthlyLine[] = [];
+  for (const m of monthly) {
+    const mode = m.resource !== undefined && isDynamo(m.unit) ? input.capacity?.[m.resource] : undefined;
+    if (mode?.mode === "provisioned") pushTo(byTableUnit, `${m.resource}\u0000${m.unit}`, m);
+    else metered.push(m);
+  }
+  const sizing = new Map<string, ProvisionedSizing>();
+  for (const group of byTableUnit.values()) {
+    const { unit, resource: table = NO_TABLE } = group[0]!;
+    const mode = input.capacity?.[table];
+    const utilization = mode?.mode === "provisioned" ? mode.targetUtilization : 1;
+    const volume = sum(group.map((m) => m.quantity));
+    const perSecond = volume / SECONDS_PER_MONTH;
+    const capacity = ceilTolerant(perSecond / utilization);
+    const writes = unit === "dynamodb.writeUnits";
+    const price = writes ? prices.dynamodb.wcuHours : prices.dynamodb.rcuHours;
+    const hours = capacity * HOURS_PER_MONTH;
+    const usd = priceOf(hours, price);
+    const s = sizing.get(table) ?? { table, targetUtilization: utilization, writeUnitsPerSecond: 0, readUnitsPerSecond: 0, writeCapacityUnits: 0, readCapacityUnits: 0 };
+    if (writes) Object.assign(s, { writeUnitsPerSecond: perSecond, writeCapacityUnits: capacity });
+    else Object.assign(s, { readUnitsPerSecond: perSecond, readCapacityUnits: capacity });
+    sizing.set(table, s);
+    for (const m of group) {
+      const share = volume > 0 ? m.quantity / volume : 0;
+      lines.push(line(m, "DynamoDB", writes ? "write capacity" : "read capacity", hours * share, price.unit, usd * share));
+    }
+  }
+  provisioned.push(...[...sizing.values()].sort((a, b) => a.table.localeCompare(b.table)));
+
+  // Metered units: a tiered price applies to the month's total volume at that price.
+  const priced = metered.map((m) => ({ m, ...meteredPrice(m, input, prices) }));
+  const volumeByPrice = new Map<Price, number>();
+  for (const p of priced) volumeByPrice.set(p.price, (volumeByPrice.get(p.price) ?? 0) + p.billed);
+  const usdByPrice = new Map([...volumeByPrice].map(([price, volume]) => [price, priceOf(volume, price)]));
+  for (const { m, price, billed } of priced) {
+    const volume = volumeByPrice.get(price)!;
+    const usd = volume > 0 ? (usdByPrice.get(price)! * billed) / volume : 0;
+    const { service, item } = BILLED_AS[m.unit as UsageUnit];
+    lines.push(line(m, service, item, billed, price.unit, usd));
+  }
+
+  // Steady-state storage at this rate.
+  if (input.storage) {
+    const report = steadyStateStorage(input.storage.items, eventsPerSecond, {
+      ...(input.storage.horizonDays !== undefined ? { horizonDays: input.storage.horizonDays } : {}),
+      prices,
+    });
+    for (const s of report.lines) {
+      const m: MonthlyLine = { unit: "stored.bytes", fn: s.fn, resource: s.name, quantity: s.storedBytes, fixedQuantity: 0 };
+      lines.push(line(m, STORE_SERVICE[s.store], "storage", s.storedGb, "GB-months", s.usdPerMonth));
+    }
+  }
+
+  lines.sort((a, b) => b.usd - a.usd || a.label.localeCompare(b.label));
+  const totalUsd = sum(lines.map((l) => l.usd));
+  const fixedUsd = sum(lines.map((l) => (l.quantity > 0 ? (l.usd * l.fixedQuantity) / l.quantity : 0)));
+  const bill: RateBill = {
+    rate,
+    eventsPerSecond,
+    eventsPerMonth,
+    lines,
+    byService: groupUsd(lines, (l) => l.service).map(([service, usd]) => ({ service, usd })),
+    byFunction: groupUsd(lines, (l) => l.fn).map(([fn, usd]) => ({ fn, usd })),
+    byTable: groupUsd(lines.filter((l) => l.service === "DynamoDB"), (l) => l.resource ?? NO_TABLE).map(([table, usd]) => ({ table, usd })),
+    provisioned,
+    totalUsd,
+    fixedUsd,
+    usdPerMillionEvents: ((totalUsd - fixedUsd) / eventsPerMonth) * 1e6,
+    allInUsdPerMillionEvents: (totalUsd / eventsPerMonth) * 1e6,
+    top: lines.slice(0, 3),
+  };
+  if (input.budgetUsd !== undefined) {
+    const usd = input.budgetUsd - totalUsd;
+    bill.headroom = { budgetUsd: input.budgetUsd, usd, percent: (usd / input.budgetUsd) * 100 };
+  }
+  return bill;
+}
+
+/** A usage line scaled to the month; `fixedQuantity` is the part from fixed monthly usage. */
+interface MonthlyLine {
+  unit: BillLine["unit"];
+  fn: string;
+  resource?: string;
+  quantity: number;
+  fixedQuantity: number;
+}
+
+/** Usage per month: measured usage x `scale`, plus fixed monthly usage, merged per (unit, fn, resource). */
+function monthlyUsage(input: BillInput, scale: number): MonthlyLine[] {
+  const merged = new Map<string, MonthlyLine>();
+  const add = (l: UsageLine, quantity: number, fixed: number) => {
+    if (quantity === 0) return;
+    const key = `${l.unit}\u0000${l.fn}\u0000${l.resource ?? ""}`;
+    const m = merged.get(key) ?? { unit: l.unit, fn: l.fn, ...(l.resource !== undefined ? { resource: l.resource } : {}), quantity: 0, fixedQuantity: 0 };
+    m.quantity += quantity;
+    m.fixedQuantity += fixed;
+    merged.set(key, m);
+  };
+  for (const l of input.usage) add(l, l.quantity * scale, 0);
+  for (const l of input.fixedMonthly ?? []) add(l, l.quantity, l.quantity);
+  return [...merged.values()];
+}
+
+/** The price a metered (non-provisioned) line is billed at, and its volume in that price's unit. */
+function meteredPrice(m: MonthlyLine, input: BillInput, prices: PriceTable): { price: Price; billed: number } {
+  switch (m.unit as UsageUnit) {
+    case "dynamodb.writeUnits": return { price: prices.dynamodb.writeRequestUnits, billed: m.quantity };
+    case "dynamodb.readUnits": return { price: prices.dynamodb.readRequestUnits, billed: m.quantity };
+    case "lambda.invocations": return { price: prices.lambda.requests, billed: m.quantity };
+    case "lambda.ms": {
+      const gbSeconds = (m.quantity / 1000) * (input.memoryMB[m.fn]! / 1024);
+      const arch = architectureOf(input, m.fn);
+      return { price: arch === "arm64" ? prices.lambda.gbSecondsArm64 : prices.lambda.gbSecondsX86, billed: gbSeconds };
+    }
+    case "apigw.httpRequests": return { price: prices.apigw.httpRequests, billed: m.quantity };
+    case "apigw.wsMessages": return { price: prices.apigw.wsMessages, billed: m.quantity };
+    case "apigw.wsConnectionMinutes": return { price: prices.apigw.wsConnectionMinutes, billed: m.quantity };
+    case "eventbridge.events": return { price: prices.eventbridge.customEvents, billed: m.quantity };
+    case "scheduler.invocations": return { price: prices.scheduler.invocations, billed: m.quantity };
+    case "sqs.requests": return { price: prices.sqs.standardRequests, billed: m.quantity };
+    case "ses.emails": return { price: prices.ses.emails, billed: m.quantity };
+    case "sns.sms": return { price: prices.sns.smsUs, billed: m.quantity };
+    case "push.messages": return { price: prices.push.messages, billed: m.quantity };
+    case "logs.bytes": return { price: prices.logs.ingestedGb, billed: m.quantity / BYTES_PER_GB };
+  }
+  throw new Error(`bill: no price for unit ${m.unit}`);
+}
+
+function architectureOf(input: BillInput, fn: string): Architecture {
+  const a = input.architecture;
+  if (a === undefined) return "x86_64";
+  if (typeof a === "string") return a;
+  return a[fn] ?? "x86_64";
+}
+
+function line(m: MonthlyLine, service: ServiceName, item: string, billedQuantity: number, billedUnit: string, usd: number): BillLine {
+  const where = m.resource === undefined ? "" : `, ${m.resource}${service === "DynamoDB" ? " table" : ""}`;
+  return {
+    service,
+    item,
+    fn: m.fn,
+    ...(m.resource !== undefined ? { resource: m.resource } : {}),
+    unit: m.unit,
+    quantity: m.quantity,
+    fixedQuantity: m.fixedQuantity,
+    billedQuantity,
+    billedUnit,
+    usd,
+    label: `${service} ${item}, ${m.fn}${where}`,
+  };
+}
+
+/**
+ * Checks every input and throws an Error naming the first bad one: events <= 0, a rate <= 0 or
+ * a peak below the average, an unknown unit, a negative or non-finite quantity, a Lambda
+ * duration line whose function has no memory size, a bad memory size, architecture, capacity
+ * mode, target utilization or budget.
+ */
+export function validateBillInput(input: BillInput): void {
+  const p = `bill ${input.product}`;
+  if (typeof input.product !== "string" || input.product === "") throw new Error("bill: product name required");
+  if (!(Number.isFinite(input.events) && input.events > 0)) throw new Error(`${p}: events must be a positive number, got ${input.events}`);
+  checkRate(input.rates.average, "average");
+  if (input.rates.peak !== undefined) {
+    checkRate(input.rates.peak, "peak");
+    if (input.rates.peak < input.rates.average) throw new Error(`${p}: peak rate ${input.rates.peak} is below the average ${input.rates.average}`);
+  }
+  for (const [fn, mb] of Object.entries(input.memoryMB)) {
+    if (!(Number.isFinite(mb) && mb > 0)) throw new Error(`${p}: bad memory ${mb} MB for function "${fn}"`);
+  }
+  const arch = input.architecture;
+  for (const a of arch === undefined ? [] : typeof arch === "string" ? [arch] : Object.values(arch)) {
+    if (a !== "x86_64" && a !== "arm64") throw new Error(`${p}: unknown architecture ${String(a)}`);
+  }
+  for (const [table, mode] of Object.entries(input.capacity ?? {})) {
+    if (mode.mode === "on-demand") continue;
+    if (mode.mode !== "provisioned") throw new Error(`${p}: unknown capacity mode for table ${table}`);
+    const u = mode.targetUtilization;
+    if (!(Number.isFinite(u) && u > 0 && u <= 1)) throw new Error(`${p}: table ${table}: target utilization must be in (0, 1], got ${u}`);
+  }
+  for (const [what, lines] of [["usage", input.usage], ["fixed monthly usage", input.fixedMonthly ?? []]] as const) {
+    for (const l of lines) {
+      if (!Object.hasOwn(USAGE_UNITS, l.unit)) throw new Error(`${p}: ${what}: unknown unit ${String(l.unit)}`);
+      if (typeof l.fn !== "string" || l.fn === "") throw new Error(`${p}: ${what}: ${l.unit} line without a function`);
+      if (!Number.isFinite(l.quantity) || l.quantity < 0) throw new Error(`${p}: ${what}: ${l.unit} of ${l.fn}: bad quantity ${l.quantity}`);
+      if (l.unit === "lambda.ms" && !Object.hasOwn(input.memoryMB, l.fn)) {
+        throw new Error(`${p}: ${what}: no memory size for function "${l.fn}" (needed to turn its lambda.ms into GB-seconds)`);
+      }
+    }
+  }
+  if (input.budgetUsd !== undefined && !(Number.isFinite(input.budgetUsd) && input.budgetUsd > 0)) {
+    throw new Error(`${p}: budget must be a positive number of USD, got ${input.budgetUsd}`);
+  }
+}
+
+function checkRate(rate: number, name: string): void {
+  if (!(Number.isFinite(rate) && rate > 0)) throw new Error(`bill: ${name} rate must be a positive number of events/s, got ${rate}`);
+}
+
+function isDynamo(unit: BillLine["unit"]): boolean {
+  return unit === "dynamodb.writeUnits" || unit === "dynamodb.readUnits";
+}
+
+/** ceil that ignores float noise: 70 / 0.7 = 100.00000000000001 is 100 capacity units, not 101. */
+function ceilTolerant(x: number): number {
+  return Math.ceil(x - 1e-9 * Math.max(1, x));
+}
+
+function sum(xs: readonly number[]): number {
+  let s = 0;
+  for (const x of xs) s += x;
+  return s;
+}
+
+function pushTo<K, V>(map: Map<K, V[]>, key: K, value: V): void {
+  const list = map.get(key);
+  if (list) list.push(value);
+  else map.set(key, [value]);
+}
+
+/** USD per key, most expensive first (ties by key). */
+function groupUsd<K extends string>(lines: readonly BillLine[], key: (l: BillLine) => K): Array<[K, number]> {
+  const totals = new Map<K, number>();
+  for (const l of lines) totals.set(key(l), (totals.get(key(l)) ?? 0) + l.usd);
+  return [...totals].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]));
+}

@@ -1,0 +1,144 @@
+import { billingUnits } from "@weft/core/cost/usage";
+import { consumedUnits, failedCallUnits, reportsCapacity, type DynamoUnits } from "./dynamo-usage.js";
+import { EVENT_UNIT_BYTES, WS_MESSAGE_UNIT_BYTES, eventEntryBytes, smsParts, type EventEntryFields } from "./message-units.js";
+import { awaitAws, currentFunction, meterUsage, safely } from "./usage-context.js";
+
+/**
+ * The latency each AWS call is assumed to have from a Lambda function in the same region
+ * (typical p50s, not measured here). The local stack bills a handler's duration with these in
+ * place of the time it actually awaited DynamoDB Local and the local endpoints (usage-context
+ * `Invocation.billedMs`). Assumptions:
+ * - DynamoDB (and DynamoDB Streams): 4 ms per request (single-digit ms for item reads/writes;
+ *   a large Query page takes longer, a small one less);
+ * - EventBridge PutEvents: 15 ms;
+ * - API Gateway management API (PostToConnection and the others): 10 ms;
+ * - SES SendEmail and SNS Publish: 30 ms;
+ * - push providers (web push services, FCM, APNs; outside AWS, over the internet): 50 ms.
+ */
+export const MODELLED_LATENCY_MS = {
+  dynamodb: 4,
+  dynamodbStreams: 4,
+  eventbridge: 15,
+  apigwManagement: 10,
+  ses: 30,
+  sns: 30,
+  push: 50,
+} as const;
+
+/** The AWS services whose SDK clients are metered. */
+export type SdkService = Exclude<keyof typeof MODELLED_LATENCY_MS, "push">;
+
+type Args = { input: any };
+type Handler = (args: Args) => Promise<{ output: any }>;
+
+/** The part of an AWS SDK v3 client the metering needs (every generated client has it). */
+export interface MeterableClient {
+  middlewareStack: {
+    add(middleware: (next: Handler, context: { commandName?: string }) => Handler, options: { step: "initialize"; name: string; priority?: "high" }): void;
+  };
+}
+
+const MIDDLEWARE_NAME = "weftUsageMetering";
+const metered = new WeakSet<object>();
+
+/**
+ * Attaches the usage metering middleware to `client` (once; returns the client). Every call
+ * through it is timed for the calling invocation's billed duration (`awaitAws` with the
+ * service's MODELLED_LATENCY_MS), and what AWS bills for it goes to processUsage under the
+ * function making the call (captured when the call starts):
+ * - dynamodb: read and write request units per physical table from ConsumedCapacity, which
+ *   the middleware requests (ReturnConsumedCapacity TOTAL, when the input leaves it unset or
+ *   NONE) on the ten item operations; failed conditional writes and canceled transactions as
+ *   dynamo-usage.ts `failedCallUnits` says;
+ * - dynamodbStreams: nothing. Stream reads by Lambda's event source mappings are free, the
+ *   local stack's poller reads outside any function, and the few GetRecords the failure
+ *   handlers make (a stream read request unit each) are not worth a unit of their own;
+ * - eventbridge: PutEvents, per entry EventBridge accepted (no ErrorCode in the answer; a
+ *   failed entry is not billed and its retry is counted when it succeeds), billingUnits of
+ *   its size (message-units.ts `eventEntryBytes`) in 64 KB -> "eventbridge.events", on the
+ *   entry's bus;
+ * - apigwManagement: PostToConnection that succeeded, billingUnits(Data bytes, 32 KB) ->
+ *   "apigw.wsMessages" (a GoneException sent nothing). GetConnection and DeleteConnection
+ *   are not billed by API Gateway (they are not messages);
+ * - ses: SendEmail that succeeded, one "ses.emails" per recipient (To, Cc and Bcc);
+ * - sns: Publish to a PhoneNumber that succeeded, one "sns.sms" per SMS part (`smsParts`);
+ *   publishes to topics are not SMS and not counted.
+ * Metering never throws into the call: its own errors are swallowed (usage-context `safely`).
+ */
+export function meterSdkClient<C extends MeterableClient>(client: C, service: SdkService): C {
+  if (metered.has(client)) return client;
+  metered.add(client);
+  const latency = MODELLED_LATENCY_MS[service];
+  client.middlewareStack.add(
+    (next, context) => async (args) => {
+      const operation = (context.commandName ?? "").replace(/Command$/, "");
+      const fn = currentFunction();
+      const call = service === "dynamodb" ? withConsumedCapacity(operation, args) : args;
+      return awaitAws(latency, async () => {
+        let result: { output: any };
+        try {
+          result = await next(call);
+        } catch (err) {
+          if (service === "dynamodb") safely(() => addDynamo(failedCallUnits(operation, call.input, err), fn));
+          throw err;
+        }
+        safely(() => countSuccess(service, operation, call.input, result.output, fn));
+        return result;
+      });
+    },
+    { step: "initialize", name: MIDDLEWARE_NAME, priority: "high" },
+  );
+  return client;
+}
+
+/** The call with ReturnConsumedCapacity TOTAL when the operation reports capacity and the input does not ask for it (a copy: the caller's input is left alone). */
+function withConsumedCapacity(operation: string, args: Args): Args {
+  if (!reportsCapacity(operation)) return args;
+  const asked = args.input?.ReturnConsumedCapacity;
+  if (asked !== undefined && asked !== "NONE") return args;
+  return { ...args, input: { ...args.input, ReturnConsumedCapacity: "TOTAL" } };
+}
+
+function addDynamo(units: DynamoUnits[], fn: string): void {
+  for (const u of units) meterUsage(u.kind === "read" ? "dynamodb.readUnits" : "dynamodb.writeUnits", u.units, { fn, resource: u.table });
+}
+
+function countSuccess(service: SdkService, operation: string, input: Record<string, any>, output: any, fn: string): void {
+  switch (service) {
+    case "dynamodb":
+      return addDynamo(consumedUnits(operation, input, output), fn);
+    case "eventbridge": {
+      if (operation !== "PutEvents") return;
+      const answers: Array<{ ErrorCode?: string }> | undefined = output?.Entries;
+      const perBus = new Map<string, number>();
+      (input.Entries as Array<EventEntryFields & { EventBusName?: string }> | undefined)?.forEach((entry, i) => {
+        if (answers?.[i]?.ErrorCode) return;
+        const bus = entry.EventBusName ?? "default";
+        perBus.set(bus, (perBus.get(bus) ?? 0) + billingUnits(eventEntryBytes(entry), EVENT_UNIT_BYTES));
+      });
+      for (const [bus, events] of perBus) meterUsage("eventbridge.events", events, { fn, resource: bus });
+      return;
+    }
+    case "apigwManagement":
+      if (operation === "PostToConnection") meterUsage("apigw.wsMessages", billingUnits(byteLength(input.Data), WS_MESSAGE_UNIT_BYTES), { fn });
+      return;
+    case "ses": {
+      if (operation !== "SendEmail") return;
+      const d = input.Destination ?? {};
+      const recipients = (d.ToAddresses?.length ?? 0) + (d.CcAddresses?.length ?? 0) + (d.BccAddresses?.length ?? 0);
+      meterUsage("ses.emails", Math.max(1, recipients), { fn });
+      return;
+    }
+    case "sns":
+      if (operation === "Publish" && input.PhoneNumber) meterUsage("sns.sms", smsParts(String(input.Message ?? "")), { fn });
+      return;
+    case "dynamodbStreams":
+      return;
+  }
+}
+
+function byteLength(data: unknown): number {
+  if (typeof data === "string") return Buffer.byteLength(data, "utf8");
+  if (ArrayBuffer.isView(data)) return data.byteLength;
+  return 0;
+}
