@@ -4,10 +4,11 @@ import WebSocket from "ws";
  * Live documents as their users drive them, for `bench cost` (runs in the load worker's
  * thread, not the stack's): per document, editors who type keystrokes taken from a real editing
  * trace (../shared/traces) at a human rate, each a live client (a WebSocket subscription that
- * tracks the document's head, as the SDK's is) that sends like the SDK: one change in flight,
- * keystrokes typed meanwhile merged into the pending ops (contiguous typing extends one insert,
- * a backspace trims it), sent when the previous change is answered and at least `paceMs` after
- * it; viewers who only subscribe; and collaboration events (comments, mentions, reactions,
+ * tracks the document's head, as the SDK's is) that sends like the SDK: one change in flight
+ * until its ops come back committed on the editor's own subscription, keystrokes typed
+ * meanwhile merged into the pending ops (contiguous typing extends one insert, a backspace trims
+ * it), the next change cut no sooner than `paceMs` after the previous one (the SDK's
+ * `sendIntervalMs`); viewers who only subscribe; and collaboration events (comments, mentions, reactions,
  * task assignments, role changes) posted by the members as single-op changes.
  *
  * Positions: every op is at position 0 (text length and op count, not where they land, decide
@@ -21,10 +22,12 @@ export interface DocLoadParams {
   /** Keystrokes: `[deleted chars, inserted text]`, replayed in order, each editor from its own offset. */
   keystrokes: Array<[number, string]>;
   keysPerSecPerEditor: number;
-  /** Minimum ms between two changes of one client (0: send as soon as the previous is answered). */
+  /** Least ms between two changes of one client: the SDK's `sendIntervalMs` (0: as soon as the previous is acknowledged). */
   paceMs: number;
   /** Collaboration events per second per document, and their mix (weights). */
   collab?: { perDocPerSec: number; mix: { comment: number; mention: number; reaction: number; task: number; acl: number } };
+  /** Load before the measured part, not counted: editing sessions and notices already open, as in steady state. */
+  warmupMs: number;
   durationMs: number;
   drainMs: number;
   runId: string;
@@ -40,6 +43,8 @@ export interface DocLoadResult {
   errorSamples: string[];
   /** Change POST answered (accepted) -> the op's arrival at each other subscriber of the document. */
   acceptToReceipt: number[];
+  /** The op's first keystroke typed -> its arrival at each other subscriber (includes the wait in the sender). */
+  typedToReceipt: number[];
   expectedDeliveries: number;
   deliveries: number;
 }
@@ -50,6 +55,8 @@ interface Member {
   /** The document's length in code points at `head`. */
   length: number;
   comments: Array<{ threadId: string; commentId: string }>;
+  /** Own op ids awaited as acknowledgements (their commit echo). */
+  acks: Map<string, () => void>;
 }
 
 /** A client id for `userId` (user ids may hold characters client ids may not). */
@@ -57,21 +64,26 @@ const clientIdOf = (userId: string, runId: string, k: string | number) => `${use
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-export async function runDocLoad(p: DocLoadParams): Promise<DocLoadResult> {
-  const res: DocLoadResult = { events: {}, changes: 0, ops: 0, rejectedOps: 0, errors: 0, errorSamples: [], acceptToReceipt: [], expectedDeliveries: 0, deliveries: 0 };
-  const count = (kind: string) => (res.events[kind] = (res.events[kind] ?? 0) + 1);
+export async function runDocLoad(p: DocLoadParams, onMeasuring: () => void = () => {}): Promise<DocLoadResult> {
+  const res: DocLoadResult = { events: {}, changes: 0, ops: 0, rejectedOps: 0, errors: 0, errorSamples: [], acceptToReceipt: [], typedToReceipt: [], expectedDeliveries: 0, deliveries: 0 };
+  let measuring = false;
+  const count = (kind: string) => {
+    if (measuring) res.events[kind] = (res.events[kind] ?? 0) + 1;
+  };
   const fail = (what: string) => {
     res.errors++;
     if (res.errorSamples.length < 5) res.errorSamples.push(what.slice(0, 300));
   };
   /** op id -> when its change was answered, and its author (who does not count as a receiver). */
-  const accepted = new Map<string, { at: number; author: string }>();
+  const accepted = new Map<string, { at: number; author: string; measured: boolean; typedAt?: number }>();
+  /** op id -> when its first keystroke was typed (editors' ops). */
+  const typed = new Map<string, number>();
   const wsBase = `${p.url.replace(/^http/, "ws")}/ws?token=`;
 
   const subscribe = (docId: string, userId: string) =>
     new Promise<Member>((resolve, reject) => {
       const ws = new WebSocket(wsBase + encodeURIComponent(p.tokens[userId]));
-      const m: Member = { ws, head: 0, length: 0, comments: [] };
+      const m: Member = { ws, head: 0, length: 0, comments: [], acks: new Map() };
       let live = false;
       ws.on("error", reject);
       ws.on("open", () => ws.send(JSON.stringify({ action: "subscribe", docId })));
@@ -86,13 +98,16 @@ export async function runDocLoad(p: DocLoadParams): Promise<DocLoadResult> {
         if (msg.type !== "ops") return;
         for (const e of msg.ops ?? []) {
           if (e.seq > m.head) m.head = e.seq;
+          m.acks.get(e.id)?.();
+          m.acks.delete(e.id);
           if (e.type === "comment" && e.threadId) m.comments.push({ threadId: e.threadId, commentId: e.id });
           if (e.type === "insert" && e.text) m.length += [...e.text].length;
           if (e.type === "delete" && e.len) m.length = Math.max(0, m.length - e.len);
           const t = accepted.get(e.id);
-          if (t !== undefined && t.author !== userId) {
+          if (t !== undefined && t.author !== userId && t.measured) {
             res.deliveries++;
             res.acceptToReceipt.push(Math.max(0, at - t.at));
+            if (t.typedAt !== undefined) res.typedToReceipt.push(at - t.typedAt);
           }
         }
       });
@@ -104,8 +119,10 @@ export async function runDocLoad(p: DocLoadParams): Promise<DocLoadResult> {
   }
 
   const post = async (docId: string, userId: string, clientId: string, base: number, ops: Array<Record<string, unknown>>, subscribers: number) => {
-    res.changes++;
-    res.ops += ops.length;
+    if (measuring) {
+      res.changes++;
+      res.ops += ops.length;
+    }
     try {
       const r = await fetch(`${p.url}/v1/docs/${docId}/ops`, {
         method: "POST",
@@ -117,9 +134,10 @@ export async function runDocLoad(p: DocLoadParams): Promise<DocLoadResult> {
       if (r.status !== 202 || !body.results) return fail(`${r.status} ${JSON.stringify(body)}`);
       for (const x of body.results) {
         if (x.status === "accepted" || x.status === "duplicate") {
-          accepted.set(x.id, { at, author: userId });
-          res.expectedDeliveries += subscribers - 1;
-        } else res.rejectedOps++;
+          accepted.set(x.id, { at, author: userId, measured: measuring, typedAt: typed.get(x.id) });
+          typed.delete(x.id);
+          if (measuring) res.expectedDeliveries += subscribers - 1;
+        } else if (measuring) res.rejectedOps++;
       }
     } catch (err) {
       fail(String(err));
@@ -127,7 +145,11 @@ export async function runDocLoad(p: DocLoadParams): Promise<DocLoadResult> {
   };
 
   const start = Date.now();
-  const end = start + p.durationMs;
+  const end = start + p.warmupMs + p.durationMs;
+  setTimeout(() => {
+    measuring = true;
+    onMeasuring();
+  }, p.warmupMs);
   const tasks: Promise<void>[] = [];
   let editorIndex = 0;
   for (const d of p.docs) {
@@ -150,14 +172,36 @@ export async function runDocLoad(p: DocLoadParams): Promise<DocLoadResult> {
     let lastSent = 0;
     const interval = 1000 / p.keysPerSecPerEditor;
     let nextKey = start + Math.random() * interval;
+    let paceTimer: ReturnType<typeof setTimeout> | undefined;
     const flush = () => {
-      if (inFlight || pending.length === 0 || Date.now() - lastSent < p.paceMs) return;
-      const ops = pending.splice(0).map((op) => ({ ...op, id: `${clientId}-${++seq}`, seq }));
-      lastSent = Date.now();
-      inFlight = post(docId, userId, clientId, member.head, ops, subscribers).finally(() => {
-        inFlight = undefined;
-        flush();
+      if (inFlight || pending.length === 0) return;
+      const wait = lastSent + p.paceMs - Date.now();
+      if (wait > 0) {
+        // Too soon after the last change: what is typed meanwhile goes with it then (the SDK's pacing).
+        paceTimer ??= setTimeout(() => {
+          paceTimer = undefined;
+          flush();
+        }, wait);
+        return;
+      }
+      const ops = pending.splice(0).map(({ typedAt, ...op }) => {
+        const id = `${clientId}-${++seq}`;
+        typed.set(id, typedAt as number);
+        return { ...op, id, seq };
       });
+      lastSent = Date.now();
+      // Acknowledged, as in the SDK, when its last op arrives committed on this editor's subscription.
+      const lastId = String(ops[ops.length - 1].id);
+      const acked = new Promise<void>((resolve) => {
+        member.acks.set(lastId, resolve);
+        setTimeout(resolve, 10_000);
+      });
+      inFlight = post(docId, userId, clientId, member.head, ops, subscribers)
+        .then(() => acked)
+        .finally(() => {
+          inFlight = undefined;
+          flush();
+        });
     };
     while (Date.now() < end) {
       const wait = nextKey - Date.now();
@@ -170,11 +214,11 @@ export async function runDocLoad(p: DocLoadParams): Promise<DocLoadResult> {
       if (del > 0) {
         if (last?.type === "insert" && typeof last.text === "string" && [...last.text].length > del) last.text = [...last.text].slice(del).join("");
         // A backspace with nothing committed to delete is one the editor could not have typed.
-        else if (member.length >= del) pending.push({ type: "delete", pos: 0, len: del });
+        else if (member.length >= del) pending.push({ type: "delete", pos: 0, len: del, typedAt: Date.now() });
       }
       if (ins.length > 0) {
         if (last?.type === "insert" && typeof last.text === "string" && last.text.length + ins.length <= 2000) last.text = ins + last.text;
-        else pending.push({ type: "insert", pos: 0, text: ins });
+        else pending.push({ type: "insert", pos: 0, text: ins, typedAt: Date.now() });
       }
       flush();
     }

@@ -9,5 +9,7 @@ import { runNotifyLoad, type NotifyLoadParams } from "./cost-notify-load.js";
 export type CostLoadTask = { kind: "docs"; params: DocLoadParams } | { kind: "notify"; params: NotifyLoadParams };
 
 const task = workerData as CostLoadTask;
-const result = task.kind === "docs" ? await runDocLoad(task.params) : await runNotifyLoad(task.params);
-parentPort?.postMessage(result);
+/** Tells the main thread the warm-up is over: it starts measuring (resets the usage meter). */
+const measuring = () => parentPort?.postMessage({ measuring: true });
+const result = task.kind === "docs" ? await runDocLoad(task.params, measuring) : await runNotifyLoad(task.params, measuring);
+parentPort?.postMessage({ result });

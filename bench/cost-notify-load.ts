@@ -18,6 +18,8 @@ export interface NotifyLoadParams {
   mix: { social: number; transactional: number; marketing: number };
   fanoutEvery: number;
   fanoutSize: number;
+  /** Events before the measured part, not counted: users' notification state exists, as in steady state. */
+  warmupMs: number;
   durationMs: number;
   drainMs: number;
   runId: string;
@@ -38,7 +40,7 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 const TOPICS = { social: ["mentions", "reactions", "comments"], transactional: ["security", "tasks"], marketing: ["product"] } as const;
 
-export async function runNotifyLoad(p: NotifyLoadParams): Promise<NotifyLoadResult> {
+export async function runNotifyLoad(p: NotifyLoadParams, onMeasuring: () => void = () => {}): Promise<NotifyLoadResult> {
   const res: NotifyLoadResult = { events: {}, posts: 0, errors: 0, errorSamples: [], acceptToVisible: [], expectedVisible: 0, visible: 0 };
   const accepted = new Map<string, number>();
   const sockets: WebSocket[] = [];
@@ -67,11 +69,18 @@ export async function runNotifyLoad(p: NotifyLoadParams): Promise<NotifyLoadResu
   const classes = Object.entries(p.mix) as Array<[keyof typeof TOPICS, number]>;
   const weight = classes.reduce((s, [, w]) => s + w, 0);
   const start = Date.now();
-  const total = Math.round((p.eventsPerSec * p.durationMs) / 1000);
+  const warm = Math.round((p.eventsPerSec * p.warmupMs) / 1000);
+  const total = warm + Math.round((p.eventsPerSec * p.durationMs) / 1000);
   const answers: Promise<void>[] = [];
   for (let i = 0; i < total; i++) {
     const wait = start + (i * 1000) / p.eventsPerSec - Date.now();
     if (wait > 1) await sleep(wait);
+    if (i === warm) {
+      // The warm-up's answers first, so its work is not measured.
+      await Promise.all(answers.splice(0));
+      onMeasuring();
+    }
+    const measured = i >= warm;
     let r = Math.random() * weight;
     const cls = classes.find(([, w]) => (r -= w) < 0)?.[0] ?? "social";
     const fanout = p.fanoutEvery > 0 && i % p.fanoutEvery === p.fanoutEvery - 1;
@@ -80,7 +89,7 @@ export async function runNotifyLoad(p: NotifyLoadParams): Promise<NotifyLoadResu
       : [p.users[(i * 7919) % p.users.length]];
     const topic = TOPICS[cls][i % TOPICS[cls].length];
     const eventId = `${p.runId}-${i}`;
-    res.events[fanout ? `${cls} (fan-out)` : cls] = (res.events[fanout ? `${cls} (fan-out)` : cls] ?? 0) + recipients.length;
+    if (measured) res.events[fanout ? `${cls} (fan-out)` : cls] = (res.events[fanout ? `${cls} (fan-out)` : cls] ?? 0) + recipients.length;
     const body = JSON.stringify({
       eventId,
       class: cls,
@@ -90,7 +99,7 @@ export async function runNotifyLoad(p: NotifyLoadParams): Promise<NotifyLoadResu
       body: "Open the app to see the details. You can change which notifications you get in your settings.",
       url: "/activity",
     });
-    res.posts++;
+    if (measured) res.posts++;
     answers.push(
       fetch(`${p.url}/v1/notify`, { method: "POST", headers, body })
         .then(async (r) => {
@@ -98,12 +107,13 @@ export async function runNotifyLoad(p: NotifyLoadParams): Promise<NotifyLoadResu
           if (r.status !== 202) throw new Error(`${r.status} ${text}`);
           const at = Date.now();
           for (const u of recipients) {
-            if (p.online[u] === undefined) continue;
+            if (!measured || p.online[u] === undefined) continue;
             accepted.set(`${eventId}/${u}`, at);
             res.expectedVisible++;
           }
         })
         .catch((err: Error) => {
+          if (!measured) return;
           res.errors++;
           if (res.errorSamples.length < 5) res.errorSamples.push(err.message.slice(0, 300));
         }),

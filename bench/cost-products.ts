@@ -45,6 +45,9 @@ export interface LoadContext {
   serviceToken: string;
   keystrokes: Array<[number, string]>;
   seconds: number;
+  warmupSeconds: number;
+  /** The editors' SDK `sendIntervalMs` (bench flag --sendInterval). */
+  sendIntervalMs: number;
   runId: string;
 }
 
@@ -90,9 +93,9 @@ export const PRODUCTS: ProductSpec[] = [
     load: (ctx) => ({
       kind: "docs",
       params: {
-        url: ctx.url, tokens: ctx.tokens, docs: DOCS, keystrokes: ctx.keystrokes, keysPerSecPerEditor: 2, paceMs: 0,
+        url: ctx.url, tokens: ctx.tokens, docs: DOCS, keystrokes: ctx.keystrokes, keysPerSecPerEditor: 2, paceMs: ctx.sendIntervalMs,
         collab: { perDocPerSec: 0.05, mix: { comment: 1, mention: 0, reaction: 0, task: 0, acl: 0 } },
-        durationMs: ctx.seconds * 1000, drainMs: 30_000, runId: ctx.runId,
+        warmupMs: ctx.warmupSeconds * 1000, durationMs: ctx.seconds * 1000, drainMs: 30_000, runId: ctx.runId,
       },
     }),
   },
@@ -112,9 +115,9 @@ export const PRODUCTS: ProductSpec[] = [
     load: (ctx) => ({
       kind: "docs",
       params: {
-        url: ctx.url, tokens: ctx.tokens, docs: COLLAB_DOCS, keystrokes: ctx.keystrokes, keysPerSecPerEditor: 1, paceMs: 0,
+        url: ctx.url, tokens: ctx.tokens, docs: COLLAB_DOCS, keystrokes: ctx.keystrokes, keysPerSecPerEditor: 1, paceMs: ctx.sendIntervalMs,
         collab: { perDocPerSec: 0.5, mix: { comment: 3, mention: 2, reaction: 3, task: 1, acl: 1 } },
-        durationMs: ctx.seconds * 1000, drainMs: 30_000, runId: ctx.runId,
+        warmupMs: ctx.warmupSeconds * 1000, durationMs: ctx.seconds * 1000, drainMs: 30_000, runId: ctx.runId,
       },
     }),
   },
@@ -156,7 +159,7 @@ export const PRODUCTS: ProductSpec[] = [
         url: ctx.url, serviceToken: ctx.serviceToken, users: NOTIFY_USERS,
         online: Object.fromEntries(NOTIFY_USERS.filter((_, k) => k % 10 === 5).map((u) => [u, ctx.tokens[u]])),
         eventsPerSec: 15, mix: { social: 70, transactional: 25, marketing: 5 }, fanoutEvery: 200, fanoutSize: 200,
-        durationMs: ctx.seconds * 1000, drainMs: 30_000, runId: ctx.runId,
+        warmupMs: ctx.warmupSeconds * 1000, durationMs: ctx.seconds * 1000, drainMs: 30_000, runId: ctx.runId,
       },
     }),
   },

@@ -23,13 +23,21 @@ import { calibrate } from "./ingest.js";
  * and every billable unit is counted where it is spent (packages/functions/src/adapters/billing).
  * The usage per product event is priced at the product's average and peak rates (cost-price.ts).
  *
- * Flags: --products document,collab-notifications,notifications --seconds 30 --json
+ * Each workload first runs `--warmup` seconds unmeasured (editing sessions, notices and users'
+ * notification state already open, as in steady state), then `--seconds` measured.
+ *
+ * Flags: --products document,collab-notifications,notifications --seconds 30 --warmup 15
+ *        --sendInterval 0 (the editors' SDK sendIntervalMs, ms) --json
  * Without --json: the report as Markdown on stdout; with it, one JSON line. Progress on stderr.
  */
 export async function main(args: Record<string, string>): Promise<void> {
   const log = (m: string) => process.stderr.write(`[bench cost] ${m}\n`);
   const seconds = Number(args.seconds ?? 30);
   if (!Number.isFinite(seconds) || seconds <= 0) throw new Error(`--seconds: expected a positive number, got ${args.seconds}`);
+  const sendIntervalMs = Number(args.sendInterval ?? 0);
+  if (!Number.isFinite(sendIntervalMs) || sendIntervalMs < 0) throw new Error(`--sendInterval: expected ms >= 0, got ${args.sendInterval}`);
+  const warmup = Number(args.warmup ?? 15);
+  if (!Number.isFinite(warmup) || warmup < 0) throw new Error(`--warmup: expected a number of seconds >= 0, got ${args.warmup}`);
   const wanted = args.products ? args.products.split(",") : PRODUCTS.map((p) => p.id);
   for (const id of wanted) if (!PRODUCTS.some((p) => p.id === id)) throw new Error(`--products: unknown product "${id}" (${PRODUCTS.map((p) => p.id).join(", ")})`);
   const trace = traceFile("automerge-paper");
@@ -63,12 +71,15 @@ export async function main(args: Record<string, string>): Promise<void> {
       const tokens = Object.fromEntries(await Promise.all(productUsers(product.id).map(async (u) => [u, await mint(u)] as const)));
       await quiet();
       const idle = await idleUsage(5_000);
-      const bytesBefore = await tableBytes();
-      processUsage.reset();
-      log(`${product.id}: ${seconds} s of load`);
-      const started = Date.now();
-      const task = product.load({ url: stack.url, tokens, serviceToken: await mint("bench-backend", "service"), keystrokes, seconds, runId: Date.now().toString(36) });
-      const load = (await runLoad(task)) as { events: Record<string, number> } & Record<string, unknown>;
+      log(`${product.id}: ${warmup} s of warm-up, then ${seconds} s of load`);
+      let bytesBefore: Record<string, number> = {};
+      let started = Date.now();
+      const task = product.load({ url: stack.url, tokens, serviceToken: await mint("bench-backend", "service"), keystrokes, seconds, warmupSeconds: warmup, sendIntervalMs, runId: Date.now().toString(36) });
+      const load = (await runLoad(task, async () => {
+        processUsage.reset();
+        started = Date.now();
+        bytesBefore = await tableBytes();
+      })) as { events: Record<string, number> } & Record<string, unknown>;
       await quiet();
       const elapsedMs = Date.now() - started;
       const usage = withoutIdle(processUsage.snapshot(), idle, elapsedMs);
@@ -85,9 +96,9 @@ export async function main(args: Record<string, string>): Promise<void> {
     dynamo.destroy();
     await stack.stop();
     if (args.json !== undefined) {
-      console.log(JSON.stringify({ bench: "cost", machine: { cores: cpus().length, node: process.version }, calibration, seconds, ...toJson(costs), runs }));
+      console.log(JSON.stringify({ bench: "cost", machine: { cores: cpus().length, node: process.version }, calibration, seconds, warmup, sendIntervalMs, ...toJson(costs), runs }));
     } else {
-      console.log(`# What each product would cost on AWS\n\n\`npm run bench -- cost\`, ${seconds} s of each workload, calibration ${calibration.dynamoLocalPutsPerSec} DynamoDB Local puts/s.\n`);
+      console.log(`# What each product would cost on AWS\n\n\`npm run bench -- cost\`, ${seconds} s of each workload after ${warmup} s of warm-up, editors' sendIntervalMs ${sendIntervalMs}, calibration ${calibration.dynamoLocalPutsPerSec} DynamoDB Local puts/s.\n`);
       console.log(renderMarkdownReport(costs));
       console.log(renderLoads(runs));
     }
@@ -156,12 +167,17 @@ function setupContext(url: string, tenant: string, mint: (sub: string, role?: st
   };
 }
 
-function runLoad(task: CostLoadTask): Promise<unknown> {
+/** Runs the load in a worker; `onMeasuring` when its warm-up ends; resolves with its result. */
+function runLoad(task: CostLoadTask, onMeasuring: () => Promise<void>): Promise<unknown> {
   return new Promise((resolve, reject) => {
     const worker = new Worker(new URL("./worker-bootstrap.mjs", import.meta.url), {
       workerData: { ...task, __module: new URL("./cost-load.ts", import.meta.url).href },
     });
-    worker.once("message", resolve);
+    let measuring: Promise<void> = Promise.resolve();
+    worker.on("message", (m: { measuring?: true; result?: unknown }) => {
+      if (m.measuring) measuring = onMeasuring();
+      else measuring.then(() => resolve(m.result), reject);
+    });
     worker.once("error", reject);
   });
 }

@@ -20,6 +20,11 @@ if (!name || !benches[name]) {
   process.exit(2);
 }
 const args: Record<string, string> = {};
-for (let i = 0; i < rest.length; i += 2) args[rest[i].replace(/^--/, "")] = rest[i + 1];
+// `--flag value`, or a lone `--flag` (followed by another flag or nothing) meaning "true".
+for (let i = 0; i < rest.length; i++) {
+  const value = rest[i + 1];
+  if (value === undefined || value.startsWith("--")) args[rest[i].replace(/^--/, "")] = "true";
+  else args[rest[i++].replace(/^--/, "")] = value;
+}
 await (await benches[name]()).main(args);
 process.exit(0);

@@ -74,6 +74,7 @@ export class WeftClient {
       storage,
       clientId: this.clientId,
       ackTimeoutMs: o.ackTimeoutMs ?? 3000,
+      sendIntervalMs: o.sendIntervalMs ?? 0,
       backoff,
       mergeEdits: o.mergeEdits ?? true,
       onError,

@@ -10,6 +10,8 @@ export interface DocHost {
   readonly storage: OutboxStorage;
   readonly clientId: Promise<string>;
   readonly ackTimeoutMs: number;
+  /** Least ms between two changes of one document (ClientOptions.sendIntervalMs). */
+  readonly sendIntervalMs: number;
   readonly backoff: { initialMs: number; maxMs: number };
   readonly mergeEdits: boolean;
   onError(err: unknown): void;

@@ -78,6 +78,7 @@ export class DocSync {
       },
       http: host.http,
       ackTimeoutMs: host.ackTimeoutMs,
+      sendIntervalMs: host.sendIntervalMs,
       backoff: host.backoff,
       get holdSend() {
         return doc.hooks.sendingHeld;

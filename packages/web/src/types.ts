@@ -44,6 +44,13 @@ export interface ClientOptions {
   backoff?: { initialMs: number; maxMs: number };
   /** How long an in-flight change may go unacknowledged before its receipt is read (default 3 s). */
   ackTimeoutMs?: number;
+  /**
+   * The least time between two changes of one document, in ms (default 0: the next change goes
+   * as soon as the previous is acknowledged). Edits made meanwhile wait and go in one change, so
+   * sparse typing costs one request and one pipeline run per interval instead of per keystroke,
+   * at the price of up to this much more delay before others see them (docs/cost.md).
+   */
+  sendIntervalMs?: number;
 }
 
 /** A `change` event: the local view after a local edit (`local: true`) or after committed entries were applied. */

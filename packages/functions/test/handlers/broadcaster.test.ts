@@ -38,7 +38,8 @@ async function setup(gateway: Gateway = new MemoryGateway()) {
   const subscribe = async (tenant: string, docId: string) => {
     const id = uid("c");
     await connections.connect({ connectionId: id, tenant, userId: "u", connectedAt: Date.now() });
-    // Subscribed once the document existed (its first entry judged then): only the ops matter here.
+    // Subscribed once the document existed at seq 1 (its head then: `since` 1; seq 1 is the
+    // catch-up's to send): only the ops after it matter here.
     await connections.subscribe(id, { tenant, docId }, 100, 1);
     return id;
   };
@@ -53,9 +54,9 @@ describe("broadcaster", () => {
     const [a, b] = [{ tenant, docId: "a" }, { tenant, docId: "b" }];
     const [subA, subB] = [await h.subscribe(tenant, "a"), await h.subscribe(tenant, "b")];
     const records = [
-      await recordOf(batchOf(a, smallEntries(1, 3))),
-      await recordOf(batchOf(b, smallEntries(1, 2))),
-      await recordOf(batchOf(a, smallEntries(4, 2))),
+      await recordOf(batchOf(a, smallEntries(2, 3))),
+      await recordOf(batchOf(b, smallEntries(2, 2))),
+      await recordOf(batchOf(a, smallEntries(5, 2))),
       { eventName: "MODIFY", dynamodb: { NewImage: {}, SequenceNumber: "x" } } as DynamoDBRecord,
       { eventName: "INSERT", dynamodb: { NewImage: { pk: { S: `${tenant}#a` }, sk: { S: "other" } } as never, SequenceNumber: "y" } } as DynamoDBRecord,
     ];
@@ -63,10 +64,10 @@ describe("broadcaster", () => {
     expect(out).toEqual({ batchItemFailures: [] });
     const ops = (id: string) => gateway.messages(id).map((m) => JSON.parse(m)).filter((m) => m.type === "ops");
     const seqs = (id: string) => ops(id).flatMap((m) => m.ops.map((e: { seq: number }) => e.seq));
-    expect(seqs(subA)).toEqual([1, 2, 3, 4, 5]);
+    expect(seqs(subA)).toEqual([2, 3, 4, 5, 6]);
     // One document's batches of one invocation go out together: one message here.
     expect(gateway.messages(subA)).toHaveLength(1);
-    expect(seqs(subB)).toEqual([1, 2]);
+    expect(seqs(subB)).toEqual([2, 3]);
   });
 
   it("a document whose delivery fails is reported from its first record; the others are delivered", async () => {
@@ -81,8 +82,8 @@ describe("broadcaster", () => {
     const [a, b] = [{ tenant, docId: "a" }, { tenant, docId: "b" }];
     broken = await h.subscribe(tenant, "a");
     const subB = await h.subscribe(tenant, "b");
-    const first = await recordOf(batchOf(a, smallEntries(1, 1)));
-    const records = [await recordOf(batchOf(b, smallEntries(1, 1))), first, await recordOf(batchOf(a, smallEntries(2, 1)))];
+    const first = await recordOf(batchOf(a, smallEntries(2, 1)));
+    const records = [await recordOf(batchOf(b, smallEntries(2, 1))), first, await recordOf(batchOf(a, smallEntries(3, 1)))];
     const out = await broadcastRecords(h.deps, { Records: records } as DynamoDBStreamEvent);
     expect(out).toEqual({ batchItemFailures: [{ itemIdentifier: first.dynamodb!.SequenceNumber }] });
     expect(memory.messages(subB)).toHaveLength(1);

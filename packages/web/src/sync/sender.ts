@@ -12,6 +12,8 @@ export interface SenderHost {
   readonly engine: OtEngine | null;
   readonly http: HttpApi;
   readonly ackTimeoutMs: number;
+  /** Least ms from one change's post to the next change's cut (0: none). */
+  readonly sendIntervalMs: number;
   readonly backoff: { initialMs: number; maxMs: number };
   /** Test hook: while true, nothing is sent unless `flush` is called. */
   readonly holdSend: boolean;
@@ -38,6 +40,10 @@ export interface SenderHost {
  * A 403 saying the caller has no access to the document at all stops the document
  * (doc-sync.ts revoke), whatever was in flight.
  *
+ * Pacing: a new change is cut no sooner than `sendIntervalMs` after the previous one was
+ * posted; edits made meanwhile stay pending and go together. A change posted again (the same
+ * body, after a lost POST) is not held back.
+ *
  * Rejection (receipt, `rejected` message, or a 4xx refusal of the POST) drops every
  * unacknowledged op of the change (the server decides a change as a whole) and rebases the
  * pending ops past their inverse (OtEngine.dropInflight).
@@ -48,6 +54,9 @@ export class Sender {
   private timer: ReturnType<typeof setTimeout> | undefined;
   private checks = 0;
   private closed = false;
+  /** When the last new change was posted (for sendIntervalMs), and the timer waiting for the next. */
+  private lastCutAt = -Infinity;
+  private paceTimer: ReturnType<typeof setTimeout> | undefined;
 
   constructor(private readonly host: SenderHost) {}
 
@@ -85,6 +94,7 @@ export class Sender {
   close(): void {
     this.closed = true;
     clearTimeout(this.timer);
+    clearTimeout(this.paceTimer);
   }
 
   private async run(): Promise<void> {
@@ -94,7 +104,17 @@ export class Sender {
       const engine = this.host.engine;
       // Loops because an ack may arrive while a POST is still open: the next change goes then.
       while (engine && !this.closed && !this.host.holdSend) {
-        if (!engine.inflight) engine.cut();
+        if (!engine.inflight) {
+          const wait = this.lastCutAt + this.host.sendIntervalMs - Date.now();
+          if (wait > 0) {
+            // Too soon after the last change: edits pending now and meanwhile go together then.
+            clearTimeout(this.paceTimer);
+            this.paceTimer = setTimeout(() => this.kick(), wait);
+            break;
+          }
+          engine.cut();
+          if (engine.inflight) this.lastCutAt = Date.now();
+        }
         const inflight = engine.inflight;
         if (!inflight || this.posted === inflight.sent) break;
         if (!(await this.post(inflight.sent))) break;
