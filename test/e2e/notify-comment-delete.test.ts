@@ -75,10 +75,13 @@ describe("comment deletion and digests", () => {
     expect(reasons).toContain("expired");
     expect(reasons.filter((r) => r === "sent")).toEqual(["sent"]); // the in-app item only
 
-    // Erin's comment opened a new digest; the old in-app item now shows the 4 comments left.
-    const items = await until("Erin's digest", async () => {
+    // Erin's comment opened a new digest; the old in-app item now shows the 4 comments left. Two
+    // workers write them (the flush re-renders the old item, Erin's event makes the new one), in
+    // either order: wait for both.
+    const items = await until("Erin's digest and the flushed item's update", async () => {
       const list = await feedItems();
-      return list.length === 2 ? list : undefined;
+      const flushed = list.find((i) => i.id === digest.id);
+      return list.length === 2 && flushed?.title !== digest.title ? list : undefined;
     });
     const old = items.find((i) => i.id === digest.id);
     const erin = items.find((i) => i.id !== digest.id);
