@@ -1,3 +1,4 @@
+import type { DocLoadParams } from "./cost-doc-load.js";
 import type { CostLoadTask } from "./cost-load.js";
 
 /**
@@ -72,6 +73,17 @@ async function createDocs(ctx: SetupContext, docs: ReturnType<typeof docMembers>
   }
 }
 
+/** The live-documents load: `docs` typed into at `keysPerSec` per editor, with `collab` events, paced as the context says. */
+function docsLoad(docs: ReturnType<typeof docMembers>, keysPerSec: number, collab: DocLoadParams["collab"]): (ctx: LoadContext) => CostLoadTask {
+  return (ctx) => ({
+    kind: "docs",
+    params: {
+      url: ctx.url, tokens: ctx.tokens, docs, keystrokes: ctx.keystrokes, keysPerSecPerEditor: keysPerSec, paceMs: ctx.sendIntervalMs, collab,
+      warmupMs: ctx.warmupSeconds * 1000, durationMs: ctx.seconds * 1000, drainMs: 30_000, runId: ctx.runId,
+    },
+  });
+}
+
 const DOCS = docMembers(12, 3, 2, "docflow");
 const COLLAB_DOCS = docMembers(12, 3, 3, "collab");
 const NOTIFY_USERS = Array.from({ length: 400 }, (_, k) => `u${k}`);
@@ -90,14 +102,7 @@ export const PRODUCTS: ProductSpec[] = [
       "one comment per 20 s per document",
     ],
     setup: (ctx) => createDocs(ctx, DOCS),
-    load: (ctx) => ({
-      kind: "docs",
-      params: {
-        url: ctx.url, tokens: ctx.tokens, docs: DOCS, keystrokes: ctx.keystrokes, keysPerSecPerEditor: 2, paceMs: ctx.sendIntervalMs,
-        collab: { perDocPerSec: 0.05, mix: { comment: 1, mention: 0, reaction: 0, task: 0, acl: 0 } },
-        warmupMs: ctx.warmupSeconds * 1000, durationMs: ctx.seconds * 1000, drainMs: 30_000, runId: ctx.runId,
-      },
-    }),
+    load: docsLoad(DOCS, 2, { perDocPerSec: 0.05, mix: { comment: 1, mention: 0, reaction: 0, task: 0, acl: 0 } }),
   },
   {
     id: "collab-notifications",
@@ -112,14 +117,7 @@ export const PRODUCTS: ProductSpec[] = [
       "notifications as the engine decides them for the documents' members with default preferences (in-app; no devices or email registered)",
     ],
     setup: (ctx) => createDocs(ctx, COLLAB_DOCS),
-    load: (ctx) => ({
-      kind: "docs",
-      params: {
-        url: ctx.url, tokens: ctx.tokens, docs: COLLAB_DOCS, keystrokes: ctx.keystrokes, keysPerSecPerEditor: 1, paceMs: ctx.sendIntervalMs,
-        collab: { perDocPerSec: 0.5, mix: { comment: 3, mention: 2, reaction: 3, task: 1, acl: 1 } },
-        warmupMs: ctx.warmupSeconds * 1000, durationMs: ctx.seconds * 1000, drainMs: 30_000, runId: ctx.runId,
-      },
-    }),
+    load: docsLoad(COLLAB_DOCS, 1, { perDocPerSec: 0.5, mix: { comment: 3, mention: 2, reaction: 3, task: 1, acl: 1 } }),
   },
   {
     id: "notifications",

@@ -9,7 +9,7 @@ import { processUsage } from "../packages/functions/src/adapters/billing/usage-c
 import { startStack } from "../packages/local/src/stack.js";
 import { schedules } from "../infra/manifest.js";
 import type { CostLoadTask } from "./cost-load.js";
-import { PRODUCTS, productUsers, type ProductSpec } from "./cost-products.js";
+import { PRODUCTS, productUsers } from "./cost-products.js";
 import { priceProduct, type MeasuredRun } from "./cost-price.js";
 import { calibrate } from "./ingest.js";
 
@@ -203,4 +203,3 @@ function renderLoads(runs: Record<string, unknown>): string {
   return lines.join("\n");
 }
 
-export type { ProductSpec };
