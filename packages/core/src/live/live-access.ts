@@ -14,8 +14,9 @@ export interface LiveAccessDeps {
 
 /**
  * The document's exact ACL as of its log head, and that head: the ACL stored with the
- * sequencer's checkpoint plus the acl entries of the log after it (the tail batch; a longer
- * stretch, after a crash, is replayed). Two strongly consistent reads. A subscription is
+ * sequencer's checkpoint plus the acl entries of the log after it (the tail batch, or the
+ * batches after a checkpoint the sequencer has not saved for a while). Two strongly consistent
+ * reads (a third when the checkpoint trails by more than the tail). A subscription is
  * judged with this AFTER its index entry exists, so a revocation committed at any moment is
  * either seen here or found by the broadcaster (which then revokes the subscription).
  */
@@ -25,6 +26,13 @@ export async function aclAtHead(deps: LiveAccessDeps, doc: DocRef): Promise<{ ac
   if (!tail || head <= stored.checkpoint) return { acl: stored.acl ?? (await aclAt(deps, doc, head)), head };
   if (stored.acl && tail.seqStart - 1 <= stored.checkpoint) {
     return { acl: foldAcl(stored.acl, tail.entries.filter((e) => e.seq > stored.checkpoint)), head };
+  }
+  if (stored.acl) {
+    // The checkpoint trails by more than the tail batch (the sequencer saves it lazily while
+    // only typing happens): one read of the batches after it.
+    const after = await deps.log.batchesAfter(doc, stored.checkpoint);
+    const entries = after.flatMap((b) => b.entries).filter((e) => e.seq > stored.checkpoint && e.seq <= head);
+    return { acl: foldAcl(stored.acl, entries), head };
   }
   return { acl: await aclAt(deps, doc, head), head };
 }

@@ -10,6 +10,12 @@ import type { ClientState, Rejection } from "./records.js";
  * The log is the source of truth for progress: `checkpoint` is the log seq up to which the
  * stored client states are known to be current; the sequencer rolls forward from the log
  * batches after it (so a crash between writing the log and writing this state loses nothing).
+ * The sequencer saves lazily: a run whose changes the log alone rebuilds (plain commits; each
+ * batch carries its clients' progress) saves nothing while the checkpoint trails the head by
+ * at most LAZY_CHECKPOINT_ENTRIES; holds, gaps, rejections and ACL changes are saved at once,
+ * so the stored ACL is always the current one. A client state read here (`client`) may
+ * therefore be behind the log: ingest uses it only to answer `duplicate` early, and the
+ * sequencer, which rolls forward first, decides.
  *
  * Contract:
  * - `load(doc, clientIds)` is strongly consistent. It returns the checkpoint (0 when never

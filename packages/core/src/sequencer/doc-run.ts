@@ -2,7 +2,7 @@ import { docKey, type DocRef } from "../doc-ref.js";
 import { REJECT_REASONS, type RejectReason } from "../errors.js";
 import type { LogEntry, Op } from "../ops/types.js";
 import { checkApplicable, textLengthAfter, transformSeq } from "../ot/index.js";
-import type { ClientState, InboxChange, InboxRecord, QuarantineRecord, Rejection } from "../ports/records.js";
+import type { ClientState, InboxChange, InboxRecord, LogBatch, QuarantineRecord, Rejection } from "../ports/records.js";
 import { wholeChange } from "../ingest/inbox-parts.js";
 import { quarantineRecord } from "../quarantine.js";
 import { canonicalOf, canonicalOfEntry, entryFieldsOf } from "./canonical.js";
@@ -53,6 +53,12 @@ export class DocRun {
   private lags: number[] = [];
   /** The log head this run started from (what `load` read). */
   private logHead = 0;
+  /**
+   * What the state store held when this run loaded (client states as stored, the holding set,
+   * the checkpoint) and the log batches after that checkpoint: what the next run starts from
+   * if this one saves nothing (see `derivable`).
+   */
+  private stored = { checkpoint: 0, holding: [] as string[], clients: new Map<string, ClientState>(), batchesAfter: [] as LogBatch[] };
   private gate!: AccessGate;
   /**
    * The ACL the state store returned with its checkpoint. The ACL folds make a new value only
@@ -114,16 +120,23 @@ export class DocRun {
     this.clients = loaded.clients;
     for (const id of loaded.holding) this.holding.add(id);
     this.storedAcl = loaded.acl;
+    this.stored = { checkpoint: loaded.checkpoint, holding: [...loaded.holding], clients: copyClients(loaded.clients), batchesAfter: [] };
     // The ACL as of the checkpoint: stored with it, or (a log from before access control) computed once.
     let acl: DocAcl | undefined =
       loaded.acl ?? (loaded.checkpoint > 0 ? await aclAt({ log, states: this.deps.states }, this.doc, loaded.checkpoint) : undefined);
     if (tail && tail.seqEnd > loaded.checkpoint) {
-      const batches = tail.seqStart > loaded.checkpoint ? await log.batchesAfter(this.doc, loaded.checkpoint) : [tail];
+      const batches = tail.seqStart - 1 > loaded.checkpoint ? await log.batchesAfter(this.doc, loaded.checkpoint) : [tail];
       for (const b of batches) acl = foldAcl(acl, b.entries.filter((e) => e.seq > loaded.checkpoint));
       const missing = [...new Set(batches.flatMap((b) => b.clients.map((c) => c.clientId)))].filter(
         (id) => !this.clients.has(id),
       );
-      if (missing.length > 0) for (const [id, c] of (await state.load(this.doc, missing)).clients) this.clients.set(id, c);
+      if (missing.length > 0) {
+        for (const [id, c] of (await state.load(this.doc, missing)).clients) {
+          this.clients.set(id, c);
+          this.stored.clients.set(id, copyClient(c));
+        }
+      }
+      this.stored.batchesAfter = batches;
       for (const id of rollForward(this.clients, batches)) this.dirty.add(id);
     }
     this.seq = tail?.seqEnd ?? 0;
@@ -337,6 +350,24 @@ export class DocRun {
     }
   }
 
+  /**
+   * Whether saving the state can be left to a later run: what this run changed is exactly what
+   * the next run's `load` rebuilds from the stored state and the log (the stored client states
+   * rolled forward over the batches after the stored checkpoint, this run's included), and the
+   * checkpoint stays within LAZY_CHECKPOINT_ENTRIES of the head. Plain typing is like that (a
+   * client's progress travels in its batch), so a keystroke costs no state write; a hold, a
+   * gap given up, a rejection or an ACL change is not, and is saved at once.
+   */
+  private derivable(dirty: ClientState[], written: LogBatch[]): boolean {
+    if (this.rejections.length > 0 || this.quarantined.length > 0) return false;
+    if (this.seq - this.stored.checkpoint > LAZY_CHECKPOINT_ENTRIES) return false;
+    const holding = [...this.holding];
+    if (holding.length !== this.stored.holding.length || holding.some((id) => !this.stored.holding.includes(id))) return false;
+    const rebuilt = copyClients(this.stored.clients);
+    rollForward(rebuilt, [...this.stored.batchesAfter, ...written]);
+    return dirty.every((c) => sameClient(rebuilt.get(c.clientId), c));
+  }
+
   private finding(fields: Record<string, unknown>): void {
     this.findings.push({ kind: "dq", tenant: this.doc.tenant, docId: this.doc.docId, at: this.now, ...fields });
   }
@@ -361,16 +392,18 @@ export class DocRun {
     }
     for (const q of this.quarantined) await quarantine.put(q);
     let before = this.aclAtHead;
+    const written: LogBatch[] = [];
     for (const batch of logBatches(this.doc, this.pending, this.events, config, this.now)) {
       // Batches that change access say what it was before them (the broadcaster's roles).
       if (batch.seqStart > 1 && before && batch.entries.some((e) => e.type === "acl")) batch.aclBefore = before;
       before = foldAcl(before, batch.entries);
       if ((await log.append(batch)) === "conflict") throw new LogConflict(this.doc, batch.seqStart);
+      written.push(batch);
     }
     const dirty = [...this.dirty].map((id) => this.clients.get(id)!).filter(Boolean);
     const acl = this.gate.acl;
     const aclChanged = acl !== undefined && acl !== this.storedAcl;
-    if (dirty.length > 0 || this.pending.length > 0 || aclChanged) {
+    if ((dirty.length > 0 || this.pending.length > 0 || aclChanged) && !(!aclChanged && this.derivable(dirty, written))) {
       await state.save(this.doc, dirty, this.seq, [...this.holding], aclChanged ? acl : undefined);
     }
     for (const id of this.holding) {
@@ -396,4 +429,25 @@ export class DocRun {
       });
     }
   }
+}
+
+/**
+ * How far (in entries) the stored checkpoint may trail the log head before a run saves the
+ * state even though the log alone could rebuild it: the next load reads the batches after the
+ * checkpoint in one Query (about 1 read unit per 4 KB), so a short trail costs a read unit
+ * or two where a save costs three or more write units.
+ */
+export const LAZY_CHECKPOINT_ENTRIES = 32;
+
+function copyClient(c: ClientState): ClientState {
+  return { clientId: c.clientId, next: c.next, held: c.held.map((h) => ({ ...h })), skipped: c.skipped.map(([a, b]) => [a, b]) };
+}
+
+function copyClients(m: Map<string, ClientState>): Map<string, ClientState> {
+  return new Map([...m].map(([id, c]) => [id, copyClient(c)]));
+}
+
+function sameClient(a: ClientState | undefined, b: ClientState): boolean {
+  if (!a) return b.next === 1 && b.held.length === 0 && b.skipped.length === 0;
+  return a.next === b.next && JSON.stringify(a.held) === JSON.stringify(b.held) && JSON.stringify(a.skipped) === JSON.stringify(b.skipped);
 }
