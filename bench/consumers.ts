@@ -1,7 +1,6 @@
 import { randomUUID } from "node:crypto";
 import {
   applyEntries,
-  auditBatchOf,
   emptyState,
   ManualClock,
   indexDocument,
@@ -15,7 +14,6 @@ import {
 } from "../packages/core/src/index.js";
 import { proseGenerator } from "../packages/core/test/conformance/prose.js";
 import { traceFile } from "../packages/core/test/traces.js";
-import { DynamoAuditStore } from "../packages/functions/src/adapters/dynamo/audit-store.js";
 import { CapacityAccumulator } from "../packages/functions/src/adapters/dynamo/capacity.js";
 import { dynamoClient } from "../packages/functions/src/adapters/dynamo/client.js";
 import { ensureTables, tableNames } from "../packages/functions/src/adapters/dynamo/create-tables.js";
@@ -27,14 +25,15 @@ import { toEntries } from "./trace-entries.js";
 
 /**
  * `npm run bench -- consumers [--trace automerge-paper] [--batch 10] [--sample 200] [--queries 50]`:
- * what the audit and search consumers cost per committed batch, on DynamoDB Local with the real
- * adapters (capacity from ReturnConsumedCapacity on every call).
+ * what the search consumer costs per committed batch, on DynamoDB Local with the real adapters
+ * (capacity from ReturnConsumedCapacity on every call). (The audit trail has no consumer any
+ * more: its records are derived from the log on read.)
  *
  * The trace's edits become log entries (a patch's delete, then its insert) cut into batches of
  * --batch entries, i.e. one bus event each. Two windows of --sample consecutive batches are run
- * through both consumers: at the start (a small, growing document) and at the end (the whole
+ * through the consumer: at the start (a small, growing document) and at the end (the whole
  * paper, after one initial index of the text before the window, reported on its own). Per
- * window: write and read units and ms per batch for each consumer, postings written per batch;
+ * window: write and read units and ms per batch, postings written per batch;
  * then the cost of a replayed event (every batch of the window again) and of --queries searches.
  * Side by side, the same window through the search consumer's debounced path (indexOnCommit and
  * its timers, on a manual clock with one batch every --intervalMs): what the consumer really
@@ -59,7 +58,6 @@ export async function main(args: Record<string, string>): Promise<void> {
     const tables = tableNames(`bench-${randomUUID().slice(0, 6)}`);
     await ensureTables(client, tables);
     const meter = new CapacityAccumulator();
-    const audit = new DynamoAuditStore({ client, table: tables.audit, meter });
     const index = new DynamoSearchIndexStore({ client, table: tables.search, meter });
     const units = () => meter.snapshot().byTable;
     const take = (table: string) => ({ read: units()[table]?.read ?? 0, write: units()[table]?.write ?? 0 });
@@ -78,14 +76,9 @@ export async function main(args: Record<string, string>): Promise<void> {
       }
       const window = batches.slice(from, from + sample);
       const states: DocState[] = [];
-      const a0 = take(tables.audit);
-      let t = performance.now();
-      for (const b of window) await audit.put(auditBatchOf(doc, b[0].seq, b.at(-1)!.seq, b[0].serverTs, b));
-      const auditMs = performance.now() - t;
-      const a1 = take(tables.audit);
       const s0 = take(tables.search);
       let postings = 0;
-      t = performance.now();
+      const t = performance.now();
       for (const b of window) {
         state = applyEntries(state, b);
         states.push(state);
@@ -94,10 +87,8 @@ export async function main(args: Record<string, string>): Promise<void> {
       }
       const searchMs = performance.now() - t;
       const s1 = take(tables.search);
-      // Replays: every event of the window again (the audit item exists; the index holds a newer version).
-      for (const b of window) await audit.put(auditBatchOf(doc, b[0].seq, b.at(-1)!.seq, b[0].serverTs, b));
+      // Replays: every event of the window again (the index holds a newer version).
       for (const s of states) await indexDocument({ store: index, now: Date.now, newId: randomUUID }, doc, s);
-      const a2 = take(tables.audit);
       const s2 = take(tables.search);
       const n = window.length;
       const debounced = await runDebounced(from, window);
@@ -106,7 +97,6 @@ export async function main(args: Record<string, string>): Promise<void> {
         batches: n,
         textCharsAtEnd: state.text.length,
         ...(initial ? { initialIndex: initial } : {}),
-        audit: { writeUnitsPerBatch: round((a1.write - a0.write) / n), msPerBatch: round(auditMs / n) },
         search: {
           writeUnitsPerBatch: round((s1.write - s0.write) / n),
           readUnitsPerBatch: round((s1.read - s0.read) / n),
@@ -115,7 +105,6 @@ export async function main(args: Record<string, string>): Promise<void> {
         },
         debounced,
         replay: {
-          auditWriteUnitsPerEvent: round((a2.write - a1.write) / n),
           searchWriteUnitsPerEvent: round((s2.write - s1.write) / n),
           searchReadUnitsPerEvent: round((s2.read - s1.read) / n),
         },

@@ -3,8 +3,8 @@ import WebSocket from "ws";
 /**
  * The notification product's traffic, for `bench cost` (in the load worker's thread): the
  * app's back end posts events (`POST /v1/notify`, a service token) in the brief's mix, ~70%
- * social, ~25% transactional, ~5% marketing, mostly to one recipient, and every `fanoutEvery`
- * events one to `fanoutSize` recipients; `online` users hold a WebSocket (they get in-app
+ * social, ~25% transactional, ~5% marketing of the notifications (recipients), mostly one
+ * recipient per event, and every `fanoutEvery` events one to `fanoutSize` recipients; `online` users hold a WebSocket (they get in-app
  * notifications, the others push, email or SMS as their preferences and devices allow).
  * A product event is one notification: one (event, recipient) pair.
  */
@@ -72,6 +72,7 @@ export async function runNotifyLoad(p: NotifyLoadParams, onMeasuring: () => void
   const warm = Math.round((p.eventsPerSec * p.warmupMs) / 1000);
   const total = warm + Math.round((p.eventsPerSec * p.durationMs) / 1000);
   const answers: Promise<void>[] = [];
+  const sent: Record<keyof typeof TOPICS | "total", number> = { social: 0, transactional: 0, marketing: 0, total: 0 };
   for (let i = 0; i < total; i++) {
     const wait = start + (i * 1000) / p.eventsPerSec - Date.now();
     if (wait > 1) await sleep(wait);
@@ -81,12 +82,17 @@ export async function runNotifyLoad(p: NotifyLoadParams, onMeasuring: () => void
       onMeasuring();
     }
     const measured = i >= warm;
-    let r = Math.random() * weight;
-    const cls = classes.find(([, w]) => (r -= w) < 0)?.[0] ?? "social";
     const fanout = p.fanoutEvery > 0 && i % p.fanoutEvery === p.fanoutEvery - 1;
     const recipients = fanout
       ? Array.from({ length: Math.min(p.fanoutSize, p.users.length) }, (_, k) => p.users[(i + k) % p.users.length])
       : [p.users[(i * 7919) % p.users.length]];
+    // The mix is of notifications (recipients), fan-outs included: each event takes the class
+    // furthest below its share once these recipients are counted (deterministic, so a run's
+    // mix does not hang on which class one 200-recipient fan-out happened to draw).
+    const after = sent.total + recipients.length;
+    const cls = classes.reduce((best, [c, w]) => ((w / weight) * after - sent[c] > (best[1] / weight) * after - sent[best[0]] ? [c, w] : best))[0];
+    sent[cls] += recipients.length;
+    sent.total = after;
     const topic = TOPICS[cls][i % TOPICS[cls].length];
     const eventId = `${p.runId}-${i}`;
     if (measured) res.events[fanout ? `${cls} (fan-out)` : cls] = (res.events[fanout ? `${cls} (fan-out)` : cls] ?? 0) + recipients.length;

@@ -32,7 +32,8 @@ export const TABLE_RETENTION_DAYS: Record<string, number | "forever"> = {
   quarantine: 30,
   docs: "forever",
   connections: 1,
-  audit: "forever",
+  // Access events only (TTL 400 days); the per-op records are derived from the log, not stored.
+  audit: 400,
   search: "forever",
   deadLetters: 30,
   notify: 180,

@@ -130,7 +130,7 @@ export const PRODUCTS: ProductSpec[] = [
     assumptions: [
       "budget: the brief names none; the lower end of the other briefs' ($35K) is used",
       "400 users: every one with a verified email, 60% an Android (FCM) device, 20% a web push subscription, 10% a verified phone; 10% online (WebSocket)",
-      "events ~70% social, ~25% transactional, ~5% marketing, one recipient each, plus one fan-out to 200 recipients every 200 events",
+      "notifications ~70% social, ~25% transactional, ~5% marketing (each event gets the class furthest below its share of recipients so far), one recipient per event plus one fan-out to 200 recipients every 200 events (about half of all notifications)",
     ],
     setup: async (ctx) => {
       const admin = await ctx.token("bench-admin", "admin");

@@ -7,7 +7,8 @@ import { dynamoClient } from "../packages/functions/src/adapters/dynamo/client.j
 import { traceFile } from "../packages/core/test/traces.js";
 import { processUsage } from "../packages/functions/src/adapters/billing/usage-context.js";
 import { startStack } from "../packages/local/src/stack.js";
-import { schedules } from "../infra/manifest.js";
+import { ENV, schedules } from "../infra/manifest.js";
+import { DEFAULT_METRICS_FLUSH_MS } from "../packages/core/src/metrics/recorder.js";
 import type { CostLoadTask } from "./cost-load.js";
 import { PRODUCTS, productUsers } from "./cost-products.js";
 import { priceProduct, type MeasuredRun } from "./cost-price.js";
@@ -46,7 +47,10 @@ export async function main(args: Record<string, string>): Promise<void> {
 
   log("starting the local stack");
   // Handlers' log lines are counted (CloudWatch Logs ingestion) but kept off stdout.
-  const stack = await startStack({ port: 0, data: "memory", quiet: true, handlerLogs: "count-only" });
+  // Metrics flushed on the deployed interval, not the local stack's every-invocation default.
+  // All functions share one recorder here (one process) while each AWS container has its own,
+  // so the bench's counter writes are a lower bound of AWS's: (containers / interval) per tenant.
+  const stack = await startStack({ port: 0, data: "memory", quiet: true, handlerLogs: "count-only", env: { [ENV.metricsFlushMs]: String(DEFAULT_METRICS_FLUSH_MS) } });
   const secret = new TextEncoder().encode(process.env.WEFT_JWT_SECRET ?? "weft-local-dev-secret");
   const costs: ProductCost[] = [];
   const runs: Record<string, unknown> = {};

@@ -23,7 +23,7 @@ import type { LiveLoadParams, LiveLoadResult } from "./live-load.js";
  * (the four traces in shared/traces), so 10 is already generous; `--opBytes 100` is a
  * bulk-insert stress (every document grows 12.5 KB/s), which the search consumer's index
  * writes feel most.
- * Diagnostic: --withoutRules search,audit starts the stack without those event bus rules (their
+ * Diagnostic: --withoutRules search,notify starts the stack without those event bus rules (their
  * consumers share DynamoDB Local and the CPU with the live path), to tell their cost apart; the
  * figures then are not the whole stack's, and the output says which rules were left out.
  */

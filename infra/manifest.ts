@@ -100,8 +100,8 @@ export const tables = {
    */
   connections: { partitionKey: "pk", sortKey: "sk", ttl: "expiresAt" },
   /**
-   * The audit trail: the consumer's records (one item per committed batch, kept for good) and
-   * access events (refusals, access rejections, admin overrides; TTL `expiresAt`, 400 days).
+   * The audit trail's access events (refusals, access rejections, admin overrides; TTL
+   * `expiresAt`, 400 days). Its per-op records are derived from the log on read, not stored.
    */
   audit: { partitionKey: "pk", sortKey: "sk", ttl: "expiresAt" },
   /** The search consumer's inverted index over document text. */
@@ -196,13 +196,6 @@ export const functions = {
     memoryMB: 256,
     tables: ["connections"],
     webSocket: true,
-  },
-  /** Bus consumer: the audit trail. */
-  audit: {
-    handler: "packages/functions/src/handlers/audit.handler",
-    timeoutSeconds: 30,
-    memoryMB: 512,
-    tables: ["audit", "log"],
   },
   /** Bus consumer: the search index over document text. */
   search: {
@@ -333,12 +326,6 @@ export const COMMITTED_EVENT = { source: "weft", detailType: "weft.ops.committed
 
 const committed = { source: [COMMITTED_EVENT.source], "detail-type": [COMMITTED_EVENT.detailType] };
 export const rules = {
-  audit: {
-    pattern: committed,
-    target: "audit",
-    retry: { maximumRetryAttempts: 8, maximumEventAgeInSeconds: 3600 },
-    deadLetter: "busDeadLetters",
-  },
   search: {
     pattern: committed,
     target: "search",
@@ -450,7 +437,8 @@ export function linkEnvVar(link: string): string {
 
 /**
  * Plain environment variables (small, not secret): the bus and WebSocket wiring (see
- * FunctionSpec.bus / webSocket), the SES configuration set, and the local stack's outbox.
+ * FunctionSpec.bus / webSocket), the SES configuration set, the local stack's outbox, and the
+ * metrics flush interval.
  */
 export const ENV = {
   eventBus: "WEFT_EVENT_BUS",
@@ -459,6 +447,12 @@ export const ENV = {
   sesConfigurationSet: "WEFT_SES_CONFIGURATION_SET",
   /** Set by the local stack only: every notification channel delivers to its outbox at this base URL. */
   outboxEndpoint: "WEFT_OUTBOX_ENDPOINT",
+  /**
+   * The admin metrics' flush interval in ms (core MetricsRecorder). Infra leaves it unset, so
+   * deployed functions use the recorder's default (10 s); the local stack sets 0 so the counters
+   * are exact after every invocation.
+   */
+  metricsFlushMs: "WEFT_METRICS_FLUSH_MS",
 } as const;
 
 export const manifest = { tables, functions, subscriptions, schedules, routes, webSocket, rules, secrets };

@@ -8,7 +8,7 @@ import { startStack } from "../packages/local/src/stack.js";
  * the end-to-end tests talk to over real HTTP. That stack runs with
  * WEFT_FAULT_POISON_CLIENT=poison-client, so changes from that client make the sequencer
  * throw (the end-to-end poison-record test relies on it), and with
- * WEFT_FAULT_FAIL_TARGET=audit:bus-fault-, so bus deliveries to the audit target fail the first K
+ * WEFT_FAULT_FAIL_TARGET=search:bus-fault-, so bus deliveries to the search target fail the first K
  * times for documents named "bus-fault-<K>-..." (the dead-letter end-to-end test relies on it).
  */
 export default async function setup(project: TestProject) {
@@ -20,7 +20,7 @@ export default async function setup(project: TestProject) {
       port: 0,
       data: "memory",
       quiet: true,
-      env: { WEFT_FAULT_POISON_CLIENT: "poison-client", WEFT_FAULT_FAIL_TARGET: "audit:bus-fault-", WEFT_STRUCTURED_LOGS: "off" },
+      env: { WEFT_FAULT_POISON_CLIENT: "poison-client", WEFT_FAULT_FAIL_TARGET: "search:bus-fault-", WEFT_STRUCTURED_LOGS: "off" },
     }),
   ]);
   if (dynamo.status === "rejected" || stack.status === "rejected") {

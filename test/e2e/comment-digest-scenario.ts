@@ -2,7 +2,8 @@ import { DocWriter, until, type FakeClockStack, type NotifyApi } from "./fake-cl
 
 /**
  * The opening both digest scenarios share (issue: "comments by Alice 09:00, Bob 09:02, Carol
- * 09:04, Alice 09:06, Dan 09:08"): Rex, with a web push device and a verified email, creates
+ * 09:04, Alice 09:06, Dan 09:08"): Rex, with a web push device and a verified email (so his
+ * summaries go by push alone: the cross-channel rule), creates
  * the document open to comments by everyone in the tenant, writes "Roadmap" and starts thread
  * t1 at 08:59 (so he watches the document); then the five comments, each waited for until
  * Rex's in-app digest item reaches that version. Log seqs: Rex's owner entry 1, the

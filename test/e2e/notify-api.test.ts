@@ -400,7 +400,7 @@ describe("tenant notification policy", () => {
     expect((await call("GET", "/v1/admin/notifications/policy", { token: user })).status).toBe(403);
     const initial = await call("GET", "/v1/admin/notifications/policy", { token: admin });
     expect(initial.status).toBe(200);
-    expect(initial.body.policy).toMatchObject({ version: "default", caps: { social: 3, transactionalExtra: 1, critical: 2, windowMs: 3_600_000 } });
+    expect(initial.body.policy).toMatchObject({ version: "default", caps: { social: 3, transactionalExtra: 1, critical: 2, windowMs: 3_600_000 }, emailOnlyWithoutPush: ["social", "marketing"] });
 
     const put = await call("PUT", "/v1/admin/notifications/policy", { token: admin, body: { version: "quiet-2026", caps: { social: 5 }, topics: ["billing"] } });
     expect(put.status).toBe(200);
@@ -421,6 +421,8 @@ describe("tenant notification policy", () => {
       [{ caps: { social: 3 }, surprise: true }, "surprise"],
       [{ topics: ["mentions"] }, "topics"],
       [{ classChannels: { marketing: ["sms"] } }, "classChannels"],
+      [{ emailOnlyWithoutPush: ["critical"] }, "emailOnlyWithoutPush[0]"],
+      [{ emailOnlyWithoutPush: true }, "emailOnlyWithoutPush"],
     ] as const) {
       const r = await call("PUT", "/v1/admin/notifications/policy", { token: admin, body });
       expect(r.status, JSON.stringify(body)).toBe(400);

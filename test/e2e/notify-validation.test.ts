@@ -44,9 +44,12 @@ describe("every problem of a notification request is reported", () => {
       caps: { social: -1 },
       topics: ["mentions"],
       classChannels: { marketing: ["sms"] },
+      emailOnlyWithoutPush: ["social", "transactional", "social"],
       surprise: true,
     });
-    expect([...details.keys()]).toEqual(["caps.social", "topics[0]", "classChannels.marketing[0]", "surprise"]);
+    expect([...details.keys()]).toEqual(["caps.social", "topics[0]", "classChannels.marketing[0]", "emailOnlyWithoutPush[1]", "emailOnlyWithoutPush[2]", "surprise"]);
+    expect(details.get("emailOnlyWithoutPush[1]")).toMatch(/^expected social or marketing .*got "transactional"$/);
+    expect(details.get("emailOnlyWithoutPush[2]")).toBe("'social' is listed twice");
   });
 
   test("PUT /v1/admin/users/{userId}/contacts: every bad fact, including two of one email", async () => {

@@ -2,6 +2,7 @@ import {
   AclReader,
   TtlCache,
   DEFAULT_ACCESS_POLICY,
+  DEFAULT_METRICS_FLUSH_MS,
   DEFAULT_SEQUENCER_CONFIG,
   type AccessPolicy,
   type AccessPolicyStore,
@@ -70,7 +71,7 @@ export interface Wiring {
   connections: ConnectionStore;
   /** Posts to WebSocket connections: the API Gateway management API at WEFT_WS_ENDPOINT. */
   gateway: Gateway;
-  /** The audit trail consumer's records (the audit table). */
+  /** The audit trail's access events (the audit table; its per-op records are derived from the log on read). */
   auditStore: AuditStore;
   /** The search consumer's inverted index (the search table). */
   searchIndex: SearchIndexStore;
@@ -100,6 +101,18 @@ function table(name: TableName, env: NodeJS.ProcessEnv): string {
   return value;
 }
 
+/**
+ * The metrics recorder's flush interval: WEFT_METRICS_FLUSH_MS, unset = DEFAULT_METRICS_FLUSH_MS
+ * (what deployed functions run with: infra does not set it). The local stack sets 0.
+ */
+export function metricsFlushMs(env: NodeJS.ProcessEnv): number {
+  const raw = env[ENV.metricsFlushMs];
+  if (raw === undefined || raw === "") return DEFAULT_METRICS_FLUSH_MS;
+  const ms = Number(raw);
+  if (!Number.isFinite(ms) || ms < 0) throw new Error(`${ENV.metricsFlushMs} must be a number of ms >= 0, got "${raw}"`);
+  return ms;
+}
+
 /** What live delivery (core/live) needs, read from the wiring without touching other adapters. */
 export function liveDeps(w: Wiring) {
   return { connections: w.connections, gateway: w.gateway, log: w.log, clock: w.clock, logSink: jsonLineSink };
@@ -125,7 +138,7 @@ function lazy<T extends object, K extends keyof T>(target: T, key: K, build: () 
 /**
  * The adapters one process (a Lambda container, or the local stack) uses, built from the
  * environment: table names from the function's linked tables (linked.ts), DynamoDB Local via WEFT_DYNAMO_ENDPOINT, the hold
- * window from WEFT_HOLD_WINDOW_MS. Each adapter is built on first use, so a function needs only
+ * window from WEFT_HOLD_WINDOW_MS, the metrics flush interval from WEFT_METRICS_FLUSH_MS. Each adapter is built on first use, so a function needs only
  * the tables it touches (the manifest lists them; infra grants exactly those).
  */
 export function wiring(env: NodeJS.ProcessEnv = process.env): Wiring {
@@ -167,7 +180,7 @@ export function wiring(env: NodeJS.ProcessEnv = process.env): Wiring {
   w.accessPolicy = (tenant) => policies.get(tenant, async () => (await w.accessPolicies.get(tenant)) ?? DEFAULT_ACCESS_POLICY);
   w.forgetAccessPolicy = (tenant) => policies.delete(tenant);
   lazy(w, "acls", () => new AclReader({ state: w.state, log: w.log, states: linkedTable("docs", env) ? w.docStates : undefined }));
-  lazy(w, "metrics", () => new MetricsRecorder(w.metricsStore, jsonLineSink, () => w.clock.now()));
+  lazy(w, "metrics", () => new MetricsRecorder(w.metricsStore, jsonLineSink, () => w.clock.now(), { intervalMs: metricsFlushMs(env) }));
   // Like the bus: building never throws; a function not wired to the WebSocket API fails on use.
   const webSocket = Boolean(linkedTable("connections", env) && env[ENV.webSocketEndpoint]);
   lazy(w, "connections", () =>

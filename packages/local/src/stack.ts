@@ -68,7 +68,7 @@ let running = false;
  * subscription, the schedules, and the HTTP API. Resolves once requests are served.
  *
  * Handlers read configuration from process.env (WEFT_DYNAMO_ENDPOINT, the tables' links SST_RESOURCE_<Name>Table,
- * AWS_REGION, WEFT_STAGE=local, WEFT_JWT_SECRET, plus `env`), which is set here before any
+ * AWS_REGION, WEFT_STAGE=local, WEFT_JWT_SECRET, WEFT_METRICS_FLUSH_MS=0 unless set, plus `env`), which is set here before any
  * handler module is imported. Because that environment is process-wide, only one stack can
  * run per process: a second `startStack` before `stop()` throws.
  *
@@ -173,6 +173,10 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
       [ENV.eventsEndpoint]: url,
       [ENV.outboxEndpoint]: url,
       WEFT_JWT_SECRET: process.env.WEFT_JWT_SECRET ?? LOCAL_JWT_SECRET,
+      // Admin metrics written at the end of every invocation, so they are exact right after
+      // an action (tests, the demo); deployed functions flush every 10 s. The cost bench
+      // passes the deployed value in `env` to measure what AWS would bill.
+      [ENV.metricsFlushMs]: process.env[ENV.metricsFlushMs] ?? "0",
       // Tables are linked the way SST links them outside a bundle (SST_RESOURCE_<Name>), so the
       // handlers read them exactly as on AWS (packages/functions/src/linked.ts).
       ...linkEnvironment({ app: { name: "weft", stage: "local" }, tables }),

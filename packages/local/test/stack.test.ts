@@ -22,6 +22,8 @@ test("startStack on a given DynamoDB: prefixed manifest tables, handler environm
     }
     expect(process.env).toMatchObject({ WEFT_DYNAMO_ENDPOINT: dynamoEndpoint, AWS_REGION: "us-east-1", WEFT_STAGE: "local", WEFT_EXTRA: "x" });
     expect(process.env.WEFT_JWT_SECRET).toBeTruthy();
+    // Admin metrics written at the end of every invocation: exact right after an action.
+    expect(process.env.WEFT_METRICS_FLUSH_MS).toBe("0");
     expect(JSON.parse(process.env.SST_RESOURCE_App!)).toEqual({ name: "weft", stage: "local" });
 
     const res = await fetch(`${stack.url}/v1/nothing-here`);

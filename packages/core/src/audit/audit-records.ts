@@ -1,4 +1,3 @@
-import type { DocRef } from "../doc-ref.js";
 import type { AclRole, LogEntry, OpType } from "../ops/types.js";
 
 /**
@@ -15,7 +14,7 @@ export type AuditDetails =
   | { taskId: string; assignee: string; status?: string } // task
   | ({ role: AclRole } & ({ targetUserId: string } | { targetGroupId: string } | { everyone: true })); // acl
 
-/** One committed entry as the audit trail keeps it. */
+/** One committed entry as the audit trail shows it: derived from the entry on read (audit-trail.ts), never stored. */
 export interface AuditRecord {
   seq: number;
   opId: string;
@@ -31,17 +30,6 @@ export interface AuditRecord {
   details: AuditDetails;
   /** Present iff the author was a tenant admin holding no role on the document (the entry's `override`). */
   override?: true;
-}
-
-/** The audit records of one committed batch: the unit the AuditStore writes (one item). */
-export interface AuditBatch {
-  doc: DocRef;
-  seqStart: number;
-  seqEnd: number;
-  /** When the batch was committed (epoch ms). */
-  committedAt: number;
-  /** One record per entry, seqs seqStart..seqEnd ascending. */
-  records: AuditRecord[];
 }
 
 /** Longest summary line, in code points (longer ones are cut with "…"). */
@@ -110,20 +98,6 @@ export function auditRecordOf(e: LogEntry): AuditRecord {
       return record(`acl change: ${name} -> ${e.role}`, { ...target, role: e.role });
     }
   }
-}
-
-/**
- * The audit batch of a committed batch's entries. Throws when the entries are not exactly
- * the consecutive seqs seqStart..seqEnd (the event or the log read is wrong, and an audit
- * trail with silent holes would be worse than a retry).
- */
-export function auditBatchOf(doc: DocRef, seqStart: number, seqEnd: number, committedAt: number, entries: readonly LogEntry[]): AuditBatch {
-  const ok = entries.length === seqEnd - seqStart + 1 && entries.every((e, k) => e.seq === seqStart + k);
-  if (!ok) {
-    const got = entries.length === 0 ? "none" : `${entries[0].seq}..${entries[entries.length - 1].seq} (${entries.length})`;
-    throw new Error(`audit: batch ${seqStart}..${seqEnd} needs exactly those entries in order, got ${got}`);
-  }
-  return { doc: { tenant: doc.tenant, docId: doc.docId }, seqStart, seqEnd, committedAt, records: entries.map(auditRecordOf) };
 }
 
 function codePoints(s: string): number {

@@ -16,19 +16,69 @@ export const jsonLineSink: LogSink = (line) => {
 };
 
 /**
- * Collects per-tenant counter increments in memory and writes them in one atomic add per
- * tenant on `flush` (one DynamoDB UpdateItem per tenant per invocation instead of one per
- * event). Each flush also emits one CloudWatch Embedded Metric Format line per tenant, so
- * CloudWatch turns the same numbers into metrics without extra API calls.
+ * The flush interval of deployed functions (WEFT_METRICS_FLUSH_MS when unset): one write per
+ * tenant per container every 10 s at most, instead of one per invocation.
+ */
+export const DEFAULT_METRICS_FLUSH_MS = 10_000;
+
+export interface MetricsRecorderOptions {
+  /**
+   * Least time between two writes of `flush()`, in ms. 0 (the default) writes on every flush,
+   * which keeps the store exact at the end of each invocation (the local stack and tests).
+   */
+  intervalMs?: number;
+  /**
+   * Monotonic time in ms that the interval is measured on (default `performance.now`): not the
+   * domain clock, which a test may move or a wall clock may step back, stalling the writes.
+   */
+  timer?: () => number;
+}
+
+export interface FlushOptions {
+  /** Write now whatever the interval (e.g. before a process is known to end). */
+  force?: boolean;
+}
+
+/**
+ * Collects per-tenant counter increments in memory and writes them with one atomic add per
+ * tenant, at most once per `intervalMs` per process: `flush()`, called at the end of every
+ * invocation, writes only when the last write (attempt) was at least `intervalMs` ago, or
+ * when forced; otherwise the counts wait in memory for a later flush. The first flush of a
+ * process writes at once, so a container that serves one invocation loses nothing.
+ *
+ * Why an interval: each write is an UpdateItem billed by the size of the whole counters item,
+ * and one tenant's item would take every container's writes (a hot key). Per tenant the write
+ * rate is now at most (containers / interval), whatever the traffic.
+ *
+ * What it can lose: Lambda freezes a container between invocations and may reclaim it without
+ * notice, so the counts recorded since that container's last write, at most one interval of
+ * that container's counts, are never written. They may also arrive late: a container that
+ * goes idle writes them on its next invocation. That is acceptable for these counters: they
+ * are operational statistics (acceptance, refusals, lag histograms) read by admins for rates
+ * and percentiles, not records anything is derived from; receipts, the log, the quarantine and
+ * the audit trail are written on their own paths and lose nothing.
+ *
+ * Failures keep the counts: a failed write puts its tenant's deltas back (the next due flush
+ * writes them; the interval also paces those retries), and counts of an invocation that throws
+ * before its flush simply stay pending. Each write also emits one CloudWatch Embedded Metric
+ * Format line per tenant, so CloudWatch turns the same numbers into metrics without API calls.
  */
 export class MetricsRecorder {
   private pending = new Map<string, Record<string, number>>();
+  private lastWriteAt: number | undefined;
+  private readonly intervalMs: number;
+  private readonly timer: () => number;
 
   constructor(
     private readonly store: MetricsStore,
     private readonly sink: LogSink = jsonLineSink,
     private readonly now: () => number = Date.now,
-  ) {}
+    opts: MetricsRecorderOptions = {},
+  ) {
+    this.intervalMs = opts.intervalMs ?? 0;
+    if (!Number.isFinite(this.intervalMs) || this.intervalMs < 0) throw new Error(`metrics flush interval must be ms >= 0, got ${opts.intervalMs}`);
+    this.timer = opts.timer ?? (() => performance.now());
+  }
 
   count(tenant: string, name: string, n = 1): void {
     if (n === 0) return;
@@ -50,19 +100,35 @@ export class MetricsRecorder {
     return this.pending.size === 0;
   }
 
-  async flush(): Promise<void> {
+  /**
+   * Writes the pending counts if the interval has passed (or `force`); resolves whether it
+   * wrote. Tenants are written in parallel; if any write fails, the others still complete,
+   * the failed tenants' counts are kept, and the first error is thrown.
+   */
+  async flush(opts: FlushOptions = {}): Promise<boolean> {
+    if (this.pending.size === 0) return false;
+    const at = this.timer();
+    const due = this.intervalMs === 0 || this.lastWriteAt === undefined || at - this.lastWriteAt >= this.intervalMs;
+    if (!due && !opts.force) return false;
+    // Taken before the first await: a concurrent flush (the local stack runs every function
+    // in one process) then waits for the next interval instead of writing too.
+    this.lastWriteAt = at;
     const batch = this.pending;
     this.pending = new Map();
-    for (const [tenant, deltas] of batch) {
-      try {
-        await this.store.add(tenant, deltas);
-      } catch (err) {
-        // Keep the counts for the next flush rather than losing them.
-        for (const [name, n] of Object.entries(deltas)) this.count(tenant, name, n);
-        throw err;
-      }
-      this.sink(emfLine(tenant, deltas, this.now()));
-    }
+    const results = await Promise.allSettled(
+      [...batch].map(async ([tenant, deltas]) => {
+        try {
+          await this.store.add(tenant, deltas);
+        } catch (err) {
+          for (const [name, n] of Object.entries(deltas)) this.count(tenant, name, n);
+          throw err;
+        }
+        this.sink(emfLine(tenant, deltas, this.now()));
+      }),
+    );
+    const failed = results.find((r): r is PromiseRejectedResult => r.status === "rejected");
+    if (failed) throw failed.reason;
+    return true;
   }
 }
 

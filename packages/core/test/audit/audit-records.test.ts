@@ -1,5 +1,5 @@
 import { describe, expect, test } from "vitest";
-import { AUDIT_SUMMARY_MAX, auditBatchOf, auditRecordOf } from "../../src/audit/audit-records.js";
+import { AUDIT_SUMMARY_MAX, auditRecordOf } from "../../src/audit/audit-records.js";
 import type { LogEntry } from "../../src/ops/types.js";
 import { variedEntries } from "../conformance/fixtures.js";
 
@@ -59,24 +59,5 @@ describe("auditRecordOf", () => {
     expect(auditRecordOf(noStatus).details).not.toHaveProperty("status");
     const clearOnly: LogEntry = { ...envelope, seq: 5, id: "f", type: "format", pos: 0, len: 2, attrs: { bold: null } };
     expect(auditRecordOf(clearOnly).summary).toBe("formatted 2 chars at 0 (cleared bold)");
-  });
-});
-
-describe("auditBatchOf", () => {
-  const doc = { tenant: "t1", docId: "d1" };
-
-  test("one record per entry of the batch", () => {
-    const entries = variedEntries(5, "op");
-    const b = auditBatchOf(doc, 5, 14, 99, entries);
-    expect(b).toMatchObject({ doc, seqStart: 5, seqEnd: 14, committedAt: 99 });
-    expect(b.records.map((r) => r.seq)).toEqual([5, 6, 7, 8, 9, 10, 11, 12, 13, 14]);
-  });
-
-  test("refuses entries that are not exactly seqStart..seqEnd", () => {
-    const entries = variedEntries(5, "op");
-    expect(() => auditBatchOf(doc, 5, 15, 0, entries)).toThrow(/needs exactly those entries/);
-    expect(() => auditBatchOf(doc, 4, 13, 0, entries)).toThrow(/got 5\.\.14 \(10\)/);
-    expect(() => auditBatchOf(doc, 5, 14, 0, [...entries].reverse())).toThrow();
-    expect(() => auditBatchOf(doc, 5, 5, 0, [])).toThrow(/got none/);
   });
 });

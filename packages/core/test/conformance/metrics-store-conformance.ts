@@ -4,7 +4,9 @@ import { uid } from "./fixtures.js";
 
 /**
  * MetricsStore contract suite. `factory` may return stores sharing one backing table:
- * tests use fresh tenants.
+ * tests use fresh tenants. An adapter that spreads a tenant's counters over several records
+ * (shards) should be given one that spreads consecutive adds over different shards, so that
+ * the sums below cross shards.
  */
 export function runMetricsStoreConformance(name: string, factory: () => Promise<MetricsStore>): void {
   describe(`MetricsStore conformance: ${name}`, () => {
@@ -52,14 +54,39 @@ export function runMetricsStoreConformance(name: string, factory: () => Promise<
       expect(await store.get(tenant)).toEqual({ hits: 50, bytes: 1225, c0: 20, c1: 20, c2: 20, c3: 20, c4: 20 });
     });
 
+    it("many adds, whatever records they land on, sum exactly; a counter added once among them is found", async () => {
+      const store = await factory();
+      const tenant = uid("t");
+      const expected: Record<string, number> = {};
+      const adds = Array.from({ length: 24 }, (_, i) => {
+        const deltas: Record<string, number> = { hits: 1, [`lag_le_${(i % 3) + 1}`]: i, ...(i === 13 ? { rare: 7 } : {}) };
+        for (const [name, n] of Object.entries(deltas)) expected[name] = (expected[name] ?? 0) + n;
+        return deltas;
+      });
+      for (const deltas of adds.slice(0, 12)) await store.add(tenant, deltas);
+      await Promise.all(adds.slice(12).map((deltas) => store.add(tenant, deltas)));
+      expect(await store.get(tenant)).toEqual(expected);
+    });
+
+    it("a counter whose adds sum to 0 is listed at 0", async () => {
+      const store = await factory();
+      const tenant = uid("t");
+      await store.add(tenant, { x: 5, y: 1 });
+      await store.add(tenant, { x: -5 });
+      expect(await store.get(tenant)).toEqual({ x: 0, y: 1 });
+    });
+
     it("tenants are isolated", async () => {
       const store = await factory();
       const a = uid("t");
       const b = uid("t");
+      const prefixed = `${a}x`; // one tenant id a prefix of another
       await store.add(a, { hits: 2 });
       await store.add(b, { hits: 5, other: 1 });
+      await store.add(prefixed, { hits: 9 });
       expect(await store.get(a)).toEqual({ hits: 2 });
       expect(await store.get(b)).toEqual({ hits: 5, other: 1 });
+      expect(await store.get(prefixed)).toEqual({ hits: 9 });
     });
   });
 }

@@ -120,6 +120,27 @@ export function runDecisionLogStoreConformance(
       expect([...first.records, ...rest.records]).toEqual(expected.records);
     });
 
+    it("orders and pages records of one instant appended in several calls, however they are stored", async () => {
+      const store = await make();
+      const who = newUser();
+      // 40 records at one instant (more than any store may keep together) from three appends,
+      // their identities interleaved, with a replay and records just before and after.
+      const at = (k: number) => rec(who, `e${k % 5}`, { notificationId: `n${k % 7}`, channel: k % 2 ? "email" : "in_app", reason: k % 3 ? "sent" : "merged" });
+      const same = Array.from({ length: 40 }, (_, k) => at(k)).filter((r, k, all) => all.findIndex((x) => JSON.stringify(x) === JSON.stringify(r)) === k);
+      await store.append(same.filter((_, k) => k % 3 === 0));
+      await store.append([rec(who, "before", { at: T0 - 1 }), ...same.filter((_, k) => k % 3 === 1), rec(who, "after", { at: T0 + 1 })]);
+      await store.append(same.filter((_, k) => k % 3 === 2));
+      await store.append(same.filter((_, k) => k % 3 === 1));
+      const all = (await store.byUser(who.tenant, who.userId, { limit: 500 })).records;
+      expect(all).toHaveLength(same.length + 2);
+      expect(all[0].eventId).toBe("after");
+      expect(all.at(-1)!.eventId).toBe("before");
+      for (const limit of [1, 2, 7, 16]) expect((await allOf(store, who, limit)).flat()).toEqual(all);
+      const e1 = await store.byEvent(who.tenant, who.userId, "e1");
+      expect(e1).toEqual(all.filter((r) => r.eventId === "e1").reverse());
+      expect(await store.byNotification(who.tenant, who.userId, "n3")).toEqual(all.filter((r) => r.notificationId === "n3").reverse());
+    });
+
     it("keeps records for the retention after their time, then stops returning them", async () => {
       const store = await make(60_000);
       const who = newUser();

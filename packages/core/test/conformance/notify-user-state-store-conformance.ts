@@ -2,6 +2,8 @@ import { describe, expect, it } from "vitest";
 import type { NotifyUser } from "../../src/notify/stores/common.js";
 import {
   MAX_DEDUPE_KEYS_PER_COMMIT,
+  MAX_STATE_PARTS,
+  MAX_STATE_PART_BYTES,
   MAX_USER_STATE_BYTES,
   type UserStateCommitResult,
   type NotifyUserStateStore,
@@ -125,6 +127,104 @@ export function runNotifyUserStateStoreConformance(name: string, factory: (opts:
       now = T0 + 250 + 7 * 86_400_000 + 1_000;
       expect(await store.seen(user, ["long"])).toEqual([]);
       now = T0;
+    });
+
+    it("remembers every key of a user with many events, each for its own ttl, however the store keeps them", async () => {
+      const store = await make();
+      const user = newUser();
+      const all: string[] = [];
+      let version = 0;
+      // 150 keys over 75 commits (every 5th with a 100 s ttl), a second apart, and keyless commits between.
+      for (let i = 0; i < 75; i++) {
+        now = T0 + i * 1_000;
+        const keys = [`ev-${i}-a`, `ev-${i}-b`];
+        all.push(...keys);
+        expect(await store.commit(user, version, { n: i }, { dedupeKeys: keys, ...(i % 5 === 0 ? { dedupeTtlMs: 100_000 } : {}) })).toEqual({ ok: true, version: version + 1 });
+        version++;
+        if (i % 10 === 0) expect(await store.commit(user, version++, { n: i, settled: true })).toEqual({ ok: true, version });
+      }
+      expect(await store.seen(user, all)).toEqual(all);
+      // The oldest key makes a commit a duplicate; nothing of it happens.
+      expect(await store.commit(user, version, { n: -1 }, { dedupeKeys: ["new-1", "ev-0-a", "ev-74-b"] })).toEqual({ ok: false, reason: "duplicate", keys: ["ev-0-a", "ev-74-b"] });
+      expect(await store.seen(user, ["new-1"])).toEqual([]);
+      // Past the short ttl (of every 5th commit's keys) those keys are forgotten, the others not.
+      now = T0 + 175_000;
+      const short = all.filter((k) => Number(k.split("-")[1]) % 5 === 0);
+      expect(await store.seen(user, all)).toEqual(all.filter((k) => !short.includes(k)));
+      expect(await store.commit(user, version, { n: 75 }, { dedupeKeys: [short[0], "new-1"] })).toEqual({ ok: true, version: version + 1 });
+      expect(await store.seen(user, [short[0], short[1], "new-1"])).toEqual([short[0], "new-1"]);
+      now = T0 + 175_000 + 7 * 86_400_000 + 1_000;
+      expect(await store.seen(user, all)).toEqual([]);
+      expect(await store.load(user)).toEqual({ state: { n: 75 }, version: version + 1 });
+      now = T0;
+    });
+
+    it("decides each event once under contention, for a user with many recorded keys", async () => {
+      const store = await make();
+      const user = newUser();
+      for (let i = 0; i < 40; i++) await store.commit(user, i, { n: i + 1 }, { dedupeKeys: [`old-${i}`] });
+      const runs = await Promise.all([
+        ...Array.from({ length: 12 }, (_, i) => increment(store, user, `new-${i}`)),
+        ...Array.from({ length: 4 }, () => increment(store, user, "old-0")),
+        ...Array.from({ length: 4 }, () => increment(store, user, "new-0")),
+      ]);
+      expect(runs.slice(1, 12).every((r) => r.result.ok)).toBe(true);
+      for (const r of runs.slice(12, 16)) expect(r.result).toEqual({ ok: false, reason: "duplicate", keys: ["old-0"] });
+      // new-0 went in exactly once across its 5 deciders.
+      expect(runs.filter((r, i) => (i === 0 || i >= 16) && r.result.ok)).toHaveLength(1);
+      expect(await store.load(user)).toEqual({ state: { n: 52 }, version: 52 });
+      const keys = [...Array.from({ length: 40 }, (_, i) => `old-${i}`), ...Array.from({ length: 12 }, (_, i) => `new-${i}`)];
+      expect(await store.seen(user, keys)).toEqual(keys);
+    });
+
+    it("keeps a state's parts with it: load returns exactly the last commit's, a failed commit changes none", async () => {
+      const store = await make();
+      const user = newUser();
+      const a = [1, 2, 4503599627370495];
+      const b = { x: "Grüße 👋🏽", skip: undefined };
+      expect(await store.commit(user, 0, { n: 1 }, { parts: { a, b } })).toEqual({ ok: true, version: 1 });
+      expect(await store.load(user)).toEqual({ state: { n: 1 }, version: 1, parts: { a, b: { x: "Grüße 👋🏽" } } });
+      expect(await store.commit(user, 1, { n: 2 }, { parts: { b, c: [3] }, dedupeKeys: ["k1"] })).toEqual({ ok: true, version: 2 });
+      expect((await store.load(user)).parts).toEqual({ b: { x: "Grüße 👋🏽" }, c: [3] });
+      expect(await store.commit(user, 1, { n: 9 }, { parts: { d: 1 } })).toEqual({ ok: false, reason: "conflict" });
+      expect(await store.commit(user, 2, { n: 9 }, { parts: { d: 1 }, dedupeKeys: ["k1"] })).toEqual({ ok: false, reason: "duplicate", keys: ["k1"] });
+      expect(await store.load(user)).toEqual({ state: { n: 2 }, version: 2, parts: { b: { x: "Grüße 👋🏽" }, c: [3] } });
+      expect(await store.commit(user, 2, { n: 3 }, { parts: { c: [3] } })).toEqual({ ok: true, version: 3 });
+      expect((await store.load(user)).parts).toEqual({ c: [3] });
+      expect(await store.commit(user, 3, { n: 4 })).toEqual({ ok: true, version: 4 });
+      expect(await store.load(user)).toEqual({ state: { n: 4 }, version: 4 });
+      // (An id a committed state stopped using is never given again.)
+      expect(await store.commit(user, 4, { n: 5 }, { parts: { f: [3], e: "x" }, dedupeKeys: ["k2"] })).toEqual({ ok: true, version: 5 });
+      expect(await store.load(user)).toEqual({ state: { n: 5 }, version: 5, parts: { f: [3], e: "x" } });
+    });
+
+    it("keeps each committed state with its own parts under concurrent commits", async () => {
+      const store = await make();
+      const user = newUser();
+      const partsOf = (n: number) => ({ [`chunk${Math.floor(n / 3)}`]: Math.floor(n / 3), [`tail${n}`]: [n] });
+      await Promise.all(
+        Array.from({ length: 8 }, async (_, i) => {
+          for (;;) {
+            const { state, version } = await store.load(user);
+            const n = ((state as { n?: number } | undefined)?.n ?? 0) + 1;
+            const r = await store.commit(user, version, { n }, { parts: partsOf(n), dedupeKeys: [`w${i}`] });
+            if (r.ok) return;
+          }
+        }),
+      );
+      expect(await store.load(user)).toEqual({ state: { n: 8 }, version: 8, parts: partsOf(8) });
+    });
+
+    it("refuses bad parts, changing nothing", async () => {
+      const store = await make();
+      const user = newUser();
+      await store.commit(user, 0, { n: 1 }, { parts: { ok: 1 } });
+      const many = Object.fromEntries(Array.from({ length: MAX_STATE_PARTS + 1 }, (_, i) => [`p${i}`, i]));
+      await expect(store.commit(user, 1, { n: 2 }, { parts: many })).rejects.toMatchObject({ code: "invalid_request" });
+      for (const id of ["", "a b", "a#b", "x".repeat(65)]) await expect(store.commit(user, 1, { n: 2 }, { parts: { [id]: 1 } })).rejects.toMatchObject({ code: "invalid_request" });
+      await expect(store.commit(user, 1, { n: 2 }, { parts: { big: "x".repeat(MAX_STATE_PART_BYTES) } })).rejects.toMatchObject({ code: "payload_too_large" });
+      await expect(store.commit(user, 1, { n: 2 }, { parts: { none: undefined } })).rejects.toMatchObject({ code: "invalid_request" });
+      expect(await store.load(user)).toEqual({ state: { n: 1 }, version: 1, parts: { ok: 1 } });
     });
 
     it("refuses bad commits with a clear error, changing nothing", async () => {

@@ -1,6 +1,7 @@
 import type { EventBridgeEvent } from "aws-lambda";
-import { COMMITTED_DETAIL_TYPE, jsonLineSink, parseCommittedDetail, resolveCommittedOps } from "@weft/core";
+import { COMMITTED_DETAIL_TYPE, jsonLineSink, resolveCommittedOps, type CommittedDetail } from "@weft/core";
 import { batchMayNotify, intentsOfBatch } from "@weft/core/notify/sources/committed-intents";
+import { forEachDocBatch } from "../events/each-doc-batch.js";
 import { submitIntents } from "../notify/submit.js";
 import { wiring } from "../wiring.js";
 
@@ -8,7 +9,7 @@ import { wiring } from "../wiring.js";
 export const EDIT_WINDOW_MS = 10 * 60_000;
 
 /**
- * Bus consumer (rule `notify`): one committed batch -> the notifications it causes
+ * Bus consumer (rule `notify`): each committed document batch of the event -> the notifications it causes
  * (intentsOfBatch), decided per recipient by the engine (NotifyService), recipients in
  * parallel, each user's decisions serialized by its state's compare-and-set.
  *
@@ -19,7 +20,14 @@ export const EDIT_WINDOW_MS = 10 * 60_000;
 export async function handler(event: EventBridgeEvent<string, unknown>): Promise<{ recipients: number; intents: number }> {
   if (event["detail-type"] !== COMMITTED_DETAIL_TYPE) throw new Error(`notify: not a ${COMMITTED_DETAIL_TYPE} event: ${event["detail-type"]}`);
   const w = wiring();
-  const detail = parseCommittedDetail(event.detail);
+  // Every document batch of the event (packed or single form): documents in parallel, all
+  // tried, the first failure thrown at the end for the bus to retry (decisions already made
+  // are deduped per (event id, recipient)).
+  const results = await forEachDocBatch(event.detail, (detail) => notifyDocBatch(w, detail));
+  return results.reduce((t, r) => ({ recipients: t.recipients + r.recipients, intents: t.intents + r.intents }), { recipients: 0, intents: 0 });
+}
+
+async function notifyDocBatch(w: ReturnType<typeof wiring>, detail: CommittedDetail): Promise<{ recipients: number; intents: number }> {
   const doc = { tenant: detail.tenant, docId: detail.docId };
   const editWindowMs = Number(process.env.WEFT_NOTIFY_EDIT_WINDOW_MS ?? EDIT_WINDOW_MS);
   const [entries, watchers] = await Promise.all([resolveCommittedOps(detail, w.log), w.notify.watcherCache.get(doc)]);

@@ -12,6 +12,12 @@ export interface PerDocStreamOptions<R> {
   docOf: (record: R) => DocRef;
   /** One document's records of this stream batch, in stream order. */
   run: (doc: DocRef, records: R[]) => Promise<void>;
+  /**
+   * Once every document has run: the documents whose run succeeded, with their records (work
+   * done for all of them at once, e.g. one publish). If it throws, each of them is reported as
+   * failed like a run that threw (they come again; their runs must tolerate that).
+   */
+  afterAll?: (done: Array<{ doc: DocRef; records: R[] }>) => Promise<void>;
 }
 
 /**
@@ -20,7 +26,8 @@ export interface PerDocStreamOptions<R> {
  * decoded is quarantined at once instead of blocking the shard. A document whose run throws
  * is reported as a batch item failure from its first record, so Lambda retries from there
  * (records after it come again; both stages recognise what they already did). Metrics are
- * flushed once per invocation.
+ * flushed at the end of each invocation, which writes them at most once per
+ * WEFT_METRICS_FLUSH_MS per container (MetricsRecorder); until then they wait in memory.
  */
 export async function perDocStream<R>(event: DynamoDBStreamEvent, opts: PerDocStreamOptions<R>): Promise<DynamoDBBatchResponse> {
   const w = wiring();
@@ -44,11 +51,13 @@ export async function perDocStream<R>(event: DynamoDBStreamEvent, opts: PerDocSt
   }
 
   const failed: string[] = [];
+  const done: Array<{ doc: DocRef; records: R[]; first: string }> = [];
   const queue = [...groups.values()];
   const worker = async () => {
     for (let g = queue.shift(); g; g = queue.shift()) {
       try {
         await opts.run(g.doc, g.records);
+        done.push(g);
       } catch (err) {
         console.error(JSON.stringify({ kind: `${opts.stage}_error`, doc: docKey(g.doc), message: (err as Error).message }));
         failed.push(g.first);
@@ -56,6 +65,14 @@ export async function perDocStream<R>(event: DynamoDBStreamEvent, opts: PerDocSt
     }
   };
   await Promise.all(Array.from({ length: Math.min(opts.concurrency, queue.length) }, worker));
+  if (opts.afterAll && done.length > 0) {
+    try {
+      await opts.afterAll(done);
+    } catch (err) {
+      console.error(JSON.stringify({ kind: `${opts.stage}_error`, docs: done.length, message: (err as Error).message }));
+      failed.push(...done.map((g) => g.first));
+    }
+  }
   await w.metrics.flush().catch((err) => console.error(JSON.stringify({ kind: "metrics_error", message: String(err) })));
   return { batchItemFailures: failed.map((itemIdentifier) => ({ itemIdentifier })) };
 }

@@ -5,10 +5,11 @@ import {
   docKey,
   indexOnCommit,
   jsonLineSink,
-  parseCommittedDetail,
+  type CommittedDetail,
   type CommittedIndexOutcome,
   type DebouncedIndexDeps,
 } from "@weft/core";
+import { forEachDocBatch } from "../events/each-doc-batch.js";
 import { wiring, type Wiring } from "../wiring.js";
 
 /** Default debounce of search index writes per document (WEFT_SEARCH_DEBOUNCE_MS overrides). */
@@ -27,8 +28,8 @@ export function searchIndexDeps(w: Wiring, env: NodeJS.ProcessEnv = process.env)
 }
 
 /**
- * Bus consumer (rule `search`): one `weft.ops.committed` event -> the document's index brought
- * up to its current text, at once or when its debounce window ends (indexOnCommit).
+ * Bus consumer (rule `search`): one `weft.ops.committed` event -> each of its documents' index
+ * brought up to its current text, at once or when its debounce window ends (indexOnCommit).
  *
  * The event says which document changed; the text comes from the materialized state (the
  * materializer publishes only after saving it, so it is at least at the event's seqEnd), never
@@ -37,7 +38,7 @@ export function searchIndexDeps(w: Wiring, env: NodeJS.ProcessEnv = process.env)
  * batch, or an older one after a newer one, changes nothing. A state behind seqEnd (should not
  * happen) or a busy index throws, and the bus retries.
  */
-export async function handler(event: EventBridgeEvent<string, unknown>): Promise<CommittedIndexOutcome> {
+export async function handler(event: EventBridgeEvent<string, unknown>): Promise<CommittedIndexOutcome[]> {
   return indexCommitted(searchIndexDeps(wiring()), event);
 }
 
@@ -50,9 +51,17 @@ export async function handler(event: EventBridgeEvent<string, unknown>): Promise
 const knownDeferrals = new Map<string, number>();
 const MAX_KNOWN_DEFERRALS = 10_000;
 
-export async function indexCommitted(deps: DebouncedIndexDeps, event: EventBridgeEvent<string, unknown>): Promise<CommittedIndexOutcome> {
+/**
+ * Every document batch of the event (packed or single form), one outcome each, in order
+ * (forEachDocBatch: documents in parallel, all tried, the first failure thrown at the end so
+ * the bus retries the event; what was indexed is then unchanged).
+ */
+export async function indexCommitted(deps: DebouncedIndexDeps, event: EventBridgeEvent<string, unknown>): Promise<CommittedIndexOutcome[]> {
   if (event["detail-type"] !== COMMITTED_DETAIL_TYPE) throw new Error(`search: not a ${COMMITTED_DETAIL_TYPE} event: ${event["detail-type"]}`);
-  const detail = parseCommittedDetail(event.detail);
+  return forEachDocBatch(event.detail, (detail) => indexDocBatch(deps, detail, event.id));
+}
+
+async function indexDocBatch(deps: DebouncedIndexDeps, detail: CommittedDetail, eventId: string): Promise<CommittedIndexOutcome> {
   const doc = { tenant: detail.tenant, docId: detail.docId };
   const key = docKey(doc);
   const known = knownDeferrals.get(key);
@@ -62,7 +71,7 @@ export async function indexCommitted(deps: DebouncedIndexDeps, event: EventBridg
     if (knownDeferrals.size >= MAX_KNOWN_DEFERRALS) knownDeferrals.delete(knownDeferrals.keys().next().value!);
     knownDeferrals.set(key, outcome.dueAt);
   } else knownDeferrals.delete(key);
-  jsonLineSink({ kind: "search_index", tenant: doc.tenant, docId: doc.docId, seqEnd: detail.seqEnd, eventId: event.id, ...outcome });
+  jsonLineSink({ kind: "search_index", tenant: doc.tenant, docId: doc.docId, seqEnd: detail.seqEnd, eventId, ...outcome });
   if (outcome.status === "indexed" && outcome.truncated) {
     console.warn(JSON.stringify({ kind: "search_index_truncated", tenant: doc.tenant, docId: doc.docId, version: outcome.version }));
   }

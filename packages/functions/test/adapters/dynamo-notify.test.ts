@@ -73,13 +73,9 @@ describe("notify table layout", () => {
     expect(sks).toHaveLength(4 + 4 + 1);
   });
 
-  it("gives dedupe keys and decisions an epoch-seconds expiresAt, so the table's TTL reclaims them", async () => {
+  it("gives decisions an epoch-seconds expiresAt, so the table's TTL reclaims them (dedupe keys: dynamo-notify-user-state.test.ts)", async () => {
     const now = Date.UTC(2030, 0, 1, 12, 0, 0, 250);
     const who = user();
-    const states = new DynamoNotifyUserStateStore({ ...opts(), now: () => now });
-    await states.commit(who, 0, {}, { dedupeKeys: ["ev-1"], dedupeTtlMs: 3_600_000 });
-    const [key] = (await partition(`s#${who.tenant}#${who.userId}`)).filter((i) => i.sk.S === "k#ev-1");
-    expect(Number(key.expiresAt.N)).toBe(Math.ceil((now + 3_600_000) / 1000));
     const decisions = new DynamoDecisionLogStore({ ...opts(), now: () => now, retentionMs: 86_400_000 });
     await decisions.append([{ ...who, eventId: "ev-1", notificationId: "n-1", reason: "sent", policyVersion: "p", at: now }]);
     const stored = await partition(`d#${who.tenant}#${who.userId}`);

@@ -81,6 +81,26 @@ describe("DynamoDB metering", () => {
     ]);
   });
 
+  it("bills a successful transaction at twice the write units of each action, though DynamoDB Local reports one figure", async () => {
+    processUsage.reset();
+    await runAsFunction("transactor", () =>
+      client.send(
+        new TransactWriteItemsCommand({
+          TransactItems: [
+            { Put: { TableName: tables.state, Item: { pk: S("tx"), sk: S("1"), v: S("w".repeat(1500)) } } },
+            { Put: { TableName: tables.state, Item: { pk: S("tx"), sk: S("2") } } },
+            { Update: { TableName: tables.docs, Key: { pk: S("tx"), sk: S("3") }, UpdateExpression: "SET v = :v", ExpressionAttributeValues: { ":v": S("v") } } },
+          ],
+        }),
+      ),
+    );
+    // 2 x 2 KB + 2 x 1 KB on state; 2 x 1 KB on docs (an Update: its stored item is not seen, 1 KB).
+    expect(lines("dynamodb.writeUnits")).toEqual([
+      { unit: "dynamodb.writeUnits", fn: "transactor", resource: tables.docs, quantity: 2 },
+      { unit: "dynamodb.writeUnits", fn: "transactor", resource: tables.state, quantity: 4 + 2 },
+    ]);
+  });
+
   it("attributes concurrent invocations' calls each to its own function, through the adapters, beside their own meter", async () => {
     const meter = new CapacityAccumulator();
     const log = new DynamoLogStore({ client, table: tables.log, meter });

@@ -28,8 +28,8 @@ describe("bus dead-letter consumer", () => {
   it("reads EventBridge's dead-letter message: the event in the body, the failure in attributes", () => {
     const letter = deadLetterFromRecord(
       record(event, {
-        RULE_ARN: attr("arn:aws:events:eu-west-1:1:rule/weft-bus/audit"),
-        TARGET_ARN: attr("arn:aws:lambda:eu-west-1:1:function:weft-AuditFunction"),
+        RULE_ARN: attr("arn:aws:events:eu-west-1:1:rule/weft-bus/search"),
+        TARGET_ARN: attr("arn:aws:lambda:eu-west-1:1:function:weft-SearchFunction"),
         ERROR_CODE: attr("SDK_CLIENT_ERROR"),
         ERROR_MESSAGE: attr("Rate exceeded"),
         RETRY_ATTEMPTS: { ...attr("8"), dataType: "Number" },
@@ -37,13 +37,13 @@ describe("bus dead-letter consumer", () => {
       1,
     );
     expect(letter).toEqual({
-      id: deadLetterId(1_760_000_100_000, "ev-1", "audit"),
+      id: deadLetterId(1_760_000_100_000, "ev-1", "search"),
       tenant: doc.tenant,
       docId: doc.docId,
       eventId: "ev-1",
-      rule: "audit",
-      ruleArn: "arn:aws:events:eu-west-1:1:rule/weft-bus/audit",
-      targetArn: "arn:aws:lambda:eu-west-1:1:function:weft-AuditFunction",
+      rule: "search",
+      ruleArn: "arn:aws:events:eu-west-1:1:rule/weft-bus/search",
+      targetArn: "arn:aws:lambda:eu-west-1:1:function:weft-SearchFunction",
       errorCode: "SDK_CLIENT_ERROR",
       errorMessage: "Rate exceeded",
       retryAttempts: 8,
@@ -76,7 +76,7 @@ describe("bus dead-letter consumer", () => {
 
   it("stores once per (event, rule) across redeliveries, and skips what is not an event", async () => {
     const store = new MemoryDeadLetterStore();
-    const msg = record(event, { RULE_ARN: attr("arn:aws:events:x:1:rule/b/audit"), ERROR_CODE: attr("E"), ERROR_MESSAGE: attr("m") });
+    const msg = record(event, { RULE_ARN: attr("arn:aws:events:x:1:rule/b/search"), ERROR_CODE: attr("E"), ERROR_MESSAGE: attr("m") });
     expect(await storeRecord(store, msg)).toBe("stored");
     expect(await storeRecord(store, msg)).toBe("duplicate");
     expect(await storeRecord(store, record(event, msg.messageAttributes, 1_760_000_999_000))).toBe("duplicate");
@@ -94,12 +94,15 @@ describe("bus dead-letter consumer", () => {
 });
 
 describe("publishCommitted", () => {
-  it("publishes one entry per batch and nothing for no batches", async () => {
+  it("publishes one packed entry per tenant (its documents' batches in order) and nothing for no batches", async () => {
     const bus = new MemoryBus();
     await publishCommitted(bus, []);
     expect(bus.entries).toEqual([]);
-    const batches = [batchOf(doc, smallEntries(1, 3)), batchOf(newDoc(), smallEntries(1, 1))];
+    const other = newDoc();
+    const batches = [batchOf(doc, smallEntries(1, 3)), batchOf(other, smallEntries(1, 1)), batchOf({ ...doc, docId: "second" }, smallEntries(1, 2))];
     await publishCommitted(bus, batches);
-    expect(bus.entries.map((e) => (e.detail as { seqEnd: number }).seqEnd)).toEqual([3, 1]);
+    const details = bus.entries.map((e) => e.detail as { tenant: string; batches: Array<{ docId: string; seqEnd: number }> });
+    const expected = doc.tenant === other.tenant ? [[doc.tenant, [3, 1, 2]]] : [[doc.tenant, [3, 2]], [other.tenant, [1]]];
+    expect(details.map((d) => [d.tenant, d.batches.map((b) => b.seqEnd)])).toEqual(expected);
   });
 });

@@ -46,7 +46,7 @@ function busEvent(id: string, doc: DocRef, extra: Record<string, unknown> = {}) 
 }
 
 /** EventBridge's own dead-letter message: the event in the body, the failure in attributes. */
-function eventBridgeMessage(messageId: string, event: unknown, rule = "audit"): SQSRecord {
+function eventBridgeMessage(messageId: string, event: unknown, rule = "search"): SQSRecord {
   return {
     messageId,
     receiptHandle: `rh-${messageId}`,
@@ -54,7 +54,7 @@ function eventBridgeMessage(messageId: string, event: unknown, rule = "audit"): 
     attributes: { ApproximateReceiveCount: "1", SentTimestamp: String(SENT_AT), SenderId: "s", ApproximateFirstReceiveTimestamp: String(SENT_AT) },
     messageAttributes: {
       RULE_ARN: attr(`arn:aws:events:eu-west-1:000000000000:rule/weft-bus/${rule}`),
-      TARGET_ARN: attr("arn:aws:lambda:eu-west-1:000000000000:function:weft-AuditFunction"),
+      TARGET_ARN: attr("arn:aws:lambda:eu-west-1:000000000000:function:weft-SearchFunction"),
       ERROR_CODE: attr("SDK_CLIENT_ERROR"),
       ERROR_MESSAGE: attr("Rate exceeded"),
       RETRY_ATTEMPTS: { ...attr("8"), dataType: "Number" },
@@ -105,11 +105,11 @@ describe("bus-dead-letters handler: partial batch response", () => {
     const forA = (await store.list(a.tenant, 10)).deadLetters;
     expect(forA).toHaveLength(1);
     expect(forA[0]).toMatchObject({
-      id: deadLetterId(SENT_AT, "ev-a", "audit"),
+      id: deadLetterId(SENT_AT, "ev-a", "search"),
       tenant: a.tenant,
       docId: a.docId,
       eventId: "ev-a",
-      rule: "audit",
+      rule: "search",
       errorCode: "SDK_CLIENT_ERROR",
       errorMessage: "Rate exceeded",
       retryAttempts: 8,

@@ -7,6 +7,7 @@ import { dynamoStreamsClient } from "../../src/adapters/dynamo/client.js";
 import type { TableNames } from "../../src/adapters/dynamo/create-tables.js";
 import { DynamoInboxStore } from "../../src/adapters/dynamo/inbox-store.js";
 import { DynamoLogStore } from "../../src/adapters/dynamo/log-store.js";
+import { METRICS_SHARDS } from "../../src/adapters/dynamo/metrics-store.js";
 import { DynamoQuarantineStore } from "../../src/adapters/dynamo/quarantine-store.js";
 import { DynamoSequencerStateStore } from "../../src/adapters/dynamo/sequencer-state-store.js";
 import { linkEnvironment } from "../../src/linked.js";
@@ -32,6 +33,8 @@ beforeAll(async () => {
   // this client throws, so the salvage has to reject that change.
   process.env.WEFT_STAGE = "local";
   process.env.WEFT_FAULT_POISON_CLIENT = POISON;
+  // Every flush writes (as on the local stack), so the last test's flush reaches the store.
+  process.env.WEFT_METRICS_FLUSH_MS = "0";
   const { inbox, log, state, quarantine, docs, audit } = tables;
   Object.assign(process.env, linkEnvironment({ tables: { inbox, log, state, quarantine, docs, audit } }));
   handler = (await import("../../src/handlers/stream-failures.js")).handler;
@@ -179,10 +182,12 @@ describe("stream-failures handler: partial batch response", () => {
     await inbox.put(poison);
     const recs = (await streamRecords()).slice(before);
     expect(recs).toHaveLength(1);
-    // The tenant's counters item holds a string where the sequencer ADDs a number, so
+    // Every counters shard of the tenant holds a string where the sequencer ADDs a number, so
     // DynamoDB refuses the metrics UpdateItem (a real failure of the metrics store).
-    const metricsKey = { pk: { S: `metrics#${c.tenant}` }, sk: { S: "counters" } };
-    await client.send(new PutItemCommand({ TableName: tables.state, Item: { ...metricsKey, [`c:rejected.${REJECT_REASONS.streamRetriesExhausted}`]: { S: "not a number" } } }));
+    const metricsKeys = Array.from({ length: METRICS_SHARDS }, (_, k) => ({ pk: { S: `metrics#${c.tenant}` }, sk: { S: `counters#${k}` } }));
+    for (const key of metricsKeys) {
+      await client.send(new PutItemCommand({ TableName: tables.state, Item: { ...key, [`c:rejected.${REJECT_REASONS.streamRetriesExhausted}`]: { S: "not a number" } } }));
+    }
     const errors = vi.spyOn(console, "error").mockImplementation(() => undefined);
     try {
       const body = onFailureBody({ shardId: recs[0].shardId, start: recs[0].seq, end: recs[0].seq, streamArn, batchSize: 1 });
@@ -190,7 +195,7 @@ describe("stream-failures handler: partial batch response", () => {
       expect(await state.getRejection(c, "oc-1")).toMatchObject({ reason: REJECT_REASONS.streamRetriesExhausted });
       expect(errors.mock.calls.some((call) => String(call[0]).includes("metrics"))).toBe(true);
     } finally {
-      await client.send(new DeleteItemCommand({ TableName: tables.state, Key: metricsKey }));
+      for (const key of metricsKeys) await client.send(new DeleteItemCommand({ TableName: tables.state, Key: key }));
     }
   });
 });

@@ -52,7 +52,7 @@ const batch = (docId: string, seqStart = 1): LogBatch => ({
 
 describe("rule matching", () => {
   it("routes committed events to the manifest's rules and nothing else to them", async () => {
-    const targets = { audit: recorder("audit"), search: recorder("search"), notify: recorder("notify") };
+    const targets = { search: recorder("search"), notify: recorder("notify") };
     const dlq = recorder("dlq");
     const bus = server.use({
       name: "b-manifest",
@@ -191,17 +191,20 @@ describe("delivery, retries and dead letters", () => {
   });
 
   it("injects target faults only on the local stage, for the first K deliveries of each batch", async () => {
-    const env = { WEFT_STAGE: "local", WEFT_FAULT_FAIL_TARGET: "audit:bus-fault-" };
+    const env = { WEFT_STAGE: "local", WEFT_FAULT_FAIL_TARGET: "search:bus-fault-" };
     const faults = new TargetFaults(env);
     const event = (docId: string, seqStart = 1) => ({ detail: { tenant: "t", docId, seqStart } }) as unknown as EventBridgeEvent;
-    const outcomes = [1, 2, 3].map(() => faults.check("audit", event("bus-fault-2-a")) !== undefined);
+    const outcomes = [1, 2, 3].map(() => faults.check("search", event("bus-fault-2-a")) !== undefined);
     expect(outcomes).toEqual([true, true, false]);
-    expect(faults.check("audit", event("bus-fault-2-a", 5))).toBeInstanceOf(Error);
-    expect(faults.check("search", event("bus-fault-2-b"))).toBeUndefined();
-    expect(faults.check("audit", event("plain-doc"))).toBeUndefined();
-    expect(faults.check("audit", event("bus-fault-x"))).toBeUndefined();
+    expect(faults.check("search", event("bus-fault-2-a", 5))).toBeInstanceOf(Error);
+    expect(faults.check("notify", event("bus-fault-2-b"))).toBeUndefined();
+    expect(faults.check("search", event("plain-doc"))).toBeUndefined();
+    expect(faults.check("search", event("bus-fault-x"))).toBeUndefined();
+    // The packed form: a document batch inside `detail.batches`.
+    const packed = { detail: { tenant: "t", batches: [{ docId: "plain-doc", seqStart: 1 }, { docId: "bus-fault-1-p", seqStart: 4 }] } } as unknown as EventBridgeEvent;
+    expect([1, 2].map(() => faults.check("search", packed)?.message)).toEqual(["injected fault: delivery 1 of 1 to search fails for bus-fault-1-p", undefined]);
     const onAws = new TargetFaults({ ...env, WEFT_STAGE: "production" });
-    expect(onAws.check("audit", event("bus-fault-2-c"))).toBeUndefined();
+    expect(onAws.check("search", event("bus-fault-2-c"))).toBeUndefined();
   });
 
   it("stop() finishes in-flight deliveries at once, skipping backoff waits", async () => {

@@ -51,6 +51,8 @@ function reachable(c: ExternalChannel, contacts: UserContacts): boolean {
  * Critical notifications ignore the user's switches, topic settings and presence (a security
  * alert must reach the user out of band even when someone else holds a live session); they
  * still need consent and an address.
+ * Then the cross-channel rule (policy.emailOnlyWithoutPush, for the class's channels only):
+ * see `emailOnlyWithoutPush` below.
  */
 export function planChannels(cls: NotificationClass, topic: string, docId: string | undefined, env: PlanEnv): ChannelPlan {
   const { prefs, policy } = env;
@@ -62,6 +64,8 @@ export function planChannels(cls: NotificationClass, topic: string, docId: strin
     return plan;
   }
   const candidates = topicPref?.channels ?? policy.classChannels[cls];
+  // Where email's entry goes in `blocked` should the cross-channel rule leave it out (in candidate order).
+  let emailSlot = -1;
   for (const c of candidates) {
     if (c === "in_app") {
       if (critical || prefs.channels.in_app) plan.inApp = true;
@@ -81,6 +85,7 @@ export function planChannels(cls: NotificationClass, topic: string, docId: strin
       plan.blocked.push({ channel: c, reason: "suppressed:consent", detail: "no consent to marketing email on record" });
     } else {
       const why = critical ? undefined : presenceBlock(env.presence, c, docId, env.now, policy.presenceGraceMs);
+      if (c === "email") emailSlot = plan.blocked.length;
       if (why === undefined) plan.external.push(c);
       else {
         plan.presenceOnly.push(c);
@@ -88,5 +93,39 @@ export function planChannels(cls: NotificationClass, topic: string, docId: strin
       }
     }
   }
+  if (emailSlot >= 0 && topicPref?.channels === undefined && (policy.emailOnlyWithoutPush as readonly NotificationClass[]).includes(cls)) {
+    emailOnlyWithoutPush(plan, emailSlot);
+  }
   return plan;
+}
+
+/** The decision detail of an email left out by the cross-channel rule. */
+export const EMAIL_WITH_PUSH_DETAIL = "push reaches the user; email is used only without push";
+
+const isPush = (c: ExternalChannel) => c === "web_push" || c === "mobile_push";
+
+/**
+ * The cross-channel rule (product: one of {push, email}, not both; parallel sends are the
+ * duplicate users complain about most). Called only for a class in policy.emailOnlyWithoutPush
+ * whose candidates are the tenant's class channels (a user who chose a topic's channels gets
+ * them all), and only when email passed every other check (`emailSlot` is where its entry
+ * goes). A push channel counts when it is usable now, or when only presence holds it back and
+ * the user gets the in-app item: they are (or were just) in the app, which is where Pattern B
+ * reaches them, and email must not reach them instead. Then email is left out
+ * (suppressed:preference); the plan is otherwise unchanged. Every engine path plans through
+ * here (event, digest flush, release of held items), so a held item is judged again when it
+ * goes out: no push left by then means email.
+ */
+function emailOnlyWithoutPush(plan: ChannelPlan, emailSlot: number): void {
+  if (!plan.external.some(isPush) && !(plan.inApp && plan.presenceOnly.some(isPush))) return;
+  const entry: BlockedChannel = { channel: "email", reason: "suppressed:preference", detail: EMAIL_WITH_PUSH_DETAIL };
+  const usable = plan.external.indexOf("email");
+  if (usable >= 0) {
+    plan.external.splice(usable, 1);
+    plan.blocked.splice(emailSlot, 0, entry);
+    return;
+  }
+  // Held back by presence too: the rule is the lasting reason (offline later, push still wins).
+  plan.presenceOnly.splice(plan.presenceOnly.indexOf("email"), 1);
+  plan.blocked[emailSlot] = entry;
 }

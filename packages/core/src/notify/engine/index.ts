@@ -24,5 +24,5 @@ export { MemoryDigestResolver } from "./memory-digest-resolver.js";
 export { OFFLINE, type Presence } from "./presence.js";
 export { quietUntil } from "./quiet-hours.js";
 export { type Budget, capsOf, type Caps } from "./caps.js";
-export { type ChannelPlan, planChannels } from "./channels.js";
+export { type ChannelPlan, EMAIL_WITH_PUSH_DETAIL, planChannels } from "./channels.js";
 export { type BenchWorkload, benchWorkload, runBenchWorkload } from "./bench-workload.js";

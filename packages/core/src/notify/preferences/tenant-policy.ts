@@ -7,6 +7,14 @@ import { describe, expected, inFieldOrder, invalid, isRecord, zodDetails } from 
 export const DIGEST_KEY_PARTS = ["doc", "topic", "class"] as const;
 export type DigestKeyPart = (typeof DIGEST_KEY_PARTS)[number];
 
+/**
+ * The classes the cross-channel rule may apply to (`emailOnlyWithoutPush`). Critical
+ * notifications go to every channel at once (a security alert must get through); transactional
+ * ones already use email as a delayed fallback to push (`fallback.transactionalDelayMs`).
+ */
+export const EMAIL_WITHOUT_PUSH_CLASSES = ["social", "marketing"] as const;
+export type EmailWithoutPushClass = (typeof EMAIL_WITHOUT_PUSH_CLASSES)[number];
+
 const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;
 const DAY = 24 * HOUR;
@@ -67,6 +75,14 @@ export interface TenantPolicy {
   topics: string[];
   /** Channels each class uses unless a user's topic preference names others. Marketing never has sms. */
   classChannels: Record<NotificationClass, Channel[]>;
+  /**
+   * The cross-channel rule: for these classes a notification goes by push or by email, never
+   * both. When a push channel (web or mobile) of the class's channels can reach the user, email
+   * is left out (`suppressed:preference`), also while the push itself is held back by presence;
+   * email is used only when no push can. Applies to `classChannels` only: a user's own channels
+   * for a topic are used as chosen (engine/channels.ts). `[]` sends on every channel at once.
+   */
+  emailOnlyWithoutPush: EmailWithoutPushClass[];
 }
 
 export function defaultTenantPolicy(): TenantPolicy {
@@ -84,6 +100,7 @@ export function defaultTenantPolicy(): TenantPolicy {
       social: ["in_app", "web_push", "mobile_push", "email"],
       marketing: ["in_app", "email"],
     },
+    emailOnlyWithoutPush: ["social", "marketing"],
   };
 }
 
@@ -144,6 +161,14 @@ const policySchema = z.strictObject(
         marketing: channelList.default(D.classChannels.marketing),
       })
       .prefault({}),
+    emailOnlyWithoutPush: z
+      .array(
+        z.enum(EMAIL_WITHOUT_PUSH_CLASSES, {
+          error: expected("social or marketing (critical notifications use every channel; transactional ones email as a delayed fallback)"),
+        }),
+        { error: expected("an array of classes") },
+      )
+      .default(D.emailOnlyWithoutPush),
   },
   { error: expected("a tenant policy object") },
 );
@@ -155,7 +180,7 @@ const POLICY_FIELDS = Object.keys(policySchema.shape);
  * complete. Throws WeftError "invalid_request" with one detail per problem, every problem at
  * once (in the order of the fields): out-of-range numbers, unknown keys, malformed or
  * builtin-shadowing tenant topics, digest topics that are not known, repeated entries,
- * marketing by SMS, wrong types.
+ * marketing by SMS, a class the cross-channel rule cannot apply to, wrong types.
  */
 export function parseTenantPolicy(input: unknown): TenantPolicy {
   const raw = input ?? {};
@@ -199,6 +224,7 @@ function policyChecks(raw: unknown): ErrorDetail[] {
   const marketing = classChannels.marketing;
   const sms = Array.isArray(marketing) ? marketing.indexOf("sms") : -1;
   if (sms >= 0) details.push({ path: `classChannels.marketing[${sms}]`, issue: "marketing is never sent by SMS" });
+  if (Array.isArray(raw.emailOnlyWithoutPush)) repeated(raw.emailOnlyWithoutPush, EMAIL_WITHOUT_PUSH_CLASSES, "emailOnlyWithoutPush", details);
   return details;
 }
 

@@ -17,7 +17,8 @@ import type { ContactFacts, NotifyProfileStore } from "../stores/profile-store.j
 import type { NotifyUserStateStore } from "../stores/user-state-store.js";
 import type { DecisionRecord } from "../vocabulary.js";
 import { applyEntries, type ApplyDeps } from "./apply-entries.js";
-import { claimDue, entryId, OUTBOX_CLAIM_MS, outboxWakeAt, settle, storedStateOf, type OutboxEntry, type StoredNotifyState } from "./outbox.js";
+import { AppliedInApp } from "./applied-in-app.js";
+import { claimDue, entryId, OUTBOX_CLAIM_MS, outboxWakeAt, settle, storedStateOf, toStorage, type OutboxEntry, type StoredNotifyState } from "./outbox.js";
 import { targetsOf } from "./targets.js";
 
 export interface NotifyServiceDeps extends Omit<ApplyDeps, "devices" | "profiles" | "postToUser"> {
@@ -58,12 +59,19 @@ type Step = (state: NotifyUserState, ctx: EngineContext) => Promise<EngineResult
  * processes deciding for the same user can never both pass a cap; the loser reloads and
  * decides again. The deliveries a decision makes are committed with it in the user's outbox
  * (claimed by the committing process), then applied (feed + WebSocket, or the channel
- * adapters), then settled with a second small commit; a failed send stays in the outbox with
- * its retry time. Decisions are appended to the log after the commit (idempotent). Then the
- * next wake-up is scheduled: the engine's own, or the outbox's earliest due time.
+ * adapters). External sends are then settled with a second commit (a failed send stays in the
+ * outbox with its retry time); applied in-app entries are not, since the feed records them
+ * (applied-in-app.ts): the user's next commit drops them, so an in-app notification costs one
+ * state write. Decisions are appended to the log after the commit (idempotent). The next
+ * wake-up (the engine's own, or the outbox's earliest due time) is put before the commit that
+ * records it, and only when it changes.
  */
 export class NotifyService {
-  constructor(private readonly deps: NotifyServiceDeps) {}
+  private readonly applied: AppliedInApp;
+
+  constructor(private readonly deps: NotifyServiceDeps) {
+    this.applied = new AppliedInApp(deps.feed);
+  }
 
   /** Decides every intent (all for this user), each event id at most once ever (7-day dedupe keys). */
   async handleIntents(user: NotifyUser, intents: NotifyIntent[]): Promise<void> {
@@ -111,7 +119,9 @@ export class NotifyService {
     for (let round = 0; round < COMMIT_ROUNDS; round++) {
       if (round > 0) await backoff(round);
       const snap = await this.deps.states.load(user);
-      const stored = storedStateOf(snap.state);
+      const stored = storedStateOf(snap.state, snap.parts, user);
+      // In-app entries an earlier commit claimed and applied leave the outbox with this commit.
+      const kept = await this.applied.pending(user, stored.outbox);
       const now = this.deps.clock.now();
       const ctx: EngineContext = { ...ctxBase.ctx, now };
       const results = await step(stored.engine, ctx);
@@ -119,48 +129,75 @@ export class NotifyService {
       const engine = last ? last.state : stored.engine;
       const fresh: OutboxEntry[] = [];
       for (const r of results) for (const d of r.deliveries) fresh.push(...this.entriesOf(d, ctxBase.devices, ctxBase.contactFacts, now));
-      const { outbox, claimed } = claimDue([...stored.outbox, ...fresh], now);
-      const next: StoredNotifyState = { engine, outbox };
+      const { outbox, claimed } = claimDue([...kept, ...fresh], now);
+      const claimedIds = new Set(claimed);
       const keys = dedupeKeys?.() ?? [];
       const decisions = results.flatMap((x) => x.decisions);
+      // When `wake` must run next, leaving out this commit's own claims: they are applied and
+      // settled below (a failure reschedules there).
+      const wakeAt = minDefined(last?.nextWakeAt, outboxWakeAt(outbox.filter((e) => !claimedIds.has(e.id))));
       // A wake with nothing due (timers may fire more than once per user) or a read of nothing
-      // pending changes nothing: no write.
+      // pending changes nothing: no write (dropping applied entries can wait for a real change).
       if (claimed.length === 0 && keys.length === 0 && decisions.length === 0 && sameJson(engine, stored.engine)) {
-        const wakeAt = minDefined(last?.nextWakeAt, outboxWakeAt(outbox));
-        if (wakeAt !== undefined && wakeAt > now) await this.deps.scheduleWake(user, wakeAt);
+        if (wakeAt !== undefined && wakeAt > now && wakeAt !== stored.wake) await this.deps.scheduleWake(user, wakeAt);
         return;
       }
-      const r = await this.deps.states.commit(user, snap.version, next, keys.length > 0 ? { dedupeKeys: keys } : undefined);
+      const next: StoredNotifyState = { engine, outbox };
+      const wake = await this.timer(user, stored.wake, wakeAt, now);
+      if (wake !== undefined) next.wake = wake;
+      const body = toStorage(next, snap.version + 1);
+      const r = await this.deps.states.commit(user, snap.version, body.state, { parts: body.parts, ...(keys.length > 0 ? { dedupeKeys: keys } : {}) });
       if (!r.ok && r.reason === "duplicate") {
         onDuplicate?.(r.keys, policyVersionOf(ctx.policy, ctx.prefs));
         continue;
       }
       if (!r.ok) continue;
       if (decisions.length > 0) await this.deps.decisions.append(decisions);
-      const claimedIds = new Set(claimed);
-      const outcomes = await applyEntries(this.applyDeps(ctxBase.connectionIds), user, outbox.filter((e) => claimedIds.has(e.id)));
-      const settled = outcomes.length > 0 ? await this.settle(user, r.version, next, outcomes) : next;
-      const wakeAt = minDefined(last?.nextWakeAt, outboxWakeAt(settled.outbox));
-      if (wakeAt !== undefined) await this.deps.scheduleWake(user, Math.max(wakeAt, now));
+      const mine = outbox.filter((e) => claimedIds.has(e.id));
+      const outcomes = await applyEntries(this.applyDeps(ctxBase.connectionIds), user, mine);
+      const done = new Set(outcomes.filter((o) => o.done).map((o) => o.id));
+      this.applied.remember(user, mine.filter((e) => AppliedInApp.isInApp(e) && done.has(e.id)));
+      // Applied in-app entries need no write (the feed records them); sent or failed external ones do.
+      if (mine.some((e) => !AppliedInApp.isInApp(e) || !done.has(e.id))) await this.settle(user, r.version, next, outcomes, now);
       return;
     }
     throw new Error(`notify: ${user.tenant}/${user.userId}: state kept changing under ${COMMIT_ROUNDS} attempts; retried later`);
   }
 
-  /** Removes sent entries and reschedules failed ones, re-reading on conflict. */
-  private async settle(user: NotifyUser, version: number, state: StoredNotifyState, outcomes: Parameters<typeof settle>[1]): Promise<StoredNotifyState> {
+  /**
+   * The wake-up timer for `wakeAt` (not before `now`), put only when it differs from the one
+   * already put (`known`, recorded by the committed state and still ahead). It is put before
+   * the commit that records it: a crash in between leaves at worst a spare timer (its wake
+   * finds nothing due), never a recorded time without a timer. Returns the time to record.
+   */
+  private async timer(user: NotifyUser, known: number | undefined, wakeAt: number | undefined, now: number): Promise<number | undefined> {
+    const live = known !== undefined && known > now ? known : undefined;
+    if (wakeAt === undefined) return live;
+    const at = Math.max(wakeAt, now);
+    if (at !== live) await this.deps.scheduleWake(user, at);
+    return at;
+  }
+
+  /** Removes sent entries and reschedules failed ones (with their wake-up), re-reading on conflict. */
+  private async settle(user: NotifyUser, version: number, state: StoredNotifyState, outcomes: Parameters<typeof settle>[1], now: number): Promise<void> {
     for (let round = 0; round < COMMIT_ROUNDS; round++) {
       if (round > 0) await backoff(round);
-      const next = { engine: state.engine, outbox: settle(state.outbox, outcomes) };
-      const r = await this.deps.states.commit(user, version, next);
-      if (r.ok) return next;
+      const next: StoredNotifyState = { engine: state.engine, outbox: settle(state.outbox, outcomes) };
+      // A failed entry's retry needs a wake-up unless an earlier one is already set.
+      const failed = new Set(outcomes.filter((o) => !o.done).map((o) => o.id));
+      const retry = outboxWakeAt(next.outbox.filter((e) => failed.has(e.id)));
+      const known = state.wake !== undefined && state.wake > now ? state.wake : undefined;
+      const wake = retry !== undefined && (known === undefined || retry < known) ? await this.timer(user, known, retry, now) : known;
+      if (wake !== undefined) next.wake = wake;
+      const body = toStorage(next, version + 1);
+      const r = await this.deps.states.commit(user, version, body.state, { parts: body.parts });
+      if (r.ok) return;
       const snap = await this.deps.states.load(user);
-      state = storedStateOf(snap.state);
+      state = storedStateOf(snap.state, snap.parts, user);
       version = snap.version;
     }
     // Left claimed: after OUTBOX_CLAIM_MS another wake re-claims them (a send may repeat then).
     console.warn(JSON.stringify({ kind: "notify_settle_conflict", tenant: user.tenant, userId: user.userId, claimMs: OUTBOX_CLAIM_MS }));
-    return state;
   }
 
   private entriesOf(d: Delivery, devices: PushDevice[], contacts: ContactFacts, now: number): OutboxEntry[] {

@@ -13,6 +13,8 @@ interface Slot {
   json?: string;
   /** Dedupe key -> epoch second it is forgotten at. */
   keys: Map<string, number>;
+  /** The committed state's parts: id -> JSON text. */
+  parts: Map<string, string>;
 }
 
 /** In-memory NotifyUserStateStore: the reference implementation of the port contract. */
@@ -27,11 +29,14 @@ export class MemoryNotifyUserStateStore implements NotifyUserStateStore {
   async load(user: NotifyUser): Promise<UserStateSnapshot> {
     assertNotifyUser(user);
     const slot = this.users.get(key(user));
-    return slot?.json === undefined ? { version: 0 } : { state: JSON.parse(slot.json), version: slot.version };
+    if (slot?.json === undefined) return { version: 0 };
+    const snap: UserStateSnapshot = { state: JSON.parse(slot.json), version: slot.version };
+    if (slot.parts.size > 0) snap.parts = Object.fromEntries([...slot.parts].map(([id, json]) => [id, JSON.parse(json)]));
+    return snap;
   }
 
   async commit(user: NotifyUser, expectVersion: number, state: unknown, opts?: UserStateCommitOptions): Promise<UserStateCommitResult> {
-    const { json, keys, ttlMs } = checkCommit(user, expectVersion, state, opts);
+    const { json, keys, ttlMs, parts } = checkCommit(user, expectVersion, state, opts);
     const slot = this.slot(user);
     const now = this.now();
     const dupes = keys.filter((k) => isLive(slot.keys.get(k) ?? 0, now));
@@ -39,6 +44,7 @@ export class MemoryNotifyUserStateStore implements NotifyUserStateStore {
     if (slot.version !== expectVersion) return { ok: false, reason: "conflict" };
     slot.version = expectVersion + 1;
     slot.json = json;
+    slot.parts = parts;
     for (const k of keys) slot.keys.set(k, expirySeconds(now, ttlMs));
     return { ok: true, version: slot.version };
   }
@@ -52,7 +58,7 @@ export class MemoryNotifyUserStateStore implements NotifyUserStateStore {
 
   private slot(user: NotifyUser): Slot {
     let slot = this.users.get(key(user));
-    if (!slot) this.users.set(key(user), (slot = { version: 0, keys: new Map() }));
+    if (!slot) this.users.set(key(user), (slot = { version: 0, keys: new Map(), parts: new Map() }));
     return slot;
   }
 }

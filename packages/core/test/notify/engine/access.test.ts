@@ -65,7 +65,7 @@ describe("readAccess at decide time", () => {
     const toOther = intent("other", T("09:00:00"), { docId: "roadmap", readAccess: ["eng"] });
     const toUnknown = intent("unknown", T("09:00:00"), { docId: "roadmap", readAccess: ["eng"] });
     for (const e of [toMember, toOther, toUnknown]) await d.event(e);
-    expect(reasons(d, toMember.eventId)).toEqual(["sent/in_app", "sent/web_push", "sent/email"]);
+    expect(reasons(d, toMember.eventId)).toEqual(["sent/in_app", "suppressed:preference/email", "sent/web_push"]);
     expect(reasons(d, toOther.eventId)).toEqual(["suppressed:permission"]);
     expect(reasons(d, toUnknown.eventId)).toEqual(["suppressed:permission"]);
   });
@@ -74,7 +74,7 @@ describe("readAccess at decide time", () => {
     const d = new Driver();
     const e = intent("u1", T("09:00:00"), { docId: undefined });
     await d.event(e);
-    expect(reasons(d, e.eventId)).toEqual(["sent/in_app", "sent/web_push", "sent/email"]);
+    expect(reasons(d, e.eventId)).toEqual(["sent/in_app", "suppressed:preference/email", "sent/web_push"]);
   });
 });
 
@@ -111,7 +111,7 @@ describe("losing access drops what is pending about the document", () => {
     await d.event(task);
     const mentions = ["10:01:00", "10:02:00", "10:03:00"].map((t) => intent("u1", T(t), { docId: "roadmap", readAccess: true }));
     for (const m of mentions) await d.event(m);
-    expect(reasons(d, mentions[2].eventId)).toEqual(["sent/in_app", "deferred:cap"]);
+    expect(reasons(d, mentions[2].eventId)).toEqual(["sent/in_app", "suppressed:preference/email", "deferred:cap"]);
     const late = intent("u1", T("10:04:00"), { docId: "roadmap", readAccess: [] });
     await d.event(late);
     expect(reasons(d, late.eventId)).toEqual(["suppressed:permission"]);

@@ -9,8 +9,9 @@ describe("idempotency", () => {
     const d = new Driver();
     const e = intent("u1", T("10:00:00"));
     for (let k = 0; k < 4; k++) await d.event({ ...e, at: T("10:00:00") + k * 1000 });
-    expect(d.deliveries.map((x) => x.channel)).toEqual(["in_app", "web_push", "email"]);
-    expect(summary(d, e.eventId)).toEqual(["sent/in_app", "sent/web_push", "sent/email", "duplicate", "duplicate", "duplicate"]);
+    // Push reaches the user, so the social notification has no email (the cross-channel rule).
+    expect(d.deliveries.map((x) => x.channel)).toEqual(["in_app", "web_push"]);
+    expect(summary(d, e.eventId)).toEqual(["sent/in_app", "suppressed:preference/email", "sent/web_push", "duplicate", "duplicate", "duplicate"]);
     expect(d.user("u1").state.sends.regular).toHaveLength(1);
   });
 
@@ -21,12 +22,12 @@ describe("idempotency", () => {
     const ra = await a.event(e);
     const rb = await b.event(e);
     expect(ra.deliveries.map((x) => x.notificationId)).toEqual(rb.deliveries.map((x) => x.notificationId));
-    expect(new Set(ra.deliveries.map((x) => x.notificationId)).size).toBe(3);
+    expect(new Set(ra.deliveries.map((x) => x.notificationId)).size).toBe(2);
   });
 });
 
 describe("presence", () => {
-  test("offline, two comments, then connected: one digest item kept current live, no push; the email holds only what is unread", async () => {
+  test("offline, two comments, then connected: one digest item kept current live, no push; the push holds only what is unread", async () => {
     const d = new Driver();
     d.resolver.setActorName(TENANT, "alice", "Alice").setActorName(TENANT, "bob", "Bob").setActorName(TENANT, "dan", "Dan");
     d.resolver.setDocTitle(TENANT, "d1", "Roadmap");
@@ -43,7 +44,7 @@ describe("presence", () => {
     await d.event(live);
     expect(d.deliveries.slice(inApp.length).map((x) => [x.channel, x.version, x.notificationId])).toEqual([["in_app", 3, inApp[0].notificationId]]);
 
-    // Read it while connected, one more comment, then leave: the flush emails only the unread one.
+    // Read it while connected, one more comment, then leave: the flush pushes only the unread one (no email: push reaches the user).
     await d.read("u1", [inApp[0].notificationId], T("09:04:00"));
     const later = c("09:05:00", "dan");
     await d.event(later);
@@ -51,16 +52,15 @@ describe("presence", () => {
     await d.drain();
     expect(d.external("u1").map((x) => [x.channel, x.callAt, x.eventIds, x.title])).toEqual([
       ["web_push", T("09:10:00"), [later.eventId], later.title],
-      ["email", T("09:10:00"), [later.eventId], later.title],
     ]);
   });
 
-  test("a live connection means in-app only (each external channel suppressed:presence), and uses no cap", async () => {
+  test("a live connection means in-app only (push suppressed:presence, email left out because push reaches the user), and uses no cap", async () => {
     const d = new Driver();
     d.user("u1", { presence: { connected: true, subscribedDocIds: [] } });
     const e = intent("u1", T("10:00:00"));
     await d.event(e);
-    expect(summary(d, e.eventId)).toEqual(["sent/in_app", "suppressed:presence/web_push", "suppressed:presence/email"]);
+    expect(summary(d, e.eventId)).toEqual(["sent/in_app", "suppressed:presence/web_push", "suppressed:preference/email"]);
     expect(d.user("u1").state.sends.regular).toEqual([]);
   });
 
@@ -72,15 +72,15 @@ describe("presence", () => {
     expect(d.decisionsFor(e.eventId).find((r) => r.channel === "web_push")?.detail).toBe("the user is viewing the document");
   });
 
-  test("60 s of grace after the last disconnect before push; email is not held", async () => {
+  test("60 s of grace after the last disconnect before push; email does not go instead", async () => {
     const d = new Driver();
     d.user("u1", { presence: { connected: false, subscribedDocIds: [], lastDisconnectAt: T("10:00:00") } });
     const early = intent("u1", T("10:00:59"));
     const late = intent("u1", T("10:01:00"));
     await d.event(early);
     await d.event(late);
-    expect(summary(d, early.eventId)).toEqual(["sent/in_app", "suppressed:presence/web_push", "sent/email"]);
-    expect(summary(d, late.eventId)).toEqual(["sent/in_app", "sent/web_push", "sent/email"]);
+    expect(summary(d, early.eventId)).toEqual(["sent/in_app", "suppressed:presence/web_push", "suppressed:preference/email"]);
+    expect(summary(d, late.eventId)).toEqual(["sent/in_app", "suppressed:preference/email", "sent/web_push"]);
   });
 });
 

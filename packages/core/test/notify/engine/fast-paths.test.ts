@@ -57,13 +57,15 @@ describe("engine fast paths", () => {
 
   test("a summary sent on several channels: each delivery has its own event id list and summary data", async () => {
     const drv = new Driver();
+    // Two push channels (email is left out while push reaches the user: the cross-channel rule).
+    drv.user("u1", { contacts: { emailVerified: true, hasPhone: false, devices: { web_push: 1, mobile_push: 1 } } });
     const t0 = Date.parse("2025-01-06T10:00:00Z");
     const ctx = drv.ctx("u1", t0);
     let state = emptyNotifyState();
     for (let k = 0; k < 5; k++) state = (await decide(state, intent("u1", t0), ctx)).state; // 3 sent, 2 deferred by the cap
     const r = await wake(state, { ...ctx, now: t0 + 3_600_000 + 1000 });
     const summaries = r.deliveries.filter((d) => d.eventIds.length === 2);
-    expect(summaries.map((d) => d.channel)).toEqual(["web_push", "email"]);
+    expect(summaries.map((d) => d.channel)).toEqual(["web_push", "mobile_push"]);
     const [a, b] = summaries;
     expect(a.eventIds).toEqual(b.eventIds);
     expect(a.eventIds).not.toBe(b.eventIds);

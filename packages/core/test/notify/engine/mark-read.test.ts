@@ -29,7 +29,8 @@ describe("markRead", () => {
     expect(read.decisions).toEqual([]);
     const next = intent("u1", T("11:00:00"));
     await d.event(next);
-    expect(d.external("u1").slice(-2).map((x) => x.eventIds)).toEqual([[next.eventId], [next.eventId]]);
+    expect(d.external("u1").slice(-1).map((x) => x.eventIds)).toEqual([[next.eventId]]);
+    expect(d.external("u1").flatMap((x) => x.eventIds)).not.toContain(deferred.eventId);
   });
 
   test("'all' reads everything pending: digests, deferred items and fallbacks", async () => {

@@ -21,6 +21,12 @@ describe("tenant policy", () => {
     expect([p.digest.windowMs, p.digest.keyBy, p.presenceGraceMs]).toEqual([600_000, ["doc", "topic"], 60_000]);
   });
 
+  test("the cross-channel rule (push or email, not both) is on for social and marketing by default; [] turns it off", () => {
+    expect(parseTenantPolicy({}).emailOnlyWithoutPush).toEqual(["social", "marketing"]);
+    expect(parseTenantPolicy({ emailOnlyWithoutPush: [] }).emailOnlyWithoutPush).toEqual([]);
+    expect(parseTenantPolicy({ emailOnlyWithoutPush: ["social"] }).emailOnlyWithoutPush).toEqual(["social"]);
+  });
+
   test("a partial policy is merged onto the defaults", () => {
     const p = parseTenantPolicy({ version: "v2", caps: { social: 5 }, topics: ["billing"], digest: { topics: ["comments", "billing"] } });
     expect(p.caps).toEqual({ ...defaultTenantPolicy().caps, social: 5 });
@@ -41,6 +47,10 @@ describe("tenant policy", () => {
     ["unknown digest key part", { digest: { keyBy: ["doc", "author"] } }, "digest.keyBy[1]", /expected doc, topic, class/],
     ["marketing by SMS", { classChannels: { marketing: ["in_app", "sms"] } }, "classChannels.marketing[1]", /marketing is never sent by SMS/],
     ["bad version", { version: "has space" }, "version", /expected a version string/],
+    ["cross-channel rule for critical", { emailOnlyWithoutPush: ["social", "critical"] }, "emailOnlyWithoutPush[1]", /expected social or marketing .*got "critical"/],
+    ["cross-channel rule for transactional", { emailOnlyWithoutPush: ["transactional"] }, "emailOnlyWithoutPush[0]", /transactional ones email as a delayed fallback\), got "transactional"/],
+    ["cross-channel rule as a boolean", { emailOnlyWithoutPush: true }, "emailOnlyWithoutPush", /expected an array of classes, got true/],
+    ["cross-channel class listed twice", { emailOnlyWithoutPush: ["social", "social"] }, "emailOnlyWithoutPush[1]", /'social' is listed twice/],
   ])("%s is refused", (_, input, path, issue) => {
     const err = refusal(input);
     const detail = err.details.find((d) => d.path === path);
@@ -49,8 +59,25 @@ describe("tenant policy", () => {
   });
 
   test("the schema's problems and the cross-field ones are reported together, one detail each", () => {
-    const err = refusal({ caps: { social: -1 }, digest: { topics: ["gardening"], keyBy: ["doc", "doc"] }, topics: ["mentions", 3], classChannels: { marketing: ["sms"] }, surprise: 1 });
-    expect(err.details.map((d) => d.path)).toEqual(["caps.social", "digest.topics[0]", "digest.keyBy[1]", "topics[1]", "topics[0]", "classChannels.marketing[0]", "surprise"]);
+    const err = refusal({
+      caps: { social: -1 },
+      digest: { topics: ["gardening"], keyBy: ["doc", "doc"] },
+      topics: ["mentions", 3],
+      classChannels: { marketing: ["sms"] },
+      emailOnlyWithoutPush: ["critical", "marketing", "marketing"],
+      surprise: 1,
+    });
+    expect(err.details.map((d) => d.path)).toEqual([
+      "caps.social",
+      "digest.topics[0]",
+      "digest.keyBy[1]",
+      "topics[1]",
+      "topics[0]",
+      "classChannels.marketing[0]",
+      "emailOnlyWithoutPush[0]",
+      "emailOnlyWithoutPush[2]",
+      "surprise",
+    ]);
   });
 });
 

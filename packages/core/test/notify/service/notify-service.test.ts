@@ -31,8 +31,9 @@ class RecordingAdapter implements ChannelAdapter {
   }
 }
 
-async function setup(presence: Presence = { connected: false, subscribedDocIds: [] }) {
-  const clock = new ManualClock(T0);
+/** `shared`: the clock and state store of another setup (a second process deciding for the same users). */
+async function setup(presence: Presence = { connected: false, subscribedDocIds: [] }, shared?: { clock: ManualClock; states: MemoryNotifyUserStateStore }) {
+  const clock = shared?.clock ?? new ManualClock(T0);
   const push = new RecordingAdapter();
   const wakes: number[] = [];
   const posted: unknown[] = [];
@@ -40,7 +41,7 @@ async function setup(presence: Presence = { connected: false, subscribedDocIds: 
   const decisions = new MemoryDecisionLogStore({ now: () => clock.now() });
   const devices = new MemoryDeviceStore();
   await devices.add({ kind: "web_push", tenant: user.tenant, userId: user.userId, endpoint: "https://push.example/abc", keys: { p256dh: "BPk", auth: "au" } }, T0);
-  const states = new MemoryNotifyUserStateStore({ now: () => clock.now() });
+  const states = shared?.states ?? new MemoryNotifyUserStateStore({ now: () => clock.now() });
   const service = new NotifyService({
     states,
     feed,
@@ -146,6 +147,68 @@ describe("NotifyService", () => {
     expect(await service.markRead(user, { ids: [item.id] })).toEqual([item.id]);
     expect(posted.at(-1)).toEqual({ type: "notification.read", ids: [item.id] });
     expect(await feed.unreadCount(user)).toBe(0);
+  });
+
+  test("an in-app delivery costs one state write; its applied entry leaves the outbox with the next commit, in any process", async () => {
+    const online = { connected: true, subscribedDocIds: [] };
+    const a = await setup(online);
+    const tasks = (at: number) => social(at, { class: "transactional", topic: "tasks" });
+    const outbox = async () => ((await a.states.load(user)).state as { outbox: Array<{ delivery: { notificationId: string }; claimUntil?: number }> }).outbox;
+    await a.service.handleIntents(user, [tasks(T0)]);
+    // One commit: the entry it claimed was applied (it is in the feed) and stays claimed in the outbox.
+    expect((await a.states.load(user)).version).toBe(1);
+    const [first] = await outbox();
+    expect(first.claimUntil).toBeDefined();
+    expect((await a.feed.list(user, { limit: 10 })).items).toHaveLength(1);
+    // Another process, which remembers nothing, decides the next event: it finds the first entry
+    // applied (its feed is the same) and drops it with its own commit.
+    const b = await setup(online, a);
+    (b.service as unknown as { applied: { feed: unknown } }).applied.feed = a.feed;
+    (b.service as unknown as { deps: { feed: unknown } }).deps.feed = a.feed;
+    await b.service.handleIntents(user, [tasks(T0 + 1)]);
+    expect((await a.states.load(user)).version).toBe(2);
+    expect((await outbox()).map((e) => e.delivery.notificationId)).not.toContain(first.delivery.notificationId);
+    expect((await a.feed.list(user, { limit: 10 })).items).toHaveLength(2);
+  });
+
+  test("an in-app entry whose process died after the commit is applied once its claim lapses", async () => {
+    const online = { connected: true, subscribedDocIds: [] };
+    // `dead` commits and claims, but its upsert never reaches the feed the others read.
+    const dead = await setup(online);
+    const live = await setup(online, dead);
+    await dead.service.handleIntents(user, [social(T0, { class: "transactional", topic: "tasks" })]);
+    expect((await live.feed.list(user, { limit: 10 })).items).toHaveLength(0);
+    // Within its claim, a wake of another process leaves it alone (and wakes again when it lapses).
+    dead.clock.set(T0 + 30_000);
+    await live.service.wake(user);
+    expect((await live.feed.list(user, { limit: 10 })).items).toHaveLength(0);
+    expect(live.wakes).toContain(T0 + 60_000);
+    await live.runWakes(T0 + 60_000);
+    const items = (await live.feed.list(user, { limit: 10 })).items;
+    expect(items.map((i) => i.eventIds)).toEqual([[`ev-${n}`]]);
+    expect(live.posted).toHaveLength(1);
+  });
+
+  test("full chunks of the engine's recent events are stored as parts, once, and still catch an old replay", async () => {
+    const { service, states, feed, decisions, clock } = await setup({ connected: true, subscribedDocIds: [] });
+    const events = Array.from({ length: 140 }, (_, k) => social(T0 + k, { class: "transactional", topic: "tasks" }));
+    for (const e of events) {
+      clock.set(e.at);
+      await service.handleIntents(user, [e]);
+    }
+    const snap = await states.load(user);
+    const seen = (snap.state as { engine: { seen: unknown[] } }).engine.seen;
+    expect(seen.slice(0, 2).every((c) => typeof c === "string")).toBe(true);
+    expect(seen[2]).toHaveLength(140 - 128);
+    expect(Object.values(snap.parts ?? {}).map((p) => (p as number[]).length)).toEqual([64, 64]);
+    // Eight days on, the store's 7-day dedupe key of the first event is gone: the engine's own
+    // memory of its last 512 events (the first chunk, a part) still knows it.
+    clock.set(T0 + 8 * 86_400_000);
+    const items = (await feed.list(user, { limit: 100 })).items.length;
+    await service.handleIntents(user, [events[0]]);
+    const reasons = (await decisions.byEvent(user.tenant, user.userId, events[0].eventId)).map((d) => [d.reason, d.detail]);
+    expect(reasons).toContainEqual(["duplicate", "this event was already decided for this user"]);
+    expect((await feed.list(user, { limit: 100 })).items.length).toBe(items);
   });
 
   test("a wake with nothing due writes nothing", async () => {

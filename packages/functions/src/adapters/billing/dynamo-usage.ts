@@ -31,6 +31,7 @@ type Input = Record<string, any>;
  * consume request units (DescribeTable, CreateTable, ...) give none.
  */
 export function consumedUnits(operation: string, input: Input, output: { ConsumedCapacity?: ConsumedCapacity | ConsumedCapacity[] } | undefined): DynamoUnits[] {
+  if (operation === "TransactWriteItems") return transactWriteUnits(input, output?.ConsumedCapacity);
   if (!reportsCapacity(operation) || !output?.ConsumedCapacity) return [];
   const kind = READ_OPS.has(operation) ? "read" : "write";
   const out: DynamoUnits[] = [];
@@ -44,6 +45,29 @@ export function consumedUnits(operation: string, input: Input, output: { Consume
     }
   }
   return out;
+}
+
+/**
+ * A successful TransactWriteItems, per table: the larger of what DynamoDB reported and the
+ * transactional price of its actions, 2 units per started KB of each action's item (a Put's
+ * own item; 1 KB for an Update, Delete or ConditionCheck, whose stored item the call does not
+ * see). DynamoDB Local reports 2 units for a whole transaction whatever its actions, which
+ * would bill a three-item transaction as one item; AWS bills each action.
+ */
+function transactWriteUnits(input: Input, reported: ConsumedCapacity | ConsumedCapacity[] | undefined): DynamoUnits[] {
+  const byTable = new Map<string, number>();
+  for (const action of (input.TransactItems ?? []) as Input[]) {
+    const body = action.Put ?? action.Update ?? action.Delete ?? action.ConditionCheck ?? {};
+    const bytes = action.Put?.Item ? itemSize(action.Put.Item) : 0;
+    const table = body.TableName ?? "?";
+    byTable.set(table, (byTable.get(table) ?? 0) + 2 * Math.max(1, Math.ceil(bytes / 1024)));
+  }
+  for (const c of reported === undefined ? [] : Array.isArray(reported) ? reported : [reported]) {
+    const table = c.TableName ?? "?";
+    const units = c.WriteCapacityUnits ?? c.CapacityUnits ?? 0;
+    byTable.set(table, Math.max(byTable.get(table) ?? 0, units));
+  }
+  return [...byTable].filter(([, units]) => units > 0).map(([table, units]) => ({ table, kind: "write" as const, units }));
 }
 
 /**

@@ -6,37 +6,46 @@ import {
   checkDecisions,
   decisionCursor,
   decisionCursorKey,
-  decisionKey,
   type DecisionLogStore,
   type DecisionPage,
 } from "@weft/core/notify/stores/index";
-import { assertId, assertLimit, expirySeconds } from "@weft/core/notify/stores/common";
+import { assertId, assertLimit, expirySeconds, padTimeKey } from "@weft/core/notify/stores/common";
 import type { DecisionRecord } from "@weft/core/notify/vocabulary";
-import { N, S, str } from "./codec.js";
+import { N, S, bin, str } from "./codec.js";
+import { bundlesOf, distinctSorted, packRecords, unpackRecords } from "./notify-decision-bundles.js";
 import { EXPIRES_AT, key, userPk } from "./notify-keys.js";
 import { Table, type DynamoAdapterOptions, type Item } from "./table.js";
 
 const BY_TIME = "t#";
 const BY_EVENT = "e#";
 const BY_NOTIFICATION = "n#";
-/** Sorts after every decision key (they start with digits). */
+/** Sorts after every decision key and bundle id (they are digits, hex and percent-encoded ASCII). */
 const TOP = "~";
 
 /**
- * DecisionLogStore on the `notify` table, partition `d#<tenant>#<userId>`, where `<key>` is
- * core's decisionKey (16-digit `at`, then the percent-encoded identity: ASCII, no "#" inside
- * a part) and `<enc(x)>` is encodeURIComponent(x):
+ * DecisionLogStore on the `notify` table, partition `d#<tenant>#<userId>`. Records are stored
+ * in bundles (notify-decision-bundles.ts): the records one `append` makes for the user at one
+ * `at` (at most 16), as compressed JSON without tenant and userId (`b`), with `expiresAt` (N,
+ * epoch s: at + retention; the table's TTL). `<at>` is 16 digits, `<id>` the bundle's 16-hex
+ * name (a hash of its records' identities), `<enc(x)>` encodeURIComponent(x):
  *
  * | sk | what |
  * |---|---|
- * | `t#<key>` | the record (`r`: JSON) and `expiresAt` (N, epoch s: at + retention; the table's TTL) |
- * | `e#<enc(eventId)>#<key>` | the same, for byEvent |
- * | `n#<enc(notificationId)>#<key>` | the same, for byNotification (records with a notificationId) |
+ * | `t#<at>#<id>` | the bundle, for byUser |
+ * | `e#<enc(eventId)>#<at>#<id>` | its records of that event, for byEvent |
+ * | `n#<enc(notificationId)>#<at>#<id>` | its records of that notification, for byNotification |
  *
- * A record costs 2 (3 with a notificationId) write units, written by BatchWriteItem puts
- * keyed by identity, so a replay overwrites instead of adding. Every lookup is one Query of
- * one key range (records are under 4 KB: a read unit returns several), filtered on
- * `expiresAt` because DynamoDB deletes expired items only days later.
+ * So an engine call's decisions cost one write unit per index item (1 + its events + its
+ * notification ids), not per record and index: the records of one decision usually share one
+ * event and one or two notification ids. A replayed append writes the same items again (same
+ * ids). The layout before this one stored one record per item (`r`: JSON) under
+ * `t#<key>` / `e#<enc(eventId)>#<key>` / `n#<enc(notificationId)>#<key>` (`<key>`: core's
+ * decisionKey, which also starts with the 16-digit `at`): both sort by `at` within each index
+ * and every read takes both, so records written before keep being found until they expire.
+ *
+ * Reads are one Query of one key range, filtered on `expiresAt` (DynamoDB deletes expired
+ * items days later). Records of one `at` may sit in several items, so a page is cut only at a
+ * change of `at`, and identities are made distinct on read (two appends may hold the same one).
  */
 export class DynamoDecisionLogStore implements DecisionLogStore {
   private readonly table: Table;
@@ -51,17 +60,16 @@ export class DynamoDecisionLogStore implements DecisionLogStore {
 
   async append(records: DecisionRecord[]): Promise<void> {
     checkDecisions(records);
-    const items = new Map<string, Item>();
-    for (const r of records) {
-      const pk = userPk("d", r);
-      const k = decisionKey(r);
-      const body = { r: S(JSON.stringify(r)), [EXPIRES_AT]: N(expirySeconds(r.at, this.retentionMs)) };
-      const sks = [BY_TIME + k, `${BY_EVENT}${encodeURIComponent(r.eventId)}#${k}`];
-      if (r.notificationId !== undefined) sks.push(`${BY_NOTIFICATION}${encodeURIComponent(r.notificationId)}#${k}`);
-      // One BatchWriteItem may not name a key twice: the first of a batch's duplicates wins.
-      for (const sk of sks) if (!items.has(pk + "\n" + sk)) items.set(pk + "\n" + sk, { ...key(pk, sk), ...body });
+    const items: Item[] = [];
+    for (const b of bundlesOf(records)) {
+      const pk = userPk("d", b.records[0]);
+      const suffix = `${padTimeKey(b.at)}#${b.id}`;
+      const item = (sk: string, part: DecisionRecord[]) => ({ ...key(pk, sk), b: { B: packRecords(part) }, [EXPIRES_AT]: N(expirySeconds(b.at, this.retentionMs)) });
+      items.push(item(`${BY_TIME}${suffix}`, b.records));
+      for (const [eventId, part] of groupBy(b.records, (r) => r.eventId)) items.push(item(`${BY_EVENT}${encodeURIComponent(eventId)}#${suffix}`, part));
+      for (const [id, part] of groupBy(b.records, (r) => r.notificationId)) items.push(item(`${BY_NOTIFICATION}${encodeURIComponent(id)}#${suffix}`, part));
     }
-    await this.table.batchPut([...items.values()]);
+    await this.table.batchPut(items);
   }
 
   async byEvent(tenant: string, userId: string, eventId: string): Promise<DecisionRecord[]> {
@@ -75,60 +83,73 @@ export class DynamoDecisionLogStore implements DecisionLogStore {
   }
 
   async byUser(tenant: string, userId: string, opts: { cursor?: string; limit: number }): Promise<DecisionPage> {
-    assertNotifyUser({ tenant, userId });
+    const user = { tenant, userId };
+    assertNotifyUser(user);
     assertLimit(opts.limit, MAX_DECISION_PAGE);
-    const before = opts.cursor === undefined ? undefined : BY_TIME + decisionCursorKey(opts.cursor);
-    const found: Item[] = [];
-    for await (const items of this.table.query(
-      {
-        KeyConditionExpression: "pk = :pk AND sk BETWEEN :lo AND :hi",
-        FilterExpression: "#exp > :now",
-        ExpressionAttributeNames: { "#exp": EXPIRES_AT },
-        ExpressionAttributeValues: {
-          ":pk": S(userPk("d", { tenant, userId })),
-          ":lo": S(BY_TIME),
-          ":hi": S(before ?? BY_TIME + TOP),
-          ":now": this.nowSeconds(),
-        },
-        ScanIndexForward: false,
-        ConsistentRead: true,
-      },
-      () => opts.limit + 2,
-    )) {
-      // BETWEEN is inclusive: the cursor's own record belongs to the previous page.
-      found.push(...items.filter((i) => str(i, "sk") !== before));
-      if (found.length > opts.limit) break;
-    }
+    const before = opts.cursor === undefined ? undefined : decisionCursorKey(opts.cursor);
+    // Every item at or before the cursor's `at` (the cursor's own `at` may hold older records too).
+    const hi = before === undefined ? BY_TIME + TOP : `${BY_TIME}${before.slice(0, 16)}#${TOP}`;
+    const found = await this.collect(user, { ":lo": S(BY_TIME), ":hi": S(hi) }, "sk BETWEEN :lo AND :hi", BY_TIME.length, false, opts.limit + 1, (k) => before === undefined || k < before);
     const records = found.slice(0, opts.limit);
-    const last = records[records.length - 1];
-    return {
-      records: records.map(recordOf),
-      ...(found.length > opts.limit ? { cursor: decisionCursor(str(last, "sk").slice(BY_TIME.length)) } : {}),
-    };
+    return found.length > opts.limit ? { records: records.map((f) => f.record), cursor: decisionCursor(records[records.length - 1].key) } : { records: records.map((f) => f.record) };
   }
 
-  /** The user's live records under one sk prefix, ascending. */
+  /** The user's live records under one sk prefix (an event's or a notification's), ascending. */
   private async range(user: { tenant: string; userId: string }, prefix: string): Promise<DecisionRecord[]> {
     assertNotifyUser(user);
-    const out: DecisionRecord[] = [];
-    for await (const items of this.table.query({
-      KeyConditionExpression: "pk = :pk AND begins_with(sk, :prefix)",
-      FilterExpression: "#exp > :now",
-      ExpressionAttributeNames: { "#exp": EXPIRES_AT },
-      ExpressionAttributeValues: { ":pk": S(userPk("d", user)), ":prefix": S(prefix), ":now": this.nowSeconds() },
-      ConsistentRead: true,
-    })) {
-      out.push(...items.map(recordOf));
-      if (out.length >= MAX_DECISIONS_PER_LOOKUP) break;
-    }
-    return out.slice(0, MAX_DECISIONS_PER_LOOKUP);
+    const found = await this.collect(user, { ":p": S(prefix) }, "begins_with(sk, :p)", prefix.length, true, MAX_DECISIONS_PER_LOOKUP, () => true);
+    return found.slice(0, MAX_DECISIONS_PER_LOOKUP).map((f) => f.record);
   }
 
-  private nowSeconds() {
-    return N(Math.floor(this.now() / 1000));
+  /**
+   * Live records of one key range in decision-key order (ascending or descending), distinct,
+   * kept by `keep`: at least `enough` of them unless the range holds fewer. Items come in `at`
+   * order (the 16 digits after `atFrom` in the sk), so records of an `at` are complete once an
+   * item of another `at` was read.
+   */
+  private async collect(
+    user: { tenant: string; userId: string },
+    values: Item,
+    range: string,
+    atFrom: number,
+    ascending: boolean,
+    enough: number,
+    keep: (key: string) => boolean,
+  ): Promise<Array<{ key: string; record: DecisionRecord }>> {
+    const records: DecisionRecord[] = [];
+    const order = (list: DecisionRecord[]) => (ascending ? distinctSorted(list) : distinctSorted(list).reverse()).filter((f) => keep(f.key));
+    for await (const items of this.table.query(
+      {
+        KeyConditionExpression: `pk = :pk AND ${range}`,
+        FilterExpression: "#exp > :now",
+        ExpressionAttributeNames: { "#exp": EXPIRES_AT },
+        ExpressionAttributeValues: { ":pk": S(userPk("d", user)), ":now": N(Math.floor(this.now() / 1000)), ...values },
+        ScanIndexForward: ascending,
+        ConsistentRead: true,
+      },
+      (page) => (page === 0 ? enough + 2 : undefined),
+    )) {
+      for (const i of items) records.push(...recordsOf(i, user));
+      const last = items.at(-1);
+      if (!last) continue;
+      const lastAt = Number(str(last, "sk").slice(atFrom, atFrom + 16));
+      if (order(records.filter((r) => r.at !== lastAt)).length >= enough) break;
+    }
+    return order(records);
   }
 }
 
-function recordOf(item: Item): DecisionRecord {
-  return JSON.parse(str(item, "r")) as DecisionRecord;
+/** A stored item's records: a bundle, or one record of the layout before. */
+function recordsOf(item: Item, user: { tenant: string; userId: string }): DecisionRecord[] {
+  return item.b !== undefined ? unpackRecords(bin(item, "b"), user) : [JSON.parse(str(item, "r")) as DecisionRecord];
+}
+
+/** Records grouped by a field (records without it are left out), in their order. */
+function groupBy(records: DecisionRecord[], field: (r: DecisionRecord) => string | undefined): Map<string, DecisionRecord[]> {
+  const out = new Map<string, DecisionRecord[]>();
+  for (const r of records) {
+    const k = field(r);
+    if (k !== undefined) out.set(k, [...(out.get(k) ?? []), r]);
+  }
+  return out;
 }

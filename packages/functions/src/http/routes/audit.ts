@@ -1,8 +1,22 @@
 import type { Hono } from "hono";
-import { DOC_ID_PATTERN, MAX_INT, MAX_TIMESTAMP_MS, WeftError, formatAccessCursor, parseAccessCursor, type AuditStore, type Principal } from "@weft/core";
+import {
+  DOC_ID_PATTERN,
+  MAX_INT,
+  MAX_TIMESTAMP_MS,
+  WeftError,
+  auditPage,
+  formatAccessCursor,
+  parseAccessCursor,
+  type AuditStore,
+  type LogStore,
+  type Principal,
+} from "@weft/core";
 
 export interface AuditRouteDeps {
+  /** The access events (the audit table). */
   auditStore: AuditStore;
+  /** The records' source: they are derived from the log on read (core audit/audit-trail.ts). */
+  log: LogStore;
 }
 
 const MAX_LIMIT = 1000;
@@ -14,9 +28,11 @@ const USER_ID = /^[^\s#\u0000-\u001f]{1,128}$/;
  * `GET /v1/admin/audit?docId=&after=&limit=&userId=&since=&accessAfter=&accessLimit=` (tenant
  * admins; the /v1/admin/* guard has checked the role) -> `{docId, records: [{seq, opId, userId,
  * clientId, action, at, summary, details, override?}], next?, access: [AccessEvent], accessNext?}`:
- * - records: the audit records of the caller tenant's document with seq > after (0..2^31-1,
- *   default 0), ascending, at most `limit` (1..1000, default 100); `next` (pass it as `after`)
- *   iff more exist.
+ * - records: auditRecordOf of each of the caller tenant's document's log entries with
+ *   seq > after (0..2^31-1, default 0), ascending, at most `limit` (1..1000, default 100);
+ *   `next` (pass it as `after`) iff more exist. With `userId`, only that user's, and a request
+ *   reads at most AUDIT_SCAN_ENTRIES log entries: when it stops there, `next` is the last seq
+ *   it read, even with no record in the page (auditPage).
  * - access: its access events (audit/access-events.ts) with at >= since (epoch ms, default 0)
  *   and after the `accessAfter` cursor, oldest first (by at, then id), at most `accessLimit`
  *   (1..1000, default 100); `accessNext` (`<at>-<id>`, pass it as `accessAfter`) iff more exist.
@@ -54,7 +70,7 @@ export function registerAuditRoutes(app: Hono<{ Variables: { who: Principal } }>
     const doc = { tenant: c.get("who").tenant, docId };
     const byUser = userId === undefined ? {} : { userId };
     const [page, access] = await Promise.all([
-      deps.auditStore.query(doc, { after, limit, ...byUser }),
+      auditPage(deps.log, doc, { after, limit, ...byUser }),
       deps.auditStore.accessEvents(doc, { since, limit: accessLimit, ...byUser, ...(accessAfter ? { after: accessAfter } : {}) }),
     ]);
     return c.json({

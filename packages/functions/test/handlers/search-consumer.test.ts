@@ -12,22 +12,22 @@ import {
   type LogBatch,
   type LogEntry,
 } from "@weft/core";
-import { batchOf, newDoc, proseEntries } from "@weft/core/testing";
+import { batchOf, newDoc } from "@weft/core/testing";
 import { linkEnvironment } from "../../src/linked.js";
 import type { TableNames } from "../../src/adapters/dynamo/create-tables.js";
 import type { Wiring } from "../../src/wiring.js";
 import { client, freshTables } from "../adapters/dynamo-harness.js";
 
 /**
- * The two bus consumers' real handlers against DynamoDB Local, invoked with EventBridge-shaped
+ * The search bus consumer's real handlers against DynamoDB Local, invoked with EventBridge-shaped
  * events built from real log batches (materialized by the real DocStates): a replayed event,
- * and an older event after a newer one, leave every stored item of the audit and search
- * tables byte-identical and the query results unchanged.
+ * and an older event after a newer one, leave every stored item of the search table
+ * byte-identical and the query results unchanged. (The audit trail has no consumer: its
+ * records are derived from the log on read, test/http/audit-route.test.ts.)
  */
 type Handler<R> = (e: EventBridgeEvent<string, unknown>) => Promise<R>;
 let tables: TableNames;
 let w: Wiring;
-let audit: Handler<{ status: string }>;
 let search: Handler<CommittedIndexOutcome>;
 let searchTimers: () => Promise<void>;
 const DEBOUNCE_MS = 2000;
@@ -35,10 +35,15 @@ const DEBOUNCE_MS = 2000;
 beforeAll(async () => {
   tables = await freshTables();
   process.env.WEFT_DYNAMO_ENDPOINT = inject("dynamoEndpoint");
-  Object.assign(process.env, linkEnvironment({ tables: { log: tables.log, docs: tables.docs, audit: tables.audit, search: tables.search } }));
+  Object.assign(process.env, linkEnvironment({ tables: { log: tables.log, docs: tables.docs, search: tables.search } }));
   w = (await import("../../src/wiring.js")).wiring();
-  audit = (await import("../../src/handlers/audit.js")).handler;
-  search = (await import("../../src/handlers/search.js")).handler;
+  // The handler answers one outcome per document batch of the event; these events hold one.
+  const handler = (await import("../../src/handlers/search.js")).handler;
+  search = async (e) => {
+    const outcomes = await handler(e);
+    expect(outcomes).toHaveLength(1);
+    return outcomes[0];
+  };
   searchTimers = (await import("../../src/handlers/search-timers.js")).handler;
   process.env.WEFT_SEARCH_DEBOUNCE_MS = String(DEBOUNCE_MS);
 });
@@ -104,53 +109,6 @@ async function scan(table: string): Promise<string[]> {
 }
 
 const writesTo = (table: string) => w.meter.snapshot().byTable[table]?.write ?? 0;
-
-describe("audit handler", () => {
-  it("stores one item per batch with who did what; a replay or an older event after a newer one changes nothing", async () => {
-    const doc = newDoc();
-    const events = committedEntries(await commit(doc, history())).map(eventOf);
-    for (const e of events) expect(await audit(e)).toEqual({ status: "written" });
-    const items = (await scan(tables.audit)).filter((i) => i.includes(`"${doc.tenant}#${doc.docId}"`));
-    expect(items).toHaveLength(3);
-    const page = await w.auditStore.query(doc, { after: 0, limit: 100 });
-    expect(page.records.map((r) => [r.seq, r.userId, r.action, r.summary])).toEqual([
-      [1, "alice", "insert", "inserted 22 chars at 0"],
-      [2, "alice", "insert", "inserted 13 chars at 22"],
-      [3, "bob", "delete", "deleted 6 chars at 6"],
-      [4, "bob", "comment", "commented in thread th-1 (mentions alice)"],
-      [5, "carol", "acl", "acl change: dave -> viewer"],
-    ]);
-
-    const before = await scan(tables.audit);
-    expect(await audit(events[2])).toEqual({ status: "exists" });
-    expect(await audit({ ...events[2], id: "redriven" })).toEqual({ status: "exists" });
-    expect(await audit(events[0])).toEqual({ status: "exists" });
-    expect(await scan(tables.audit)).toEqual(before);
-    expect(await w.auditStore.query(doc, { after: 0, limit: 100 })).toEqual(page);
-  });
-
-  it("reads a pointer event's ops from the log", async () => {
-    const doc = newDoc();
-    const [big] = await commit(doc, [proseEntries(1, 120, 1024)]);
-    const [entry] = committedEntries([big]);
-    expect(entry.detail).toHaveProperty("opsRef");
-    expect(await audit(eventOf(entry))).toEqual({ status: "written" });
-    const { records } = await w.auditStore.query(doc, { after: 0, limit: 1000 });
-    expect(records.map((r) => r.opId)).toEqual(big.entries.map((e) => e.id));
-  });
-
-  it("refuses a bad detail or another event type and writes nothing", async () => {
-    const doc = newDoc();
-    const [batch] = await commit(doc, [history()[0]]);
-    const [entry] = committedEntries([batch]);
-    const before = writesTo(tables.audit);
-    const bad = eventOf({ ...entry, detail: { ...(entry.detail as object), seqEnd: 9 } });
-    await expect(audit(bad)).rejects.toMatchObject({ code: "invalid_request" });
-    await expect(audit(eventOf({ ...entry, detailType: "weft.other" }))).rejects.toThrow(/not a weft.ops.committed event/);
-    expect(writesTo(tables.audit)).toBe(before);
-    expect(await w.auditStore.query(doc, { after: 0, limit: 10 })).toEqual({ records: [] });
-  });
-});
 
 describe("search handler", () => {
   it("indexes at once after a quiet spell, defers events inside the debounce window to one timed write; replays write nothing", async () => {
