@@ -30,8 +30,11 @@ export interface NotifyLoadResult {
   posts: number;
   errors: number;
   errorSamples: string[];
-  /** POST answered -> the in-app notification on an online recipient's socket. */
-  acceptToVisible: number[];
+  /**
+   * POST sent -> the in-app notification on an online recipient's socket. From the send, not
+   * the answer: an event decided at once is delivered while its POST is still being answered.
+   */
+  sentToVisible: number[];
   expectedVisible: number;
   visible: number;
 }
@@ -41,8 +44,9 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const TOPICS = { social: ["mentions", "reactions", "comments"], transactional: ["security", "tasks"], marketing: ["product"] } as const;
 
 export async function runNotifyLoad(p: NotifyLoadParams, onMeasuring: () => void = () => {}): Promise<NotifyLoadResult> {
-  const res: NotifyLoadResult = { events: {}, posts: 0, errors: 0, errorSamples: [], acceptToVisible: [], expectedVisible: 0, visible: 0 };
-  const accepted = new Map<string, number>();
+  const res: NotifyLoadResult = { events: {}, posts: 0, errors: 0, errorSamples: [], sentToVisible: [], expectedVisible: 0, visible: 0 };
+  /** `${eventId}/${userId}` -> when the event's POST was sent, for the online recipients of measured events. */
+  const postedAt = new Map<string, number>();
   const sockets: WebSocket[] = [];
   const wsBase = `${p.url.replace(/^http/, "ws")}/ws?token=`;
   for (const [userId, token] of Object.entries(p.online)) {
@@ -55,11 +59,11 @@ export async function runNotifyLoad(p: NotifyLoadParams, onMeasuring: () => void
           const msg = JSON.parse(data.toString()) as { type?: string; notification?: { eventIds?: string[] } };
           if (msg.type !== "notification") return;
           for (const eventId of msg.notification?.eventIds ?? []) {
-            const at = accepted.get(`${eventId}/${userId}`);
+            const at = postedAt.get(`${eventId}/${userId}`);
             if (at === undefined) continue;
-            accepted.delete(`${eventId}/${userId}`);
+            postedAt.delete(`${eventId}/${userId}`);
             res.visible++;
-            res.acceptToVisible.push(Date.now() - at);
+            res.sentToVisible.push(Date.now() - at);
           }
         });
       }),
@@ -106,19 +110,19 @@ export async function runNotifyLoad(p: NotifyLoadParams, onMeasuring: () => void
       url: "/activity",
     });
     if (measured) res.posts++;
+    const online = measured ? recipients.filter((u) => p.online[u] !== undefined) : [];
+    const sentAt = Date.now();
+    for (const u of online) postedAt.set(`${eventId}/${u}`, sentAt);
+    res.expectedVisible += online.length;
     answers.push(
       fetch(`${p.url}/v1/notify`, { method: "POST", headers, body })
         .then(async (r) => {
           const text = await r.text();
           if (r.status !== 202) throw new Error(`${r.status} ${text}`);
-          const at = Date.now();
-          for (const u of recipients) {
-            if (!measured || p.online[u] === undefined) continue;
-            accepted.set(`${eventId}/${u}`, at);
-            res.expectedVisible++;
-          }
         })
         .catch((err: Error) => {
+          // A refused event is expected nowhere.
+          for (const u of online) if (postedAt.delete(`${eventId}/${u}`)) res.expectedVisible--;
           if (!measured) return;
           res.errors++;
           if (res.errorSamples.length < 5) res.errorSamples.push(err.message.slice(0, 300));

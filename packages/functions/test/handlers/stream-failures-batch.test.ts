@@ -86,6 +86,7 @@ describe("stream-failures handler: partial batch response", () => {
     const other = changeOf(b, { clientId: "client-2", userId: "user-1", ops: opsFor(1, 1, "ob") });
     for (const c of [good, poison, other]) expect(await inbox.put(c)).toEqual({ created: true });
     const recs = await streamRecords();
+    if (recs.length !== 3) console.error(JSON.stringify({ unexpectedStreamRecords: recs }));
     expect(recs).toHaveLength(3);
     expect(new Set(recs.map((r) => r.shardId)).size).toBe(1);
 
