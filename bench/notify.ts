@@ -1,6 +1,7 @@
 import { cpus, loadavg } from "node:os";
 import { SignJWT } from "jose";
 import { startStack } from "../packages/local/src/stack.js";
+import { calibrate } from "./ingest.js";
 import { engineFigures } from "./notify-engine.js";
 import { fanoutFigures } from "./notify-fanout.js";
 import { liveFigures } from "./notify-live.js";
@@ -47,6 +48,8 @@ export async function main(args: Record<string, string>): Promise<void> {
     if (fanoutN > 100_000) env.WEFT_NOTIFY_MAX_RECIPIENTS = String(fanoutN);
     log("starting the local stack");
     const stack = await startStack({ port: 0, data: "memory", quiet: true, env });
+    // The host's speed, measured as the other benches do, beside the stack's figures.
+    result.calibration = await calibrate(stack.dynamoEndpoint, stack.tables.state);
     const secret = new TextEncoder().encode(process.env.WEFT_JWT_SECRET ?? "weft-local-dev-secret");
     const mint = (tid: string, sub: string, role?: string) =>
       new SignJWT({ sub, tid, ...(role ? { role } : {}) }).setProtectedHeader({ alg: "HS256" }).setIssuedAt().setExpirationTime("2h").sign(secret);

@@ -24,6 +24,7 @@ export * from "./metrics/recorder.js";
 export * from "./metrics/lag-histogram.js";
 export * from "./access/index.js";
 export * from "./ttl-cache.js";
+export * from "./in-parallel.js";
 export * from "./sequencer/sequencer.js";
 export * from "./sequencer/doc-run.js";
 export * from "./ingest/ingest-change.js";

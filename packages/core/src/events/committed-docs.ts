@@ -66,10 +66,9 @@ export function committedDocsEntries(batches: LogBatch[]): BusEntry[] {
       size = empty;
     };
     for (const b of list) {
-      const item = itemOf(tenant, b);
-      const json = utf8.encode(JSON.stringify(item)).length;
-      if (items.length > 0 && (size + 1 + json > MAX_INLINE_ENTRY_BYTES || items.length >= MAX_BATCHES_PER_ENTRY)) flush();
-      size += json + (items.length > 0 ? 1 : 0);
+      const { item, bytes } = itemOf(b, empty);
+      if (items.length > 0 && (size + 1 + bytes > MAX_INLINE_ENTRY_BYTES || items.length >= MAX_BATCHES_PER_ENTRY)) flush();
+      size += bytes + (items.length > 0 ? 1 : 0);
       items.push(item);
       time = Math.max(time, b.committedAt);
     }
@@ -78,12 +77,22 @@ export function committedDocsEntries(batches: LogBatch[]): BusEntry[] {
   return out;
 }
 
-/** A batch with its ops inline when an entry holding it alone stays within 64 KB, else a pointer to them. */
-function itemOf(tenant: string, b: LogBatch): CommittedDocBatch {
+/**
+ * A batch with its ops inline when an entry holding it alone (`empty` bytes plus the item's
+ * JSON) stays within 64 KB, else a pointer to them; with its JSON's UTF-8 size (each item is
+ * serialised once).
+ */
+function itemOf(b: LogBatch, empty: number): { item: CommittedDocBatch; bytes: number } {
   const base = { docId: b.doc.docId, seqStart: b.seqStart, seqEnd: b.seqEnd, committedAt: b.committedAt };
   const inline: CommittedDocBatch = { ...base, ops: b.entries };
-  if (busEntrySize(entryOf({ tenant, batches: [inline] }, b.committedAt)) <= MAX_INLINE_ENTRY_BYTES) return inline;
-  return { ...base, opsRef: { after: b.seqStart - 1, until: b.seqEnd } };
+  const bytes = utf8Bytes(inline);
+  if (empty + bytes <= MAX_INLINE_ENTRY_BYTES) return { item: inline, bytes };
+  const pointer: CommittedDocBatch = { ...base, opsRef: { after: b.seqStart - 1, until: b.seqEnd } };
+  return { item: pointer, bytes: utf8Bytes(pointer) };
+}
+
+function utf8Bytes(value: unknown): number {
+  return utf8.encode(JSON.stringify(value)).length;
 }
 
 function entryOf(detail: CommittedDocsDetail, time: number): BusEntry {

@@ -1,4 +1,4 @@
-import { committedBatchesOf, docKey, type CommittedDetail } from "@weft/core";
+import { committedBatchesOf, docKey, inParallel, type CommittedDetail } from "@weft/core";
 
 /** Documents a bus consumer works on at once within one event. */
 export const DOCS_IN_PARALLEL = 8;
@@ -22,20 +22,16 @@ export async function forEachDocBatch<R>(detail: unknown, fn: (batch: CommittedD
   });
   const results = new Array<R>(batches.length);
   let failure: { err: unknown } | undefined;
-  const queue = [...byDoc.values()];
-  const worker = async () => {
-    for (let doc = queue.shift(); doc; doc = queue.shift()) {
-      for (const i of doc) {
-        try {
-          results[i] = await fn(batches[i]);
-        } catch (err) {
-          failure ??= { err };
-          break; // this document's later batches wait for the retry, in order
-        }
+  await inParallel([...byDoc.values()], DOCS_IN_PARALLEL, async (doc) => {
+    for (const i of doc) {
+      try {
+        results[i] = await fn(batches[i]);
+      } catch (err) {
+        failure ??= { err };
+        return; // this document's later batches wait for the retry, in order
       }
     }
-  };
-  await Promise.all(Array.from({ length: Math.min(DOCS_IN_PARALLEL, queue.length) }, worker));
+  });
   if (failure) throw failure.err;
   return results;
 }

@@ -1,5 +1,5 @@
 import type { DynamoDBBatchResponse, DynamoDBStreamEvent } from "aws-lambda";
-import { docKey, quarantineRecord, REJECT_REASONS, timeId, type DocRef } from "@weft/core";
+import { docKey, inParallel, quarantineRecord, REJECT_REASONS, timeId, type DocRef } from "@weft/core";
 import { wiring } from "../wiring.js";
 
 export interface PerDocStreamOptions<R> {
@@ -52,19 +52,15 @@ export async function perDocStream<R>(event: DynamoDBStreamEvent, opts: PerDocSt
 
   const failed: string[] = [];
   const done: Array<{ doc: DocRef; records: R[]; first: string }> = [];
-  const queue = [...groups.values()];
-  const worker = async () => {
-    for (let g = queue.shift(); g; g = queue.shift()) {
-      try {
-        await opts.run(g.doc, g.records);
-        done.push(g);
-      } catch (err) {
-        console.error(JSON.stringify({ kind: `${opts.stage}_error`, doc: docKey(g.doc), message: (err as Error).message }));
-        failed.push(g.first);
-      }
+  await inParallel([...groups.values()], opts.concurrency, async (g) => {
+    try {
+      await opts.run(g.doc, g.records);
+      done.push(g);
+    } catch (err) {
+      console.error(JSON.stringify({ kind: `${opts.stage}_error`, doc: docKey(g.doc), message: (err as Error).message }));
+      failed.push(g.first);
     }
-  };
-  await Promise.all(Array.from({ length: Math.min(opts.concurrency, queue.length) }, worker));
+  });
   if (opts.afterAll && done.length > 0) {
     try {
       await opts.afterAll(done);

@@ -5,7 +5,7 @@ import {
   type ConsumedCapacity,
   type WriteRequest,
 } from "@aws-sdk/client-dynamodb";
-import type { DocRef, TermDelta } from "@weft/core";
+import { inParallel, type DocRef, type TermDelta } from "@weft/core";
 import type { CapacityMeter } from "./capacity.js";
 import { N, S } from "./codec.js";
 import type { Item, Table } from "./table.js";
@@ -127,14 +127,6 @@ export class SearchWrites {
   private report(kind: "read" | "write", c: ConsumedCapacity | undefined): void {
     if (c) this.meter?.add(c.TableName ?? this.table.name, kind, c.CapacityUnits ?? 0);
   }
-}
-
-async function inParallel<T>(items: T[], width: number, fn: (item: T) => Promise<void>): Promise<void> {
-  const queue = [...items];
-  const worker = async () => {
-    for (let item = queue.shift(); item !== undefined; item = queue.shift()) await fn(item);
-  };
-  await Promise.all(Array.from({ length: Math.min(width, queue.length) }, worker));
 }
 
 /** Partition keys of the search table's items (see DynamoSearchIndexStore). */
