@@ -1,14 +1,14 @@
 import { DescribeTableCommand, PutItemCommand } from "@aws-sdk/client-dynamodb";
 import type { SQSBatchResponse, SQSEvent } from "aws-lambda";
 import { beforeAll, describe, expect, inject, it } from "vitest";
-import { REJECT_REASONS, type DocRef } from "@weft/core";
+import { docKey, REJECT_REASONS, type DocRef } from "@weft/core";
 import { batchOf, newDoc, smallEntries } from "@weft/core/testing";
 import { dynamoStreamsClient } from "../../src/adapters/dynamo/client.js";
 import type { TableNames } from "../../src/adapters/dynamo/create-tables.js";
 import { DynamoLogStore } from "../../src/adapters/dynamo/log-store.js";
 import { DynamoQuarantineStore } from "../../src/adapters/dynamo/quarantine-store.js";
 import { linkEnvironment } from "../../src/linked.js";
-import { streamPositions } from "./stream-records.js";
+import { insertsUnder, streamPositions } from "./stream-records.js";
 import { client, freshTables } from "../adapters/dynamo-harness.js";
 
 /**
@@ -50,7 +50,7 @@ describe("log-stream-failures", () => {
     await log.append(batchOf(a, smallEntries(1, 3)));
     await log.append(batchOf(b, smallEntries(1, 2)));
     await log.append(batchOf(a, smallEntries(4, 5)));
-    const recs = await streamRecords();
+    const recs = insertsUnder(await streamRecords(), [docKey(a), docKey(b)]);
     expect(recs).toHaveLength(3);
     const event = onFailure(recs[0], recs[2], "materializer");
     expect(await handler(event)).toEqual({ batchItemFailures: [] });
@@ -85,7 +85,7 @@ describe("log-stream-failures", () => {
     const log = new DynamoLogStore({ client, table: tables.log });
     const doc: DocRef = newDoc();
     await log.append(batchOf(doc, smallEntries(1, 2)));
-    const rec = (await streamRecords()).at(-1)!;
+    const rec = insertsUnder(await streamRecords(), [docKey(doc)]).at(-1)!;
     const good = onFailure(rec, rec, "materializer").Records[0];
     const unreadable = { ...good, messageId: "m-gone", body: good.body.replace(streamArn, `${streamArn.split("/stream/")[0]}-missing/stream/2026-01-01T00:00:00.000`) };
     const garbage = { ...good, messageId: "m-garbage", body: "not json" };

@@ -6,9 +6,11 @@ export interface StreamPosition {
   seq: string;
   /** The record's item key, "pk|sk". */
   key: string;
+  /** INSERT, MODIFY or REMOVE. */
+  eventName: string;
 }
 
-/** Every record of a DynamoDB Local stream so far, in order per shard (read from TRIM_HORIZON). */
+/** Every record of a DynamoDB Local stream so far, in order per shard (read from TRIM_HORIZON), each sequence number once. */
 export async function streamPositions(streams: DynamoDBStreamsClient, streamArn: string): Promise<StreamPosition[]> {
   const out: StreamPosition[] = [];
   const seen = new Set<string>();
@@ -18,19 +20,37 @@ export async function streamPositions(streams: DynamoDBStreamsClient, streamArn:
     for (let empty = 0; it && empty < 3; ) {
       const page = await streams.send(new GetRecordsCommand({ ShardIterator: it }));
       empty = page.Records?.length ? 0 : empty + 1;
-      // DynamoDB Local, busy with many tables' streams, has handed out 6 records for 3 writes
-      // under the full suite: each sequence number once, and an item's INSERT once (tests write each
-      // item once; a second INSERT of a key without a REMOVE between cannot happen).
       for (const r of page.Records ?? []) {
         const seq = r.dynamodb!.SequenceNumber!;
-        const key = `${r.dynamodb?.Keys?.pk?.S}|${r.dynamodb?.Keys?.sk?.S}`;
-        const insert = r.eventName === "INSERT" ? `insert ${key}` : undefined;
-        if (!seen.has(seq) && !(insert && seen.has(insert))) out.push({ shardId: s.ShardId!, seq, key });
+        if (seen.has(seq)) continue;
         seen.add(seq);
-        if (insert) seen.add(insert);
+        out.push({ shardId: s.ShardId!, seq, key: `${r.dynamodb?.Keys?.pk?.S}|${r.dynamodb?.Keys?.sk?.S}`, eventName: r.eventName ?? "" });
       }
       it = page.NextShardIterator;
     }
   }
   return out;
+}
+
+/**
+ * The first INSERT record of each item under the given partition keys, in stream order: the
+ * records a test's own writes produced. DynamoDB Local, busy with many tables' streams under the
+ * full suite, has handed out twice as many records as a test wrote (CI, twice). Records of earlier
+ * tests come first and are skipped quietly; anything else from the first of this test's records on
+ * is logged in full, so the next occurrence says what it was, and the test goes on with its own writes.
+ */
+export function insertsUnder(recs: StreamPosition[], partitionKeys: string[]): StreamPosition[] {
+  const pks = new Set(partitionKeys);
+  const firsts = new Set<string>();
+  const mine: StreamPosition[] = [];
+  const unexpected: StreamPosition[] = [];
+  for (const r of recs) {
+    const pk = r.key.slice(0, r.key.indexOf("|"));
+    if (r.eventName === "INSERT" && pks.has(pk) && !firsts.has(r.key)) {
+      firsts.add(r.key);
+      mine.push(r);
+    } else if (mine.length) unexpected.push(r);
+  }
+  if (unexpected.length) console.warn(JSON.stringify({ unexpectedStreamRecords: unexpected, mine }));
+  return mine;
 }
