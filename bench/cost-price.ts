@@ -3,11 +3,12 @@ import {
   measured,
   notMeasurable,
   scheduleUsagePerMonth,
+  type CapacityMode,
   type ProductCost,
   type StoredData,
   type UsageLine,
 } from "../packages/core/src/cost/index.js";
-import { functions, schedules } from "../infra/manifest.js";
+import { capacityOf, functions, schedules, tables } from "../infra/manifest.js";
 import type { ProductSpec } from "./cost-products.js";
 
 /** What one product's workload measured. */
@@ -83,8 +84,18 @@ function storedData(run: MeasuredRun): StoredData[] {
     });
 }
 
-/** The product's bill at its average and peak rates, or "not yet measurable". */
-export function priceProduct(product: ProductSpec, run: MeasuredRun | undefined): ProductCost {
+/** Each table's capacity mode as deployed on `stage` (infra/manifest.ts `capacityOf`); unlisted tables are on-demand. */
+export function stageCapacity(stage: string): Record<string, CapacityMode> {
+  return Object.fromEntries(
+    Object.entries(tables).flatMap(([name, spec]) => {
+      const c = capacityOf(spec, stage);
+      return c ? [[name, { mode: "provisioned" as const, targetUtilization: c.targetUtilization }]] : [];
+    }),
+  );
+}
+
+/** The product's bill at its average and peak rates, or "not yet measurable"; tables billed as deployed on `stage`. */
+export function priceProduct(product: ProductSpec, run: MeasuredRun | undefined, stage = "production"): ProductCost {
   if (!run || product.notYet) return notMeasurable(product.name, product.notYet ?? "no workload");
   if (run.events <= 0) throw new Error(`${product.id}: the workload produced no events`);
   run = { ...run, usage: run.usage.map((l) => (l.resource ? { ...l, resource: logicalTable(l.resource) } : l)), tableGrowth: Object.fromEntries(Object.entries(run.tableGrowth).map(([t, b]) => [logicalTable(t), b])) };
@@ -94,6 +105,7 @@ export function priceProduct(product: ProductSpec, run: MeasuredRun | undefined)
     events: run.events,
     rates: { average: product.averagePerSec, peak: product.peakPerSec },
     memoryMB: Object.fromEntries(Object.entries(functions).map(([name, f]) => [name, f.memoryMB])),
+    capacity: stageCapacity(stage),
     fixedMonthly: scheduledFixedUsage(run.idle),
     storage: { items: storedData(run), horizonDays: 365 },
     budgetUsd: product.budgetUsdPerMonth,

@@ -29,6 +29,8 @@ import { calibrate } from "./ingest.js";
  *
  * Flags: --products document,collab-notifications,notifications --seconds 30 --warmup 15
  *        --sendInterval 0 (the editors' SDK sendIntervalMs, ms) --json
+ *        --stage production (tables billed as deployed on that stage: provisioned where the
+ *        manifest says so on production, on-demand on any other stage)
  * Without --json: the report as Markdown on stdout; with it, one JSON line. Progress on stderr.
  */
 export async function main(args: Record<string, string>): Promise<void> {
@@ -37,6 +39,7 @@ export async function main(args: Record<string, string>): Promise<void> {
   if (!Number.isFinite(seconds) || seconds <= 0) throw new Error(`--seconds: expected a positive number, got ${args.seconds}`);
   const sendIntervalMs = Number(args.sendInterval ?? 0);
   if (!Number.isFinite(sendIntervalMs) || sendIntervalMs < 0) throw new Error(`--sendInterval: expected ms >= 0, got ${args.sendInterval}`);
+  const stage = args.stage ?? "production";
   const warmup = Number(args.warmup ?? 15);
   if (!Number.isFinite(warmup) || warmup < 0) throw new Error(`--warmup: expected a number of seconds >= 0, got ${args.warmup}`);
   const wanted = args.products ? args.products.split(",") : PRODUCTS.map((p) => p.id);
@@ -91,7 +94,7 @@ export async function main(args: Record<string, string>): Promise<void> {
       const tableGrowth = Object.fromEntries(Object.keys(bytesAfter).map((t) => [t, Math.max(0, bytesAfter[t] - (bytesBefore[t] ?? 0))]));
       const events = Object.values(load.events).reduce((s, n) => s + n, 0);
       const run: MeasuredRun = { events, eventsByKind: load.events, usage, idle, elapsedMs, tableGrowth, load };
-      costs.push(priceProduct(product, run));
+      costs.push(priceProduct(product, run, stage));
       runs[product.id] = { events, eventsByKind: load.events, elapsedMs, tableGrowth, load: summarizeLoad(load), usage };
       log(`${product.id}: ${events} events in ${Math.round(elapsedMs / 1000)} s`);
     }
@@ -100,9 +103,9 @@ export async function main(args: Record<string, string>): Promise<void> {
     dynamo.destroy();
     await stack.stop();
     if (args.json !== undefined) {
-      console.log(JSON.stringify({ bench: "cost", machine: { cores: cpus().length, node: process.version }, calibration, seconds, warmup, sendIntervalMs, ...toJson(costs), runs }));
+      console.log(JSON.stringify({ bench: "cost", machine: { cores: cpus().length, node: process.version }, calibration, seconds, warmup, sendIntervalMs, stage, ...toJson(costs), runs }));
     } else {
-      console.log(`# What each product would cost on AWS\n\n\`npm run bench -- cost\`, ${seconds} s of each workload after ${warmup} s of warm-up, editors' sendIntervalMs ${sendIntervalMs}, calibration ${calibration.dynamoLocalPutsPerSec} DynamoDB Local puts/s.\n`);
+      console.log(`# What each product would cost on AWS\n\n\`npm run bench -- cost\`, ${seconds} s of each workload after ${warmup} s of warm-up, editors' sendIntervalMs ${sendIntervalMs}, tables billed as on stage ${stage}, calibration ${calibration.dynamoLocalPutsPerSec} DynamoDB Local puts/s.\n`);
       console.log(renderMarkdownReport(costs));
       console.log(renderLoads(runs));
     }

@@ -10,7 +10,37 @@ export interface TableSpec {
   stream?: "new-image" | "new-and-old-images";
   /** TTL attribute (epoch seconds). */
   ttl?: string;
+  /**
+   * Provisioned capacity with target-tracking auto scaling, on the stages `capacityOf` names;
+   * absent = on-demand everywhere. For tables whose traffic is steady enough that a provisioned
+   * unit is used most of the hour (docs/cost.md, cut 8).
+   */
+  capacity?: ProvisionedCapacitySpec;
 }
+
+/**
+ * A provisioned table: auto scaling keeps consumed / provisioned units near `targetUtilization`
+ * for reads and writes separately, between `min` and `max` units. Above the provisioned rate a
+ * table first spends burst capacity (up to 300 s of unused units), then throttles; the handlers
+ * answer a throttled request 503 `unavailable` with Retry-After (docs/api.md). `max` is AWS's
+ * default per-table quota (40,000); raise the quota before raising it.
+ */
+export interface ProvisionedCapacitySpec {
+  targetUtilization: number;
+  read: { min: number; max: number };
+  write: { min: number; max: number };
+}
+
+/** Where provisioned capacity applies: production only (other stages idle most of the time, on-demand costs them nothing then). */
+export const PROVISIONED_STAGES: readonly string[] = ["production"];
+
+/** A table's capacity on a stage: its provisioned spec on PROVISIONED_STAGES, else on-demand (undefined). */
+export function capacityOf(spec: TableSpec, stage: string): ProvisionedCapacitySpec | undefined {
+  return PROVISIONED_STAGES.includes(stage) ? spec.capacity : undefined;
+}
+
+/** The steady tables' capacity: 70% target utilization (AWS's default for target tracking). */
+const STEADY: ProvisionedCapacitySpec = { targetUtilization: 0.7, read: { min: 5, max: 40_000 }, write: { min: 5, max: 40_000 } };
 
 export interface FunctionSpec {
   /** `<file without extension>.<export>`, relative to the repo root (SST's handler syntax). */
@@ -88,24 +118,24 @@ export interface RouteSpec {
 }
 
 export const tables = {
-  inbox: { partitionKey: "pk", sortKey: "sk", stream: "new-image", ttl: "expiresAt" },
-  log: { partitionKey: "pk", sortKey: "sk", stream: "new-image" },
-  state: { partitionKey: "pk", sortKey: "sk" },
+  inbox: { partitionKey: "pk", sortKey: "sk", stream: "new-image", ttl: "expiresAt", capacity: STEADY },
+  log: { partitionKey: "pk", sortKey: "sk", stream: "new-image", capacity: STEADY },
+  state: { partitionKey: "pk", sortKey: "sk", capacity: STEADY },
   quarantine: { partitionKey: "pk", sortKey: "sk", ttl: "expiresAt" },
   /** Materialized document state: a small head item per document plus chunked snapshots. */
-  docs: { partitionKey: "pk", sortKey: "sk" },
+  docs: { partitionKey: "pk", sortKey: "sk", capacity: STEADY },
   /**
    * Live WebSocket connections and their subscriptions. The doc -> connections index is an
    * item collection in this table (not a GSI), so the broadcaster's read is strongly consistent.
    */
-  connections: { partitionKey: "pk", sortKey: "sk", ttl: "expiresAt" },
+  connections: { partitionKey: "pk", sortKey: "sk", ttl: "expiresAt", capacity: STEADY },
   /**
    * The audit trail's access events (refusals, access rejections, admin overrides; TTL
    * `expiresAt`, 400 days). Its per-op records are derived from the log on read, not stored.
    */
   audit: { partitionKey: "pk", sortKey: "sk", ttl: "expiresAt" },
   /** The search consumer's inverted index over document text. */
-  search: { partitionKey: "pk", sortKey: "sk" },
+  search: { partitionKey: "pk", sortKey: "sk", capacity: STEADY },
   /** Bus events a rule target could not take after its retries, until re-driven. */
   deadLetters: { partitionKey: "pk", sortKey: "sk", ttl: "expiresAt" },
   /**
@@ -113,7 +143,7 @@ export const tables = {
    * and preferences; per document its active watchers (partition prefixes in
    * functions/src/adapters/dynamo/notify-keys.ts).
    */
-  notify: { partitionKey: "pk", sortKey: "sk", ttl: "expiresAt" },
+  notify: { partitionKey: "pk", sortKey: "sk", ttl: "expiresAt", capacity: STEADY },
 } satisfies Record<string, TableSpec>;
 
 export const functions = {

@@ -16,6 +16,8 @@ import {
   subscriptions,
   tableLink,
   tables,
+  PROVISIONED_STAGES,
+  type TableSpec,
   webSocket,
   type FunctionSpec,
 } from "../infra/manifest.js";
@@ -50,13 +52,20 @@ function functionExtras(name: string, spec: FunctionSpec): string {
 
 export function renderReference(): string {
   const parts: string[] = [START, ""];
-  parts.push("### DynamoDB tables", "", "On-demand billing, point-in-time recovery on (SST's default), string keys. A function reads a table's name as `Resource.<Component>.name`.", "");
+  parts.push(
+    "### DynamoDB tables",
+    "",
+    `Point-in-time recovery on (SST's default), string keys. A function reads a table's name as \`Resource.<Component>.name\`. Billing: on-demand, except the tables with a production capacity on ${PROVISIONED_STAGES.length === 1 ? "stage" : "stages"} ${PROVISIONED_STAGES.map(code).join(", ")}: provisioned, with target-tracking auto scaling of reads and writes between the minimum and maximum units (Pulumi leaves the units to auto scaling after creation).`,
+    "",
+  );
   parts.push(
     table(
-      ["Table", "Component (link)", "Partition / sort key", "Stream", "TTL attribute"],
+      ["Table", "Component (link)", "Partition / sort key", "Stream", "TTL attribute", "Production capacity"],
       Object.entries(tables).map(([name, t]) => {
-        const spec = t as { partitionKey: string; sortKey: string; stream?: string; ttl?: string };
-        return [code(name), code(tableLink(name)), `${code(spec.partitionKey)} / ${code(spec.sortKey)}`, spec.stream ? code(spec.stream.toUpperCase().replaceAll("-", "_")) : "none", spec.ttl ? code(spec.ttl) : "none"];
+        const spec = t as TableSpec;
+        const c = spec.capacity;
+        const capacity = c ? `provisioned, ${Math.round(c.targetUtilization * 100)}% target; reads ${c.read.min}-${c.read.max}, writes ${c.write.min}-${c.write.max} units` : "on-demand";
+        return [code(name), code(tableLink(name)), `${code(spec.partitionKey)} / ${code(spec.sortKey)}`, spec.stream ? code(spec.stream.toUpperCase().replaceAll("-", "_")) : "none", spec.ttl ? code(spec.ttl) : "none", capacity];
       }),
     ),
     "",

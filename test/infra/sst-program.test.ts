@@ -135,6 +135,7 @@ const NAMED: Record<string, string> = {
   "aws.cloudwatch.MetricAlarm": "name",
   "aws.sns.Topic": "name",
   "aws.sesv2.ConfigurationSet": "configurationSetName",
+  "aws.appautoscaling.Policy": "name",
 };
 /** Raw resource types without an account-wide name (ids are generated, or scoped to a parent). */
 const UNNAMED = new Set([
@@ -147,6 +148,7 @@ const UNNAMED = new Set([
   "aws.sesv2.ConfigurationSetEventDestination",
   "aws.apigatewayv2.Integration",
   "aws.apigatewayv2.Route",
+  "aws.appautoscaling.Target",
 ]);
 
 describe("names", () => {
@@ -234,6 +236,40 @@ describe("production safety", () => {
     expect(runs.dev.app).toMatchObject({ removal: "remove", protect: false });
     for (const t of of(runs.production, "sst.aws.Dynamo")) expect(t.args.deletionProtection, t.name).toBe(true);
     for (const t of of(runs.dev, "sst.aws.Dynamo")) expect(t.args.deletionProtection, t.name).toBe(false);
+  });
+
+  it("production bills the steady tables provisioned, auto scaled on reads and writes; other stages and the bursty tables are on-demand", () => {
+    const steady = Object.entries(tables).filter(([, spec]) => "capacity" in spec && spec.capacity).map(([name]) => name);
+    expect(steady.sort()).toEqual(["connections", "docs", "inbox", "log", "notify", "search", "state"]);
+    for (const [name, spec] of Object.entries(tables)) {
+      const table = of(runs.production, "sst.aws.Dynamo").find((t) => t.name === tableLink(name))!;
+      const transform = (table.args.transform as { table?: (args: Record<string, unknown>, opts: Record<string, unknown>) => void } | undefined)?.table;
+      const targets = of(runs.production, "aws.appautoscaling.Target").filter((t) => t.name.startsWith(componentName(name, "Table")));
+      const policies = of(runs.production, "aws.appautoscaling.Policy").filter((t) => t.name.startsWith(componentName(name, "Table")));
+      if (!steady.includes(name)) {
+        expect(transform, name).toBeUndefined();
+        expect(targets, name).toEqual([]);
+        continue;
+      }
+      const capacity = (spec as { capacity: { targetUtilization: number; read: { min: number; max: number }; write: { min: number; max: number } } }).capacity;
+      // The table starts at the minimum and Pulumi leaves the units to auto scaling afterwards.
+      const args: Record<string, unknown> = { billingMode: "PAY_PER_REQUEST" };
+      const opts: Record<string, unknown> = {};
+      transform!(args, opts);
+      expect(args, name).toEqual({ billingMode: "PROVISIONED", readCapacity: capacity.read.min, writeCapacity: capacity.write.min });
+      expect(opts.ignoreChanges, name).toEqual(["readCapacity", "writeCapacity"]);
+      expect(targets.map((t) => [t.args.scalableDimension, t.args.minCapacity, t.args.maxCapacity, tokenText(t.args.resourceId)]), name).toEqual([
+        ["dynamodb:table:ReadCapacityUnits", capacity.read.min, capacity.read.max, `table/{{${tableLink(name)}.name}}`],
+        ["dynamodb:table:WriteCapacityUnits", capacity.write.min, capacity.write.max, `table/{{${tableLink(name)}.name}}`],
+      ]);
+      expect(policies.map((p) => [p.args.policyType, (p.args.targetTrackingScalingPolicyConfiguration as { targetValue: number; predefinedMetricSpecification: { predefinedMetricType: string } }).predefinedMetricSpecification.predefinedMetricType, (p.args.targetTrackingScalingPolicyConfiguration as { targetValue: number }).targetValue]), name).toEqual([
+        ["TargetTrackingScaling", "DynamoDBReadCapacityUtilization", Math.round(capacity.targetUtilization * 100)],
+        ["TargetTrackingScaling", "DynamoDBWriteCapacityUtilization", Math.round(capacity.targetUtilization * 100)],
+      ]);
+    }
+    for (const t of of(runs.dev, "sst.aws.Dynamo")) expect(t.args.transform, t.name).toBeUndefined();
+    expect(of(runs.dev, "aws.appautoscaling.Target")).toEqual([]);
+    expect(of(runs.dev, "aws.appautoscaling.Policy")).toEqual([]);
   });
 
   it("the outputs name every table by its link name", () => {

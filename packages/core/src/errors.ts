@@ -10,6 +10,8 @@ export const ERROR_CODES = [
   "payload_too_large",
   "rate_limited",
   "internal",
+  // A store refused the request for now (DynamoDB throttling above a table's capacity): retry after a pause.
+  "unavailable",
   // The WebSocket protocol's own refusals (live/client-messages.ts, docs/protocol.md).
   "invalid_message",
   "unknown_action",

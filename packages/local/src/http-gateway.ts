@@ -53,7 +53,8 @@ interface CompiledRoute {
  * says HTTP APIs are "metered in 512 KB increments" without naming the direction; counting
  * both is the upper reading). Requests refused before any function (404, 413) and those the
  * hooks answer (the management API, the event bus, the outbox: local stand-ins for other
- * services, metered there) are not counted.
+ * services, metered there) are not counted. The response body also counts as
+ * "transfer.outBytes" (data out to the internet).
  */
 export function createHttpGateway(o: HttpGatewayOptions): HttpGateway {
   const log = o.log ?? createLogger();
@@ -92,6 +93,7 @@ export function createHttpGateway(o: HttpGatewayOptions): HttpGateway {
       sendError(res, 500, "internal", "Internal Server Error");
     }
     meterUsage("apigw.httpRequests", billingUnits(body.length + responseBytes, HTTP_REQUEST_UNIT_BYTES), { fn: fn.name });
+    if (responseBytes > 0) meterUsage("transfer.outBytes", responseBytes, { fn: fn.name });
   };
 
   const server = createServer((req, res) => {

@@ -186,7 +186,10 @@ export function createWebSocketGateway(o: WebSocketGatewayOptions): WebSocketGat
   const messages = (fn: string, text: string) => meterUsage("apigw.wsMessages", billingUnits(Buffer.byteLength(text), WS_MESSAGE_UNIT_BYTES), { fn });
   /** An error reply the gateway itself sends (a message API Gateway bills). */
   const reply = async (conn: LiveConnection, fn: string, text: string) => {
-    if (await conn.send(text)) messages(fn, text);
+    if (await conn.send(text)) {
+      messages(fn, text);
+      meterUsage("transfer.outBytes", Buffer.byteLength(text), { fn });
+    }
   };
 
   const dispatch = async (conn: LiveConnection, body: string, at: number) => {

@@ -48,6 +48,9 @@ test("one change over HTTP: every function it runs meters its invocations, durat
 
   // The one request, under the route's function, and its one invocation.
   expect(processUsage.snapshot().filter((l) => l.unit === "apigw.httpRequests")).toEqual([{ unit: "apigw.httpRequests", fn: "http", quantity: 1 }]);
+  // Its response body went out to the internet (the receipts of the change).
+  const answer = await res.text();
+  expect(total("transfer.outBytes", "http")).toBe(Buffer.byteLength(answer));
   expect(total("lambda.invocations", "http")).toBe(1);
   expect(total("lambda.ms", "http")).toBeGreaterThanOrEqual(1);
   expect(localDurations.get("http")).toMatchObject({ invocations: 1 });
@@ -81,6 +84,8 @@ test("one WebSocket session: messages both ways counted once each, and its conne
     { unit: "apigw.wsConnectionMinutes", fn: "ws", quantity: 1 },
     { unit: "apigw.wsMessages", fn: "ws", quantity: 2 },
   ]);
+  // Only the pong left AWS: data in is free.
+  expect(processUsage.snapshot().filter((l) => l.unit === "transfer.outBytes")).toEqual([{ unit: "transfer.outBytes", fn: "ws", quantity: Buffer.byteLength('{"type":"pong"}') }]);
   expect(total("lambda.invocations", "wsAuthorizer")).toBe(1);
   expect(total("lambda.invocations", "ws")).toBe(3); // $connect, ping, $disconnect
 });

@@ -55,6 +55,7 @@ export type ServiceName =
   | "SNS"
   | "Push"
   | "CloudWatch Logs"
+  | "Data transfer"
   | "S3";
 
 /** A line's usage unit: a metered unit, or bytes held in a store (storage lines). */

@@ -26,6 +26,7 @@ const BILLED_AS: Record<UsageUnit, { service: ServiceName; item: string }> = {
   "sns.sms": { service: "SNS", item: "SMS" },
   "push.messages": { service: "Push", item: "messages" },
   "logs.bytes": { service: "CloudWatch Logs", item: "ingestion" },
+  "transfer.outBytes": { service: "Data transfer", item: "out to the internet" },
 };
 
 const STORE_SERVICE: Record<StoreKind, ServiceName> = { dynamodb: "DynamoDB", s3: "S3", logs: "CloudWatch Logs" };
@@ -198,6 +199,7 @@ function meteredPrice(m: MonthlyLine, input: BillInput, prices: PriceTable): { p
     case "sns.sms": return { price: prices.sns.smsUs, billed: m.quantity };
     case "push.messages": return { price: prices.push.messages, billed: m.quantity };
     case "logs.bytes": return { price: prices.logs.ingestedGb, billed: m.quantity / BYTES_PER_GB };
+    case "transfer.outBytes": return { price: prices.transfer.outToInternetGb, billed: m.quantity / BYTES_PER_GB };
   }
   throw new Error(`bill: no price for unit ${m.unit}`);
 }

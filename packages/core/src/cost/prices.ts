@@ -15,7 +15,8 @@
  *
  * "GB" is 2^30 bytes (BYTES_PER_GB), as AWS bills it. Prices are per `per` units of `unit`;
  * `tiers`, where set, are monthly volume tiers that apply to the account's total volume of that
- * unit in the month (priceOf). Data transfer out is not modelled (Weft's responses are small).
+ * unit in the month (priceOf). Data transfer out to the internet is one account-wide tiered
+ * price (API Gateway, Lambda and EC2 share EC2's tiers).
  */
 
 /** The date every entry was last checked. */
@@ -76,6 +77,7 @@ export interface PriceTable {
   push: { messages: Price };
   logs: { ingestedGb: Price; storedGbMonths: Price };
   s3: { storageGbMonths: Price; putRequests: Price; getRequests: Price };
+  transfer: { outToInternetGb: Price };
   kinesis: {
     shardHours: Price;
     putPayloadUnits: Price;
@@ -97,6 +99,7 @@ const APIGW = "https://aws.amazon.com/api-gateway/pricing/";
 const CLOUDWATCH = "https://aws.amazon.com/cloudwatch/pricing/";
 const KINESIS = "https://aws.amazon.com/kinesis/data-streams/pricing/";
 const S3 = "https://aws.amazon.com/s3/pricing/";
+const DATA_TRANSFER = "https://aws.amazon.com/ec2/pricing/on-demand/#Data_Transfer";
 
 export const PRICES: PriceTable = {
   dynamodb: {
@@ -202,6 +205,13 @@ export const PRICES: PriceTable = {
     },
     putRequests: { usd: 0.005, per: 1000, unit: "PUT, COPY, POST, LIST requests", checked: MEMORY, source: S3 },
     getRequests: { usd: 0.0004, per: 1000, unit: "GET and other requests", checked: MEMORY, source: S3 },
+  },
+  transfer: {
+    outToInternetGb: {
+      usd: 0.09, per: 1, unit: "GB out to the internet", checked: STORED, source: DATA_TRANSFER,
+      tiers: [{ upTo: 10 * TB, usd: 0.09 }, { upTo: 50 * TB, usd: 0.085 }, { upTo: 150 * TB, usd: 0.07 }, { usd: 0.05 }],
+      note: "Account-wide tiers over EC2, Lambda and API Gateway traffic out; the first 100 GB a month free is ignored; data in is free.",
+    },
   },
   kinesis: {
     shardHours: { usd: 0.015, per: 1, unit: "shard-hours (provisioned)", checked: MEMORY, source: KINESIS },

@@ -35,6 +35,11 @@ export const USAGE_UNITS = {
   "push.messages": "push messages",
   /** CloudWatch Logs ingested, in bytes. */
   "logs.bytes": "log bytes",
+  /**
+   * Bytes sent out of AWS to the internet: HTTP API responses and WebSocket messages to clients
+   * (payloads; TLS and framing overhead not counted). Resource: none.
+   */
+  "transfer.outBytes": "bytes out to the internet",
 } as const;
 
 export type UsageUnit = keyof typeof USAGE_UNITS;

@@ -56,6 +56,12 @@ describe("priceOf", () => {
     expect(priceOf(10 * 1024, PRICES.logs.ingestedGb)).toBeCloseTo(5_120, 6);
   });
 
+  it("prices data out to the internet in EC2's tiers (10 TB at $0.09, 40 TB at $0.085, 100 TB at $0.07, then $0.05)", () => {
+    const out = PRICES.transfer.outToInternetGb;
+    expect(priceOf(10 * 1024, out)).toBeCloseTo(921.6, 6);
+    expect(priceOf(200 * 1024, out)).toBeCloseTo(10 * 1024 * 0.09 + 40 * 1024 * 0.085 + 100 * 1024 * 0.07 + 50 * 1024 * 0.05, 6);
+  });
+
   it("refuses bad quantities and malformed tiers", () => {
     expect(() => priceOf(-1, PRICES.sqs.standardRequests)).toThrow(/bad quantity -1/);
     expect(() => priceOf(NaN, PRICES.sqs.standardRequests)).toThrow(/bad quantity/);

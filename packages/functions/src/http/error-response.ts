@@ -11,6 +11,7 @@ export const HTTP_STATUS: Record<ErrorCode, ContentfulStatusCode> = {
   payload_too_large: 413,
   rate_limited: 429,
   internal: 500,
+  unavailable: 503,
   invalid_message: 400,
   unknown_action: 400,
   not_subscribed: 409,
@@ -22,10 +23,30 @@ export function errorBody(code: ErrorCode, message: string, details: unknown[] =
   return { error: { code, message, details } };
 }
 
-/** Renders any thrown value as the JSON error shape; unknown errors are logged and become `internal`. */
+/**
+ * AWS errors that mean "over capacity, try again shortly": a provisioned table above its units
+ * (after burst capacity), an on-demand table above twice its previous peak, or an account limit.
+ * The SDK has already retried them with backoff by the time they reach a handler.
+ */
+const THROTTLES = new Set(["ProvisionedThroughputExceededException", "ThrottlingException", "RequestLimitExceeded"]);
+
+/** Seconds a throttled client is asked to wait (the SDK retries sooner, with jitter). */
+export const THROTTLED_RETRY_AFTER_S = 1;
+
+/**
+ * Renders any thrown value as the JSON error shape. Throttling becomes 503 `unavailable` with
+ * Retry-After (the client resends as is; a change stored before the refusal is deduped); other
+ * unknown errors are logged and become `internal`.
+ */
 export function errorResponse(c: Context, err: unknown) {
   if (err instanceof WeftError) {
     return c.json(errorBody(err.code, err.message, err.details), HTTP_STATUS[err.code]);
+  }
+  const name = (err as { name?: unknown })?.name;
+  if (typeof name === "string" && THROTTLES.has(name)) {
+    console.error(JSON.stringify({ kind: "throttled", error: name, message: (err as Error).message }));
+    c.header("Retry-After", String(THROTTLED_RETRY_AFTER_S));
+    return c.json(errorBody("unavailable", `storage is over its capacity for now (${name}); retry after ${THROTTLED_RETRY_AFTER_S} s`), 503);
   }
   console.error(JSON.stringify({ kind: "error", message: (err as Error)?.message, stack: (err as Error)?.stack }));
   return c.json(errorBody("internal", "internal error"), 500);

@@ -55,7 +55,7 @@ describe("message metering", () => {
     expect(processUsage.snapshot()).toEqual([{ unit: "eventbridge.events", fn: "publisher", resource: "bus-1", quantity: 2 + 1 }]);
   });
 
-  it("counts PostToConnection in 32 KB units when it succeeds; a gone connection and DeleteConnection count nothing", async () => {
+  it("counts PostToConnection in 32 KB units and its bytes out when it succeeds; a gone connection and DeleteConnection count nothing", async () => {
     answer = (path) => (path.endsWith("/gone") ? { status: 410, headers: { "x-amzn-errortype": "GoneException" }, body: "{}" } : { status: 200 });
     const gateway = new ApiGatewayGateway({ endpoint: fake.url, local: true });
     await runAsFunction("broadcaster", async () => {
@@ -65,7 +65,10 @@ describe("message metering", () => {
       expect(await gateway.close("c1")).toBe("ok");
     });
     gateway.client.destroy();
-    expect(processUsage.snapshot()).toEqual([{ unit: "apigw.wsMessages", fn: "broadcaster", quantity: 2 + 1 }]);
+    expect(processUsage.snapshot()).toEqual([
+      { unit: "apigw.wsMessages", fn: "broadcaster", quantity: 2 + 1 },
+      { unit: "transfer.outBytes", fn: "broadcaster", quantity: 40 * 1024 + 2 },
+    ]);
   });
 
   it("counts SES emails per recipient and SNS SMS per part, only when sent", async () => {

@@ -58,7 +58,7 @@ const metered = new WeakSet<object>();
  *   its size (message-units.ts `eventEntryBytes`) in 64 KB -> "eventbridge.events", on the
  *   entry's bus;
  * - apigwManagement: PostToConnection that succeeded, billingUnits(Data bytes, 32 KB) ->
- *   "apigw.wsMessages" (a GoneException sent nothing). GetConnection and DeleteConnection
+ *   "apigw.wsMessages" and its Data bytes -> "transfer.outBytes" (a GoneException sent nothing). GetConnection and DeleteConnection
  *   are not billed by API Gateway (they are not messages);
  * - ses: SendEmail that succeeded, one "ses.emails" per recipient (To, Cc and Bcc);
  * - sns: Publish to a PhoneNumber that succeeded, one "sns.sms" per SMS part (`smsParts`);
@@ -120,7 +120,10 @@ function countSuccess(service: SdkService, operation: string, input: Record<stri
       return;
     }
     case "apigwManagement":
-      if (operation === "PostToConnection") meterUsage("apigw.wsMessages", billingUnits(byteLength(input.Data), WS_MESSAGE_UNIT_BYTES), { fn });
+      if (operation === "PostToConnection") {
+        meterUsage("apigw.wsMessages", billingUnits(byteLength(input.Data), WS_MESSAGE_UNIT_BYTES), { fn });
+        meterUsage("transfer.outBytes", byteLength(input.Data), { fn });
+      }
       return;
     case "ses": {
       if (operation !== "SendEmail") return;
