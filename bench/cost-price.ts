@@ -8,7 +8,7 @@ import {
   type StoredData,
   type UsageLine,
 } from "../packages/core/src/cost/index.js";
-import { capacityOf, functions, schedules, tables } from "../infra/manifest.js";
+import { capacityOf, functions, LAMBDA_ARCHITECTURE, schedules, tables } from "../infra/manifest.js";
 import type { ProductSpec } from "./cost-products.js";
 
 /** What one product's workload measured. */
@@ -105,6 +105,7 @@ export function priceProduct(product: ProductSpec, run: MeasuredRun | undefined,
     events: run.events,
     rates: { average: product.averagePerSec, peak: product.peakPerSec },
     memoryMB: Object.fromEntries(Object.entries(functions).map(([name, f]) => [name, f.memoryMB])),
+    architecture: LAMBDA_ARCHITECTURE,
     capacity: stageCapacity(stage),
     fixedMonthly: scheduledFixedUsage(run.idle),
     storage: { items: storedData(run), horizonDays: 365 },

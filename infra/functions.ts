@@ -1,4 +1,4 @@
-import { functions as functionSpecs, schedules as scheduleSpecs, type FunctionSpec } from "./manifest.js";
+import { functions as functionSpecs, LAMBDA_ARCHITECTURE, schedules as scheduleSpecs, type FunctionSpec } from "./manifest.js";
 import { componentName, entries, mapRecord, megabytes, seconds } from "./naming.js";
 import { busEnvironment, busPermissions } from "./bus.js";
 import { channelsEnvironment, channelsPermissions } from "./channels.js";
@@ -45,6 +45,7 @@ export const functions = mapRecord<FunctionName, FunctionSpec, sst.aws.Function>
     new sst.aws.Function(componentName(name, "Function"), {
       handler: spec.handler,
       runtime: RUNTIME,
+      architecture: LAMBDA_ARCHITECTURE,
       timeout: seconds(spec.timeoutSeconds),
       memory: megabytes(spec.memoryMB),
       link: [...spec.tables.map((t) => tables[t]), ...secretLinks(spec)],

@@ -146,6 +146,13 @@ export const tables = {
   notify: { partitionKey: "pk", sortKey: "sk", ttl: "expiresAt", capacity: STEADY },
 } satisfies Record<string, TableSpec>;
 
+/**
+ * Every function's instruction set: Graviton (arm64) bills 20% less per GB-second than x86_64
+ * for the same memory, and the handlers are plain JavaScript (no native module is bundled into
+ * any of them), so they run unchanged. The cost bench prices the same architecture.
+ */
+export const LAMBDA_ARCHITECTURE = "arm64" as const;
+
 export const functions = {
   http: {
     handler: "packages/functions/src/handlers/http.handler",

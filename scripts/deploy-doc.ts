@@ -17,6 +17,7 @@ import {
   tableLink,
   tables,
   PROVISIONED_STAGES,
+  LAMBDA_ARCHITECTURE,
   type TableSpec,
   webSocket,
   type FunctionSpec,
@@ -78,7 +79,7 @@ export function renderReference(): string {
     ),
     "",
   );
-  parts.push("### Lambda functions", "", "Runtime `nodejs22.x`. Every function is linked to its tables (IAM access to those only) and to the JWT secrets, and gets `WEFT_STAGE`.", "");
+  parts.push("### Lambda functions", "", `Runtime \`nodejs22.x\` on \`${LAMBDA_ARCHITECTURE}\`. Every function is linked to its tables (IAM access to those only) and to the JWT secrets, and gets \`WEFT_STAGE\`.`, "");
   parts.push(
     table(
       ["Function", "Component", "Handler", "Timeout", "Memory", "Tables", "Additionally"],

@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it, vi } from "vitest";
-import { functions as functionSpecs, routes, rules, schedules, secrets, subscriptions, tableLink, tables, webSocket } from "../../infra/manifest.js";
+import { functions as functionSpecs, LAMBDA_ARCHITECTURE, routes, rules, schedules, secrets, subscriptions, tableLink, tables, webSocket } from "../../infra/manifest.js";
 import { componentName } from "../../infra/naming.js";
 import { realisticSecrets } from "./realistic-secrets.js";
 import { resolveTokens, runSstProgram, tokenText, type Recorded, type SstRun } from "./sst-recorder.js";
@@ -70,6 +70,11 @@ describe("function environments", () => {
       const bytes = Object.entries(env).reduce((n, [k, v]) => n + Buffer.byteLength(k) + Buffer.byteLength(v), 0);
       expect(bytes, `${fn.name}: ${JSON.stringify(env)}`).toBeLessThan(LAMBDA_ENV_LIMIT);
     }
+  });
+
+  it("every function runs on the manifest's architecture (arm64), on every stage", () => {
+    expect(LAMBDA_ARCHITECTURE).toBe("arm64");
+    for (const stage of STAGES) for (const fn of of(runs[stage], "sst.aws.Function")) expect(fn.args.architecture, fn.name).toBe("arm64");
   });
 
   it("secrets and tables are linked, never copied into the environment", () => {
