@@ -11,5 +11,7 @@ export type CostLoadTask = { kind: "docs"; params: DocLoadParams } | { kind: "no
 const task = workerData as CostLoadTask;
 /** Tells the main thread the warm-up is over: it starts measuring (resets the usage meter). */
 const measuring = () => parentPort?.postMessage({ measuring: true });
-const result = task.kind === "docs" ? await runDocLoad(task.params, measuring) : await runNotifyLoad(task.params, measuring);
+/** Tells the main thread the load has sent its last event (what follows is waiting for its effects). */
+const sendingDone = () => parentPort?.postMessage({ sendingDone: true });
+const result = task.kind === "docs" ? await runDocLoad(task.params, measuring) : await runNotifyLoad(task.params, measuring, sendingDone);
 parentPort?.postMessage({ result });

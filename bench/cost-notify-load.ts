@@ -43,7 +43,7 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 const TOPICS = { social: ["mentions", "reactions", "comments"], transactional: ["security", "tasks"], marketing: ["product"] } as const;
 
-export async function runNotifyLoad(p: NotifyLoadParams, onMeasuring: () => void = () => {}): Promise<NotifyLoadResult> {
+export async function runNotifyLoad(p: NotifyLoadParams, onMeasuring: () => void = () => {}, onSendingDone: () => void = () => {}): Promise<NotifyLoadResult> {
   const res: NotifyLoadResult = { events: {}, posts: 0, errors: 0, errorSamples: [], sentToVisible: [], expectedVisible: 0, visible: 0 };
   /** `${eventId}/${userId}` -> when the event's POST was sent, for the online recipients of measured events. */
   const postedAt = new Map<string, number>();
@@ -130,6 +130,7 @@ export async function runNotifyLoad(p: NotifyLoadParams, onMeasuring: () => void
     );
   }
   await Promise.all(answers);
+  onSendingDone();
   const drainStart = Date.now();
   while (res.visible < res.expectedVisible && Date.now() - drainStart < p.drainMs) await sleep(50);
   for (const ws of sockets) ws.close();

@@ -6,6 +6,7 @@ import { renderMarkdownReport, toJson, type ProductCost, type UsageLine } from "
 import { dynamoClient } from "../packages/functions/src/adapters/dynamo/client.js";
 import { traceFile } from "../packages/core/test/traces.js";
 import { processUsage } from "../packages/functions/src/adapters/billing/usage-context.js";
+import { fakeClock } from "../packages/functions/src/clock.js";
 import { startStack } from "../packages/local/src/stack.js";
 import { ENV, schedules } from "../infra/manifest.js";
 import { DEFAULT_METRICS_FLUSH_MS } from "../packages/core/src/metrics/recorder.js";
@@ -53,7 +54,10 @@ export async function main(args: Record<string, string>): Promise<void> {
   // Metrics flushed on the deployed interval, not the local stack's every-invocation default.
   // All functions share one recorder here (one process) while each AWS container has its own,
   // so the bench's counter writes are a lower bound of AWS's: (containers / interval) per tenant.
-  const stack = await startStack({ port: 0, data: "memory", quiet: true, handlerLogs: "count-only", env: { [ENV.metricsFlushMs]: String(DEFAULT_METRICS_FLUSH_MS) } });
+  // The handlers' clock is the stack's fake clock, moved by `pump` at real speed, or faster
+  // while a product with a `clockSpeed` runs (cost-products.ts).
+  const stack = await startStack({ port: 0, data: "memory", quiet: true, handlerLogs: "count-only", env: { [ENV.metricsFlushMs]: String(DEFAULT_METRICS_FLUSH_MS), WEFT_FAKE_CLOCK: "1" } });
+  const pump = clockPump();
   const secret = new TextEncoder().encode(process.env.WEFT_JWT_SECRET ?? "weft-local-dev-secret");
   const costs: ProductCost[] = [];
   const runs: Record<string, unknown> = {};
@@ -72,7 +76,7 @@ export async function main(args: Record<string, string>): Promise<void> {
       }
       const tenant = `cost-${product.id}-${Date.now().toString(36)}`;
       const mint = (sub: string, role?: string) =>
-        new SignJWT({ sub, tid: tenant, ...(role ? { role } : {}) }).setProtectedHeader({ alg: "HS256" }).setIssuedAt().setExpirationTime("3h").sign(secret);
+        new SignJWT({ sub, tid: tenant, ...(role ? { role } : {}) }).setProtectedHeader({ alg: "HS256" }).setIssuedAt().setExpirationTime("30d").sign(secret);
       log(`${product.id}: setting up`);
       await product.setup(setupContext(stack.url, tenant, mint));
       const tokens = Object.fromEntries(await Promise.all(productUsers(product.id).map(async (u) => [u, await mint(u)] as const)));
@@ -82,11 +86,17 @@ export async function main(args: Record<string, string>): Promise<void> {
       let bytesBefore: Record<string, number> = {};
       let started = Date.now();
       const task = product.load({ url: stack.url, tokens, serviceToken: await mint("bench-backend", "service"), keystrokes, seconds, warmupSeconds: warmup, sendIntervalMs, runId: Date.now().toString(36) });
-      const load = (await runLoad(task, async () => {
-        processUsage.reset();
-        started = Date.now();
-        bytesBefore = await tableBytes();
-      })) as { events: Record<string, number> } & Record<string, unknown>;
+      pump.speed(product.clockSpeed ?? 1);
+      const load = (await runLoad(
+        task,
+        async () => {
+          processUsage.reset();
+          started = Date.now();
+          bytesBefore = await tableBytes();
+        },
+        () => pump.speed(1),
+      )) as { events: Record<string, number> } & Record<string, unknown>;
+      pump.speed(1);
       await quiet();
       const elapsedMs = Date.now() - started;
       const usage = withoutIdle(processUsage.snapshot(), idle, elapsedMs);
@@ -99,6 +109,7 @@ export async function main(args: Record<string, string>): Promise<void> {
       log(`${product.id}: ${events} events in ${Math.round(elapsedMs / 1000)} s`);
     }
   } finally {
+    pump.stop();
     const calibration = await calibrate(stack.dynamoEndpoint, stack.tables.state);
     dynamo.destroy();
     await stack.stop();
@@ -174,15 +185,39 @@ function setupContext(url: string, tenant: string, mint: (sub: string, role?: st
   };
 }
 
-/** Runs the load in a worker; `onMeasuring` when its warm-up ends; resolves with its result. */
-function runLoad(task: CostLoadTask, onMeasuring: () => Promise<void>): Promise<unknown> {
+/**
+ * Moves the stack's fake clock every 50 ms by the real time passed times `speed` (never back),
+ * so at speed 1 the handlers see real time, and faster a simulated day passes in seconds.
+ */
+function clockPump(): { speed(s: number): void; stop(): void } {
+  const clock = fakeClock();
+  let speed = 1;
+  let last = Date.now();
+  const tick = () => {
+    const now = Date.now();
+    clock.advance(Math.round((now - last) * speed));
+    last = now;
+  };
+  const timer = setInterval(tick, 50);
+  return {
+    speed(s: number) {
+      tick();
+      speed = s;
+    },
+    stop: () => clearInterval(timer),
+  };
+}
+
+/** Runs the load in a worker; `onMeasuring` when its warm-up ends, `onSendingDone` after its last event; resolves with its result. */
+function runLoad(task: CostLoadTask, onMeasuring: () => Promise<void>, onSendingDone: () => void): Promise<unknown> {
   return new Promise((resolve, reject) => {
     const worker = new Worker(new URL("./worker-bootstrap.mjs", import.meta.url), {
       workerData: { ...task, __module: new URL("./cost-load.ts", import.meta.url).href },
     });
     let measuring: Promise<void> = Promise.resolve();
-    worker.on("message", (m: { measuring?: true; result?: unknown }) => {
+    worker.on("message", (m: { measuring?: true; sendingDone?: true; result?: unknown }) => {
       if (m.measuring) measuring = onMeasuring();
+      else if (m.sendingDone) onSendingDone();
       else measuring.then(() => resolve(m.result), reject);
     });
     worker.once("error", reject);
