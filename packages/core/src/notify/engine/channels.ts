@@ -105,6 +105,18 @@ export const EMAIL_WITH_PUSH_DETAIL = "push reaches the user; email is used only
 const isPush = (c: ExternalChannel) => c === "web_push" || c === "mobile_push";
 
 /**
+ * The decision detail of a transactional email left out under the tenant policy's
+ * `fallback.transactionalEmail: "without_push"` (after "<push channel> reaches the user; ").
+ */
+export const TRANSACTIONAL_WITHOUT_PUSH_DETAIL = 'transactional email is for users no push reaches (policy fallback.transactionalEmail "without_push")';
+
+/** The first push channel among `channels`, if any. */
+export function pushAmong(channels: readonly ExternalChannel[]): "web_push" | "mobile_push" | undefined {
+  for (const c of channels) if (c === "web_push" || c === "mobile_push") return c;
+  return undefined;
+}
+
+/**
  * The cross-channel rule (product: one of {push, email}, not both; parallel sends are the
  * duplicate users complain about most). Called only for a class in policy.emailOnlyWithoutPush
  * whose candidates are the tenant's class channels (a user who chose a topic's channels gets

@@ -1,4 +1,5 @@
 import type { ExternalChannel } from "../vocabulary.js";
+import { pushAmong, TRANSACTIONAL_WITHOUT_PUSH_DETAIL } from "./channels.js";
 import { type Budget, budgetDetail, consume, hasRoom } from "./caps.js";
 import type { DigestFacts } from "./digest-resolver.js";
 import { liveItems, type Pending, withFacts } from "./facts.js";
@@ -143,11 +144,18 @@ function sendNow(run: Run, all: Planned[], budget: Budget, trigger: Trigger, fac
         : `${used} of ${cap} critical sends in the last ${mins} min`;
   let sent = false;
   let last: { subset: PendingItem[]; r: Rendered } | undefined;
+  const withoutPush = run.ctx.policy.fallback.transactionalEmail === "without_push";
   for (const c of EXTERNAL_ORDER) {
     if (c === "email" && fallbackFor) continue;
     let subset: PendingItem[] | undefined;
     for (const p of all) {
       if (!p.external.includes(c)) continue;
+      // Transactional items going out now (released, or with no fallback delay): push or email.
+      const push = c === "email" && withoutPush && p.item.class === "transactional" ? pushAmong(p.external) : undefined;
+      if (push !== undefined) {
+        run.record(p.item.eventId, "suppressed:preference", undefined, "email", `${push} reaches the user; ${TRANSACTIONAL_WITHOUT_PUSH_DETAIL}`);
+        continue;
+      }
       if (subset === undefined) subset = [p.item];
       else subset.push(p.item);
     }
@@ -173,7 +181,7 @@ function sendNow(run: Run, all: Planned[], budget: Budget, trigger: Trigger, fac
     for (const it of subset) {
       let detail = note;
       if (it.noted) detail += `; deferred since ${iso(it.at)}`;
-      if (fallbackFor && it === fallbackFor.item) detail += `; email follows at ${iso(run.now + delay)} if still unread`;
+      if (fallbackFor && it === fallbackFor.item) detail += `; email follows at ${iso(run.now + delay)} if still unread${run.ctx.policy.fallback.transactionalEmail === "without_push" ? " and no push reaches the user then" : ""}`;
       run.record(it.eventId, "sent", id, c, detail);
     }
   }

@@ -1,3 +1,4 @@
+import { pushAmong, TRANSACTIONAL_WITHOUT_PUSH_DETAIL } from "./channels.js";
 import { hasRoom, capWakeAt } from "./caps.js";
 import { isDigestible, flushDigest, joinDigest } from "./digests.js";
 import { dispatch, planItems } from "./dispatch.js";
@@ -181,6 +182,11 @@ async function flushesThenRelease(run: Run, digests: boolean): Promise<void> {
   if (p) await p;
 }
 
+/**
+ * The transactional email fallbacks due now: each item still unread (reading cancels its
+ * fallback) and still visible to the user is emailed, unless quiet hours defer it, the plan
+ * has no usable email any more, or (policy `without_push`) a push channel reaches the user.
+ */
 async function runFallbacks(run: Run): Promise<void> {
   const s = run.s;
   const due = s.fallbacks.filter((f) => f.dueAt <= run.now);
@@ -199,7 +205,11 @@ async function runFallbacks(run: Run): Promise<void> {
     if (liveItems(run, [item], facts).length === 0) continue;
     const plan = run.plan(item);
     const id = notificationId(run.ctx.tenant, run.ctx.userId, item.eventId, "email");
-    if (plan.external.includes("email")) {
+    // A push channel held back only by presence reaches the user too (they are in the app).
+    const push = run.ctx.policy.fallback.transactionalEmail === "without_push" ? pushAmong([...plan.external, ...plan.presenceOnly]) : undefined;
+    if (push !== undefined && plan.external.includes("email")) {
+      run.record(item.eventId, "suppressed:preference", undefined, "email", `fallback: ${push} reaches the user; ${TRANSACTIONAL_WITHOUT_PUSH_DETAIL}`);
+    } else if (plan.external.includes("email")) {
       const d = itemDelivery(run, id, "email", item, item.eventId);
       if (item.feedId !== undefined) d.feedId = item.feedId;
       d.budget = "none";

@@ -10,10 +10,19 @@ export type DigestKeyPart = (typeof DIGEST_KEY_PARTS)[number];
 /**
  * The classes the cross-channel rule may apply to (`emailOnlyWithoutPush`). Critical
  * notifications go to every channel at once (a security alert must get through); transactional
- * ones already use email as a delayed fallback to push (`fallback.transactionalDelayMs`).
+ * ones use email as a delayed fallback to push (`fallback`: push or email by default there too).
  */
 export const EMAIL_WITHOUT_PUSH_CLASSES = ["social", "marketing"] as const;
 export type EmailWithoutPushClass = (typeof EMAIL_WITHOUT_PUSH_CLASSES)[number];
+
+/**
+ * Which still-unread transactional items get their delayed email (`fallback.transactionalEmail`).
+ * `without_push`: only those no push channel reaches when the delay ends (the user has none,
+ * switched it off, or its device was dropped after the provider refused it): push or email,
+ * never both, as for social notifications. `unread`: every one still unread.
+ */
+export const TRANSACTIONAL_EMAIL_MODES = ["without_push", "unread"] as const;
+export type TransactionalEmailMode = (typeof TRANSACTIONAL_EMAIL_MODES)[number];
 
 const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;
@@ -68,6 +77,8 @@ export interface TenantPolicy {
   fallback: {
     /** Transactional: email this long after the push/in-app item if it is still unread (0 = with it). */
     transactionalDelayMs: number;
+    /** Which unread items get that email: see TRANSACTIONAL_EMAIL_MODES. */
+    transactionalEmail: TransactionalEmailMode;
   };
   /** After the user's last WebSocket closes, push waits this long (they may be switching tabs). */
   presenceGraceMs: number;
@@ -91,7 +102,7 @@ export function defaultTenantPolicy(): TenantPolicy {
     caps: { social: 3, transactionalExtra: 1, critical: 2, windowMs: HOUR, maxUserCap: 20 },
     ttlMs: { critical: HOUR, transactional: DAY, social: 12 * HOUR, marketing: DAY },
     digest: { windowMs: 10 * MINUTE, maxItems: 20, topics: ["comments", "reactions", "edits"], keyBy: ["doc", "topic"] },
-    fallback: { transactionalDelayMs: 15 * MINUTE },
+    fallback: { transactionalDelayMs: 15 * MINUTE, transactionalEmail: "without_push" },
     presenceGraceMs: 60_000,
     topics: [],
     classChannels: {
@@ -149,7 +160,12 @@ const policySchema = z.strictObject(
       })
       .prefault({}),
     fallback: z
-      .strictObject({ transactionalDelayMs: intIn(POLICY_LIMITS.fallbackDelayMs, " ms").default(D.fallback.transactionalDelayMs) })
+      .strictObject({
+        transactionalDelayMs: intIn(POLICY_LIMITS.fallbackDelayMs, " ms").default(D.fallback.transactionalDelayMs),
+        transactionalEmail: z
+          .enum(TRANSACTIONAL_EMAIL_MODES, { error: expected(`one of ${TRANSACTIONAL_EMAIL_MODES.join(", ")}`) })
+          .default(D.fallback.transactionalEmail),
+      })
       .prefault({}),
     presenceGraceMs: intIn(POLICY_LIMITS.presenceGraceMs, " ms").default(D.presenceGraceMs),
     topics: z.array(z.string({ error: expected("a topic name") }), { error: expected("an array of topic names") }).default([]),
@@ -164,7 +180,7 @@ const policySchema = z.strictObject(
     emailOnlyWithoutPush: z
       .array(
         z.enum(EMAIL_WITHOUT_PUSH_CLASSES, {
-          error: expected("social or marketing (critical notifications use every channel; transactional ones email as a delayed fallback)"),
+          error: expected("social or marketing (critical notifications use every channel; transactional ones email as a delayed fallback, see fallback.transactionalEmail)"),
         }),
         { error: expected("an array of classes") },
       )

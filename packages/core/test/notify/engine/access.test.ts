@@ -2,6 +2,7 @@ import { describe, expect, test } from "vitest";
 import type { EngineContext } from "../../../src/notify/engine/index.js";
 import { intentReadable } from "../../../src/notify/engine/access.js";
 import { at, Driver, intent, TENANT } from "./driver.js";
+import { defaultTenantPolicy } from "../../../src/notify/preferences/index.js";
 
 /**
  * Access at decide time (engine.ts "Access", access.ts): an intent whose `readAccess` rules the
@@ -80,7 +81,9 @@ describe("readAccess at decide time", () => {
 
 describe("losing access drops what is pending about the document", () => {
   test("the access-removed notice goes out; the open digest of the document is withdrawn and never sent", async () => {
-    const d = new Driver();
+    // Every unread transactional item gets its email here (fallback.transactionalEmail "unread").
+    const policy = defaultTenantPolicy();
+    const d = new Driver({ ...policy, fallback: { ...policy.fallback, transactionalEmail: "unread" } });
     const a = comment("u1", "09:00:00", "alice", "c1");
     const b = comment("u1", "09:01:00", "bob", "c2");
     await d.event(a);

@@ -84,14 +84,16 @@ describe("sliding-window cap (3 social sends per rolling hour)", () => {
     expect(d.external("u1").find((x) => x.eventIds[0] === tx1.eventId)?.budget).toBe("extra");
     expect(d.user("u1").state.sends.regular).toHaveLength(3);
     expect(outcome(d, tx2.eventId)).toBe("deferred");
-    // tx1's email fallback is due at 10:18 (unread); tx2 takes the next slot: the social one at
-    // 11:00:00 (earlier than the extra one at 11:03), with push and email at once (no fallback for a release).
+    // tx1's email fallback is due at 10:18 (unread), and left out: push reaches the user (the
+    // default fallback.transactionalEmail, without_push). tx2 takes the next slot: the social one
+    // at 11:00:00 (earlier than the extra one at 11:03), by push; its email is left out at once
+    // (no fallback for a release).
     expect(d.user("u1").nextWakeAt).toBe(T("10:18:00"));
     await d.drain();
-    expect(d.decisionsFor(tx1.eventId).filter((r) => r.channel === "email").map((r) => [r.reason, r.at])).toEqual([["sent", T("10:18:00")]]);
-    expect(d.decisionsFor(tx2.eventId).filter((r) => r.reason === "sent" && r.channel !== "in_app").map((r) => [r.channel, r.at])).toEqual([
-      ["web_push", T("11:00:01")],
-      ["email", T("11:00:01")],
+    expect(d.decisionsFor(tx1.eventId).filter((r) => r.channel === "email").map((r) => [r.reason, r.at])).toEqual([["suppressed:preference", T("10:18:00")]]);
+    expect(d.decisionsFor(tx2.eventId).filter((r) => r.channel !== "in_app" && r.at === T("11:00:01")).map((r) => [r.reason, r.channel])).toEqual([
+      ["sent", "web_push"],
+      ["suppressed:preference", "email"],
     ]);
   });
 

@@ -97,15 +97,31 @@ describe("other classes are unchanged", () => {
     expect(channels(d)).toEqual(["mobile_push", "email"]);
   });
 
-  test("transactional: push now, email after the fallback delay if still unread", async () => {
+  test("transactional (policy fallback.transactionalEmail, default without_push): push now, and no email while push reaches the user", async () => {
     const d = driver();
     await d.event(intent("u1", T("10:00:00"), { class: "transactional", topic: "tasks" }));
     expect(channels(d)).toEqual(["mobile_push"]);
+    await d.drain();
+    expect(d.external("u1").map((x) => [x.channel, x.callAt])).toEqual([["mobile_push", T("10:00:00")]]);
+  });
+
+  test("transactional with fallback.transactionalEmail unread: push now, email after the fallback delay if still unread", async () => {
+    const policy = defaultTenantPolicy();
+    const d = driver(MOBILE_AND_EMAIL, { ...policy, fallback: { ...policy.fallback, transactionalEmail: "unread" } });
+    await d.event(intent("u1", T("10:00:00"), { class: "transactional", topic: "tasks" }));
     await d.drain();
     expect(d.external("u1").map((x) => [x.channel, x.callAt])).toEqual([
       ["mobile_push", T("10:00:00")],
       ["email", T("10:15:00")],
     ]);
+  });
+
+  test("transactional without push: in-app now, email after the delay if still unread (either mode)", async () => {
+    const d = driver(EMAIL_ONLY);
+    await d.event(intent("u1", T("10:00:00"), { class: "transactional", topic: "tasks" }));
+    expect(channels(d)).toEqual([]);
+    await d.drain();
+    expect(d.external("u1").map((x) => [x.channel, x.callAt])).toEqual([["email", T("10:15:00")]]);
   });
 });
 

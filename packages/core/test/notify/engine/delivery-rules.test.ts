@@ -1,4 +1,5 @@
 import { describe, expect, test } from "vitest";
+import { defaultTenantPolicy } from "../../../src/notify/preferences/index.js";
 import { at, Driver, intent, TENANT } from "./driver.js";
 
 const T = (hms: string) => at(`2025-01-06T${hms}Z`);
@@ -86,9 +87,40 @@ describe("presence", () => {
 
 describe("transactional fallback", () => {
   const tx = (hms: string) => intent("u1", T(hms), { class: "transactional", topic: "tasks" });
+  /** The policy's `fallback.transactionalEmail: "unread"`: every item still unread gets its email. */
+  const unreadFallback = () => {
+    const policy = defaultTenantPolicy();
+    return new Driver({ ...policy, fallback: { ...policy.fallback, transactionalEmail: "unread" } });
+  };
 
-  test("push at once, email after the delay if still unread", async () => {
+  test("default (without_push): push at once; at the delay the email is left out, since push reaches the user", async () => {
     const d = new Driver();
+    const e = tx("10:00:00");
+    await d.event(e);
+    expect(d.decisionsFor(e.eventId).find((r) => r.channel === "web_push")?.detail).toContain("email follows at 2025-01-06T10:15:00.000Z if still unread and no push reaches the user then");
+    expect(d.user("u1").nextWakeAt).toBe(T("10:15:00"));
+    await d.drain();
+    expect(d.external("u1").map((x) => x.channel)).toEqual(["web_push"]);
+    expect(d.decisionsFor(e.eventId).filter((r) => r.channel === "email").map((r) => [r.reason, r.at, r.detail])).toEqual([
+      ["suppressed:preference", T("10:15:00"), 'fallback: web_push reaches the user; transactional email is for users no push reaches (policy fallback.transactionalEmail "without_push")'],
+    ]);
+    expect(d.user("u1").state.fallbacks).toEqual([]);
+  });
+
+  test("default (without_push): a user whose push device is gone by the delay (the provider refused the token) gets the email", async () => {
+    const d = new Driver();
+    const e = tx("10:00:00");
+    await d.event(e);
+    d.user("u1", { contacts: { ...d.user("u1").contacts, devices: { web_push: 0, mobile_push: 0 } } });
+    await d.drain();
+    expect(d.external("u1").map((x) => [x.channel, x.callAt])).toEqual([
+      ["web_push", T("10:00:00")],
+      ["email", T("10:15:00")],
+    ]);
+  });
+
+  test("unread: push at once, email after the delay if still unread", async () => {
+    const d = unreadFallback();
     const e = tx("10:00:00");
     await d.event(e);
     expect(d.external("u1").map((x) => x.channel)).toEqual(["web_push"]);
@@ -121,7 +153,7 @@ describe("transactional fallback", () => {
   });
 
   test("a fallback due during quiet hours waits for their end", async () => {
-    const d = new Driver();
+    const d = unreadFallback();
     d.user("u1", { prefs: { ...d.user("u1").prefs, quietHours: { start: "10:10", end: "11:00", timeZone: "UTC" } } });
     const e = tx("10:00:00");
     await d.event(e);

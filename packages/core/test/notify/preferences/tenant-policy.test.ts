@@ -27,6 +27,11 @@ describe("tenant policy", () => {
     expect(parseTenantPolicy({ emailOnlyWithoutPush: ["social"] }).emailOnlyWithoutPush).toEqual(["social"]);
   });
 
+  test("transactional email: push or email by default (without_push); unread emails every item still unread after the delay", () => {
+    expect(parseTenantPolicy({}).fallback).toEqual({ transactionalDelayMs: 900_000, transactionalEmail: "without_push" });
+    expect(parseTenantPolicy({ fallback: { transactionalEmail: "unread" } }).fallback).toEqual({ transactionalDelayMs: 900_000, transactionalEmail: "unread" });
+  });
+
   test("a partial policy is merged onto the defaults", () => {
     const p = parseTenantPolicy({ version: "v2", caps: { social: 5 }, topics: ["billing"], digest: { topics: ["comments", "billing"] } });
     expect(p.caps).toEqual({ ...defaultTenantPolicy().caps, social: 5 });
@@ -48,7 +53,8 @@ describe("tenant policy", () => {
     ["marketing by SMS", { classChannels: { marketing: ["in_app", "sms"] } }, "classChannels.marketing[1]", /marketing is never sent by SMS/],
     ["bad version", { version: "has space" }, "version", /expected a version string/],
     ["cross-channel rule for critical", { emailOnlyWithoutPush: ["social", "critical"] }, "emailOnlyWithoutPush[1]", /expected social or marketing .*got "critical"/],
-    ["cross-channel rule for transactional", { emailOnlyWithoutPush: ["transactional"] }, "emailOnlyWithoutPush[0]", /transactional ones email as a delayed fallback\), got "transactional"/],
+    ["cross-channel rule for transactional", { emailOnlyWithoutPush: ["transactional"] }, "emailOnlyWithoutPush[0]", /transactional ones email as a delayed fallback, see fallback.transactionalEmail\), got "transactional"/],
+    ["unknown transactional email mode", { fallback: { transactionalEmail: "always" } }, "fallback.transactionalEmail", /expected one of without_push, unread/],
     ["cross-channel rule as a boolean", { emailOnlyWithoutPush: true }, "emailOnlyWithoutPush", /expected an array of classes, got true/],
     ["cross-channel class listed twice", { emailOnlyWithoutPush: ["social", "social"] }, "emailOnlyWithoutPush[1]", /'social' is listed twice/],
   ])("%s is refused", (_, input, path, issue) => {
