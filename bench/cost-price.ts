@@ -8,7 +8,7 @@ import {
   type StoredData,
   type UsageLine,
 } from "../packages/core/src/cost/index.js";
-import { capacityOf, functions, LAMBDA_ARCHITECTURE, schedules, tables } from "../infra/manifest.js";
+import { capacityOf, functions, LAMBDA_ARCHITECTURE, schedules, tables, type TableSpec } from "../infra/manifest.js";
 import type { ProductSpec } from "./cost-products.js";
 
 /** What one product's workload measured. */
@@ -80,7 +80,8 @@ function storedData(run: MeasuredRun): StoredData[] {
     .map(([table, bytes]) => {
       const name = logicalTable(table);
       const fn = writer(name);
-      return { name, store: "dynamodb" as const, bytesPerEvent: bytes / run.events, retentionDays: TABLE_RETENTION_DAYS[name] ?? "forever", ...(fn ? { fn } : {}) };
+      const ia = (tables as Record<string, TableSpec>)[name]?.tableClass === "standard-ia";
+      return { name, store: ia ? ("dynamodb-ia" as const) : ("dynamodb" as const), bytesPerEvent: bytes / run.events, retentionDays: TABLE_RETENTION_DAYS[name] ?? "forever", ...(fn ? { fn } : {}) };
     });
 }
 
@@ -107,6 +108,7 @@ export function priceProduct(product: ProductSpec, run: MeasuredRun | undefined,
     memoryMB: Object.fromEntries(Object.entries(functions).map(([name, f]) => [name, f.memoryMB])),
     architecture: LAMBDA_ARCHITECTURE,
     capacity: stageCapacity(stage),
+    tableClass: Object.fromEntries(Object.entries(tables as Record<string, TableSpec>).flatMap(([name, spec]) => (spec.tableClass ? [[name, spec.tableClass]] : []))),
     fixedMonthly: scheduledFixedUsage(run.idle),
     storage: { items: storedData(run), horizonDays: 365 },
     budgetUsd: product.budgetUsdPerMonth,

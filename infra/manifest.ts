@@ -16,6 +16,12 @@ export interface TableSpec {
    * unit is used most of the hour (docs/cost.md, cut 8).
    */
   capacity?: ProvisionedCapacitySpec;
+  /**
+   * The Standard-Infrequent Access table class, on every stage: storage 60% cheaper, requests
+   * 25% dearer. For a table whose bill is mostly storage (the log: a year of raw ops, written
+   * once). Absent = the standard class.
+   */
+  tableClass?: "standard-ia";
 }
 
 /**
@@ -119,7 +125,7 @@ export interface RouteSpec {
 
 export const tables = {
   inbox: { partitionKey: "pk", sortKey: "sk", stream: "new-image", ttl: "expiresAt", capacity: STEADY },
-  log: { partitionKey: "pk", sortKey: "sk", stream: "new-image", capacity: STEADY },
+  log: { partitionKey: "pk", sortKey: "sk", stream: "new-image", capacity: STEADY, tableClass: "standard-ia" },
   state: { partitionKey: "pk", sortKey: "sk", capacity: STEADY },
   quarantine: { partitionKey: "pk", sortKey: "sk", ttl: "expiresAt" },
   /** Materialized document state: a small head item per document plus chunked snapshots. */

@@ -9,7 +9,7 @@ import { named } from "./stage-names.js";
  * Only key attributes are declared as `fields`; DynamoDB is schemaless for everything else,
  * the TTL attribute included.
  *
- * Billing: on-demand, except the tables with a `capacity` on the stages where `capacityOf`
+ * Table class: standard, or Standard-IA where the manifest says (`tableClass`). Billing: on-demand, except the tables with a `capacity` on the stages where `capacityOf`
  * applies it (production): provisioned, starting at `min` units, with target-tracking auto
  * scaling of reads and writes. Pulumi ignores the provisioned units after creation, since
  * auto scaling owns them (a deploy must not reset a scaled-up table to its minimum).
@@ -28,16 +28,19 @@ export const tables = mapRecord<keyof typeof tableSpecs, TableSpec, sst.aws.Dyna
     // Production tables cannot be deleted by anything (a console click, a replacement) until
     // this is turned off; with `removal: "retain"` they also outlive `sst remove`.
     deletionProtection: $app.stage === "production",
-    transform: capacity
-      ? {
-          table: (args, opts) => {
-            args.billingMode = "PROVISIONED";
-            args.readCapacity = capacity.read.min;
-            args.writeCapacity = capacity.write.min;
-            opts.ignoreChanges = [...(opts.ignoreChanges ?? []), "readCapacity", "writeCapacity"];
-          },
-        }
-      : undefined,
+    transform:
+      capacity || spec.tableClass
+        ? {
+            table: (args, opts) => {
+              if (spec.tableClass === "standard-ia") args.tableClass = "STANDARD_INFREQUENT_ACCESS";
+              if (!capacity) return;
+              args.billingMode = "PROVISIONED";
+              args.readCapacity = capacity.read.min;
+              args.writeCapacity = capacity.write.min;
+              opts.ignoreChanges = [...(opts.ignoreChanges ?? []), "readCapacity", "writeCapacity"];
+            },
+          }
+        : undefined,
   });
   if (capacity) autoScale(name, table, capacity);
   return table;

@@ -65,7 +65,7 @@ export function renderReference(): string {
       Object.entries(tables).map(([name, t]) => {
         const spec = t as TableSpec;
         const c = spec.capacity;
-        const capacity = c ? `provisioned, ${Math.round(c.targetUtilization * 100)}% target; reads ${c.read.min}-${c.read.max}, writes ${c.write.min}-${c.write.max} units` : "on-demand";
+        const capacity = `${c ? `provisioned, ${Math.round(c.targetUtilization * 100)}% target; reads ${c.read.min}-${c.read.max}, writes ${c.write.min}-${c.write.max} units` : "on-demand"}${spec.tableClass === "standard-ia" ? "; Standard-IA class (every stage)" : ""}`;
         return [code(name), code(tableLink(name)), `${code(spec.partitionKey)} / ${code(spec.sortKey)}`, spec.stream ? code(spec.stream.toUpperCase().replaceAll("-", "_")) : "none", spec.ttl ? code(spec.ttl) : "none", capacity];
       }),
     ),

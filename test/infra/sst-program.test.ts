@@ -243,7 +243,7 @@ describe("production safety", () => {
     for (const t of of(runs.dev, "sst.aws.Dynamo")) expect(t.args.deletionProtection, t.name).toBe(false);
   });
 
-  it("production bills the steady tables provisioned, auto scaled on reads and writes; other stages and the bursty tables are on-demand", () => {
+  it("production bills the steady tables provisioned, auto scaled on reads and writes; other stages and the bursty tables are on-demand; the log is Standard-IA", () => {
     const steady = Object.entries(tables).filter(([, spec]) => "capacity" in spec && spec.capacity).map(([name]) => name);
     expect(steady.sort()).toEqual(["connections", "docs", "inbox", "log", "notify", "search", "state"]);
     for (const [name, spec] of Object.entries(tables)) {
@@ -261,7 +261,8 @@ describe("production safety", () => {
       const args: Record<string, unknown> = { billingMode: "PAY_PER_REQUEST" };
       const opts: Record<string, unknown> = {};
       transform!(args, opts);
-      expect(args, name).toEqual({ billingMode: "PROVISIONED", readCapacity: capacity.read.min, writeCapacity: capacity.write.min });
+      const tableClass = "tableClass" in spec && spec.tableClass === "standard-ia" ? { tableClass: "STANDARD_INFREQUENT_ACCESS" } : {};
+      expect(args, name).toEqual({ billingMode: "PROVISIONED", readCapacity: capacity.read.min, writeCapacity: capacity.write.min, ...tableClass });
       expect(opts.ignoreChanges, name).toEqual(["readCapacity", "writeCapacity"]);
       expect(targets.map((t) => [t.args.scalableDimension, t.args.minCapacity, t.args.maxCapacity, tokenText(t.args.resourceId)]), name).toEqual([
         ["dynamodb:table:ReadCapacityUnits", capacity.read.min, capacity.read.max, `table/{{${tableLink(name)}.name}}`],
@@ -272,7 +273,19 @@ describe("production safety", () => {
         ["TargetTrackingScaling", "DynamoDBWriteCapacityUtilization", Math.round(capacity.targetUtilization * 100)],
       ]);
     }
-    for (const t of of(runs.dev, "sst.aws.Dynamo")) expect(t.args.transform, t.name).toBeUndefined();
+    // Other stages: on-demand; the log keeps its Standard-IA class everywhere.
+    for (const t of of(runs.dev, "sst.aws.Dynamo")) {
+      const transform = (t.args.transform as { table?: (args: Record<string, unknown>, opts: Record<string, unknown>) => void } | undefined)?.table;
+      if (t.name !== tableLink("log")) {
+        expect(transform, t.name).toBeUndefined();
+        continue;
+      }
+      const args: Record<string, unknown> = { billingMode: "PAY_PER_REQUEST" };
+      const opts: Record<string, unknown> = {};
+      transform!(args, opts);
+      expect(args).toEqual({ billingMode: "PAY_PER_REQUEST", tableClass: "STANDARD_INFREQUENT_ACCESS" });
+      expect(opts).toEqual({});
+    }
     expect(of(runs.dev, "aws.appautoscaling.Target")).toEqual([]);
     expect(of(runs.dev, "aws.appautoscaling.Policy")).toEqual([]);
   });

@@ -13,6 +13,9 @@ export type Architecture = "x86_64" | "arm64";
  * of 1 WCU and 1 RCU per table is not added (under $0.50 a month). Only request units are
  * provisioned, per usage `resource` (a GSI metered under its own resource name is sized on its own).
  */
+/** A DynamoDB table class: Standard-IA bills requests 1.25x and storage 0.4x the standard class. */
+export type TableClass = "standard" | "standard-ia";
+
 export type CapacityMode = { mode: "on-demand" } | { mode: "provisioned"; targetUtilization: number };
 
 /** What billProduct prices. Every quantity is checked; a bad input throws an Error naming it. */
@@ -30,6 +33,8 @@ export interface BillInput {
   architecture?: Architecture | Readonly<Record<string, Architecture>>;
   /** Capacity mode per table (the usage line's `resource`); tables not listed are on-demand. */
   capacity?: Readonly<Record<string, CapacityMode>>;
+  /** Table class per table; tables not listed are of the standard class. Storage items name their class by `store`. */
+  tableClass?: Readonly<Record<string, TableClass>>;
   /**
    * Usage per MONTH that does not scale with the event rate: schedules' invocations and their
    * Lambda time and polling (see scheduleUsagePerMonth), a fixed number of connections' minutes.

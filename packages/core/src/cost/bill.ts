@@ -29,7 +29,12 @@ const BILLED_AS: Record<UsageUnit, { service: ServiceName; item: string }> = {
   "transfer.outBytes": { service: "Data transfer", item: "out to the internet" },
 };
 
-const STORE_SERVICE: Record<StoreKind, ServiceName> = { dynamodb: "DynamoDB", s3: "S3", logs: "CloudWatch Logs" };
+const STORE_SERVICE: Record<StoreKind, ServiceName> = { dynamodb: "DynamoDB", "dynamodb-ia": "DynamoDB", s3: "S3", logs: "CloudWatch Logs" };
+
+/** The DynamoDB request prices of `table`'s class. */
+function dynamoPrices(input: BillInput, prices: PriceTable, table: string | undefined) {
+  return table !== undefined && input.tableClass?.[table] === "standard-ia" ? prices.dynamodb.infrequentAccess : prices.dynamodb;
+}
 
 /** The bill at the average rate and, when given, at the peak rate. Throws on any bad input (see validateBillInput). */
 export function billProduct(input: BillInput): ProductBill {
@@ -90,7 +95,8 @@ export function billAtRate(input: BillInput, eventsPerSecond: number, rate: stri
     const perSecond = volume / SECONDS_PER_MONTH;
     const capacity = ceilTolerant(perSecond / utilization);
     const writes = unit === "dynamodb.writeUnits";
-    const price = writes ? prices.dynamodb.wcuHours : prices.dynamodb.rcuHours;
+    const classPrices = dynamoPrices(input, prices, table);
+    const price = writes ? classPrices.wcuHours : classPrices.rcuHours;
     const hours = capacity * HOURS_PER_MONTH;
     const usd = priceOf(hours, price);
     const s = sizing.get(table) ?? { table, targetUtilization: utilization, writeUnitsPerSecond: 0, readUnitsPerSecond: 0, writeCapacityUnits: 0, readCapacityUnits: 0 };
@@ -181,8 +187,8 @@ function monthlyUsage(input: BillInput, scale: number): MonthlyLine[] {
 /** The price a metered (non-provisioned) line is billed at, and its volume in that price's unit. */
 function meteredPrice(m: MonthlyLine, input: BillInput, prices: PriceTable): { price: Price; billed: number } {
   switch (m.unit as UsageUnit) {
-    case "dynamodb.writeUnits": return { price: prices.dynamodb.writeRequestUnits, billed: m.quantity };
-    case "dynamodb.readUnits": return { price: prices.dynamodb.readRequestUnits, billed: m.quantity };
+    case "dynamodb.writeUnits": return { price: dynamoPrices(input, prices, m.resource).writeRequestUnits, billed: m.quantity };
+    case "dynamodb.readUnits": return { price: dynamoPrices(input, prices, m.resource).readRequestUnits, billed: m.quantity };
     case "lambda.invocations": return { price: prices.lambda.requests, billed: m.quantity };
     case "lambda.ms": {
       const gbSeconds = (m.quantity / 1000) * (input.memoryMB[m.fn]! / 1024);
@@ -232,7 +238,7 @@ function line(m: MonthlyLine, service: ServiceName, item: string, billedQuantity
  * Checks every input and throws an Error naming the first bad one: events <= 0, a rate <= 0 or
  * a peak below the average, an unknown unit, a negative or non-finite quantity, a Lambda
  * duration line whose function has no memory size, a bad memory size, architecture, capacity
- * mode, target utilization or budget.
+ * mode, target utilization, table class or budget.
  */
 export function validateBillInput(input: BillInput): void {
   const p = `bill ${input.product}`;
@@ -255,6 +261,9 @@ export function validateBillInput(input: BillInput): void {
     if (mode.mode !== "provisioned") throw new Error(`${p}: unknown capacity mode for table ${table}`);
     const u = mode.targetUtilization;
     if (!(Number.isFinite(u) && u > 0 && u <= 1)) throw new Error(`${p}: table ${table}: target utilization must be in (0, 1], got ${u}`);
+  }
+  for (const [table, cls] of Object.entries(input.tableClass ?? {})) {
+    if (cls !== "standard" && cls !== "standard-ia") throw new Error(`${p}: unknown table class for table ${table}: ${String(cls)}`);
   }
   for (const [what, lines] of [["usage", input.usage], ["fixed monthly usage", input.fixedMonthly ?? []]] as const) {
     for (const l of lines) {

@@ -66,6 +66,8 @@ export interface PriceTable {
     rcuHours: Price;
     storageGbMonths: Price;
     streamReadsByLambda: Price;
+    /** The Standard-Infrequent Access table class: requests 25% dearer, storage 60% cheaper. */
+    infrequentAccess: { writeRequestUnits: Price; readRequestUnits: Price; wcuHours: Price; rcuHours: Price; storageGbMonths: Price };
   };
   lambda: { requests: Price; gbSecondsX86: Price; gbSecondsArm64: Price };
   apigw: { httpRequests: Price; wsMessages: Price; wsConnectionMinutes: Price };
@@ -116,6 +118,13 @@ export const PRICES: PriceTable = {
     storageGbMonths: {
       usd: 0.25, per: 1, unit: "GB-months", checked: MEMORY, source: DDB_ON_DEMAND,
       note: "Standard table class; the first 25 GB a month are free (ignored). Billed size includes 100 bytes of overhead per item.",
+    },
+    infrequentAccess: {
+      writeRequestUnits: { usd: 0.78125, per: M, unit: "write request units (Standard-IA)", checked: STORED, source: DDB_ON_DEMAND, note: "1.25x the standard class." },
+      readRequestUnits: { usd: 0.15625, per: M, unit: "read request units (Standard-IA)", checked: STORED, source: DDB_ON_DEMAND, note: "1.25x the standard class." },
+      wcuHours: { usd: 0.0008125, per: 1, unit: "WCU-hours (Standard-IA)", checked: STORED, source: DDB_PROVISIONED, note: "1.25x the standard class." },
+      rcuHours: { usd: 0.0001625, per: 1, unit: "RCU-hours (Standard-IA)", checked: STORED, source: DDB_PROVISIONED, note: "1.25x the standard class." },
+      storageGbMonths: { usd: 0.1, per: 1, unit: "GB-months (Standard-IA)", checked: STORED, source: DDB_ON_DEMAND, note: "60% below the standard class." },
     },
     streamReadsByLambda: {
       usd: 0, per: M, unit: "stream read request units", checked: MEMORY, source: DDB_ON_DEMAND,

@@ -10,7 +10,8 @@ import { NO_FUNCTION } from "./usage.js";
  */
 
 /** Where data is kept: a DynamoDB table, an S3 bucket (the lake, later issues), or a CloudWatch Logs group. */
-export type StoreKind = "dynamodb" | "s3" | "logs";
+/** Where data is kept: a DynamoDB table of the standard or the Standard-IA class, S3, CloudWatch Logs. */
+export type StoreKind = "dynamodb" | "dynamodb-ia" | "s3" | "logs";
 
 /** DynamoDB bills 100 bytes of overhead per stored item on top of its attributes' bytes. */
 export const DYNAMODB_ITEM_OVERHEAD_BYTES = 100;
@@ -61,6 +62,7 @@ export interface StorageOptions {
 /** The price of a GB-month in each kind of store. */
 export function storagePrice(store: StoreKind, prices: PriceTable = PRICES): Price {
   if (store === "dynamodb") return prices.dynamodb.storageGbMonths;
+  if (store === "dynamodb-ia") return prices.dynamodb.infrequentAccess.storageGbMonths;
   if (store === "s3") return prices.s3.storageGbMonths;
   if (store === "logs") return prices.logs.storedGbMonths;
   throw new Error(`storage: unknown store ${String(store)}`);
@@ -87,7 +89,7 @@ export function steadyStateStorage(
     if (!Number.isFinite(item.bytesPerEvent) || item.bytesPerEvent < 0) throw new Error(`${where}: bad bytes per event ${item.bytesPerEvent}`);
     const itemsPerEvent = item.itemsPerEvent ?? 0;
     if (!Number.isFinite(itemsPerEvent) || itemsPerEvent < 0) throw new Error(`${where}: bad items per event ${itemsPerEvent}`);
-    if (itemsPerEvent > 0 && item.store !== "dynamodb") throw new Error(`${where}: itemsPerEvent is for DynamoDB tables only`);
+    if (itemsPerEvent > 0 && item.store !== "dynamodb" && item.store !== "dynamodb-ia") throw new Error(`${where}: itemsPerEvent is for DynamoDB tables only`);
     let heldDays: number;
     if (item.retentionDays === "forever") {
       if (horizonDays === undefined) throw new Error(`${where}: kept forever, so a horizonDays is required`);

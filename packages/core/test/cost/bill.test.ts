@@ -95,6 +95,25 @@ describe("billAtRate: provisioned DynamoDB", () => {
   });
 });
 
+describe("billAtRate: the Standard-IA table class", () => {
+  it("bills the class's requests at 1.25x, on demand and provisioned, and only for the tables of that class", () => {
+    const ia = { tableClass: { log: "standard-ia" as const } };
+    expect(billAtRate({ ...logTable, ...ia }, 25_000).totalUsd).toBeCloseTo(127_380.9375 * 1.25, 6);
+    const provisioned = { capacity: { log: { mode: "provisioned" as const, targetUtilization: 0.7 } } };
+    const b = billAtRate({ ...logTable, ...provisioned, ...ia }, 25_000);
+    expect(b.lines.map((l) => l.billedUnit)).toEqual(["WCU-hours (Standard-IA)", "RCU-hours (Standard-IA)"]);
+    expect(b.totalUsd).toBeCloseTo(107_143 * 730.5 * 0.0008125 + 17_858 * 730.5 * 0.0001625, 6);
+    expect(billAtRate({ ...logTable, tableClass: { audit: "standard-ia" } }, 25_000).totalUsd).toBeCloseTo(127_380.9375, 6);
+  });
+
+  it("stores a Standard-IA table's bytes at $0.10 a GB-month against $0.25, and refuses an unknown class", () => {
+    const stored = (store: "dynamodb" | "dynamodb-ia") =>
+      billAtRate({ ...logTable, usage: [], storage: { items: [{ name: "log", store, bytesPerEvent: 900, retentionDays: 30 }] } }, 1000).totalUsd;
+    expect(stored("dynamodb-ia") / stored("dynamodb")).toBeCloseTo(0.4, 12);
+    expect(() => billAtRate({ ...logTable, tableClass: { log: "glacier" as never } }, 1000)).toThrow(/unknown table class for table log: glacier/);
+  });
+});
+
 describe("billAtRate: tiers, chunks, GB-seconds", () => {
   it("crosses the 300M HTTP API tier on the month's total and spreads it by volume", () => {
     const b = billAtRate(monthly([

@@ -4,15 +4,22 @@ import { HOURS_PER_MONTH, PRICES, PRICE_TABLE_DATE, SECONDS_PER_MONTH, priceOf, 
 describe("price table", () => {
   it("has a date, a source and a check note on every entry", () => {
     expect(PRICE_TABLE_DATE).toBe("2026-12-06");
-    for (const [service, entries] of Object.entries(PRICES)) {
-      for (const [name, price] of Object.entries(entries as Record<string, Price>)) {
-        expect(price.source, `${service}.${name}`).toMatch(/^https:\/\//);
-        expect(price.checked.startsWith(PRICE_TABLE_DATE), `${service}.${name}`).toBe(true);
-        expect(price.usd).toBeGreaterThanOrEqual(0);
-        expect(price.per).toBeGreaterThan(0);
-        if (price.tiers) expect(price.tiers[0]!.usd, `${service}.${name} first tier`).toBe(price.usd);
-      }
+    // Every price, groups of prices (a table class's) included.
+    const prices: Array<[string, Price]> = [];
+    const walk = (path: string, node: object) => {
+      if ("usd" in node) prices.push([path, node as Price]);
+      else for (const [k, v] of Object.entries(node)) walk(path ? `${path}.${k}` : k, v as object);
+    };
+    walk("", PRICES);
+    expect(prices.length).toBeGreaterThan(30);
+    for (const [name, price] of prices) {
+      expect(price.source, name).toMatch(/^https:\/\//);
+      expect(price.checked.startsWith(PRICE_TABLE_DATE), name).toBe(true);
+      expect(price.usd).toBeGreaterThanOrEqual(0);
+      expect(price.per).toBeGreaterThan(0);
+      if (price.tiers) expect(price.tiers[0]!.usd, `${name} first tier`).toBe(price.usd);
     }
+    expect(prices.map(([n]) => n)).toContain("dynamodb.infrequentAccess.storageGbMonths");
   });
 
   it("has the us-east-1 prices the model is built on", () => {
