@@ -1,11 +1,11 @@
-import { randomUUID } from "node:crypto";
-import { PutItemCommand, QueryCommand, DeleteItemCommand, type AttributeValue } from "@aws-sdk/client-dynamodb";
+import { PutItemCommand, DeleteItemCommand, type AttributeValue } from "@aws-sdk/client-dynamodb";
 import { beforeAll, describe, expect, it } from "vitest";
 import { CapacityAccumulator } from "../../src/adapters/dynamo/capacity.js";
 import { packText } from "../../src/adapters/dynamo/codec.js";
 import { INLINE_KEYS, decodeKeys, keyHash } from "../../src/adapters/dynamo/notify-dedupe-keys.js";
 import { DynamoNotifyUserStateStore } from "../../src/adapters/dynamo/notify-user-state-store.js";
 import { client, freshTables } from "./dynamo-harness.js";
+import { commandsOf, freshUser, partition as partitionOf, type Raw } from "./notify-table-probe.js";
 
 // The user-state store's own layout and costs (its contract: the conformance suite in dynamo-notify.test.ts).
 let table: string;
@@ -13,31 +13,9 @@ beforeAll(async () => {
   table = (await freshTables()).notify;
 });
 
-type Raw = Record<string, AttributeValue>;
-const user = () => ({ tenant: `t${randomUUID().slice(0, 8)}`, userId: `u${randomUUID().slice(0, 8)}` });
+const user = freshUser;
 const pkOf = (who: { tenant: string; userId: string }) => `s#${who.tenant}#${who.userId}`;
-async function partition(pk: string): Promise<Raw[]> {
-  const out = await client.send(
-    new QueryCommand({ TableName: table, KeyConditionExpression: "pk = :pk", ExpressionAttributeValues: { ":pk": { S: pk } }, ConsistentRead: true }),
-  );
-  return out.Items ?? [];
-}
-
-/** The DynamoDB commands `fn` sends through the shared client, by name. */
-async function commandsOf(fn: () => Promise<unknown>): Promise<string[]> {
-  const names: string[] = [];
-  const send = client.send;
-  client.send = ((command: { constructor: { name: string } }, ...rest: unknown[]) => {
-    names.push(command.constructor.name.replace(/Command$/, ""));
-    return (send as (...a: unknown[]) => unknown).call(client, command, ...rest);
-  }) as typeof client.send;
-  try {
-    await fn();
-  } finally {
-    client.send = send;
-  }
-  return names;
-}
+const partition = (pk: string) => partitionOf(table, pk);
 
 describe("DynamoNotifyUserStateStore layout and costs", () => {
   it("keeps dedupe keys in the state item with their expiry, older ones in pages the table's TTL reclaims", async () => {

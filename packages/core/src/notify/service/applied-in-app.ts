@@ -1,31 +1,43 @@
 import type { NotifyUser } from "../stores/common.js";
+import type { DecisionLogStore } from "../stores/decision-log-store.js";
 import type { NotificationFeedStore } from "../stores/feed-store.js";
 import type { OutboxEntry } from "./outbox.js";
 
-/** Applied in-app entries this process remembers (then the feed is asked). */
+/** Applied entries this process remembers (then the feed or the decision log is asked). */
 const REMEMBERED = 20_000;
 
 /**
- * In-app outbox entries need no write of their own once applied. Applying one is a feed upsert
- * by version, so the feed itself records that it happened: an entry whose item is in the feed
- * at its version (or a later one) is done, whoever applied it. So the committing process
- * leaves the in-app entries it applied in the outbox, still claimed, instead of a second
- * commit to remove them, and the user's next commit drops them (`pending`). Entries it did not
- * apply (a crash between commit and upsert) are not in the feed: they stay, and are claimed
- * again once their claim lapses, as before. External entries have no such record (a repeated
- * send is a second message), so they are still settled by a commit.
+ * Outbox entries that need no write of their own once applied, because something the pipeline
+ * writes anyway records that they were:
+ * - In-app entries. Applying one is a feed upsert by version, so the feed itself records that
+ *   it happened: an entry whose item is in the feed at its version (or a later one) is done,
+ *   whoever applied it.
+ * - External entries sent on their first attempt by the commit that decided them. That commit's
+ *   decision records (a `sent` record of the entry's notification id and channel) are appended
+ *   only after its sends all went through (NotifyService), so a `sent` record with no other
+ *   record of that notification id and channel (a failure, a dead letter) says the send
+ *   happened (the record is the decision's own: made at the entry's due time, the decision's
+ *   `now`). Any other external entry (a retry, one re-claimed after a crash, one whose send
+ *   failed) is still settled by a commit.
+ * So the committing process leaves such entries in the outbox, still claimed, instead of a
+ * second commit to remove them, and the user's next commit drops them (`pending`). Entries it
+ * did not apply (a crash between commit and send) have no such record: they stay, and are
+ * claimed again once their claim lapses, as before.
  */
 export class AppliedInApp {
-  /** `<tenant>\u0001<userId>\u0001<entry id>` of in-app entries applied here, oldest first. */
+  /** `<tenant>\u0001<userId>\u0001<entry id>` of entries applied here, oldest first. */
   private readonly applied = new Set<string>();
 
-  constructor(private readonly feed: NotificationFeedStore) {}
+  constructor(
+    private readonly feed: NotificationFeedStore,
+    private readonly decisions?: DecisionLogStore,
+  ) {}
 
   static isInApp(e: OutboxEntry): boolean {
     return e.delivery.channel === "in_app";
   }
 
-  /** Records entries this process applied (their upsert returned). */
+  /** Records entries this process applied (an upsert that returned; a send recorded as above). */
   remember(user: NotifyUser, entries: readonly OutboxEntry[]): void {
     for (const e of entries) {
       const k = this.key(user, e);
@@ -41,17 +53,32 @@ export class AppliedInApp {
   }
 
   /**
-   * The outbox without the claimed in-app entries that were applied: known here, else found in
-   * the feed at their version or later (one read per entry not known here, in parallel).
+   * The outbox without the claimed entries that were applied: known here, else found in the
+   * feed at their version or later (in-app), or recorded as sent in the decision log (external
+   * first attempts): one read per notification not known here, in parallel.
    */
   async pending(user: NotifyUser, outbox: readonly OutboxEntry[]): Promise<OutboxEntry[]> {
+    const logs = new Map<string, ReturnType<DecisionLogStore["byNotification"]>>();
     const done = await Promise.all(
       outbox.map(async (e) => {
-        if (!AppliedInApp.isInApp(e) || e.claimUntil === undefined) return false;
+        if (e.claimUntil === undefined) return false;
         if (this.knows(user, e)) return true;
-        // A failed read keeps the entry: it is claimed again when its claim lapses, as before.
-        const item = await this.feed.get(user, e.delivery.notificationId).catch(() => undefined);
-        if (item === undefined || item.version < e.delivery.version) return false;
+        if (AppliedInApp.isInApp(e)) {
+          // A failed read keeps the entry: it is claimed again when its claim lapses, as before
+          // (applying it again is an upsert of the same version: a no-op).
+          const item = await this.feed.get(user, e.delivery.notificationId).catch(() => undefined);
+          if (item === undefined || item.version < e.delivery.version) return false;
+        } else {
+          if (e.attempt !== 1 || !this.decisions) return false;
+          const id = e.delivery.notificationId;
+          if (!logs.has(id)) logs.set(id, this.decisions.byNotification(user.tenant, user.userId, id));
+          // A failed read fails the call (nothing is written yet; it is retried): taking the
+          // entry as not sent could send it again once its claim lapses.
+          const records = await logs.get(id)!;
+          const mine = records.filter((r) => r.channel === e.delivery.channel);
+          // The decision's own record: made at the entry's first due time (the decision's `now`).
+          if (!mine.some((r) => r.reason === "sent" && r.at === e.dueAt) || mine.some((r) => r.reason !== "sent")) return false;
+        }
         this.remember(user, [e]);
         return true;
       }),

@@ -100,7 +100,7 @@ async function applyOne(deps: ApplyDeps, user: NotifyUser, e: OutboxEntry, decis
     case "done":
       // The first attempt's "sent" was recorded with the decision; a retry that got through says so.
       if (e.attempt > 1) record("sent", `delivered on attempt ${e.attempt}`);
-      return { id: e.id, done: true };
+      return { id: e.id, done: true, sent: true };
     case "retry":
       record(`failed:${channel}`, `attempt ${e.attempt}: ${outcome.error}; next attempt ${outcome.attempt} at ${new Date(outcome.at).toISOString()}`);
       return { id: e.id, done: false, attempt: outcome.attempt, dueAt: outcome.at };

@@ -59,10 +59,12 @@ type Step = (state: NotifyUserState, ctx: EngineContext) => Promise<EngineResult
  * processes deciding for the same user can never both pass a cap; the loser reloads and
  * decides again. The deliveries a decision makes are committed with it in the user's outbox
  * (claimed by the committing process), then applied (feed + WebSocket, or the channel
- * adapters). External sends are then settled with a second commit (a failed send stays in the
- * outbox with its retry time); applied in-app entries are not, since the feed records them
- * (applied-in-app.ts): the user's next commit drops them, so an in-app notification costs one
- * state write. Decisions are appended to the log after the commit (idempotent). The next
+ * adapters). Failed, retried and re-claimed sends are then settled with a second commit (a
+ * failed send stays in the outbox with its retry time); applied in-app entries and external
+ * ones sent on their first attempt by the commit that decided them are not, since the feed or
+ * the decision log records them (applied-in-app.ts): the user's next commit drops them, so a
+ * notification costs one state write. Decisions are appended to the log after the commit and
+ * its sends (idempotent). The next
  * wake-up (the engine's own, or the outbox's earliest due time) is put before the commit that
  * records it, and only when it changes.
  */
@@ -70,7 +72,7 @@ export class NotifyService {
   private readonly applied: AppliedInApp;
 
   constructor(private readonly deps: NotifyServiceDeps) {
-    this.applied = new AppliedInApp(deps.feed);
+    this.applied = new AppliedInApp(deps.feed, deps.decisions);
   }
 
   /** Decides every intent (all for this user), each event id at most once ever (7-day dedupe keys). */
@@ -152,13 +154,30 @@ export class NotifyService {
         continue;
       }
       if (!r.ok) continue;
-      if (decisions.length > 0) await this.deps.decisions.append(decisions);
       const mine = outbox.filter((e) => claimedIds.has(e.id));
       const outcomes = await applyEntries(this.applyDeps(ctxBase.connectionIds), user, mine);
-      const done = new Set(outcomes.filter((o) => o.done).map((o) => o.id));
-      this.applied.remember(user, mine.filter((e) => AppliedInApp.isInApp(e) && done.has(e.id)));
-      // Applied in-app entries need no write (the feed records them); sent or failed external ones do.
-      if (mine.some((e) => !AppliedInApp.isInApp(e) || !done.has(e.id))) await this.settle(user, r.version, next, outcomes, now);
+      // The decisions go to the log after the sends: their `sent` records then say that the
+      // sends they name went through (applied-in-app.ts). Should the append fail, the sends are
+      // settled by a commit first, so none of them is made again.
+      try {
+        if (decisions.length > 0) await this.deps.decisions.append(decisions);
+      } catch (err) {
+        if (mine.length > 0) await this.settle(user, r.version, next, outcomes, now);
+        throw err;
+      }
+      // Applied in-app entries need no write (the feed records them), nor do external ones this
+      // commit decided and sent on their first attempt (the log now records them); failed ones,
+      // retries and re-claimed ones do.
+      const freshIds = new Set(fresh.map((e) => e.id));
+      const recorded = (e: OutboxEntry) => freshIds.has(e.id) && decisions.some((d) => d.reason === "sent" && d.notificationId === e.delivery.notificationId && d.channel === e.delivery.channel);
+      const outcomeOf = new Map(outcomes.map((o) => [o.id, o]));
+      const applied = mine.filter((e) => {
+        const o = outcomeOf.get(e.id);
+        if (!o?.done) return false;
+        return AppliedInApp.isInApp(e) || (o.sent === true && e.attempt === 1 && recorded(e));
+      });
+      this.applied.remember(user, applied);
+      if (applied.length < mine.length) await this.settle(user, r.version, next, outcomes, now);
       return;
     }
     throw new Error(`notify: ${user.tenant}/${user.userId}: state kept changing under ${COMMIT_ROUNDS} attempts; retried later`);

@@ -129,8 +129,11 @@ export function outboxWakeAt(outbox: OutboxEntry[]): number | undefined {
   return at;
 }
 
-/** What became of a claimed entry after its send. */
-export type EntryOutcome = { id: string; done: true } | { id: string; done: false; attempt: number; dueAt: number };
+/**
+ * What became of a claimed entry after its send. `sent`: the provider took it on this attempt
+ * (not a dead letter or a hard failure, which are done too).
+ */
+export type EntryOutcome = { id: string; done: true; sent?: true } | { id: string; done: false; attempt: number; dueAt: number };
 
 /** The outbox with applied entries removed and retried ones rescheduled (and unclaimed). */
 export function settle(outbox: OutboxEntry[], outcomes: EntryOutcome[]): OutboxEntry[] {

@@ -32,13 +32,17 @@ class RecordingAdapter implements ChannelAdapter {
 }
 
 /** `shared`: the clock and state store of another setup (a second process deciding for the same users). */
-async function setup(presence: Presence = { connected: false, subscribedDocIds: [] }, shared?: { clock: ManualClock; states: MemoryNotifyUserStateStore }) {
+async function setup(
+  presence: Presence = { connected: false, subscribedDocIds: [] },
+  shared?: { clock: ManualClock; states: MemoryNotifyUserStateStore },
+  opts: { decisions?: MemoryDecisionLogStore; push?: RecordingAdapter } = {},
+) {
   const clock = shared?.clock ?? new ManualClock(T0);
-  const push = new RecordingAdapter();
+  const push = opts.push ?? new RecordingAdapter();
   const wakes: number[] = [];
   const posted: unknown[] = [];
   const feed = new MemoryNotificationFeedStore();
-  const decisions = new MemoryDecisionLogStore({ now: () => clock.now() });
+  const decisions = opts.decisions ?? new MemoryDecisionLogStore({ now: () => clock.now() });
   const devices = new MemoryDeviceStore();
   await devices.add({ kind: "web_push", tenant: user.tenant, userId: user.userId, endpoint: "https://push.example/abc", keys: { p256dh: "BPk", auth: "au" } }, T0);
   const states = shared?.states ?? new MemoryNotifyUserStateStore({ now: () => clock.now() });
@@ -187,6 +191,89 @@ describe("NotifyService", () => {
     const items = (await live.feed.list(user, { limit: 10 })).items;
     expect(items.map((i) => i.eventIds)).toEqual([[`ev-${n}`]]);
     expect(live.posted).toHaveLength(1);
+  });
+
+  test("a push sent on its first attempt costs one state write; its entry leaves the outbox with the next commit, in any process", async () => {
+    const a = await setup();
+    const tasks = (at: number) => social(at, { class: "transactional", topic: "tasks" });
+    const outbox = async () => ((await a.states.load(user)).state as { outbox: Array<{ delivery: { notificationId: string; channel: string }; claimUntil?: number }> }).outbox;
+    const first = tasks(T0);
+    await a.service.handleIntents(user, [first]);
+    expect(a.push.sent).toHaveLength(1);
+    // One commit: the push it claimed went out and stays claimed in the outbox; the log says it was sent.
+    expect((await a.states.load(user)).version).toBe(1);
+    const sentPush = (await outbox()).find((e) => e.delivery.channel === "web_push")!;
+    expect(sentPush.claimUntil).toBeDefined();
+    expect((await a.decisions.byNotification(user.tenant, user.userId, sentPush.delivery.notificationId)).map((d) => d.reason)).toEqual(["sent"]);
+    // Another process, which remembers nothing but reads the same log, drops it with its own commit.
+    const b = await setup(undefined, a, { decisions: a.decisions, push: a.push });
+    b.clock.set(T0 + 1);
+    await b.service.handleIntents(user, [tasks(T0 + 1)]);
+    expect((await a.states.load(user)).version).toBe(2);
+    expect((await outbox()).map((e) => e.delivery.notificationId)).not.toContain(sentPush.delivery.notificationId);
+    // Long after every claim lapsed, nothing is sent twice.
+    await b.runWakes(T0 + 3_600_000);
+    expect(a.push.sent.filter((c) => c.notificationId === sentPush.delivery.notificationId)).toHaveLength(1);
+    expect(a.push.sent).toHaveLength(2);
+  });
+
+  test("a push whose process died after the commit, before its send, is sent once its claim lapses", async () => {
+    const shared = new MemoryDecisionLogStore({ now: () => Date.now() });
+    // `dead` commits and claims, then hangs in its send: it never sends nor appends its decisions.
+    const hanging = new RecordingAdapter();
+    hanging.send = () => new Promise<DeliveryResult>(() => {});
+    const dead = await setup(undefined, undefined, { decisions: shared, push: hanging });
+    const live = await setup(undefined, dead, { decisions: shared });
+    void dead.service.handleIntents(user, [social(T0, { class: "transactional", topic: "tasks" })]);
+    await new Promise((r) => setTimeout(r, 20));
+    expect((await dead.states.load(user)).version).toBe(1);
+    // Within its claim, another process leaves it alone.
+    dead.clock.set(T0 + 30_000);
+    await live.service.wake(user);
+    expect(live.push.sent).toHaveLength(0);
+    // Once it lapsed, a later commit claims it again and sends it, and settles it.
+    dead.clock.set(T0 + 61_000);
+    await live.service.wake(user);
+    expect(live.push.sent).toHaveLength(1);
+    await live.runWakes(T0 + 3_600_000);
+    expect(live.push.sent).toHaveLength(1);
+    const left = ((await live.states.load(user)).state as { outbox: Array<{ delivery: { channel: string } }> }).outbox;
+    expect(left.filter((e) => e.delivery.channel === "web_push")).toEqual([]);
+  });
+
+  test("a sent push whose record cannot be read is not taken as unsent: the call fails and is retried", async () => {
+    const a = await setup();
+    await a.service.handleIntents(user, [social(T0, { class: "transactional", topic: "tasks" })]);
+    expect(a.push.sent).toHaveLength(1);
+    // Another process, past the push's claim, while the log cannot be read.
+    const b = await setup(undefined, a, { decisions: a.decisions, push: a.push });
+    b.clock.set(T0 + 120_000);
+    const read = a.decisions.byNotification.bind(a.decisions);
+    a.decisions.byNotification = async () => {
+      throw new Error("log unavailable");
+    };
+    await expect(b.service.handleIntents(user, [social(T0 + 120_000, { class: "transactional", topic: "tasks" })])).rejects.toThrow("log unavailable");
+    expect(a.push.sent).toHaveLength(1);
+    a.decisions.byNotification = read;
+    await b.service.handleIntents(user, [social(T0 + 120_000, { class: "transactional", topic: "tasks" })]);
+    expect(a.push.sent).toHaveLength(2);
+    expect(new Set(a.push.sent.map((c) => c.notificationId)).size).toBe(2);
+  });
+
+  test("a push whose decisions could not be logged after its send is settled, not sent again", async () => {
+    const { service, push, decisions, states, runWakes } = await setup();
+    const append = decisions.append.bind(decisions);
+    let fail = 1;
+    decisions.append = async (records) => {
+      if (records.some((r) => r.reason === "sent") && fail-- > 0) throw new Error("log unavailable");
+      return append(records);
+    };
+    await expect(service.handleIntents(user, [social(T0, { class: "transactional", topic: "tasks" })])).rejects.toThrow("log unavailable");
+    expect(push.sent).toHaveLength(1);
+    const outbox = ((await states.load(user)).state as { outbox: Array<{ delivery: { channel: string } }> }).outbox;
+    expect(outbox.filter((e) => e.delivery.channel === "web_push")).toEqual([]);
+    await runWakes(T0 + 3_600_000);
+    expect(push.sent).toHaveLength(1);
   });
 
   test("full chunks of the engine's recent events are stored as parts, once, and still catch an old replay", async () => {

@@ -13,6 +13,7 @@ import {
 } from "@weft/core/notify/stores/index";
 import { assertId, assertLimit, encodeCursor } from "@weft/core/notify/stores/common";
 import type { FeedItem } from "@weft/core/notify/vocabulary";
+import { TransactionConflictException } from "@aws-sdk/client-dynamodb";
 import { N, S, bin, num, packJson, str, unpackJson } from "./codec.js";
 import { key, userPk } from "./notify-keys.js";
 import { transactWrite, type TransactAction, type TransactResult } from "./notify-transact.js";
@@ -25,6 +26,8 @@ const UNREAD = "n#";
 const TOP = "~";
 /** Attempts of a write that keeps losing to concurrent writers of the same item before giving up. */
 const ATTEMPTS = 8;
+/** Re-reads (20, 40, 80 ms apart) of a first version's missing item before this call completes that write itself. */
+const FIRST_WRITE_WAITS = 3;
 /** Items marked read per transaction (2 actions each; a transaction holds 100). */
 const MARK_CHUNK = 50;
 
@@ -42,10 +45,15 @@ const MARK_CHUNK = 50;
  * {unread}` a Query of the tiny `n#` markers plus one BatchGetItem of their items, and
  * `unreadCount` a Query of the markers (keys only: ~60 markers per read unit).
  *
- * `upsert` reads the pointer, then writes pointer (conditioned on the version it read), item
- * and marker, and deletes the old position's item and marker, in one TransactWriteItems; a
- * lost race re-reads and retries. `markRead` deletes the marker and sets `readAt` in one
- * transaction per item (chunks of 50 items, falling back to one per item when a chunk is
+ * A first version (every new notification) is three plain writes, 1 write unit each: the
+ * pointer (conditioned on none), the marker, then the item (conditioned on none), and one read
+ * of the pointer after them (`upsertFirst` says why that order survives a crash and a
+ * concurrent later version). A later version reads the pointer, then writes pointer
+ * (conditioned on the version it read), item and marker, and deletes the old position's item
+ * and marker, in one TransactWriteItems (2 units per item); a lost race re-reads and retries.
+ * A pointer at version 1 without its item is a first version not stored yet (`get` answers
+ * undefined; the next upsert of it completes it). `markRead` deletes the marker and sets
+ * `readAt` in one transaction per item (chunks of 50 items, falling back to one per item when a chunk is
  * canceled), each conditioned on the marker still existing, so an item counts as changed
  * exactly once. Every read is strongly consistent.
  */
@@ -62,11 +70,12 @@ export class DynamoNotificationFeedStore implements NotificationFeedStore {
     const { readAt, ...rest } = JSON.parse(checkFeedItem(feedItem)) as FeedItem;
     const pk = userPk("f", feedItem);
     const pos = feedPositionKey(feedItem.updatedAt, feedItem.id);
+    if (feedItem.version === 1) {
+      const first = await this.upsertFirst(pk, rest, readAt, pos);
+      if (first !== undefined) return first;
+    }
     for (let attempt = 0; attempt < ATTEMPTS; attempt++) {
-      // A first version is almost always new (a fan-out writes thousands): try it as new
-      // without reading; a pointer already there (a retried delivery) fails the condition and
-      // the next attempt reads it.
-      const pointer = attempt === 0 && feedItem.version === 1 ? undefined : await this.table.get(key(pk, POINTER + feedItem.id));
+      const pointer = await this.table.get(key(pk, POINTER + feedItem.id));
       if (pointer && num(pointer, "version") >= feedItem.version) return false;
       const old = pointer && str(pointer, "pos");
       const version = N(feedItem.version);
@@ -98,8 +107,11 @@ export class DynamoNotificationFeedStore implements NotificationFeedStore {
       const pointer = await this.table.get(key(pk, POINTER + id));
       if (!pointer) return undefined;
       const item = await this.table.get(key(pk, ITEM + str(pointer, "pos")));
-      // Absent: the item moved between the two reads; read the pointer again.
       if (item) return feedItemOf(item);
+      // Absent: the item moved between the two reads (read the pointer again), or it is a first
+      // version whose item is not written yet (its pointer is unchanged): not stored yet.
+      const again = await this.table.get(key(pk, POINTER + id));
+      if (!again || (num(again, "version") === 1 && str(again, "pos") === str(pointer, "pos"))) return undefined;
     }
     throw new Error(`feed item ${id}: kept moving while being read`);
   }
@@ -157,6 +169,64 @@ export class DynamoNotificationFeedStore implements NotificationFeedStore {
     return (await this.markers(userPk("f", user))).length;
   }
 
+  /**
+   * A first version (the common case: every new notification) without a transaction, which
+   * would bill each of its three items twice: plain writes in an order that keeps every state
+   * a crash can leave readable and completable.
+   * 1. The pointer, conditioned on none being there: it fixes the item's position, so a retry
+   *    writes the same items, never a second copy elsewhere.
+   * 2. The unread marker (when unread), then 3. the item, conditioned on none being at its
+   *    position: the item is what makes the version stored (`get` answers undefined for a
+   *    pointer without its item), and exactly one writer of it returns true.
+   * A pointer already at version 1 without its item (still so after FIRST_WRITE_WAITS re-reads)
+   * is a first write cut short by a crash (or a very slow one): this call completes it at the
+   * pointer's position, with this item's times moved there. Finally the pointer is read again:
+   * if a later version moved the item meanwhile (its transaction deleted the old position,
+   * maybe before these writes), the items this call left at the old position are deleted.
+   * Returns undefined when the general path must decide (no pointer after all).
+   */
+  private async upsertFirst(pk: string, item: Omit<FeedItem, "readAt">, readAt: number | undefined, pos: string): Promise<boolean | undefined> {
+    const pointerKey = key(pk, POINTER + item.id);
+    const claimed = await retryConflicts(() =>
+      this.table.conditional({ put: { Item: { ...pointerKey, version: N(1), pos: S(pos) }, ConditionExpression: "attribute_not_exists(pk)" } }),
+    );
+    let at = pos;
+    let stored = item;
+    if (!claimed.ok) {
+      const existing = claimed.existing;
+      if (!existing) return undefined;
+      if (num(existing, "version") !== 1) return false;
+      at = str(existing, "pos");
+      // Its writer is usually still at work (a delivery repeated at once): give it a moment, so
+      // that the item stored is exactly the one that writer was given.
+      for (let wait = 0; wait <= FIRST_WRITE_WAITS; wait++) {
+        if (wait > 0) await new Promise((res) => setTimeout(res, 10 * 2 ** wait));
+        if (await this.table.get(key(pk, ITEM + at))) return false;
+      }
+      const t = Number(at.slice(0, 16));
+      stored = { ...item, updatedAt: t, createdAt: item.createdAt === item.updatedAt ? t : Math.min(item.createdAt, t) };
+    }
+    if (readAt === undefined) await retryConflicts(() => this.table.put({ Item: key(pk, UNREAD + at) }));
+    const written = await retryConflicts(() =>
+      this.table.conditional({
+        put: {
+          Item: { ...key(pk, ITEM + at), version: N(1), item: { B: packJson(stored) }, ...(readAt === undefined ? {} : { readAt: N(readAt) }) },
+          ConditionExpression: "attribute_not_exists(pk)",
+        },
+      }),
+    );
+    if (!written.ok) {
+      // Another writer of this version wrote the item first. Read by now: the marker this call
+      // wrote may have come after the reader deleted it.
+      if (readAt === undefined && written.existing?.readAt !== undefined) await retryConflicts(() => this.table.delete(key(pk, UNREAD + at)));
+      return false;
+    }
+    const now = await this.table.get(pointerKey);
+    if (now && str(now, "pos") === at && num(now, "version") === 1) return true;
+    if (!now || str(now, "pos") !== at) await Promise.all([ITEM, UNREAD].map((k) => retryConflicts(() => this.table.delete(key(pk, k + at)))));
+    return false;
+  }
+
   /** Every unread marker's sk, newest first. */
   private async markers(pk: string): Promise<string[]> {
     const out: string[] = [];
@@ -198,6 +268,18 @@ export class DynamoNotificationFeedStore implements NotificationFeedStore {
       }
     }
     return changed;
+  }
+}
+
+/** A plain write that an ongoing transaction on the same item rejected (TransactionConflictException) is tried again. */
+async function retryConflicts<T>(write: () => Promise<T>): Promise<T> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await write();
+    } catch (err) {
+      if (!(err instanceof TransactionConflictException) || attempt >= ATTEMPTS) throw err;
+      await new Promise((res) => setTimeout(res, Math.random() * 10 * 2 ** attempt));
+    }
   }
 }
 
