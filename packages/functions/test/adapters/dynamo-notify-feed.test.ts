@@ -1,4 +1,4 @@
-import { DeleteItemCommand, type AttributeValue } from "@aws-sdk/client-dynamodb";
+import { DeleteItemCommand } from "@aws-sdk/client-dynamodb";
 import { beforeAll, describe, expect, it } from "vitest";
 import type { FeedItem } from "@weft/core/notify/vocabulary";
 import { CapacityAccumulator } from "../../src/adapters/dynamo/capacity.js";

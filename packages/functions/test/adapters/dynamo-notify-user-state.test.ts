@@ -1,4 +1,4 @@
-import { PutItemCommand, DeleteItemCommand, type AttributeValue } from "@aws-sdk/client-dynamodb";
+import { PutItemCommand, DeleteItemCommand } from "@aws-sdk/client-dynamodb";
 import { beforeAll, describe, expect, it } from "vitest";
 import { CapacityAccumulator } from "../../src/adapters/dynamo/capacity.js";
 import { packText } from "../../src/adapters/dynamo/codec.js";
