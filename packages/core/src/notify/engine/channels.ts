@@ -112,8 +112,7 @@ export const TRANSACTIONAL_WITHOUT_PUSH_DETAIL = 'transactional email is for use
 
 /** The first push channel among `channels`, if any. */
 export function pushAmong(channels: readonly ExternalChannel[]): "web_push" | "mobile_push" | undefined {
-  for (const c of channels) if (c === "web_push" || c === "mobile_push") return c;
-  return undefined;
+  return channels.find(isPush) as "web_push" | "mobile_push" | undefined;
 }
 
 /**
