@@ -1,12 +1,11 @@
-import { SPEND_ID_RETENTION_MS, type FanoutChunk, type FanoutJobMeta, type FanoutJobStore } from "@weft/core/notify/fanout/index";
+import { type FanoutChunk, type FanoutJobMeta, type FanoutJobStore } from "@weft/core/notify/fanout/index";
 import type { CapacityMeter } from "./capacity.js";
-import { transactWrite } from "./notify-transact.js";
+import { spendSenderBudget } from "./notify-sender-budget.js";
 import { N, S, bin, packJson, unpackJson } from "./codec.js";
 import { Table, type DynamoAdapterOptions, type Item } from "./table.js";
 
-/** Jobs and budget counters expire on their own (a fan-out window is minutes). */
+/** Jobs expire on their own (a fan-out window is minutes). */
 const JOB_TTL_SECONDS = 7 * 24 * 3600;
-const BUDGET_TTL_SECONDS = 2 * 3600;
 
 /**
  * FanoutJobStore on the `notify` table:
@@ -16,8 +15,7 @@ const BUDGET_TTL_SECONDS = 2 * 3600;
  * | `j#<tenant>#<jobId>` | `meta` | senderId, recipients, chunks, createdAt (conditional put: "created" once) |
  * | `j#<tenant>#<jobId>` | `c#<index, 6 digits>` | `c` = the chunk (brotli JSON: 500 recipients' intents compress to a few KB) |
  * | `j#<tenant>#<jobId>` | `f#<index, 6 digits>` | finished marker, so a retried create never brings a chunk back |
- * | `sb#<tenant>#<senderId>` | `<windowStart>` | `n`: recipients spent in that hour (conditional ADD) |
- * | `sbe#<tenant>#<senderId>` | `<spendId>` | a spend already charged (`n`, `windowStart`), kept 7 days; written in one transaction with the ADD |
+ * | `sb#<tenant>#<senderId>#<shard>` / `sbe#…` | | the sender budget, in 16 shards: notify-sender-budget.ts |
  */
 export class DynamoFanoutJobStore implements FanoutJobStore {
   private readonly table: Table;
@@ -68,33 +66,7 @@ export class DynamoFanoutJobStore implements FanoutJobStore {
   }
 
   async spend(tenant: string, senderId: string, windowStart: number, n: number, max: number, spendId: string): Promise<boolean> {
-    const marker = { pk: S(`sbe#${tenant}#${senderId}`), sk: S(spendId) };
-    if (n > max) return (await this.table.get(marker)) !== undefined;
-    for (let attempt = 0; ; attempt++) {
-      const r = await transactWrite(this.table, this.meter, [
-        {
-          put: {
-            Item: { ...marker, n: N(n), windowStart: N(windowStart), expiresAt: N(Math.floor((Date.now() + SPEND_ID_RETENTION_MS) / 1000)) },
-            ConditionExpression: "attribute_not_exists(pk)",
-          },
-        },
-        {
-          update: {
-            Key: { pk: S(`sb#${tenant}#${senderId}`), sk: S(String(windowStart)) },
-            UpdateExpression: "ADD #n :n SET expiresAt = :e",
-            ConditionExpression: "attribute_not_exists(#n) OR #n <= :room",
-            ExpressionAttributeNames: { "#n": "n" },
-            ExpressionAttributeValues: { ":n": N(n), ":room": N(max - n), ":e": N(Math.floor((windowStart + 3_600_000) / 1000) + BUDGET_TTL_SECONDS) },
-          },
-        },
-      ]);
-      if (r.ok) return true;
-      if (r.codes[0] === "ConditionalCheckFailed") return true; // charged before: a retry
-      if (r.codes[1] === "ConditionalCheckFailed") return false;
-      // TransactionConflict: concurrent spends of this sender; try again.
-      if (attempt >= 8) throw new Error(`notify: sender budget of ${senderId} is contended; retry`);
-      await new Promise((resolve) => setTimeout(resolve, Math.random() * 20 * 2 ** attempt));
-    }
+    return spendSenderBudget(this.table, this.meter, { tenant, senderId, windowStart, n, max, spendId });
   }
 }
 
