@@ -63,6 +63,9 @@ export function scheduledFixedUsage(idlePerMs: UsageLine[]): UsageLine[] {
   );
 }
 
+/** The manifest's table classes: table -> class, for the tables not of the standard class. */
+const TABLE_CLASSES = Object.fromEntries(Object.entries(tables as Record<string, TableSpec>).flatMap(([name, spec]) => (spec.tableClass ? [[name, spec.tableClass]] : [])));
+
 /** A local table's manifest name (`weft-local-log` -> `log`): the report names tables as the manifest does. */
 export const logicalTable = (physical: string) => physical.replace(/^weft-local-/, "");
 
@@ -80,7 +83,7 @@ function storedData(run: MeasuredRun): StoredData[] {
     .map(([table, bytes]) => {
       const name = logicalTable(table);
       const fn = writer(name);
-      const ia = (tables as Record<string, TableSpec>)[name]?.tableClass === "standard-ia";
+      const ia = TABLE_CLASSES[name] === "standard-ia";
       return { name, store: ia ? ("dynamodb-ia" as const) : ("dynamodb" as const), bytesPerEvent: bytes / run.events, retentionDays: TABLE_RETENTION_DAYS[name] ?? "forever", ...(fn ? { fn } : {}) };
     });
 }
@@ -108,7 +111,7 @@ export function priceProduct(product: ProductSpec, run: MeasuredRun | undefined,
     memoryMB: Object.fromEntries(Object.entries(functions).map(([name, f]) => [name, f.memoryMB])),
     architecture: LAMBDA_ARCHITECTURE,
     capacity: stageCapacity(stage),
-    tableClass: Object.fromEntries(Object.entries(tables as Record<string, TableSpec>).flatMap(([name, spec]) => (spec.tableClass ? [[name, spec.tableClass]] : []))),
+    tableClass: TABLE_CLASSES,
     fixedMonthly: scheduledFixedUsage(run.idle),
     storage: { items: storedData(run), horizonDays: 365 },
     budgetUsd: product.budgetUsdPerMonth,

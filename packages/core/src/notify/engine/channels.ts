@@ -110,9 +110,14 @@ const isPush = (c: ExternalChannel) => c === "web_push" || c === "mobile_push";
  */
 export const TRANSACTIONAL_WITHOUT_PUSH_DETAIL = 'transactional email is for users no push reaches (policy fallback.transactionalEmail "without_push")';
 
-/** The first push channel among `channels`, if any. */
-export function pushAmong(channels: readonly ExternalChannel[]): "web_push" | "mobile_push" | undefined {
-  return channels.find(isPush) as "web_push" | "mobile_push" | undefined;
+/**
+ * The push channel that makes a transactional item's email redundant under `policy` (its
+ * `fallback.transactionalEmail` is `without_push` and one of `reaching` is a push channel), or
+ * undefined when the email goes. Dispatch and the delayed fallback both ask here.
+ */
+export function transactionalEmailLeftOutBy(policy: TenantPolicy, reaching: readonly ExternalChannel[]): "web_push" | "mobile_push" | undefined {
+  if (policy.fallback.transactionalEmail !== "without_push") return undefined;
+  return reaching.find(isPush) as "web_push" | "mobile_push" | undefined;
 }
 
 /**

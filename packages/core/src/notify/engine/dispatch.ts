@@ -1,5 +1,5 @@
 import type { ExternalChannel } from "../vocabulary.js";
-import { pushAmong, TRANSACTIONAL_WITHOUT_PUSH_DETAIL } from "./channels.js";
+import { TRANSACTIONAL_WITHOUT_PUSH_DETAIL, transactionalEmailLeftOutBy } from "./channels.js";
 import { type Budget, budgetDetail, consume, hasRoom } from "./caps.js";
 import type { DigestFacts } from "./digest-resolver.js";
 import { liveItems, type Pending, withFacts } from "./facts.js";
@@ -144,14 +144,13 @@ function sendNow(run: Run, all: Planned[], budget: Budget, trigger: Trigger, fac
         : `${used} of ${cap} critical sends in the last ${mins} min`;
   let sent = false;
   let last: { subset: PendingItem[]; r: Rendered } | undefined;
-  const withoutPush = run.ctx.policy.fallback.transactionalEmail === "without_push";
   for (const c of EXTERNAL_ORDER) {
     if (c === "email" && fallbackFor) continue;
     let subset: PendingItem[] | undefined;
     for (const p of all) {
       if (!p.external.includes(c)) continue;
       // Transactional items going out now (released, or with no fallback delay): push or email.
-      const push = c === "email" && withoutPush && p.item.class === "transactional" ? pushAmong(p.external) : undefined;
+      const push = c === "email" && p.item.class === "transactional" ? transactionalEmailLeftOutBy(run.ctx.policy, p.external) : undefined;
       if (push !== undefined) {
         run.record(p.item.eventId, "suppressed:preference", undefined, "email", `${push} reaches the user; ${TRANSACTIONAL_WITHOUT_PUSH_DETAIL}`);
         continue;

@@ -1,4 +1,4 @@
-import { pushAmong, TRANSACTIONAL_WITHOUT_PUSH_DETAIL } from "./channels.js";
+import { TRANSACTIONAL_WITHOUT_PUSH_DETAIL, transactionalEmailLeftOutBy } from "./channels.js";
 import { hasRoom, capWakeAt } from "./caps.js";
 import { isDigestible, flushDigest, joinDigest } from "./digests.js";
 import { dispatch, planItems } from "./dispatch.js";
@@ -206,7 +206,7 @@ async function runFallbacks(run: Run): Promise<void> {
     const plan = run.plan(item);
     const id = notificationId(run.ctx.tenant, run.ctx.userId, item.eventId, "email");
     // A push channel held back only by presence reaches the user too (they are in the app).
-    const push = run.ctx.policy.fallback.transactionalEmail === "without_push" ? pushAmong([...plan.external, ...plan.presenceOnly]) : undefined;
+    const push = transactionalEmailLeftOutBy(run.ctx.policy, [...plan.external, ...plan.presenceOnly]);
     if (push !== undefined && plan.external.includes("email")) {
       run.record(item.eventId, "suppressed:preference", undefined, "email", `fallback: ${push} reaches the user; ${TRANSACTIONAL_WITHOUT_PUSH_DETAIL}`);
     } else if (plan.external.includes("email")) {

@@ -17,7 +17,7 @@ import type { ContactFacts, NotifyProfileStore } from "../stores/profile-store.j
 import type { NotifyUserStateStore } from "../stores/user-state-store.js";
 import type { DecisionRecord } from "../vocabulary.js";
 import { applyEntries, type ApplyDeps } from "./apply-entries.js";
-import { AppliedInApp } from "./applied-in-app.js";
+import { AppliedEntries } from "./applied-entries.js";
 import { claimDue, entryId, OUTBOX_CLAIM_MS, outboxWakeAt, settle, storedStateOf, toStorage, type OutboxEntry, type StoredNotifyState } from "./outbox.js";
 import { targetsOf } from "./targets.js";
 
@@ -62,17 +62,17 @@ type Step = (state: NotifyUserState, ctx: EngineContext) => Promise<EngineResult
  * adapters). Failed, retried and re-claimed sends are then settled with a second commit (a
  * failed send stays in the outbox with its retry time); applied in-app entries and external
  * ones sent on their first attempt by the commit that decided them are not, since the feed or
- * the decision log records them (applied-in-app.ts): the user's next commit drops them, so a
+ * the decision log records them (applied-entries.ts): the user's next commit drops them, so a
  * notification costs one state write. Decisions are appended to the log after the commit and
  * its sends (idempotent). The next
  * wake-up (the engine's own, or the outbox's earliest due time) is put before the commit that
  * records it, and only when it changes.
  */
 export class NotifyService {
-  private readonly applied: AppliedInApp;
+  private readonly applied: AppliedEntries;
 
   constructor(private readonly deps: NotifyServiceDeps) {
-    this.applied = new AppliedInApp(deps.feed, deps.decisions);
+    this.applied = new AppliedEntries(deps.feed, deps.decisions);
   }
 
   /** Decides every intent (all for this user), each event id at most once ever (7-day dedupe keys). */
@@ -157,7 +157,7 @@ export class NotifyService {
       const mine = outbox.filter((e) => claimedIds.has(e.id));
       const outcomes = await applyEntries(this.applyDeps(ctxBase.connectionIds), user, mine);
       // The decisions go to the log after the sends: their `sent` records then say that the
-      // sends they name went through (applied-in-app.ts). Should the append fail, the sends are
+      // sends they name went through (applied-entries.ts). Should the append fail, the sends are
       // settled by a commit first, so none of them is made again.
       try {
         if (decisions.length > 0) await this.deps.decisions.append(decisions);
@@ -174,7 +174,7 @@ export class NotifyService {
       const applied = mine.filter((e) => {
         const o = outcomeOf.get(e.id);
         if (!o?.done) return false;
-        return AppliedInApp.isInApp(e) || (o.sent === true && e.attempt === 1 && recorded(e));
+        return AppliedEntries.isInApp(e) || (o.sent === true && e.attempt === 1 && recorded(e));
       });
       this.applied.remember(user, applied);
       if (applied.length < mine.length) await this.settle(user, r.version, next, outcomes, now);

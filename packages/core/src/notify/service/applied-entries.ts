@@ -24,7 +24,7 @@ const REMEMBERED = 20_000;
  * did not apply (a crash between commit and send) have no such record: they stay, and are
  * claimed again once their claim lapses, as before.
  */
-export class AppliedInApp {
+export class AppliedEntries {
   /** `<tenant>\u0001<userId>\u0001<entry id>` of entries applied here, oldest first. */
   private readonly applied = new Set<string>();
 
@@ -63,7 +63,7 @@ export class AppliedInApp {
       outbox.map(async (e) => {
         if (e.claimUntil === undefined) return false;
         if (this.knows(user, e)) return true;
-        if (AppliedInApp.isInApp(e)) {
+        if (AppliedEntries.isInApp(e)) {
           // A failed read keeps the entry: it is claimed again when its claim lapses, as before
           // (applying it again is an upsert of the same version: a no-op).
           const item = await this.feed.get(user, e.delivery.notificationId).catch(() => undefined);
