@@ -251,6 +251,18 @@ export class NotifyApi {
     return [...list].sort((a, b) => a.at - b.at);
   }
 
+  /**
+   * The decisions of (user, event) once `done` holds for them. Sends go out before their
+   * decision records are appended (the `sent` record is the proof of a first-attempt send), so
+   * a test that saw a delivery waits here for the records that go with it.
+   */
+  async decisionsWhen(userId: string, eventId: string, done: (reasons: string[]) => boolean): Promise<any[]> {
+    return until(`the decisions of ${userId}/${eventId}`, async () => {
+      const list = await this.decisions(userId, eventId);
+      return done(list.map((r) => r.reason)) ? list : undefined;
+    });
+  }
+
   /** GET /v1/me/notifications/{id}/explain as the user. */
   async explain(userId: string, id: string): Promise<any> {
     return this.ok("GET", `/v1/me/notifications/${encodeURIComponent(id)}/explain`, { token: await this.s.userToken(userId) });

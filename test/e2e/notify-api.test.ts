@@ -89,15 +89,21 @@ describe("POST /v1/notify end to end", () => {
     expect(await outbox(tid, "ann")).toEqual([]);
 
     // Explain: sent in-app with a policy version; ann's push was held back by her presence.
-    const annWhy = await call("GET", `/v1/me/notifications/${encodeURIComponent(annItem.id)}/explain`, { token: ann });
-    expect(annWhy.status).toBe(200);
+    // Decisions are logged after the sends they name: wait for the records, not just the delivery.
+    const explainOnce = (id: string, tok: string, done: (reasons: string[]) => boolean) =>
+      waitFor(`the decisions of ${id}`, async () => {
+        const r = await call("GET", `/v1/me/notifications/${encodeURIComponent(id)}/explain`, { token: tok });
+        expect(r.status).toBe(200);
+        return done(r.body.decisions.map((d: any) => `${d.reason}/${d.channel}`)) ? r : undefined;
+      });
+    const annWhy = await explainOnce(annItem.id, ann, (r) => r.includes("sent/in_app") && r.includes("suppressed:presence/web_push"));
     expect(annWhy.body.id).toBe(annItem.id);
     expect(annWhy.body.item).toMatchObject({ id: annItem.id });
     const annSent = annWhy.body.decisions.find((d: any) => d.reason === "sent" && d.channel === "in_app");
     expect(annSent).toMatchObject({ userId: "ann", eventId: "signin-1", notificationId: annItem.id });
     expect(annSent.policyVersion).toMatch(/\S/);
     expect(annWhy.body.decisions.some((d: any) => d.reason === "suppressed:presence" && d.channel === "web_push")).toBe(true);
-    const benWhy = await call("GET", `/v1/me/notifications/${encodeURIComponent(benItem.id)}/explain`, { token: ben });
+    const benWhy = await explainOnce(benItem.id, ben, (r) => r.includes("sent/in_app") && r.includes("sent/web_push"));
     const benReasons = benWhy.body.decisions.filter((d: any) => d.reason === "sent").map((d: any) => d.channel).sort();
     expect(benReasons).toEqual(["in_app", "web_push"]);
     // Another user cannot see ann's notification.

@@ -48,12 +48,18 @@ async function channelsOnce(tid: string, userId: string, n: number): Promise<str
   return list.map((d) => d.channel).sort();
 }
 
-/** The user's explain of their one feed item (the event's decisions, every channel). */
-async function explainOnly(tok: string): Promise<any[]> {
+/**
+ * The user's explain of their one feed item (the event's decisions, every channel), once it
+ * records `sends` sends: decisions are logged after the sends they name, so the feed item and
+ * the delivery can show before them.
+ */
+async function explainOnly(tok: string, sends: number): Promise<any[]> {
   const item = await waitFor("the feed item", async () => (await call("GET", "/v1/me/notifications", { token: tok })).body.items[0]);
-  const r = await call("GET", `/v1/me/notifications/${encodeURIComponent(item.id)}/explain`, { token: tok });
-  expect(r.status).toBe(200);
-  return r.body.decisions;
+  return waitFor(`${sends} sends in the explain`, async () => {
+    const r = await call("GET", `/v1/me/notifications/${encodeURIComponent(item.id)}/explain`, { token: tok });
+    expect(r.status).toBe(200);
+    return r.body.decisions.filter((d: any) => d.reason === "sent").length >= sends ? r.body.decisions : undefined;
+  });
 }
 
 describe("social notifications: push or email, not both", () => {
@@ -66,11 +72,11 @@ describe("social notifications: push or email, not both", () => {
     expect(await channelsOnce(tid, "mo", 1)).toEqual(["mobile_push"]);
     expect(await channelsOnce(tid, "em", 1)).toEqual(["email"]);
 
-    const moWhy = await explainOnly(mo);
+    const moWhy = await explainOnly(mo, 2);
     const email = moWhy.find((d) => d.channel === "email");
     expect(email).toMatchObject({ eventId: "mention-1", reason: "suppressed:preference", detail: EMAIL_LEFT_OUT });
     expect(moWhy.filter((d) => d.reason === "sent").map((d) => d.channel).sort()).toEqual(["in_app", "mobile_push"]);
-    expect((await explainOnly(em)).filter((d) => d.reason === "sent").map((d) => d.channel).sort()).toEqual(["email", "in_app"]);
+    expect((await explainOnly(em, 2)).filter((d) => d.reason === "sent").map((d) => d.channel).sort()).toEqual(["email", "in_app"]);
     // Everything about the event was decided (and sent) with the push: still no email for mo.
     expect((await deliveries(tid, "mo")).map((d) => d.channel)).toEqual(["mobile_push"]);
   });

@@ -222,7 +222,11 @@ describe("delivery failures", () => {
       });
       expect(push).toMatchObject({ attempt: 2, title: "Flaky", resends: 0 });
       const [item] = await api.feed("flaky");
-      const explained = await api.explain("flaky", item.id);
+      // The retry's `sent` record is logged after the send the outbox already shows.
+      const explained = await until("the retry's record", async () => {
+        const e = await api.explain("flaky", item.id);
+        return e.decisions.some((r: any) => r.at > D("15:00:00")) ? e : undefined;
+      });
       const at15 = explained.decisions.filter((r: any) => r.at === D("15:00:00"));
       expect(reasonsOf(at15).sort()).toEqual(["failed:web_push/web_push", "sent/in_app", "sent/web_push"]);
       expect(at15.find((r: any) => r.reason === "failed:web_push").detail).toMatch(/^attempt 1: injected retryable fault .*; next attempt 2 at /);
