@@ -29,13 +29,15 @@ export default $config({
     await import("./infra/websocket.js");
     await import("./infra/ses-feedback.js");
     const { webSocketApi } = await import("./infra/websocket-api.js");
+    const { roomsTier } = await import("./infra/rooms.js");
     const { tableLink } = await import("./infra/manifest.js");
 
     // Outputs (`.sst/outputs.json`): the tables under their link names (`InboxTable`), the names
-    // the functions read them by.
+    // the functions read them by; `roomsUrl` only on a stage with a room tier (infra/rooms.ts).
     return {
       apiUrl: api.url,
       webSocketUrl: webSocketApi.url,
+      ...(roomsTier ? { roomsUrl: roomsTier.url } : {}),
       eventBus: bus.name,
       alarmTopic: alarmTopic.arn,
       ...Object.fromEntries(Object.entries(tables).map(([name, table]) => [tableLink(name), table.name])),

@@ -15,9 +15,12 @@ export const secrets = mapRecord<SecretName, (typeof secretSpecs)[SecretName], s
 /**
  * The secrets a function is linked to: every `all` secret, and the `channels` ones for a function
  * with `channels: true`. Linked, not copied into the environment: SST encrypts links into the
- * bundle, the function reads them through `Resource` (packages/functions/src/linked.ts).
+ * bundle, the function reads them through `Resource` (packages/functions/src/linked.ts). The room
+ * tier's containers (rooms.ts, no `channels`) are linked to the `all` ones too, but SST's Service
+ * has no encrypted bundle: it passes links as plaintext `SST_RESOURCE_*` environment variables of
+ * the task definition, which linked.ts reads first.
  */
-export function secretLinks(spec: FunctionSpec): sst.Secret[] {
+export function secretLinks(spec: Pick<FunctionSpec, "channels">): sst.Secret[] {
   return entries(secretSpecs)
     .filter(([, s]) => s.linkedTo === "all" || (s.linkedTo === "channels" && spec.channels))
     .map(([name]) => secrets[name]);

@@ -15,15 +15,16 @@ export const webSocketApi = new sst.aws.ApiGatewayWebSocket("WebSocketApi");
  * (`https://<api-id>.execute-api.<region>.amazonaws.com/$default`), which the
  * ApiGatewayManagementApi client takes as `endpoint`. Locally the stack sets its own URL.
  */
-export function webSocketEnvironment(spec: FunctionSpec): Record<string, $util.Input<string>> {
+export function webSocketEnvironment(spec: Pick<FunctionSpec, "webSocket">): Record<string, $util.Input<string>> {
   return spec.webSocket ? { [ENV.webSocketEndpoint]: webSocketApi.managementEndpoint } : {};
 }
 
 /**
  * `execute-api:ManageConnections` on every connection of this API (any stage, any method:
- * POST to send, GET to read, DELETE to close), for a function with `webSocket: true` only.
+ * POST to send, GET to read, DELETE to close), for a function (or the room tier, rooms.ts) with
+ * `webSocket: true` only.
  */
-export function webSocketPermissions(spec: FunctionSpec): sst.aws.FunctionPermissionArgs[] {
+export function webSocketPermissions(spec: Pick<FunctionSpec, "webSocket">): sst.aws.FunctionPermissionArgs[] {
   if (!spec.webSocket) return [];
   return [{ actions: ["execute-api:ManageConnections"], resources: [$interpolate`${webSocketApi.nodes.api.executionArn}/*/*/@connections/*`] }];
 }

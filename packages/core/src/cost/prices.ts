@@ -87,6 +87,12 @@ export interface PriceTable {
     onDemandIngestedGb: Price;
     onDemandRetrievedGb: Price;
   };
+  /** The room tier's tasks (infra/manifest-rooms.ts: Linux, arm64, on-demand): per task, vCPUs and GB as sized. */
+  fargate: { vcpuHoursArm64: Price; gbHoursArm64: Price };
+  /** The room tier's public Network Load Balancer (infra/rooms.ts). */
+  elb: { nlbHours: Price; nlcuHours: Price };
+  /** Public IPv4 addresses: one per room task (SST's Service runs tasks in public subnets) and one per zone of the load balancer. */
+  vpc: { publicIpv4Hours: Price };
 }
 
 const M = 1_000_000;
@@ -102,6 +108,9 @@ const CLOUDWATCH = "https://aws.amazon.com/cloudwatch/pricing/";
 const KINESIS = "https://aws.amazon.com/kinesis/data-streams/pricing/";
 const S3 = "https://aws.amazon.com/s3/pricing/";
 const DATA_TRANSFER = "https://aws.amazon.com/ec2/pricing/on-demand/#Data_Transfer";
+const FARGATE = "https://aws.amazon.com/fargate/pricing/";
+const ELB = "https://aws.amazon.com/elasticloadbalancing/pricing/";
+const VPC = "https://aws.amazon.com/vpc/pricing/";
 
 export const PRICES: PriceTable = {
   dynamodb: {
@@ -230,6 +239,32 @@ export const PRICES: PriceTable = {
     onDemandStreamHours: { usd: 0.04, per: 1, unit: "stream-hours (on-demand)", checked: MEMORY, source: KINESIS },
     onDemandIngestedGb: { usd: 0.08, per: 1, unit: "GB ingested (on-demand)", checked: MEMORY, source: KINESIS },
     onDemandRetrievedGb: { usd: 0.04, per: 1, unit: "GB retrieved (on-demand)", checked: MEMORY, source: KINESIS },
+  },
+  fargate: {
+    vcpuHoursArm64: {
+      usd: 0.03238, per: 1, unit: "vCPU-hours (Linux/ARM)", checked: STORED, source: FARGATE,
+      note: "Quoting pages (AWS's page renders its rates dynamically). Billed per second (one-minute minimum) from the image pull to the task's end; x86_64 is $0.04048. 20 GB of ephemeral storage per task are included.",
+    },
+    gbHoursArm64: {
+      usd: 0.00356, per: 1, unit: "GB-hours (Linux/ARM)", checked: STORED, source: FARGATE,
+      note: "Quoting pages, as vcpuHoursArm64; x86_64 is $0.004445.",
+    },
+  },
+  elb: {
+    nlbHours: {
+      usd: 0.0225, per: 1, unit: "Network Load Balancer-hours", checked: STORED, source: ELB,
+      note: "Each started hour is billed as a full one.",
+    },
+    nlcuHours: {
+      usd: 0.006, per: 1, unit: "NLCU-hours", checked: STORED, source: ELB,
+      note: "An hour's NLCUs are its largest dimension. For a TLS listener one NLCU is 50 new connections a second, 3,000 active connections or 1 GB processed (TCP: 800, 100,000, 1 GB): from memory, re-check. Long-lived WebSockets make active connections the usual maximum.",
+    },
+  },
+  vpc: {
+    publicIpv4Hours: {
+      usd: 0.005, per: 1, unit: "public IPv4 address-hours", checked: STORED, source: VPC,
+      note: "Every public IPv4 address, in use or idle, since February 2024.",
+    },
   },
 };
 
