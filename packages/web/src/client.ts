@@ -2,8 +2,10 @@ import { DOC_ID_PATTERN, ID_PATTERN, WeftError } from "./core.js";
 import { WeftDoc } from "./doc.js";
 import type { DocHost } from "./doc-host.js";
 import { Emitter } from "./emitter.js";
+import { HttpTransport, type ChangeTransport } from "./net/change-transport.js";
 import { Connection } from "./net/connection.js";
 import { HttpApi } from "./net/http-api.js";
+import { SocketTransport } from "./net/socket-transport.js";
 import { TokenSource } from "./net/tokens.js";
 import { defaultStorage } from "./storage/default-storage.js";
 import type { OutboxStorage } from "./storage/storage.js";
@@ -66,14 +68,18 @@ export class WeftClient {
     });
     this.clientId = resolveClientId(o.clientId, storage);
     this.clientId.catch(onError);
+    const ackTimeoutMs = o.ackTimeoutMs ?? 3000;
+    const transport: ChangeTransport =
+      o.opsTransport === "socket" ? new SocketTransport({ connection: this.connection, ackTimeoutMs, backoff }) : new HttpTransport(http);
     const docs = this.docs;
     const closing = new Map<string, Promise<void>>();
     this.host = {
       http,
       connection: this.connection,
+      transport,
       storage,
       clientId: this.clientId,
-      ackTimeoutMs: o.ackTimeoutMs ?? 3000,
+      ackTimeoutMs,
       sendIntervalMs: o.sendIntervalMs ?? 0,
       backoff,
       mergeEdits: o.mergeEdits ?? true,
@@ -126,10 +132,12 @@ export class WeftClient {
     this.events.clear();
   }
 
+  /** A server message to its document: answers to a socket `submit` (`submitted`, an `error` with a `ref`) go to the document's sender. */
   private route(msg: Record<string, unknown>): void {
     const doc = typeof msg.docId === "string" ? this.docs.get(msg.docId) : undefined;
     try {
-      if (doc) doc.onMessage(msg);
+      if (doc && (msg.type === "submitted" || (msg.type === "error" && typeof msg.ref === "string"))) doc.sender.answer(msg);
+      else if (doc) doc.onMessage(msg);
       else if (msg.type === "error") this.events.emit("error", Object.assign(new Error(`server: ${String(msg.message)}`), { code: msg.code }));
     } catch (err) {
       // A message the document cannot use (it never should happen) must not take the socket down.
@@ -149,6 +157,7 @@ function checkOptions(o: ClientOptions): ClientOptions {
   if (!o.WebSocket && typeof (globalThis as { WebSocket?: unknown }).WebSocket !== "function") {
     bad("WebSocket", "is required where there is no global WebSocket (Node 20: pass the ws package's WebSocket class)");
   }
+  if (o.opsTransport !== undefined && o.opsTransport !== "http" && o.opsTransport !== "socket") bad("opsTransport", 'must be "http" or "socket"');
   if (o.clientId !== undefined && (typeof o.clientId !== "string" || !ID_PATTERN.test(o.clientId) || o.clientId.length > MAX_CLIENT_ID)) {
     bad("clientId", `must match [A-Za-z0-9_-]{1,${MAX_CLIENT_ID}}`);
   }

@@ -1,4 +1,5 @@
 import type { DocSync } from "./doc-sync.js";
+import type { ChangeTransport } from "./net/change-transport.js";
 import type { Connection } from "./net/connection.js";
 import type { HttpApi } from "./net/http-api.js";
 import type { OutboxStorage } from "./storage/storage.js";
@@ -7,6 +8,8 @@ import type { OutboxStorage } from "./storage/storage.js";
 export interface DocHost {
   readonly http: HttpApi;
   readonly connection: Connection;
+  /** How changes are sent (ClientOptions.opsTransport): each document takes its channel. */
+  readonly transport: ChangeTransport;
   readonly storage: OutboxStorage;
   readonly clientId: Promise<string>;
   readonly ackTimeoutMs: number;

@@ -77,6 +77,7 @@ export class DocSync {
         return doc.engine;
       },
       http: host.http,
+      channel: host.transport.channel(docId),
       ackTimeoutMs: host.ackTimeoutMs,
       sendIntervalMs: host.sendIntervalMs,
       backoff: host.backoff,
@@ -146,6 +147,7 @@ export class DocSync {
   /** @internal The socket (re)opened. */
   onOpen(): void {
     this.subscribed = false;
+    this.sender.live(false);
     if (this.buffer && !this.closed) {
       this.host.connection.send({ action: "subscribe", docId: this.docId, after: this.buffer.contiguous });
     }
@@ -154,6 +156,7 @@ export class DocSync {
   /** @internal The socket closed: presence is stale until the next subscribe. */
   onDisconnect(): void {
     this.subscribed = false;
+    this.sender.live(false);
     if (this.presenceState.peers.size > 0) this.presenceState.resubscribed();
   }
 
@@ -169,6 +172,7 @@ export class DocSync {
         this.presenceState.resubscribed();
         this.markReady();
         this.watchGap();
+        this.sender.live(true); // a socket submit waiting for the subscription goes now
         break;
       case "ops":
         if (Array.isArray(msg.ops)) this.buffer?.add(msg.ops);

@@ -51,6 +51,19 @@ export interface ClientOptions {
    * at the price of up to this much more delay before others see them (docs/cost.md).
    */
   sendIntervalMs?: number;
+  /**
+   * How changes are sent (default `"http"`). `"http"`: each change is a
+   * `POST /v1/docs/{docId}/ops` (any server). `"socket"`: each change is a `submit` message on
+   * the client's WebSocket (`{"action":"submit","docId","ref","change"}`, `ref` = the change's
+   * first op id), which only the room tier accepts (docs/protocol.md, "The room tier"): point
+   * `wsUrl` at it. Its `submitted` answer stands for the 202 and an `error` with the `ref` for
+   * a 4xx/5xx (`unavailable` and `internal` are sent again after a backoff). A change waits
+   * while the socket is down and goes (again, unchanged) once the document has re-subscribed;
+   * one unanswered for `ackTimeoutMs` has its receipt read over HTTP, as with `"http"`. One
+   * change in flight per document, `sendIntervalMs` and the outbox work the same either way;
+   * loading, receipts and gap reads stay on HTTP (`url`).
+   */
+  opsTransport?: "http" | "socket";
 }
 
 /** A `change` event: the local view after a local edit (`local: true`) or after committed entries were applied. */

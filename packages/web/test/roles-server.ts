@@ -40,9 +40,12 @@ export class RolesServer {
   readonly offline = new Set<string>();
   private readonly http: Server;
   private readonly wss: WebSocketServer;
+  /** Every receipt read (`GET /v1/docs/d/ops/{opId}`): the op ids. */
+  readonly receiptReads: string[] = [];
   private readonly subs = new Map<WebSocket, { user: string; sent: number; role: AclRole }>();
   private readonly sockets = new Map<WebSocket, string>();
-  private readonly unsettled = new Map<string, string>();
+  /** Accepted op ids not yet committed or rejected, and their submitters (told of rejections). */
+  protected readonly unsettled = new Map<string, string>();
   private chain: Promise<void> = Promise.resolve();
 
   constructor() {
@@ -106,9 +109,13 @@ export class RolesServer {
     this.chain = this.chain.then(async () => {
       await this.mem.sequence();
       await this.fanOut();
+      await this.afterFanOut();
     });
     return this.chain;
   }
+
+  /** Runs in the sequencing chain after each fan-out (a subclass answers what is now decided). */
+  protected async afterFanOut(): Promise<void> {}
 
   private async acl(through = Infinity): Promise<DocAcl | undefined> {
     return foldAcl(undefined, (await this.mem.entries()).filter((e) => e.seq <= through));
@@ -130,6 +137,7 @@ export class RolesServer {
     const role = effectiveRole(acl, { userId: user }).role;
     if (acl && !mayRead(role)) return send(res, 403, { error: { code: "forbidden", message: "you have no access to document d" } });
     if (m[2]) {
+      this.receiptReads.push(decodeURIComponent(m[2]));
       const receipt = await this.mem.receipt(decodeURIComponent(m[2]));
       return receipt ? send(res, 200, receipt) : send(res, 404, { error: { code: "not_found", message: "no such op" } });
     }
@@ -143,18 +151,19 @@ export class RolesServer {
   }
 
   private async post(user: string, body: string, res: ServerResponse): Promise<void> {
-    const change = JSON.parse(body) as Change;
-    const r = await this.mem.post(change, user);
-    const ids = change.ops.map((o) => o.id);
-    if (r instanceof WeftError) {
-      const status = r.code === "forbidden" ? 403 : r.code === "payload_too_large" ? 413 : 400;
-      this.posts.push({ user, ids, status });
-      return send(res, status, { error: { code: r.code, message: r.message, details: r.details } });
-    }
-    this.posts.push({ user, ids, status: 202 });
-    for (const id of ids) this.unsettled.set(id, user);
+    const r = await this.ingest(user, JSON.parse(body) as Change);
+    if (r instanceof WeftError) return send(res, statusOf(r), { error: { code: r.code, message: r.message, details: r.details } });
     send(res, 202, { results: r });
     if (this.autoSequence) void this.sequence();
+  }
+
+  /** Core's ingest of `user`'s change, recorded in `posts` with the HTTP status it gets; accepted ops are watched for rejections. */
+  protected async ingest(user: string, change: Change): Promise<Array<{ id: string; status: string }> | WeftError> {
+    const r = await this.mem.post(change, user);
+    const ids = change.ops.map((o) => o.id);
+    this.posts.push({ user, ids, status: r instanceof WeftError ? statusOf(r) : 202 });
+    if (!(r instanceof WeftError)) for (const id of ids) this.unsettled.set(id, user);
+    return r;
   }
 
   private connected(ws: WebSocket, user: string): void {
@@ -166,7 +175,7 @@ export class RolesServer {
     ws.on("message", (data) => void this.message(ws, user, JSON.parse(String(data)) as Record<string, unknown>));
   }
 
-  private async message(ws: WebSocket, user: string, m: Record<string, unknown>): Promise<void> {
+  protected async message(ws: WebSocket, user: string, m: Record<string, unknown>): Promise<void> {
     const forbidden = { type: "error", code: "forbidden", message: "you have no access to document d", docId: "d" };
     if (m.action === "ping") return ws.send(JSON.stringify({ type: "pong" }));
     await this.chain; // judged against a settled log, like the real server's consistent reads
@@ -241,6 +250,11 @@ function userOf(s: string): string {
   } catch {
     return "";
   }
+}
+
+/** The HTTP status of an ingest refusal. */
+export function statusOf(err: WeftError): number {
+  return err.code === "forbidden" ? 403 : err.code === "payload_too_large" ? 413 : 400;
 }
 
 function send(res: ServerResponse, status: number, body: unknown): void {

@@ -2,6 +2,7 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { WeftError, type LogEntry } from "@weft/core";
 import { MemoryStorage, type RejectedEvent, type RevokedEvent, type RoleEvent, type WeftClient, type WeftDoc } from "../src/index.js";
 import { RolesServer, tokenFor, until } from "./roles-server.js";
+import { RoomServer } from "./room-server.js";
 
 /**
  * The SDK's side of access control (docs/sdk.md, "Roles and sharing") over real HTTP and
@@ -11,13 +12,6 @@ import { RolesServer, tokenFor, until } from "./roles-server.js";
  */
 let server: RolesServer;
 const clients: WeftClient[] = [];
-beforeEach(async () => {
-  server = await new RolesServer().start();
-});
-afterEach(async () => {
-  await Promise.all(clients.splice(0).map((c) => c.close()));
-  await server.stop();
-});
 
 function client(user: string, opts: Parameters<RolesServer["client"]>[1] = {}): WeftClient {
   const c = server.client(user, opts);
@@ -57,7 +51,19 @@ const code = (fn: () => unknown) => {
 
 const byUser = async (user: string) => (await server.entries()).filter((e) => e.userId === user);
 
-describe("roles in the SDK", () => {
+// Every case runs with changes POSTed and with changes submitted over the socket (RoomServer: opsTransport "socket").
+describe.each([
+  ["http", () => new RolesServer()],
+  ["socket", () => new RoomServer()],
+] as const)("roles in the SDK (changes over %s)", (_transport, makeServer) => {
+  beforeEach(async () => {
+    server = await makeServer().start();
+  });
+  afterEach(async () => {
+    await Promise.all(clients.splice(0).map((c) => c.close()));
+    await server.stop();
+  });
+
   it("doc.role is owner for the creator, the granted role for others, and a role event tells each change", async () => {
     const fresh = await open("ann");
     expect(fresh.role).toBe("owner"); // no document yet: its first change makes her owner

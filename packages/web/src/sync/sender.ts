@@ -2,6 +2,7 @@ import { WeftError } from "../core.js";
 import type { Change } from "@weft/core";
 import type { OtEngine } from "../engine/ot-engine.js";
 import { backoffDelay } from "../net/backoff.js";
+import type { ChangeChannel } from "../net/change-transport.js";
 import { ClosedError, type HttpApi } from "../net/http-api.js";
 import type { RejectedEvent } from "../types.js";
 import { isNoAccess } from "./access.js";
@@ -10,7 +11,10 @@ import { isNoAccess } from "./access.js";
 export interface SenderHost {
   readonly docId: string;
   readonly engine: OtEngine | null;
+  /** Receipts (and, through fillGap, log reads) go over HTTP whatever the channel. */
   readonly http: HttpApi;
+  /** Where changes go: POST or the socket's `submit` (net/change-transport.ts). */
+  readonly channel: ChangeChannel;
   readonly ackTimeoutMs: number;
   /** Least ms from one change's post to the next change's cut (0: none). */
   readonly sendIntervalMs: number;
@@ -31,13 +35,15 @@ export interface SenderHost {
 /**
  * Sends one document's changes, one in flight at a time (protocol: base = the version the
  * in-flight ops were made on). Each change is cut from the pending ops, made durable in the
- * outbox, then POSTed; HttpApi retries the identical body until the server answers, so op ids
- * and client seqs never change and the server dedupes any repeat. The change is acknowledged
- * when the entry carrying its ops' ids is applied (doc.drain calls `kick` again). If that takes
- * longer than `ackTimeoutMs`, the first unacknowledged op's receipt decides: committed -> read
- * the log over HTTP; rejected -> drop the change; pending -> wait again; unknown -> POST again.
+ * outbox, then submitted on the channel (a POST, or `submit` over the socket); the channel
+ * retries the identical change until the server answers, so op ids and client seqs never
+ * change and the server dedupes any repeat. The change is acknowledged when the entry carrying
+ * its ops' ids is applied (doc.drain calls `kick` again). If that takes longer than
+ * `ackTimeoutMs` after the answer, or the socket's answer itself does not come within it, the
+ * first unacknowledged op's receipt decides: committed -> read the log over HTTP; rejected ->
+ * drop the change; pending -> wait again; unknown -> submit again.
  *
- * A 403 saying the caller has no access to the document at all stops the document
+ * A refusal (403) saying the caller has no access to the document at all stops the document
  * (doc-sync.ts revoke), whatever was in flight.
  *
  * Pacing: a new change is cut no sooner than `sendIntervalMs` after the previous one was
@@ -76,6 +82,16 @@ export class Sender {
     return change;
   }
 
+  /** A socket message answering this document's submit (`submitted`, or `error` with a `ref`). */
+  answer(msg: Record<string, unknown>): void {
+    this.host.channel.answer(msg);
+  }
+
+  /** Whether the document is subscribed on an open socket (a socket submit waits for it). */
+  live(on: boolean): void {
+    this.host.channel.live(on);
+  }
+
   /** An op was rejected (WebSocket `rejected` message or receipt): drops the change if the op is in flight. */
   rejected(opId: string, reason: string, message?: string): void {
     const inflight = this.host.engine?.inflight;
@@ -88,11 +104,13 @@ export class Sender {
     clearTimeout(this.timer);
     this.posted = null;
     this.checks = 0;
+    this.host.channel.forget(); // its answer is moot now
     this.kick();
   }
 
   close(): void {
     this.closed = true;
+    this.host.channel.close();
     clearTimeout(this.timer);
     clearTimeout(this.paceTimer);
   }
@@ -124,13 +142,14 @@ export class Sender {
     }
   }
 
-  /** Posts a change (after making the outbox durable); false when sending must stop (closed, or an unexpected failure). */
+  /** Submits a change (after making the outbox durable); false when sending must stop (closed, or an unexpected failure). */
   private async post(change: Change): Promise<boolean> {
+    let answered: boolean;
     try {
       // A storage failure is reported and does not stop the send: the edits are safe in
       // memory, and losing them on a reload is better than never sending them.
       await this.host.persist().catch((err) => this.host.onError(err));
-      await this.host.http.postChange(this.host.docId, change);
+      answered = (await this.host.channel.submit(change)).answered;
     } catch (err) {
       if (err instanceof ClosedError) {
         this.closed = true;
@@ -152,7 +171,8 @@ export class Sender {
     }
     if (this.host.engine?.inflight?.sent === change) {
       this.posted = change; // now wait for the ack (or for the receipt check)
-      this.armCheck();
+      if (answered) this.armCheck();
+      else void this.check(); // no answer within the ack timeout already: the receipt says why
     }
     return true;
   }
