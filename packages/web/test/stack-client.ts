@@ -1,4 +1,5 @@
 import WebSocket from "ws";
+import { inject } from "vitest";
 import { WeftError } from "@weft/core";
 import { createClient, type ClientOptions, type WeftClient } from "../src/index.js";
 import { stackUrl, token } from "../../../test/e2e/http.js";
@@ -15,6 +16,16 @@ export function stackClient(opts: Partial<ClientOptions> & { user?: string; tid?
     WebSocket: WebSocket as unknown as ClientOptions["WebSocket"],
     ...rest,
   });
+}
+
+/**
+ * The local stack's room tier (`ws://127.0.0.1:<port>/ws`, docs/protocol.md "The room tier"), or
+ * undefined when the stack the global setup started has none. (Asked by name: older global
+ * setups do not declare the key.)
+ */
+export function roomsUrl(): string | undefined {
+  const url = (inject as (key: string) => unknown)("roomsUrl");
+  return typeof url === "string" && url ? url : undefined;
 }
 
 /**
