@@ -1,3 +1,5 @@
+import { rooms } from "./manifest-rooms.js";
+
 /**
  * The one resource manifest. `sst.config.ts` (through infra/*) and the local stack
  * (packages/local) both read it, so local wiring cannot drift from production wiring.
@@ -77,6 +79,12 @@ export interface StreamSubscriptionSpec {
   parallelizationFactor: number;
   /** Function that receives the on-failure record of a batch that exhausted its retries. */
   onFailure: keyof typeof functions;
+  /**
+   * Lambda event filtering (an EventBridge-style pattern on the record as Lambda sees it):
+   * records that do not match are dropped before any invocation and never billed. The local
+   * stream poller applies the same pattern with core's matcher.
+   */
+  filter?: Record<string, unknown>;
 }
 
 /**
@@ -339,6 +347,8 @@ export const subscriptions = {
     reportBatchItemFailures: true,
     parallelizationFactor: 1,
     onFailure: "logStreamFailures",
+    // Batches the room tier committed were delivered by the task that committed them (docs/rooms.md).
+    filter: { dynamodb: { NewImage: { deliveredLive: { BOOL: [{ exists: false }] } } } },
   },
 } satisfies Record<string, StreamSubscriptionSpec>;
 
@@ -498,5 +508,6 @@ export const ENV = {
   metricsFlushMs: "WEFT_METRICS_FLUSH_MS",
 } as const;
 
-export const manifest = { tables, functions, subscriptions, schedules, routes, webSocket, rules, secrets };
+export { rooms, type RoomsSpec } from "./manifest-rooms.js";
+export const manifest = { tables, functions, subscriptions, schedules, routes, webSocket, rules, secrets, rooms };
 export type Manifest = typeof manifest;

@@ -9,7 +9,7 @@ import { tables } from "./tables.js";
  * One Lambda event source mapping per manifest stream subscription, with every setting
  * taken from the manifest (the local stream poller reads the same entry). A raw
  * `aws.lambda.EventSourceMapping` rather than `Dynamo.subscribe`, because SST's subscriber
- * exposes only filters and would leave batching, retries, bisection, record age,
+ * exposes only filters (set here from the manifest's `filter`) and would leave batching, retries, bisection, record age,
  * parallelization, partial batch responses and the on-failure destination at Lambda's
  * defaults (among them: retry forever, which blocks a shard behind one poison record).
  *
@@ -36,6 +36,7 @@ export const streamMappings = entries(subscriptionSpecs).map(([name, sub]) => {
     bisectBatchOnFunctionError: sub.bisectBatchOnFunctionError,
     parallelizationFactor: sub.parallelizationFactor,
     functionResponseTypes: sub.reportBatchItemFailures ? ["ReportBatchItemFailures"] : [],
+    ...("filter" in sub && sub.filter ? { filterCriteria: { filters: [{ pattern: JSON.stringify(sub.filter) }] } } : {}),
     destinationConfig: { onFailure: { destinationArn: queue.queue.arn } },
   }, { deleteBeforeReplace: true });
 });

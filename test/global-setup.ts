@@ -30,6 +30,7 @@ export default async function setup(project: TestProject) {
   }
   project.provide("dynamoEndpoint", dynamo.value.endpoint);
   project.provide("stackUrl", stack.value.url);
+  project.provide("roomsUrl", stack.value.roomsUrl);
   // The stack's own tables: WebSocket tests check connection cleanup in its connections table.
   project.provide("stackDynamoEndpoint", stack.value.dynamoEndpoint);
   project.provide("stackTables", stack.value.tables);
@@ -43,5 +44,7 @@ declare module "vitest" {
   export interface ProvidedContext {
     dynamoEndpoint: string;
     stackUrl: string;
+    /** The room tier's WebSocket URL (docs/rooms.md). */
+    roomsUrl: string;
   }
 }

@@ -9,6 +9,13 @@ export function wsUrl(): string {
   return stackUrl().replace(/^http/, "ws") + "/ws";
 }
 
+/** The room tier's WebSocket URL (`ws://127.0.0.1:<port>/ws`, docs/rooms.md). */
+export function roomsUrl(): string {
+  const url = inject("roomsUrl");
+  if (!url) throw new Error("the local stack's room tier is not running (global setup did not start it)");
+  return url;
+}
+
 /**
  * A real WebSocket client of the local stack that keeps every message it receives (decoded)
  * and lets a test wait for the ones it expects.
@@ -37,10 +44,13 @@ export class WsClient {
     );
   }
 
-  /** Opens a connection with a token for `opts` (default user alice of tenant acme) and waits until it is open. */
-  static async open(opts: TokenOptions = {}): Promise<WsClient> {
+  /**
+   * Opens a connection with a token for `opts` (default user alice of tenant acme) and waits
+   * until it is open: to the stack's API Gateway WebSocket API, or to `opts.url` (the room tier's, roomsUrl()).
+   */
+  static async open(opts: TokenOptions & { url?: string } = {}): Promise<WsClient> {
     const t = await token(opts);
-    const ws = new WebSocket(`${wsUrl()}?token=${encodeURIComponent(t)}`);
+    const ws = new WebSocket(`${opts.url ?? wsUrl()}?token=${encodeURIComponent(t)}`);
     await new Promise<void>((resolve, reject) => {
       ws.once("open", () => resolve());
       ws.once("error", reject);

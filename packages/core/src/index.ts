@@ -58,3 +58,5 @@ export * from "./notify/stores/index.js";
 export * from "./notify/delivery/index.js";
 export * from "./notify/preferences/index.js";
 export * from "./notify/engine/index.js";
+export * from "./rooms/room-inbox.js";
+export * from "./rooms/room-sequencer.js";

@@ -25,10 +25,12 @@ import {
   type SearchIndexStore,
   type SequencerStateStore,
   type TimerStore,
+  type FanoutDeps,
+  type SequencerDeps,
 } from "@weft/core";
 import { ENV, type TableName } from "../../../infra/manifest.js";
 import { linkedTable } from "./linked.js";
-import { gatewayFromEnv } from "./adapters/apigw/gateway.js";
+import { gatewayFromEnv } from "./adapters/apigw/routing-gateway.js";
 import { clockFromEnv } from "./clock.js";
 import { notifyWiring, type NotifyWiring } from "./notify/notify-wiring.js";
 import { CapacityAccumulator } from "./adapters/dynamo/capacity.js";
@@ -190,34 +192,35 @@ export function wiring(env: NodeJS.ProcessEnv = process.env): Wiring {
     linkedTable("connections", env) ? new DynamoTimerStore({ ...opts("connections"), prefix: "token-expiry" }) : unwired<TimerStore>("the connections table"),
   );
   lazy(w, "gateway", () => (env[ENV.webSocketEndpoint] ? gatewayFromEnv(env) : unwired<Gateway>("the WebSocket API")));
-  lazy(
-    w,
-    "sequencer",
-    () =>
-      new Sequencer({
-        inbox: w.inbox,
-        log: w.log,
-        state: w.state,
-        timers: w.timers,
-        quarantine: w.quarantine,
-        clock: w.clock,
-        metrics: w.metrics,
-        logSink: jsonLineSink,
-        // A log from before access control: its ACL is computed once from the materialized state.
-        states: linkedTable("docs", env) ? w.docStates : undefined,
-        accessPolicy: w.accessPolicy,
-        // Rejected ops are told to their submitters' live connections (best effort).
-        notices: webSocket
-          ? { rejected: (doc, rejections) => notifyRejected(liveDeps(w), doc, rejections).then(() => undefined) }
-          : undefined,
-        // Access rejections (forbidden, last_owner, acl_too_large) go to the audit trail (best effort).
-        accessAudit: linkedTable("audit", env) ? (doc, events) => w.auditStore.putAccessEvents(doc, events) : undefined,
-        config: {
-          ...DEFAULT_SEQUENCER_CONFIG,
-          holdWindowMs: Number(env.WEFT_HOLD_WINDOW_MS ?? DEFAULT_SEQUENCER_CONFIG.holdWindowMs),
-        },
-      }),
-  );
+  lazy(w, "sequencer", () => new Sequencer({ inbox: w.inbox, ...sequencerDeps(w, webSocket ? liveDeps(w) : undefined, env) }));
   current = w;
   return w;
+}
+
+/**
+ * What the core sequencer runs on, but the inbox: the function's (the inbox table) and a room
+ * task's (in memory, rooms/room-wiring.ts) differ only there and in the gateway `live` posts
+ * rejection notices through (none: not told).
+ */
+export function sequencerDeps(w: Wiring, live: FanoutDeps | undefined, env: NodeJS.ProcessEnv = process.env): Omit<SequencerDeps, "inbox"> {
+  return {
+    log: w.log,
+    state: w.state,
+    timers: w.timers,
+    quarantine: w.quarantine,
+    clock: w.clock,
+    metrics: w.metrics,
+    logSink: jsonLineSink,
+    // A log from before access control: its ACL is computed once from the materialized state.
+    states: linkedTable("docs", env) ? w.docStates : undefined,
+    accessPolicy: w.accessPolicy,
+    // Rejected ops are told to their submitters' live connections (best effort).
+    notices: live ? { rejected: (doc, rejections) => notifyRejected(live, doc, rejections).then(() => undefined) } : undefined,
+    // Access rejections (forbidden, last_owner, acl_too_large) go to the audit trail (best effort).
+    accessAudit: linkedTable("audit", env) ? (doc, events) => w.auditStore.putAccessEvents(doc, events) : undefined,
+    config: {
+      ...DEFAULT_SEQUENCER_CONFIG,
+      holdWindowMs: Number(env.WEFT_HOLD_WINDOW_MS ?? DEFAULT_SEQUENCER_CONFIG.holdWindowMs),
+    },
+  };
 }

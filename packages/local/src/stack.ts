@@ -14,13 +14,18 @@ import { devClockApp } from "./dev-clock.js";
 import { honoHook } from "./hono-hook.js";
 import { Outbox, outboxApp } from "./outbox/index.js";
 import { fakeClock } from "@weft/functions/clock";
-import { systemClock } from "@weft/core";
+import { jsonLineSink, systemClock } from "@weft/core";
 import { createHttpGateway, type HttpGateway } from "./http-gateway.js";
 import { createWebSocketGateway, type WebSocketGateway } from "./ws-gateway.js";
 import { manifestFunction, type LocalFunction } from "./lambda.js";
 import { createLogger } from "./log.js";
 import { startScheduler, type Scheduler } from "./scheduler.js";
 import { StreamPoller } from "./stream-poller.js";
+import { startRoomServer, type RoomServer } from "@weft/functions/rooms/room-server";
+import { roomWiring } from "@weft/functions/rooms/room-wiring";
+import { authConfigFromEnv, createAuthenticator } from "@weft/functions/http/auth";
+import { gatewayFromEnv } from "@weft/functions/adapters/apigw/routing-gateway";
+import { wiring } from "@weft/functions/wiring";
 
 /** The repository root: manifest handler paths are relative to it. */
 export const REPO_ROOT = fileURLToPath(new URL("../../../", import.meta.url));
@@ -43,6 +48,8 @@ export interface StackOptions {
   env?: Record<string, string>;
   /** WebSocket idle timeout (default: env WEFT_WS_IDLE_TIMEOUT_MS, else API Gateway's 10 minutes). */
   webSocketIdleTimeoutMs?: number;
+  /** Port of the room tier's WebSocket server on 127.0.0.1 (docs/rooms.md); 0 picks one. Default: `port` + 1, or 0 when `port` is 0. */
+  roomsPort?: number;
   /**
    * What handlers write to stdout/stderr: always counted as "logs.bytes" (billing/log-metering.ts);
    * "write" (default) also writes it, "count-only" does not (a benchmark whose stdout is its result).
@@ -56,6 +63,8 @@ export interface Stack {
   dynamoEndpoint: string;
   /** Physical table name per manifest table. */
   tables: Record<string, string>;
+  /** The room tier's WebSocket URL (`ws://127.0.0.1:<port>/ws`): the same protocol plus `submit` (docs/rooms.md). */
+  roomsUrl: string;
   /** Stops the gateway, the scheduler, the pollers (after in-flight work), then DynamoDB Local if started here. */
   stop(): Promise<void>;
 }
@@ -86,11 +95,13 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
   let scheduler: Scheduler | undefined;
   const pollers: StreamPoller[] = [];
   let eventBus: LocalEventBus | undefined;
+  let rooms: RoomServer | undefined;
   let stopping: Promise<void> | undefined;
   const uninstallLogMetering = installLogMetering({ passThrough: opts.handlerLogs !== "count-only" });
   const stop = () =>
     (stopping ??= (async () => {
       // Connections first: each $disconnect runs while the server and the tables are still up.
+      await rooms?.close();
       await webSocket?.close();
       await gateway?.close();
       await scheduler?.stop();
@@ -208,8 +219,19 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
       Object.entries(schedules).map(([name, s]) => ({ name, fn: fns[s.function], everyMs: s.localEveryMs })),
       { region: REGION, log },
     );
+    // The room tier, in this process as a task would run it (same wiring, same environment).
+    rooms = await startRoomServer({
+      port: opts.roomsPort ?? (opts.port === 0 ? 0 : (opts.port ?? 8787) + 1),
+      privatePort: 0,
+      host: "127.0.0.1",
+      authenticate: createAuthenticator(authConfigFromEnv()),
+      wire: (gateway) => roomWiring(wiring(), gateway),
+      logSink: jsonLineSink,
+      elsewhere: gatewayFromEnv(),
+    });
+    log.info("room tier listening", { url: rooms.url });
     setUp(true);
-    return { url, dynamoEndpoint: endpoint, tables, stop };
+    return { url, dynamoEndpoint: endpoint, tables, roomsUrl: rooms.url, stop };
   } catch (err) {
     setUp(false);
     await stop();

@@ -1,6 +1,7 @@
 import { DescribeTableCommand, type DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { DescribeStreamCommand, type DynamoDBStreamsClient, type _Record, type Shard } from "@aws-sdk/client-dynamodb-streams";
 import { dynamoClient, dynamoStreamsClient } from "@weft/functions/adapters/dynamo/client";
+import { matches, type EventPattern } from "@weft/core";
 import type { StreamSubscriptionSpec } from "../../../infra/manifest.js";
 import { SHARD_DONE, type CheckpointStore } from "./checkpoints.js";
 import { functionArn, invoke, type LocalFunction } from "./lambda.js";
@@ -186,7 +187,11 @@ export class StreamPoller {
     const worker = opened.then(async () => {
       const port = this.port(id);
       for (let batch = await reader.nextBatch(); batch; batch = await reader.nextBatch()) {
-        if (!(await deliverBatch(batch, port))) return;
+        // Event filtering, as Lambda does it: records that do not match are dropped unbilled.
+        const filter = this.o.settings.filter as EventPattern | undefined;
+        const kept = filter ? batch.filter((r) => matches(filter, lambdaRecord(r, this.streamArn, this.region))) : batch;
+        if (kept.length > 0 && !(await deliverBatch(kept, port))) return;
+        if (kept.at(-1) !== batch.at(-1)) port.checkpoint(batch.at(-1)!.dynamodb!.SequenceNumber!);
       }
       if (!reader.ended) return;
       shard.state = "done";

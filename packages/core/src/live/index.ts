@@ -9,3 +9,4 @@ export * from "./fanout.js";
 export * from "./session.js";
 export * from "./broadcast.js";
 export * from "./user-delivery.js";
+export * from "./access-before.js";

@@ -80,6 +80,12 @@ export interface LogBatch {
    * a read. Absent on other batches, and on batches written before access control.
    */
   aclBefore?: DocAcl;
+  /**
+   * Set by the room tier on the batches it commits: it delivers them to the document's
+   * subscribers itself, from memory, right after the append, so the log stream's broadcaster
+   * skips them (docs/rooms.md). Absent on batches committed by the sequencer function.
+   */
+  deliveredLive?: true;
 }
 
 export interface LogHead {

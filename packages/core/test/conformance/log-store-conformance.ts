@@ -47,6 +47,20 @@ export function runLogStoreConformance(name: string, factory: () => Promise<LogS
       expect(await log.tail(newDoc(doc.tenant))).toBeUndefined();
     });
 
+    it("keeps the room tier's deliveredLive mark (tail and batchesAfter), absent when not set", async () => {
+      const log = await factory();
+      const doc = newDoc();
+      const plain = batchOf(doc, smallEntries(1, 2), 5);
+      const live = { ...batchOf(doc, smallEntries(3, 2), 9), deliveredLive: true as const };
+      await log.append(plain);
+      await log.append(live);
+      expect(await log.tail(doc)).toEqual(live);
+      const [first, second] = await log.batchesAfter(doc, 0);
+      expect(first).toEqual(plain);
+      expect(first.deliveredLive).toBeUndefined();
+      expect(second.deliveredLive).toBe(true);
+    });
+
     it("append at a taken seqStart is a conflict that changes nothing", async () => {
       const log = await factory();
       const doc = newDoc();

@@ -1,5 +1,5 @@
 import type { DynamoDBBatchResponse, DynamoDBStreamEvent } from "aws-lambda";
-import { aclAt, broadcast, docKey, jsonLineSink, type DocAcl, type DocRef, type FanoutDeps, type LogBatch, type LogEntry, type LogStore } from "@weft/core";
+import { accessBeforeBatches, broadcast, docKey, jsonLineSink, type DocRef, type FanoutDeps, type LogBatch, type LogEntry, type LogStore } from "@weft/core";
 import { logBatchFromImage } from "../adapters/dynamo/log-store.js";
 import type { ItemImage } from "../adapters/dynamo/codec.js";
 import { liveDeps, wiring } from "../wiring.js";
@@ -17,6 +17,8 @@ const DOC_CONCURRENCY = 8;
  * A document whose delivery fails is reported as a batch item failure from its first record,
  * so Lambda retries from there (delivery is at least once: records after it come again, and
  * clients drop what they already have). Records that are not log batches are skipped.
+ *
+ * Batches the room tier committed and delivered itself (`deliveredLive`) are skipped.
  *
  * Batches that change access carry the ACL before them (`aclBefore`), so each subscriber's
  * role is followed through them with no read (core/live/broadcast.ts); a batch written before
@@ -40,7 +42,9 @@ export async function broadcastRecords(deps: FanoutDeps & { log: LogStore }, eve
       jsonLineSink({ kind: "broadcast_undecodable", message: (err as Error).message, sequence: r.dynamodb?.SequenceNumber });
       continue;
     }
-    if (!batch) continue;
+    // The room tier delivered it from memory when it committed it (docs/rooms.md); on AWS the
+    // event source mapping's filter leaves such records out before they reach this function.
+    if (!batch || batch.deliveredLive) continue;
     const key = docKey(batch.doc);
     const group = groups.get(key) ?? { doc: batch.doc, entries: [], first: r.dynamodb!.SequenceNumber!, batches: [] };
     group.entries.push(...batch.entries);
@@ -54,7 +58,7 @@ export async function broadcastRecords(deps: FanoutDeps & { log: LogStore }, eve
     for (let g = queue.shift(); g; g = queue.shift()) {
       g.entries.sort((a, b) => a.seq - b.seq);
       try {
-        await broadcast(deps, g.doc, g.entries, await accessBefore(deps.log, g.doc, g.batches, g.entries[0]?.seq ?? 0));
+        await broadcast(deps, g.doc, g.entries, await accessBeforeBatches(deps.log, g.doc, g.batches, g.entries[0]?.seq ?? 0));
       } catch (err) {
         jsonLineSink({ kind: "broadcast_error", tenant: g.doc.tenant, docId: g.doc.docId, message: (err as Error).message });
         failed.push(g.first);
@@ -63,18 +67,4 @@ export async function broadcastRecords(deps: FanoutDeps & { log: LogStore }, eve
   };
   await Promise.all(Array.from({ length: Math.min(DOC_CONCURRENCY, queue.length) }, worker));
   return { batchItemFailures: failed.map((itemIdentifier) => ({ itemIdentifier })) };
-}
-
-/**
- * The ACL right before entry `first` when the batches change access (undefined: they do not),
- * from the first access-changing batch's `aclBefore` (no acl entry lies between `first` and it).
- */
-async function accessBefore(log: LogStore, doc: DocRef, batches: LogBatch[], first: number): Promise<{ aclBefore: DocAcl | undefined } | undefined> {
-  const changing = batches
-    .filter((b) => b.seqStart === 1 || b.entries.some((e) => e.type === "acl"))
-    .sort((a, b) => a.seqStart - b.seqStart)[0];
-  if (!changing) return undefined;
-  if (changing.seqStart === 1 || first === 1) return { aclBefore: undefined };
-  if (changing.aclBefore) return { aclBefore: changing.aclBefore };
-  return { aclBefore: await aclAt({ log }, doc, first - 1) };
 }

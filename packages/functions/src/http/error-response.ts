@@ -33,21 +33,34 @@ const THROTTLES = new Set(["ProvisionedThroughputExceededException", "Throttling
 /** Seconds a throttled client is asked to wait (the SDK retries sooner, with jitter). */
 export const THROTTLED_RETRY_AFTER_S = 1;
 
+/** A thrown value as the error a client is told: the same for an HTTP answer and a room tier `error` message. */
+export interface ClientError {
+  code: ErrorCode;
+  message: string;
+  details: unknown[];
+  /** Set when the client should resend after this many seconds (throttling). */
+  retryAfterS?: number;
+}
+
 /**
- * Renders any thrown value as the JSON error shape. Throttling becomes 503 `unavailable` with
- * Retry-After (the client resends as is; a change stored before the refusal is deduped); other
- * unknown errors are logged and become `internal`.
+ * Any thrown value as a client error. Throttling becomes `unavailable` with a retry delay (the
+ * client resends as is; a change stored before the refusal is deduped); other unknown errors
+ * are logged and become `internal`.
  */
-export function errorResponse(c: Context, err: unknown) {
-  if (err instanceof WeftError) {
-    return c.json(errorBody(err.code, err.message, err.details), HTTP_STATUS[err.code]);
-  }
+export function clientErrorOf(err: unknown): ClientError {
+  if (err instanceof WeftError) return { code: err.code, message: err.message, details: err.details };
   const name = (err as { name?: unknown })?.name;
   if (typeof name === "string" && THROTTLES.has(name)) {
     console.error(JSON.stringify({ kind: "throttled", error: name, message: (err as Error).message }));
-    c.header("Retry-After", String(THROTTLED_RETRY_AFTER_S));
-    return c.json(errorBody("unavailable", `storage is over its capacity for now (${name}); retry after ${THROTTLED_RETRY_AFTER_S} s`), 503);
+    return { code: "unavailable", message: `storage is over its capacity for now (${name}); retry after ${THROTTLED_RETRY_AFTER_S} s`, details: [], retryAfterS: THROTTLED_RETRY_AFTER_S };
   }
   console.error(JSON.stringify({ kind: "error", message: (err as Error)?.message, stack: (err as Error)?.stack }));
-  return c.json(errorBody("internal", "internal error"), 500);
+  return { code: "internal", message: "internal error", details: [] };
+}
+
+/** Renders any thrown value as the JSON error shape with its HTTP status (and Retry-After when throttled). */
+export function errorResponse(c: Context, err: unknown) {
+  const e = clientErrorOf(err);
+  if (e.retryAfterS !== undefined) c.header("Retry-After", String(e.retryAfterS));
+  return c.json(errorBody(e.code, e.message, e.details), HTTP_STATUS[e.code]);
 }

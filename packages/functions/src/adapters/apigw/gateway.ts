@@ -5,7 +5,6 @@ import {
   PostToConnectionCommand,
 } from "@aws-sdk/client-apigatewaymanagementapi";
 import type { Gateway } from "@weft/core";
-import { ENV } from "../../../../../infra/manifest.js";
 import { meterSdkClient } from "../billing/sdk-metering.js";
 
 export interface ApiGatewayOptions {
@@ -17,6 +16,8 @@ export interface ApiGatewayOptions {
   /** Local stack: static credentials and region (the local endpoint checks no signature). */
   local?: boolean;
   region?: string;
+  /** Count posts as API Gateway messages (default true; false for a room task's private API). */
+  metered?: boolean;
 }
 
 /**
@@ -31,17 +32,15 @@ export class ApiGatewayGateway implements Gateway {
 
   constructor(opts: ApiGatewayOptions) {
     // Metered (billing/sdk-metering.ts): each post counts as WebSocket messages in 32 KB units.
-    this.client = meterSdkClient(
-      new ApiGatewayManagementApiClient({
-        endpoint: opts.endpoint,
-        ...(opts.local
-          ? { region: opts.region ?? "us-east-1", credentials: { accessKeyId: "weftlocal", secretAccessKey: "weftlocal" } }
-          : opts.region
-            ? { region: opts.region }
-            : {}),
-      }),
-      "apigwManagement",
-    );
+    const client = new ApiGatewayManagementApiClient({
+      endpoint: opts.endpoint,
+      ...(opts.local
+        ? { region: opts.region ?? "us-east-1", credentials: { accessKeyId: "weftlocal", secretAccessKey: "weftlocal" } }
+        : opts.region
+          ? { region: opts.region }
+          : {}),
+    });
+    this.client = opts.metered === false ? client : meterSdkClient(client, "apigwManagement");
   }
 
   async post(connectionId: string, data: string): Promise<"ok" | "gone"> {
@@ -61,11 +60,4 @@ export class ApiGatewayGateway implements Gateway {
       throw err;
     }
   }
-}
-
-/** The gateway of a function wired with `webSocket: true` (infra/manifest.ts), from its environment. */
-export function gatewayFromEnv(env: NodeJS.ProcessEnv = process.env): ApiGatewayGateway {
-  const endpoint = env[ENV.webSocketEndpoint];
-  if (!endpoint) throw new Error(`${ENV.webSocketEndpoint} is not set: this function is not wired to the WebSocket API`);
-  return new ApiGatewayGateway({ endpoint, local: env.WEFT_STAGE === "local", region: env.AWS_REGION });
 }

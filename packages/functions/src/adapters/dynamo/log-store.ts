@@ -36,6 +36,7 @@ export class DynamoLogStore implements LogStore {
           ids: S(`,${batch.entries.map((e) => e.id).join(",")},`),
           entries: { B: packJson(batch.entries) },
           ...(batch.aclBefore ? { aclBefore: S(aclKey(batch.aclBefore)) } : {}),
+          ...(batch.deliveredLive ? { deliveredLive: { BOOL: true } } : {}),
         },
         ConditionExpression: "attribute_not_exists(pk)",
       },
@@ -162,6 +163,7 @@ function toBatch(doc: DocRef, item: Item): LogBatch {
     clients: JSON.parse(str(item, "clients")),
     committedAt: num(item, "committedAt"),
     ...(item.aclBefore?.S ? { aclBefore: parseAcl(item.aclBefore.S) } : {}),
+    ...(item.deliveredLive?.BOOL ? { deliveredLive: true as const } : {}),
   };
 }
 

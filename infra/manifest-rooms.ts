@@ -1,0 +1,50 @@
+/**
+ * The room tier: documents' live path on containers (docs/rooms.md). One spec, read by SST
+ * (infra/rooms.ts), the local stack (which runs the same server in-process) and the cost bench
+ * (which prices its tasks on Fargate and its load balancer).
+ *
+ * Clients connect to `wss://<rooms domain>/ws?token=<JWT>` (a Network Load Balancer's TLS
+ * listener forwarding to `port`) and speak the WebSocket protocol of docs/protocol.md, plus
+ * `submit` (a change over the socket instead of `POST /v1/docs/{docId}/ops`). Each task runs the
+ * core sequencer for the documents whose changes it receives and delivers the committed batches to
+ * the room's sockets from memory; the per-document log's key fence keeps two tasks (or a task and
+ * the HTTP path) that sequence the same document at once correct.
+ *
+ * `privatePort` serves the API Gateway management API's wire protocol (`POST/GET/DELETE
+ * /@connections/{id}`) inside the VPC only: Lambda functions (notifications, the log stream's
+ * broadcaster) and other tasks post to a room connection through it.
+ */
+export interface RoomsSpec {
+  /** The container's entry point, run by Node (the image builds the repository). */
+  entry: string;
+  /** WebSocket and `GET /health` (the load balancer's target and health check). */
+  port: number;
+  /** The `@connections` API, reachable inside the VPC only. */
+  privatePort: number;
+  /** Fargate task size (SST's `cpu` and `memory` option strings). */
+  cpu: "0.25 vCPU" | "0.5 vCPU" | "1 vCPU" | "2 vCPU" | "4 vCPU";
+  memory: `${number} GB`;
+  architecture: "arm64" | "x86_64";
+  /** Service auto scaling on average CPU (target tracking). */
+  scaling: { min: number; max: number; cpuUtilization: number };
+  /** The tables the tasks read and write (each linked as for a function). */
+  tables: readonly string[];
+  /** Posts to API Gateway WebSocket connections too (connections made before the room tier). */
+  webSocket: boolean;
+}
+
+export const rooms: RoomsSpec = {
+  entry: "packages/functions/src/rooms/main.ts",
+  port: 8080,
+  privatePort: 8081,
+  cpu: "1 vCPU",
+  memory: "2 GB",
+  architecture: "arm64",
+  scaling: { min: 2, max: 200, cpuUtilization: 60 },
+  // What the sequencer and the WebSocket routes need: the log, the sequencer state, the
+  // connections (subscriptions and presence, shared with notifications), the quarantine, the
+  // materialized states (ACLs of old logs) and the audit trail (access rejections). Hold-window
+  // timers live in the state table; their wakes go through the inbox to the sequencer function.
+  tables: ["inbox", "log", "state", "connections", "quarantine", "docs", "audit"],
+  webSocket: true,
+};

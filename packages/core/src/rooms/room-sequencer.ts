@@ -1,0 +1,146 @@
+import { docKey, type DocRef } from "../doc-ref.js";
+import { ingestChange, type IngestDeps, type OpStatus, type Principal } from "../ingest/ingest-change.js";
+import type { LogSink } from "../metrics/recorder.js";
+import type { InboxStore } from "../ports/inbox-store.js";
+import type { LogStore } from "../ports/log-store.js";
+import type { InboxChange, LogBatch } from "../ports/records.js";
+import { Sequencer, type SequencerDeps } from "../sequencer/sequencer.js";
+import { RoomInbox } from "./room-inbox.js";
+
+export interface RoomSequencerDeps {
+  /** What the sequencer needs, but the inbox (the room's own, in memory). */
+  sequencer: Omit<SequencerDeps, "inbox">;
+  /** What ingest needs, but the inbox. */
+  ingest: Omit<IngestDeps, "inbox">;
+  /** The durable inbox: hold windows' wake-ups go there (the sequencer function releases them). */
+  durableInbox: Pick<InboxStore, "wake">;
+  /**
+   * Delivers the batches one run committed (ascending) to the document's subscribers, right
+   * after the run and before its submitters are answered. A failure is logged and does not
+   * fail the submits: the batches are committed, and a subscriber that missed them reads them
+   * over HTTP once it sees the gap (docs/protocol.md, delivery).
+   */
+  deliver(doc: DocRef, batches: LogBatch[]): Promise<void>;
+  logSink: LogSink;
+}
+
+export type SubmitResult = Array<{ id: string; status: OpStatus }>;
+
+interface DocQueue {
+  doc: DocRef;
+  /** Created changes waiting for the next run. */
+  pending: InboxChange[];
+  /** The run in progress, and the one queued behind it (which takes every pending change). */
+  running?: Promise<void>;
+  queued?: Promise<void>;
+}
+
+/**
+ * A room task's per-document group commit. `submit` runs ingest exactly as
+ * `POST /v1/docs/{docId}/ops` does (access, validation, quarantine, dedupe) but keeps the
+ * accepted change in memory (RoomInbox), then waits for the run of the core sequencer that
+ * decides it. One document's runs never overlap on a task: a run takes every change that
+ * arrived while the previous one was busy, so a busy document commits many changes per log
+ * write, with no inbox item, no stream record and no function invocation per change.
+ *
+ * Runs on two tasks (or a task and the sequencer function) for one document are safe: the
+ * log's key fence makes the later append conflict and the sequencer retries from the new head.
+ *
+ * What a run appends is marked `deliveredLive` (the log stream's broadcaster skips it) and
+ * handed to `deliver` before the submitters are answered, so when `submit` resolves each of its
+ * accepted ops is committed (and sent to the room), held for an earlier client seq, or rejected
+ * (its submitter told). A run that fails rejects the submits it took; their changes leave the
+ * memory inbox, so the clients' resends are taken again.
+ */
+export class RoomSequencer {
+  private readonly inbox: RoomInbox;
+  private readonly sequencer: Sequencer;
+  private readonly queues = new Map<string, DocQueue>();
+  /** Batches appended by the run in progress, per document (runs of a document are serial here). */
+  private readonly appended = new Map<string, LogBatch[]>();
+
+  constructor(private readonly deps: RoomSequencerDeps) {
+    this.inbox = new RoomInbox(deps.durableInbox, (c) => this.queueOf(c.doc).pending.push(c));
+    this.sequencer = new Sequencer({ ...deps.sequencer, inbox: this.inbox, log: this.recording(deps.sequencer.log) });
+  }
+
+  /** Ingests one change (a `submit` body) and resolves once it is decided; rejects as ingest does (WeftError). */
+  async submit(who: Principal, doc: DocRef, body: string | Uint8Array): Promise<SubmitResult> {
+    const results = await ingestChange({ ...this.deps.ingest, inbox: this.inbox }, who, doc, body);
+    if (results.some((r) => r.status === "accepted")) await this.nextRun(this.queueOf(doc));
+    return results;
+  }
+
+  /** Changes received and not yet decided, all documents. */
+  get pendingChanges(): number {
+    return this.inbox.size;
+  }
+
+  /** Documents with a run queued or in progress. */
+  get activeDocuments(): number {
+    return this.queues.size;
+  }
+
+  /** The run that will take every change pending now: the queued one, or a new one after the current. */
+  private nextRun(q: DocQueue): Promise<void> {
+    if (q.queued) return q.queued;
+    const before = q.running ?? Promise.resolve();
+    const run: Promise<void> = before
+      .catch(() => undefined)
+      .then(() => {
+        q.queued = undefined;
+        q.running = run;
+        return this.run(q);
+      })
+      .finally(() => {
+        if (q.running === run) q.running = undefined;
+        if (!q.running && !q.queued && q.pending.length === 0) this.queues.delete(docKey(q.doc));
+      });
+    q.queued = run;
+    return run;
+  }
+
+  private async run(q: DocQueue): Promise<void> {
+    const changes = q.pending.splice(0);
+    const primaries = changes.filter((c) => c.partOf === undefined);
+    if (primaries.length === 0) return;
+    const key = docKey(q.doc);
+    this.appended.set(key, []);
+    try {
+      await this.sequencer.process(q.doc, primaries.map((change) => ({ kind: "change" as const, change })));
+      const batches = this.appended.get(key)!;
+      if (batches.length > 0) {
+        await this.deps.deliver(q.doc, batches).catch((err: unknown) => {
+          this.deps.logSink({ kind: "room_deliver_failed", tenant: q.doc.tenant, docId: q.doc.docId, message: (err as Error)?.message });
+        });
+      }
+    } finally {
+      this.appended.delete(key);
+      this.inbox.settle(changes);
+    }
+  }
+
+  /** The log as the sequencer sees it: appends marked `deliveredLive`, and recorded for delivery. */
+  private recording(log: LogStore): LogStore {
+    return {
+      append: async (batch) => {
+        const marked: LogBatch = { ...batch, deliveredLive: true };
+        const result = await log.append(marked);
+        if (result === "ok") this.appended.get(docKey(batch.doc))?.push(marked);
+        return result;
+      },
+      tail: (doc) => log.tail(doc),
+      head: (doc) => log.head(doc),
+      entries: (doc, after, limit) => log.entries(doc, after, limit),
+      batchesAfter: (doc, after) => log.batchesAfter(doc, after),
+      findOp: (doc, opId) => log.findOp(doc, opId),
+    };
+  }
+
+  private queueOf(doc: DocRef): DocQueue {
+    const key = docKey(doc);
+    let q = this.queues.get(key);
+    if (!q) this.queues.set(key, (q = { doc: { tenant: doc.tenant, docId: doc.docId }, pending: [] }));
+    return q;
+  }
+}

@@ -1,0 +1,169 @@
+import { describe, expect, it } from "vitest";
+import { AclReader } from "../../src/access/acl-reader.js";
+import { DEFAULT_ACCESS_POLICY } from "../../src/access/access-policy.js";
+import type { DocRef } from "../../src/doc-ref.js";
+import { WeftError } from "../../src/errors.js";
+import type { Principal } from "../../src/ingest/ingest-change.js";
+import { MetricsRecorder } from "../../src/metrics/recorder.js";
+import { ManualClock } from "../../src/ports/clock.js";
+import { MemoryInboxStore } from "../../src/ports/memory/inbox-store.js";
+import { MemoryLogStore } from "../../src/ports/memory/log-store.js";
+import { MemoryMetricsStore } from "../../src/ports/memory/metrics-store.js";
+import { MemoryQuarantineStore } from "../../src/ports/memory/quarantine-store.js";
+import { MemorySequencerStateStore } from "../../src/ports/memory/sequencer-state-store.js";
+import { MemoryTimerStore } from "../../src/ports/memory/timer-store.js";
+import type { LogStore } from "../../src/ports/log-store.js";
+import type { LogBatch } from "../../src/ports/records.js";
+import { RoomSequencer } from "../../src/rooms/room-sequencer.js";
+import { DEFAULT_SEQUENCER_CONFIG } from "../../src/sequencer/sequencer.js";
+
+/** Shared stores (one DynamoDB on AWS); each `task` is a RoomSequencer of its own, as on its own container. */
+function stores() {
+  const clock = new ManualClock(1_760_000_000_000);
+  const log = new MemoryLogStore();
+  const state = new MemorySequencerStateStore();
+  const quarantine = new MemoryQuarantineStore();
+  const durableInbox = new MemoryInboxStore();
+  const metrics = new MetricsRecorder(new MemoryMetricsStore(), () => {});
+  const lines: Record<string, unknown>[] = [];
+  const task = (o: { log?: LogStore; deliver?: (doc: DocRef, batches: LogBatch[]) => Promise<void> } = {}) => {
+    const delivered: LogBatch[] = [];
+    const used = o.log ?? log;
+    const room = new RoomSequencer({
+      sequencer: {
+        log: used,
+        state,
+        timers: new MemoryTimerStore(),
+        quarantine,
+        clock,
+        metrics,
+        logSink: (l) => lines.push(l),
+        config: DEFAULT_SEQUENCER_CONFIG,
+      },
+      ingest: { state, quarantine, clock, metrics, acls: new AclReader({ state, log: used }), accessPolicy: async () => DEFAULT_ACCESS_POLICY },
+      durableInbox,
+      deliver: o.deliver ?? (async (_doc, batches) => void delivered.push(...batches)),
+      logSink: (l) => lines.push(l),
+    });
+    return { room, delivered };
+  };
+  return { log, state, quarantine, lines, task };
+}
+
+const ann: Principal = { tenant: "t", userId: "ann", admin: false };
+let docs = 0;
+const newDoc = (): DocRef => ({ tenant: "t", docId: `room-${Date.now().toString(36)}-${docs++}` });
+const body = (clientId: string, seq: number, base: number, text = "a", n = 1) =>
+  JSON.stringify({ clientId, base, ops: Array.from({ length: n }, (_, k) => ({ id: `${clientId}-${seq + k}`, seq: seq + k, type: "insert", pos: 0, text })) });
+
+async function allEntries(log: LogStore, doc: DocRef) {
+  return log.entries(doc, 0, 10_000);
+}
+
+describe("RoomSequencer", () => {
+  it("commits concurrent submits to one document together: fewer log writes than changes, every op once, delivered before the answer", async () => {
+    const s = stores();
+    const { room, delivered } = s.task();
+    const doc = newDoc();
+    await room.submit(ann, doc, body("c0", 1, 0));
+    const answers = await Promise.all(
+      Array.from({ length: 12 }, (_, i) =>
+        room.submit(ann, doc, body(`c${i + 1}`, 1, 2)).then((r) => ({ r, deliveredAtAnswer: delivered.flatMap((b) => b.entries.map((e) => e.id)) })),
+      ),
+    );
+    for (const [i, a] of answers.entries()) {
+      expect(a.r).toEqual([{ id: `c${i + 1}-1`, status: "accepted" }]);
+      expect(a.deliveredAtAnswer).toContain(`c${i + 1}-1`);
+    }
+    const entries = await allEntries(s.log, doc);
+    expect(entries.map((e) => e.seq)).toEqual(Array.from({ length: 14 }, (_, i) => i + 1));
+    expect(new Set(entries.map((e) => e.id)).size).toBe(14);
+    const batches = await s.log.batchesAfter(doc, 0);
+    expect(batches.length).toBeLessThanOrEqual(3); // the owner entry + c0, then the 12 in one or two runs
+    expect(batches.every((b) => b.deliveredLive === true)).toBe(true);
+    expect(delivered.map((b) => b.seqStart)).toEqual(batches.map((b) => b.seqStart));
+    expect(room.pendingChanges).toBe(0);
+    expect(room.activeDocuments).toBe(0);
+  });
+
+  it("answers a repeat of a decided change duplicate and commits nothing twice", async () => {
+    const s = stores();
+    const { room } = s.task();
+    const doc = newDoc();
+    expect(await room.submit(ann, doc, body("c", 1, 0, "x", 3))).toEqual(["c-1", "c-2", "c-3"].map((id) => ({ id, status: "accepted" })));
+    const again = await room.submit(ann, doc, body("c", 1, 0, "x", 3));
+    expect(again.every((r) => r.status === "duplicate" || r.status === "accepted")).toBe(true);
+    expect((await allEntries(s.log, doc)).map((e) => e.id)).toEqual(["~owner", "c-1", "c-2", "c-3"]);
+  });
+
+  it("refuses a bad change as POST /ops does (invalid_request, quarantined) and keeps nothing in memory", async () => {
+    const s = stores();
+    const { room } = s.task();
+    const doc = newDoc();
+    const bad = JSON.stringify({ clientId: "c", base: 0, ops: [{ id: "c-1", seq: 1, type: "insert", pos: -4, text: "a" }] });
+    const err = await room.submit(ann, doc, bad).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(WeftError);
+    expect((err as WeftError).code).toBe("invalid_request");
+    expect(room.pendingChanges).toBe(0);
+    expect(await s.log.head(doc)).toEqual({ seq: 0, len: 0 });
+    const quarantined = await s.quarantine.list("t", 10);
+    expect(quarantined.records.some((q) => q.docId === doc.docId && q.reason === "invalid_request")).toBe(true);
+  });
+
+  it("a failed run rejects its submits and forgets their changes, so the resend is taken and committed once", async () => {
+    const s = stores();
+    let failNext = true;
+    const flaky: LogStore = {
+      append: (b) => (failNext ? ((failNext = false), Promise.reject(new Error("throttled"))) : s.log.append(b)),
+      tail: (d) => s.log.tail(d),
+      head: (d) => s.log.head(d),
+      entries: (d, a, l) => s.log.entries(d, a, l),
+      batchesAfter: (d, a) => s.log.batchesAfter(d, a),
+      findOp: (d, id) => s.log.findOp(d, id),
+    };
+    const { room } = s.task({ log: flaky });
+    const doc = newDoc();
+    await expect(room.submit(ann, doc, body("c", 1, 0))).rejects.toThrow(/throttled/);
+    expect(room.pendingChanges).toBe(0);
+    expect(await room.submit(ann, doc, body("c", 1, 0))).toEqual([{ id: "c-1", status: "accepted" }]);
+    expect((await allEntries(s.log, doc)).map((e) => e.id)).toEqual(["~owner", "c-1"]);
+  });
+
+  it("a failed delivery is logged and the submit still succeeds (the ops are committed)", async () => {
+    const s = stores();
+    const { room } = s.task({ deliver: async () => Promise.reject(new Error("socket gone")) });
+    const doc = newDoc();
+    expect(await room.submit(ann, doc, body("c", 1, 0))).toEqual([{ id: "c-1", status: "accepted" }]);
+    expect(s.lines).toContainEqual(expect.objectContaining({ kind: "room_deliver_failed", docId: doc.docId, message: "socket gone" }));
+    expect((await s.log.head(doc)).seq).toBe(2);
+  });
+
+  it("two tasks sequencing one document at once stay gap-free and exactly once (the log's key fence)", async () => {
+    const s = stores();
+    const a = s.task();
+    const b = s.task();
+    const doc = newDoc();
+    await a.room.submit(ann, doc, body("seed", 1, 0));
+    await Promise.all(
+      Array.from({ length: 20 }, (_, i) => (i % 2 === 0 ? a.room : b.room).submit(ann, doc, body(`k${i}`, 1, 2, "z", 2))),
+    );
+    const entries = await allEntries(s.log, doc);
+    expect(entries.map((e) => e.seq)).toEqual(Array.from({ length: 42 }, (_, i) => i + 1));
+    expect(new Set(entries.map((e) => e.id)).size).toBe(42);
+    // Each task delivered exactly what it appended; together, every batch once.
+    const seqStarts = [...a.delivered, ...b.delivered].map((x) => x.seqStart).sort((x, y) => x - y);
+    expect(seqStarts).toEqual((await s.log.batchesAfter(doc, 0)).map((x) => x.seqStart));
+  });
+
+  it("refuses a stranger on an existing document (forbidden) before anything is kept", async () => {
+    const s = stores();
+    const { room } = s.task();
+    const doc = newDoc();
+    await room.submit(ann, doc, body("c", 1, 0));
+    const bob: Principal = { tenant: "t", userId: "bob", admin: false };
+    const err = await room.submit(bob, doc, body("b", 1, 2)).catch((e: unknown) => e);
+    expect((err as WeftError).code).toBe("forbidden");
+    expect(room.pendingChanges).toBe(0);
+    expect((await s.log.head(doc)).seq).toBe(2);
+  });
+});

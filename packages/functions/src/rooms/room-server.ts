@@ -1,0 +1,255 @@
+import { createServer, type IncomingMessage, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import type { Duplex } from "node:stream";
+import { WebSocketServer, type WebSocket } from "ws";
+import { MAX_BODY_BYTES, onConnect, onDisconnect, onMessage, type Caller, type Gateway, type Principal } from "@weft/core";
+import { meterUsage, runAsFunction } from "../adapters/billing/usage-context.js";
+import { connectionsApi } from "./connections-api.js";
+import { roomConnectionId } from "./connection-ids.js";
+import type { RoomWiring } from "./room-wiring.js";
+import { handleSubmit } from "./room-submit.js";
+
+/** What a room task's usage is attributed to (the cost bench prices it as Fargate, not Lambda). */
+export const ROOMS_FUNCTION = "rooms";
+/** A connection lives at most this long, as on API Gateway (docs/protocol.md): its token is checked again on reconnect. */
+export const ROOM_MAX_CONNECTION_MS = 2 * 60 * 60_000;
+/** A message posted through the private `@connections` API: API Gateway's limit, as the posters pack for it. */
+const PRIVATE_MAX_MESSAGE_BYTES = 128 * 1024;
+/** A client frame: a `submit` carries a whole change (POST /ops's body limit) plus its envelope. */
+const MAX_FRAME_BYTES = MAX_BODY_BYTES + 4096;
+
+export interface RoomServerOptions {
+  /** Public port (WebSocket at /ws, GET /health); 0 picks one. */
+  port: number;
+  /** Private `@connections` port; 0 picks one. */
+  privatePort: number;
+  /** Bind address of both servers (default 0.0.0.0). */
+  host?: string;
+  /** How other tasks and functions reach the private port (`host:port`); default 127.0.0.1:<bound private port>. */
+  privateAddress?: string;
+  authenticate(authorization: string | undefined): Promise<Principal>;
+  /** Builds the task's deps once the gateway exists (room-wiring.ts). */
+  wire(gateway: Gateway): RoomWiring;
+  /** Where connection problems are logged (JSON lines). */
+  logSink(line: Record<string, unknown>): void;
+  /** Posts to connections of other tasks and of API Gateway (routing-gateway.ts). */
+  elsewhere: Gateway;
+}
+
+export interface RoomServer {
+  /** `ws://host:port/ws` */
+  readonly url: string;
+  /** `http://host:port` of the private `@connections` API. */
+  readonly privateUrl: string;
+  readonly wiring: RoomWiring;
+  /** Open connections on this task. */
+  readonly connections: number;
+  /** Refuses new connections, closes every open one (each gets its disconnect) and stops both servers. */
+  close(): Promise<void>;
+}
+
+interface RoomSocket {
+  ws: WebSocket;
+  caller: Caller;
+  principal: Principal;
+  /** Non-submit messages run one at a time, in arrival order, after the connect. */
+  chain: Promise<void>;
+  connectedAt: number;
+  lastActiveAt: number;
+  sourceIp: string;
+  userAgent: string;
+}
+
+/**
+ * A room task (docs/rooms.md): serves the WebSocket protocol of docs/protocol.md from memory,
+ * with `submit` for changes, on `port`; and the `@connections` API on `privatePort` for the
+ * functions and other tasks that post to its sockets.
+ *
+ * A connection's upgrade is refused with 401 unless `?token=` verifies exactly as the HTTP
+ * API's bearer token does. Its messages other than `submit` run one at a time in arrival order
+ * through core/live/session.ts, as API Gateway's routes do; submits run concurrently (each
+ * waits for its document's group commit), so a slow commit never holds up presence or pings.
+ * Every unit of work is attributed to ROOMS_FUNCTION, and every byte sent to a client is
+ * metered as data out.
+ */
+export async function startRoomServer(o: RoomServerOptions): Promise<RoomServer> {
+  const sockets = new Map<string, RoomSocket>();
+  const host = o.host ?? "0.0.0.0";
+  const send = (s: RoomSocket, data: string | Buffer): Promise<boolean> =>
+    new Promise((resolve) => {
+      if (s.ws.readyState !== s.ws.OPEN) return resolve(false);
+      meterUsage("transfer.outBytes", typeof data === "string" ? Buffer.byteLength(data) : data.length, { fn: ROOMS_FUNCTION });
+      s.ws.send(data, (err) => resolve(!err));
+    });
+  const gateway: Gateway = {
+    post: async (id, data) => {
+      const s = sockets.get(id);
+      if (s) return (await send(s, data)) ? "ok" : "gone";
+      return o.elsewhere.post(id, data);
+    },
+    close: async (id) => {
+      const s = sockets.get(id);
+      if (!s) return o.elsewhere.close(id);
+      s.ws.close(1000, "closed by the server");
+      return "ok";
+    },
+  };
+  const wiring = o.wire(gateway);
+
+  const privateApi = connectionsApi(
+    {
+      post: async (id, data) => {
+        const s = sockets.get(id);
+        return s !== undefined && (await send(s, data.toString("utf8")));
+      },
+      remove: (id) => {
+        const s = sockets.get(id);
+        if (!s) return false;
+        s.ws.close(1000, "closed by the server");
+        return true;
+      },
+      describe: (id) => {
+        const s = sockets.get(id);
+        return s && { connectedAt: s.connectedAt, sourceIp: s.sourceIp, userAgent: s.userAgent, lastActiveAt: s.lastActiveAt };
+      },
+    },
+    PRIVATE_MAX_MESSAGE_BYTES,
+  );
+  const privateServer = createServer((req, res) => {
+    void privateApi(req, res).then((handled) => {
+      if (!handled) res.writeHead(404, { "content-type": "application/json" }).end(JSON.stringify({ message: "Not Found" }));
+    });
+  });
+  await listen(privateServer, o.privatePort, host);
+  const privatePort = (privateServer.address() as AddressInfo).port;
+  const privateAddress = o.privateAddress ?? `127.0.0.1:${privatePort}`;
+
+  const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_FRAME_BYTES });
+  const publicServer = createServer((req, res) => {
+    if (req.method === "GET" && (req.url ?? "").split("?")[0] === "/health") {
+      res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify({ ok: true, connections: sockets.size }));
+      return;
+    }
+    res.writeHead(404, { "content-type": "application/json" }).end(JSON.stringify({ error: { code: "not_found", message: "the room tier serves /ws and /health" } }));
+  });
+  publicServer.on("upgrade", (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+    void upgrade(req, socket, head);
+  });
+
+  async function upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
+    const url = new URL(req.url ?? "/", "http://room");
+    if (url.pathname !== "/ws") return refuse(socket, 404, "Not Found");
+    const token = url.searchParams.get("token");
+    let principal: Principal;
+    try {
+      if (!token) throw new Error("no token query parameter");
+      principal = await o.authenticate(`Bearer ${token}`);
+    } catch (err) {
+      o.logSink({ kind: "room_unauthorized", reason: (err as Error).message });
+      return refuse(socket, 401, "Unauthorized");
+    }
+    wss.handleUpgrade(req, socket, head, (ws) => accept(ws, req, principal));
+  }
+
+  function accept(ws: WebSocket, req: IncomingMessage, principal: Principal): void {
+    const now = wiring.session.clock.now();
+    const caller: Caller = {
+      connectionId: roomConnectionId(privateAddress),
+      tenant: principal.tenant,
+      userId: principal.userId,
+      connectedAt: now,
+      ...(principal.groups?.length ? { groups: principal.groups } : {}),
+      ...(principal.admin ? { admin: true } : {}),
+      ...(principal.expiresAt !== undefined ? { tokenExpiresAt: principal.expiresAt } : {}),
+    };
+    const s: RoomSocket = {
+      ws,
+      caller,
+      principal,
+      chain: Promise.resolve(),
+      connectedAt: now,
+      lastActiveAt: now,
+      sourceIp: req.socket.remoteAddress ?? "",
+      userAgent: String(req.headers["user-agent"] ?? ""),
+    };
+    sockets.set(caller.connectionId, s);
+    const step = (what: string, work: () => Promise<void>) =>
+      runAsFunction(ROOMS_FUNCTION, () => work()).catch((err: unknown) => {
+        o.logSink({ kind: "room_error", what, tenant: caller.tenant, connectionId: caller.connectionId, message: (err as Error)?.message });
+      });
+    const ready = (s.chain = step("connect", () => onConnect(wiring.session, caller)));
+    const maxAge = setTimeout(() => ws.close(1001, "connection lived 2 hours: reconnect"), ROOM_MAX_CONNECTION_MS);
+    ws.on("message", (data, isBinary) => {
+      s.lastActiveAt = wiring.session.clock.now();
+      if (isBinary) return ws.close(1003, "binary frames are not messages");
+      const text = data.toString();
+      const submit = submitOf(text);
+      if (submit) {
+        void ready.then(() => step("submit", async () => void (await send(s, await handleSubmit(wiring.sequencer, principal, submit)))));
+        return;
+      }
+      s.chain = s.chain.then(() => step("message", () => onMessage(wiring.session, caller, text)));
+    });
+    ws.on("close", () => {
+      clearTimeout(maxAge);
+      sockets.delete(caller.connectionId);
+      s.chain = s.chain.then(() => step("disconnect", () => onDisconnect(wiring.session, caller.connectionId)));
+    });
+    ws.on("error", () => undefined);
+  }
+
+  await listen(publicServer, o.port, host);
+  const port = (publicServer.address() as AddressInfo).port;
+  const shown = host === "0.0.0.0" ? "127.0.0.1" : host;
+  return {
+    url: `ws://${shown}:${port}/ws`,
+    privateUrl: `http://${privateAddress}`,
+    wiring,
+    get connections() {
+      return sockets.size;
+    },
+    async close() {
+      const open = [...sockets.values()];
+      for (const s of open) s.ws.close(1001, "the task is stopping");
+      await Promise.all(open.map((s) => s.chain));
+      wss.close();
+      await Promise.all([stop(publicServer), stop(privateServer)]);
+      await Promise.all(open.map((s) => s.chain));
+    },
+  };
+}
+
+/** The message when it is a `submit` (one JSON parse; everything else goes to the session as text). */
+function submitOf(text: string): Record<string, unknown> | undefined {
+  if (!text.includes('"submit"')) return undefined;
+  try {
+    const value = JSON.parse(text) as unknown;
+    if (typeof value === "object" && value !== null && !Array.isArray(value) && (value as { action?: unknown }).action === "submit") {
+      return value as Record<string, unknown>;
+    }
+  } catch {
+    // Not JSON: the session answers invalid_message.
+  }
+  return undefined;
+}
+
+function refuse(socket: Duplex, status: number, reason: string): void {
+  socket.end(`HTTP/1.1 ${status} ${reason}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n`);
+}
+
+function listen(server: Server, port: number, host: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(port, host, () => {
+      server.off("error", reject);
+      resolve();
+    });
+  });
+}
+
+function stop(server: Server): Promise<void> {
+  return new Promise((resolve) => {
+    server.closeAllConnections?.();
+    server.close(() => resolve());
+  });
+}
