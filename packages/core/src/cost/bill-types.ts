@@ -2,7 +2,7 @@ import type { PriceTable } from "./prices.js";
 import type { StoredData } from "./storage.js";
 import type { UsageLine, UsageUnit } from "./usage.js";
 
-/** Lambda instruction set: duration prices differ (Weft's functions run x86_64 unless configured). */
+/** Lambda's or a container's instruction set: prices differ (Weft's functions run x86_64 unless configured). */
 export type Architecture = "x86_64" | "arm64";
 
 /**
@@ -17,6 +17,40 @@ export type Architecture = "x86_64" | "arm64";
 export type TableClass = "standard" | "standard-ia";
 
 export type CapacityMode = { mode: "on-demand" } | { mode: "provisioned"; targetUtilization: number };
+
+/**
+ * A container service on ECS Fargate (the room tier, docs/rooms.md), keyed in
+ * BillInput.containers by the `fn` its usage lines (`fargate.vcpuMs`, `nlb.bytes`,
+ * `nlb.newConnections`) are attributed to. At each rate it runs
+ * `max(minTasks, ceil(vCPU-seconds per second / (vcpu x targetUtilization)), ceil(open
+ * connections / maxConnectionsPerTask))` tasks for every hour of the month, and, unless
+ * `loadBalancer` is false, one Network Load Balancer with a TLS listener billed its hours and
+ * NLCU-hours (prices.elb.nlcuHours). Public IPv4 addresses are not billed here.
+ */
+export interface ContainerService {
+  /** vCPUs per task (> 0). */
+  vcpu: number;
+  /** Memory per task in GB (> 0). */
+  memoryGb: number;
+  /** The tasks' CPU architecture: prices.fargate has Linux prices for both. */
+  architecture: Architecture;
+  /** 0 < u <= 1: tasks are sized so the CPU work uses this share of their vCPUs (auto scaling's CPU target). */
+  targetUtilization: number;
+  /** The fewest tasks that run (an integer >= 1). */
+  minTasks: number;
+  /** Open connections one task serves at most (> 0). */
+  maxConnectionsPerTask: number;
+  /**
+   * Open client connections at each rate (they hold memory on the tasks and NLCUs on the load
+   * balancer): `average` (>= 0) at rates.average, `peak` (>= average; needs rates.peak) at
+   * rates.peak. Connections scale with the event rate: a bill named "peak" at another rate
+   * scales `peak` by eventsPerSecond / rates.peak, any other bill (and a "peak" one without
+   * `peak`) scales `average` by eventsPerSecond / rates.average.
+   */
+  activeConnections: { average: number; peak?: number };
+  /** Behind one Network Load Balancer with a TLS listener (default true). */
+  loadBalancer?: boolean;
+}
 
 /** What billProduct prices. Every quantity is checked; a bad input throws an Error naming it. */
 export interface BillInput {
@@ -41,6 +75,11 @@ export interface BillInput {
    * Added to every rate's bill as is.
    */
   fixedMonthly?: readonly UsageLine[];
+  /**
+   * Container services (ECS Fargate and their Network Load Balancers), keyed by the usage lines'
+   * `fn`; every `fargate.*` and `nlb.*` usage line's function must have one. Tiers do not apply.
+   */
+  containers?: Readonly<Record<string, ContainerService>>;
   /** Steady-state stored data (storage.ts), priced at each rate; `horizonDays` is needed for "forever" retention. */
   storage?: { items: readonly StoredData[]; horizonDays?: number };
   /** Monthly budget in USD (> 0): each rate's bill reports its headroom against it. */
@@ -61,7 +100,9 @@ export type ServiceName =
   | "Push"
   | "CloudWatch Logs"
   | "Data transfer"
-  | "S3";
+  | "S3"
+  | "Fargate"
+  | "Elastic Load Balancing";
 
 /** A line's usage unit: a metered unit, or bytes held in a store (storage lines). */
 export type BillUnit = UsageUnit | "stored.bytes";
@@ -74,7 +115,11 @@ export interface BillLine {
   fn: string;
   resource?: string;
   unit: BillUnit;
-  /** Usage in the month in `unit`: event-driven plus fixed. */
+  /**
+   * Usage in the month in `unit`: event-driven plus fixed. A container service's lines carry the
+   * usage they were sized from: Fargate lines its `fargate.vcpuMs`, load balancer lines its
+   * `nlb.bytes` (each 0 when none was metered).
+   */
   quantity: number;
   /** The part of `quantity` that came from fixed monthly usage. */
   fixedQuantity: number;
@@ -84,7 +129,7 @@ export interface BillLine {
   /**
    * USD in the month. A tiered price is applied to the month's total volume of that price and
    * spread over its lines in proportion to their volume; provisioned capacity likewise over the
-   * table's lines.
+   * table's lines. Container services are billed for the tasks and load balancer they size to.
    */
   usd: number;
   /** "DynamoDB writes, sequencer, log table". */
@@ -101,6 +146,29 @@ export interface ProvisionedSizing {
   readCapacityUnits: number;
 }
 
+/** A container service's sizing at one rate (BillInput.containers). */
+export interface ContainerSizing {
+  fn: string;
+  /** Tasks running every hour of the month. */
+  tasks: number;
+  /** What set `tasks` (ties: cpu, then connections): the CPU work at the target utilization, the open connections per task, or minTasks. */
+  tasksBoundBy: "cpu" | "connections" | "minTasks";
+  /** vCPU-seconds of work per second (the `fargate.vcpuMs` at this rate, spread over the month). */
+  vcpuPerSecond: number;
+  /** Open client connections at this rate. */
+  activeConnections: number;
+  /** Whether the service is behind a Network Load Balancer (the load balancer fields below are 0 without one). */
+  loadBalancer: boolean;
+  /** New connections a second through the load balancer (`nlb.newConnections` spread over the month). */
+  newConnectionsPerSecond: number;
+  /** GB (2^30 bytes) the load balancer processes an hour (`nlb.bytes` spread over the month). */
+  gbProcessedPerHour: number;
+  /** NLCUs billed every hour: the largest of new connections / 50, active connections / 3,000 and GB an hour / 1 (TLS listener). */
+  nlcu: number;
+  /** The NLCU dimension that set `nlcu` (ties: in that order); absent without a load balancer. */
+  nlcuBoundBy?: "newConnections" | "activeConnections" | "bytes";
+}
+
 /** The month's bill at one steady rate. Sums are of `lines` and agree with `totalUsd` up to float rounding. */
 export interface RateBill {
   rate: "average" | "peak" | string;
@@ -113,6 +181,8 @@ export interface RateBill {
   /** DynamoDB lines (requests, capacity, storage) by table. */
   byTable: Array<{ table: string; usd: number }>;
   provisioned: ProvisionedSizing[];
+  /** Container services' sizing at this rate, by fn (empty without BillInput.containers). */
+  containers: ContainerSizing[];
   totalUsd: number;
   /** The part of the total due to fixed monthly usage (by each line's fixed share of its volume). */
   fixedUsd: number;

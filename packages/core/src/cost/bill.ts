@@ -1,4 +1,4 @@
-import type { Architecture, BillInput, BillLine, ProductBill, ProvisionedSizing, RateBill, ServiceName } from "./bill-types.js";
+import type { Architecture, BillInput, BillLine, ContainerService, ContainerSizing, ProductBill, ProvisionedSizing, RateBill, ServiceName } from "./bill-types.js";
 import { BYTES_PER_GB, HOURS_PER_MONTH, PRICE_REGION, PRICE_TABLE_DATE, PRICES, SECONDS_PER_MONTH, priceOf, type Price, type PriceTable } from "./prices.js";
 import { steadyStateStorage, type StoreKind } from "./storage.js";
 import { USAGE_UNITS, type UsageLine, type UsageUnit } from "./usage.js";
@@ -10,8 +10,15 @@ import { USAGE_UNITS, type UsageLine, type UsageUnit } from "./usage.js";
  * by function, by table, or as its biggest lines. No I/O; no clock; same input, same bill.
  */
 
+/** Units that size a container service (BillInput.containers) instead of being priced per unit. */
+type ContainerUnit = "fargate.vcpuMs" | "nlb.bytes" | "nlb.newConnections";
+
+function isContainerUnit(unit: BillLine["unit"]): unit is ContainerUnit {
+  return unit === "fargate.vcpuMs" || unit === "nlb.bytes" || unit === "nlb.newConnections";
+}
+
 /** Which service and item each metered unit is billed under. */
-const BILLED_AS: Record<UsageUnit, { service: ServiceName; item: string }> = {
+const BILLED_AS: Record<Exclude<UsageUnit, ContainerUnit>, { service: ServiceName; item: string }> = {
   "dynamodb.writeUnits": { service: "DynamoDB", item: "writes" },
   "dynamodb.readUnits": { service: "DynamoDB", item: "reads" },
   "lambda.invocations": { service: "Lambda", item: "requests" },
@@ -67,7 +74,7 @@ export const NO_TABLE = "(no table)";
 /**
  * The month's bill with the product running steadily at `eventsPerSecond` (> 0): every usage
  * line scaled by eventsPerSecond x SECONDS_PER_MONTH / events, fixed monthly usage added, then
- * priced. Provisioned tables are sized for this rate. Throws on any bad input.
+ * priced. Provisioned tables and container services are sized for this rate. Throws on any bad input.
  */
 export function billAtRate(input: BillInput, eventsPerSecond: number, rate: string = "average"): RateBill {
   validateBillInput(input);
@@ -81,7 +88,12 @@ export function billAtRate(input: BillInput, eventsPerSecond: number, rate: stri
   // Provisioned tables: capacity for the table's steady units per second, shared by volume.
   const byTableUnit = new Map<string, MonthlyLine[]>();
   const metered: MonthlyLine[] = [];
+  const byContainer = new Map<string, MonthlyLine[]>();
   for (const m of monthly) {
+    if (isContainerUnit(m.unit)) {
+      pushTo(byContainer, m.fn, m);
+      continue;
+    }
     const mode = m.resource !== undefined && isDynamo(m.unit) ? input.capacity?.[m.resource] : undefined;
     if (mode?.mode === "provisioned") pushTo(byTableUnit, `${m.resource}\u0000${m.unit}`, m);
     else metered.push(m);
@@ -118,8 +130,16 @@ export function billAtRate(input: BillInput, eventsPerSecond: number, rate: stri
   for (const { m, price, billed } of priced) {
     const volume = volumeByPrice.get(price)!;
     const usd = volume > 0 ? (usdByPrice.get(price)! * billed) / volume : 0;
-    const { service, item } = BILLED_AS[m.unit as UsageUnit];
+    const { service, item } = BILLED_AS[m.unit as Exclude<UsageUnit, ContainerUnit>];
     lines.push(line(m, service, item, billed, price.unit, usd));
+  }
+
+  // Container services: tasks and a load balancer sized for this rate.
+  const containers: ContainerSizing[] = [];
+  for (const [fn, service] of Object.entries(input.containers ?? {}).sort(([a], [b]) => a.localeCompare(b))) {
+    const billed = billContainerService(fn, service, byContainer.get(fn) ?? [], activeConnectionsAt(input, service, eventsPerSecond, rate), prices);
+    containers.push(billed.sizing);
+    lines.push(...billed.lines);
   }
 
   // Steady-state storage at this rate.
@@ -146,6 +166,7 @@ export function billAtRate(input: BillInput, eventsPerSecond: number, rate: stri
     byFunction: groupUsd(lines, (l) => l.fn).map(([fn, usd]) => ({ fn, usd })),
     byTable: groupUsd(lines.filter((l) => l.service === "DynamoDB"), (l) => l.resource ?? NO_TABLE).map(([table, usd]) => ({ table, usd })),
     provisioned,
+    containers,
     totalUsd,
     fixedUsd,
     usdPerMillionEvents: ((totalUsd - fixedUsd) / eventsPerMonth) * 1e6,
@@ -157,6 +178,73 @@ export function billAtRate(input: BillInput, eventsPerSecond: number, rate: stri
     bill.headroom = { budgetUsd: input.budgetUsd, usd, percent: (usd / input.budgetUsd) * 100 };
   }
   return bill;
+}
+
+/** TLS listener: one NLCU is 50 new connections a second, 3,000 active connections or 1 GB processed an hour (prices.elb.nlcuHours). */
+const NLCU_TLS = { newConnectionsPerSecond: 50, activeConnections: 3000, gbPerHour: 1 };
+
+/** Open connections of a container service in a bill named `rate` at `eventsPerSecond` (ContainerService.activeConnections). */
+function activeConnectionsAt(input: BillInput, service: ContainerService, eventsPerSecond: number, rate: string): number {
+  const { average, peak } = service.activeConnections;
+  if (rate === "peak" && peak !== undefined && input.rates.peak !== undefined) return peak * (eventsPerSecond / input.rates.peak);
+  return average * (eventsPerSecond / input.rates.average);
+}
+
+/**
+ * One container service's month: `tasks` x HOURS_PER_MONTH of its vCPUs and memory (lines
+ * "Fargate vCPU" and "Fargate memory"), and unless `loadBalancer` is false one Network Load
+ * Balancer's hours and NLCU-hours (lines "Elastic Load Balancing load balancer hours" and
+ * "... NLCUs"), every line attributed to `fn`. `usage` is the fn's container usage in the month.
+ */
+function billContainerService(
+  fn: string,
+  service: ContainerService,
+  usage: readonly MonthlyLine[],
+  activeConnections: number,
+  prices: PriceTable,
+): { sizing: ContainerSizing; lines: BillLine[] } {
+  const total = (unit: ContainerUnit): MonthlyLine => {
+    const of = usage.filter((m) => m.unit === unit);
+    return { unit, fn, quantity: sum(of.map((m) => m.quantity)), fixedQuantity: sum(of.map((m) => m.fixedQuantity)) };
+  };
+  const cpu = total("fargate.vcpuMs");
+  const vcpuPerSecond = cpu.quantity / 1000 / SECONDS_PER_MONTH;
+  const forCpu = ceilTolerant(vcpuPerSecond / (service.vcpu * service.targetUtilization));
+  const forConnections = ceilTolerant(activeConnections / service.maxConnectionsPerTask);
+  const tasks = Math.max(service.minTasks, forCpu, forConnections);
+  const tasksBoundBy = forCpu === tasks ? "cpu" : forConnections === tasks ? "connections" : "minTasks";
+  const arm = service.architecture === "arm64";
+  const vcpuPrice = arm ? prices.fargate.vcpuHoursArm64 : prices.fargate.vcpuHoursX86;
+  const gbPrice = arm ? prices.fargate.gbHoursArm64 : prices.fargate.gbHoursX86;
+  const taskHours = tasks * HOURS_PER_MONTH;
+  const vcpuHours = taskHours * service.vcpu;
+  const gbHours = taskHours * service.memoryGb;
+  const lines = [
+    line(cpu, "Fargate", "vCPU", vcpuHours, vcpuPrice.unit, priceOf(vcpuHours, vcpuPrice)),
+    line(cpu, "Fargate", "memory", gbHours, gbPrice.unit, priceOf(gbHours, gbPrice)),
+  ];
+  const sizing: ContainerSizing = {
+    fn, tasks, tasksBoundBy, vcpuPerSecond, activeConnections,
+    loadBalancer: false, newConnectionsPerSecond: 0, gbProcessedPerHour: 0, nlcu: 0,
+  };
+  if (service.loadBalancer === false) return { sizing, lines };
+
+  const bytes = total("nlb.bytes");
+  const newConnectionsPerSecond = total("nlb.newConnections").quantity / SECONDS_PER_MONTH;
+  const gbProcessedPerHour = bytes.quantity / BYTES_PER_GB / HOURS_PER_MONTH;
+  const dimensions = [
+    ["newConnections", newConnectionsPerSecond / NLCU_TLS.newConnectionsPerSecond],
+    ["activeConnections", activeConnections / NLCU_TLS.activeConnections],
+    ["bytes", gbProcessedPerHour / NLCU_TLS.gbPerHour],
+  ] as const;
+  const [nlcuBoundBy, nlcu] = dimensions.reduce((max, d) => (d[1] > max[1] ? d : max));
+  const { nlbHours, nlcuHours } = prices.elb;
+  lines.push(
+    line(bytes, "Elastic Load Balancing", "load balancer hours", HOURS_PER_MONTH, nlbHours.unit, priceOf(HOURS_PER_MONTH, nlbHours)),
+    line(bytes, "Elastic Load Balancing", "NLCUs", nlcu * HOURS_PER_MONTH, nlcuHours.unit, priceOf(nlcu * HOURS_PER_MONTH, nlcuHours)),
+  );
+  Object.assign(sizing, { loadBalancer: true, newConnectionsPerSecond, gbProcessedPerHour, nlcu, nlcuBoundBy });
+  return { sizing, lines };
 }
 
 /** A usage line scaled to the month; `fixedQuantity` is the part from fixed monthly usage. */
@@ -238,7 +326,9 @@ function line(m: MonthlyLine, service: ServiceName, item: string, billedQuantity
  * Checks every input and throws an Error naming the first bad one: events <= 0, a rate <= 0 or
  * a peak below the average, an unknown unit, a negative or non-finite quantity, a Lambda
  * duration line whose function has no memory size, a bad memory size, architecture, capacity
- * mode, target utilization, table class or budget.
+ * mode, target utilization, table class or budget, a bad field of a container service, and a
+ * `fargate.*` or `nlb.*` line whose function has no container service (or, for `nlb.*`, no
+ * load balancer).
  */
 export function validateBillInput(input: BillInput): void {
   const p = `bill ${input.product}`;
@@ -265,6 +355,7 @@ export function validateBillInput(input: BillInput): void {
   for (const [table, cls] of Object.entries(input.tableClass ?? {})) {
     if (cls !== "standard" && cls !== "standard-ia") throw new Error(`${p}: unknown table class for table ${table}: ${String(cls)}`);
   }
+  for (const [fn, service] of Object.entries(input.containers ?? {})) checkContainerService(input, fn, service);
   for (const [what, lines] of [["usage", input.usage], ["fixed monthly usage", input.fixedMonthly ?? []]] as const) {
     for (const l of lines) {
       if (!Object.hasOwn(USAGE_UNITS, l.unit)) throw new Error(`${p}: ${what}: unknown unit ${String(l.unit)}`);
@@ -273,11 +364,44 @@ export function validateBillInput(input: BillInput): void {
       if (l.unit === "lambda.ms" && !Object.hasOwn(input.memoryMB, l.fn)) {
         throw new Error(`${p}: ${what}: no memory size for function "${l.fn}" (needed to turn its lambda.ms into GB-seconds)`);
       }
+      if (isContainerUnit(l.unit)) {
+        const service = Object.hasOwn(input.containers ?? {}, l.fn) ? input.containers![l.fn] : undefined;
+        if (service === undefined) {
+          throw new Error(`${p}: ${what}: ${l.unit} of function "${l.fn}", which has no container service in containers (needed to size its tasks and load balancer)`);
+        }
+        if (l.unit !== "fargate.vcpuMs" && service.loadBalancer === false) {
+          throw new Error(`${p}: ${what}: ${l.unit} of function "${l.fn}", whose container service has no load balancer (loadBalancer: false)`);
+        }
+      }
     }
   }
   if (input.budgetUsd !== undefined && !(Number.isFinite(input.budgetUsd) && input.budgetUsd > 0)) {
     throw new Error(`${p}: budget must be a positive number of USD, got ${input.budgetUsd}`);
   }
+}
+
+function checkContainerService(input: BillInput, fn: string, c: ContainerService): void {
+  const p = `bill ${input.product}: container service "${fn}"`;
+  if (typeof c !== "object" || c === null) throw new Error(`${p}: expected an object, got ${String(c)}`);
+  if (!(Number.isFinite(c.vcpu) && c.vcpu > 0)) throw new Error(`${p}: vcpu must be a positive number, got ${c.vcpu}`);
+  if (!(Number.isFinite(c.memoryGb) && c.memoryGb > 0)) throw new Error(`${p}: memoryGb must be a positive number, got ${c.memoryGb}`);
+  if (c.architecture !== "arm64" && c.architecture !== "x86_64") throw new Error(`${p}: unknown architecture ${String(c.architecture)}`);
+  const u = c.targetUtilization;
+  if (!(Number.isFinite(u) && u > 0 && u <= 1)) throw new Error(`${p}: target utilization must be in (0, 1], got ${u}`);
+  if (!(Number.isInteger(c.minTasks) && c.minTasks >= 1)) throw new Error(`${p}: minTasks must be an integer >= 1, got ${c.minTasks}`);
+  if (!(Number.isFinite(c.maxConnectionsPerTask) && c.maxConnectionsPerTask > 0)) {
+    throw new Error(`${p}: maxConnectionsPerTask must be a positive number, got ${c.maxConnectionsPerTask}`);
+  }
+  const open = c.activeConnections;
+  if (typeof open !== "object" || open === null) throw new Error(`${p}: activeConnections must be { average, peak? }, got ${String(open)}`);
+  if (!(Number.isFinite(open.average) && open.average >= 0)) throw new Error(`${p}: activeConnections.average must be a number >= 0, got ${open.average}`);
+  if (open.peak !== undefined) {
+    if (!(Number.isFinite(open.peak) && open.peak >= open.average)) {
+      throw new Error(`${p}: activeConnections.peak must be a number >= the average ${open.average}, got ${open.peak}`);
+    }
+    if (input.rates.peak === undefined) throw new Error(`${p}: activeConnections.peak is given but rates.peak is not (connections are counted at the product's rates)`);
+  }
+  if (c.loadBalancer !== undefined && typeof c.loadBalancer !== "boolean") throw new Error(`${p}: loadBalancer must be true or false, got ${String(c.loadBalancer)}`);
 }
 
 function checkRate(rate: number, name: string): void {

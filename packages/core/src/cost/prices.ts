@@ -88,7 +88,7 @@ export interface PriceTable {
     onDemandRetrievedGb: Price;
   };
   /** The room tier's tasks (infra/manifest-rooms.ts: Linux, arm64, on-demand): per task, vCPUs and GB as sized. */
-  fargate: { vcpuHoursArm64: Price; gbHoursArm64: Price };
+  fargate: { vcpuHoursArm64: Price; gbHoursArm64: Price; vcpuHoursX86: Price; gbHoursX86: Price };
   /** The room tier's public Network Load Balancer (infra/rooms.ts). */
   elb: { nlbHours: Price; nlcuHours: Price };
   /** Public IPv4 addresses: one per room task (SST's Service runs tasks in public subnets) and one per zone of the load balancer. */
@@ -248,6 +248,14 @@ export const PRICES: PriceTable = {
     gbHoursArm64: {
       usd: 0.00356, per: 1, unit: "GB-hours (Linux/ARM)", checked: STORED, source: FARGATE,
       note: "Quoting pages, as vcpuHoursArm64; x86_64 is $0.004445.",
+    },
+    vcpuHoursX86: {
+      usd: 0.04048, per: 1, unit: "vCPU-hours (Linux/x86)", checked: STORED, source: FARGATE,
+      note: "Quoting pages, as vcpuHoursArm64 (25% above arm64).",
+    },
+    gbHoursX86: {
+      usd: 0.004445, per: 1, unit: "GB-hours (Linux/x86)", checked: STORED, source: FARGATE,
+      note: "Quoting pages, as vcpuHoursArm64.",
     },
   },
   elb: {

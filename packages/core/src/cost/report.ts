@@ -1,4 +1,4 @@
-import type { ProductBill, RateBill } from "./bill-types.js";
+import type { ContainerSizing, ProductBill, RateBill } from "./bill-types.js";
 import { PRICE_REGION, PRICE_TABLE_DATE } from "./prices.js";
 import { USAGE_UNITS, type UsageUnit } from "./usage.js";
 
@@ -103,7 +103,7 @@ export function renderMarkdownReport(costs: readonly ProductCost[]): string {
   ].join("\n");
 }
 
-/** One product as a Markdown section: by service, biggest lines, by function, units per event. */
+/** One product as a Markdown section: by service, biggest lines, by function, units per event, provisioned tables and container services. */
 export function renderMarkdown(cost: ProductCost): string {
   if (cost.status === "not-measurable") return `### ${cost.product}\n\nNot yet measurable: ${cost.reason}`;
   const { bill } = cost;
@@ -139,7 +139,21 @@ export function renderMarkdown(cost: ProductCost): string {
   ];
   const sized = rates.flatMap((r) => r.provisioned.map((s) => [r.rate, s.table, `${formatQuantity(s.writeCapacityUnits)} WCU / ${formatQuantity(s.readCapacityUnits)} RCU`, `${Math.round(s.targetUtilization * 100)}%`]));
   if (sized.length > 0) out.push("", table(["Rate", "Provisioned table", "Capacity", "Target utilization"], sized, [false, false, true, true]));
+  const tasks = rates.flatMap((r) => r.containers.map((c) => [r.rate, c.fn, `${formatQuantity(c.tasks)} (${TASKS_BOUND_BY[c.tasksBoundBy]})`, formatQuantity(c.vcpuPerSecond), formatQuantity(c.activeConnections), nlcuText(c)]));
+  if (tasks.length > 0) out.push("", table(["Rate", "Container service", "Tasks", "vCPU-seconds per second", "Open connections", "NLCUs"], tasks, [false, false, true, true, true, true]));
   return out.join("\n");
+}
+
+const TASKS_BOUND_BY: Record<ContainerSizing["tasksBoundBy"], string> = { cpu: "CPU", connections: "connections", minTasks: "minimum" };
+const NLCU_BOUND_BY: Record<NonNullable<ContainerSizing["nlcuBoundBy"]>, string> = {
+  newConnections: "new connections",
+  activeConnections: "open connections",
+  bytes: "bytes processed",
+};
+
+function nlcuText(c: ContainerSizing): string {
+  if (!c.loadBalancer) return "no load balancer";
+  return `${formatQuantity(c.nlcu)}${c.nlcuBoundBy ? ` (${NLCU_BOUND_BY[c.nlcuBoundBy]})` : ""}`;
 }
 
 function table(head: readonly string[], rows: readonly string[][], right: readonly boolean[]): string {

@@ -40,6 +40,16 @@ export const USAGE_UNITS = {
    * (payloads; TLS and framing overhead not counted). Resource: none.
    */
   "transfer.outBytes": "bytes out to the internet",
+  /**
+   * Milliseconds of CPU a container tier (ECS on Fargate, e.g. the room tier) spent on the
+   * measured work, attributed to its `fn` (e.g. "rooms"). Billed as the tasks it needs
+   * (BillInput.containers), not per millisecond.
+   */
+  "fargate.vcpuMs": "container vCPU milliseconds",
+  /** Bytes a container tier's Network Load Balancer processed, both directions (part of its NLCUs). Resource: none. */
+  "nlb.bytes": "load balancer bytes processed",
+  /** New TLS connections a container tier's Network Load Balancer accepted (part of its NLCUs). Resource: none. */
+  "nlb.newConnections": "load balancer new connections",
 } as const;
 
 export type UsageUnit = keyof typeof USAGE_UNITS;

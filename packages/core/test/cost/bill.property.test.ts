@@ -1,11 +1,13 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { billAtRate } from "../../src/cost/bill.js";
-import type { BillInput } from "../../src/cost/bill-types.js";
+import type { BillInput, ContainerService } from "../../src/cost/bill-types.js";
 import { PRICES, type Price, type PriceTable } from "../../src/cost/prices.js";
 import { USAGE_UNITS, type UsageLine, type UsageUnit } from "../../src/cost/usage.js";
 
 const UNITS = Object.keys(USAGE_UNITS) as UsageUnit[];
+/** Units priced per unit: container units size tasks and load balancers (whole tasks, a minimum), which is not linear in the rate. */
+const METERED_UNITS = UNITS.filter((u) => !u.startsWith("fargate.") && !u.startsWith("nlb."));
 const FNS = ["ingest", "sequencer", "fanout", "-"];
 const TABLES = ["log", "state", "inbox"];
 const memoryMB = { ingest: 1024, sequencer: 512, fanout: 256, "-": 128 };
@@ -18,12 +20,25 @@ const FLAT: PriceTable = Object.fromEntries(
   ]),
 ) as unknown as PriceTable;
 
-const usageLine = fc.record({
-  unit: fc.constantFrom(...UNITS),
+const usageLineOf = (units: readonly UsageUnit[]) => fc.record({
+  unit: fc.constantFrom(...units),
   fn: fc.constantFrom(...FNS),
   table: fc.constantFrom(...TABLES),
   quantity: fc.double({ min: 0, max: 1e6, noNaN: true }),
 }).map(({ unit, fn, table, quantity }): UsageLine => (unit.startsWith("dynamodb.") ? { unit, fn, resource: table, quantity } : { unit, fn, quantity }));
+const usageLine = usageLineOf(METERED_UNITS);
+const anyUsageLine = usageLineOf(UNITS);
+
+/** A container service for every function, so that any function's container usage is billed. */
+const containerService: fc.Arbitrary<ContainerService> = fc.record({
+  vcpu: fc.constantFrom(0.25, 1, 4),
+  memoryGb: fc.constantFrom(0.5, 2, 8),
+  architecture: fc.constantFrom("arm64" as const, "x86_64" as const),
+  targetUtilization: fc.double({ min: 0.1, max: 1, noNaN: true }),
+  minTasks: fc.integer({ min: 1, max: 4 }),
+  maxConnectionsPerTask: fc.double({ min: 1, max: 1e5, noNaN: true }),
+  activeConnections: fc.record({ average: fc.double({ min: 0, max: 1e6, noNaN: true }) }),
+});
 
 const close = (a: number, b: number) => expect(Math.abs(a - b)).toBeLessThanOrEqual(1e-9 * Math.max(1, Math.abs(a), Math.abs(b)));
 const total = (xs: Array<{ usd: number }>) => xs.reduce((s, x) => s + x.usd, 0);
@@ -52,15 +67,17 @@ describe("bill properties", () => {
   it("total == sum of lines == sum by service == sum by function, with tiers, provisioned tables and fixed usage", () => {
     fc.assert(
       fc.property(
-        fc.array(usageLine, { minLength: 1, maxLength: 12 }),
-        fc.array(usageLine, { maxLength: 4 }),
+        fc.array(anyUsageLine, { minLength: 1, maxLength: 12 }),
+        fc.array(anyUsageLine, { maxLength: 4 }),
         fc.double({ min: 1, max: 1e6, noNaN: true }),
         fc.double({ min: 1e-3, max: 1e5, noNaN: true }),
         fc.subarray(TABLES),
         fc.double({ min: 0.1, max: 1, noNaN: true }),
-        (usage, fixedMonthly, events, rate, provisioned, targetUtilization) => {
+        fc.tuple(...FNS.map(() => containerService)),
+        (usage, fixedMonthly, events, rate, provisioned, targetUtilization, services) => {
           const capacity = Object.fromEntries(provisioned.map((t) => [t, { mode: "provisioned" as const, targetUtilization }]));
-          const b = billAtRate({ product: "p", usage, fixedMonthly, events, rates: { average: rate }, memoryMB, capacity, budgetUsd: 1000 }, rate);
+          const containers = Object.fromEntries(FNS.map((fn, i) => [fn, services[i]!]));
+          const b = billAtRate({ product: "p", usage, fixedMonthly, events, rates: { average: rate }, memoryMB, capacity, containers, budgetUsd: 1000 }, rate);
           close(b.totalUsd, total(b.lines));
           close(b.totalUsd, total(b.byService));
           close(b.totalUsd, total(b.byFunction));
@@ -69,6 +86,13 @@ describe("bill properties", () => {
           close(b.headroom!.usd, 1000 - b.totalUsd);
           expect(b.top).toEqual(b.lines.slice(0, 3));
           for (let i = 1; i < b.lines.length; i++) expect(b.lines[i - 1]!.usd).toBeGreaterThanOrEqual(b.lines[i]!.usd);
+          expect(b.containers.map((c) => c.fn)).toEqual([...FNS].sort());
+          for (const c of b.containers) {
+            const s = containers[c.fn]!;
+            expect(c.tasks).toBeGreaterThanOrEqual(s.minTasks);
+            expect(c.vcpuPerSecond).toBeLessThanOrEqual(c.tasks * s.vcpu * s.targetUtilization * (1 + 1e-8));
+            expect(c.activeConnections).toBeLessThanOrEqual(c.tasks * s.maxConnectionsPerTask * (1 + 1e-8));
+          }
         },
       ),
       { numRuns: 200 },

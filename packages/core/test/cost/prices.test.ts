@@ -32,6 +32,12 @@ describe("price table", () => {
     expect(PRICES.lambda.gbSecondsArm64.usd).toBe(0.0000133334);
     expect(PRICES.ses.emails).toMatchObject({ usd: 0.1, per: 1000 });
     expect(PRICES.push.messages.usd).toBe(0);
+    expect(PRICES.fargate.vcpuHoursArm64.usd).toBe(0.03238);
+    expect(PRICES.fargate.gbHoursArm64.usd).toBe(0.00356);
+    expect(PRICES.fargate.vcpuHoursX86.usd).toBe(0.04048);
+    expect(PRICES.fargate.gbHoursX86.usd).toBe(0.004445);
+    expect(PRICES.elb.nlbHours.usd).toBe(0.0225);
+    expect(PRICES.elb.nlcuHours.usd).toBe(0.006);
   });
 
   it("uses a 30.4375-day month", () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { billProduct } from "../../src/cost/bill.js";
-import type { BillInput } from "../../src/cost/bill-types.js";
+import type { BillInput, ContainerService } from "../../src/cost/bill-types.js";
 import { scheduleUsagePerMonth } from "../../src/cost/fixed-usage.js";
 import { formatQuantity, formatUsd, measured, notMeasurable, renderMarkdown, renderMarkdownReport, renderSummary, toJson } from "../../src/cost/report.js";
 
@@ -58,6 +58,22 @@ describe("renderers", () => {
     expect(md).toContain("| DynamoDB log: write / read units | 3 / 0.5 |");
     expect(md).toContain("| average | log | 107,143 WCU / 17,858 RCU | 70% |");
     expect(md).toContain("OVER budget by");
+  });
+
+  it("renders container services: their services in the by-service table, and their sizing at each rate", () => {
+    // 360 vCPU-ms per 1,000 events: 9 vCPU-s/s at 25,000 events/s, 18 at 50,000
+    const service: ContainerService = { vcpu: 1, memoryGb: 2, architecture: "arm64", targetUtilization: 0.6, minTasks: 2, maxConnectionsPerTask: 5000, activeConnections: { average: 20_000, peak: 40_000 } };
+    const rooms = billProduct({ ...input, usage: [...input.usage, { unit: "fargate.vcpuMs", fn: "rooms", quantity: 360 }], containers: { rooms: service } });
+    const md = renderMarkdown(measured(rooms));
+    expect(md).toMatch(/\| Fargate \| \$[\d,.]+ \| \$[\d,.]+ \|/);
+    expect(md).toMatch(/\| Elastic Load Balancing \| \$[\d,.]+ \| \$[\d,.]+ \|/);
+    expect(md).toContain("| rooms |");
+    expect(md).toContain("| Rate | Container service | Tasks | vCPU-seconds per second | Open connections | NLCUs |");
+    expect(md).toContain("| average | rooms | 15 (CPU) | 9 | 20,000 | 6.67 (open connections) |");
+    expect(md).toContain("| peak | rooms | 30 (CPU) | 18 | 40,000 | 13.3 (open connections) |");
+    const noLb = billProduct({ ...input, containers: { rooms: { ...service, activeConnections: { average: 1 }, loadBalancer: false } } });
+    expect(renderMarkdown(measured(noLb))).toContain("| average | rooms | 2 (minimum) | 0 | 1 | no load balancer |");
+    expect(renderMarkdown(measured(bill))).not.toContain("Container service");
   });
 
   it("renders a compact summary", () => {
