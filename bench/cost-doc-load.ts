@@ -24,6 +24,12 @@ export interface DocLoadParams {
   keysPerSecPerEditor: number;
   /** Least ms between two changes of one client: the SDK's `sendIntervalMs` (0: as soon as the previous is acknowledged). */
   paceMs: number;
+  /**
+   * The room tier's WebSocket URL (docs/rooms.md): members connect there and changes go as
+   * `submit` messages on their sockets (the SDK's `opsTransport: "socket"`). Without it, members
+   * connect to the API Gateway WebSocket API and changes are POSTed.
+   */
+  roomsUrl?: string;
   /** Collaboration events per second per document, and their mix (weights). */
   collab?: { perDocPerSec: number; mix: { comment: number; mention: number; reaction: number; task: number; acl: number } };
   /** Load before the measured part, not counted: editing sessions and notices already open, as in steady state. */
@@ -41,12 +47,17 @@ export interface DocLoadResult {
   rejectedOps: number;
   errors: number;
   errorSamples: string[];
-  /** Change POST answered (accepted) -> the op's arrival at each other subscriber of the document. */
+  /** Change POST answered (accepted) -> the op's arrival at each other subscriber of the document (room tier: from the submit's send). */
   acceptToReceipt: number[];
   /** The op's first keystroke typed -> its arrival at each other subscriber (includes the wait in the sender). */
   typedToReceipt: number[];
   expectedDeliveries: number;
   deliveries: number;
+  /** Open WebSocket connections while the load ran (one per member and document). */
+  connections: number;
+  /** Events per second the load is paced to send (keystrokes and collaboration events): with `connections`, how many connections an event rate holds open. */
+  nominalEventsPerSec: number;
+  transport: "rooms" | "http";
 }
 
 interface Member {
@@ -57,6 +68,16 @@ interface Member {
   comments: Array<{ threadId: string; commentId: string }>;
   /** Own op ids awaited as acknowledgements (their commit echo). */
   acks: Map<string, () => void>;
+  /** Room tier: submits awaiting their answer, by ref. */
+  answers: Map<string, (message: SubmitAnswer) => void>;
+}
+
+/** A room tier's answer to a submit: `submitted` with the ops' statuses, or an `error`. */
+interface SubmitAnswer {
+  type: string;
+  results?: Array<{ id: string; status: string }>;
+  code?: string;
+  message?: string;
 }
 
 /** A client id for `userId` (user ids may hold characters client ids may not). */
@@ -65,7 +86,12 @@ const clientIdOf = (userId: string, runId: string, k: string | number) => `${use
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 export async function runDocLoad(p: DocLoadParams, onMeasuring: () => void = () => {}): Promise<DocLoadResult> {
-  const res: DocLoadResult = { events: {}, changes: 0, ops: 0, rejectedOps: 0, errors: 0, errorSamples: [], acceptToReceipt: [], typedToReceipt: [], expectedDeliveries: 0, deliveries: 0 };
+  const res: DocLoadResult = {
+    events: {}, changes: 0, ops: 0, rejectedOps: 0, errors: 0, errorSamples: [], acceptToReceipt: [], typedToReceipt: [], expectedDeliveries: 0, deliveries: 0,
+    connections: p.docs.reduce((n, d) => n + d.editors.length + d.viewers.length, 0),
+    nominalEventsPerSec: p.docs.reduce((n, d) => n + d.editors.length * p.keysPerSecPerEditor + (p.collab?.perDocPerSec ?? 0), 0),
+    transport: p.roomsUrl ? "rooms" : "http",
+  };
   let measuring = false;
   const count = (kind: string) => {
     if (measuring) res.events[kind] = (res.events[kind] ?? 0) + 1;
@@ -78,18 +104,24 @@ export async function runDocLoad(p: DocLoadParams, onMeasuring: () => void = () 
   const accepted = new Map<string, { at: number; author: string; measured: boolean; typedAt?: number }>();
   /** op id -> when its first keystroke was typed (editors' ops). */
   const typed = new Map<string, number>();
-  const wsBase = `${p.url.replace(/^http/, "ws")}/ws?token=`;
+  const wsBase = p.roomsUrl ? `${p.roomsUrl}?token=` : `${p.url.replace(/^http/, "ws")}/ws?token=`;
+  let refs = 0;
 
   const subscribe = (docId: string, userId: string) =>
     new Promise<Member>((resolve, reject) => {
       const ws = new WebSocket(wsBase + encodeURIComponent(p.tokens[userId]));
-      const m: Member = { ws, head: 0, length: 0, comments: [], acks: new Map() };
+      const m: Member = { ws, head: 0, length: 0, comments: [], acks: new Map(), answers: new Map() };
       let live = false;
       ws.on("error", reject);
       ws.on("open", () => ws.send(JSON.stringify({ action: "subscribe", docId })));
       ws.on("message", (data: Buffer) => {
         const at = Date.now();
-        const msg = JSON.parse(data.toString()) as { type: string; ops?: Array<{ id: string; seq: number; type: string; threadId?: string; text?: string; len?: number }> };
+        const msg = JSON.parse(data.toString()) as { type: string; ref?: string; ops?: Array<{ id: string; seq: number; type: string; threadId?: string; text?: string; len?: number }> };
+        if ((msg.type === "submitted" || msg.type === "error") && msg.ref !== undefined && m.answers.has(msg.ref)) {
+          m.answers.get(msg.ref)!(msg);
+          m.answers.delete(msg.ref);
+          return;
+        }
         if (!live) {
           if (msg.type !== "subscribed") return reject(new Error(`expected subscribed, got ${String(data).slice(0, 200)}`));
           live = true;
@@ -124,19 +156,41 @@ export async function runDocLoad(p: DocLoadParams, onMeasuring: () => void = () 
       res.ops += ops.length;
     }
     try {
-      const r = await fetch(`${p.url}/v1/docs/${docId}/ops`, {
-        method: "POST",
-        headers: { authorization: `Bearer ${p.tokens[userId]}`, "content-type": "application/json" },
-        body: JSON.stringify({ clientId, base, ops }),
-      });
-      const body = (await r.json()) as { results?: Array<{ id: string; status: string }> };
-      const at = Date.now();
-      if (r.status !== 202 || !body.results) return fail(`${r.status} ${JSON.stringify(body)}`);
-      for (const x of body.results) {
+      let results: Array<{ id: string; status: string }>;
+      let at: number;
+      if (p.roomsUrl) {
+        // The answer comes once the ops are committed and delivered: they count from the send.
+        at = Date.now();
+        for (const op of ops) {
+          const id = String(op.id);
+          accepted.set(id, { at, author: userId, measured: measuring, typedAt: typed.get(id) });
+          typed.delete(id);
+        }
+        const member = members.get(`${docId}/${userId}`)!;
+        const ref = `r${refs++}`;
+        const answer = await new Promise<SubmitAnswer>((resolve) => {
+          member.answers.set(ref, resolve);
+          member.ws.send(JSON.stringify({ action: "submit", docId, ref, change: { clientId, base, ops } }));
+        });
+        if (answer.type !== "submitted" || !answer.results) return fail(`submit: ${JSON.stringify(answer)}`);
+        results = answer.results;
+      } else {
+        const r = await fetch(`${p.url}/v1/docs/${docId}/ops`, {
+          method: "POST",
+          headers: { authorization: `Bearer ${p.tokens[userId]}`, "content-type": "application/json" },
+          body: JSON.stringify({ clientId, base, ops }),
+        });
+        const body = (await r.json()) as { results?: Array<{ id: string; status: string }> };
+        at = Date.now();
+        if (r.status !== 202 || !body.results) return fail(`${r.status} ${JSON.stringify(body)}`);
+        results = body.results;
+      }
+      for (const x of results) {
         if (x.status === "accepted" || x.status === "duplicate") {
-          accepted.set(x.id, { at, author: userId, measured: measuring, typedAt: typed.get(x.id) });
+          if (!p.roomsUrl) accepted.set(x.id, { at, author: userId, measured: measuring, typedAt: typed.get(x.id) });
           typed.delete(x.id);
-          if (measuring) res.expectedDeliveries += subscribers - 1;
+          // Expected where its deliveries are counted: ops sent while measuring.
+          if (accepted.get(x.id)?.measured) res.expectedDeliveries += subscribers - 1;
         } else if (measuring) res.rejectedOps++;
       }
     } catch (err) {

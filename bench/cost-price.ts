@@ -4,11 +4,13 @@ import {
   notMeasurable,
   scheduleUsagePerMonth,
   type CapacityMode,
+  type ContainerService,
   type ProductCost,
   type StoredData,
   type UsageLine,
 } from "../packages/core/src/cost/index.js";
-import { capacityOf, functions, LAMBDA_ARCHITECTURE, schedules, tables, type TableSpec } from "../infra/manifest.js";
+import { capacityOf, functions, LAMBDA_ARCHITECTURE, rooms, schedules, tables, type TableSpec } from "../infra/manifest.js";
+import { ROOMS_FUNCTION } from "../packages/functions/src/rooms/room-server.js";
 import type { ProductSpec } from "./cost-products.js";
 
 /** What one product's workload measured. */
@@ -115,6 +117,27 @@ export function priceProduct(product: ProductSpec, run: MeasuredRun | undefined,
     fixedMonthly: scheduledFixedUsage(run.idle),
     storage: { items: storedData(run), horizonDays: 365 },
     budgetUsd: product.budgetUsdPerMonth,
+    ...(run.usage.some((l) => l.fn === ROOMS_FUNCTION) ? { containers: { [ROOMS_FUNCTION]: roomTier(product, run) } } : {}),
   });
   return measured(bill);
+}
+
+/**
+ * The room tier as deployed (infra/manifest-rooms.ts) for the product's rates: its tasks' size,
+ * scaling target and connections per task, and the connections open at each rate, scaled from
+ * the workload's (one per member and document, at the rate the load is paced to).
+ */
+function roomTier(product: ProductSpec, run: MeasuredRun): ContainerService {
+  const load = run.load as { connections?: number; nominalEventsPerSec?: number };
+  if (!load.connections || !load.nominalEventsPerSec) throw new Error(`${product.id}: the room tier's usage came from a load that reports no connections`);
+  const open = (rate: number) => Math.ceil((load.connections! * rate) / load.nominalEventsPerSec!);
+  return {
+    vcpu: Number.parseFloat(rooms.cpu),
+    memoryGb: Number.parseFloat(rooms.memory),
+    architecture: rooms.architecture,
+    targetUtilization: rooms.scaling.cpuUtilization / 100,
+    minTasks: rooms.scaling.min,
+    maxConnectionsPerTask: rooms.maxConnectionsPerTask,
+    activeConnections: { average: open(product.averagePerSec), peak: open(product.peakPerSec) },
+  };
 }

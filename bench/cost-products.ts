@@ -58,6 +58,8 @@ export interface LoadContext {
   warmupSeconds: number;
   /** The editors' SDK `sendIntervalMs` (bench flag --sendInterval). */
   sendIntervalMs: number;
+  /** The room tier's WebSocket URL when documents go through it (bench flag --transport rooms, the default). */
+  roomsUrl?: string;
   runId: string;
 }
 
@@ -88,6 +90,7 @@ function docsLoad(docs: ReturnType<typeof docMembers>, keysPerSec: number, colla
     kind: "docs",
     params: {
       url: ctx.url, tokens: ctx.tokens, docs, keystrokes: ctx.keystrokes, keysPerSecPerEditor: keysPerSec, paceMs: ctx.sendIntervalMs, collab,
+      ...(ctx.roomsUrl ? { roomsUrl: ctx.roomsUrl } : {}),
       warmupMs: ctx.warmupSeconds * 1000, durationMs: ctx.seconds * 1000, drainMs: 30_000, runId: ctx.runId,
     },
   });

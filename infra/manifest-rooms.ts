@@ -27,6 +27,12 @@ export interface RoomsSpec {
   architecture: "arm64" | "x86_64";
   /** Service auto scaling on average CPU (target tracking). */
   scaling: { min: number; max: number; cpuUtilization: number };
+  /**
+   * Open connections one task is sized to hold (memory: an idle WebSocket with its buffers and
+   * subscriptions takes tens of KB; this leaves the task's memory mostly to the work). The cost
+   * bench sizes the tier for the larger of its CPU and its connections.
+   */
+  maxConnectionsPerTask: number;
   /** The tables the tasks read and write (each linked as for a function). */
   tables: readonly string[];
   /** Posts to API Gateway WebSocket connections too (connections made before the room tier). */
@@ -41,6 +47,7 @@ export const rooms: RoomsSpec = {
   memory: "2 GB",
   architecture: "arm64",
   scaling: { min: 2, max: 200, cpuUtilization: 60 },
+  maxConnectionsPerTask: 10_000,
   // What the sequencer and the WebSocket routes need: the log, the sequencer state, the
   // connections (subscriptions and presence, shared with notifications), the quarantine, the
   // materialized states (ACLs of old logs) and the audit trail (access rejections). Hold-window

@@ -59,4 +59,5 @@ export * from "./notify/delivery/index.js";
 export * from "./notify/preferences/index.js";
 export * from "./notify/engine/index.js";
 export * from "./rooms/room-inbox.js";
+export * from "./rooms/batch-cache.js";
 export * from "./rooms/room-sequencer.js";

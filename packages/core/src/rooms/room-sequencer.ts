@@ -5,6 +5,7 @@ import type { InboxStore } from "../ports/inbox-store.js";
 import type { LogStore } from "../ports/log-store.js";
 import type { InboxChange, LogBatch } from "../ports/records.js";
 import { Sequencer, type SequencerDeps } from "../sequencer/sequencer.js";
+import { BatchCachingLog } from "./batch-cache.js";
 import { RoomInbox } from "./room-inbox.js";
 
 export interface RoomSequencerDeps {
@@ -61,7 +62,8 @@ export class RoomSequencer {
 
   constructor(private readonly deps: RoomSequencerDeps) {
     this.inbox = new RoomInbox(deps.durableInbox, (c) => this.queueOf(c.doc).pending.push(c));
-    this.sequencer = new Sequencer({ ...deps.sequencer, inbox: this.inbox, log: this.recording(deps.sequencer.log) });
+    // The batches after the lazy checkpoint, read on every run, come from memory when this task wrote them.
+    this.sequencer = new Sequencer({ ...deps.sequencer, inbox: this.inbox, log: this.recording(new BatchCachingLog(deps.sequencer.log)) });
   }
 
   /** Ingests one change (a `submit` body) and resolves once it is decided; rejects as ingest does (WeftError). */

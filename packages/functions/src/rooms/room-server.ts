@@ -3,7 +3,7 @@ import type { AddressInfo } from "node:net";
 import type { Duplex } from "node:stream";
 import { WebSocketServer, type WebSocket } from "ws";
 import { MAX_BODY_BYTES, onConnect, onDisconnect, onMessage, type Caller, type Gateway, type Principal } from "@weft/core";
-import { meterUsage, runAsFunction } from "../adapters/billing/usage-context.js";
+import { meterCpuOf, meterUsage, runAsFunction } from "../adapters/billing/usage-context.js";
 import { connectionsApi } from "./connections-api.js";
 import { roomConnectionId } from "./connection-ids.js";
 import type { RoomWiring } from "./room-wiring.js";
@@ -69,16 +69,21 @@ interface RoomSocket {
  * API's bearer token does. Its messages other than `submit` run one at a time in arrival order
  * through core/live/session.ts, as API Gateway's routes do; submits run concurrently (each
  * waits for its document's group commit), so a slow commit never holds up presence or pings.
- * Every unit of work is attributed to ROOMS_FUNCTION, and every byte sent to a client is
- * metered as data out.
+ * Every unit of work is attributed to ROOMS_FUNCTION; every byte sent to a client is metered as
+ * data out, every byte both ways and every new connection as the load balancer's, and with
+ * WEFT_METER_CONTAINER_CPU=1 the tier's CPU time (usage-context.ts meterCpuOf).
  */
 export async function startRoomServer(o: RoomServerOptions): Promise<RoomServer> {
   const sockets = new Map<string, RoomSocket>();
+  // The cost bench meters the tier's CPU time (an async hook: overhead, so only when asked).
+  const stopCpuMeter = process.env.WEFT_METER_CONTAINER_CPU === "1" ? meterCpuOf(ROOMS_FUNCTION) : () => undefined;
   const host = o.host ?? "0.0.0.0";
   const send = (s: RoomSocket, data: string | Buffer): Promise<boolean> =>
     new Promise((resolve) => {
       if (s.ws.readyState !== s.ws.OPEN) return resolve(false);
-      meterUsage("transfer.outBytes", typeof data === "string" ? Buffer.byteLength(data) : data.length, { fn: ROOMS_FUNCTION });
+      const bytes = typeof data === "string" ? Buffer.byteLength(data) : data.length;
+      meterUsage("transfer.outBytes", bytes, { fn: ROOMS_FUNCTION });
+      meterUsage("nlb.bytes", bytes, { fn: ROOMS_FUNCTION });
       s.ws.send(data, (err) => resolve(!err));
     });
   const gateway: Gateway = {
@@ -179,8 +184,10 @@ export async function startRoomServer(o: RoomServerOptions): Promise<RoomServer>
       });
     const ready = (s.chain = step("connect", () => onConnect(wiring.session, caller)));
     const maxAge = setTimeout(() => ws.close(1001, "connection lived 2 hours: reconnect"), ROOM_MAX_CONNECTION_MS);
+    meterUsage("nlb.newConnections", 1, { fn: ROOMS_FUNCTION });
     ws.on("message", (data, isBinary) => {
       s.lastActiveAt = wiring.session.clock.now();
+      meterUsage("nlb.bytes", (data as Buffer).length ?? 0, { fn: ROOMS_FUNCTION });
       if (isBinary) return ws.close(1003, "binary frames are not messages");
       const text = data.toString();
       const submit = submitOf(text);
@@ -215,6 +222,7 @@ export async function startRoomServer(o: RoomServerOptions): Promise<RoomServer>
       wss.close();
       await Promise.all([stop(publicServer), stop(privateServer)]);
       await Promise.all(open.map((s) => s.chain));
+      stopCpuMeter();
     },
   };
 }

@@ -1,4 +1,4 @@
-import { AsyncLocalStorage } from "node:async_hooks";
+import { AsyncLocalStorage, createHook, type AsyncHook } from "node:async_hooks";
 import { performance } from "node:perf_hooks";
 import { NO_FUNCTION, UsageMeter, type UsageUnit } from "@weft/core/cost/usage";
 
@@ -73,7 +73,54 @@ const current = new AsyncLocalStorage<Invocation>();
  */
 export function runAsFunction<T>(name: string, fn: (invocation: Invocation) => T): T {
   const invocation = new Invocation(name);
-  return current.run(invocation, () => fn(invocation));
+  if (!cpuMetered.has(name) || cpu.fn) return current.run(invocation, () => fn(invocation));
+  // A container tier's work: its synchronous start is CPU time too (the hook sees only continuations).
+  const started = performance.now();
+  try {
+    return current.run(invocation, () => fn(invocation));
+  } finally {
+    meterUsage("fargate.vcpuMs", performance.now() - started, { fn: name });
+  }
+}
+
+/** The container tiers whose CPU time is metered, and the hook that measures it. */
+const cpuMetered = new Set<string>();
+const cpu = { hook: undefined as AsyncHook | undefined, since: 0, fn: "" };
+
+/**
+ * Meters the CPU time of work run as `fn` (runAsFunction) as "fargate.vcpuMs": a container is
+ * billed for the CPU it keeps busy, not per invocation. Every synchronous slice of that work is
+ * timed: its start in runAsFunction, and each continuation (a resolved await, a timer, a socket
+ * callback it caused) by an async hook around the resources created in its async context.
+ * Time spent awaiting anything (DynamoDB, another document's run) is not counted. Costs some
+ * overhead in the whole process while enabled: the cost bench enables it, nothing else.
+ * Returns the function that stops it.
+ */
+export function meterCpuOf(fn: string): () => void {
+  cpuMetered.add(fn);
+  cpu.hook ??= createHook({
+    // A slice is timed from `before` to the next `after` (or `before`) of the tier's resources:
+    // robust to callbacks nested in others, at worst leaving the rest of an outer one uncounted.
+    before() {
+      const name = current.getStore()?.fn;
+      if (cpu.fn) meterUsage("fargate.vcpuMs", performance.now() - cpu.since, { fn: cpu.fn });
+      cpu.fn = name !== undefined && cpuMetered.has(name) ? name : "";
+      cpu.since = performance.now();
+    },
+    after() {
+      if (!cpu.fn) return;
+      meterUsage("fargate.vcpuMs", performance.now() - cpu.since, { fn: cpu.fn });
+      cpu.fn = "";
+    },
+  }).enable();
+  return () => {
+    cpuMetered.delete(fn);
+    if (cpuMetered.size === 0) {
+      cpu.hook?.disable();
+      cpu.hook = undefined;
+      cpu.fn = "";
+    }
+  };
 }
 
 /** The invocation running in this async context, if any. */

@@ -1,0 +1,118 @@
+import { docKey, type DocRef } from "../doc-ref.js";
+import type { LogStore } from "../ports/log-store.js";
+import type { LogBatch } from "../ports/records.js";
+
+/** Batches kept per document (a lazy checkpoint trails the head by at most 16 entries, so a few dozen batches cover it). */
+export const CACHED_BATCHES_PER_DOC = 64;
+/** Documents kept, least recently used dropped first. */
+export const CACHED_DOCS = 20_000;
+
+/**
+ * A LogStore that answers `batchesAfter` from the batches this process already holds, when it
+ * provably has all of them: batches never change once written, so a cached run of consecutive
+ * batches that ends right before the log's tail (as the last strongly consistent `tail` read
+ * returned it) is exactly what the store would return. Anything else (a gap, a tail this
+ * process has not read, a range older than the cache) goes to the store, and its answer is
+ * cached. `tail`, `head`, `append` and the other reads always go to the store: what the
+ * sequencer decides from stays strongly consistent, and the log's key fence still decides
+ * every append.
+ *
+ * Why: the sequencer reads the batches after its lazy checkpoint on every run (rolling its
+ * clients forward), and on a task that just wrote them those reads are repeats.
+ */
+export class BatchCachingLog implements LogStore {
+  /** Per document: consecutive batches ascending, and the last tail read (or appended). */
+  private readonly docs = new Map<string, { batches: LogBatch[]; tail?: LogBatch }>();
+
+  constructor(
+    private readonly store: LogStore,
+    private readonly limits = { perDoc: CACHED_BATCHES_PER_DOC, docs: CACHED_DOCS },
+  ) {}
+
+  async append(batch: LogBatch): Promise<"ok" | "conflict"> {
+    const result = await this.store.append(batch);
+    if (result === "ok") {
+      this.remember(batch.doc, [batch]);
+      this.entry(batch.doc).tail = batch;
+    } else {
+      // Someone else wrote there: what this process knows of the tail is stale.
+      this.docs.delete(docKey(batch.doc));
+    }
+    return result;
+  }
+
+  async tail(doc: DocRef): Promise<LogBatch | undefined> {
+    const tail = await this.store.tail(doc);
+    if (tail) {
+      this.remember(doc, [tail]);
+      this.entry(doc).tail = tail;
+    }
+    return tail;
+  }
+
+  head(doc: DocRef) {
+    return this.store.head(doc);
+  }
+
+  entries(doc: DocRef, after: number, limit: number) {
+    return this.store.entries(doc, after, limit);
+  }
+
+  findOp(doc: DocRef, opId: string) {
+    return this.store.findOp(doc, opId);
+  }
+
+  async batchesAfter(doc: DocRef, after: number): Promise<LogBatch[]> {
+    const cached = this.docs.get(docKey(doc));
+    const tail = cached?.tail;
+    if (cached && tail && tail.seqEnd > after) {
+      const i = cached.batches.findIndex((b) => b.seqStart <= after + 1 && b.seqEnd > after);
+      const last = cached.batches.at(-1);
+      if (i >= 0 && last && last.seqStart === tail.seqStart) {
+        this.touch(doc);
+        return cached.batches.slice(i).map((b) => structuredClone(b));
+      }
+    }
+    const read = await this.store.batchesAfter(doc, after);
+    this.remember(doc, read);
+    return read;
+  }
+
+  /** Documents and batches held (for tests and a task's metrics). */
+  get size(): { docs: number; batches: number } {
+    let batches = 0;
+    for (const d of this.docs.values()) batches += d.batches.length;
+    return { docs: this.docs.size, batches };
+  }
+
+  /** Merges `batches` (ascending) into the document's run, keeping only a consecutive run that ends with the newest. */
+  private remember(doc: DocRef, batches: readonly LogBatch[]): void {
+    if (batches.length === 0) return;
+    const e = this.entry(doc);
+    const bySeq = new Map(e.batches.map((b) => [b.seqStart, b]));
+    for (const b of batches) bySeq.set(b.seqStart, structuredClone(b));
+    const sorted = [...bySeq.values()].sort((a, b) => a.seqStart - b.seqStart);
+    // Walk back from the newest while consecutive: a gap means an unknown batch in between.
+    let from = sorted.length - 1;
+    while (from > 0 && sorted[from - 1].seqEnd === sorted[from].seqStart - 1) from--;
+    e.batches = sorted.slice(Math.max(from, sorted.length - this.limits.perDoc));
+  }
+
+  private entry(doc: DocRef): { batches: LogBatch[]; tail?: LogBatch } {
+    const key = docKey(doc);
+    let e = this.docs.get(key);
+    if (e) {
+      this.docs.delete(key);
+      this.docs.set(key, e);
+      return e;
+    }
+    e = { batches: [] };
+    this.docs.set(key, e);
+    while (this.docs.size > this.limits.docs) this.docs.delete(this.docs.keys().next().value!);
+    return e;
+  }
+
+  private touch(doc: DocRef): void {
+    this.entry(doc);
+  }
+}
