@@ -4,8 +4,10 @@ import type { LogSink } from "../metrics/recorder.js";
 import type { InboxStore } from "../ports/inbox-store.js";
 import type { LogStore } from "../ports/log-store.js";
 import type { InboxChange, LogBatch } from "../ports/records.js";
+import type { SequencerStateStore } from "../ports/sequencer-state-store.js";
 import { Sequencer, type SequencerDeps } from "../sequencer/sequencer.js";
 import { BatchCachingLog } from "./batch-cache.js";
+import { ProgressCachingState } from "./progress-cache.js";
 import { RoomInbox } from "./room-inbox.js";
 
 export interface RoomSequencerDeps {
@@ -39,7 +41,8 @@ interface DocQueue {
 /**
  * A room task's per-document group commit. `submit` runs ingest exactly as
  * `POST /v1/docs/{docId}/ops` does (access, validation, quarantine, dedupe) but keeps the
- * accepted change in memory (RoomInbox), then waits for the run of the core sequencer that
+ * accepted change in memory (RoomInbox; client progress for its early duplicate answers from the
+ * task's own commits, progress-cache.ts), then waits for the run of the core sequencer that
  * decides it. One document's runs never overlap on a task: a run takes every change that
  * arrived while the previous one was busy, so a busy document commits many changes per log
  * write, with no inbox item, no stream record and no function invocation per change.
@@ -56,19 +59,24 @@ interface DocQueue {
 export class RoomSequencer {
   private readonly inbox: RoomInbox;
   private readonly sequencer: Sequencer;
+  private readonly progress: ProgressCachingState;
+  /** What ingest reads client progress from (the task's own commits first). */
+  private readonly ingestState: SequencerStateStore;
   private readonly queues = new Map<string, DocQueue>();
   /** Batches appended by the run in progress, per document (runs of a document are serial here). */
   private readonly appended = new Map<string, LogBatch[]>();
 
   constructor(private readonly deps: RoomSequencerDeps) {
     this.inbox = new RoomInbox(deps.durableInbox, (c) => this.queueOf(c.doc).pending.push(c));
+    this.progress = new ProgressCachingState(deps.ingest.state);
+    this.ingestState = this.progress.forIngest();
     // The batches after the lazy checkpoint, read on every run, come from memory when this task wrote them.
     this.sequencer = new Sequencer({ ...deps.sequencer, inbox: this.inbox, log: this.recording(new BatchCachingLog(deps.sequencer.log)) });
   }
 
   /** Ingests one change (a `submit` body) and resolves once it is decided; rejects as ingest does (WeftError). */
   async submit(who: Principal, doc: DocRef, body: string | Uint8Array): Promise<SubmitResult> {
-    const results = await ingestChange({ ...this.deps.ingest, inbox: this.inbox }, who, doc, body);
+    const results = await ingestChange({ ...this.deps.ingest, state: this.ingestState, inbox: this.inbox }, who, doc, body);
     if (results.some((r) => r.status === "accepted")) await this.nextRun(this.queueOf(doc));
     return results;
   }
@@ -128,7 +136,10 @@ export class RoomSequencer {
       append: async (batch) => {
         const marked: LogBatch = { ...batch, deliveredLive: true };
         const result = await log.append(marked);
-        if (result === "ok") this.appended.get(docKey(batch.doc))?.push(marked);
+        if (result === "ok") {
+          this.appended.get(docKey(batch.doc))?.push(marked);
+          this.progress.committed(marked);
+        }
         return result;
       },
       tail: (doc) => log.tail(doc),
