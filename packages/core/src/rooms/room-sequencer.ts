@@ -115,17 +115,18 @@ export class RoomSequencer {
     const primaries = changes.filter((c) => c.partOf === undefined);
     if (primaries.length === 0) return;
     const key = docKey(q.doc);
-    this.appended.set(key, []);
+    const batches: LogBatch[] = [];
+    this.appended.set(key, batches);
     try {
       await this.sequencer.process(q.doc, primaries.map((change) => ({ kind: "change" as const, change })));
-      const batches = this.appended.get(key)!;
+    } finally {
+      this.appended.delete(key);
+      // What was committed is delivered even when the run then failed (it is marked delivered).
       if (batches.length > 0) {
         await this.deps.deliver(q.doc, batches).catch((err: unknown) => {
           this.deps.logSink({ kind: "room_deliver_failed", tenant: q.doc.tenant, docId: q.doc.docId, message: (err as Error)?.message });
         });
       }
-    } finally {
-      this.appended.delete(key);
       this.inbox.settle(changes);
     }
   }

@@ -129,6 +129,24 @@ describe("RoomSequencer", () => {
     expect((await allEntries(s.log, doc)).map((e) => e.id)).toEqual(["~owner", "c-1"]);
   });
 
+  it("a run that fails after committing (its state save throws) still delivers what it committed, and its submit is refused", async () => {
+    const s = stores();
+    const delivered: LogBatch[] = [];
+    const save = s.state.save.bind(s.state);
+    let failSaves = true;
+    s.state.save = (...args: Parameters<typeof save>) => (failSaves ? Promise.reject(new Error("state write failed")) : save(...args));
+    const { room } = s.task({ deliver: async (_doc, batches) => void delivered.push(...batches) });
+    const doc = newDoc();
+    // A document's first change sets its ACL, which the sequencer saves at once, after the log append.
+    await expect(room.submit(ann, doc, body("c", 1, 0))).rejects.toThrow(/state write failed/);
+    expect(delivered.flatMap((b) => b.entries.map((e) => e.id))).toEqual(["~owner", "c-1"]);
+    expect(room.pendingChanges).toBe(0);
+    failSaves = false;
+    // The resend is judged from the log: nothing is committed twice.
+    await room.submit(ann, doc, body("c", 1, 0));
+    expect((await allEntries(s.log, doc)).map((e) => e.id)).toEqual(["~owner", "c-1"]);
+  });
+
   it("a failed delivery is logged and the submit still succeeds (the ops are committed)", async () => {
     const s = stores();
     const { room } = s.task({ deliver: async () => Promise.reject(new Error("socket gone")) });
