@@ -25,7 +25,7 @@ async function main(): Promise<void> {
   const server = await startRoomServer({
     port: Number(env.PORT ?? rooms.port),
     privatePort,
-    privateAddress: env.WEFT_ROOMS_PRIVATE_ADDRESS ?? `${taskAddress()}:${privatePort}`,
+    ...(env.WEFT_ROOMS_PRIVATE_ADDRESS ? { privateAddress: env.WEFT_ROOMS_PRIVATE_ADDRESS } : { privateHost: taskAddress() }),
     authenticate: createAuthenticator(authConfigFromEnv(env)),
     wire: (gateway) => roomWiring(wiring(env), gateway, env),
     logSink: jsonLineSink,

@@ -25,8 +25,10 @@ export interface RoomServerOptions {
   privatePort: number;
   /** Bind address of both servers (default 0.0.0.0). */
   host?: string;
-  /** How other tasks and functions reach the private port (`host:port`); default 127.0.0.1:<bound private port>. */
+  /** How other tasks and functions reach the private port (`host:port`); default `privateHost`:<bound private port>. */
   privateAddress?: string;
+  /** The host part of the default `privateAddress` (default 127.0.0.1). */
+  privateHost?: string;
   authenticate(authorization: string | undefined): Promise<Principal>;
   /** Builds the task's deps once the gateway exists (room-wiring.ts). */
   wire(gateway: Gateway): RoomWiring;
@@ -127,7 +129,7 @@ export async function startRoomServer(o: RoomServerOptions): Promise<RoomServer>
   });
   await listen(privateServer, o.privatePort, host);
   const privatePort = (privateServer.address() as AddressInfo).port;
-  const privateAddress = o.privateAddress ?? `127.0.0.1:${privatePort}`;
+  const privateAddress = o.privateAddress ?? `${o.privateHost ?? "127.0.0.1"}:${privatePort}`;
 
   const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_FRAME_BYTES });
   const publicServer = createServer((req, res) => {
