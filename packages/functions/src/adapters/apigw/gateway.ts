@@ -18,7 +18,16 @@ export interface ApiGatewayOptions {
   region?: string;
   /** Count posts as API Gateway messages (default true; false for a room task's private API). */
   metered?: boolean;
+  /**
+   * A room task's private API (routing-gateway.ts): short timeouts, no SDK retries, and a
+   * refused or unreachable task means its connections are gone (a task that stopped took its
+   * sockets with it).
+   */
+  roomTask?: boolean;
 }
+
+/** Errors that say the peer is not there at all (its process or host is gone). */
+const UNREACHABLE = new Set(["ECONNREFUSED", "EHOSTUNREACH", "ENETUNREACH", "ECONNRESET"]);
 
 /**
  * The Gateway port on the real API Gateway management API client (`@aws-sdk/client-apigatewaymanagementapi`),
@@ -29,6 +38,7 @@ export interface ApiGatewayOptions {
  */
 export class ApiGatewayGateway implements Gateway {
   readonly client: ApiGatewayManagementApiClient;
+  private readonly roomTask: boolean;
 
   constructor(opts: ApiGatewayOptions) {
     // Metered (billing/sdk-metering.ts): each post counts as WebSocket messages in 32 KB units.
@@ -39,7 +49,9 @@ export class ApiGatewayGateway implements Gateway {
         : opts.region
           ? { region: opts.region }
           : {}),
+      ...(opts.roomTask ? { maxAttempts: 1, requestHandler: { connectionTimeout: 1000, requestTimeout: 5000 } } : {}),
     });
+    this.roomTask = opts.roomTask === true;
     this.client = opts.metered === false ? client : meterSdkClient(client, "apigwManagement");
   }
 
@@ -57,6 +69,7 @@ export class ApiGatewayGateway implements Gateway {
       return "ok";
     } catch (err) {
       if (err instanceof GoneException || (err as { name?: string }).name === "GoneException") return "gone";
+      if (this.roomTask && UNREACHABLE.has(String((err as { code?: unknown }).code))) return "gone";
       throw err;
     }
   }

@@ -33,7 +33,7 @@ export class RoutingGateway implements Gateway {
     let gateway = this.rooms.get(endpoint);
     if (!gateway) {
       // Inside the VPC no signature is checked, but the SDK signs: any region and credentials do.
-      gateway = new ApiGatewayGateway({ endpoint, local: true, region: this.opts.region, metered: false });
+      gateway = new ApiGatewayGateway({ endpoint, local: true, region: this.opts.region, metered: false, roomTask: true });
       this.rooms.set(endpoint, gateway);
     }
     return gateway;

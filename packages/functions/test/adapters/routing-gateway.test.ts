@@ -1,0 +1,61 @@
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
+import { describe, expect, it } from "vitest";
+import type { Gateway } from "@weft/core";
+import { RoutingGateway } from "../../src/adapters/apigw/routing-gateway.js";
+import { roomConnectionId, roomEndpointOf } from "../../src/rooms/connection-ids.js";
+import { connectionsApi } from "../../src/rooms/connections-api.js";
+
+/** A Gateway that records what reached it (the API Gateway side). */
+function recording(): Gateway & { posts: string[] } {
+  const posts: string[] = [];
+  return { posts, post: async (id) => (posts.push(id), "ok"), close: async () => "ok" };
+}
+
+describe("room connection ids and the routing gateway", () => {
+  it("a room id names its task's private endpoint; other ids name none", () => {
+    const id = roomConnectionId("10.0.4.17:8081");
+    expect(id).toMatch(/^rm\./);
+    expect(roomEndpointOf(id)).toBe("http://10.0.4.17:8081");
+    expect(roomEndpointOf("Ab3dE1fGh2IJk=")).toBeUndefined();
+    expect(roomEndpointOf("rm.bm90IGEgaG9zdA.x")).toBeUndefined(); // "not a host"
+    expect(roomConnectionId("10.0.4.17:8081")).not.toBe(id);
+  });
+
+  it("posts a room id through that task's @connections API, any other id through API Gateway", async () => {
+    const got: Array<[string, string]> = [];
+    const server = createServer((req, res) => {
+      void connectionsApi({ post: async (id, data) => (got.push([id, data.toString()]), true), remove: () => false, describe: () => undefined }, 128 * 1024)(req, res);
+    });
+    await new Promise<void>((r) => server.listen(0, "127.0.0.1", () => r()));
+    try {
+      const apiGateway = recording();
+      const gateway = new RoutingGateway(apiGateway, { local: true });
+      const roomId = roomConnectionId(`127.0.0.1:${(server.address() as AddressInfo).port}`);
+      expect(await gateway.post(roomId, "hello")).toBe("ok");
+      expect(await gateway.post("apigw-id", "x")).toBe("ok");
+      expect(got).toEqual([[roomId, "hello"]]);
+      expect(apiGateway.posts).toEqual(["apigw-id"]);
+      // The task no longer holds it: gone.
+      const gone = new RoutingGateway(apiGateway, { local: true });
+      const closed = createServer((req, res) => void connectionsApi({ post: async () => false, remove: () => false, describe: () => undefined }, 1024)(req, res));
+      await new Promise<void>((r) => closed.listen(0, "127.0.0.1", () => r()));
+      expect(await gone.post(roomConnectionId(`127.0.0.1:${(closed.address() as AddressInfo).port}`), "x")).toBe("gone");
+      closed.close();
+    } finally {
+      server.close();
+    }
+  });
+
+  it("a task that is not there at all (refused) means its connections are gone, quickly", async () => {
+    const probe = createServer();
+    await new Promise<void>((r) => probe.listen(0, "127.0.0.1", () => r()));
+    const port = (probe.address() as AddressInfo).port;
+    await new Promise<void>((r) => probe.close(() => r()));
+    const gateway = new RoutingGateway(recording(), { local: true });
+    const started = Date.now();
+    expect(await gateway.post(roomConnectionId(`127.0.0.1:${port}`), "x")).toBe("gone");
+    expect(await gateway.close(roomConnectionId(`127.0.0.1:${port}`))).toBe("gone");
+    expect(Date.now() - started).toBeLessThan(5000);
+  });
+});
