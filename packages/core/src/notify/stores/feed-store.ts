@@ -49,7 +49,11 @@ export type MarkReadTarget = { ids: string[] } | { all: true };
  *   already-read and repeated ids are skipped). An item upserted concurrently with the call
  *   may stay unread (its new version was not seen). Neither `version` nor `updatedAt` change.
  * - `unreadCount(user)` is the number of stored items without `readAt`.
- * - Reads are strongly consistent (they reflect every write that returned before them).
+ * - Reads are strongly consistent (they reflect every write that returned before them). An
+ *   upsert that has not returned (under way, or cut short by a crash until it is repeated or a
+ *   later version is upserted) shows `get` and `list` the version stored before it or its own:
+ *   one of the two (none only if none was stored), never both; `unreadCount` may count the
+ *   item as either.
  *   Users are isolated, across tenants too. Invalid input (a bad user, id, version or time, a
  *   limit outside 1..MAX_FEED_PAGE, a cursor this store did not return)
  *   is refused with WeftError "invalid_request", an item over MAX_FEED_ITEM_BYTES with
