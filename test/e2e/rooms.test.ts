@@ -1,6 +1,6 @@
 import { afterAll, describe, expect, test } from "vitest";
 import WebSocket from "ws";
-import { call, freshDoc, token } from "./http.js";
+import { call, freshDoc, token, waitFor } from "./http.js";
 import { roomsUrl, WsClient } from "./ws-client.js";
 
 /**
@@ -131,6 +131,13 @@ describe("room tier", () => {
     const mallory = await room("mallory");
     const refused = await submit(mallory, docId, insert("m", 1, 2, "x"));
     expect(refused.answer).toMatchObject({ type: "error", code: "forbidden", docId });
+    // Recorded in the audit trail as the HTTP route's 403 is.
+    const admin = await token({ sub: "root", role: "admin" });
+    const access = await waitFor("the refusal in the audit trail", async () => {
+      const r = await call("GET", `/v1/admin/audit?docId=${docId}`, { token: admin });
+      return r.body?.access?.find((e: any) => e.kind === "refused") ? r.body.access : undefined;
+    });
+    expect(access.find((e: any) => e.kind === "refused")).toMatchObject({ userId: "mallory", action: "submit ops", reason: "no access" });
     // No role at all: the subscribe is refused too.
     const sub = await mallory.request({ action: "subscribe", docId }, (m) => m.docId === docId && (m.type === "error" || m.type === "subscribed"));
     expect(sub).toMatchObject({ type: "error", code: "forbidden" });

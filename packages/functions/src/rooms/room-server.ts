@@ -194,7 +194,7 @@ export async function startRoomServer(o: RoomServerOptions): Promise<RoomServer>
       const text = data.toString();
       const submit = submitOf(text);
       if (submit) {
-        void ready.then(() => step("submit", async () => void (await send(s, await handleSubmit(wiring.sequencer, principal, submit)))));
+        void ready.then(() => step("submit", async () => void (await send(s, await handleSubmit(wiring.sequencer, principal, submit, wiring.audit)))));
         return;
       }
       s.chain = s.chain.then(() => step("message", () => onMessage(wiring.session, caller, text)));

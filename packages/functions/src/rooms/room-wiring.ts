@@ -1,10 +1,13 @@
 import { RoomSequencer, accessBeforeBatches, broadcast, jsonLineSink, type FanoutDeps, type Gateway, type LiveSessionDeps } from "@weft/core";
+import { httpAccessAudit, type HttpAccessAudit } from "../http/access-audit.js";
 import { sequencerDeps, type Wiring } from "../wiring.js";
 
 /** What a room task runs on: the live session's deps and the per-document group commit, both posting through `gateway`. */
 export interface RoomWiring {
   session: LiveSessionDeps;
   sequencer: RoomSequencer;
+  /** Records refused submits in the audit trail, as the HTTP routes record their 403s. */
+  audit: HttpAccessAudit;
 }
 
 /**
@@ -26,5 +29,5 @@ export function roomWiring(w: Wiring, gateway: Gateway, env: NodeJS.ProcessEnv =
     },
     logSink: jsonLineSink,
   });
-  return { session, sequencer };
+  return { session, sequencer, audit: httpAccessAudit({ auditStore: w.auditStore, clock: w.clock }) };
 }
