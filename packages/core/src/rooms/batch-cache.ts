@@ -1,4 +1,5 @@
 import { docKey, type DocRef } from "../doc-ref.js";
+import { LruByWeight } from "../materialize/state-cache.js";
 import type { LogStore } from "../ports/log-store.js";
 import type { LogBatch } from "../ports/records.js";
 
@@ -21,13 +22,15 @@ export const CACHED_DOCS = 20_000;
  * clients forward), and on a task that just wrote them those reads are repeats.
  */
 export class BatchCachingLog implements LogStore {
-  /** Per document: consecutive batches ascending, and the last tail read (or appended). */
-  private readonly docs = new Map<string, { batches: LogBatch[]; tail?: LogBatch }>();
+  /** Per document (least recently used out first): consecutive batches ascending, and the last tail read (or appended). */
+  private readonly docs: LruByWeight<{ batches: LogBatch[]; tail?: LogBatch }>;
 
   constructor(
     private readonly store: LogStore,
     private readonly limits = { perDoc: CACHED_BATCHES_PER_DOC, docs: CACHED_DOCS },
-  ) {}
+  ) {
+    this.docs = new LruByWeight(limits.docs);
+  }
 
   async append(batch: LogBatch): Promise<"ok" | "conflict"> {
     const result = await this.store.append(batch);
@@ -68,21 +71,16 @@ export class BatchCachingLog implements LogStore {
     if (cached && tail && tail.seqEnd > after) {
       const i = cached.batches.findIndex((b) => b.seqStart <= after + 1 && b.seqEnd > after);
       const last = cached.batches.at(-1);
-      if (i >= 0 && last && last.seqStart === tail.seqStart) {
-        this.touch(doc);
-        return cached.batches.slice(i).map((b) => structuredClone(b));
-      }
+      if (i >= 0 && last && last.seqStart === tail.seqStart) return cached.batches.slice(i).map((b) => structuredClone(b));
     }
     const read = await this.store.batchesAfter(doc, after);
     this.remember(doc, read);
     return read;
   }
 
-  /** Documents and batches held (for tests and a task's metrics). */
-  get size(): { docs: number; batches: number } {
-    let batches = 0;
-    for (const d of this.docs.values()) batches += d.batches.length;
-    return { docs: this.docs.size, batches };
+  /** Documents held (for tests and a task's metrics). */
+  get size(): { docs: number } {
+    return { docs: this.docs.size };
   }
 
   /** Merges `batches` (ascending) into the document's run, keeping only a consecutive run that ends with the newest. */
@@ -100,19 +98,10 @@ export class BatchCachingLog implements LogStore {
 
   private entry(doc: DocRef): { batches: LogBatch[]; tail?: LogBatch } {
     const key = docKey(doc);
-    let e = this.docs.get(key);
-    if (e) {
-      this.docs.delete(key);
-      this.docs.set(key, e);
-      return e;
-    }
-    e = { batches: [] };
-    this.docs.set(key, e);
-    while (this.docs.size > this.limits.docs) this.docs.delete(this.docs.keys().next().value!);
-    return e;
-  }
-
-  private touch(doc: DocRef): void {
-    this.entry(doc);
+    const found = this.docs.get(key);
+    if (found) return found;
+    const created = { batches: [] as LogBatch[] };
+    this.docs.set(key, created, 1);
+    return created;
   }
 }

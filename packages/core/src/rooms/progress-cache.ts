@@ -1,4 +1,5 @@
 import { docKey, type DocRef } from "../doc-ref.js";
+import { LruByWeight } from "../materialize/state-cache.js";
 import type { ClientState, LogBatch } from "../ports/records.js";
 import type { SequencerStateStore } from "../ports/sequencer-state-store.js";
 import { CACHED_DOCS } from "./batch-cache.js";
@@ -14,12 +15,15 @@ import { CACHED_DOCS } from "./batch-cache.js";
  * sequencer, which rolls forward from the log, drops it. It saves ingest's read per submit.
  */
 export class ProgressCachingState {
-  private readonly docs = new Map<string, Map<string, ClientState>>();
+  /** Per document (least recently used out first): clients' progress by client id. */
+  private readonly docs: LruByWeight<Map<string, ClientState>>;
 
   constructor(
     private readonly store: SequencerStateStore,
-    private readonly maxDocs = CACHED_DOCS,
-  ) {}
+    maxDocs = CACHED_DOCS,
+  ) {
+    this.docs = new LruByWeight(maxDocs);
+  }
 
   /** The store for ingest, with `client` answered from memory where it can be. */
   forIngest(): SequencerStateStore {
@@ -49,10 +53,7 @@ export class ProgressCachingState {
   private note(doc: DocRef, c: ClientState): void {
     const key = docKey(doc);
     let clients = this.docs.get(key);
-    if (clients) this.docs.delete(key);
-    else clients = new Map();
-    this.docs.set(key, clients);
-    while (this.docs.size > this.maxDocs) this.docs.delete(this.docs.keys().next().value!);
+    if (!clients) this.docs.set(key, (clients = new Map()), 1);
     const known = clients.get(c.clientId);
     if (!known || c.next > known.next || (c.next === known.next && c.skipped.length > known.skipped.length)) {
       clients.set(c.clientId, { clientId: c.clientId, next: c.next, held: [], skipped: [...c.skipped] });

@@ -1,6 +1,6 @@
 import { RoomSequencer, accessBeforeBatches, broadcast, jsonLineSink, type FanoutDeps, type Gateway, type LiveSessionDeps } from "@weft/core";
 import { httpAccessAudit, type HttpAccessAudit } from "../http/access-audit.js";
-import { sequencerDeps, type Wiring } from "../wiring.js";
+import { liveDeps, sequencerDeps, sessionDeps, type Wiring } from "../wiring.js";
 
 /** What a room task runs on: the live session's deps and the per-document group commit, both posting through `gateway`. */
 export interface RoomWiring {
@@ -17,8 +17,8 @@ export interface RoomWiring {
  * the room right after their run, with the broadcaster's exact access rules (core broadcast).
  */
 export function roomWiring(w: Wiring, gateway: Gateway, env: NodeJS.ProcessEnv = process.env): RoomWiring {
-  const live: FanoutDeps = { connections: w.connections, gateway, logSink: jsonLineSink };
-  const session: LiveSessionDeps = { ...live, log: w.log, clock: w.clock, acls: w.acls, state: w.state, tokenTimers: w.tokenTimers };
+  const live: FanoutDeps = { ...liveDeps(w), gateway };
+  const session: LiveSessionDeps = { ...sessionDeps(w), gateway };
   const sequencer = new RoomSequencer({
     sequencer: sequencerDeps(w, live, env),
     ingest: { state: w.state, quarantine: w.quarantine, clock: w.clock, metrics: w.metrics, acls: w.acls, accessPolicy: w.accessPolicy },
