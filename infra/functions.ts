@@ -1,4 +1,4 @@
-import { functions as functionSpecs, LAMBDA_ARCHITECTURE, schedules as scheduleSpecs, type FunctionSpec } from "./manifest.js";
+import { functions as functionSpecs, LAMBDA_ARCHITECTURE, LAMBDA_LOGGING, schedules as scheduleSpecs, type FunctionSpec } from "./manifest.js";
 import { componentName, entries, mapRecord, megabytes, seconds } from "./naming.js";
 import { busEnvironment, busPermissions } from "./bus.js";
 import { channelsEnvironment, channelsPermissions } from "./channels.js";
@@ -48,6 +48,9 @@ export const functions = mapRecord<FunctionName, FunctionSpec, sst.aws.Function>
       architecture: LAMBDA_ARCHITECTURE,
       timeout: seconds(spec.timeoutSeconds),
       memory: megabytes(spec.memoryMB),
+      // SST sets the format; the levels (not among its options) are added to the function's loggingConfig.
+      logging: { format: LAMBDA_LOGGING.format },
+      transform: { function: (args) => void (args.loggingConfig = withLogLevels(args.loggingConfig)) },
       link: [...spec.tables.map((t) => tables[t]), ...secretLinks(spec)],
       permissions: [...streamPermissions(name), ...webSocketPermissions(spec), ...busPermissions(name, spec), ...channelsPermissions(spec)],
       environment: {
@@ -59,6 +62,16 @@ export const functions = mapRecord<FunctionName, FunctionSpec, sst.aws.Function>
       },
     }),
 );
+
+/** The function's loggingConfig (as SST built it: format and log group) with the manifest's log levels. */
+function withLogLevels(config: aws.lambda.FunctionArgs["loggingConfig"]): aws.lambda.FunctionArgs["loggingConfig"] {
+  return $util.output(config).apply((c) => ({
+    logFormat: c?.logFormat ?? "JSON",
+    ...c,
+    systemLogLevel: LAMBDA_LOGGING.systemLogLevel,
+    applicationLogLevel: LAMBDA_LOGGING.applicationLogLevel,
+  }));
+}
 
 /**
  * Loop length for each schedule that targets `fn`. The loop must end before the function

@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it, vi } from "vitest";
-import { functions as functionSpecs, LAMBDA_ARCHITECTURE, routes, rules, schedules, secrets, subscriptions, tableLink, tables, webSocket } from "../../infra/manifest.js";
+import { functions as functionSpecs, LAMBDA_ARCHITECTURE, LAMBDA_LOGGING, routes, rules, schedules, secrets, subscriptions, tableLink, tables, webSocket } from "../../infra/manifest.js";
 import { componentName } from "../../infra/naming.js";
 import { realisticSecrets } from "./realistic-secrets.js";
 import { resolveTokens, runSstProgram, tokenText, type Recorded, type SstRun } from "./sst-recorder.js";
@@ -75,6 +75,27 @@ describe("function environments", () => {
   it("every function runs on the manifest's architecture (arm64), on every stage", () => {
     expect(LAMBDA_ARCHITECTURE).toBe("arm64");
     for (const stage of STAGES) for (const fn of of(runs[stage], "sst.aws.Function")) expect(fn.args.architecture, fn.name).toBe("arm64");
+  });
+
+  it("every function logs in JSON at the manifest's levels: Lambda's START/END/REPORT lines are off (system level WARN)", () => {
+    expect(LAMBDA_LOGGING).toEqual({ format: "json", systemLogLevel: "WARN", applicationLogLevel: "INFO" });
+    const g = globalThis as Record<string, unknown>;
+    const saved = g.$util;
+    // Pulumi's output() for a plain value, enough to run the transform on what SST builds.
+    g.$util = { output: (v: unknown) => ({ apply: (f: (x: unknown) => unknown) => f(v) }) };
+    try {
+      for (const stage of STAGES) {
+        for (const fn of of(runs[stage], "sst.aws.Function")) {
+          expect(fn.args.logging, fn.name).toEqual({ format: "json" });
+          // SST builds loggingConfig from `logging` (format and its log group); the transform adds the levels.
+          const args: Record<string, unknown> = { loggingConfig: { logFormat: "JSON", logGroup: "{{group}}" } };
+          (fn.args.transform as { function: (a: Record<string, unknown>) => void }).function(args);
+          expect(args.loggingConfig, fn.name).toEqual({ logFormat: "JSON", logGroup: "{{group}}", systemLogLevel: "WARN", applicationLogLevel: "INFO" });
+        }
+      }
+    } finally {
+      g.$util = saved;
+    }
   });
 
   it("secrets and tables are linked, never copied into the environment", () => {

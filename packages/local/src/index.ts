@@ -11,7 +11,7 @@ export {
   manifestFunction,
   functionArn,
   localDurations,
-  LAMBDA_PLATFORM_LOG_BYTES,
+  platformLogBytes,
   type LambdaHandler,
   type LocalFunction,
   type InvokeOutcome,

@@ -4,7 +4,7 @@ import { pathToFileURL } from "node:url";
 import { performance } from "node:perf_hooks";
 import type { Context } from "aws-lambda";
 import { meterUsage, runAsFunction, type Invocation } from "@weft/functions/adapters/billing/usage-context";
-import type { FunctionSpec } from "../../../infra/manifest.js";
+import { LAMBDA_LOGGING, type FunctionSpec } from "../../../infra/manifest.js";
 
 /*
  * How the local stack runs Lambda functions: in this process, one invocation per call, with
@@ -95,11 +95,22 @@ export interface LocalDuration {
 export const localDurations = new Map<string, LocalDuration>();
 
 /**
- * CloudWatch Logs bytes Lambda itself writes per invocation in the default text log format:
- * the START (~70 B), END (~50 B) and REPORT (~150 B) lines, counted under "logs.bytes" with
- * what the handler writes (billing/log-metering.ts).
+ * CloudWatch Logs bytes Lambda itself writes per invocation (system logs), as the manifest's
+ * LAMBDA_LOGGING sets them: at system log level INFO, the START (~70 B), END (~50 B) and
+ * REPORT (~150 B) lines in the text format, or the platform.start and platform.report events
+ * (~120 and ~330 B) in JSON; at WARN, nothing for an invocation that succeeds, and a
+ * platform.report (~330 B) for one that fails. Counted under "logs.bytes" with what the handler
+ * writes (billing/log-metering.ts).
  */
-export const LAMBDA_PLATFORM_LOG_BYTES = 270;
+export function platformLogBytes(logging: LambdaLogging, ok: boolean): number {
+  if (logging.systemLogLevel === "WARN") return ok ? 0 : 330;
+  return logging.format === "json" ? 450 : 270;
+}
+
+export interface LambdaLogging {
+  format: "json" | "text";
+  systemLogLevel: "DEBUG" | "INFO" | "WARN";
+}
 
 /**
  * Invokes `fn` once. Like Lambda, the result goes through JSON (so `undefined` becomes null
@@ -109,9 +120,9 @@ export const LAMBDA_PLATFORM_LOG_BYTES = 270;
  *
  * Usage: the handler runs as function `fn.name` (usage-context `runAsFunction`), so what it
  * spends is attributed to it, and each invocation, failed or not, adds to the usage meter
- * "lambda.invocations" 1, "lambda.ms" its billed duration and "logs.bytes"
- * LAMBDA_PLATFORM_LOG_BYTES. The billed duration is modelled (`Invocation.billedMs`): the local
- * wall time is inflated by DynamoDB Local and by the other invocations sharing this process,
+ * "lambda.invocations" 1, "lambda.ms" its billed duration and "logs.bytes" what Lambda's own
+ * log lines would take (platformLogBytes at the manifest's LAMBDA_LOGGING). The billed
+ * duration is modelled (`Invocation.billedMs`): the local wall time is inflated by DynamoDB Local and by the other invocations sharing this process,
  * so the time spent awaiting AWS calls is replaced by their modelled AWS latencies. Module
  * loading is not billed (Lambda's init phase is not modelled). Raw timings go to `localDurations`.
  */
@@ -120,24 +131,26 @@ export async function invoke(fn: LocalFunction, event: unknown, region: string):
   const requestId = context.awsRequestId;
   return runAsFunction(fn.name, async (invocation): Promise<InvokeOutcome> => {
     let started: number | undefined;
+    let ok = false;
     try {
       const handler = await fn.load();
       started = performance.now();
       const json = JSON.stringify(await handler(event, context));
+      ok = true;
       return { ok: true, result: json === undefined ? null : JSON.parse(json), requestId };
     } catch (err) {
       return { ok: false, error: err instanceof Error ? err : new Error(String(err)), requestId };
     } finally {
-      meterInvocation(fn.name, invocation, started === undefined ? 0 : performance.now() - started);
+      meterInvocation(fn.name, invocation, started === undefined ? 0 : performance.now() - started, ok);
     }
   });
 }
 
-function meterInvocation(name: string, invocation: Invocation, wallMs: number): void {
+function meterInvocation(name: string, invocation: Invocation, wallMs: number, ok: boolean): void {
   const billedMs = invocation.billedMs(wallMs);
   meterUsage("lambda.invocations", 1, { fn: name });
   meterUsage("lambda.ms", billedMs, { fn: name });
-  meterUsage("logs.bytes", LAMBDA_PLATFORM_LOG_BYTES, { fn: name });
+  meterUsage("logs.bytes", platformLogBytes(LAMBDA_LOGGING, ok), { fn: name });
   const d = localDurations.get(name) ?? { invocations: 0, wallMs: 0, billedMs: 0, awsCalls: 0, awsBusyMs: 0 };
   d.invocations++;
   d.wallMs += wallMs;

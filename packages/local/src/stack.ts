@@ -3,7 +3,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { dynamoClient } from "@weft/functions/adapters/dynamo/client";
 import { ensureTables, tableNames } from "@weft/functions/adapters/dynamo/create-tables";
-import { ENV, functions, routes, rules, schedules, subscriptions, webSocket as webSocketSpec } from "../../../infra/manifest.js";
+import { ENV, functions, LAMBDA_LOGGING, routes, rules, schedules, subscriptions, webSocket as webSocketSpec } from "../../../infra/manifest.js";
 import { fileCheckpoints } from "./checkpoints.js";
 import { startDynamoLocal, type DynamoLocal } from "./dynamo-local.js";
 import { LOCAL_EVENT_BUS, LocalEventBus, eventBusEndpoint } from "./event-bus/index.js";
@@ -77,7 +77,7 @@ let running = false;
  * subscription, the schedules, and the HTTP API. Resolves once requests are served.
  *
  * Handlers read configuration from process.env (WEFT_DYNAMO_ENDPOINT, the tables' links SST_RESOURCE_<Name>Table,
- * AWS_REGION, WEFT_STAGE=local, WEFT_JWT_SECRET, WEFT_METRICS_FLUSH_MS=0 unless set, plus `env`), which is set here before any
+ * AWS_REGION, WEFT_STAGE=local, WEFT_JWT_SECRET, WEFT_METRICS_FLUSH_MS=0 unless set, AWS_LAMBDA_LOG_LEVEL as the manifest sets it, plus `env`), which is set here before any
  * handler module is imported. Because that environment is process-wide, only one stack can
  * run per process: a second `startStack` before `stop()` throws.
  *
@@ -184,6 +184,9 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
       [ENV.eventsEndpoint]: url,
       [ENV.outboxEndpoint]: url,
       WEFT_JWT_SECRET: process.env.WEFT_JWT_SECRET ?? LOCAL_JWT_SECRET,
+      // What Lambda sets from the functions' application log level: structured lines below it
+      // (routine DEBUG summaries) are not written (core metrics/recorder.ts jsonLineSink).
+      AWS_LAMBDA_LOG_LEVEL: process.env.AWS_LAMBDA_LOG_LEVEL ?? LAMBDA_LOGGING.applicationLogLevel,
       // Admin metrics written at the end of every invocation, so they are exact right after
       // an action (tests, the demo); deployed functions flush every 10 s. The cost bench
       // passes the deployed value in `env` to measure what AWS would bill.

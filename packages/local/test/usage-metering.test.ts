@@ -3,7 +3,8 @@ import { NO_FUNCTION, type UsageUnit } from "@weft/core/cost/usage";
 import { processUsage } from "@weft/functions/adapters/billing/usage-context";
 import { freshDoc, token } from "../../../test/e2e/http.js";
 import { LOCAL_EVENT_BUS } from "../src/event-bus/index.js";
-import { localDurations } from "../src/lambda.js";
+import { invoke, localDurations, localFunction, platformLogBytes } from "../src/lambda.js";
+import { LAMBDA_LOGGING } from "../../../infra/manifest.js";
 import { startStack, type Stack } from "../src/stack.js";
 import { openClient } from "./ws-fixture.js";
 
@@ -60,7 +61,9 @@ test("one change over HTTP: every function it runs meters its invocations, durat
   expect(quantity("dynamodb.writeUnits", "http", stack.tables.inbox)).toBeGreaterThan(0);
   expect(quantity("dynamodb.writeUnits", "sequencer", stack.tables.log)).toBeGreaterThan(0);
   expect(quantity("eventbridge.events", "materializer", LOCAL_EVENT_BUS)).toBeGreaterThanOrEqual(1);
-  for (const fn of ["http", "sequencer", "materializer"]) expect(total("logs.bytes", fn)).toBeGreaterThan(0);
+  // Lambda's own log lines: none for a successful invocation at the manifest's system log level WARN.
+  expect(LAMBDA_LOGGING.systemLogLevel).toBe("WARN");
+  for (const fn of ["http", "sequencer", "materializer"]) expect(total("logs.bytes", fn)).toBe(0);
   // Everything DynamoDB billed was spent inside a function (the stream pollers read outside any, for free).
   expect(processUsage.snapshot().filter((l) => l.unit.startsWith("dynamodb.") && l.fn === NO_FUNCTION)).toEqual([]);
   // The schedules run all along (locally every few hundred ms).
@@ -88,4 +91,30 @@ test("one WebSocket session: messages both ways counted once each, and its conne
   expect(processUsage.snapshot().filter((l) => l.unit === "transfer.outBytes")).toEqual([{ unit: "transfer.outBytes", fn: "ws", quantity: Buffer.byteLength('{"type":"pong"}') }]);
   expect(total("lambda.invocations", "wsAuthorizer")).toBe(1);
   expect(total("lambda.invocations", "ws")).toBe(3); // $connect, ping, $disconnect
+});
+
+test("Lambda's own log lines are metered as the manifest's logging settings write them", async () => {
+  // The model: text at INFO writes START/END/REPORT, JSON at INFO its platform events, WARN nothing but a failure's report.
+  expect(platformLogBytes({ format: "text", systemLogLevel: "INFO" }, true)).toBe(270);
+  expect(platformLogBytes({ format: "json", systemLogLevel: "INFO" }, true)).toBe(450);
+  expect(platformLogBytes({ format: "json", systemLogLevel: "WARN" }, true)).toBe(0);
+  expect(platformLogBytes({ format: "json", systemLogLevel: "WARN" }, false)).toBe(330);
+  // Invoked locally: what the handler writes, plus the platform bytes of its outcome.
+  // (The stack installed the log metering: what a handler writes counts.)
+  {
+    const quiet = localFunction("logTestOk", async () => ({ fine: true }));
+    const chatty = localFunction("logTestChatty", async () => {
+      process.stdout.write("\n");
+      return null;
+    });
+    const failing = localFunction("logTestFail", async () => {
+      throw new Error("boom");
+    });
+    expect((await invoke(quiet, {}, "us-east-1")).ok).toBe(true);
+    expect((await invoke(chatty, {}, "us-east-1")).ok).toBe(true);
+    expect((await invoke(failing, {}, "us-east-1")).ok).toBe(false);
+    expect(total("logs.bytes", "logTestOk")).toBe(platformLogBytes(LAMBDA_LOGGING, true));
+    expect(total("logs.bytes", "logTestChatty")).toBe(1 + platformLogBytes(LAMBDA_LOGGING, true));
+    expect(total("logs.bytes", "logTestFail")).toBe(platformLogBytes(LAMBDA_LOGGING, false));
+  }
 });

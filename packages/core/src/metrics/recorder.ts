@@ -4,14 +4,25 @@ import { MATERIALIZER_LAG_PREFIX, lagCounterName } from "./lag-histogram.js";
 /** Where structured metric log lines go (stdout on Lambda, where CloudWatch picks them up). */
 export type LogSink = (line: Record<string, unknown>) => void;
 
+/** Lambda's application log levels, least severe first (advanced logging controls). */
+const LOG_LEVELS = ["TRACE", "DEBUG", "INFO", "WARN", "ERROR", "FATAL"];
+
 /**
  * Writes one JSON line per call to stdout (where Lambda hands it to CloudWatch), or to stderr
  * when WEFT_STRUCTURED_LOGS=stderr, or nowhere when it is "off" (tests and benchmarks, whose
  * stdout is their result).
+ *
+ * A line may carry a `level` (`"DEBUG"` for routine per-invocation summaries); one without
+ * counts as INFO, as Lambda counts it. A line below AWS_LAMBDA_LOG_LEVEL (which Lambda sets to
+ * the function's application log level, infra/manifest.ts LAMBDA_LOGGING; the local stack sets
+ * it the same) is not written at all: Lambda would drop it, and its bytes are not worth
+ * formatting.
  */
 export const jsonLineSink: LogSink = (line) => {
   const to = process.env.WEFT_STRUCTURED_LOGS;
   if (to === "off") return;
+  const least = LOG_LEVELS.indexOf(process.env.AWS_LAMBDA_LOG_LEVEL?.toUpperCase() ?? "");
+  if (least > 0 && LOG_LEVELS.indexOf(typeof line.level === "string" ? line.level.toUpperCase() : "INFO") < least) return;
   (to === "stderr" ? process.stderr : process.stdout).write(JSON.stringify(line) + "\n");
 };
 

@@ -25,7 +25,7 @@ async function tick(): Promise<void> {
       try {
         const recipients = await runChunk(w, doc.tenant, jobId, index);
         await w.notify.fanoutTimers.remove(doc, dueAt);
-        jsonLineSink({ kind: "notify_fanout_chunk", tenant: doc.tenant, jobId, index, recipients });
+        jsonLineSink({ level: "DEBUG", kind: "notify_fanout_chunk", tenant: doc.tenant, jobId, index, recipients });
       } catch (err) {
         console.error(JSON.stringify({ kind: "notify_fanout_chunk_failed", tenant: doc.tenant, jobId, index, error: String(err) }));
       }

@@ -52,6 +52,6 @@ async function notifyDocBatch(w: ReturnType<typeof wiring>, detail: CommittedDet
   // Watchers the ACL now leaves no way to read stop being watchers (this batch already left them
   // out; any intent they still got, a mention say, carries readAccess: suppressed:permission).
   if (removed) await w.notify.watcherCache.remove(doc, removed);
-  jsonLineSink({ kind: "notify_batch", tenant: doc.tenant, docId: doc.docId, seqEnd: detail.seqEnd, intents: intents.length, ...submitted });
+  jsonLineSink({ level: "DEBUG", kind: "notify_batch", tenant: doc.tenant, docId: doc.docId, seqEnd: detail.seqEnd, intents: intents.length, ...submitted });
   return { recipients: submitted.recipients, intents: intents.length };
 }

@@ -20,7 +20,7 @@ async function tick(): Promise<void> {
     due.map(async ({ doc, dueAt }) => {
       try {
         const outcome = await indexWhenDue(deps, doc, dueAt);
-        jsonLineSink({ kind: "search_index", tenant: doc.tenant, docId: doc.docId, dueAt, ...outcome });
+        jsonLineSink({ level: "DEBUG", kind: "search_index", tenant: doc.tenant, docId: doc.docId, dueAt, ...outcome });
         await w.searchTimers.remove(doc, dueAt);
       } catch (err) {
         console.error(JSON.stringify({ kind: "search_timer_failed", tenant: doc.tenant, docId: doc.docId, dueAt, error: String(err) }));

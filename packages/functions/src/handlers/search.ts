@@ -71,7 +71,7 @@ async function indexDocBatch(deps: DebouncedIndexDeps, detail: CommittedDetail, 
     if (knownDeferrals.size >= MAX_KNOWN_DEFERRALS) knownDeferrals.delete(knownDeferrals.keys().next().value!);
     knownDeferrals.set(key, outcome.dueAt);
   } else knownDeferrals.delete(key);
-  jsonLineSink({ kind: "search_index", tenant: doc.tenant, docId: doc.docId, seqEnd: detail.seqEnd, eventId, ...outcome });
+  jsonLineSink({ level: "DEBUG", kind: "search_index", tenant: doc.tenant, docId: doc.docId, seqEnd: detail.seqEnd, eventId, ...outcome });
   if (outcome.status === "indexed" && outcome.truncated) {
     console.warn(JSON.stringify({ kind: "search_index_truncated", tenant: doc.tenant, docId: doc.docId, version: outcome.version }));
   }

@@ -16,6 +16,6 @@ export async function handler(event: SNSEvent): Promise<{ applied: number; skipp
   const feedback = sesFeedbackFromSnsEvent(event);
   for (const action of feedback.actions) await applyHardFailureAction(w.notify, action);
   for (const s of feedback.skipped) jsonLineSink({ kind: "ses_feedback_skipped", ...s });
-  jsonLineSink({ kind: "ses_feedback", applied: feedback.actions.length, skipped: feedback.skipped.length });
+  jsonLineSink({ level: "DEBUG", kind: "ses_feedback", applied: feedback.actions.length, skipped: feedback.skipped.length });
   return { applied: feedback.actions.length, skipped: feedback.skipped.length };
 }

@@ -3,8 +3,10 @@ import { currentInvocation, meterUsage, safely } from "./usage-context.js";
 /*
  * CloudWatch Logs ingestion of handlers run in-process (the local stack): Lambda ships
  * whatever a function writes to stdout and stderr to CloudWatch Logs, billed per byte
- * ingested. Written bytes are counted, not the few dozen bytes of timestamp and request id
- * Lambda's console prefixes each console.* line with on AWS (a small undercount per line).
+ * ingested. Written bytes are counted, not the ~100 bytes of JSON envelope (timestamp, level,
+ * request id) Lambda's runtime wraps each console.* line in on AWS in the JSON log format
+ * (infra/manifest.ts LAMBDA_LOGGING; lines written straight to stdout, like the metrics' EMF
+ * lines, are not wrapped): a small undercount per console line, and such lines are rare.
  */
 
 export interface LogMeteringOptions {
