@@ -24,10 +24,22 @@ export interface MeasuredRun {
   elapsedMs: number;
   /** Bytes each table grew by during the run (DescribeTable's TableSizeBytes). */
   tableGrowth: Record<string, number>;
+  /**
+   * Per table with a TTL, how long its growth stays, in days: the run's growth weighted item by
+   * item by each item's own TTL (cost-ttl-growth.ts). Tables not listed keep TABLE_RETENTION_DAYS.
+   */
+  retentionDays?: Record<string, number>;
   load: Record<string, unknown>;
 }
 
-/** How long Weft keeps what each table holds (the TTLs it sets; no TTL = kept, billed at the 1-year horizon). */
+/** What "kept forever" is billed as: the stored data of a year. */
+export const STORAGE_HORIZON_DAYS = 365;
+
+/**
+ * How long Weft keeps what each table holds (the TTLs it sets; no TTL = kept, billed at the
+ * 1-year horizon). For a table with a TTL attribute the bench measures it item by item instead
+ * (MeasuredRun.retentionDays); then this is what its items without a TTL count as.
+ */
 export const TABLE_RETENTION_DAYS: Record<string, number | "forever"> = {
   inbox: 7,
   log: "forever",
@@ -86,7 +98,7 @@ function storedData(run: MeasuredRun): StoredData[] {
       const name = logicalTable(table);
       const fn = writer(name);
       const ia = TABLE_CLASSES[name] === "standard-ia";
-      return { name, store: ia ? ("dynamodb-ia" as const) : ("dynamodb" as const), bytesPerEvent: bytes / run.events, retentionDays: TABLE_RETENTION_DAYS[name] ?? "forever", ...(fn ? { fn } : {}) };
+      return { name, store: ia ? ("dynamodb-ia" as const) : ("dynamodb" as const), bytesPerEvent: bytes / run.events, retentionDays: run.retentionDays?.[name] ?? TABLE_RETENTION_DAYS[name] ?? "forever", ...(fn ? { fn } : {}) };
     });
 }
 
@@ -104,7 +116,7 @@ export function stageCapacity(stage: string): Record<string, CapacityMode> {
 export function priceProduct(product: ProductSpec, run: MeasuredRun | undefined, stage = "production"): ProductCost {
   if (!run || product.notYet) return notMeasurable(product.name, product.notYet ?? "no workload");
   if (run.events <= 0) throw new Error(`${product.id}: the workload produced no events`);
-  run = { ...run, usage: run.usage.map((l) => (l.resource ? { ...l, resource: logicalTable(l.resource) } : l)), tableGrowth: Object.fromEntries(Object.entries(run.tableGrowth).map(([t, b]) => [logicalTable(t), b])) };
+  run = { ...run, usage: run.usage.map((l) => (l.resource ? { ...l, resource: logicalTable(l.resource) } : l)), tableGrowth: Object.fromEntries(Object.entries(run.tableGrowth).map(([t, b]) => [logicalTable(t), b])), ...(run.retentionDays ? { retentionDays: Object.fromEntries(Object.entries(run.retentionDays).map(([t, d]) => [logicalTable(t), d])) } : {}) };
   const bill = billProduct({
     product: product.name,
     usage: run.usage,
@@ -115,7 +127,7 @@ export function priceProduct(product: ProductSpec, run: MeasuredRun | undefined,
     capacity: stageCapacity(stage),
     tableClass: TABLE_CLASSES,
     fixedMonthly: scheduledFixedUsage(run.idle),
-    storage: { items: storedData(run), horizonDays: 365 },
+    storage: { items: storedData(run), horizonDays: STORAGE_HORIZON_DAYS },
     budgetUsd: product.budgetUsdPerMonth,
     ...(run.usage.some((l) => l.fn === ROOMS_FUNCTION) ? { containers: { [ROOMS_FUNCTION]: roomTier(product, run) } } : {}),
   });

@@ -8,11 +8,12 @@ import { traceFile } from "../packages/core/test/traces.js";
 import { processUsage } from "../packages/functions/src/adapters/billing/usage-context.js";
 import { fakeClock } from "../packages/functions/src/clock.js";
 import { startStack } from "../packages/local/src/stack.js";
-import { ENV, schedules } from "../infra/manifest.js";
+import { ENV, schedules, tables as manifestTables, type TableSpec } from "../infra/manifest.js";
 import { DEFAULT_METRICS_FLUSH_MS } from "../packages/core/src/metrics/recorder.js";
 import type { CostLoadTask } from "./cost-load.js";
 import { PRODUCTS, productUsers } from "./cost-products.js";
-import { priceProduct, type MeasuredRun } from "./cost-price.js";
+import { priceProduct, STORAGE_HORIZON_DAYS, TABLE_RETENTION_DAYS, type MeasuredRun } from "./cost-price.js";
+import { growthRetentionDays, scanItems, type TableItems } from "./cost-ttl-growth.js";
 import { calibrate } from "./ingest.js";
 
 /**
@@ -66,6 +67,9 @@ export async function main(args: Record<string, string>): Promise<void> {
   const costs: ProductCost[] = [];
   const runs: Record<string, unknown> = {};
   const dynamo = dynamoClient(stack.dynamoEndpoint);
+  // Tables with a TTL: item by item, how long what the run wrote stays (cost-ttl-growth.ts).
+  const ttlTables = Object.entries(manifestTables as Record<string, TableSpec>).flatMap(([name, spec]) => (spec.ttl ? [{ name, physical: stack.tables[name as keyof typeof stack.tables], ttl: spec.ttl }] : []));
+  const ttlItems = async () => new Map(await Promise.all(ttlTables.map(async (t) => [t.name, await scanItems(dynamo, t.physical, t.ttl)] as const)));
   const tableBytes = async () =>
     Object.fromEntries(
       await Promise.all(
@@ -88,6 +92,7 @@ export async function main(args: Record<string, string>): Promise<void> {
       const idle = await idleUsage(5_000);
       log(`${product.id}: ${warmup} s of warm-up, then ${seconds} s of load`);
       let bytesBefore: Record<string, number> = {};
+      let itemsBefore = new Map<string, TableItems>();
       let started = Date.now();
       const task = product.load({ url: stack.url, tokens, serviceToken: await mint("bench-backend", "service"), keystrokes, seconds, warmupSeconds: warmup, sendIntervalMs, ...(transport === "rooms" ? { roomsUrl: stack.roomsUrl } : {}), runId: Date.now().toString(36) });
       pump.speed(product.clockSpeed ?? 1);
@@ -97,6 +102,7 @@ export async function main(args: Record<string, string>): Promise<void> {
           processUsage.reset();
           started = Date.now();
           bytesBefore = await tableBytes();
+          itemsBefore = await ttlItems();
         },
         () => pump.speed(1),
       )) as { events: Record<string, number> } & Record<string, unknown>;
@@ -106,10 +112,17 @@ export async function main(args: Record<string, string>): Promise<void> {
       const usage = withoutIdle(processUsage.snapshot(), idle, elapsedMs);
       const bytesAfter = await tableBytes();
       const tableGrowth = Object.fromEntries(Object.keys(bytesAfter).map((t) => [t, Math.max(0, bytesAfter[t] - (bytesBefore[t] ?? 0))]));
+      const itemsAfter = await ttlItems();
+      const retentionDays = Object.fromEntries(
+        ttlTables.flatMap((t) => {
+          const days = growthRetentionDays(itemsBefore.get(t.name) ?? new Map(), itemsAfter.get(t.name)!, pump.now(), TABLE_RETENTION_DAYS[t.name] ?? "forever", STORAGE_HORIZON_DAYS);
+          return days === undefined ? [] : [[t.name, Math.round(days * 10) / 10]];
+        }),
+      );
       const events = Object.values(load.events).reduce((s, n) => s + n, 0);
-      const run: MeasuredRun = { events, eventsByKind: load.events, usage, idle, elapsedMs, tableGrowth, load };
+      const run: MeasuredRun = { events, eventsByKind: load.events, usage, idle, elapsedMs, tableGrowth, retentionDays, load };
       costs.push(priceProduct(product, run, stage));
-      runs[product.id] = { events, eventsByKind: load.events, elapsedMs, tableGrowth, load: summarizeLoad(load), usage };
+      runs[product.id] = { events, eventsByKind: load.events, elapsedMs, tableGrowth, retentionDays, load: summarizeLoad(load), usage };
       log(`${product.id}: ${events} events in ${Math.round(elapsedMs / 1000)} s`);
     }
   } finally {
@@ -193,7 +206,7 @@ function setupContext(url: string, tenant: string, mint: (sub: string, role?: st
  * Moves the stack's fake clock every 50 ms by the real time passed times `speed` (never back),
  * so at speed 1 the handlers see real time, and faster a simulated day passes in seconds.
  */
-function clockPump(): { speed(s: number): void; stop(): void } {
+function clockPump(): { speed(s: number): void; now(): number; stop(): void } {
   const clock = fakeClock();
   let speed = 1;
   let last = Date.now();
@@ -208,6 +221,7 @@ function clockPump(): { speed(s: number): void; stop(): void } {
       tick();
       speed = s;
     },
+    now: () => clock.now(),
     stop: () => clearInterval(timer),
   };
 }
