@@ -51,7 +51,9 @@ export const TABLE_RETENTION_DAYS: Record<string, number | "forever"> = {
   audit: 400,
   search: "forever",
   deadLetters: 30,
-  notify: 180,
+  // Per item (MeasuredRun.retentionDays): dedupe pages 7 days, decision records 30, sender
+  // budgets hours; the feed and the per-user items set no TTL, so they count as kept.
+  notify: "forever",
 };
 
 /** A scheduled loop on AWS ticks every 250 ms (packages/functions/src/handlers/timer-loop.ts). */
