@@ -48,6 +48,7 @@ describe("a connection that went away without $disconnect", () => {
       userId: "ghost",
       connectionId: ghost,
       state: null,
+      at: expect.any(Number),
     });
     await waitUntil("the ghost's records removed", async () => (await store.get(ghost)) === undefined);
     expect((await store.subscribers({ tenant, docId: doc })).map((s) => s.connectionId)).not.toContain(ghost);

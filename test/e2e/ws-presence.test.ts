@@ -29,7 +29,7 @@ describe("presence", () => {
     await outsider.c.subscribe(freshDoc("elsewhere"));
     const state = { cursor: { pos: 3, len: 2 }, name: "Ann 👋" };
     ann.c.send({ action: "presence", docId: doc, state });
-    const expected = { type: "presence", docId: doc, userId: "ann", connectionId: ann.id, state };
+    const expected = { type: "presence", docId: doc, userId: "ann", connectionId: ann.id, state, at: expect.any(Number) };
     expect(await bob.c.waitFor("ann's presence", isPresence(doc, ann.id))).toEqual(expected);
     expect(await cat.c.waitFor("ann's presence", isPresence(doc, ann.id))).toEqual(expected);
     await ann.c.settle();
@@ -55,7 +55,7 @@ describe("presence", () => {
     await bob.c.waitFor("presence", isPresence(doc, ann.id));
     await ann.c.request({ action: "unsubscribe", docId: doc }, (m) => m.type === "unsubscribed");
     const leave = await bob.c.waitFor("leave", (m) => isPresence(doc, ann.id)(m) && m.state === null);
-    expect(leave).toEqual({ type: "presence", docId: doc, userId: "ann", connectionId: ann.id, state: null });
+    expect(leave).toEqual({ type: "presence", docId: doc, userId: "ann", connectionId: ann.id, state: null, at: expect.any(Number) });
   });
 
   it("disconnect sends the others a leave and removes the connection's records", async () => {

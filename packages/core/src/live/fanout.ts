@@ -1,6 +1,7 @@
 import { docKey, type DocRef } from "../doc-ref.js";
 import type { LogSink } from "../metrics/recorder.js";
 import type { ConnectionStore, RemovedSubscription, Subscriber } from "../ports/connection-store.js";
+import type { Clock } from "../ports/clock.js";
 import type { Gateway } from "../ports/gateway.js";
 import { presenceMessage } from "./server-messages.js";
 
@@ -9,6 +10,8 @@ export interface FanoutDeps {
   connections: ConnectionStore;
   gateway: Gateway;
   logSink: LogSink;
+  /** Stamps leaves (`at`, server-messages.ts presenceMessage); without it they carry none. */
+  clock?: Clock;
 }
 
 /**
@@ -75,7 +78,9 @@ export async function sendLeaves(
   for (const [key, { doc, leaving }] of byDoc) {
     const leavingIds = new Set(leaving.map((r) => r.connectionId));
     const others = (known.get(key) ?? (await deps.connections.subscribers(doc))).filter((s) => !leavingIds.has(s.connectionId));
-    const messages = leaving.map((r) => presenceMessage(doc.docId, r.userId, r.connectionId, null));
+    // Stamped after the subscriptions were removed: any state taken before is older.
+    const at = deps.clock?.now();
+    const messages = leaving.map((r) => presenceMessage(doc.docId, r.userId, r.connectionId, null, at));
     const gone = await postAll(deps.gateway, others.map((s) => ({ connectionId: s.connectionId, messages })));
     await Promise.all(gone.map((id) => deps.connections.disconnect(id, [doc])));
     if (gone.length > 0) deps.logSink({ kind: "ws_gone", tenant: doc.tenant, docId: doc.docId, connections: gone.length, during: "leave" });

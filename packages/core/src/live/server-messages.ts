@@ -30,7 +30,7 @@ export type ServerMessage =
   /** A committed acl entry (`seq`) changed this user's effective role on the document (still able to read). */
   | { type: "role"; docId: string; role: AclRole; seq: number }
   | { type: "ops"; docId: string; ops: LogEntry[] }
-  | { type: "presence"; docId: string; userId: string; connectionId: string; state: PresenceState | null }
+  | { type: "presence"; docId: string; userId: string; connectionId: string; state: PresenceState | null; at?: number }
   | { type: "rejected"; docId: string; id: string; reason: string }
   | { type: "error"; code: LiveErrorCode; message: string; docId?: string }
   | { type: "pong" }
@@ -62,9 +62,13 @@ export function roleMessage(docId: string, role: AclRole, seq: number): string {
   return JSON.stringify({ type: "role", docId, role, seq });
 }
 
-/** A presence update of `connectionId`; `state` null is its leave. */
-export function presenceMessage(docId: string, userId: string, connectionId: string, state: PresenceState | null): string {
-  return JSON.stringify({ type: "presence", docId, userId, connectionId, state });
+/**
+ * A presence update of `connectionId`; `state` null is its leave. `at` (server clock, ms): when
+ * the server took the state (before checking the subscription) or removed the subscription (a
+ * leave), so a client can drop a state that a concurrent leave overtook on the way.
+ */
+export function presenceMessage(docId: string, userId: string, connectionId: string, state: PresenceState | null, at?: number): string {
+  return JSON.stringify({ type: "presence", docId, userId, connectionId, state, ...(at !== undefined ? { at } : {}) });
 }
 
 export function rejectedMessage(docId: string, opId: string, reason: string): string {

@@ -142,8 +142,9 @@ async function subscribe(deps: LiveSessionDeps, caller: Caller, docId: string, a
     return refuse(deps, caller, forbidden);
   }
   const role = acl === undefined ? "none" : effectiveRole(acl, caller).role;
+  const readAt = deps.clock.now(); // the states below are at least this old
   const others = (await deps.connections.subscribers(doc)).filter((s) => s.connectionId !== caller.connectionId && s.presence !== null);
-  const greeting = [subscribedMessage(docId, head, role), ...others.map((s) => presenceMessage(docId, s.userId, s.connectionId, s.presence))];
+  const greeting = [subscribedMessage(docId, head, role), ...others.map((s) => presenceMessage(docId, s.userId, s.connectionId, s.presence, readAt))];
   if (!(await postInOrder(deps, caller, doc, greeting))) return;
   for (let cursor = after ?? head; cursor < head; ) {
     const page = await deps.log.entries(doc, cursor, CATCH_UP_PAGE);
@@ -166,7 +167,9 @@ async function presence(deps: LiveSessionDeps, caller: Caller, docId: string, st
   if (access.exists && !mayRead(access.role)) {
     return refuse(deps, caller, { code: "forbidden", message: `you have no access to document ${docId}`, docId });
   }
-  const result = await deps.connections.setPresence(caller.connectionId, doc, state, deps.clock.now(), PRESENCE_RATE);
+  // Taken before the subscription is checked: a leave stamped after its removal is newer.
+  const at = deps.clock.now();
+  const result = await deps.connections.setPresence(caller.connectionId, doc, state, at, PRESENCE_RATE);
   if (result === "rate_limited") {
     return refuse(deps, caller, {
       code: "rate_limited",
@@ -181,7 +184,7 @@ async function presence(deps: LiveSessionDeps, caller: Caller, docId: string, st
     return refuse(deps, caller, { code: "not_subscribed", message: `not subscribed to ${docId}; subscribe first`, docId });
   }
   const subs = await deps.connections.subscribers(doc);
-  const message = presenceMessage(docId, caller.userId, caller.connectionId, state);
+  const message = presenceMessage(docId, caller.userId, caller.connectionId, state, at);
   const others = subs.filter((s) => s.connectionId !== caller.connectionId);
   const gone = await postAll(deps.gateway, others.map((s) => ({ connectionId: s.connectionId, messages: [message] })));
   await dropGone(deps, gone, doc, new Map([[docKey(doc), subs]]));

@@ -53,7 +53,7 @@ export async function postToUser(
     const now = deps.clock?.now();
     const removed = (await Promise.all(gone.map((id) => deps.connections.disconnect(id, [], now)))).flat();
     logSink({ kind: "ws_gone", tenant, userId, connections: gone.length, during: "user" });
-    await sendLeaves({ connections: deps.connections, gateway: deps.gateway, logSink }, removed);
+    await sendLeaves({ connections: deps.connections, gateway: deps.gateway, logSink, ...(deps.clock ? { clock: deps.clock } : {}) }, removed);
   }
   return { delivered: connections.length - gone.length, gone: gone.length };
 }

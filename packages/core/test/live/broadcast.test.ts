@@ -51,7 +51,7 @@ describe("broadcast", () => {
     expect(r.gone).toBe(1);
     const got = h.fresh(a);
     expect(seqsOf(got)).toEqual([1, 2]);
-    expect(got.at(-1)).toEqual({ type: "presence", docId: doc.docId, userId: "bob", connectionId: b.connectionId, state: null });
+    expect(got.at(-1)).toEqual({ type: "presence", docId: doc.docId, userId: "bob", connectionId: b.connectionId, state: null, at: expect.any(Number) });
     expect(await h.deps.connections.get(b.connectionId)).toBeUndefined();
     expect(await h.deps.connections.subscribers(h.doc("second"))).toEqual([]);
   });

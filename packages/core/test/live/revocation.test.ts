@@ -26,13 +26,16 @@ describe("broadcast: access is checked per delivered batch", () => {
     const ed = await subscribedAs(h, "ed", doc);
     const olga = await subscribedAs(h, "olga", doc);
     await h.deps.connections.setPresence(ed.connectionId, doc, { cursor: 1 }, h.clock.now(), { burst: 10, intervalMs: 1 });
+    const presenceAt = h.clock.now();
+    h.clock.advance(5);
     const entries = [...smallEntries(10, 2), aclEntry(12, { targetUserId: "ed" }, "none"), ...smallEntries(13, 2)];
     const r = await broadcast(h.deps, doc, entries, { aclBefore: { ...OWNED, everyone: "none" } });
     expect(r.revoked).toBe(1);
     expect(seqsOf(h.all(ed))).toEqual([10, 11]);
     expect(h.all(ed).at(-1)).toEqual({ type: "unsubscribed", docId: doc.docId, reason: "forbidden", seq: 12 });
     expect(seqsOf(h.all(olga))).toEqual([10, 11, 12, 13, 14]);
-    expect(h.all(olga).at(-1)).toEqual({ type: "presence", docId: doc.docId, userId: "ed", connectionId: ed.connectionId, state: null });
+    // The leave is stamped when the subscription was removed: later than any state ed sent before (a client drops one that arrives after it).
+    expect(h.all(olga).at(-1)).toEqual({ type: "presence", docId: doc.docId, userId: "ed", connectionId: ed.connectionId, state: null, at: presenceAt + 5 });
     expect((await h.deps.connections.subscribers(doc)).map((s) => s.userId)).toEqual(["olga"]);
     // Later batches never reach the revoked connection.
     await broadcast(h.deps, doc, smallEntries(15, 1));

@@ -71,7 +71,7 @@ describe("subscribe", () => {
     const got = h.all(c);
     expect(got.slice(0, 2)).toEqual([
       { type: "subscribed", docId: doc.docId, version: 2, role: "editor" },
-      { type: "presence", docId: doc.docId, userId: "ann", connectionId: a.connectionId, state: { cursor: 4 } },
+      { type: "presence", docId: doc.docId, userId: "ann", connectionId: a.connectionId, state: { cursor: 4 }, at: expect.any(Number) },
     ]);
     expect(seqsOf(got.slice(2))).toEqual([1, 2]);
   });
@@ -138,7 +138,7 @@ describe("unsubscribe and disconnect", () => {
     h.fresh(b);
     await send(h, a, { action: "unsubscribe", docId: doc.docId });
     expect(h.fresh(a)).toEqual([{ type: "unsubscribed", docId: doc.docId }]);
-    expect(h.fresh(b)).toEqual([{ type: "presence", docId: doc.docId, userId: "ann", connectionId: a.connectionId, state: null }]);
+    expect(h.fresh(b)).toEqual([{ type: "presence", docId: doc.docId, userId: "ann", connectionId: a.connectionId, state: null, at: expect.any(Number) }]);
     // Without a presence state there is nothing to take back; unsubscribing twice is fine.
     await send(h, b, { action: "unsubscribe", docId: doc.docId });
     await send(h, b, { action: "unsubscribe", docId: doc.docId });
@@ -156,7 +156,7 @@ describe("unsubscribe and disconnect", () => {
     h.fresh(b);
     h.fresh(c);
     await onDisconnect(h.deps, a.connectionId);
-    expect(h.fresh(b)).toEqual([{ type: "presence", docId: d1.docId, userId: "ann", connectionId: a.connectionId, state: null }]);
+    expect(h.fresh(b)).toEqual([{ type: "presence", docId: d1.docId, userId: "ann", connectionId: a.connectionId, state: null, at: expect.any(Number) }]);
     expect(h.fresh(c)).toEqual([]);
     expect((await h.deps.connections.subscribers(d2)).map((s) => s.connectionId)).toEqual([c.connectionId]);
     expect(await h.deps.connections.get(a.connectionId)).toBeUndefined();
@@ -172,7 +172,7 @@ describe("presence", () => {
     await send(h, outsider, { action: "subscribe", docId: "elsewhere" });
     for (const x of [a, b, c, outsider]) h.fresh(x);
     await send(h, a, { action: "presence", docId: doc.docId, state: { cursor: 9, userId: "spoofed" } });
-    const expected = { type: "presence", docId: doc.docId, userId: "ann", connectionId: a.connectionId, state: { cursor: 9, userId: "spoofed" } };
+    const expected = { type: "presence", docId: doc.docId, userId: "ann", connectionId: a.connectionId, state: { cursor: 9, userId: "spoofed" }, at: expect.any(Number) };
     expect(h.fresh(b)).toEqual([expected]);
     expect(h.fresh(c)).toEqual([expected]);
     expect(h.fresh(a)).toEqual([]);
@@ -222,9 +222,9 @@ describe("presence", () => {
     await send(h, c, { action: "presence", docId: doc.docId, state: { y: 2 } });
     expect(h.fresh(a)).toEqual([
       expect.objectContaining({ userId: "cat", state: { y: 2 } }),
-      { type: "presence", docId: doc.docId, userId: "bob", connectionId: b.connectionId, state: null },
+      { type: "presence", docId: doc.docId, userId: "bob", connectionId: b.connectionId, state: null, at: expect.any(Number) },
     ]);
-    expect(h.fresh(c)).toEqual([{ type: "presence", docId: doc.docId, userId: "bob", connectionId: b.connectionId, state: null }]);
+    expect(h.fresh(c)).toEqual([{ type: "presence", docId: doc.docId, userId: "bob", connectionId: b.connectionId, state: null, at: expect.any(Number) }]);
     expect(await h.deps.connections.get(b.connectionId)).toBeUndefined();
   });
 });

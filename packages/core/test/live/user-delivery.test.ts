@@ -84,7 +84,7 @@ describe("postToUser", () => {
     });
     expect((await h.deps.connections.subscribers(h.doc("roadmap"))).map((s) => s.connectionId)).toEqual([bob.connectionId]);
     expect(h.fresh(bob)).toEqual([
-      { type: "presence", docId: "roadmap", userId: "ann", connectionId: vanished.connectionId, state: null },
+      { type: "presence", docId: "roadmap", userId: "ann", connectionId: vanished.connectionId, state: null, at: expect.any(Number) },
     ]);
     expect(h.lines).toContainEqual({ kind: "ws_gone", tenant: h.tenant, userId: "ann", connections: 1, during: "user" });
     // Next time only the live connection is tried.

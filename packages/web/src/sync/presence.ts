@@ -6,6 +6,8 @@ import type { PresencePeer } from "../types.js";
 export const MAX_PRESENCE_BYTES = 1024;
 /** At most one presence message per document per this interval: 10/s, the server's refill rate. */
 export const PRESENCE_INTERVAL_MS = 100;
+/** Connections whose newest presence stamp is remembered (per document). */
+const MAX_SEEN = 1000;
 /** Presence fields holding positions, moved through text changes (see mapThrough). */
 const POSITION_FIELDS = ["cursor", "anchor", "head"];
 
@@ -17,6 +19,8 @@ const POSITION_FIELDS = ["cursor", "anchor", "head"];
  */
 export class Presence {
   readonly peers = new Map<string, PresencePeer>();
+  /** Per connection, the newest stamp seen and whether it was a leave (at most MAX_SEEN, oldest dropped). */
+  private readonly seen = new Map<string, { at: number; left: boolean }>();
   private mine: Record<string, unknown> | null | undefined;
   private lastSent = 0;
   private timer: ReturnType<typeof setTimeout> | undefined;
@@ -55,10 +59,24 @@ export class Presence {
     }
   }
 
-  /** A presence message from the server. */
-  receive(msg: { connectionId?: unknown; userId?: unknown; state?: unknown }): void {
+  /**
+   * A presence message from the server. Messages of one connection may arrive out of order (a
+   * state relayed by one server call, its leave by another): one stamped (`at`) earlier than
+   * the newest seen for that connection is stale and dropped (a leave wins a tie). Stamps
+   * outlive a resubscribe (connection ids are never reused); unstamped messages (servers before
+   * the stamp) always apply.
+   */
+  receive(msg: { connectionId?: unknown; userId?: unknown; state?: unknown; at?: unknown }): void {
     if (typeof msg.connectionId !== "string") return;
-    if (msg.state && typeof msg.state === "object") {
+    const leaving = !(msg.state && typeof msg.state === "object");
+    if (typeof msg.at === "number") {
+      const seen = this.seen.get(msg.connectionId);
+      if (seen && (msg.at < seen.at || (msg.at === seen.at && seen.left))) return;
+      this.seen.delete(msg.connectionId); // re-inserted last: the map stays in arrival order
+      this.seen.set(msg.connectionId, { at: msg.at, left: leaving });
+      if (this.seen.size > MAX_SEEN) this.seen.delete(this.seen.keys().next().value as string);
+    }
+    if (!leaving) {
       this.peers.set(msg.connectionId, { userId: String(msg.userId ?? ""), state: msg.state as Record<string, unknown> });
     } else this.peers.delete(msg.connectionId);
     this.changed();
