@@ -108,8 +108,11 @@ describe("outbox across a reload (local stack)", () => {
     const clientId = await first.clientId;
     await first.close(); // the "reload": the outbox is in storage
 
-    // Someone else edits meanwhile: the restored ops must be rebased past it. Bob starts once
-    // "one " is committed, so his insert at 0 lands before it whatever the timing.
+    // Someone else edits meanwhile: the restored ops must be rebased past it. Bob types once his
+    // view holds "one " (committed, and applied on his side: a state loaded from a materializer
+    // that trails the log lacks it until the socket's catch-up), so his insert at 0 is made on
+    // top of it and lands before it. Made on a base without it, the tie of two inserts at 0
+    // would put his after it.
     for (let i = 0; !(await readLog(await token(), docId)).some((e) => e.id === ids[0]); i++) {
       if (i > 300) throw new Error("the in-flight change was never committed");
       await new Promise((r) => setTimeout(r, 50));
@@ -117,6 +120,7 @@ describe("outbox across a reload (local stack)", () => {
     const other = client({ user: "bob" });
     const od = other.doc(docId);
     await od.ready;
+    await until("bob seeing the in-flight change", () => od.text === "one ");
     od.insert(0, "[bob] ");
     await od.whenSynced();
 
