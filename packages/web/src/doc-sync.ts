@@ -86,6 +86,7 @@ export class DocSync {
       },
       persist: () => this.writer?.flush() ?? Promise.resolve(),
       fillGap: () => this.fillGap(),
+      checkSynced: () => this.checkSynced(),
       dropped: (rejected) => this.onDropped(rejected),
       noAccess: () => this.revoke(),
       onError: host.onError,

@@ -25,6 +25,8 @@ export interface SenderHost {
   persist(): Promise<void>;
   /** Reads the log over HTTP past what has been received and applies it (an ack the socket did not bring). */
   fillGap(): Promise<void>;
+  /** A cut sent nothing (every pending op it took was emptied by concurrent deletes): maybe nothing is unsent now. */
+  checkSynced(): void;
   /** The in-flight change was dropped: the view changed and these ops are gone. */
   dropped(rejected: RejectedEvent[]): void;
   /** A request answered that the caller has no access to the document (see access.ts isNoAccess): the document stops. */
@@ -78,6 +80,7 @@ export class Sender {
     if (engine.inflight && this.posted === engine.inflight.sent) throw new Error("flush: a change is already in flight");
     if (!engine.inflight) engine.cut(opts);
     const change = engine.inflight?.sent ?? null;
+    if (!change) this.host.checkSynced();
     if (change && !(await this.post(change))) throw new Error("flush: the change could not be sent");
     return change;
   }
@@ -134,7 +137,11 @@ export class Sender {
           if (engine.inflight) this.lastCutAt = Date.now();
         }
         const inflight = engine.inflight;
-        if (!inflight || this.posted === inflight.sent) break;
+        if (!inflight) {
+          this.host.checkSynced(); // the cut may have dropped the last pending ops, emptied, unsent
+          break;
+        }
+        if (this.posted === inflight.sent) break;
         if (!(await this.post(inflight.sent))) break;
       }
     } finally {
