@@ -1,19 +1,10 @@
-import { afterEach, expect, it } from "vitest";
+import { expect, it } from "vitest";
 import { freshDoc, token } from "../../../test/e2e/http.js";
 import { readLog, textOf } from "../../../test/e2e/docs.js";
-import type { WeftClient } from "../src/index.js";
-import { shareAs, stackClient, until } from "./stack-client.js";
+import { closedAfterEach, shareAs, until } from "./stack-client.js";
 
-const open: WeftClient[] = [];
-afterEach(async () => {
-  await Promise.all(open.splice(0).map((c) => c.close()));
-});
-
-function client(user: string): WeftClient {
-  const c = stackClient({ user });
-  open.push(c);
-  return c;
-}
+const makeClient = closedAfterEach();
+const client = (user: string) => makeClient({ user });
 
 /*
  * A pending op that a concurrent delete emptied is dropped unsent. When it was the last unsent

@@ -1,19 +1,11 @@
 import WebSocket from "ws";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { freshDoc, stackUrl, token } from "../../../test/e2e/http.js";
 import { createClient, type PresencePeer, type WeftClient } from "../src/index.js";
-import { refusal, shareAs, stackClient, until } from "./stack-client.js";
+import { closedAfterEach, refusal, shareAs, until } from "./stack-client.js";
 
-const open: WeftClient[] = [];
-afterEach(async () => {
-  await Promise.all(open.splice(0).map((c) => c.close()));
-});
-
-function client(user: string): WeftClient {
-  const c = stackClient({ user });
-  open.push(c);
-  return c;
-}
+const makeClient = closedAfterEach();
+const client = (user: string): WeftClient => makeClient({ user });
 
 describe("presence through the SDK (local stack)", () => {
   it("peers see each other's state, cursors move with local edits, throttling stays within the rate limit, leave removes", async () => {

@@ -1,5 +1,5 @@
 import WebSocket from "ws";
-import { inject } from "vitest";
+import { afterEach, inject } from "vitest";
 import { WeftError } from "@weft/core";
 import { createClient, type ClientOptions, type WeftClient } from "../src/index.js";
 import { stackUrl, token } from "../../../test/e2e/http.js";
@@ -16,6 +16,19 @@ export function stackClient(opts: Partial<ClientOptions> & { user?: string; tid?
     WebSocket: WebSocket as unknown as ClientOptions["WebSocket"],
     ...rest,
   });
+}
+
+/** A maker of stack clients (stackClient with `defaults`), every one closed after each test of the file. */
+export function closedAfterEach(defaults: Parameters<typeof stackClient>[0] = {}): (opts?: Parameters<typeof stackClient>[0]) => WeftClient {
+  const open: WeftClient[] = [];
+  afterEach(async () => {
+    await Promise.all(open.splice(0).map((c) => c.close()));
+  });
+  return (opts = {}) => {
+    const c = stackClient({ ...defaults, ...opts });
+    open.push(c);
+    return c;
+  };
 }
 
 /**
