@@ -71,6 +71,9 @@ export interface Stack {
 
 let running = false;
 
+/** A stop phase slower than this is logged with its time. */
+const SLOW_STOP_PHASE_MS = 2000;
+
 /**
  * The whole backend on this machine, wired from infra/manifest.ts exactly as on AWS: tables
  * in DynamoDB Local, every function's handler run in this process, one stream poller per
@@ -98,17 +101,28 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
   let rooms: RoomServer | undefined;
   let stopping: Promise<void> | undefined;
   const uninstallLogMetering = installLogMetering({ passThrough: opts.handlerLogs !== "count-only" });
+  // A stop phase slower than this is logged (stderr) with its time: what to look at when a stop is slow.
+  const timed = async (phase: string, work: Promise<unknown> | undefined) => {
+    const started = Date.now();
+    await work;
+    const ms = Date.now() - started;
+    if (ms > SLOW_STOP_PHASE_MS) log.warn("slow stop phase", { phase, ms });
+  };
   const stop = () =>
     (stopping ??= (async () => {
-      // Connections first: each $disconnect runs while the server and the tables are still up.
-      await rooms?.close();
-      await webSocket?.close();
-      await gateway?.close();
-      await scheduler?.stop();
-      await Promise.all(pollers.map((p) => p.stop()));
+      // Everything that serves or invokes stops together, each letting its in-flight work finish
+      // (a $disconnect, a poller's or a schedule's invocation) while the tables are still up:
+      // the stop takes the slowest of them, not their sum.
+      await Promise.all([
+        timed("rooms", rooms?.close()),
+        timed("websocket", webSocket?.close()),
+        timed("http", gateway?.close()),
+        timed("schedules", scheduler?.stop()),
+        timed("stream pollers", Promise.all(pollers.map((p) => p.stop()))),
+      ]);
       // After the pollers (the materializer publishes): in-flight deliveries finish, retries without waiting.
-      await eventBus?.stop();
-      await dynamo?.stop();
+      await timed("event bus", eventBus?.stop());
+      await timed("dynamodb local", dynamo?.stop());
       uninstallLogMetering();
       running = false;
     })());
