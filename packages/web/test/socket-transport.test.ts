@@ -47,9 +47,9 @@ function record<T>(doc: WeftDoc, event: "rejected" | "revoked"): T[] {
 }
 
 /** Ann creates the document with "Hello"; everyone in the tenant may edit it. */
-async function created(): Promise<WeftDoc> {
+async function created(opts: Partial<ClientOptions> = {}): Promise<WeftDoc> {
   server.mem.policy.newDocumentEveryone = "editor";
-  const ann = await open("ann");
+  const ann = await open("ann", opts);
   ann.insert(0, "Hello");
   await ann.whenSynced();
   return ann;
@@ -98,11 +98,19 @@ describe("changes over the socket (opsTransport: socket)", () => {
 
   for (const fault of ["drop-before", "drop-after"] as const) {
     it(`the socket dropping with a submit in flight (${fault} ingest): sent again unchanged after reconnecting, committed once`, async () => {
-      const ann = await created();
+      // An ack timeout far above the time a dropped socket takes to be noticed: else, on a slow
+      // host, the submit times out first and the receipt check acknowledges it with no resend.
+      const ann = await created({ ackTimeoutMs: 10_000 });
       const bob = await open("bob");
       server.faults.push(fault);
+      // Bob's edit waits until ann's submit has met the fault: the server hands each fault to
+      // the next submit it gets, whoever sends it. It is made before ann's change is committed
+      // (concurrent), and the resend must not move past it.
+      bob.hooks.holdSending(true);
       const ids = ann.insert(5, " world");
-      bob.insert(0, ">"); // concurrent: the resend must not move past it
+      bob.insert(0, ">");
+      await until("ann's submit meeting the fault", () => submitsOf(ids[0]).length >= 1);
+      bob.hooks.holdSending(false);
       await Promise.all([ann.whenSynced(), bob.whenSynced()]);
       // The resend goes when the document re-subscribed; its catch-up may acknowledge the change first.
       await until("the resend", () => submitsOf(ids[0]).length >= 2);
