@@ -142,9 +142,10 @@ async function subscribe(deps: LiveSessionDeps, caller: Caller, docId: string, a
     return refuse(deps, caller, forbidden);
   }
   const role = acl === undefined ? "none" : effectiveRole(acl, caller).role;
-  const readAt = deps.clock.now(); // the states below are at least this old
+  // Each state stamped with when it was set (as its own relay was); one stored without that time, when it was read.
+  const readAt = deps.clock.now();
   const others = (await deps.connections.subscribers(doc)).filter((s) => s.connectionId !== caller.connectionId && s.presence !== null);
-  const greeting = [subscribedMessage(docId, head, role), ...others.map((s) => presenceMessage(docId, s.userId, s.connectionId, s.presence, readAt))];
+  const greeting = [subscribedMessage(docId, head, role), ...others.map((s) => presenceMessage(docId, s.userId, s.connectionId, s.presence, s.presenceAt ?? readAt))];
   if (!(await postInOrder(deps, caller, doc, greeting))) return;
   for (let cursor = after ?? head; cursor < head; ) {
     const page = await deps.log.entries(doc, cursor, CATCH_UP_PAGE);

@@ -27,6 +27,8 @@ export interface Subscriber {
   connectionId: string;
   userId: string;
   presence: PresenceState | null;
+  /** When `presence` was set (the `now` of its setPresence); absent without a state (or one stored before this field). */
+  presenceAt?: number;
   /** The connection's token groups and admin flag (as `connect` got them): who it is to the document's ACL. */
   groups?: string[];
   admin?: boolean;
@@ -76,7 +78,7 @@ export type PresenceResult = "ok" | "rate_limited" | "not_subscribed" | "gone";
  * - `unsubscribe` removes the subscription and returns what it was (userId, presence), or
  *   undefined when there was none.
  * - `setPresence(id, doc, state, now, rate)` stores the connection's presence for a document
- *   it is subscribed to, after taking one token from the connection's bucket (`rate`: one
+ *   it is subscribed to (with `now` as its `presenceAt`), after taking one token from the connection's bucket (`rate`: one
  *   bucket per connection, shared by all its documents, as `admit` in live/rate-limit.ts
  *   computes it at time `now`). The check-and-take is atomic in storage: of any number of
  *   concurrent calls (from any number of processes) at most as many succeed as the bucket

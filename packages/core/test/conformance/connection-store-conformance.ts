@@ -41,7 +41,7 @@ export function runConnectionStoreConformance(name: string, factory: () => Promi
       expect(await store.setPresence(c.connectionId, doc, { cursor: 3, name: "Zoë 👋" }, T0, PRESENCE_RATE)).toBe("ok");
       expect(await store.subscribe(c.connectionId, doc, 100)).toBe("ok");
       expect(await store.subscribers(doc)).toEqual([
-        { connectionId: c.connectionId, userId: c.userId, presence: { cursor: 3, name: "Zoë 👋" } },
+        { connectionId: c.connectionId, userId: c.userId, presence: { cursor: 3, name: "Zoë 👋" }, presenceAt: T0 },
       ]);
     });
 
@@ -111,6 +111,7 @@ export function runConnectionStoreConformance(name: string, factory: () => Promi
         connectionId: c.connectionId,
         userId: c.userId,
         presence: { sel: [1, 4] },
+        presenceAt: T0,
       });
       expect(await store.subscribers(doc)).toEqual([]);
       expect((await store.get(c.connectionId))?.docs).toEqual([]);
@@ -129,8 +130,12 @@ export function runConnectionStoreConformance(name: string, factory: () => Promi
       expect(await store.setPresence(a.connectionId, doc, { cursor: { pos: 7 } }, T0, PRESENCE_RATE)).toBe("ok");
       const byId = async () => Object.fromEntries((await store.subscribers(doc)).map((s) => [s.connectionId, s.presence]));
       expect(await byId()).toEqual({ [a.connectionId]: { cursor: { pos: 7 } }, [b.connectionId]: null });
+      // With when it was set (what a new subscriber's greeting is stamped with); none without a state.
+      const at = async () => Object.fromEntries((await store.subscribers(doc)).map((s) => [s.connectionId, s.presenceAt]));
+      expect(await at()).toEqual({ [a.connectionId]: T0, [b.connectionId]: undefined });
       expect(await store.setPresence(a.connectionId, doc, null, T0 + 1000, PRESENCE_RATE)).toBe("ok");
       expect(await byId()).toEqual({ [a.connectionId]: null, [b.connectionId]: null });
+      expect(await at()).toEqual({ [a.connectionId]: undefined, [b.connectionId]: undefined });
     });
 
     it("setPresence: not_subscribed for a document the connection is not subscribed to, gone for an unknown connection", async () => {
@@ -192,7 +197,7 @@ export function runConnectionStoreConformance(name: string, factory: () => Promi
       expect(removed.sort((x, y) => x.doc.docId.localeCompare(y.doc.docId))).toEqual(
         [
           { doc: d1, connectionId: c.connectionId, userId: c.userId, presence: null },
-          { doc: d2, connectionId: c.connectionId, userId: c.userId, presence: { here: true } },
+          { doc: d2, connectionId: c.connectionId, userId: c.userId, presence: { here: true }, presenceAt: T0 },
         ].sort((x, y) => x.doc.docId.localeCompare(y.doc.docId)),
       );
       expect(await store.get(c.connectionId)).toBeUndefined();

@@ -51,7 +51,7 @@ describe("DynamoConnectionStore layout", () => {
       ExpressionAttributeValues: { ":pk": { S: `d#${tenant}#doc.1` } },
     }));
     expect(index.Items).toEqual([
-      { pk: { S: `d#${tenant}#doc.1` }, sk: { S: connectionId }, userId: { S: "alice" }, expiresAt: { N: expiresAt }, presence: { S: '{"cursor":5}' } },
+      { pk: { S: `d#${tenant}#doc.1` }, sk: { S: connectionId }, userId: { S: "alice" }, expiresAt: { N: expiresAt }, presence: { S: '{"cursor":5}' }, presenceAt: { N: String(connectedAt) } },
     ]);
 
     await store.disconnect(connectionId);

@@ -58,6 +58,7 @@ export class MemoryConnectionStore implements ConnectionStore {
       connectionId,
       userId: c.userId,
       presence: existing?.presence ?? null,
+      ...(existing?.presenceAt !== undefined ? { presenceAt: existing.presenceAt } : {}),
       ...(c.groups?.length ? { groups: [...c.groups] } : {}),
       ...(c.admin ? { admin: true } : {}),
       ...(since > 0 ? { since } : {}),
@@ -88,6 +89,8 @@ export class MemoryConnectionStore implements ConnectionStore {
     if (!decision.allowed) return "rate_limited";
     c.tat = decision.tat;
     sub.presence = state === null ? null : structuredClone(state);
+    if (state === null) delete sub.presenceAt;
+    else sub.presenceAt = now;
     return "ok";
   }
 

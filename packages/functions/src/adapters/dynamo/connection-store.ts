@@ -37,7 +37,7 @@ const MAX_HINTS = 10_000;
  * - `c#<connectionId>` / `meta`: tenant, userId, connectedAt, `docs` (string set of subscribed
  *   docIds; absent when empty), `tat` (the presence bucket, see live/rate-limit.ts).
  * - `d#<tenant>#<docId>` / `<connectionId>`: userId and the last presence state (`presence`,
- *   JSON; absent = none). The doc -> connections index is this item collection, so the
+ *   JSON; absent = none) with when it was set (`presenceAt`). The doc -> connections index is this item collection, so the
  *   broadcaster reads it with one strongly consistent Query (a GSI could only be read
  *   eventually consistently, and a subscriber could miss ops committed right after its catch-up).
  * - `u#<tenant>#<userId>` / `c#<connectionId>` and `last`: the user -> connections index and
@@ -211,9 +211,9 @@ export class DynamoConnectionStore implements ConnectionStore {
     const stored = await this.table.conditional({
       update: {
         Key: indexKey(doc, connectionId),
-        UpdateExpression: state === null ? "REMOVE presence" : "SET presence = :p",
+        UpdateExpression: state === null ? "REMOVE presence, presenceAt" : "SET presence = :p, presenceAt = :at",
         ConditionExpression: "attribute_exists(pk)",
-        ...(state === null ? {} : { ExpressionAttributeValues: { ":p": S(JSON.stringify(state)) } }),
+        ...(state === null ? {} : { ExpressionAttributeValues: { ":p": S(JSON.stringify(state)), ":at": N(now) } }),
       },
     });
     return stored.ok ? "ok" : "not_subscribed";
@@ -320,6 +320,7 @@ function subscriberOf(item: Item): Subscriber {
     connectionId: str(item, "sk"),
     userId: str(item, "userId"),
     presence: item.presence?.S === undefined ? null : (JSON.parse(item.presence.S) as PresenceState),
+    ...(item.presence?.S !== undefined && item.presenceAt?.N !== undefined ? { presenceAt: Number(item.presenceAt.N) } : {}),
     ...(item.groupsJson?.S ? { groups: JSON.parse(item.groupsJson.S) as string[] } : {}),
     ...(item.isAdmin?.N ? { admin: true } : {}),
     ...(item.since?.N && Number(item.since.N) > 0 ? { since: Number(item.since.N) } : {}),
