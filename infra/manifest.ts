@@ -178,7 +178,14 @@ export const LAMBDA_ARCHITECTURE = "arm64" as const;
  * stay in Lambda's CloudWatch metrics, which do not come from the log. The local stack meters
  * what this setting writes (packages/local/src/lambda.ts).
  */
-export const LAMBDA_LOGGING = { format: "json", systemLogLevel: "WARN", applicationLogLevel: "INFO" } as const;
+export const LAMBDA_LOGGING = { format: "json", systemLogLevel: "WARN", applicationLogLevel: "INFO" } as const satisfies LambdaLogging;
+
+/** Lambda's logging settings, as LAMBDA_LOGGING gives them (advanced logging controls). */
+export interface LambdaLogging {
+  format: "json" | "text";
+  systemLogLevel: "DEBUG" | "INFO" | "WARN";
+  applicationLogLevel: "TRACE" | "DEBUG" | "INFO" | "WARN" | "ERROR" | "FATAL";
+}
 
 export const functions = {
   http: {

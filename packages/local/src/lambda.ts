@@ -4,7 +4,7 @@ import { pathToFileURL } from "node:url";
 import { performance } from "node:perf_hooks";
 import type { Context } from "aws-lambda";
 import { meterUsage, runAsFunction, type Invocation } from "@weft/functions/adapters/billing/usage-context";
-import { LAMBDA_LOGGING, type FunctionSpec } from "../../../infra/manifest.js";
+import { LAMBDA_LOGGING, type FunctionSpec, type LambdaLogging } from "../../../infra/manifest.js";
 
 /*
  * How the local stack runs Lambda functions: in this process, one invocation per call, with
@@ -102,15 +102,11 @@ export const localDurations = new Map<string, LocalDuration>();
  * platform.report (~330 B) for one that fails. Counted under "logs.bytes" with what the handler
  * writes (billing/log-metering.ts).
  */
-export function platformLogBytes(logging: LambdaLogging, ok: boolean): number {
+export function platformLogBytes(logging: Pick<LambdaLogging, "format" | "systemLogLevel">, ok: boolean): number {
   if (logging.systemLogLevel === "WARN") return ok ? 0 : 330;
   return logging.format === "json" ? 450 : 270;
 }
 
-export interface LambdaLogging {
-  format: "json" | "text";
-  systemLogLevel: "DEBUG" | "INFO" | "WARN";
-}
 
 /**
  * Invokes `fn` once. Like Lambda, the result goes through JSON (so `undefined` becomes null
@@ -122,7 +118,8 @@ export interface LambdaLogging {
  * spends is attributed to it, and each invocation, failed or not, adds to the usage meter
  * "lambda.invocations" 1, "lambda.ms" its billed duration and "logs.bytes" what Lambda's own
  * log lines would take (platformLogBytes at the manifest's LAMBDA_LOGGING). The billed
- * duration is modelled (`Invocation.billedMs`): the local wall time is inflated by DynamoDB Local and by the other invocations sharing this process,
+ * duration is modelled (`Invocation.billedMs`): the local wall time is inflated by DynamoDB
+ * Local and by the other invocations sharing this process,
  * so the time spent awaiting AWS calls is replaced by their modelled AWS latencies. Module
  * loading is not billed (Lambda's init phase is not modelled). Raw timings go to `localDurations`.
  */
