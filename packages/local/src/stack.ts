@@ -73,6 +73,8 @@ let running = false;
 
 /** A stop phase slower than this is logged with its time. */
 const SLOW_STOP_PHASE_MS = 2000;
+/** How long the stop waits for in-flight requests and invocations before stopping the bus and DynamoDB Local anyway (within main.ts's 15 s). */
+const SERVING_STOP_MS = 8000;
 
 /**
  * The whole backend on this machine, wired from infra/manifest.ts exactly as on AWS: tables
@@ -104,7 +106,12 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
   // A stop phase slower than this is logged (stderr) with its time: what to look at when a stop is slow.
   const timed = async (phase: string, work: Promise<unknown> | undefined) => {
     const started = Date.now();
-    await work;
+    const slow = setTimeout(() => log.warn("slow stop phase, still waiting", { phase, ms: Date.now() - started }), SLOW_STOP_PHASE_MS);
+    try {
+      await work;
+    } finally {
+      clearTimeout(slow);
+    }
     const ms = Date.now() - started;
     if (ms > SLOW_STOP_PHASE_MS) log.warn("slow stop phase", { phase, ms });
   };
@@ -113,13 +120,22 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
       // Everything that serves or invokes stops together, each letting its in-flight work finish
       // (a $disconnect, a poller's or a schedule's invocation) while the tables are still up:
       // the stop takes the slowest of them, not their sum.
-      await Promise.all([
-        timed("rooms", rooms?.close()),
-        timed("websocket", webSocket?.close()),
-        timed("http", gateway?.close()),
-        timed("schedules", scheduler?.stop()),
-        timed("stream pollers", Promise.all(pollers.map((p) => p.stop()))),
+      // Bounded: work still in flight after SERVING_STOP_MS is cut off by what stops next.
+      let bounded: ReturnType<typeof setTimeout> | undefined;
+      await Promise.race([
+        Promise.all([
+          timed("rooms", rooms?.close()),
+          timed("websocket", webSocket?.close()),
+          timed("http", gateway?.close()),
+          timed("schedules", scheduler?.stop()),
+          timed("stream pollers", Promise.all(pollers.map((p) => p.stop()))),
+        ]),
+        new Promise<void>((resolve) => (bounded = setTimeout(() => {
+          log.warn("stop: in-flight work did not finish in time; stopping the rest", { ms: SERVING_STOP_MS });
+          resolve();
+        }, SERVING_STOP_MS))),
       ]);
+      clearTimeout(bounded);
       // After the pollers (the materializer publishes): in-flight deliveries finish, retries without waiting.
       await timed("event bus", eventBus?.stop());
       await timed("dynamodb local", dynamo?.stop());
