@@ -22,6 +22,7 @@ export default $config({
     const { tables } = await import("./infra/tables.js");
     const { api } = await import("./infra/api.js");
     await import("./infra/stream-subscriptions.js");
+    await import("./infra/kinesis-subscriptions.js");
     const { alarmTopic } = await import("./infra/alarms.js");
     await import("./infra/schedules.js");
     await import("./infra/rules.js");

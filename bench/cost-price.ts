@@ -5,11 +5,12 @@ import {
   scheduleUsagePerMonth,
   type CapacityMode,
   type ContainerService,
+  type KinesisStreamBilling,
   type ProductCost,
   type StoredData,
   type UsageLine,
 } from "../packages/core/src/cost/index.js";
-import { capacityOf, functions, LAMBDA_ARCHITECTURE, rooms, schedules, tables, type TableSpec } from "../infra/manifest.js";
+import { capacityOf, functions, kinesisStreams, kinesisSubscriptions, LAMBDA_ARCHITECTURE, rooms, schedules, tables, type TableSpec } from "../infra/manifest.js";
 import { ROOMS_FUNCTION } from "../packages/functions/src/rooms/room-server.js";
 import type { ProductSpec } from "./cost-products.js";
 
@@ -132,8 +133,25 @@ export function priceProduct(product: ProductSpec, run: MeasuredRun | undefined,
     storage: { items: storedData(run), horizonDays: STORAGE_HORIZON_DAYS },
     budgetUsd: product.budgetUsdPerMonth,
     ...(run.usage.some((l) => l.fn === ROOMS_FUNCTION) ? { containers: { [ROOMS_FUNCTION]: roomTier(product, run) } } : {}),
+    ...(run.usage.some((l) => l.unit.startsWith("kinesis.")) ? { streams: kinesisBilling() } : {}),
   });
   return measured(bill);
+}
+
+/** The manifest's Kinesis streams as deployed (infra/kinesis-streams.ts): provisioned, their shards the least, and their consumers. */
+function kinesisBilling(): Record<string, KinesisStreamBilling> {
+  return Object.fromEntries(
+    Object.entries(kinesisStreams).map(([name, spec]) => {
+      const subs = Object.values(kinesisSubscriptions).filter((s) => s.stream === name);
+      const billing: KinesisStreamBilling = {
+        mode: "provisioned",
+        minShards: spec.shards,
+        efoConsumers: subs.filter((s) => s.enhancedFanOut).length,
+        standardConsumers: subs.filter((s) => !s.enhancedFanOut).length,
+      };
+      return [name, billing];
+    }),
+  );
 }
 
 /**

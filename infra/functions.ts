@@ -4,6 +4,7 @@ import { busEnvironment, busPermissions } from "./bus.js";
 import { channelsEnvironment, channelsPermissions } from "./channels.js";
 import { secretLinks } from "./secrets.js";
 import { streamPermissions } from "./stream-permissions.js";
+import { kinesisPermissions } from "./kinesis-streams.js";
 import { tables } from "./tables.js";
 import { webSocketEnvironment, webSocketPermissions } from "./websocket-api.js";
 
@@ -52,7 +53,7 @@ export const functions = mapRecord<FunctionName, FunctionSpec, sst.aws.Function>
       logging: { format: LAMBDA_LOGGING.format },
       transform: { function: (args) => void (args.loggingConfig = withLogLevels(args.loggingConfig)) },
       link: [...spec.tables.map((t) => tables[t]), ...secretLinks(spec)],
-      permissions: [...streamPermissions(name), ...webSocketPermissions(spec), ...busPermissions(name, spec), ...channelsPermissions(spec)],
+      permissions: [...streamPermissions(name), ...webSocketPermissions(spec), ...busPermissions(name, spec), ...channelsPermissions(spec), ...kinesisPermissions(name)],
       environment: {
         WEFT_STAGE: $app.stage,
         ...scheduleEnvironment(name, spec),

@@ -37,6 +37,8 @@ export interface RoomsSpec {
   tables: readonly string[];
   /** Posts to API Gateway WebSocket connections too (connections made before the room tier). */
   webSocket: boolean;
+  /** The Kinesis streams the tasks put to (the manifest's kinesisStreams): the committed-batch stream. */
+  streams: readonly string[];
 }
 
 export const rooms: RoomsSpec = {
@@ -54,4 +56,5 @@ export const rooms: RoomsSpec = {
   // timers live in the state table; their wakes go through the inbox to the sequencer function.
   tables: ["inbox", "log", "state", "connections", "quarantine", "docs", "audit"],
   webSocket: true,
+  streams: ["committed"],
 };

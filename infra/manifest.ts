@@ -88,6 +88,39 @@ export interface StreamSubscriptionSpec {
 }
 
 /**
+ * A Kinesis data stream (infra/streams.ts; locally packages/local/src/kinesis-local). Provisioned
+ * mode: `shards` is what it is created with (the cost bench sizes the shards a product's rate
+ * needs: 1 MB/s or 1,000 records/s in per shard).
+ */
+export interface KinesisStreamSpec {
+  shards: number;
+  retentionHours: number;
+}
+
+/**
+ * A Kinesis stream -> function event source mapping, with Lambda's own settings (as
+ * StreamSubscriptionSpec). `enhancedFanOut`: the mapping reads through a dedicated consumer
+ * that AWS pushes records to (~70 ms after the put) instead of polling each shard once a
+ * second: what keeps commit -> materialized inside its 300 ms. No on-failure destination: a
+ * batch dropped after its retries leaves its documents to be filled from the log at their next
+ * batch (see the subscription's comment).
+ */
+export interface KinesisSubscriptionSpec {
+  stream: keyof typeof kinesisStreams;
+  function: keyof typeof functions;
+  startingPosition: "TRIM_HORIZON" | "LATEST";
+  batchSize: number;
+  maximumBatchingWindowInSeconds: number;
+  maximumRetryAttempts: number;
+  maximumRecordAgeInSeconds: number;
+  bisectBatchOnFunctionError: boolean;
+  reportBatchItemFailures: boolean;
+  parallelizationFactor: number;
+  enhancedFanOut: boolean;
+  filter?: Record<string, unknown>;
+}
+
+/**
  * The API Gateway WebSocket API. Routes are selected by `$request.body.action`; `$connect`
  * runs the authorizer first (a REQUEST authorizer whose identity source is the `token`
  * query parameter: browsers cannot set headers on a WebSocket upgrade).
@@ -353,6 +386,8 @@ export const subscriptions = {
     reportBatchItemFailures: true,
     parallelizationFactor: 1,
     onFailure: "logStreamFailures",
+    // The room tier's batches come to the materializer on the committed stream (kinesisSubscriptions).
+    filter: { dynamodb: { NewImage: { deliveredLive: { BOOL: [{ exists: false }] } } } },
   },
   broadcaster: {
     table: "log",
@@ -371,6 +406,34 @@ export const subscriptions = {
     filter: { dynamodb: { NewImage: { deliveredLive: { BOOL: [{ exists: false }] } } } },
   },
 } satisfies Record<string, StreamSubscriptionSpec>;
+
+/**
+ * The committed-batch stream: the room tier appends what its runs commit here, group-committed
+ * across its documents (one record per flush), and the materializer reads it (docs/rooms.md).
+ */
+export const kinesisStreams = {
+  committed: { shards: 1, retentionHours: 24 },
+} satisfies Record<string, KinesisStreamSpec>;
+
+export const kinesisSubscriptions = {
+  // The room tier's batches (the log stream's materializer mapping filters them out). A record
+  // holds many documents' batches; a document that fails is retried from its record (partial
+  // batch response). Retries exhausted: the record is dropped, and its documents are filled
+  // from the log when their next batch comes (DocStates.apply) or by an admin rebuild.
+  materializerCommitted: {
+    stream: "committed",
+    function: "materializer",
+    startingPosition: "TRIM_HORIZON",
+    batchSize: 100,
+    maximumBatchingWindowInSeconds: 0,
+    maximumRetryAttempts: 8,
+    maximumRecordAgeInSeconds: 86400,
+    bisectBatchOnFunctionError: true,
+    reportBatchItemFailures: true,
+    parallelizationFactor: 1,
+    enhancedFanOut: true,
+  },
+} satisfies Record<string, KinesisSubscriptionSpec>;
 
 export const webSocket: WebSocketSpec = {
   authorizer: "wsAuthorizer",
@@ -526,8 +589,14 @@ export const ENV = {
    * are exact after every invocation.
    */
   metricsFlushMs: "WEFT_METRICS_FLUSH_MS",
+  /** The committed-batch stream's name (kinesisStreams.committed), set where the room tier runs. */
+  committedStream: "WEFT_COMMITTED_STREAM",
+  /** Set by the local stack only: the local Kinesis endpoint. */
+  kinesisEndpoint: "WEFT_KINESIS_ENDPOINT",
+  /** The room tier's group-commit interval in ms (default 10). */
+  committedFlushMs: "WEFT_COMMITTED_FLUSH_MS",
 } as const;
 
 export { rooms, type RoomsSpec } from "./manifest-rooms.js";
-export const manifest = { tables, functions, subscriptions, schedules, routes, webSocket, rules, secrets, rooms };
+export const manifest = { tables, functions, subscriptions, kinesisStreams, kinesisSubscriptions, schedules, routes, webSocket, rules, secrets, rooms };
 export type Manifest = typeof manifest;

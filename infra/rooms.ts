@@ -1,7 +1,8 @@
 import { rooms as spec } from "./manifest-rooms.js";
-import { tables as tableSpecs, type TableName } from "./manifest.js";
+import { ENV, tables as tableSpecs, type TableName } from "./manifest.js";
 import { secretLinks } from "./secrets.js";
 import { tables } from "./tables.js";
+import { kinesisPutPermissions, streamName } from "./kinesis-streams.js";
 import { webSocketEnvironment, webSocketPermissions } from "./websocket-api.js";
 
 /**
@@ -119,9 +120,11 @@ function createRoomsTier(domain: RoomsDomain) {
     memory: spec.memory,
     scaling: { min: spec.scaling.min, max: spec.scaling.max, cpuUtilization: spec.scaling.cpuUtilization, memoryUtilization: false },
     link: [...tableLinks, ...secretLinks({})],
-    permissions: webSocketPermissions(spec),
+    permissions: [...webSocketPermissions(spec), ...kinesisPutPermissions(spec.streams)],
     environment: {
       WEFT_STAGE: $app.stage,
+      // The committed-batch stream the tasks group-commit to (docs/rooms.md).
+      ...(spec.streams.includes("committed") ? { [ENV.committedStream]: streamName("committed") } : {}),
       [ROOMS_ENV.port]: String(spec.port),
       [ROOMS_ENV.privatePort]: String(spec.privatePort),
       ...webSocketEnvironment(spec),

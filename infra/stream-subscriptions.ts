@@ -1,4 +1,4 @@
-import { subscriptions as subscriptionSpecs, tables as tableSpecs } from "./manifest.js";
+import { subscriptions as subscriptionSpecs, tables as tableSpecs, type StreamSubscriptionSpec } from "./manifest.js";
 import { componentName, entries } from "./naming.js";
 import { failureQueues } from "./failure-queues.js";
 import { subscribeConsumer } from "./queues.js";
@@ -27,6 +27,14 @@ export const streamMappings = entries(subscriptionSpecs).map(([name, sub]) => {
   // Pulumi's default (create the new one, then delete the old) would fail (docs/deploy.md).
   return new aws.lambda.EventSourceMapping(componentName(name, "StreamMapping"), {
     eventSourceArn: tables[sub.table].nodes.table.streamArn,
+    ...mappingSettings(sub),
+    destinationConfig: { onFailure: { destinationArn: queue.queue.arn } },
+  }, { deleteBeforeReplace: true });
+});
+
+/** A manifest subscription's Lambda settings (DynamoDB or Kinesis), as the mapping's arguments. */
+export function mappingSettings(sub: Omit<StreamSubscriptionSpec, "table" | "onFailure" | "function"> & { function: keyof typeof functions }) {
+  return {
     functionName: functions[sub.function].name,
     startingPosition: sub.startingPosition,
     batchSize: sub.batchSize,
@@ -36,7 +44,6 @@ export const streamMappings = entries(subscriptionSpecs).map(([name, sub]) => {
     bisectBatchOnFunctionError: sub.bisectBatchOnFunctionError,
     parallelizationFactor: sub.parallelizationFactor,
     functionResponseTypes: sub.reportBatchItemFailures ? ["ReportBatchItemFailures"] : [],
-    ...("filter" in sub && sub.filter ? { filterCriteria: { filters: [{ pattern: JSON.stringify(sub.filter) }] } } : {}),
-    destinationConfig: { onFailure: { destinationArn: queue.queue.arn } },
-  }, { deleteBeforeReplace: true });
-});
+    ...(sub.filter ? { filterCriteria: { filters: [{ pattern: JSON.stringify(sub.filter) }] } } : {}),
+  };
+}

@@ -2,12 +2,14 @@
  * The reference part of docs/deploy.md, generated from infra/manifest.ts (`npm run docs:deploy`
  * rewrites it between its markers; a test fails when the file is out of date). Everything the
  * manifest decides is listed here and nowhere else by hand: tables, secrets, functions, routes,
- * stream subscriptions, queues, bus rules and schedules.
+ * stream subscriptions, Kinesis streams and their subscriptions, queues, bus rules and schedules.
  */
 import { readFileSync, writeFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import {
   functions,
+  kinesisStreams,
+  kinesisSubscriptions,
   queueConsumers,
   routes,
   rules,
@@ -43,6 +45,9 @@ function functionExtras(name: string, spec: FunctionSpec): string {
   for (const [s, sub] of Object.entries(subscriptions)) {
     if (sub.function === name) out.push(`reads the ${sub.table} stream (${s})`);
     if (sub.onFailure === name) out.push(`re-reads the ${sub.table} stream, consumes ${code(componentName(s, "StreamFailureQueue"))}`);
+  }
+  for (const [s, sub] of Object.entries(kinesisSubscriptions)) {
+    if (sub.function === name) out.push(`reads the ${sub.stream} Kinesis stream (${s})`);
   }
   for (const [r, rule] of Object.entries(rules)) {
     if (rule.target === name) out.push(`target of rule ${code(r)}`);
@@ -106,6 +111,21 @@ export function renderReference(): string {
     table(
       ["Setting", ...subs.map(([n]) => code(componentName(n, "StreamMapping")))],
       settings.map((key) => [code(key), ...subs.map(([, s]) => String(s[key]))]),
+    ),
+    "",
+  );
+  parts.push("### Kinesis streams and their subscriptions", "");
+  parts.push(
+    "Provisioned streams, encrypted with the AWS-managed key (`alias/aws/kinesis`), named `<app>-<stage>-<Name>Stream`. A subscription with `enhancedFanOut` reads through its own stream consumer (`<Name>Consumer`); none has an on-failure destination (docs/rooms.md, \"The committed stream\").",
+    "",
+  );
+  parts.push(table(["Stream", "Shards", "Retention (hours)"], Object.entries(kinesisStreams).map(([n, k]) => [code(componentName(n, "Stream")), k.shards, k.retentionHours])), "");
+  const ksubs = Object.entries(kinesisSubscriptions);
+  const ksettings = ["stream", "function", "startingPosition", "batchSize", "maximumBatchingWindowInSeconds", "maximumRetryAttempts", "maximumRecordAgeInSeconds", "bisectBatchOnFunctionError", "reportBatchItemFailures", "parallelizationFactor", "enhancedFanOut"] as const;
+  parts.push(
+    table(
+      ["Setting", ...ksubs.map(([n]) => code(componentName(n, "KinesisMapping")))],
+      ksettings.map((key) => [code(key), ...ksubs.map(([, s]) => String(s[key]))]),
     ),
     "",
   );

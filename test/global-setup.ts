@@ -9,7 +9,9 @@ import { startStack } from "../packages/local/src/stack.js";
  * WEFT_FAULT_POISON_CLIENT=poison-client, so changes from that client make the sequencer
  * throw (the end-to-end poison-record test relies on it), and with
  * WEFT_FAULT_FAIL_TARGET=search:bus-fault-, so bus deliveries to the search target fail the first K
- * times for documents named "bus-fault-<K>-..." (the dead-letter end-to-end test relies on it).
+ * times for documents named "bus-fault-<K>-..." (the dead-letter end-to-end test relies on it), and
+ * with WEFT_FAULT_SKIP_COMMITTED=stream-lost-, so the room tier leaves the first K batches of
+ * documents named "stream-lost-<K>-..." off the committed stream (committed-stream.test.ts).
  */
 export default async function setup(project: TestProject) {
   // Two DynamoDB Locals: the stack gets its own, so the many tables and streams the suites
@@ -20,7 +22,7 @@ export default async function setup(project: TestProject) {
       port: 0,
       data: "memory",
       quiet: true,
-      env: { WEFT_FAULT_POISON_CLIENT: "poison-client", WEFT_FAULT_FAIL_TARGET: "search:bus-fault-", WEFT_STRUCTURED_LOGS: "off" },
+      env: { WEFT_FAULT_POISON_CLIENT: "poison-client", WEFT_FAULT_FAIL_TARGET: "search:bus-fault-", WEFT_FAULT_SKIP_COMMITTED: "stream-lost-", WEFT_STRUCTURED_LOGS: "off" },
     }),
   ]);
   if (dynamo.status === "rejected" || stack.status === "rejected") {

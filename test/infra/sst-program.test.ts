@@ -1,5 +1,18 @@
 import { beforeAll, describe, expect, it, vi } from "vitest";
-import { functions as functionSpecs, LAMBDA_ARCHITECTURE, LAMBDA_LOGGING, routes, rules, schedules, secrets, subscriptions, tableLink, tables, webSocket } from "../../infra/manifest.js";
+import {
+  functions as functionSpecs,
+  kinesisSubscriptions,
+  LAMBDA_ARCHITECTURE,
+  LAMBDA_LOGGING,
+  routes,
+  rules,
+  schedules,
+  secrets,
+  subscriptions,
+  tableLink,
+  tables,
+  webSocket,
+} from "../../infra/manifest.js";
 import { componentName } from "../../infra/naming.js";
 import { realisticSecrets } from "./realistic-secrets.js";
 import { resolveTokens, runSstProgram, tokenText, type Recorded, type SstRun } from "./sst-recorder.js";
@@ -146,10 +159,33 @@ describe("queue consumers", () => {
 
   it("stream mappings report partial failures and are replaced delete-first", () => {
     const mappings = of(runs.dev, "aws.lambda.EventSourceMapping");
-    expect(mappings).toHaveLength(Object.keys(subscriptions).length);
+    expect(mappings).toHaveLength(Object.keys(subscriptions).length + Object.keys(kinesisSubscriptions).length);
     for (const m of mappings) {
       expect(m.args.functionResponseTypes).toEqual(["ReportBatchItemFailures"]);
       expect(m.opts).toMatchObject({ deleteBeforeReplace: true });
+    }
+  });
+
+  it("the committed stream: the materializer reads it through its enhanced fan-out consumer, the room tier may put to it and knows its name", () => {
+    for (const stage of STAGES) {
+      const run = runs[stage];
+      const stream = named(run, "CommittedStream");
+      expect(stream.type).toBe("aws.kinesis.Stream");
+      expect(stream.args).toMatchObject({ name: `weft-${stage}-CommittedStream`, streamModeDetails: { streamMode: "PROVISIONED" }, encryptionType: "KMS" });
+      const consumer = named(run, "MaterializerCommittedConsumer");
+      expect(consumer.type).toBe("aws.kinesis.StreamConsumer");
+      expect(tokenText(consumer.args.streamArn)).toBe("{{CommittedStream.arn}}");
+      const mapping = named(run, "MaterializerCommittedKinesisMapping");
+      expect(tokenText(mapping.args.eventSourceArn)).toBe("{{MaterializerCommittedConsumer.arn}}");
+      expect(tokenText(mapping.args.functionName)).toBe("{{MaterializerFunction.name}}");
+      expect(mapping.args).toMatchObject({ startingPosition: "TRIM_HORIZON", bisectBatchOnFunctionError: true, maximumRetryAttempts: 8 });
+      const materializer = named(run, "MaterializerFunction");
+      const reads = JSON.stringify(resolveTokens(materializer.args.permissions, (p) => `{{${p}}}`));
+      expect(reads).toContain("kinesis:SubscribeToShard");
+      expect(reads).toContain("{{CommittedStream.arn}}/consumer/*");
+      // The log stream's materializer mapping leaves the room tier's batches to the committed stream.
+      const filter = named(run, "MaterializerStreamMapping").args.filterCriteria as { filters: Array<{ pattern: string }> };
+      expect(JSON.parse(filter.filters[0].pattern)).toEqual({ dynamodb: { NewImage: { deliveredLive: { BOOL: [{ exists: false }] } } } });
     }
   });
 });
@@ -162,6 +198,8 @@ const NAMED: Record<string, string> = {
   "aws.sns.Topic": "name",
   "aws.sesv2.ConfigurationSet": "configurationSetName",
   "aws.appautoscaling.Policy": "name",
+  "aws.kinesis.Stream": "name",
+  "aws.kinesis.StreamConsumer": "name",
 };
 /** Raw resource types without an account-wide name (ids are generated, or scoped to a parent). */
 const UNNAMED = new Set([

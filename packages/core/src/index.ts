@@ -61,3 +61,4 @@ export * from "./notify/engine/index.js";
 export * from "./rooms/room-inbox.js";
 export * from "./rooms/batch-cache.js";
 export * from "./rooms/room-sequencer.js";
+export * from "./rooms/group-commit.js";

@@ -3,7 +3,18 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { dynamoClient } from "@weft/functions/adapters/dynamo/client";
 import { ensureTables, tableNames } from "@weft/functions/adapters/dynamo/create-tables";
-import { ENV, functions, LAMBDA_LOGGING, routes, rules, schedules, subscriptions, webSocket as webSocketSpec } from "../../../infra/manifest.js";
+import {
+  ENV,
+  functions,
+  kinesisStreams,
+  kinesisSubscriptions,
+  LAMBDA_LOGGING,
+  routes,
+  rules,
+  schedules,
+  subscriptions,
+  webSocket as webSocketSpec,
+} from "../../../infra/manifest.js";
 import { fileCheckpoints } from "./checkpoints.js";
 import { startDynamoLocal, type DynamoLocal } from "./dynamo-local.js";
 import { LOCAL_EVENT_BUS, LocalEventBus, eventBusEndpoint } from "./event-bus/index.js";
@@ -21,6 +32,9 @@ import { manifestFunction, type LocalFunction } from "./lambda.js";
 import { createLogger } from "./log.js";
 import { startScheduler, type Scheduler } from "./scheduler.js";
 import { StreamPoller } from "./stream-poller.js";
+import { KinesisPoller } from "./kinesis-poller.js";
+import { createLocalStreams, localStreamName } from "./kinesis-streams.js";
+import { startKinesisLocal, type KinesisLocal } from "./kinesis-local/kinesis-server.js";
 import { startRoomServer, type RoomServer } from "@weft/functions/rooms/room-server";
 import { roomWiring } from "@weft/functions/rooms/room-wiring";
 import { authConfigFromEnv, createAuthenticator } from "@weft/functions/http/auth";
@@ -65,6 +79,8 @@ export interface Stack {
   tables: Record<string, string>;
   /** The room tier's WebSocket URL (`ws://127.0.0.1:<port>/ws`): the same protocol plus `submit` (docs/rooms.md). */
   roomsUrl: string;
+  /** The local Kinesis endpoint (kinesis-local) serving the manifest's streams. */
+  kinesis: KinesisLocal;
   /** Stops the gateway, the scheduler, the pollers (after in-flight work), then DynamoDB Local if started here. */
   stop(): Promise<void>;
 }
@@ -98,7 +114,8 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
   let webSocket: WebSocketGateway | undefined;
   let dynamo: DynamoLocal | undefined;
   let scheduler: Scheduler | undefined;
-  const pollers: StreamPoller[] = [];
+  const pollers: Array<StreamPoller | KinesisPoller> = [];
+  let kinesis: KinesisLocal | undefined;
   let eventBus: LocalEventBus | undefined;
   let rooms: RoomServer | undefined;
   let stopping: Promise<void> | undefined;
@@ -139,6 +156,7 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
       // After the pollers (the materializer publishes): in-flight deliveries finish, retries without waiting.
       await timed("event bus", eventBus?.stop());
       await timed("dynamodb local", dynamo?.stop());
+      await timed("kinesis local", kinesis?.stop());
       uninstallLogMetering();
       running = false;
     })());
@@ -194,6 +212,10 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
       log.info("dynamodb local started", { endpoint: dynamo.endpoint, data: opts.data });
     }
     const endpoint = opts.dynamoEndpoint ?? dynamo!.endpoint;
+    const persist = opts.data !== "memory" && !opts.dynamoEndpoint ? opts.data.dir : undefined;
+    // The manifest's Kinesis streams, on a local endpoint the real SDK client talks to.
+    kinesis = await startKinesisLocal({ dataDir: persist ? join(persist, "kinesis") : undefined });
+    await createLocalStreams(kinesis.endpoint, kinesisStreams, REGION);
     const tables = tableNames(opts.dynamoEndpoint ? `weft-local-${randomBytes(4).toString("hex")}` : "weft-local");
     const client = dynamoClient(endpoint);
     try {
@@ -221,6 +243,8 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
       // an action (tests, the demo); deployed functions flush every 10 s. The cost bench
       // passes the deployed value in `env` to measure what AWS would bill.
       [ENV.metricsFlushMs]: process.env[ENV.metricsFlushMs] ?? "0",
+      [ENV.kinesisEndpoint]: kinesis.endpoint,
+      [ENV.committedStream]: localStreamName("committed"),
       // Tables are linked the way SST links them outside a bundle (SST_RESOURCE_<Name>), so the
       // handlers read them exactly as on AWS (packages/functions/src/linked.ts).
       ...linkEnvironment({ app: { name: "weft", stage: "local" }, tables }),
@@ -232,7 +256,6 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
       ),
     );
 
-    const persist = opts.data !== "memory" && !opts.dynamoEndpoint ? opts.data.dir : undefined;
     for (const [name, sub] of Object.entries(subscriptions)) {
       const { table, function: fn, onFailure, ...settings } = sub;
       const poller = new StreamPoller({
@@ -241,6 +264,20 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
         settings,
         fn: fns[fn],
         onFailure: fns[onFailure],
+        region: REGION,
+        log,
+        checkpoints: persist ? fileCheckpoints(join(persist, `stream-checkpoints-${name}.json`)) : undefined,
+      });
+      pollers.push(poller);
+      await poller.start();
+    }
+    for (const [name, sub] of Object.entries(kinesisSubscriptions)) {
+      const { stream, function: fn, ...settings } = sub;
+      const poller = new KinesisPoller({
+        endpoint: kinesis.endpoint,
+        streamName: localStreamName(stream),
+        settings,
+        fn: fns[fn],
         region: REGION,
         log,
         checkpoints: persist ? fileCheckpoints(join(persist, `stream-checkpoints-${name}.json`)) : undefined,
@@ -264,7 +301,7 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
     });
     log.info("room tier listening", { url: rooms.url });
     setUp(true);
-    return { url, dynamoEndpoint: endpoint, tables, roomsUrl: rooms.url, stop };
+    return { url, dynamoEndpoint: endpoint, tables, roomsUrl: rooms.url, kinesis, stop };
   } catch (err) {
     setUp(false);
     await stop();

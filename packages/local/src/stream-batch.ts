@@ -34,14 +34,27 @@ export interface Discard {
   functionError?: string;
 }
 
-export interface DeliveryPort {
+/**
+ * One shard's delivery: `R` is the stream's record as its reader returns it (a DynamoDB
+ * stream record, a Kinesis record). The port names each record's sequence number (the
+ * partial batch response's itemIdentifier) and when it entered the stream (for record age).
+ */
+export interface DeliveryPort<R = _Record> {
   settings: DeliverySettings;
+  /** The record's sequence number in its shard. Default: a DynamoDB stream record's. */
+  sequenceOf?(record: R): string;
+  /**
+   * The latest time (epoch ms) the record may have entered the stream, or undefined when
+   * unknown (never expires). Default: a DynamoDB stream record's creation time, which
+   * DynamoDB Local truncates to the minute, so counted from the end of that minute.
+   */
+  enteredAt?(record: R): number | undefined;
   counters: PollerCounters;
   log: Logger;
   logFields: Record<string, unknown>;
-  invoke(records: _Record[]): Promise<InvokeOutcome>;
+  invoke(records: R[]): Promise<InvokeOutcome>;
   /** Hands records that will not be retried to the on-failure destination. */
-  discard(records: _Record[], why: Discard): Promise<void>;
+  discard(records: R[], why: Discard): Promise<void>;
   /** Everything up to and including this sequence number is settled. */
   checkpoint(sequenceNumber: string): void;
   /** Waits before retry `attempt` (1-based); resolves false when the poller is stopping. */
@@ -55,8 +68,8 @@ export interface DeliveryPort {
  */
 const CREATION_TIME_GRANULARITY_MS = 60_000;
 
-interface Piece {
-  records: _Record[];
+interface Piece<R> {
+  records: R[];
   /** Failed attempts so far with the same first record; bisection does not count (as on AWS). */
   retries: number;
   invokes: number;
@@ -70,13 +83,15 @@ type Verdict = { kind: "ok" } | { kind: "partial"; from: number } | { kind: "fai
  * checkpointed), false when the poller began stopping first (unsettled records are then
  * not checkpointed and are read again by the next poller that resumes from the checkpoint).
  */
-export async function deliverBatch(batch: _Record[], port: DeliveryPort): Promise<boolean> {
+export async function deliverBatch<R = _Record>(batch: R[], port: DeliveryPort<R>): Promise<boolean> {
   const { settings, counters } = port;
-  const queue: Piece[] = [{ records: batch, retries: 0, invokes: 0 }];
+  const seq = port.sequenceOf ?? (dynamoSeq as unknown as (r: R) => string);
+  const enteredAt = port.enteredAt ?? (dynamoEnteredAt as unknown as (r: R) => number | undefined);
+  const queue: Array<Piece<R>> = [{ records: batch, retries: 0, invokes: 0 }];
   while (queue.length > 0) {
     if (port.stopping()) return false;
     const head = queue[0];
-    const expired = expiredCount(head.records, settings.maximumRecordAgeInSeconds, Date.now());
+    const expired = expiredCount(head.records, enteredAt, settings.maximumRecordAgeInSeconds, Date.now());
     if (expired > 0) {
       const gone = head.records.splice(0, expired);
       await port.discard(gone, { condition: "RecordAgeExceeded", approximateInvokeCount: head.invokes, requestId: head.lastRequestId });
@@ -89,7 +104,7 @@ export async function deliverBatch(batch: _Record[], port: DeliveryPort): Promis
     counters.invocations++;
     head.invokes++;
     head.lastRequestId = outcome.requestId;
-    const v = verdict(outcome, head.records, settings.reportBatchItemFailures);
+    const v = verdict(outcome, head.records.map(seq), settings.reportBatchItemFailures);
     if (v.kind === "ok") {
       port.checkpoint(seq(head.records[head.records.length - 1]));
       queue.shift();
@@ -141,7 +156,7 @@ export async function deliverBatch(batch: _Record[], port: DeliveryPort): Promis
  * lowest one; anything else (not an object, not a list, an empty, missing or unknown
  * identifier) fails the whole batch.
  */
-function verdict(outcome: InvokeOutcome, records: _Record[], reportBatchItemFailures: boolean): Verdict {
+function verdict(outcome: InvokeOutcome, records: string[], reportBatchItemFailures: boolean): Verdict {
   if (!outcome.ok) return { kind: "failed", reason: outcome.error.message, functionError: "Unhandled" };
   const res = outcome.result;
   if (!reportBatchItemFailures || res === null) return { kind: "ok" };
@@ -150,7 +165,7 @@ function verdict(outcome: InvokeOutcome, records: _Record[], reportBatchItemFail
   if (failures === undefined || failures === null) return { kind: "ok" };
   if (!Array.isArray(failures)) return { kind: "failed", reason: "malformed response: batchItemFailures is not a list" };
   if (failures.length === 0) return { kind: "ok" };
-  const index = new Map(records.map((r, i) => [seq(r), i]));
+  const index = new Map(records.map((s, i) => [s, i]));
   let from = records.length;
   for (const f of failures) {
     const id = (f as { itemIdentifier?: unknown } | null)?.itemIdentifier;
@@ -162,17 +177,25 @@ function verdict(outcome: InvokeOutcome, records: _Record[], reportBatchItemFail
 }
 
 /** How many leading records are older than `maxAgeSeconds` (-1 = no limit). */
-function expiredCount(records: _Record[], maxAgeSeconds: number, now: number): number {
+function expiredCount<R>(records: R[], enteredAt: (r: R) => number | undefined, maxAgeSeconds: number, now: number): number {
   if (maxAgeSeconds < 0) return 0;
   let n = 0;
   for (const r of records) {
-    const created = r.dynamodb?.ApproximateCreationDateTime?.getTime();
-    if (created === undefined || now - (created + CREATION_TIME_GRANULARITY_MS) <= maxAgeSeconds * 1000) break;
+    const at = enteredAt(r);
+    if (at === undefined || now - at <= maxAgeSeconds * 1000) break;
     n++;
   }
   return n;
 }
 
-export function seq(r: _Record): string {
+function dynamoEnteredAt(r: _Record): number | undefined {
+  const created = r.dynamodb?.ApproximateCreationDateTime?.getTime();
+  return created === undefined ? undefined : created + CREATION_TIME_GRANULARITY_MS;
+}
+
+function dynamoSeq(r: _Record): string {
   return r.dynamodb?.SequenceNumber ?? "";
 }
+
+/** A DynamoDB stream record's sequence number. */
+export const seq = dynamoSeq;

@@ -8,8 +8,8 @@ import { functionArn, invoke, type LocalFunction } from "./lambda.js";
 import { createLogger, type Logger } from "./log.js";
 import { sleep } from "./sleep.js";
 import { deliverBatch, type DeliveryPort, type Discard, type PollerCounters } from "./stream-batch.js";
-import { invocationRecord, lambdaRecord, sqsMessage } from "./stream-event.js";
-import { deliverSqsMessage } from "./sqs-consumer.js";
+import { invocationRecord, lambdaRecord } from "./stream-event.js";
+import { sendOnFailure, shardPortBasics } from "./on-failure.js";
 import { ShardReader, type StartPosition } from "./stream-shard.js";
 
 export type { PollerCounters } from "./stream-batch.js";
@@ -50,9 +50,6 @@ interface ShardState {
   initial: boolean;
   state: "waiting" | "running" | "done";
 }
-
-/** Deliveries of one on-failure message before it is dropped (SQS redelivery, locally). */
-const FAILURE_DELIVERY_ATTEMPTS = 3;
 
 /**
  * Lambda's event source mapping for one DynamoDB stream, run against DynamoDB Local. Each
@@ -205,8 +202,7 @@ export class StreamPoller {
 
   private port(shardId: string): DeliveryPort {
     const { fn, settings, checkpoints } = this.o;
-    const { initialMs, maxMs } = this.o.backoff ?? { initialMs: 50, maxMs: 1000 };
-    const signal = this.abort.signal;
+    const basics = shardPortBasics({ checkpoints, streamArn: this.streamArn, shardId, log: this.log, signal: this.abort.signal, backoff: this.o.backoff });
     return {
       settings,
       counters: this.counters,
@@ -214,26 +210,11 @@ export class StreamPoller {
       logFields: { function: fn.name, shardId },
       invoke: (records) => invoke(fn, { Records: records.map((r) => lambdaRecord(r, this.streamArn, this.region)) }, this.region),
       discard: (records, why) => this.sendFailure(shardId, records, why),
-      checkpoint: (position) => {
-        try {
-          checkpoints?.set(this.streamArn, shardId, position);
-        } catch (err) {
-          this.log.error("stream checkpoint not saved", { shardId, error: err });
-        }
-      },
-      backoff: async (attempt) => {
-        await sleep(Math.min(initialMs * 2 ** (attempt - 1), maxMs), signal);
-        return !signal.aborted;
-      },
-      stopping: () => signal.aborted,
+      ...basics,
     };
   }
 
-  /**
-   * The on-failure destination: Lambda would send the invocation record to SQS and move
-   * on; here the on-failure function gets it as an SQS event right away, redelivered a few
-   * times if it throws, then dropped with an error log. The shard continues either way.
-   */
+  /** The on-failure destination gets Lambda's invocation record (DDBStreamBatchInfo); see on-failure.ts. */
   private async sendFailure(shardId: string, records: _Record[], why: Discard): Promise<void> {
     const record = invocationRecord({
       ...why,
@@ -243,20 +224,7 @@ export class StreamPoller {
       functionArn: functionArn(this.o.fn.name, this.region),
     });
     const fields = { function: this.o.fn.name, shardId, condition: why.condition, batch: record.DDBStreamBatchInfo };
-    this.log.warn("stream batch discarded", fields);
-    const onFailure = this.o.onFailure;
-    if (onFailure) {
-      const message = sqsMessage(JSON.stringify(record), `${this.o.fn.name}-on-failure`, this.region);
-      for (let attempt = 1; ; attempt++) {
-        const out = await deliverSqsMessage(onFailure, message, attempt, this.region);
-        if (out.ok) break;
-        if (attempt === FAILURE_DELIVERY_ATTEMPTS) {
-          this.log.error("on-failure record dropped", { ...fields, onFailure: onFailure.name, error: out.error });
-          break;
-        }
-        await sleep(50 * 2 ** (attempt - 1));
-      }
-    }
+    await sendOnFailure({ onFailure: this.o.onFailure, fnName: this.o.fn.name, record, region: this.region, log: this.log, fields });
     this.counters.failuresSent++;
   }
 }

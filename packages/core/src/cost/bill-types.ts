@@ -52,6 +52,35 @@ export interface ContainerService {
   loadBalancer?: boolean;
 }
 
+/**
+ * A Kinesis data stream, keyed in BillInput.streams by its name (the `resource` of its
+ * `kinesis.*` usage lines; every such line's stream must have one). Consumers are registered
+ * enhanced fan-out (EFO) consumers (Lambda event source mappings with a consumer ARN: pushed
+ * records, ~70 ms propagation) and standard ones (polling GetRecords, ~200 ms and up).
+ *
+ * Provisioned: at each rate the stream runs, for every hour of the month,
+ * `max(minShards ?? 1, ceil(bytes/s / 1 MiB), ceil(records/s / 1,000), ceil(bytes/s x
+ * standardConsumers / 2 MiB))` shards: a shard takes in 1 MiB/s or 1,000 records/s, and serves
+ * 2 MiB/s of reads shared by all standard consumers, while each EFO consumer gets 2 MiB/s per
+ * shard of its own (so EFO never sets the shard count; AWS allows 20 EFO consumers a stream).
+ * Billed: shard-hours, PUT payload units (`kinesis.putUnits`), and per EFO consumer its
+ * consumer-shard-hours and the GB it retrieves (`kinesis.bytes` once per consumer). Standard
+ * reads are part of the shard-hours. Extended retention is not billed (24 hours kept).
+ *
+ * On-demand: one stream-hour every hour, the GB ingested (`kinesis.bytes`) and the GB
+ * retrieved by every consumer (EFO and standard alike, at the on-demand retrieval price; AWS's
+ * per-record 1 KB rounding of on-demand data is not applied). `minShards` is ignored.
+ */
+export interface KinesisStreamBilling {
+  mode: "provisioned" | "on-demand";
+  /** Provisioned: the fewest shards the stream keeps (an integer >= 1; default 1). */
+  minShards?: number;
+  /** Registered enhanced fan-out consumers (an integer >= 0). */
+  efoConsumers: number;
+  /** Standard (shared-throughput, GetRecords) consumers (an integer >= 0; default 0). */
+  standardConsumers?: number;
+}
+
 /** What billProduct prices. Every quantity is checked; a bad input throws an Error naming it. */
 export interface BillInput {
   product: string;
@@ -80,6 +109,11 @@ export interface BillInput {
    * `fn`; every `fargate.*` and `nlb.*` usage line's function must have one. Tiers do not apply.
    */
   containers?: Readonly<Record<string, ContainerService>>;
+  /**
+   * Kinesis data streams, keyed by stream name; every `kinesis.*` usage line's `resource` must
+   * have one. Each is billed at every rate as its mode says (KinesisStreamBilling). Tiers do not apply.
+   */
+  streams?: Readonly<Record<string, KinesisStreamBilling>>;
   /** Steady-state stored data (storage.ts), priced at each rate; `horizonDays` is needed for "forever" retention. */
   storage?: { items: readonly StoredData[]; horizonDays?: number };
   /** Monthly budget in USD (> 0): each rate's bill reports its headroom against it. */
@@ -102,7 +136,8 @@ export type ServiceName =
   | "Data transfer"
   | "S3"
   | "Fargate"
-  | "Elastic Load Balancing";
+  | "Elastic Load Balancing"
+  | "Kinesis";
 
 /** A line's usage unit: a metered unit, or bytes held in a store (storage lines). */
 export type BillUnit = UsageUnit | "stored.bytes";
@@ -118,7 +153,8 @@ export interface BillLine {
   /**
    * Usage in the month in `unit`: event-driven plus fixed. A container service's lines carry the
    * usage they were sized from: Fargate lines its `fargate.vcpuMs`, load balancer lines its
-   * `nlb.bytes` (each 0 when none was metered).
+   * `nlb.bytes` (each 0 when none was metered); a Kinesis stream's lines that are not any
+   * function's (shard-, stream- and consumer-shard-hours; fn "-") its `kinesis.bytes`.
    */
   quantity: number;
   /** The part of `quantity` that came from fixed monthly usage. */
@@ -129,7 +165,8 @@ export interface BillLine {
   /**
    * USD in the month. A tiered price is applied to the month's total volume of that price and
    * spread over its lines in proportion to their volume; provisioned capacity likewise over the
-   * table's lines. Container services are billed for the tasks and load balancer they size to.
+   * table's lines. Container services are billed for the tasks and load balancer they size
+   * to, Kinesis streams for their shards (or stream-hours) and consumers.
    */
   usd: number;
   /** "DynamoDB writes, sequencer, log table". */
@@ -169,6 +206,22 @@ export interface ContainerSizing {
   nlcuBoundBy?: "newConnections" | "activeConnections" | "bytes";
 }
 
+/** A Kinesis stream's sizing at one rate (BillInput.streams). */
+export interface KinesisStreamSizing {
+  stream: string;
+  mode: KinesisStreamBilling["mode"];
+  /** Bytes put a second (`kinesis.bytes` at this rate, spread over the month). */
+  bytesPerSecond: number;
+  /** Records put a second (`kinesis.records`, likewise). */
+  recordsPerSecond: number;
+  /** Provisioned: shards running every hour of the month (absent on-demand, where AWS sizes the stream). */
+  shards?: number;
+  /** What set `shards` (ties: in that order): bytes in, records in, standard consumers' reads, or minShards. */
+  shardsBoundBy?: "bytes" | "records" | "reads" | "minShards";
+  efoConsumers: number;
+  standardConsumers: number;
+}
+
 /** The month's bill at one steady rate. Sums are of `lines` and agree with `totalUsd` up to float rounding. */
 export interface RateBill {
   rate: "average" | "peak" | string;
@@ -183,6 +236,8 @@ export interface RateBill {
   provisioned: ProvisionedSizing[];
   /** Container services' sizing at this rate, by fn (empty without BillInput.containers). */
   containers: ContainerSizing[];
+  /** Kinesis streams' sizing at this rate, by name (empty without BillInput.streams). */
+  streams: KinesisStreamSizing[];
   totalUsd: number;
   /** The part of the total due to fixed monthly usage (by each line's fixed share of its volume). */
   fixedUsd: number;

@@ -1,7 +1,9 @@
-import type { Architecture, BillInput, BillLine, ContainerService, ContainerSizing, ProductBill, ProvisionedSizing, RateBill, ServiceName } from "./bill-types.js";
+import type { Architecture, BillInput, BillLine, ContainerService, ContainerSizing, KinesisStreamSizing, ProductBill, ProvisionedSizing, RateBill, ServiceName } from "./bill-types.js";
+import { billKinesisStream, checkKinesisLine, checkKinesisStream, isKinesisUnit, type KinesisUnit } from "./kinesis-bill.js";
 import { BYTES_PER_GB, HOURS_PER_MONTH, PRICE_REGION, PRICE_TABLE_DATE, PRICES, SECONDS_PER_MONTH, priceOf, type Price, type PriceTable } from "./prices.js";
 import { steadyStateStorage, type StoreKind } from "./storage.js";
 import { USAGE_UNITS, type UsageLine, type UsageUnit } from "./usage.js";
+import { ceilTolerant, sum } from "./numbers.js";
 
 /**
  * The pure cost model: measured usage per N events, scaled to a steady rate for a month
@@ -18,7 +20,7 @@ function isContainerUnit(unit: BillLine["unit"]): unit is ContainerUnit {
 }
 
 /** Which service and item each metered unit is billed under. */
-const BILLED_AS: Record<Exclude<UsageUnit, ContainerUnit>, { service: ServiceName; item: string }> = {
+const BILLED_AS: Record<Exclude<UsageUnit, ContainerUnit | KinesisUnit>, { service: ServiceName; item: string }> = {
   "dynamodb.writeUnits": { service: "DynamoDB", item: "writes" },
   "dynamodb.readUnits": { service: "DynamoDB", item: "reads" },
   "lambda.invocations": { service: "Lambda", item: "requests" },
@@ -74,7 +76,8 @@ export const NO_TABLE = "(no table)";
 /**
  * The month's bill with the product running steadily at `eventsPerSecond` (> 0): every usage
  * line scaled by eventsPerSecond x SECONDS_PER_MONTH / events, fixed monthly usage added, then
- * priced. Provisioned tables and container services are sized for this rate. Throws on any bad input.
+ * priced. Provisioned tables, container services and Kinesis streams (kinesis-bill.ts) are sized
+ * for this rate. Throws on any bad input.
  */
 export function billAtRate(input: BillInput, eventsPerSecond: number, rate: string = "average"): RateBill {
   validateBillInput(input);
@@ -89,9 +92,14 @@ export function billAtRate(input: BillInput, eventsPerSecond: number, rate: stri
   const byTableUnit = new Map<string, MonthlyLine[]>();
   const metered: MonthlyLine[] = [];
   const byContainer = new Map<string, MonthlyLine[]>();
+  const byStream = new Map<string, MonthlyLine[]>();
   for (const m of monthly) {
     if (isContainerUnit(m.unit)) {
       pushTo(byContainer, m.fn, m);
+      continue;
+    }
+    if (isKinesisUnit(m.unit)) {
+      pushTo(byStream, m.resource!, m);
       continue;
     }
     const mode = m.resource !== undefined && isDynamo(m.unit) ? input.capacity?.[m.resource] : undefined;
@@ -130,7 +138,7 @@ export function billAtRate(input: BillInput, eventsPerSecond: number, rate: stri
   for (const { m, price, billed } of priced) {
     const volume = volumeByPrice.get(price)!;
     const usd = volume > 0 ? (usdByPrice.get(price)! * billed) / volume : 0;
-    const { service, item } = BILLED_AS[m.unit as Exclude<UsageUnit, ContainerUnit>];
+    const { service, item } = BILLED_AS[m.unit as Exclude<UsageUnit, ContainerUnit | KinesisUnit>];
     lines.push(line(m, service, item, billed, price.unit, usd));
   }
 
@@ -139,6 +147,14 @@ export function billAtRate(input: BillInput, eventsPerSecond: number, rate: stri
   for (const [fn, service] of Object.entries(input.containers ?? {}).sort(([a], [b]) => a.localeCompare(b))) {
     const billed = billContainerService(fn, service, byContainer.get(fn) ?? [], activeConnectionsAt(input, service, eventsPerSecond, rate), prices);
     containers.push(billed.sizing);
+    lines.push(...billed.lines);
+  }
+
+  // Kinesis streams: shards (or stream-hours) and consumers for this rate.
+  const streams: KinesisStreamSizing[] = [];
+  for (const [name, stream] of Object.entries(input.streams ?? {}).sort(([a], [b]) => a.localeCompare(b))) {
+    const billed = billKinesisStream(name, stream, byStream.get(name) ?? [], prices);
+    streams.push(billed.sizing);
     lines.push(...billed.lines);
   }
 
@@ -167,6 +183,7 @@ export function billAtRate(input: BillInput, eventsPerSecond: number, rate: stri
     byTable: groupUsd(lines.filter((l) => l.service === "DynamoDB"), (l) => l.resource ?? NO_TABLE).map(([table, usd]) => ({ table, usd })),
     provisioned,
     containers,
+    streams,
     totalUsd,
     fixedUsd,
     usdPerMillionEvents: ((totalUsd - fixedUsd) / eventsPerMonth) * 1e6,
@@ -328,7 +345,7 @@ function line(m: MonthlyLine, service: ServiceName, item: string, billedQuantity
  * duration line whose function has no memory size, a bad memory size, architecture, capacity
  * mode, target utilization, table class or budget, a bad field of a container service, and a
  * `fargate.*` or `nlb.*` line whose function has no container service (or, for `nlb.*`, no
- * load balancer).
+ * load balancer), a bad stream, and a `kinesis.*` line whose stream (`resource`) is not in streams.
  */
 export function validateBillInput(input: BillInput): void {
   const p = `bill ${input.product}`;
@@ -356,6 +373,7 @@ export function validateBillInput(input: BillInput): void {
     if (cls !== "standard" && cls !== "standard-ia") throw new Error(`${p}: unknown table class for table ${table}: ${String(cls)}`);
   }
   for (const [fn, service] of Object.entries(input.containers ?? {})) checkContainerService(input, fn, service);
+  for (const [name, stream] of Object.entries(input.streams ?? {})) checkKinesisStream(input, name, stream);
   for (const [what, lines] of [["usage", input.usage], ["fixed monthly usage", input.fixedMonthly ?? []]] as const) {
     for (const l of lines) {
       if (!Object.hasOwn(USAGE_UNITS, l.unit)) throw new Error(`${p}: ${what}: unknown unit ${String(l.unit)}`);
@@ -364,6 +382,7 @@ export function validateBillInput(input: BillInput): void {
       if (l.unit === "lambda.ms" && !Object.hasOwn(input.memoryMB, l.fn)) {
         throw new Error(`${p}: ${what}: no memory size for function "${l.fn}" (needed to turn its lambda.ms into GB-seconds)`);
       }
+      if (isKinesisUnit(l.unit)) checkKinesisLine(input, what, l);
       if (isContainerUnit(l.unit)) {
         const service = Object.hasOwn(input.containers ?? {}, l.fn) ? input.containers![l.fn] : undefined;
         if (service === undefined) {
@@ -412,16 +431,7 @@ function isDynamo(unit: BillLine["unit"]): boolean {
   return unit === "dynamodb.writeUnits" || unit === "dynamodb.readUnits";
 }
 
-/** ceil that ignores float noise: 70 / 0.7 = 100.00000000000001 is 100 capacity units, not 101. */
-function ceilTolerant(x: number): number {
-  return Math.ceil(x - 1e-9 * Math.max(1, x));
-}
 
-function sum(xs: readonly number[]): number {
-  let s = 0;
-  for (const x of xs) s += x;
-  return s;
-}
 
 function pushTo<K, V>(map: Map<K, V[]>, key: K, value: V): void {
   const list = map.get(key);

@@ -86,6 +86,10 @@ export interface PriceTable {
     onDemandStreamHours: Price;
     onDemandIngestedGb: Price;
     onDemandRetrievedGb: Price;
+    /** Enhanced fan-out (provisioned streams): each registered consumer's hours on each shard. */
+    efoConsumerShardHours: Price;
+    /** Enhanced fan-out (provisioned streams): GB pushed to each registered consumer. */
+    efoRetrievedGb: Price;
   };
   /** The room tier's tasks (infra/manifest-rooms.ts: Linux, arm64, on-demand): per task, vCPUs and GB as sized. */
   fargate: { vcpuHoursArm64: Price; gbHoursArm64: Price; vcpuHoursX86: Price; gbHoursX86: Price };
@@ -239,6 +243,14 @@ export const PRICES: PriceTable = {
     onDemandStreamHours: { usd: 0.04, per: 1, unit: "stream-hours (on-demand)", checked: MEMORY, source: KINESIS },
     onDemandIngestedGb: { usd: 0.08, per: 1, unit: "GB ingested (on-demand)", checked: MEMORY, source: KINESIS },
     onDemandRetrievedGb: { usd: 0.04, per: 1, unit: "GB retrieved (on-demand)", checked: MEMORY, source: KINESIS },
+    efoConsumerShardHours: {
+      usd: 0.015, per: 1, unit: "enhanced fan-out consumer-shard-hours", checked: STORED, source: KINESIS,
+      note: "Quoting pages (AWS's page renders its rates dynamically). Every registered enhanced fan-out consumer, per shard of its stream, every hour it is registered.",
+    },
+    efoRetrievedGb: {
+      usd: 0.013, per: 1, unit: "GB retrieved by enhanced fan-out", checked: STORED, source: KINESIS,
+      note: "Quoting pages, as efoConsumerShardHours. Each consumer's reads count: two consumers reading 1 GB are 2 GB.",
+    },
   },
   fargate: {
     vcpuHoursArm64: {

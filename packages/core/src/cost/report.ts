@@ -1,4 +1,4 @@
-import type { ContainerSizing, ProductBill, RateBill } from "./bill-types.js";
+import type { ContainerSizing, KinesisStreamSizing, ProductBill, RateBill } from "./bill-types.js";
 import { PRICE_REGION, PRICE_TABLE_DATE } from "./prices.js";
 import { USAGE_UNITS, type UsageUnit } from "./usage.js";
 
@@ -141,10 +141,20 @@ export function renderMarkdown(cost: ProductCost): string {
   if (sized.length > 0) out.push("", table(["Rate", "Provisioned table", "Capacity", "Target utilization"], sized, [false, false, true, true]));
   const tasks = rates.flatMap((r) => r.containers.map((c) => [r.rate, c.fn, `${formatQuantity(c.tasks)} (${TASKS_BOUND_BY[c.tasksBoundBy]})`, formatQuantity(c.vcpuPerSecond), formatQuantity(c.activeConnections), nlcuText(c)]));
   if (tasks.length > 0) out.push("", table(["Rate", "Container service", "Tasks", "vCPU-seconds per second", "Open connections", "NLCUs"], tasks, [false, false, true, true, true, true]));
+  const streams = rates.flatMap((r) => (r.streams ?? []).map((k) => [
+    r.rate,
+    k.stream,
+    k.shards === undefined ? k.mode : `${formatQuantity(k.shards)} (${SHARDS_BOUND_BY[k.shardsBoundBy ?? "minShards"]})`,
+    formatQuantity(k.bytesPerSecond),
+    formatQuantity(k.recordsPerSecond),
+    `${k.efoConsumers} enhanced fan-out, ${k.standardConsumers} standard`,
+  ]));
+  if (streams.length > 0) out.push("", table(["Rate", "Kinesis stream", "Shards", "Bytes in per second", "Records in per second", "Consumers"], streams, [false, false, true, true, true, false]));
   return out.join("\n");
 }
 
 const TASKS_BOUND_BY: Record<ContainerSizing["tasksBoundBy"], string> = { cpu: "CPU", connections: "connections", minTasks: "minimum" };
+const SHARDS_BOUND_BY: Record<NonNullable<KinesisStreamSizing["shardsBoundBy"]>, string> = { bytes: "bytes in", records: "records in", reads: "reads", minShards: "minimum" };
 const NLCU_BOUND_BY: Record<NonNullable<ContainerSizing["nlcuBoundBy"]>, string> = {
   newConnections: "new connections",
   activeConnections: "open connections",

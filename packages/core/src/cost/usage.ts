@@ -50,6 +50,20 @@ export const USAGE_UNITS = {
   "nlb.bytes": "load balancer bytes processed",
   /** New TLS connections a container tier's Network Load Balancer accepted (part of its NLCUs). Resource: none. */
   "nlb.newConnections": "load balancer new connections",
+  /**
+   * Kinesis Data Streams PUT payload units: each record put (PutRecord, each accepted record of
+   * PutRecords) is its Data + PartitionKey bytes in 25 KB units, at least one (a 30 KB record
+   * is 2). Resource: the stream's name. Priced per unit on provisioned streams.
+   */
+  "kinesis.putUnits": "Kinesis PUT payload units",
+  /**
+   * Bytes put to a Kinesis stream (each accepted record's Data + PartitionKey). Resource: the
+   * stream's name. Sizes the stream's shards (BillInput.streams) and prices what consumers
+   * retrieve (enhanced fan-out, on-demand) and what on-demand streams ingest.
+   */
+  "kinesis.bytes": "Kinesis bytes put",
+  /** Records put to a Kinesis stream (accepted ones). Resource: the stream's name. Shards also bound records, at 1,000 a second each. */
+  "kinesis.records": "Kinesis records put",
 } as const;
 
 export type UsageUnit = keyof typeof USAGE_UNITS;

@@ -1,12 +1,14 @@
-import type { DynamoDBBatchResponse, DynamoDBStreamEvent } from "aws-lambda";
-import type { LogBatch } from "@weft/core";
+import type { DynamoDBBatchResponse, DynamoDBStreamEvent, KinesisStreamEvent } from "aws-lambda";
+import type { DocRef, LogBatch } from "@weft/core";
 import { logBatchFromImage } from "../adapters/dynamo/log-store.js";
+import { decodeCommittedRecord } from "../adapters/kinesis/committed-records.js";
 import { publishCommitted } from "../events/publish-committed.js";
 import { wiring } from "../wiring.js";
-import { perDocStream } from "./per-doc-stream.js";
+import { addToGroup, perDocStream, runPerDoc, type DocGroup } from "./per-doc-stream.js";
 
 /**
- * Log stream -> materialized document state -> event bus, per document in stream order,
+ * Log stream (the sequencer function's batches) or committed stream (the room tier's) ->
+ * materialized document state -> event bus, per document in stream order,
  * documents in parallel (perDocStream). Per document: DocStates.apply (one head write, a
  * snapshot only when due; a gap left by a lost stream batch is filled from the log); the
  * commit -> materialized lag of each batch goes to the metrics (a batch redelivered with a
@@ -16,19 +18,48 @@ import { perDocStream } from "./per-doc-stream.js";
  * first record: apply skips what is already materialized, and the bus consumers are
  * idempotent to a re-published batch.
  */
-export async function handler(event: DynamoDBStreamEvent): Promise<DynamoDBBatchResponse> {
+export async function handler(event: DynamoDBStreamEvent | KinesisStreamEvent): Promise<DynamoDBBatchResponse> {
+  if (isKinesis(event)) return fromCommittedStream(event);
+  return perDocStream<LogBatch>(event, { ...stages(), decode: (image) => logBatchFromImage(image as never), docOf: (batch) => batch.doc });
+}
+
+/**
+ * The committed stream (the room tier's batches, group-committed: a record holds many
+ * documents' batches; committed-records.ts). Each document's batches, in record order, run as
+ * from the log stream; a failed document is retried from the first record that held it. A
+ * record that cannot be decoded is logged and skipped: its documents are filled from the log
+ * at their next batch (DocStates.apply).
+ */
+async function fromCommittedStream(event: KinesisStreamEvent): Promise<DynamoDBBatchResponse> {
+  const groups = new Map<string, DocGroup<LogBatch>>();
+  for (const r of event.Records) {
+    let batches: LogBatch[];
+    try {
+      batches = decodeCommittedRecord(Buffer.from(r.kinesis.data, "base64"));
+    } catch (err) {
+      console.error(JSON.stringify({ kind: "materializer_undecodable_record", sequenceNumber: r.kinesis.sequenceNumber, message: (err as Error).message }));
+      continue;
+    }
+    for (const b of batches) addToGroup(groups, b.doc, b, r.kinesis.sequenceNumber);
+  }
+  return runPerDoc([...groups.values()], stages());
+}
+
+function stages() {
   const w = wiring();
-  return perDocStream<LogBatch>(event, {
+  return {
     stage: "materializer",
     concurrency: 16,
-    decode: (image) => logBatchFromImage(image as never),
-    docOf: (batch) => batch.doc,
-    run: async (doc, batches) => {
+    run: async (doc: DocRef, batches: LogBatch[]) => {
       await w.docStates.apply(doc, batches);
       const now = w.clock.now();
       for (const b of batches) w.metrics.observeMaterializerLag(doc.tenant, now - b.committedAt);
     },
     // One publish for every document materialized: packed entries, one per tenant and 64 KB.
-    afterAll: (done) => publishCommitted(w.bus, done.flatMap((d) => d.records)),
-  });
+    afterAll: (done: Array<{ doc: DocRef; records: LogBatch[] }>) => publishCommitted(w.bus, done.flatMap((d) => d.records)),
+  };
+}
+
+function isKinesis(event: DynamoDBStreamEvent | KinesisStreamEvent): event is KinesisStreamEvent {
+  return (event.Records[0] as { eventSource?: string } | undefined)?.eventSource === "aws:kinesis";
 }

@@ -30,8 +30,7 @@ export interface PerDocStreamOptions<R> {
  * WEFT_METRICS_FLUSH_MS per container (MetricsRecorder); until then they wait in memory.
  */
 export async function perDocStream<R>(event: DynamoDBStreamEvent, opts: PerDocStreamOptions<R>): Promise<DynamoDBBatchResponse> {
-  const w = wiring();
-  const groups = new Map<string, { doc: DocRef; records: R[]; first: string }>();
+  const groups = new Map<string, DocGroup<R>>();
   for (const r of event.Records) {
     const image = r.dynamodb?.NewImage as Record<string, unknown> | undefined;
     if (r.eventName !== "INSERT" || !image) continue;
@@ -43,16 +42,35 @@ export async function perDocStream<R>(event: DynamoDBStreamEvent, opts: PerDocSt
       continue;
     }
     if (record === undefined) continue;
-    const doc = opts.docOf(record);
-    const key = docKey(doc);
-    const group = groups.get(key) ?? { doc, records: [], first: r.dynamodb!.SequenceNumber! };
-    group.records.push(record);
-    groups.set(key, group);
+    addToGroup(groups, opts.docOf(record), record, r.dynamodb!.SequenceNumber!);
   }
+  return runPerDoc([...groups.values()], opts);
+}
 
+/** One document's records of a batch, and the sequence number of the stream record its first came in. */
+export interface DocGroup<R> {
+  doc: DocRef;
+  records: R[];
+  first: string;
+}
+
+/** Adds `record` to its document's group (created with `sequenceNumber` as its first). */
+export function addToGroup<R>(groups: Map<string, DocGroup<R>>, doc: DocRef, record: R, sequenceNumber: string): void {
+  const key = docKey(doc);
+  const group = groups.get(key) ?? { doc, records: [], first: sequenceNumber };
+  group.records.push(record);
+  groups.set(key, group);
+}
+
+/**
+ * Runs each document's group (in parallel, `concurrency` at a time), then `afterAll`; answers
+ * Lambda's partial batch response: each failed document's first sequence number.
+ */
+export async function runPerDoc<R>(groups: DocGroup<R>[], opts: Omit<PerDocStreamOptions<R>, "decode" | "docOf">): Promise<DynamoDBBatchResponse> {
+  const w = wiring();
   const failed: string[] = [];
-  const done: Array<{ doc: DocRef; records: R[]; first: string }> = [];
-  await inParallel([...groups.values()], opts.concurrency, async (g) => {
+  const done: Array<DocGroup<R>> = [];
+  await inParallel(groups, opts.concurrency, async (g) => {
     try {
       await opts.run(g.doc, g.records);
       done.push(g);

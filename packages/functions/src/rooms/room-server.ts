@@ -224,6 +224,7 @@ export async function startRoomServer(o: RoomServerOptions): Promise<RoomServer>
       wss.close();
       await Promise.all([stop(publicServer), stop(privateServer)]);
       await Promise.all(open.map((s) => s.chain));
+      await wiring.close();
       stopCpuMeter();
     },
   };

@@ -1,4 +1,19 @@
-import { RoomSequencer, accessBeforeBatches, broadcast, jsonLineSink, type FanoutDeps, type Gateway, type LiveSessionDeps } from "@weft/core";
+import { randomUUID } from "node:crypto";
+import {
+  GroupCommit,
+  RoomSequencer,
+  accessBeforeBatches,
+  broadcast,
+  jsonLineSink,
+  type FanoutDeps,
+  type Gateway,
+  type LiveSessionDeps,
+  type LogBatch,
+} from "@weft/core";
+import { ENV } from "../../../../infra/manifest.js";
+import { kinesisClient } from "../adapters/kinesis/client.js";
+import { CommittedStream } from "../adapters/kinesis/committed-stream.js";
+import { committedStreamFault } from "../handlers/faults.js";
 import { httpAccessAudit, type HttpAccessAudit } from "../http/access-audit.js";
 import { liveDeps, sequencerDeps, sessionDeps, type Wiring } from "../wiring.js";
 
@@ -8,6 +23,33 @@ export interface RoomWiring {
   sequencer: RoomSequencer;
   /** Records refused submits in the audit trail, as the HTTP routes record their 403s. */
   audit: HttpAccessAudit;
+  /** The committed stream's group commit, when the task has one (flushed by `close`). */
+  committed?: GroupCommit<LogBatch>;
+  /** Flushes what is still buffered for the committed stream (the server calls it once its sockets are closed). */
+  close(): Promise<void>;
+}
+
+/** Batches per flush at most (a flush is also cut at Kinesis' record and request limits). */
+const MAX_BATCHES_PER_FLUSH = 2000;
+
+/**
+ * The committed stream's group commit, when `ENV.committedStream` is set: batches of every
+ * document this task commits within `ENV.committedFlushMs` (default 10 ms) go out in one
+ * PutRecords, under this task's own partition key (its order kept on one shard).
+ */
+function committedStream(env: NodeJS.ProcessEnv): GroupCommit<LogBatch> | undefined {
+  const streamName = env[ENV.committedStream];
+  if (!streamName) return undefined;
+  const stream = new CommittedStream({ client: kinesisClient(env[ENV.kinesisEndpoint]), streamName, partitionKey: `task-${randomUUID()}` });
+  const skipped = new Map<string, number>();
+  return new GroupCommit<LogBatch>({
+    flushMs: Number(env[ENV.committedFlushMs] ?? 10),
+    maxItems: MAX_BATCHES_PER_FLUSH,
+    write: async (batches) => {
+      const put = committedStreamFault(batches, skipped);
+      if (put.length > 0) await stream.append(put);
+    },
+  });
 }
 
 /**
@@ -18,6 +60,7 @@ export interface RoomWiring {
  */
 export function roomWiring(w: Wiring, gateway: Gateway, env: NodeJS.ProcessEnv = process.env): RoomWiring {
   const live: FanoutDeps = { ...liveDeps(w), gateway };
+  const committed = committedStream(env);
   const session: LiveSessionDeps = { ...sessionDeps(w), gateway };
   const sequencer = new RoomSequencer({
     sequencer: sequencerDeps(w, live, env),
@@ -27,7 +70,14 @@ export function roomWiring(w: Wiring, gateway: Gateway, env: NodeJS.ProcessEnv =
       const entries = batches.flatMap((b) => b.entries).sort((a, b) => a.seq - b.seq);
       await broadcast(live, doc, entries, await accessBeforeBatches(w.log, doc, batches, entries[0]?.seq ?? 0));
     },
+    ...(committed ? { publish: (batches: LogBatch[]) => committed.add(batches) } : {}),
     logSink: jsonLineSink,
   });
-  return { session, sequencer, audit: httpAccessAudit({ auditStore: w.auditStore, clock: w.clock }) };
+  return {
+    session,
+    sequencer,
+    audit: httpAccessAudit({ auditStore: w.auditStore, clock: w.clock }),
+    committed,
+    close: async () => committed?.close(),
+  };
 }

@@ -13,6 +13,9 @@ import { awaitAws, currentFunction, meterUsage, safely } from "./usage-context.j
  * - EventBridge PutEvents: 15 ms;
  * - API Gateway management API (PostToConnection and the others): 10 ms;
  * - SES SendEmail and SNS Publish: 30 ms;
+ * - Kinesis (PutRecords of a few records, and the other calls): 20 ms, an assumption (a
+ *   PutRecords is acknowledged once the records are stored in three zones; AWS quotes no p50,
+ *   and a large batch takes longer);
  * - push providers (web push services, FCM, APNs; outside AWS, over the internet): 50 ms.
  */
 export const MODELLED_LATENCY_MS = {
@@ -22,6 +25,7 @@ export const MODELLED_LATENCY_MS = {
   apigwManagement: 10,
   ses: 30,
   sns: 30,
+  kinesis: 20,
   push: 50,
 } as const;
 
@@ -62,7 +66,14 @@ const metered = new WeakSet<object>();
  *   are not billed by API Gateway (they are not messages);
  * - ses: SendEmail that succeeded, one "ses.emails" per recipient (To, Cc and Bcc);
  * - sns: Publish to a PhoneNumber that succeeded, one "sns.sms" per SMS part (`smsParts`);
- *   publishes to topics are not SMS and not counted.
+ *   publishes to topics are not SMS and not counted;
+ * - kinesis: PutRecord that succeeded, and each record of PutRecords that Kinesis accepted (no
+ *   ErrorCode in the answer's Records[i]; a refused record is not billed and its retry is
+ *   counted when it succeeds): billingUnits(Data + PartitionKey bytes, 25 KB) ->
+ *   "kinesis.putUnits", those bytes -> "kinesis.bytes" and 1 -> "kinesis.records", on the
+ *   stream (StreamName, or the name in StreamARN). Reads (GetRecords, SubscribeToShard) and
+ *   control calls (ListShards, DescribeStream, ...) are not billed per call: shard-hours and
+ *   enhanced fan-out pay for them (cost/kinesis-bill.ts).
  * Metering never throws into the call: its own errors are swallowed (usage-context `safely`).
  */
 export function meterSdkClient<C extends MeterableClient>(client: C, service: SdkService): C {
@@ -135,9 +146,41 @@ function countSuccess(service: SdkService, operation: string, input: Record<stri
     case "sns":
       if (operation === "Publish" && input.PhoneNumber) meterUsage("sns.sms", smsParts(String(input.Message ?? "")), { fn });
       return;
+    case "kinesis":
+      return addKinesis(operation, input, output, fn);
     case "dynamodbStreams":
       return;
   }
+}
+
+/** Kinesis bills each record's PUT payload in 25 KB units. */
+export const KINESIS_PUT_UNIT_BYTES = 25 * 1024;
+
+/** A record's size as Kinesis counts it for PUT payload units and throughput: its Data plus its PartitionKey (UTF-8). */
+export function kinesisRecordBytes(record: { Data?: unknown; PartitionKey?: string }): number {
+  return byteLength(record.Data) + byteLength(record.PartitionKey);
+}
+
+/** The stream a Kinesis call names: StreamName, else the name in StreamARN (arn:aws:kinesis:<region>:<account>:stream/<name>). */
+export function kinesisStreamName(input: { StreamName?: string; StreamARN?: string }): string {
+  if (input.StreamName) return input.StreamName;
+  const arn = input.StreamARN ?? "";
+  const at = arn.indexOf(":stream/");
+  return at >= 0 ? arn.slice(at + ":stream/".length) : arn || "?";
+}
+
+/** PutRecord, or the records of PutRecords that Kinesis accepted: their units, bytes and count on their stream. */
+function addKinesis(operation: string, input: Record<string, any>, output: any, fn: string): void {
+  type Entry = { Data?: unknown; PartitionKey?: string };
+  const answers: Array<{ ErrorCode?: string }> | undefined = output?.Records;
+  const records: Entry[] =
+    operation === "PutRecord" ? [input] : operation === "PutRecords" ? ((input.Records ?? []) as Entry[]).filter((_, i) => !answers?.[i]?.ErrorCode) : [];
+  if (records.length === 0) return;
+  const resource = kinesisStreamName(input);
+  const bytes = records.map(kinesisRecordBytes);
+  meterUsage("kinesis.putUnits", bytes.reduce((sum, b) => sum + billingUnits(b, KINESIS_PUT_UNIT_BYTES), 0), { fn, resource });
+  meterUsage("kinesis.bytes", bytes.reduce((sum, b) => sum + b, 0), { fn, resource });
+  meterUsage("kinesis.records", records.length, { fn, resource });
 }
 
 function byteLength(data: unknown): number {
