@@ -117,6 +117,7 @@ export interface KinesisSubscriptionSpec {
   reportBatchItemFailures: boolean;
   parallelizationFactor: number;
   enhancedFanOut: boolean;
+  /** Lambda event filtering on a Kinesis record's `data` (decoded, as JSON): `{ data: { ... } }`. */
   filter?: Record<string, unknown>;
 }
 

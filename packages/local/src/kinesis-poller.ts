@@ -122,7 +122,7 @@ export class KinesisPoller {
           lastRecordAt = Date.now();
           lastRead = batch.at(-1)!.SequenceNumber;
           const filter = this.o.settings.filter as EventPattern | undefined;
-          const kept = filter ? batch.filter((r) => matches(filter, this.lambdaRecord(shardId, r))) : batch;
+          const kept = filter ? batch.filter((r) => matches(filter, filterView(r))) : batch;
           if (kept.length > 0 && !(await deliverBatch(kept, port))) return;
           if (kept.at(-1) !== batch.at(-1)) port.checkpoint(lastRead!);
         } catch (err) {
@@ -239,5 +239,18 @@ export class KinesisPoller {
     const fields = { function: this.o.fn.name, shardId, condition: why.condition, batch: record.KinesisBatchInfo };
     await sendOnFailure({ onFailure: this.o.onFailure, fnName: this.o.fn.name, record, region: this.region, log: this.log, fields });
     this.counters.failuresSent++;
+  }
+}
+
+/**
+ * What Lambda's event filter sees of a Kinesis record: only `data`, decoded from base64 and read
+ * as JSON (AWS filters Kinesis records on their data alone); data that is not JSON shows
+ * nothing, so a pattern on `data` drops it.
+ */
+function filterView(r: _Record): { data?: unknown } {
+  try {
+    return { data: JSON.parse(Buffer.from(r.Data ?? new Uint8Array()).toString("utf8")) };
+  } catch {
+    return {};
   }
 }
