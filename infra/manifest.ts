@@ -594,7 +594,7 @@ export const ENV = {
   committedStream: "WEFT_COMMITTED_STREAM",
   /** Set by the local stack only: the local Kinesis endpoint. */
   kinesisEndpoint: "WEFT_KINESIS_ENDPOINT",
-  /** The room tier's group-commit interval in ms (default 10). */
+  /** The room tier's committed-stream flush interval in ms (default: rooms/room-wiring.ts COMMITTED_FLUSH_MS). */
   committedFlushMs: "WEFT_COMMITTED_FLUSH_MS",
 } as const;
 

@@ -50,16 +50,20 @@ export class DocStates {
   /**
    * Applies committed batches of one document in seq order. Idempotent: entries at or below
    * the materialized version are skipped. A gap (a batch starting above version + 1, e.g.
-   * after a lost stream batch) is filled from the log. Returns the materialized version.
+   * after a lost stream batch) is filled from the log. Returns the materialized version, and
+   * the ranges filled from the log as batches (`filled`: seqStart..seqEnd, their entries, the
+   * newest entry's serverTs as committedAt; no client progress), so the caller can publish
+   * them too: consumers of the committed events (notifications) would miss them otherwise.
    * Throws when the log cannot supply a needed entry (the caller retries later).
    */
-  async apply(doc: DocRef, batches: LogBatch[]): Promise<{ version: number }> {
+  async apply(doc: DocRef, batches: LogBatch[]): Promise<{ version: number; filled: LogBatch[] }> {
     const sorted = batches.length === 1 ? batches : batches.filter((b) => b.entries.length > 0).sort((a, b) => a.seqStart - b.seqStart);
     const newest = sorted.at(-1)?.seqEnd ?? 0;
     const cached = this.cache.get(docKey(doc));
-    if (cached && cached.state.version >= newest) return { version: cached.state.version };
+    if (cached && cached.state.version >= newest) return { version: cached.state.version, filled: [] };
     const known = cached ?? (await this.loadCurrent(doc));
-    if (known.state.version >= newest) return { version: known.state.version };
+    if (known.state.version >= newest) return { version: known.state.version, filled: [] };
+    const filled: LogBatch[] = [];
 
     let state = known.state;
     let logBytes = known.head?.logBytesSinceSnapshot ?? 0;
@@ -70,10 +74,14 @@ export class DocStates {
     };
     for (const b of sorted) {
       if (b.seqEnd <= state.version) continue;
-      if (b.seqStart > state.version + 1) add(await logRange(this.deps.log, doc, state.version, b.seqStart - 1));
+      if (b.seqStart > state.version + 1) {
+        const gap = await logRange(this.deps.log, doc, state.version, b.seqStart - 1);
+        if (gap.length > 0) filled.push(filledBatch(doc, gap));
+        add(gap);
+      }
       add(b.seqStart > state.version ? b.entries : b.entries.filter((e) => e.seq > state.version));
     }
-    return this.save(doc, state, known.head, logBytes);
+    return { ...(await this.save(doc, state, known.head, logBytes)), filled };
   }
 
   /**
@@ -208,4 +216,17 @@ export class DocStates {
     if (current && current.state.version > known.state.version) return;
     this.cache.set(key, known, stateWeight(known.head.snapshotBytes, known.head.logBytesSinceSnapshot));
   }
+}
+
+/** Entries read from the log to fill a gap, as a batch for the committed events (see DocStates.apply). */
+function filledBatch(doc: DocRef, entries: LogEntry[]): LogBatch {
+  return {
+    doc: { tenant: doc.tenant, docId: doc.docId },
+    seqStart: entries[0].seq,
+    seqEnd: entries[entries.length - 1].seq,
+    entries,
+    lenAfter: 0,
+    clients: [],
+    committedAt: Math.max(...entries.map((e) => e.serverTs)),
+  };
 }

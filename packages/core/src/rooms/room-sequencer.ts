@@ -26,11 +26,12 @@ export interface RoomSequencerDeps {
   deliver(doc: DocRef, batches: LogBatch[]): Promise<void>;
   /**
    * Appends the batches one run committed to the committed-batch stream (the consumers' feed:
-   * the materializer and, through it, search and notifications), after `deliver` and before the
-   * submitters are answered: resolves once the stream holds them. Group-committed across the
-   * task's documents (group-commit.ts). A failure is logged and does not fail the submits (the
-   * log holds the batches; the materializer fills a document's gap from the log at its next
-   * batch). Absent: consumers read the log's own stream.
+   * the materializer and, through it, search and notifications), after `deliver`; resolves once
+   * the stream holds them. Group-committed across the task's documents (group-commit.ts). Not
+   * awaited by the run: the submitters are answered once the log holds their ops, and a put's
+   * wait (the flush interval) never delays the next change. A failure is logged (the log holds
+   * the batches; the materializer fills a document's gap from the log at its next batch).
+   * Absent: consumers read the log's own stream.
    */
   publish?(batches: LogBatch[]): Promise<void>;
   logSink: LogSink;
@@ -135,7 +136,7 @@ export class RoomSequencer {
         await this.deps.deliver(q.doc, batches).catch((err: unknown) => {
           this.deps.logSink({ kind: "room_deliver_failed", tenant: q.doc.tenant, docId: q.doc.docId, message: (err as Error)?.message });
         });
-        await this.deps.publish?.(batches).catch((err: unknown) => {
+        this.deps.publish?.(batches).catch((err: unknown) => {
           this.deps.logSink({ kind: "room_publish_failed", tenant: q.doc.tenant, docId: q.doc.docId, batches: batches.length, message: (err as Error)?.message });
         });
       }

@@ -13,7 +13,7 @@ describe("DocStates.apply", () => {
     const doc = newDoc();
     const entries = sample(60, 1);
     const batches = await commit(r.log, toBatches(doc, entries, [7, 3, 11]));
-    expect(await r.states.apply(doc, [...batches].reverse())).toEqual({ version: 60 });
+    expect(await r.states.apply(doc, [...batches].reverse())).toMatchObject({ version: 60, filled: [] });
     expect(r.store.calls).toMatchObject({ putHead: 1, putSnapshot: 0 });
     expect(encodeState((await r.states.read(doc))!)).toBe(encodeState(materialize(entries)));
   });
@@ -25,10 +25,10 @@ describe("DocStates.apply", () => {
     const batches = await commit(r.log, toBatches(doc, entries, [10]));
     await r.states.apply(doc, batches.slice(0, 3));
     r.store.reset();
-    expect(await r.states.apply(doc, batches.slice(0, 2))).toEqual({ version: 30 });
+    expect(await r.states.apply(doc, batches.slice(0, 2))).toMatchObject({ version: 30, filled: [] });
     expect(r.store.calls.putHead).toBe(0);
     // Overlapping redelivery: only the new part applies.
-    expect(await r.states.apply(doc, batches.slice(1))).toEqual({ version: 40 });
+    expect(await r.states.apply(doc, batches.slice(1))).toMatchObject({ version: 40, filled: [] });
     expect(encodeState((await r.fresh().read(doc))!)).toBe(encodeState(materialize(entries)));
   });
 
@@ -39,8 +39,13 @@ describe("DocStates.apply", () => {
     const batches = await commit(r.log, toBatches(doc, entries, [10]));
     await r.states.apply(doc, batches.slice(0, 1));
     r.log.entriesRead = 0;
-    expect(await r.states.apply(doc, [batches[4]])).toEqual({ version: 50 });
+    const filled = await r.states.apply(doc, [batches[4]]);
+    expect(filled.version).toBe(50);
     expect(r.log.entriesRead).toBe(30);
+    // The filled range comes back as a batch, for the caller to publish (notifications would miss it otherwise).
+    expect(filled.filled.map((b) => [b.seqStart, b.seqEnd, b.entries.length])).toEqual([[11, 40, 30]]);
+    expect(filled.filled[0].entries.map((e) => e.seq)).toEqual(entries.slice(10, 40).map((e) => e.seq));
+    expect(filled.filled[0].committedAt).toBe(Math.max(...entries.slice(10, 40).map((e) => e.serverTs)));
     expect(encodeState((await r.states.read(doc))!)).toBe(encodeState(materialize(entries)));
   });
 
@@ -53,7 +58,7 @@ describe("DocStates.apply", () => {
     expect(r.store.snapshotVersions).toEqual([20, 40, 60, 80]);
     const cold = r.fresh();
     r.log.entriesRead = 0;
-    expect(await cold.apply(doc, [batches.at(-1)!])).toEqual({ version: 95 });
+    expect(await cold.apply(doc, [batches.at(-1)!])).toMatchObject({ version: 95, filled: [] });
     expect(r.log.entriesRead).toBe(10); // 81..90 after snapshot 80; 91..95 came in the batch
     expect(encodeState((await cold.read(doc))!)).toBe(encodeState(materialize(entries)));
   });
@@ -98,7 +103,7 @@ describe("DocStates.apply", () => {
     const b = r.fresh();
     await a.apply(doc, [batches[0]]);
     await b.apply(doc, batches); // b went ahead to 30
-    expect(await a.apply(doc, [batches[1]])).toEqual({ version: 30 });
+    expect(await a.apply(doc, [batches[1]])).toMatchObject({ version: 30, filled: [] });
     expect((await r.store.head(doc))?.version).toBe(30);
     expect(encodeState((await a.read(doc))!)).toBe(encodeState(materialize(entries)));
   });

@@ -26,7 +26,7 @@ function stores() {
   const durableInbox = new MemoryInboxStore();
   const metrics = new MetricsRecorder(new MemoryMetricsStore(), () => {});
   const lines: Record<string, unknown>[] = [];
-  const task = (o: { log?: LogStore; deliver?: (doc: DocRef, batches: LogBatch[]) => Promise<void> } = {}) => {
+  const task = (o: { log?: LogStore; deliver?: (doc: DocRef, batches: LogBatch[]) => Promise<void>; publish?: (batches: LogBatch[]) => Promise<void> } = {}) => {
     const delivered: LogBatch[] = [];
     const used = o.log ?? log;
     const room = new RoomSequencer({
@@ -43,6 +43,7 @@ function stores() {
       ingest: { state, quarantine, clock, metrics, acls: new AclReader({ state, log: used }), accessPolicy: async () => DEFAULT_ACCESS_POLICY },
       durableInbox,
       deliver: o.deliver ?? (async (_doc, batches) => void delivered.push(...batches)),
+      ...(o.publish ? { publish: o.publish } : {}),
       logSink: (l) => lines.push(l),
     });
     return { room, delivered };
@@ -183,5 +184,27 @@ describe("RoomSequencer", () => {
     expect((err as WeftError).code).toBe("forbidden");
     expect(room.pendingChanges).toBe(0);
     expect((await s.log.head(doc)).seq).toBe(2);
+  });
+
+  it("publishes what each run committed to the committed stream after delivering it, without waiting for the put; a failed put is logged and the submits stand", async () => {
+    const s = stores();
+    const published: LogBatch[] = [];
+    const puts: Array<() => void> = [];
+    // A put that never settles on its own: the submit must not wait for it.
+    const { room, delivered } = s.task({ publish: (batches) => new Promise<void>((resolve) => { published.push(...batches); puts.push(resolve); }) });
+    const doc = newDoc();
+    expect(await room.submit(ann, doc, body("c", 1, 0))).toEqual([{ id: "c-1", status: "accepted" }]);
+    expect(await room.submit(ann, doc, body("c", 2, 2))).toEqual([{ id: "c-2", status: "accepted" }]);
+    expect(published.map((b) => [b.seqStart, b.seqEnd])).toEqual(delivered.map((b) => [b.seqStart, b.seqEnd]));
+    expect(published.every((b) => b.deliveredLive)).toBe(true);
+    expect(published.flatMap((b) => b.entries.map((e) => e.id))).toEqual((await allEntries(s.log, doc)).map((e) => e.id));
+    puts.forEach((resolve) => resolve());
+
+    const failing = s.task({ publish: async () => Promise.reject(new Error("throttled")) });
+    const other = newDoc();
+    expect(await failing.room.submit(ann, other, body("d", 1, 0))).toEqual([{ id: "d-1", status: "accepted" }]);
+    await new Promise((r) => setTimeout(r, 0));
+    expect(s.lines).toContainEqual(expect.objectContaining({ kind: "room_publish_failed", docId: other.docId, message: "throttled" }));
+    expect((await allEntries(s.log, other)).map((e) => e.id)).toContain("d-1");
   });
 });

@@ -10,7 +10,8 @@ import { addToGroup, perDocStream, runPerDoc, type DocGroup } from "./per-doc-st
  * Log stream (the sequencer function's batches) or committed stream (the room tier's) ->
  * materialized document state -> event bus, per document in stream order,
  * documents in parallel (perDocStream). Per document: DocStates.apply (one head write, a
- * snapshot only when due; a gap left by a lost stream batch is filled from the log); the
+ * snapshot only when due; a gap left by a lost stream batch is filled from the log, and
+ * published with the batch that revealed it); the
  * commit -> materialized lag of each batch goes to the metrics (a batch redelivered with a
  * retried stream batch is observed again). Then the batches of every document materialized
  * are published at once (publishCommitted: packed entries, one per tenant per 64 KB). A
@@ -51,9 +52,11 @@ function stages() {
     stage: "materializer",
     concurrency: 16,
     run: async (doc: DocRef, batches: LogBatch[]) => {
-      await w.docStates.apply(doc, batches);
+      const { filled } = await w.docStates.apply(doc, batches);
       const now = w.clock.now();
       for (const b of batches) w.metrics.observeMaterializerLag(doc.tenant, now - b.committedAt);
+      // A gap filled from the log (a batch that never came on the stream) is published with the rest.
+      if (filled.length > 0) batches.push(...filled);
     },
     // One publish for every document materialized: packed entries, one per tenant and 64 KB.
     afterAll: (done: Array<{ doc: DocRef; records: LogBatch[] }>) => publishCommitted(w.bus, done.flatMap((d) => d.records)),
