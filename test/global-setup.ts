@@ -33,6 +33,8 @@ export default async function setup(project: TestProject) {
   project.provide("dynamoEndpoint", dynamo.value.endpoint);
   project.provide("stackUrl", stack.value.url);
   project.provide("roomsUrl", stack.value.roomsUrl);
+  // The stack's local Kinesis endpoint: committed-stream tests put a malformed record on it.
+  project.provide("kinesisEndpoint", stack.value.kinesis.endpoint);
   // The stack's own tables: WebSocket tests check connection cleanup in its connections table.
   project.provide("stackDynamoEndpoint", stack.value.dynamoEndpoint);
   project.provide("stackTables", stack.value.tables);
@@ -48,5 +50,7 @@ declare module "vitest" {
     stackUrl: string;
     /** The room tier's WebSocket URL (docs/rooms.md). */
     roomsUrl: string;
+    /** The stack's local Kinesis endpoint (docs/kinesis-local.md). */
+    kinesisEndpoint: string;
   }
 }

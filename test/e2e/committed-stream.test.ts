@@ -1,4 +1,6 @@
-import { afterAll, describe, expect, test } from "vitest";
+import { KinesisClient, PutRecordCommand } from "@aws-sdk/client-kinesis";
+import { afterAll, describe, expect, inject, test } from "vitest";
+import { localStreamName } from "../../packages/local/src/kinesis-streams.js";
 import { call, freshDoc, token, waitFor } from "./http.js";
 import { roomsUrl, WsClient } from "./ws-client.js";
 
@@ -65,5 +67,31 @@ describe("committed stream", () => {
       return r.status === 200 && r.body.version === 3 ? r.body : undefined;
     });
     expect(materialized.text).toBe("two one ");
+  });
+
+  test("a record that cannot be decoded is quarantined and does not hold up the records after it", async () => {
+    const kinesis = new KinesisClient({ endpoint: inject("kinesisEndpoint"), region: "us-east-1", credentials: { accessKeyId: "t", secretAccessKey: "t" } });
+    const marker = `not-a-committed-record-${Date.now().toString(36)}`;
+    try {
+      const put = await kinesis.send(new PutRecordCommand({ StreamName: localStreamName("committed"), PartitionKey: "e2e", Data: Buffer.from(marker) }));
+      const docId = freshDoc("room-after-bad");
+      const ann = await room("ann");
+      const tok = await token({ sub: "ann" });
+      await submit(ann, docId, "b1", 1, 0, "fine");
+      await waitFor("the materialized state after the bad record", async () => {
+        const r = await state(docId, tok);
+        return r.status === 200 && r.body.version === 2 ? r.body : undefined;
+      });
+      // A record names no tenant: it is kept under `_unknown`, with what it held.
+      const admin = await token({ sub: "ops", tid: "_unknown", role: "admin" });
+      const q = await waitFor("the quarantined record", async () => {
+        const r = await call("GET", "/v1/admin/quarantine", { token: admin });
+        return r.body?.records?.find((x: any) => String(x.message).includes(put.SequenceNumber!));
+      });
+      expect(q).toMatchObject({ source: "stream", reason: "invalid_record", payload: Buffer.from(marker).toString("base64") });
+      expect(q.message).toMatch(/^materializer: stream record could not be decoded: committed record is not gzip JSON/);
+    } finally {
+      kinesis.destroy();
+    }
   });
 });

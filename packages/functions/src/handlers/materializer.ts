@@ -4,7 +4,7 @@ import { logBatchFromImage } from "../adapters/dynamo/log-store.js";
 import { decodeCommittedRecord } from "../adapters/kinesis/committed-records.js";
 import { publishCommitted } from "../events/publish-committed.js";
 import { wiring } from "../wiring.js";
-import { addToGroup, perDocStream, runPerDoc, type DocGroup } from "./per-doc-stream.js";
+import { addToGroup, perDocStream, quarantineStreamRecord, runPerDoc, UNKNOWN_TENANT, type DocGroup } from "./per-doc-stream.js";
 
 /**
  * Log stream (the sequencer function's batches) or committed stream (the room tier's) ->
@@ -28,8 +28,9 @@ export async function handler(event: DynamoDBStreamEvent | KinesisStreamEvent): 
  * The committed stream (the room tier's batches, group-committed: a record holds many
  * documents' batches; committed-records.ts). Each document's batches, in record order, run as
  * from the log stream; a failed document is retried from the first record that held it. A
- * record that cannot be decoded is logged and skipped: its documents are filled from the log
- * at their next batch (DocStates.apply).
+ * record that cannot be decoded is quarantined (tenant `_unknown`: a record names none) and
+ * skipped, so it never blocks the shard; its documents are filled from the log at their next
+ * batch (DocStates.apply).
  */
 async function fromCommittedStream(event: KinesisStreamEvent): Promise<DynamoDBBatchResponse> {
   const groups = new Map<string, DocGroup<LogBatch>>();
@@ -38,7 +39,8 @@ async function fromCommittedStream(event: KinesisStreamEvent): Promise<DynamoDBB
     try {
       batches = decodeCommittedRecord(Buffer.from(r.kinesis.data, "base64"));
     } catch (err) {
-      console.error(JSON.stringify({ kind: "materializer_undecodable_record", sequenceNumber: r.kinesis.sequenceNumber, message: (err as Error).message }));
+      const message = `${(err as Error).message} (sequence number ${r.kinesis.sequenceNumber})`;
+      await quarantineStreamRecord("materializer", { tenant: UNKNOWN_TENANT, payload: r.kinesis.data, message });
       continue;
     }
     for (const b of batches) addToGroup(groups, b.doc, b, r.kinesis.sequenceNumber);

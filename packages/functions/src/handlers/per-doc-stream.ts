@@ -92,21 +92,37 @@ export async function runPerDoc<R>(groups: DocGroup<R>[], opts: Omit<PerDocStrea
 }
 
 async function quarantineUndecodable(stage: string, image: Record<string, unknown>, message: string): Promise<void> {
-  const w = wiring();
   const pk = (image.pk as { S?: string } | undefined)?.S ?? "";
-  const tenant = pk.includes("#") ? pk.slice(0, pk.indexOf("#")) : "_unknown";
+  await quarantineStreamRecord(stage, {
+    tenant: pk.includes("#") ? pk.slice(0, pk.indexOf("#")) : UNKNOWN_TENANT,
+    docId: pk.slice(pk.indexOf("#") + 1) || undefined,
+    payload: JSON.stringify(image),
+    message,
+  });
+}
+
+/** Where a stream record that names no tenant is quarantined. */
+export const UNKNOWN_TENANT = "_unknown";
+
+/**
+ * Quarantines a stream record that could not be decoded (reason `invalid_record`, source
+ * `stream`; the payload truncated to the quarantine's sample size), and counts it, so it never
+ * blocks the records after it.
+ */
+export async function quarantineStreamRecord(stage: string, r: { tenant: string; docId?: string; payload: string; message: string }): Promise<void> {
+  const w = wiring();
   const at = w.clock.now();
   await w.quarantine.put(
     quarantineRecord({
       id: timeId(at),
-      tenant,
+      tenant: r.tenant,
       at,
       source: "stream",
       reason: REJECT_REASONS.invalidRecord,
-      message: `${stage}: stream record could not be decoded: ${message}`,
-      docId: pk.slice(pk.indexOf("#") + 1) || undefined,
-      payload: JSON.stringify(image),
+      message: `${stage}: stream record could not be decoded: ${r.message}`,
+      docId: r.docId,
+      payload: r.payload,
     }),
   );
-  w.metrics.count(tenant, "refused.invalid_record");
+  w.metrics.count(r.tenant, "refused.invalid_record");
 }
