@@ -596,6 +596,8 @@ export const ENV = {
   kinesisEndpoint: "WEFT_KINESIS_ENDPOINT",
   /** The room tier's committed-stream flush interval in ms (default: rooms/room-wiring.ts COMMITTED_FLUSH_MS). */
   committedFlushMs: "WEFT_COMMITTED_FLUSH_MS",
+  /** How long after a subscription the room tier checks its document's materialization (default: rooms/room-wiring.ts MATERIALIZED_CHECK_MS). */
+  materializedCheckMs: "WEFT_MATERIALIZED_CHECK_MS",
 } as const;
 
 export { rooms, type RoomsSpec } from "./manifest-rooms.js";

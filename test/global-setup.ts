@@ -11,7 +11,8 @@ import { startStack } from "../packages/local/src/stack.js";
  * WEFT_FAULT_FAIL_TARGET=search:bus-fault-, so bus deliveries to the search target fail the first K
  * times for documents named "bus-fault-<K>-..." (the dead-letter end-to-end test relies on it), and
  * with WEFT_FAULT_SKIP_COMMITTED=stream-lost-, so the room tier leaves the first K batches of
- * documents named "stream-lost-<K>-..." off the committed stream (committed-stream.test.ts).
+ * documents named "stream-lost-<K>-..." off the committed stream (committed-stream.test.ts), whose
+ * repair on open it checks 1 s after a subscription (WEFT_MATERIALIZED_CHECK_MS) instead of 5 s.
  */
 export default async function setup(project: TestProject) {
   // Two DynamoDB Locals: the stack gets its own, so the many tables and streams the suites
@@ -22,7 +23,7 @@ export default async function setup(project: TestProject) {
       port: 0,
       data: "memory",
       quiet: true,
-      env: { WEFT_FAULT_POISON_CLIENT: "poison-client", WEFT_FAULT_FAIL_TARGET: "search:bus-fault-", WEFT_FAULT_SKIP_COMMITTED: "stream-lost-", WEFT_STRUCTURED_LOGS: "off" },
+      env: { WEFT_FAULT_POISON_CLIENT: "poison-client", WEFT_FAULT_FAIL_TARGET: "search:bus-fault-", WEFT_FAULT_SKIP_COMMITTED: "stream-lost-", WEFT_MATERIALIZED_CHECK_MS: "1000", WEFT_STRUCTURED_LOGS: "off" },
     }),
   ]);
   if (dynamo.status === "rejected" || stack.status === "rejected") {

@@ -10,7 +10,8 @@ import { roomsUrl, WsClient } from "./ws-client.js";
  * batches out), and from there search; a batch that never reached the stream (the stack runs
  * with WEFT_FAULT_SKIP_COMMITTED=stream-lost-: the first K batches of a document named
  * `stream-lost-<K>-...` are left off it, as by a task that stopped between its log write and
- * its put) is filled from the log when the document's next batch comes.
+ * its put) is filled from the log when the document's next batch comes, or republished by the
+ * room tier when someone opens the document (WEFT_MATERIALIZED_CHECK_MS=1000 here).
  */
 
 const open: WsClient[] = [];
@@ -93,5 +94,22 @@ describe("committed stream", () => {
     } finally {
       kinesis.destroy();
     }
+  });
+
+  test("a document whose last batch never reached the stream is republished when someone opens it", async () => {
+    const docId = freshDoc("stream-lost-1");
+    const ann = await room("ann");
+    const tok = await token({ sub: "ann" });
+    await submit(ann, docId, "o1", 1, 0, "only ");
+    await new Promise((r) => setTimeout(r, 1500));
+    expect((await state(docId, tok)).status).toBe(404);
+    // No further edit: opening the document is what repairs it (1 s after the subscription, here).
+    const reader = await room("ann");
+    await reader.subscribe(docId, 0);
+    const materialized = await waitFor("the republished state at version 2", async () => {
+      const r = await state(docId, tok);
+      return r.status === 200 && r.body.version === 2 ? r.body : undefined;
+    });
+    expect(materialized.text).toBe("only ");
   });
 });

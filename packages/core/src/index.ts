@@ -62,3 +62,4 @@ export * from "./rooms/room-inbox.js";
 export * from "./rooms/batch-cache.js";
 export * from "./rooms/room-sequencer.js";
 export * from "./rooms/group-commit.js";
+export * from "./rooms/materialized-check.js";

@@ -28,6 +28,12 @@ export interface LiveSessionDeps extends FanoutDeps, LiveAccessDeps {
    * an expired connection is closed at its next message only.
    */
   tokenTimers?: TimerStore;
+  /**
+   * Called once a subscription is greeted, with the log head it saw (not awaited; must not
+   * throw). The room tier checks the document's materialization against it
+   * (rooms/materialized-check.ts).
+   */
+  onSubscribed?: (doc: DocRef, head: number) => void;
 }
 
 /** Who is on the other end: from the authorizer's context and the event (never from the message). */
@@ -147,6 +153,7 @@ async function subscribe(deps: LiveSessionDeps, caller: Caller, docId: string, a
   const others = (await deps.connections.subscribers(doc)).filter((s) => s.connectionId !== caller.connectionId && s.presence !== null);
   const greeting = [subscribedMessage(docId, head, role), ...others.map((s) => presenceMessage(docId, s.userId, s.connectionId, s.presence, s.presenceAt ?? readAt))];
   if (!(await postInOrder(deps, caller, doc, greeting))) return;
+  deps.onSubscribed?.(doc, head);
   for (let cursor = after ?? head; cursor < head; ) {
     const page = await deps.log.entries(doc, cursor, CATCH_UP_PAGE);
     if (page.length === 0) break;

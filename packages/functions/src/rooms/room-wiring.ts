@@ -3,9 +3,11 @@ import {
   GroupCommit,
   RoomSequencer,
   accessBeforeBatches,
+  republishIfBehind,
   broadcast,
   jsonLineSink,
   type FanoutDeps,
+  type DocRef,
   type Gateway,
   type LiveSessionDeps,
   type LogBatch,
@@ -36,6 +38,12 @@ export interface RoomWiring {
  * Nobody waits for it: live delivery and the submitters' answers come before the put.
  */
 export const COMMITTED_FLUSH_MS = 100;
+
+/**
+ * How long after a subscription its document's materialization is checked against the log head
+ * the subscription saw (republishIfBehind): well past a flush, a put and the materializer's run.
+ */
+export const MATERIALIZED_CHECK_MS = 5000;
 
 /** Batches per flush at most (a flush is also cut at Kinesis' record and request limits). */
 const MAX_BATCHES_PER_FLUSH = 2000;
@@ -69,7 +77,24 @@ function committedStream(env: NodeJS.ProcessEnv): GroupCommit<LogBatch> | undefi
 export function roomWiring(w: Wiring, gateway: Gateway, env: NodeJS.ProcessEnv = process.env): RoomWiring {
   const live: FanoutDeps = { ...liveDeps(w), gateway };
   const committed = committedStream(env);
-  const session: LiveSessionDeps = { ...sessionDeps(w), gateway };
+  const checks = new Set<ReturnType<typeof setTimeout>>();
+  // The committed stream's repair on open (core rooms/materialized-check.ts), once the stream has carried what was in flight.
+  const onSubscribed = (doc: DocRef, head: number) => {
+    if (!committed || head === 0) return;
+    const timer = setTimeout(() => {
+      checks.delete(timer);
+      republishIfBehind(
+        { materializedVersion: async (d) => (await w.docStateStore.head(d))?.version ?? 0, log: w.log, publish: (batches) => committed.add(batches) },
+        doc,
+        head,
+      ).then(
+        ({ republished }) => republished > 0 && jsonLineSink({ level: "WARN", kind: "room_republished", tenant: doc.tenant, docId: doc.docId, batches: republished, head }),
+        (err: unknown) => jsonLineSink({ level: "WARN", kind: "room_republish_failed", tenant: doc.tenant, docId: doc.docId, message: (err as Error)?.message }),
+      );
+    }, Number(env[ENV.materializedCheckMs] ?? MATERIALIZED_CHECK_MS));
+    checks.add(timer);
+  };
+  const session: LiveSessionDeps = { ...sessionDeps(w), gateway, onSubscribed };
   const sequencer = new RoomSequencer({
     sequencer: sequencerDeps(w, live, env),
     ingest: { state: w.state, quarantine: w.quarantine, clock: w.clock, metrics: w.metrics, acls: w.acls, accessPolicy: w.accessPolicy },
@@ -86,6 +111,9 @@ export function roomWiring(w: Wiring, gateway: Gateway, env: NodeJS.ProcessEnv =
     sequencer,
     audit: httpAccessAudit({ auditStore: w.auditStore, clock: w.clock }),
     committed,
-    close: async () => committed?.close(),
+    close: async () => {
+      for (const t of checks) clearTimeout(t);
+      await committed?.close();
+    },
   };
 }
