@@ -25,8 +25,6 @@ export interface RoomWiring {
   sequencer: RoomSequencer;
   /** Records refused submits in the audit trail, as the HTTP routes record their 403s. */
   audit: HttpAccessAudit;
-  /** The committed stream's group commit, when the task has one (flushed by `close`). */
-  committed?: GroupCommit<LogBatch>;
   /** Flushes what is still buffered for the committed stream (the server calls it once its sockets are closed). */
   close(): Promise<void>;
 }
@@ -78,6 +76,7 @@ export function roomWiring(w: Wiring, gateway: Gateway, env: NodeJS.ProcessEnv =
   const live: FanoutDeps = { ...liveDeps(w), gateway };
   const committed = committedStream(env);
   const checks = new Set<ReturnType<typeof setTimeout>>();
+  const checkMs = Number(env[ENV.materializedCheckMs] ?? MATERIALIZED_CHECK_MS);
   // The committed stream's repair on open (core rooms/materialized-check.ts), once the stream has carried what was in flight.
   const onSubscribed = (doc: DocRef, head: number) => {
     if (!committed || head === 0) return;
@@ -91,7 +90,7 @@ export function roomWiring(w: Wiring, gateway: Gateway, env: NodeJS.ProcessEnv =
         ({ republished }) => republished > 0 && jsonLineSink({ level: "WARN", kind: "room_republished", tenant: doc.tenant, docId: doc.docId, batches: republished, head }),
         (err: unknown) => jsonLineSink({ level: "WARN", kind: "room_republish_failed", tenant: doc.tenant, docId: doc.docId, message: (err as Error)?.message }),
       );
-    }, Number(env[ENV.materializedCheckMs] ?? MATERIALIZED_CHECK_MS));
+    }, checkMs);
     checks.add(timer);
   };
   const session: LiveSessionDeps = { ...sessionDeps(w), gateway, onSubscribed };
@@ -110,7 +109,6 @@ export function roomWiring(w: Wiring, gateway: Gateway, env: NodeJS.ProcessEnv =
     session,
     sequencer,
     audit: httpAccessAudit({ auditStore: w.auditStore, clock: w.clock }),
-    committed,
     close: async () => {
       for (const t of checks) clearTimeout(t);
       await committed?.close();
