@@ -14,7 +14,8 @@ import type { LiveLoadParams, LiveLoadResult } from "./live-load.js";
  * ~opBytes of prose, at a total target rate. Measured per (op, subscriber): accept (POST
  * response) -> WebSocket receipt p50/p95/p99, also from POST sent and from the commit
  * (the entry's serverTs); what the subscribers receive per op (frames, bytes, ops per
- * message); and, from the stack's metrics, accept -> commit and commit -> materialized lag.
+ * message); and, from the stack's metrics, accept -> commit and the materializer's lag (commit ->
+ * the consumers' feed; a state read includes a commit at once: reads go through the log).
  * A short unreported warm-up at the same rate runs first, each phase in its own tenant; a
  * calibration of DynamoDB Local's put rate runs last (the host's speed varies).
  *
@@ -102,7 +103,7 @@ export async function main(args: Record<string, string>): Promise<void> {
     postSentToReceiptMs: pct(load.postToReceipt),
     commitToReceiptMs: pct(load.commitToReceipt),
     acceptToCommitMs: m.sequencerLagMs,
-    commitToMaterializedMs: m.materializerLagMs,
+    materializerLagMs: m.materializerLagMs,
     delivery: {
       expected: load.expectedDeliveries,
       delivered: load.deliveries,

@@ -598,6 +598,8 @@ export const ENV = {
   committedFlushMs: "WEFT_COMMITTED_FLUSH_MS",
   /** How long after a subscription the room tier checks its document's materialization (default: rooms/room-wiring.ts MATERIALIZED_CHECK_MS). */
   materializedCheckMs: "WEFT_MATERIALIZED_CHECK_MS",
+  /** Least ms between two head writes of a document by one materializer process (default: core snapshot-policy.ts headEveryMs). */
+  materializerHeadMs: "WEFT_MATERIALIZER_HEAD_MS",
 } as const;
 
 export { rooms, type RoomsSpec } from "./manifest-rooms.js";

@@ -92,7 +92,7 @@ describe("materialized document state over HTTP", () => {
     console.log(`materializer lag (commit -> materialized) in the e2e run: ${JSON.stringify(m)}`);
   });
 
-  test("errors: unknown document 404, bad versions 400, a version above the materialized one 404", async () => {
+  test("errors: unknown document 404, bad versions 400, a version above the log's last 404", async () => {
     const t = await token({ tid });
     const admin = await token({ tid, role: "admin" });
     const doc = freshDoc("state-err");

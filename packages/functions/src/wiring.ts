@@ -156,7 +156,10 @@ export function wiring(env: NodeJS.ProcessEnv = process.env): Wiring {
   lazy(w, "quarantine", () => new DynamoQuarantineStore(opts("quarantine")));
   lazy(w, "metricsStore", () => new DynamoMetricsStore(opts("state")));
   lazy(w, "docStateStore", () => new DynamoDocStateStore(opts("docs")));
-  lazy(w, "docStates", () => new DocStates({ log: w.log, store: w.docStateStore, clock: w.clock }));
+  lazy(w, "docStates", () => {
+    const headEveryMs = env[ENV.materializerHeadMs];
+    return new DocStates({ log: w.log, store: w.docStateStore, clock: w.clock, config: headEveryMs === undefined ? {} : { headEveryMs: Number(headEveryMs) } });
+  });
   // Building never throws (handlers spread the wiring); a function without the bus fails on publish.
   lazy(w, "bus", () => {
     const name = env[ENV.eventBus];

@@ -11,7 +11,7 @@ export {
 } from "./state.js";
 export { canonicalJson, decodeState, encodeState, OutdatedSnapshotError } from "./encode.js";
 export { DocStates, type DocStatesDeps } from "./doc-states.js";
-export { logRange } from "./log-range.js";
+export { LogEndsEarly, logRange } from "./log-range.js";
 export {
   DEFAULT_DOC_STATES_CONFIG,
   entryBytes,

@@ -4,7 +4,8 @@ import type { LogEntry } from "../ops/types.js";
  * When DocStates writes a snapshot, and how much state it keeps in memory.
  *
  * The bill (DynamoDB: a write unit per 1 KB of item, a strongly consistent read unit per
- * 4 KB): every materialized batch writes only the small head item (1 write unit); a snapshot
+ * 4 KB): materializing writes only the small head item (1 write unit), and that at most every
+ * `headEveryMs` per document (doc-states.ts: reads go through the log); a snapshot
  * costs its compressed size in write units, so it is written only once the log since the
  * last one is big enough:
  *
@@ -30,14 +31,21 @@ export interface DocStatesConfig {
   snapshotEveryOps: number;
   /** M: approximate bytes of log entries since the last snapshot that make one due (scaled by k). */
   snapshotEveryLogBytes: number;
-  /** Budget of the in-process LRU of recent states, in approximate bytes of memory. */
+  /** Budget of each in-process LRU of recent states (applied, read), in approximate bytes of memory. */
   cacheBytes: number;
+  /**
+   * Least ms between two head writes of a document by one process (a snapshot, the first
+   * apply and a republished batch write one regardless). Reads go through the log, so this
+   * bounds only what a cold read replays and what a new process fills again from the log.
+   */
+  headEveryMs: number;
 }
 
 export const DEFAULT_DOC_STATES_CONFIG: DocStatesConfig = {
   snapshotEveryOps: 10_000,
   snapshotEveryLogBytes: 1 << 20,
   cacheBytes: 128 << 20,
+  headEveryMs: 5_000,
 };
 
 export interface SnapshotDebt {

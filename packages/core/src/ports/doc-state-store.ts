@@ -1,14 +1,16 @@
 import type { DocRef } from "../doc-ref.js";
 
 /**
- * Where the materializer keeps a document's state: one small head per document, written on
- * every materialized batch, and occasional snapshots of the whole state (its canonical
- * encoding, see materialize/encode.ts) keyed by version and kept for history.
+ * Where the materializer keeps a document's state: one small head per document, a checkpoint
+ * written at most every few seconds while the document is edited, and occasional snapshots of
+ * the whole state (its canonical encoding, see materialize/encode.ts) keyed by version and kept
+ * for history.
  *
- * The head is the only thing written per batch, so a commit costs one small write however
- * large the document is; a snapshot is written every N ops or M KiB of log (see
- * materialize/snapshot-policy.ts), and a read is head + latest snapshot at or below the
- * wanted version + the log entries after it.
+ * The head is the only thing written between snapshots, so materializing costs one small write
+ * per document and interval however large the document is; a snapshot is written every N ops
+ * or M KiB of log (see materialize/snapshot-policy.ts), and a read is head + latest snapshot at
+ * or below the wanted version + the log entries after it (to the log's end for the current
+ * state: materialize/doc-states.ts).
  */
 export interface DocHead {
   /** Seq of the last entry the stored state includes (>= 1). */

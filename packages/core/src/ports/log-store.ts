@@ -15,7 +15,8 @@ import type { LogBatch, LogHead } from "./records.js";
  *   undefined for an empty log. `head` is the same read reduced to the last batch's seqEnd
  *   and lenAfter, or {seq: 0, len: 0}.
  * - `entries(doc, after, limit)` returns committed entries with seq > after, ascending, at
- *   most `limit`, exactly as appended (deep-equal).
+ *   most `limit`, exactly as appended (deep-equal); fewer than `limit` only when the log
+ *   holds no more (a reader of the log's end stops at the first short page).
  * - `batchesAfter(doc, after)` returns, ascending, every batch holding a seq > after.
  * - `findOp` returns the seq of the committed op with that id, or undefined.
  * - Documents are isolated, including across tenants with the same docId.

@@ -73,11 +73,12 @@ export interface Rig {
   fresh(): DocStates;
 }
 
+/** A rig on one log and store; heads are written on every apply unless `config.headEveryMs` says otherwise. */
 export function rig(config: Partial<DocStatesConfig> = {}): Rig {
   const log = new CountingLog();
   const store = new CountingStore();
   const clock = new ManualClock(1_760_000_000_000);
-  const make = () => new DocStates({ log, store, clock, config });
+  const make = () => new DocStates({ log, store, clock, config: { headEveryMs: 0, ...config } });
   return { log, store, clock, states: make(), fresh: make };
 }
 

@@ -58,4 +58,44 @@ describe("DocStates is a pure function of the log", () => {
       { seed: 7_331, numRuns: 100 },
     );
   });
+
+  it("with a head interval, reads are always the whole committed log, and every seq reaches the publisher (applied or filled)", async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(arbIntent, { minLength: 2, maxLength: 60 }),
+        fc.array(fc.record({ deliver: fc.boolean(), fresh: fc.boolean(), ms: fc.integer({ min: 0, max: 4_000 }), read: fc.boolean() }), { minLength: 1, maxLength: 20 }),
+        async (intents, steps) => {
+          const entries = buildLog(intents);
+          const r = rig({ snapshotEveryOps: 9, headEveryMs: 5_000 });
+          const doc = newDoc();
+          const batches = toBatches(doc, entries, [3, 1, 5]);
+          let states = r.states;
+          const published = new Set<number>();
+          let lastHead = 0;
+          for (let i = 0; i < batches.length; i++) {
+            const step = steps[i % steps.length];
+            await commit(r.log, [batches[i]]);
+            r.clock.advance(step.ms);
+            if (step.fresh) states = r.fresh();
+            // The stream loses batches now and then; the last one always arrives.
+            if (step.deliver || i === batches.length - 1) {
+              const { filled } = await states.apply(doc, [batches[i]]);
+              for (const b of [batches[i], ...filled]) for (const e of b.entries) published.add(e.seq);
+            }
+            if (step.read) {
+              const upTo = batches[i].seqEnd;
+              expect(encodeState((await r.fresh().read(doc))!)).toBe(encodeState(materialize(entries.slice(0, upTo))));
+            }
+            const head = (await r.store.head(doc))?.version ?? 0;
+            expect(head).toBeGreaterThanOrEqual(lastHead);
+            expect(head).toBeLessThanOrEqual(batches[i].seqEnd);
+            lastHead = head;
+          }
+          expect([...published].sort((a, b) => a - b)).toEqual(entries.map((e) => e.seq));
+          expect(encodeState((await states.read(doc))!)).toBe(encodeState(materialize(entries)));
+        },
+      ),
+      { seed: 20_261_206, numRuns: 120 },
+    );
+  });
 });

@@ -140,18 +140,90 @@ describe("DocStates.read", () => {
     expect(r.log.entriesRead).toBe(0);
   });
 
-  it("rolls a cached state forward from the log when another process materialized more", async () => {
+  it("rolls a cached state forward from the log to its end, whatever the materializer did", async () => {
     const r = rig({ snapshotEveryOps: 1000 });
     const doc = newDoc();
     const entries = sample(40, 11);
-    const batches = await commit(r.log, toBatches(doc, entries, [10]));
+    const batches = toBatches(doc, entries, [10]);
+    await commit(r.log, batches.slice(0, 2));
     const reader = r.fresh();
     await r.states.apply(doc, batches.slice(0, 2));
-    await reader.read(doc); // caches version 20
-    await r.states.apply(doc, batches.slice(2));
+    expect((await reader.read(doc))?.version).toBe(20); // cached at 20
+    await commit(r.log, batches.slice(2));
     r.log.entriesRead = 0;
     expect(encodeState((await reader.read(doc))!)).toBe(encodeState(materialize(entries)));
     expect(r.log.entriesRead).toBe(20);
+  });
+
+  it("is current the moment a batch is committed: nothing applied, or a head far behind, changes no read", async () => {
+    const r = rig({ headEveryMs: 60_000 });
+    const doc = newDoc();
+    const entries = sample(30, 21);
+    const batches = await commit(r.log, toBatches(doc, entries, [10]));
+    expect(encodeState((await r.fresh().read(doc))!)).toBe(encodeState(materialize(entries))); // nothing applied yet
+    await r.states.apply(doc, [batches[0]]); // head written at 10 (the first)
+    await r.states.apply(doc, [batches[1]]); // within the interval: no head
+    expect((await r.store.head(doc))?.version).toBe(10);
+    expect((await r.fresh().read(doc))?.version).toBe(30);
+    expect((await r.fresh().read(doc, 20))?.text).toBe(materialize(entries.slice(0, 20)).text);
+    expect(await r.fresh().read(doc, 31)).toBeUndefined();
+  });
+});
+
+describe("DocStates head interval (headEveryMs)", () => {
+  it("writes the head at most once per interval, and always with a snapshot", async () => {
+    const r = rig({ headEveryMs: 5_000, snapshotEveryOps: 25 });
+    const doc = newDoc();
+    const batches = await commit(r.log, toBatches(doc, sample(60, 22), [5]));
+    for (const [i, b] of batches.entries()) {
+      if (i === 6) r.clock.advance(5_000);
+      await r.states.apply(doc, [b]);
+    }
+    // The first apply (nothing stored), the snapshot at 25, the interval's end at 35, the snapshot at 50.
+    expect(r.store.snapshotVersions).toEqual([25, 50]);
+    expect(r.store.calls.putHead).toBe(4);
+    expect((await r.store.head(doc))?.version).toBe(50);
+  });
+
+  it("a new process starts from the stored head, fills the unwritten range from the log and returns it (published again)", async () => {
+    const r = rig({ headEveryMs: 5_000 });
+    const doc = newDoc();
+    const entries = sample(30, 23);
+    const batches = await commit(r.log, toBatches(doc, entries, [10]));
+    await r.states.apply(doc, [batches[0]]);
+    await r.states.apply(doc, [batches[1]]); // applied and published, head still at 10
+    const next = r.fresh();
+    r.clock.advance(5_000);
+    const { version, filled } = await next.apply(doc, [batches[2]]);
+    expect(version).toBe(30);
+    expect(filled.map((b) => [b.seqStart, b.seqEnd])).toEqual([[11, 20]]);
+    expect((await r.store.head(doc))?.version).toBe(30);
+  });
+
+  it("a republished batch (the room tier's repair) writes the head the interval left behind", async () => {
+    const r = rig({ headEveryMs: 5_000 });
+    const doc = newDoc();
+    const batches = await commit(r.log, toBatches(doc, sample(20, 24), [10]));
+    await r.states.apply(doc, [batches[0]]);
+    await r.states.apply(doc, [batches[1]]);
+    expect((await r.store.head(doc))?.version).toBe(10);
+    r.store.reset();
+    expect(await r.states.apply(doc, [batches[1]])).toEqual({ version: 20, filled: [] });
+    expect(r.store.calls).toMatchObject({ putHead: 1, putSnapshot: 0 });
+    expect((await r.store.head(doc))?.version).toBe(20);
+    // At the stored head: nothing more to write.
+    await r.states.apply(doc, [batches[1]]);
+    expect(r.store.calls.putHead).toBe(1);
+  });
+
+  it("a read past a batch the materializer never got does not hide the gap from apply", async () => {
+    const r = rig({ headEveryMs: 5_000 });
+    const doc = newDoc();
+    const batches = await commit(r.log, toBatches(doc, sample(30, 25), [10]));
+    await r.states.apply(doc, [batches[0]]);
+    expect((await r.states.read(doc))?.version).toBe(30); // the same process read to the end
+    const { filled } = await r.states.apply(doc, [batches[2]]); // batch 2 never came
+    expect(filled.map((b) => [b.seqStart, b.seqEnd])).toEqual([[11, 20]]);
   });
 });
 
@@ -192,15 +264,15 @@ describe("DocStates.rebuild", () => {
     expect(encodeState((await r.fresh().read(doc))!)).toBe(encodeState(materialize(entries)));
   });
 
-  it("catches up a lagging materialization (changed=true) and is a no-op on an empty document", async () => {
+  it("a head trailing the log is no difference (changed=false, reads are right), and an empty document is a no-op", async () => {
     const r = rig();
     const doc = newDoc();
     expect(await r.states.rebuild(doc)).toEqual({ version: 0, changed: false });
     const entries = sample(25, 15);
     const batches = await commit(r.log, toBatches(doc, entries, [10]));
     await r.states.apply(doc, [batches[0]]);
-    expect(await r.fresh().rebuild(doc)).toEqual({ version: 25, changed: true });
-    expect((await r.store.head(doc))?.version).toBe(25);
+    expect(await r.fresh().rebuild(doc)).toEqual({ version: 25, changed: false });
+    expect((await r.store.head(doc))?.version).toBe(10);
     expect(encodeState((await r.fresh().read(doc, 25))!)).toBe(encodeState(materialize(entries)));
   });
 });
@@ -295,7 +367,7 @@ describe("DocStates in one process", () => {
       return r.log.entries(d, after, limit);
     };
     const states = new DocStates({ log, store: r.store, clock: r.clock });
-    const reading = states.read(doc);
+    const reading = states.read(doc, 10);
     await new Promise((resolve) => setTimeout(resolve, 0));
     await states.apply(doc, batches.slice(1));
     release();

@@ -31,12 +31,12 @@ export function searchIndexDeps(w: Wiring, env: NodeJS.ProcessEnv = process.env)
  * Bus consumer (rule `search`): one `weft.ops.committed` event -> each of its documents' index
  * brought up to its current text, at once or when its debounce window ends (indexOnCommit).
  *
- * The event says which document changed; the text comes from the materialized state (the
- * materializer publishes only after saving it, so it is at least at the event's seqEnd), never
- * from the event's ops, so an old or replayed event indexes the current text. Only the term
- * delta is written, and nothing at all when the index already holds that version: a replayed
- * batch, or an older one after a newer one, changes nothing. A state behind seqEnd (should not
- * happen) or a busy index throws, and the bus retries.
+ * The event says which document changed; the text comes from the materialized state (read
+ * through the log, so it holds every committed batch, the event's included), never from the
+ * event's ops, so an old or replayed event indexes the current text. Only the term delta is
+ * written, and nothing at all when the index already holds that version: a replayed batch, or
+ * an older one after a newer one, changes nothing. A state behind seqEnd (an event for a batch
+ * the log does not hold: should not happen) or a busy index throws, and the bus retries.
  */
 export async function handler(event: EventBridgeEvent<string, unknown>): Promise<CommittedIndexOutcome[]> {
   return indexCommitted(searchIndexDeps(wiring()), event);

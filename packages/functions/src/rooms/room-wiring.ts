@@ -31,17 +31,22 @@ export interface RoomWiring {
 
 /**
  * The flush interval: the longer, the more changes a record (and a materializer invocation, a
- * bus event, a consumer invocation) carries; it adds to commit -> materialized, whose p95 goal
- * is 300 ms (a put ~20 ms, enhanced fan-out's push ~70 ms, the materializer's run after it).
- * Nobody waits for it: live delivery and the submitters' answers come before the put.
+ * bus event, a consumer invocation) carries; it adds to commit -> published to the consumers
+ * (search, notifications: their goals are seconds; a put ~20 ms, enhanced fan-out's push
+ * ~70 ms, the materializer's run after it). Nobody waits for it: live delivery and the
+ * submitters' answers come before the put, and a state read includes a commit at once (reads
+ * go through the log, core materialize/doc-states.ts).
  */
 export const COMMITTED_FLUSH_MS = 100;
 
 /**
  * How long after a subscription its document's materialization is checked against the log head
- * the subscription saw (republishIfBehind): well past a flush, a put and the materializer's run.
+ * the subscription saw (republishIfBehind): well past a flush, a put, the materializer's run
+ * and its head interval (core DocStatesConfig.headEveryMs, 5 s), so a document still being
+ * edited has had its head written past that log head by then. A document that went quiet
+ * between two head writes is republished once, which writes its head.
  */
-export const MATERIALIZED_CHECK_MS = 5000;
+export const MATERIALIZED_CHECK_MS = 10_000;
 
 /** Batches per flush at most (a flush is also cut at Kinesis' record and request limits). */
 const MAX_BATCHES_PER_FLUSH = 2000;

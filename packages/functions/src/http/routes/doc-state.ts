@@ -20,11 +20,10 @@ type Env = { Variables: { who: Principal } };
 /**
  * Materialized document state (docs/api.md is the contract):
  * - `GET /v1/docs/{docId}[?version=N]` -> `{docId, version, text, spans, threads, tasks, acl,
- *   updatedAt}`: the current materialized state, or the state as of version N. 404 not_found
- *   for a document of the caller's tenant with no materialized op, and for N above the
- *   materialized version (that version may exist in the log already: the materializer trails
- *   the log briefly, and GET never materializes on its own); 400 invalid_request when N is not
- *   an integer from 1 to 2^31-1.
+ *   updatedAt}`: the current state (the last checkpoint plus the log to its end: every op
+ *   committed before the request), or the state as of version N. 404 not_found for a document
+ *   of the caller's tenant with no committed op, and for N above the log's last seq; 400
+ *   invalid_request when N is not an integer from 1 to 2^31-1.
  * - `POST /v1/admin/docs/{docId}/rebuild` (tenant admins; the /v1/admin/* guard checks) ->
  *   `{docId, version, changed}`; 404 not_found for a document with no committed op.
  */
@@ -40,7 +39,7 @@ export function registerDocStateRoutes(app: Hono<Env>, deps: DocStateRouteDeps):
         "not_found",
         version === undefined
           ? `document ${doc.docId} has no committed op`
-          : `document ${doc.docId} has no materialized version ${version} (yet)`,
+          : `document ${doc.docId} has no version ${version} (yet)`,
       );
     }
     return c.json(view(doc, state, access.role));
