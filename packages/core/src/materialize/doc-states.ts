@@ -113,8 +113,9 @@ export class DocStates {
    * The current state (every committed entry, read through the log), or the state as of
    * `version`; undefined when the log holds no entry of the document, when `version` < 1 or
    * not an integer, or when `version` is above the log's last seq. The current state costs a
-   * head read and the log after the starting state (one query when nothing is new); an older
-   * version, the snapshot at or below it and the log up to it.
+   * head read and a read of the log's last batch, at once (and the log before that batch when
+   * the starting state is older than it); an older version, the snapshot at or below it and the
+   * log up to it.
    */
   async read(doc: DocRef, version?: number): Promise<DocState | undefined> {
     if (version === undefined) return this.current(doc);
@@ -130,14 +131,23 @@ export class DocStates {
     }
   }
 
-  /** The stored head (or a cached state, when rolling it forward replays less) plus the log to its end. */
+  /**
+   * The stored head (or a cached state, when rolling it forward replays less) plus the log to
+   * its end. The head and the log's last batch are read at once; when the tail batch holds
+   * everything after the starting state (the usual case: a reader a batch or two behind, or
+   * none) that is all the log read costs.
+   */
   private async current(doc: DocRef): Promise<DocState | undefined> {
     const key = docKey(doc);
-    const head = await this.deps.store.head(doc);
+    const [head, tail] = await Promise.all([this.deps.store.head(doc), this.deps.log.tail(doc)]);
     const cached = newer(this.reads.get(key), this.applied.get(key));
     const fromCache = cached && (!head || cached.state.version >= head.version || this.rollForwardIsCheaper(cached.state.version, head.version, head));
     const base = fromCache ? cached.state : await this.snapshotBase(doc, head?.version ?? 0);
-    const after = await logRange(this.deps.log, doc, base.version, Number.MAX_SAFE_INTEGER);
+    const end = tail?.seqEnd ?? 0;
+    let after: LogEntry[] = [];
+    if (tail && end > base.version) {
+      after = tail.seqStart <= base.version + 1 ? tail.entries.filter((e) => e.seq > base.version) : await logRange(this.deps.log, doc, base.version, end);
+    }
     const state = after.length > 0 ? applyEntries(base, after) : base;
     if (state.version === 0) return undefined;
     if (!cached || cached.state.version < state.version) {
