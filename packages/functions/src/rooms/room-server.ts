@@ -2,6 +2,7 @@ import { createServer, type IncomingMessage, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import type { Duplex } from "node:stream";
 import { WebSocketServer, type WebSocket } from "ws";
+import { ROOM_DEFLATE, WireBytes } from "./wire-bytes.js";
 import { MAX_BODY_BYTES, onConnect, onDisconnect, onMessage, type Caller, type Gateway, type Principal } from "@weft/core";
 import { meterCpuOf, meterUsage, runAsFunction } from "../adapters/billing/usage-context.js";
 import { connectionsApi } from "./connections-api.js";
@@ -52,6 +53,8 @@ export interface RoomServer {
 
 interface RoomSocket {
   ws: WebSocket;
+  /** What the connection's TCP socket moved: the billed bytes. */
+  wire: WireBytes;
   caller: Caller;
   principal: Principal;
   /** Non-submit messages run one at a time, in arrival order, after the connect. */
@@ -71,8 +74,10 @@ interface RoomSocket {
  * API's bearer token does. Its messages other than `submit` run one at a time in arrival order
  * through core/live/session.ts, as API Gateway's routes do; submits run concurrently (each
  * waits for its document's group commit), so a slow commit never holds up presence or pings.
- * Every unit of work is attributed to ROOMS_FUNCTION; every byte sent to a client is metered as
- * data out, every byte both ways and every new connection as the load balancer's, and with
+ * Messages are compressed when the client offers permessage-deflate (wire-bytes.ts ROOM_DEFLATE).
+ * Every unit of work is attributed to ROOMS_FUNCTION; every byte sent to a client (on the wire,
+ * as compressed) is metered as data out, every byte both ways and every new connection as the
+ * load balancer's, and with
  * WEFT_METER_CONTAINER_CPU=1 the tier's CPU time (usage-context.ts meterCpuOf).
  */
 export async function startRoomServer(o: RoomServerOptions): Promise<RoomServer> {
@@ -83,10 +88,13 @@ export async function startRoomServer(o: RoomServerOptions): Promise<RoomServer>
   const send = (s: RoomSocket, data: string | Buffer): Promise<boolean> =>
     new Promise((resolve) => {
       if (s.ws.readyState !== s.ws.OPEN) return resolve(false);
-      const bytes = typeof data === "string" ? Buffer.byteLength(data) : data.length;
-      meterUsage("transfer.outBytes", bytes, { fn: ROOMS_FUNCTION });
-      meterUsage("nlb.bytes", bytes, { fn: ROOMS_FUNCTION });
-      s.ws.send(data, (err) => resolve(!err));
+      s.ws.send(data, (err) => {
+        // Bytes on the wire once written (compressed when the client took permessage-deflate).
+        const bytes = s.wire.sent();
+        meterUsage("transfer.outBytes", bytes, { fn: ROOMS_FUNCTION });
+        meterUsage("nlb.bytes", bytes, { fn: ROOMS_FUNCTION });
+        resolve(!err);
+      });
     });
   const gateway: Gateway = {
     post: async (id, data) => {
@@ -131,7 +139,7 @@ export async function startRoomServer(o: RoomServerOptions): Promise<RoomServer>
   const privatePort = (privateServer.address() as AddressInfo).port;
   const privateAddress = o.privateAddress ?? `${o.privateHost ?? "127.0.0.1"}:${privatePort}`;
 
-  const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_FRAME_BYTES });
+  const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_FRAME_BYTES, perMessageDeflate: ROOM_DEFLATE });
   const publicServer = createServer((req, res) => {
     if (req.method === "GET" && (req.url ?? "").split("?")[0] === "/health") {
       res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify({ ok: true, connections: sockets.size }));
@@ -171,6 +179,7 @@ export async function startRoomServer(o: RoomServerOptions): Promise<RoomServer>
     };
     const s: RoomSocket = {
       ws,
+      wire: new WireBytes(req.socket),
       caller,
       principal,
       chain: Promise.resolve(),
@@ -189,7 +198,7 @@ export async function startRoomServer(o: RoomServerOptions): Promise<RoomServer>
     meterUsage("nlb.newConnections", 1, { fn: ROOMS_FUNCTION });
     ws.on("message", (data, isBinary) => {
       s.lastActiveAt = wiring.session.clock.now();
-      meterUsage("nlb.bytes", (data as Buffer).length ?? 0, { fn: ROOMS_FUNCTION });
+      meterUsage("nlb.bytes", s.wire.received(), { fn: ROOMS_FUNCTION });
       if (isBinary) return ws.close(1003, "binary frames are not messages");
       const text = data.toString();
       const submit = submitOf(text);
