@@ -600,6 +600,8 @@ export const ENV = {
   materializedCheckMs: "WEFT_MATERIALIZED_CHECK_MS",
   /** Least ms between two head writes of a document by one materializer process (default: core snapshot-policy.ts headEveryMs). */
   materializerHeadMs: "WEFT_MATERIALIZER_HEAD_MS",
+  /** `off`: the room tier's sockets do not take permessage-deflate (rooms/wire-bytes.ts; default on). */
+  roomsDeflate: "WEFT_ROOMS_DEFLATE",
 } as const;
 
 export { rooms, type RoomsSpec } from "./manifest-rooms.js";

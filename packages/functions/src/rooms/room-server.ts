@@ -2,6 +2,7 @@ import { createServer, type IncomingMessage, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import type { Duplex } from "node:stream";
 import { WebSocketServer, type WebSocket } from "ws";
+import { ENV } from "../../../../infra/manifest.js";
 import { ROOM_DEFLATE, WireBytes } from "./wire-bytes.js";
 import { MAX_BODY_BYTES, onConnect, onDisconnect, onMessage, type Caller, type Gateway, type Principal } from "@weft/core";
 import { meterCpuOf, meterUsage, runAsFunction } from "../adapters/billing/usage-context.js";
@@ -139,7 +140,8 @@ export async function startRoomServer(o: RoomServerOptions): Promise<RoomServer>
   const privatePort = (privateServer.address() as AddressInfo).port;
   const privateAddress = o.privateAddress ?? `${o.privateHost ?? "127.0.0.1"}:${privatePort}`;
 
-  const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_FRAME_BYTES, perMessageDeflate: ROOM_DEFLATE });
+  const deflate = process.env[ENV.roomsDeflate] !== "off";
+  const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_FRAME_BYTES, perMessageDeflate: deflate ? ROOM_DEFLATE : false });
   const publicServer = createServer((req, res) => {
     if (req.method === "GET" && (req.url ?? "").split("?")[0] === "/health") {
       res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify({ ok: true, connections: sockets.size }));
