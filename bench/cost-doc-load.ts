@@ -53,6 +53,13 @@ export interface DocLoadResult {
   typedToReceipt: number[];
   expectedDeliveries: number;
   deliveries: number;
+  /**
+   * A mention sent -> the in-app notification naming its event (`<docId>.<seq>`) on one of the
+   * mentioned member's sockets: the collaboration events' whole path (commit, committed stream,
+   * materializer, bus, notification engine, delivery). Mentions of a member who is not told
+   * in app (the notification merged into a digest they already got, a cap) are not counted.
+   */
+  mentionToInApp: number[];
   /** Open WebSocket connections while the load ran (one per member and document). */
   connections: number;
   /** Events per second the load is paced to send (keystrokes and collaboration events): with `connections`, how many connections an event rate holds open. */
@@ -87,7 +94,7 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 export async function runDocLoad(p: DocLoadParams, onMeasuring: () => void = () => {}): Promise<DocLoadResult> {
   const res: DocLoadResult = {
-    events: {}, changes: 0, ops: 0, rejectedOps: 0, errors: 0, errorSamples: [], acceptToReceipt: [], typedToReceipt: [], expectedDeliveries: 0, deliveries: 0,
+    events: {}, changes: 0, ops: 0, rejectedOps: 0, errors: 0, errorSamples: [], acceptToReceipt: [], typedToReceipt: [], expectedDeliveries: 0, deliveries: 0, mentionToInApp: [],
     connections: p.docs.reduce((n, d) => n + d.editors.length + d.viewers.length, 0),
     nominalEventsPerSec: p.docs.reduce((n, d) => n + d.editors.length * p.keysPerSecPerEditor + (p.collab?.perDocPerSec ?? 0), 0),
     transport: p.roomsUrl ? "rooms" : "http",
@@ -104,6 +111,10 @@ export async function runDocLoad(p: DocLoadParams, onMeasuring: () => void = () 
   const accepted = new Map<string, { at: number; author: string; measured: boolean; typedAt?: number }>();
   /** op id -> when its first keystroke was typed (editors' ops). */
   const typed = new Map<string, number>();
+  /** Mention op id -> when it was sent (measured ones); its event id (`<docId>.<seq>`) -> the same, once committed; events already seen in app. */
+  const mentionSent = new Map<string, number>();
+  const mentionEvents = new Map<string, number>();
+  const toldInApp = new Set<string>();
   const wsBase = p.roomsUrl ? `${p.roomsUrl}?token=` : `${p.url.replace(/^http/, "ws")}/ws?token=`;
   let refs = 0;
 
@@ -116,7 +127,21 @@ export async function runDocLoad(p: DocLoadParams, onMeasuring: () => void = () 
       ws.on("open", () => ws.send(JSON.stringify({ action: "subscribe", docId })));
       ws.on("message", (data: Buffer) => {
         const at = Date.now();
-        const msg = JSON.parse(data.toString()) as { type: string; ref?: string; ops?: Array<{ id: string; seq: number; type: string; threadId?: string; text?: string; len?: number }> };
+        const msg = JSON.parse(data.toString()) as {
+          type: string;
+          ref?: string;
+          ops?: Array<{ id: string; seq: number; type: string; threadId?: string; text?: string; len?: number }>;
+          notification?: { eventIds?: string[] };
+        };
+        if (msg.type === "notification") {
+          for (const eventId of msg.notification?.eventIds ?? []) {
+            const sent = mentionEvents.get(eventId);
+            if (sent === undefined || toldInApp.has(eventId)) continue;
+            toldInApp.add(eventId);
+            res.mentionToInApp.push(at - sent);
+          }
+          return;
+        }
         if ((msg.type === "submitted" || msg.type === "error") && msg.ref !== undefined && m.answers.has(msg.ref)) {
           m.answers.get(msg.ref)!(msg);
           m.answers.delete(msg.ref);
@@ -130,6 +155,8 @@ export async function runDocLoad(p: DocLoadParams, onMeasuring: () => void = () 
         if (msg.type !== "ops") return;
         for (const e of msg.ops ?? []) {
           if (e.seq > m.head) m.head = e.seq;
+          const mentioned = mentionSent.get(e.id);
+          if (mentioned !== undefined) mentionEvents.set(`${docId}.${e.seq}`, mentioned);
           m.acks.get(e.id)?.();
           m.acks.delete(e.id);
           if (e.type === "comment" && e.threadId) m.comments.push({ threadId: e.threadId, commentId: e.id });
@@ -321,6 +348,7 @@ export async function runDocLoad(p: DocLoadParams, onMeasuring: () => void = () 
         op = { type: "acl", userId: d.viewers[n % d.viewers.length], role: n % 2 === 0 ? "commenter" : "viewer" };
       }
       count(kind);
+      if (kind === "mention" && measuring) mentionSent.set(id, Date.now());
       // Collaboration events come from a separate client of the member (its own op counter).
       await post(d.docId, actor, clientId, member.head, [{ ...op, id, seq }], subscribers);
     }
@@ -329,6 +357,9 @@ export async function runDocLoad(p: DocLoadParams, onMeasuring: () => void = () 
   await Promise.all(tasks);
   const drainStart = Date.now();
   while (res.deliveries < res.expectedDeliveries && Date.now() - drainStart < p.drainMs) await sleep(50);
+  // Notifications come after the ops: give the last mentions' in-app notices a few seconds too.
+  const mentionsDrain = Date.now();
+  while (toldInApp.size < mentionEvents.size && Date.now() - mentionsDrain < 5_000) await sleep(50);
   for (const m of members.values()) m.ws.close();
   return res;
 }

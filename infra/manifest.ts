@@ -426,7 +426,11 @@ export const kinesisSubscriptions = {
     function: "materializer",
     startingPosition: "TRIM_HORIZON",
     batchSize: 100,
-    maximumBatchingWindowInSeconds: 0,
+    // Up to 1 s of records per invocation: the materializer's invocations, its bus events (one per
+    // tenant per invocation) and the consumers' invocations follow the second, not the 100 ms
+    // flush. Nobody reads the state through it (reads go through the log); it is what search
+    // (2 s debounce) and notifications (goal: visible within 3 s) wait for.
+    maximumBatchingWindowInSeconds: 1,
     maximumRetryAttempts: 8,
     maximumRecordAgeInSeconds: 86400,
     bisectBatchOnFunctionError: true,
