@@ -12,8 +12,13 @@ import {
 import { forEachDocBatch } from "../events/each-doc-batch.js";
 import { wiring, type Wiring } from "../wiring.js";
 
-/** Default debounce of search index writes per document (WEFT_SEARCH_DEBOUNCE_MS overrides). */
-export const SEARCH_DEBOUNCE_MS = 2000;
+/**
+ * Default debounce of search index writes per document (WEFT_SEARCH_DEBOUNCE_MS overrides):
+ * 5 s. Each window writes what changed in the term set, words typed halfway included, so the
+ * window is the bill: the document product's search writes were 0.82 / 0.50 / 0.37 write
+ * units per keystroke at 2 / 5 / 10 s (docs/cost.md, cut 20).
+ */
+export const SEARCH_DEBOUNCE_MS = 5000;
 
 /** What indexing needs, from the wiring: the search table (index and its timers) and the materialized states. */
 export function searchIndexDeps(w: Wiring, env: NodeJS.ProcessEnv = process.env): DebouncedIndexDeps {
