@@ -44,7 +44,7 @@ const NOTHING_STORED = { version: 0, at: 0 };
  * a snapshot is written, the first time, or when a redelivered or republished batch finds the
  * stored head behind it), not per batch; a snapshot (the canonical encoding) only when
  * snapshot-policy.ts says one is due. Two in-process LRUs of recent states (bounded by
- * approximate bytes): what apply materialized (its gap detection: a batch after an unapplied
+ * approximate bytes, half of `cacheBytes` each): what apply materialized (its gap detection: a batch after an unapplied
  * range fills the range from the log and returns it, so it is published) and what reads rolled
  * forward (never taken as applied: a read past a lost stream batch must not hide the gap).
  *
@@ -63,8 +63,10 @@ export class DocStates {
 
   constructor(private readonly deps: DocStatesDeps) {
     this.config = { ...DEFAULT_DOC_STATES_CONFIG, ...deps.config };
-    this.applied = new LruByWeight(this.config.cacheBytes);
-    this.reads = new LruByWeight(this.config.cacheBytes);
+    // Half the budget each: a process that only applies (the materializer) or only reads (the
+    // http and consumer functions) uses one of them.
+    this.applied = new LruByWeight(this.config.cacheBytes / 2);
+    this.reads = new LruByWeight(this.config.cacheBytes / 2);
   }
 
   /**

@@ -31,7 +31,7 @@ export interface DocStatesConfig {
   snapshotEveryOps: number;
   /** M: approximate bytes of log entries since the last snapshot that make one due (scaled by k). */
   snapshotEveryLogBytes: number;
-  /** Budget of each in-process LRU of recent states (applied, read), in approximate bytes of memory. */
+  /** Budget of the in-process LRUs of recent states (applied and read: half each), in approximate bytes of memory. */
   cacheBytes: number;
   /**
    * Least ms between two head writes of a document by one process (a snapshot, the first

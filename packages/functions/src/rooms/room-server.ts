@@ -75,7 +75,8 @@ interface RoomSocket {
  * API's bearer token does. Its messages other than `submit` run one at a time in arrival order
  * through core/live/session.ts, as API Gateway's routes do; submits run concurrently (each
  * waits for its document's group commit), so a slow commit never holds up presence or pings.
- * Messages are compressed when the client offers permessage-deflate (wire-bytes.ts ROOM_DEFLATE).
+ * Messages are compressed when the client offers permessage-deflate (wire-bytes.ts ROOM_DEFLATE;
+ * `WEFT_ROOMS_DEFLATE=off` turns it off).
  * Every unit of work is attributed to ROOMS_FUNCTION; every byte sent to a client (on the wire,
  * as compressed) is metered as data out, every byte both ways and every new connection as the
  * load balancer's, and with
