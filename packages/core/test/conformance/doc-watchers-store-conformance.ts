@@ -39,6 +39,26 @@ export function runDocWatchersStoreConformance(name: string, factory: () => Prom
       expect((await store.list(doc, { limit: 10 })).watchers).toEqual([{ userId: "alice", since: 1 }, { userId: "bob", since: 7 }, { userId: "carol", since: 3 }]);
     });
 
+    it("claims an editor's edit notice once per window, atomically, keeping `since`", async () => {
+      const store = await factory();
+      const doc = newDoc();
+      await store.put(doc, [{ userId: "alice", since: 1 }]);
+      // Concurrent claims in one window: exactly one wins.
+      const claims = await Promise.all([1, 2, 3, 4].map(() => store.claimEditNotice(doc, "alice", 1_000, 600)));
+      expect(claims.filter(Boolean)).toHaveLength(1);
+      expect(await store.claimEditNotice(doc, "alice", 1_599, 600)).toBe(false);
+      expect(await store.claimEditNotice(doc, "alice", 1_600, 600)).toBe(true);
+      // A user with no record yet is stored by the claim, with `since` = the claim's time.
+      expect(await store.claimEditNotice(doc, "bob", 2_000, 600)).toBe(true);
+      expect(await store.claimEditNotice(doc, "bob", 2_100, 600)).toBe(false);
+      expect((await store.list(doc, { limit: 10 })).watchers).toEqual([
+        { userId: "alice", since: 1, editsNotifiedAt: 1_600 },
+        { userId: "bob", since: 2_000, editsNotifiedAt: 2_000 },
+      ]);
+      // Another document or tenant has its own window.
+      expect(await store.claimEditNotice({ ...doc, tenant: `${doc.tenant}x` }, "alice", 1_700, 600)).toBe(true);
+    });
+
     it("isolates documents and tenants", async () => {
       const store = await factory();
       const doc = newDoc();

@@ -46,9 +46,18 @@ async function notifyDocBatch(w: ReturnType<typeof wiring>, detail: CommittedDet
     editWindowMs,
     actorNames,
   });
+  // An editor's edit notice goes out once per window: consumers of other batches of the document
+  // may be deciding the same editor's notice right now, and only the one whose claim lands sends it.
+  const editors = new Map<string, number>();
+  for (const i of intents) if (i.subject?.kind === "edit" && i.actorId) editors.set(i.actorId, Math.max(i.at, editors.get(i.actorId) ?? 0));
+  const lost = new Set<string>();
+  for (const [editor, at] of editors) if (!(await w.notify.watcherCache.claimEditNotice(doc, editor, at, editWindowMs))) lost.add(editor);
+  const toSend = lost.size === 0 ? intents : intents.filter((i) => !(i.subject?.kind === "edit" && i.actorId !== undefined && lost.has(i.actorId)));
   // Many watchers: chunks spread over the fan-out window (submitIntents); few: decided now.
-  const submitted = await submitIntents(w, intents, { jobId: `${doc.docId}.${detail.seqStart}-${detail.seqEnd}` });
-  if (touched.length > 0) await w.notify.watcherCache.put(doc, touched);
+  const submitted = await submitIntents(w, toSend, { jobId: `${doc.docId}.${detail.seqStart}-${detail.seqEnd}` });
+  // The claims stored the editors' records; the rest (new watchers) are put.
+  const rest = touched.filter((r) => !editors.has(r.userId));
+  if (rest.length > 0) await w.notify.watcherCache.put(doc, rest);
   // Watchers the ACL now leaves no way to read stop being watchers (this batch already left them
   // out; any intent they still got, a mention say, carries readAccess: suppressed:permission).
   if (removed) await w.notify.watcherCache.remove(doc, removed);

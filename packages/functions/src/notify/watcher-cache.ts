@@ -6,9 +6,10 @@ const PAGE = 1000;
 
 /**
  * A document's watcher records, read through a per-process cache kept `ttlMs` (real time) and
- * updated by this process's own puts. Staleness only matters for the edit-notice throttle and
- * for who hears of an edit: another process's new watcher shows up here within `ttlMs`, and
- * at worst an editor's notice goes out twice in a window (the recipients' digests merge it).
+ * updated by this process's own puts. Staleness only matters for who hears of an edit: another
+ * process's new watcher shows up here within `ttlMs`. The edit-notice throttle itself is the
+ * store's atomic claim, so an editor's notice goes out once per window however many consumers
+ * see their batches at once.
  */
 export class WatcherCache {
   private readonly docs = new Map<string, { at: number; watchers: Map<string, WatcherActivity> }>();
@@ -39,6 +40,20 @@ export class WatcherCache {
     await this.store.remove(doc, userIds);
     const hit = this.docs.get(docKey(doc));
     if (hit) for (const id of userIds) hit.watchers.delete(id);
+  }
+
+  /**
+   * The store's claim (DocWatchersStore.claimEditNotice); the cached record follows either way:
+   * a lost claim means another consumer told the others within the window.
+   */
+  async claimEditNotice(doc: DocRef, userId: string, at: number, windowMs: number): Promise<boolean> {
+    const claimed = await this.store.claimEditNotice(doc, userId, at, windowMs);
+    const hit = this.docs.get(docKey(doc));
+    if (hit) {
+      const known = hit.watchers.get(userId);
+      hit.watchers.set(userId, { userId, since: known?.since ?? at, editsNotifiedAt: Math.max(at, known?.editsNotifiedAt ?? 0) });
+    }
+    return claimed;
   }
 
   async put(doc: DocRef, records: WatcherActivity[]): Promise<void> {

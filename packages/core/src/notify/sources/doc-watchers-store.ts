@@ -14,10 +14,17 @@ import type { WatcherActivity } from "./committed-intents.js";
  * - `remove(doc, userIds)` forgets those users' records (a user who lost access to the
  *   document stops being a watcher); unknown ids are skipped. Idempotent; a later `put`
  *   stores the user again.
+ * - `claimEditNotice(doc, userId, at, windowMs)` sets the user's `editsNotifiedAt` to `at`
+ *   (storing the user with `since` = `at` when absent) iff the stored record has no
+ *   `editsNotifiedAt` or one at or before `at - windowMs`, atomically, and says whether it did:
+ *   of concurrent claims for one (document, user) inside one window at most one returns true.
+ *   It is how the edit notice of one editor goes out once per window however many consumers
+ *   see that editor's batches at once.
  * - Documents and tenants are isolated.
  */
 export interface DocWatchersStore {
   put(doc: DocRef, records: WatcherActivity[]): Promise<void>;
+  claimEditNotice(doc: DocRef, userId: string, at: number, windowMs: number): Promise<boolean>;
   remove(doc: DocRef, userIds: readonly string[]): Promise<void>;
   list(doc: DocRef, opts: { cursor?: string; limit: number }): Promise<{ watchers: WatcherActivity[]; cursor?: string }>;
 }

@@ -13,6 +13,16 @@ export class MemoryDocWatchersStore implements DocWatchersStore {
     this.docs.set(key, users);
   }
 
+  async claimEditNotice(doc: DocRef, userId: string, at: number, windowMs: number): Promise<boolean> {
+    const key = docKey(doc);
+    const users = this.docs.get(key) ?? new Map<string, WatcherActivity>();
+    this.docs.set(key, users);
+    const known = users.get(userId);
+    if (known?.editsNotifiedAt !== undefined && known.editsNotifiedAt > at - windowMs) return false;
+    users.set(userId, { userId, since: known?.since ?? at, editsNotifiedAt: at });
+    return true;
+  }
+
   async remove(doc: DocRef, userIds: readonly string[]): Promise<void> {
     const users = this.docs.get(docKey(doc));
     if (users) for (const id of userIds) users.delete(id);

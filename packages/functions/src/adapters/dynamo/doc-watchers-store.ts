@@ -28,6 +28,19 @@ export class DynamoDocWatchersStore implements DocWatchersStore {
     await this.table.batchPut(items);
   }
 
+  /** One conditional UpdateItem (1 write unit, as the put it replaces). */
+  async claimEditNotice(doc: DocRef, userId: string, at: number, windowMs: number): Promise<boolean> {
+    const written = await this.table.conditional({
+      update: {
+        Key: { pk: S(watchersPk(doc)), sk: S(userId) },
+        UpdateExpression: "SET editsNotifiedAt = :at, since = if_not_exists(since, :at)",
+        ConditionExpression: "attribute_not_exists(editsNotifiedAt) OR editsNotifiedAt <= :cutoff",
+        ExpressionAttributeValues: { ":at": N(at), ":cutoff": N(at - windowMs) },
+      },
+    });
+    return written.ok;
+  }
+
   async remove(doc: DocRef, userIds: readonly string[]): Promise<void> {
     // Rare (a watcher who lost access, once): one DeleteItem each.
     await Promise.all([...new Set(userIds)].map((userId) => this.table.delete({ pk: S(watchersPk(doc)), sk: S(userId) })));
