@@ -1,10 +1,11 @@
 import type { EventBridgeEvent } from "aws-lambda";
 import { beforeAll, describe, expect, inject, it } from "vitest";
-import { committedEntries, type BusEntry, type DocRef, type LogEntry } from "@weft/core";
+import { committedEntries, type DocRef, type LogEntry } from "@weft/core";
 import { batchOf, newDoc } from "@weft/core/testing";
 import { linkEnvironment } from "../../src/linked.js";
 import type { Wiring } from "../../src/wiring.js";
 import { freshTables } from "../adapters/dynamo-harness.js";
+import { eventOf } from "./bus-event.js";
 
 /**
  * The notify bus consumer's edit notice against DynamoDB Local: an editor's "X edited" goes to
@@ -24,21 +25,6 @@ beforeAll(async () => {
   w = (await import("../../src/wiring.js")).wiring();
   notify = (await import("../../src/handlers/notify.js")).handler as Handler;
 });
-
-let eventNo = 0;
-function eventOf(entry: BusEntry): EventBridgeEvent<string, unknown> {
-  return {
-    version: "0",
-    id: `evt-${++eventNo}`,
-    "detail-type": entry.detailType,
-    source: entry.source,
-    account: "000000000000",
-    time: new Date(entry.time ?? 0).toISOString(),
-    region: "us-east-1",
-    resources: [],
-    detail: entry.detail,
-  } as EventBridgeEvent<string, unknown>;
-}
 
 const at = Date.now();
 const envelope = (seq: number, userId: string) => ({ seq, id: `op-${seq}`, clientId: `client-${userId}`, clientSeq: seq, userId, serverTs: at + seq });

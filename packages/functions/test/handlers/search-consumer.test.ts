@@ -6,7 +6,6 @@ import {
   committedEntries,
   parseQuery,
   searchDocuments,
-  type BusEntry,
   type DocRef,
   type CommittedIndexOutcome,
   type LogBatch,
@@ -17,6 +16,7 @@ import { linkEnvironment } from "../../src/linked.js";
 import type { TableNames } from "../../src/adapters/dynamo/create-tables.js";
 import type { Wiring } from "../../src/wiring.js";
 import { client, freshTables } from "../adapters/dynamo-harness.js";
+import { eventOf } from "./bus-event.js";
 
 /**
  * The search bus consumer's real handlers against DynamoDB Local, invoked with EventBridge-shaped
@@ -47,22 +47,6 @@ beforeAll(async () => {
   searchTimers = (await import("../../src/handlers/search-timers.js")).handler;
   process.env.WEFT_SEARCH_DEBOUNCE_MS = String(DEBOUNCE_MS);
 });
-
-let eventNo = 0;
-/** The event EventBridge hands a rule target for a bus entry. */
-function eventOf(entry: BusEntry): EventBridgeEvent<string, unknown> {
-  return {
-    version: "0",
-    id: `evt-${++eventNo}`,
-    "detail-type": entry.detailType,
-    source: entry.source,
-    account: "000000000000",
-    time: new Date(entry.time ?? 0).toISOString(),
-    region: "us-east-1",
-    resources: [],
-    detail: entry.detail,
-  } as EventBridgeEvent<string, unknown>;
-}
 
 const envelope = (seq: number, userId: string) => ({
   seq,
