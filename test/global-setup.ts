@@ -12,7 +12,7 @@ import { startStack } from "../packages/local/src/stack.js";
  * times for documents named "bus-fault-<K>-..." (the dead-letter end-to-end test relies on it), and
  * with WEFT_FAULT_SKIP_COMMITTED=stream-lost-, so the room tier leaves the first K batches of
  * documents named "stream-lost-<K>-..." off the committed stream (committed-stream.test.ts), whose
- * repair on open it checks 1 s after a subscription (WEFT_MATERIALIZED_CHECK_MS) instead of 5 s.
+ * repair on open it checks 1 s after a subscription (WEFT_MATERIALIZED_CHECK_MS) instead of 10 s.
  */
 export default async function setup(project: TestProject) {
   // Two DynamoDB Locals: the stack gets its own, so the many tables and streams the suites
