@@ -1,12 +1,13 @@
 import { randomBytes } from "node:crypto";
-import { GetItemCommand, QueryCommand } from "@aws-sdk/client-dynamodb";
+import { GetItemCommand, PutItemCommand, QueryCommand } from "@aws-sdk/client-dynamodb";
 import { beforeAll, describe, expect, it } from "vitest";
 import { docKey } from "@weft/core";
 import { batchOf, changeOf, newDoc, proseEntries, smallEntries } from "@weft/core/testing";
 import { packJson } from "../../src/adapters/dynamo/codec.js";
 import type { TableNames } from "../../src/adapters/dynamo/create-tables.js";
 import { DynamoInboxStore, inboxRecordFromImage } from "../../src/adapters/dynamo/inbox-store.js";
-import { DynamoLogStore } from "../../src/adapters/dynamo/log-store.js";
+import { DynamoLogStore, logBatchFromImage } from "../../src/adapters/dynamo/log-store.js";
+import { itemSize } from "../../src/adapters/dynamo/capacity.js";
 import { DynamoQuarantineStore } from "../../src/adapters/dynamo/quarantine-store.js";
 import { client, freshTables } from "./dynamo-harness.js";
 
@@ -35,6 +36,38 @@ describe("DynamoLogStore specifics", () => {
     expect(packJson(entries).byteLength).toBeLessThan(400_000);
     expect(await log.append(batchOf(doc, entries))).toBe("ok");
     expect(await log.entries(doc, 0, 1000)).toEqual(entries);
+  });
+
+  it("keeps the clients' progress inside the compressed entries, and reads items from before that layout", async () => {
+    const log = new DynamoLogStore({ client, table: tables.log });
+    const doc = newDoc();
+    const clients = [{ clientId: "c-1", next: 4, skipped: [[2, 2]] as Array<[number, number]> }];
+    // A batch as written before: the entries alone in the blob, the clients as JSON beside it.
+    const old = { ...batchOf(doc, smallEntries(1, 3)), clients };
+    const oldItem = {
+      pk: { S: docKey(doc) },
+      sk: { S: "b#000000000001" },
+      seqEnd: { N: "3" },
+      lenAfter: { N: String(old.lenAfter) },
+      committedAt: { N: String(old.committedAt) },
+      clients: { S: JSON.stringify(clients) },
+      ids: { S: `,${old.entries.map((e) => e.id).join(",")},` },
+      entries: { B: packJson(old.entries) },
+    };
+    await client.send(new PutItemCommand({ TableName: tables.log, Item: oldItem }));
+    const next = { ...batchOf(doc, smallEntries(4, 2)), clients: [{ clientId: "c-1", next: 6 }] };
+    expect(await log.append(next)).toBe("ok");
+    expect(await log.batchesAfter(doc, 0)).toEqual([old, next]);
+    expect(await log.tail(doc)).toEqual(next);
+    expect(await log.findOp(doc, old.entries[1].id)).toEqual({ seq: 2 });
+    const newItem = (await client.send(new GetItemCommand({ TableName: tables.log, Key: { pk: { S: docKey(doc) }, sk: { S: "b#000000000004" } } }))).Item!;
+    expect(newItem.clients).toBeUndefined();
+    // Stream images decode either way (the materializer and broadcaster read them).
+    expect(logBatchFromImage(oldItem)).toEqual(old);
+    expect(logBatchFromImage(newItem)).toEqual(next);
+    // The same batch in the two layouts: the new one is smaller.
+    const asOld = { ...newItem, clients: { S: JSON.stringify(next.clients) }, entries: { B: packJson(next.entries) } };
+    expect(itemSize(newItem)).toBeLessThan(itemSize(asOld));
   });
 
   it("refuses a batch whose entries are not exactly seqStart..seqEnd", async () => {

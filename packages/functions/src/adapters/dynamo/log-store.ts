@@ -8,9 +8,13 @@ const AFTER_DIGITS = "~";
 
 /**
  * LogStore on the `log` table: one item per batch (pk = docKey, sk = "b#" + 12-digit
- * seqStart) holding the entries as one compressed Binary attribute, so write units follow
- * compressed bytes, never op count. The batch's op ids are also kept uncompressed in `ids`
- * (",a,b,c,": the k-th id has seq seqStart + k) so that findOp can filter on them.
+ * seqStart) holding the entries and the progress of the batch's clients as one compressed
+ * Binary attribute (`entries`: `{"entries": [...], "clients": [...]}`), so write units and the
+ * year of storage follow compressed bytes, never op count (the clients' ids repeat the
+ * entries', which the compressor takes once). The batch's op ids are also kept uncompressed in
+ * `ids` (",a,b,c,": the k-th id has seq seqStart + k) so that findOp can filter on them. Items
+ * written before the clients moved into the blob hold the entries alone there and the clients
+ * as JSON in `clients`; both are read.
  *
  * Appending is one conditional PutItem and reading the tail one Query: on DynamoDB Local the
  * number of calls, not bytes, bounds throughput, and on AWS every call has its own latency.
@@ -32,9 +36,8 @@ export class DynamoLogStore implements LogStore {
           seqEnd: N(batch.seqEnd),
           lenAfter: N(batch.lenAfter),
           committedAt: N(batch.committedAt),
-          clients: S(JSON.stringify(batch.clients)),
           ids: S(`,${batch.entries.map((e) => e.id).join(",")},`),
-          entries: { B: packJson(batch.entries) },
+          entries: { B: packJson({ entries: batch.entries, clients: batch.clients } satisfies PackedBatch) },
           ...(batch.aclBefore ? { aclBefore: S(aclKey(batch.aclBefore)) } : {}),
           ...(batch.deliveredLive ? { deliveredLive: { BOOL: true } } : {}),
         },
@@ -152,15 +155,24 @@ export function logBatchFromImage(image: ItemImage): LogBatch | undefined {
   return toBatch(parseDocKey(str(image, "pk")), image as Item);
 }
 
+/** What `entries` holds since the clients' progress moved into it. */
+interface PackedBatch {
+  entries: LogEntry[];
+  clients: LogBatch["clients"];
+}
+
 function toBatch(doc: DocRef, item: Item): LogBatch {
   const seqStart = Number(str(item, "sk").slice(BATCH.length));
+  const packed = unpackJson<PackedBatch | LogEntry[]>(bin(item, "entries"));
+  // An item from before: the entries alone in the blob, the clients as JSON beside it.
+  const { entries, clients } = Array.isArray(packed) ? { entries: packed, clients: JSON.parse(str(item, "clients")) as LogBatch["clients"] } : packed;
   return {
     doc: { tenant: doc.tenant, docId: doc.docId },
     seqStart,
     seqEnd: num(item, "seqEnd"),
-    entries: unpackJson<LogEntry[]>(bin(item, "entries")),
+    entries,
     lenAfter: num(item, "lenAfter"),
-    clients: JSON.parse(str(item, "clients")),
+    clients,
     committedAt: num(item, "committedAt"),
     ...(item.aclBefore?.S ? { aclBefore: parseAcl(item.aclBefore.S) } : {}),
     ...(item.deliveredLive?.BOOL ? { deliveredLive: true as const } : {}),
