@@ -43,16 +43,19 @@ export function runDocWatchersStoreConformance(name: string, factory: () => Prom
       const store = await factory();
       const doc = newDoc();
       await store.put(doc, [{ userId: "alice", since: 1 }]);
-      // Concurrent claims in one window: exactly one wins.
-      const claims = await Promise.all([1, 2, 3, 4].map(() => store.claimEditNotice(doc, "alice", 1_000, 600)));
+      // Concurrent claims of different batches in one window: exactly one wins.
+      const claims = await Promise.all([1_000, 1_001, 1_002, 1_003].map((t) => store.claimEditNotice(doc, "alice", t, 600)));
       expect(claims.filter(Boolean)).toHaveLength(1);
+      const won = 1_000 + claims.indexOf(true);
+      // The winner's batch retried claims again (same time); any other time in the window does not.
+      expect(await store.claimEditNotice(doc, "alice", won, 600)).toBe(true);
       expect(await store.claimEditNotice(doc, "alice", 1_599, 600)).toBe(false);
-      expect(await store.claimEditNotice(doc, "alice", 1_600, 600)).toBe(true);
+      expect(await store.claimEditNotice(doc, "alice", won + 600, 600)).toBe(true);
       // A user with no record yet is stored by the claim, with `since` = the claim's time.
       expect(await store.claimEditNotice(doc, "bob", 2_000, 600)).toBe(true);
       expect(await store.claimEditNotice(doc, "bob", 2_100, 600)).toBe(false);
       expect((await store.list(doc, { limit: 10 })).watchers).toEqual([
-        { userId: "alice", since: 1, editsNotifiedAt: 1_600 },
+        { userId: "alice", since: 1, editsNotifiedAt: won + 600 },
         { userId: "bob", since: 2_000, editsNotifiedAt: 2_000 },
       ]);
       // Another document or tenant has its own window.

@@ -47,7 +47,8 @@ async function notifyDocBatch(w: ReturnType<typeof wiring>, detail: CommittedDet
     actorNames,
   });
   // An editor's edit notice goes out once per window: consumers of other batches of the document
-  // may be deciding the same editor's notice right now, and only the one whose claim lands sends it.
+  // may be deciding the same editor's notice right now, and only the one whose claim lands sends it
+  // (a retry of this batch claims with the same time, so a submit that fails is sent on the retry).
   const editors = new Map<string, number>();
   for (const i of intents) if (i.subject?.kind === "edit" && i.actorId) editors.set(i.actorId, Math.max(i.at, editors.get(i.actorId) ?? 0));
   const lost = new Set<string>();

@@ -55,6 +55,11 @@ describe("notify: edit notices", () => {
     expect(edited.map((i) => i.eventIds)).toHaveLength(1);
     expect(edited[0].eventIds).toHaveLength(1);
     expect(edited[0].title).toBe("alice edited Roadmap 2027"); // the title as of now: reads go through the log
+    // Both events redelivered (a bus retry): the claimant's batch claims again and is deduped by
+    // its event id; the other's stays out. Still one notice.
+    await Promise.all(edits.map((e) => notify(e)));
+    const after = (await w.notify.feed.list({ tenant: doc.tenant, userId: "bob" }, { limit: 10 })).items.filter((i) => i.topic === "edits");
+    expect(after.map((i) => i.eventIds)).toEqual([edited[0].eventIds]);
     // Within the window nothing more; the claim stored the throttle.
     const [again] = await commit(doc, [[{ ...envelope(5, "alice"), type: "insert", pos: 0, text: "Q1 " }]]);
     expect(await notify(again)).toMatchObject({ recipients: 0 });

@@ -16,10 +16,12 @@ import type { WatcherActivity } from "./committed-intents.js";
  *   stores the user again.
  * - `claimEditNotice(doc, userId, at, windowMs)` sets the user's `editsNotifiedAt` to `at`
  *   (storing the user with `since` = `at` when absent) iff the stored record has no
- *   `editsNotifiedAt` or one at or before `at - windowMs`, atomically, and says whether it did:
- *   of concurrent claims for one (document, user) inside one window at most one returns true.
- *   It is how the edit notice of one editor goes out once per window however many consumers
- *   see that editor's batches at once.
+ *   `editsNotifiedAt`, one at or before `at - windowMs`, or exactly `at` (the same claim again:
+ *   a retried batch claims with the same time), atomically, and says whether it did: of
+ *   concurrent claims with different times for one (document, user) inside one window at most
+ *   one returns true. It is how the edit notice of one editor goes out once per window however
+ *   many consumers see that editor's batches at once, and still goes out when the consumer that
+ *   claimed it failed after the claim and is retried.
  * - Documents and tenants are isolated.
  */
 export interface DocWatchersStore {

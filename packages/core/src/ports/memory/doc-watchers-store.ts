@@ -18,7 +18,7 @@ export class MemoryDocWatchersStore implements DocWatchersStore {
     const users = this.docs.get(key) ?? new Map<string, WatcherActivity>();
     this.docs.set(key, users);
     const known = users.get(userId);
-    if (known?.editsNotifiedAt !== undefined && known.editsNotifiedAt > at - windowMs) return false;
+    if (known?.editsNotifiedAt !== undefined && known.editsNotifiedAt > at - windowMs && known.editsNotifiedAt !== at) return false;
     users.set(userId, { userId, since: known?.since ?? at, editsNotifiedAt: at });
     return true;
   }

@@ -34,7 +34,7 @@ export class DynamoDocWatchersStore implements DocWatchersStore {
       update: {
         Key: { pk: S(watchersPk(doc)), sk: S(userId) },
         UpdateExpression: "SET editsNotifiedAt = :at, since = if_not_exists(since, :at)",
-        ConditionExpression: "attribute_not_exists(editsNotifiedAt) OR editsNotifiedAt <= :cutoff",
+        ConditionExpression: "attribute_not_exists(editsNotifiedAt) OR editsNotifiedAt <= :cutoff OR editsNotifiedAt = :at",
         ExpressionAttributeValues: { ":at": N(at), ":cutoff": N(at - windowMs) },
       },
     });
