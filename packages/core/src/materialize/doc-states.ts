@@ -165,9 +165,9 @@ export class DocStates {
   /**
    * Replays the whole log from scratch and compares the canonical encoding with the state a
    * read builds from storage (the latest snapshot at or below the stored head, plus the log
-   * after it, read past any cache). When they differ, the latest snapshot is from before access
-   * control (reads replay past it), stores a fresh snapshot
-   * and head at the log's last version. Returns that version (0 for a document with no
+   * after it, read past any cache). When they differ, or when the latest snapshot is from before
+   * access control (reads replay past it), stores a fresh snapshot and head at the log's last
+   * version. Returns that version (0 for a document with no
    * committed entry) and whether anything was rewritten. A head trailing the log is not a
    * difference (heads are checkpoints: reads go through the log). Older snapshots stay as they
    * are, and a read at or above the fresh snapshot's version no longer uses them.

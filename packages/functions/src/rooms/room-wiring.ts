@@ -92,7 +92,8 @@ export function roomWiring(w: Wiring, gateway: Gateway, env: NodeJS.ProcessEnv =
         doc,
         head,
       ).then(
-        ({ republished }) => republished > 0 && jsonLineSink({ level: "WARN", kind: "room_republished", tenant: doc.tenant, docId: doc.docId, batches: republished, head }),
+        // INFO, not WARN: a document that went quiet between two head writes is republished too (harmless).
+        ({ republished }) => republished > 0 && jsonLineSink({ level: "INFO", kind: "room_republished", tenant: doc.tenant, docId: doc.docId, batches: republished, head }),
         (err: unknown) => jsonLineSink({ level: "WARN", kind: "room_republish_failed", tenant: doc.tenant, docId: doc.docId, message: (err as Error)?.message }),
       );
     }, checkMs);
