@@ -67,6 +67,28 @@ export function runDecisionLogStoreConformance(
       expect(await store.byUser(who.tenant, who.userId, { limit: 10 })).toEqual({ records: [failed, other, sent, dup] });
     });
 
+    it("bounds a lookup by `since`: only records made at or after it, however they were appended", async () => {
+      const store = await make();
+      const who = newUser();
+      const early = rec(who, "e1", { at: T0 - 20, notificationId: "n1", channel: "in_app" });
+      const deferred = rec(who, "e1", { at: T0 - 20, channel: "email", reason: "deferred:quiet_hours" });
+      const onTime = rec(who, "e1", { at: T0, notificationId: "n1", channel: "email" });
+      const later = rec(who, "e2", { at: T0 + 7, notificationId: "n1", channel: "in_app", reason: "merged" });
+      const others = Array.from({ length: 40 }, (_, k) => rec(who, `x${k}`, { at: T0 - 10 + k, notificationId: `m${k}` }));
+      await store.append([early, deferred, ...others.slice(0, 20)]);
+      await store.append([onTime, later, ...others.slice(20)]);
+      expect(await store.byNotification(who.tenant, who.userId, "n1", { since: T0 })).toEqual([onTime, later]);
+      expect(await store.byNotification(who.tenant, who.userId, "n1", { since: T0 + 8 })).toEqual([]);
+      expect(await store.byNotification(who.tenant, who.userId, "n1", {})).toEqual([early, onTime, later]);
+      expect(await store.byEvent(who.tenant, who.userId, "e1", { since: T0 - 20 })).toEqual([deferred, early, onTime].sort((a, b) => a.at - b.at || (a.channel! < b.channel! ? -1 : 1)));
+      expect(await store.byEvent(who.tenant, who.userId, "e1", { since: T0 - 19 })).toEqual([onTime]);
+      expect(await store.byEvent(who.tenant, who.userId, "x39", { since: T0 })).toEqual([others[39]]);
+      for (const since of [-1, 1.5, Number.NaN]) {
+        await expect(store.byEvent(who.tenant, who.userId, "e1", { since })).rejects.toMatchObject({ code: "invalid_request" });
+        await expect(store.byNotification(who.tenant, who.userId, "n1", { since })).rejects.toMatchObject({ code: "invalid_request" });
+      }
+    });
+
     it("never confuses ids that share a prefix or hold separators", async () => {
       const store = await make();
       const who = newUser();

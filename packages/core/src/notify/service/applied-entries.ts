@@ -71,10 +71,12 @@ export class AppliedEntries {
         } else {
           if (e.attempt !== 1 || !this.decisions) return false;
           const id = e.delivery.notificationId;
-          if (!logs.has(id)) logs.set(id, this.decisions.byNotification(user.tenant, user.userId, id));
+          // The decision's records are made at the entry's first due time: read from there.
+          const lookup = `${e.dueAt}\u0001${id}`;
+          if (!logs.has(lookup)) logs.set(lookup, this.decisions.byNotification(user.tenant, user.userId, id, { since: e.dueAt }));
           // A failed read fails the call (nothing is written yet; it is retried): taking the
           // entry as not sent could send it again once its claim lapses.
-          const records = await logs.get(id)!;
+          const records = await logs.get(lookup)!;
           const mine = records.filter((r) => r.channel === e.delivery.channel);
           // The decision's own record: made at the entry's first due time (the decision's `now`).
           if (!mine.some((r) => r.reason === "sent" && r.at === e.dueAt) || mine.some((r) => r.reason !== "sent")) return false;

@@ -13,6 +13,11 @@ export const MAX_DECISIONS_PER_LOOKUP = 1_000;
 /** Largest `byUser` page. */
 export const MAX_DECISION_PAGE = 500;
 
+/** A lookup's bounds: only records with `at >= since` (epoch ms). */
+export interface LookupOptions {
+  since?: number;
+}
+
 export interface DecisionPage {
   records: DecisionRecord[];
   /** Present iff more records may follow: pass it back as `cursor`. */
@@ -32,9 +37,14 @@ export interface DecisionPage {
  *   some records may be stored: retrying the same call is safe.
  * - A record is kept for the store's retention (default DEFAULT_DECISION_RETENTION_MS) after its
  *   `at` and at most one second more, then no read returns it (storage reclaims it later).
- * - `byEvent(tenant, userId, eventId)` / `byNotification(tenant, userId, notificationId)`:
- *   that user's records of the event (of the notification), oldest first (by `at`, then
- *   identity), at most MAX_DECISIONS_PER_LOOKUP.
+ * - `byEvent(tenant, userId, eventId, {since?})` / `byNotification(tenant, userId,
+ *   notificationId, {since?})`: that user's records of the event (of the notification), only
+ *   those with `at >= since` when given, oldest first (by `at`, then identity), at most
+ *   MAX_DECISIONS_PER_LOOKUP. These lookups serve explanations and the engine's recovery of a
+ *   send cut short, both rare; `append` is the hot path. An adapter may therefore answer them
+ *   by reading the user's records from `since` (all of them without it) rather than keep an
+ *   index per event and notification, which would cost a write per index per append: callers
+ *   that know when the records they need were made pass `since`.
  * - `byUser(tenant, userId, {cursor, limit})`: the user's records newest first (by `at` desc,
  *   then identity desc), keyset-paginated: appends while paging never cause a repeat or a skip
  *   of records older than the cursor. `cursor` iff more may follow.
@@ -42,13 +52,20 @@ export interface DecisionPage {
  */
 export interface DecisionLogStore {
   append(records: DecisionRecord[]): Promise<void>;
-  byEvent(tenant: string, userId: string, eventId: string): Promise<DecisionRecord[]>;
-  byNotification(tenant: string, userId: string, notificationId: string): Promise<DecisionRecord[]>;
+  byEvent(tenant: string, userId: string, eventId: string, opts?: LookupOptions): Promise<DecisionRecord[]>;
+  byNotification(tenant: string, userId: string, notificationId: string, opts?: LookupOptions): Promise<DecisionRecord[]>;
   byUser(tenant: string, userId: string, opts: { cursor?: string; limit: number }): Promise<DecisionPage>;
 }
 
 const REASONS = new Set<string>(REASON_CODES);
 const CHANNEL_SET = new Set<string>(CHANNELS);
+
+/** A lookup's `since` (0 when absent); refuses a bad time with WeftError "invalid_request". */
+export function checkSince(opts: LookupOptions | undefined): number {
+  if (opts?.since === undefined) return 0;
+  assertTime(opts.since, "since");
+  return opts.since;
+}
 
 /** Checks every record (nothing is stored if one is bad). */
 export function checkDecisions(records: DecisionRecord[]): void {

@@ -4,11 +4,13 @@ import {
   MAX_DECISIONS_PER_LOOKUP,
   MAX_DECISION_PAGE,
   checkDecisions,
+  checkSince,
   decisionCursor,
   decisionCursorKey,
   decisionKey,
   type DecisionLogStore,
   type DecisionPage,
+  type LookupOptions,
 } from "../../notify/stores/decision-log-store.js";
 import type { DecisionRecord } from "../../notify/vocabulary.js";
 
@@ -33,14 +35,16 @@ export class MemoryDecisionLogStore implements DecisionLogStore {
     }
   }
 
-  async byEvent(tenant: string, userId: string, eventId: string): Promise<DecisionRecord[]> {
+  async byEvent(tenant: string, userId: string, eventId: string, opts: LookupOptions = {}): Promise<DecisionRecord[]> {
     assertId(eventId, "eventId");
-    return this.live({ tenant, userId }, (r) => r.eventId === eventId).slice(0, MAX_DECISIONS_PER_LOOKUP);
+    const since = checkSince(opts);
+    return this.live({ tenant, userId }, (r) => r.eventId === eventId && r.at >= since).slice(0, MAX_DECISIONS_PER_LOOKUP);
   }
 
-  async byNotification(tenant: string, userId: string, notificationId: string): Promise<DecisionRecord[]> {
+  async byNotification(tenant: string, userId: string, notificationId: string, opts: LookupOptions = {}): Promise<DecisionRecord[]> {
     assertId(notificationId, "notificationId");
-    return this.live({ tenant, userId }, (r) => r.notificationId === notificationId).slice(0, MAX_DECISIONS_PER_LOOKUP);
+    const since = checkSince(opts);
+    return this.live({ tenant, userId }, (r) => r.notificationId === notificationId && r.at >= since).slice(0, MAX_DECISIONS_PER_LOOKUP);
   }
 
   async byUser(tenant: string, userId: string, opts: { cursor?: string; limit: number }): Promise<DecisionPage> {

@@ -4,10 +4,12 @@ import {
   MAX_DECISION_PAGE,
   assertNotifyUser,
   checkDecisions,
+  checkSince,
   decisionCursor,
   decisionCursorKey,
   type DecisionLogStore,
   type DecisionPage,
+  type LookupOptions,
 } from "@weft/core/notify/stores/index";
 import { assertId, assertLimit, expirySeconds, padTimeKey } from "@weft/core/notify/stores/common";
 import type { DecisionRecord } from "@weft/core/notify/vocabulary";
@@ -19,33 +21,43 @@ import { Table, type DynamoAdapterOptions, type Item } from "./table.js";
 const BY_TIME = "t#";
 const BY_EVENT = "e#";
 const BY_NOTIFICATION = "n#";
+/** Prefixes of a bundle's `k` members. */
+const EVENT_ID = "e:";
+const NOTIFICATION_ID = "n:";
 /** Sorts after every decision key and bundle id (they are digits, hex and percent-encoded ASCII). */
 const TOP = "~";
 
 /**
  * DecisionLogStore on the `notify` table, partition `d#<tenant>#<userId>`. Records are stored
  * in bundles (notify-decision-bundles.ts): the records one `append` makes for the user at one
- * `at` (at most 16), as compressed JSON without tenant and userId (`b`), with `expiresAt` (N,
- * epoch s: at + retention; the table's TTL). `<at>` is 16 digits, `<id>` the bundle's 16-hex
- * name (a hash of its records' identities), `<enc(x)>` encodeURIComponent(x):
+ * `at` (at most 16), one item each, sk `t#<at>#<id>` (`<at>` 16 digits, `<id>` the bundle's
+ * 16-hex name, a hash of its records' identities), holding:
  *
- * | sk | what |
+ * | attribute | what |
  * |---|---|
- * | `t#<at>#<id>` | the bundle, for byUser |
- * | `e#<enc(eventId)>#<at>#<id>` | its records of that event, for byEvent |
- * | `n#<enc(notificationId)>#<at>#<id>` | its records of that notification, for byNotification |
+ * | `b` | the records, compressed JSON without tenant and userId |
+ * | `k` | SS: `e:<eventId>` and `n:<notificationId>` of every record in it |
+ * | `expiresAt` | N, epoch s: at + retention (the table's TTL) |
  *
- * So an engine call's decisions cost one write unit per index item (1 + its events + its
- * notification ids), not per record and index: the records of one decision usually share one
- * event and one or two notification ids. A replayed append writes the same items again (same
- * ids). The layout before this one stored one record per item (`r`: JSON) under
- * `t#<key>` / `e#<enc(eventId)>#<key>` / `n#<enc(notificationId)>#<key>` (`<key>`: core's
- * decisionKey, which also starts with the 16-digit `at`): both sort by `at` within each index
- * and every read takes both, so records written before keep being found until they expire.
+ * So an engine call's decisions cost one write unit (an item under 1 KB), however many records,
+ * events and notifications it holds. A replayed append writes the same items again (same ids).
+ * `byUser` is a Query of the `t#` range. `byEvent` / `byNotification` are the same Query from
+ * `since` (the whole retention without it) filtered on `k` server side: they pay read units for
+ * the user's records in that range (~8 bundles per read unit), where an index item per event and
+ * per notification would cost every append two more write units (the port contract: lookups are
+ * rare, appends are not). The engine's own lookup passes the time of the record it looks for.
  *
- * Reads are one Query of one key range, filtered on `expiresAt` (DynamoDB deletes expired
- * items days later). Records of one `at` may sit in several items, so a page is cut only at a
- * change of `at`, and identities are made distinct on read (two appends may hold the same one).
+ * Layouts before this one, still read until their items expire (30 days after they were made):
+ * bundles without `k` under `t#`, each with index copies `e#<enc(eventId)>#<at>#<id>` and
+ * `n#<enc(notificationId)>#<at>#<id>` holding the records of that event (notification); and
+ * before that one record per item (`r`: JSON) under `t#<key>` / `e#<enc(eventId)>#<key>` /
+ * `n#<enc(notificationId)>#<key>` (`<key>`: core's decisionKey, which also starts with the
+ * 16-digit `at`; `<enc(x)>`: encodeURIComponent(x)). `byEvent` / `byNotification` also query
+ * those `e#` / `n#` ranges (a `t#` item without `k` never passes the filter), one read unit more.
+ *
+ * Reads filter on `expiresAt` (DynamoDB deletes expired items days later). Records of one `at`
+ * may sit in several items, so a page is cut only at a change of `at`, and identities are made
+ * distinct on read (two appends may hold the same one).
  */
 export class DynamoDecisionLogStore implements DecisionLogStore {
   private readonly table: Table;
@@ -62,24 +74,29 @@ export class DynamoDecisionLogStore implements DecisionLogStore {
     checkDecisions(records);
     const items: Item[] = [];
     for (const b of bundlesOf(records)) {
-      const pk = userPk("d", b.records[0]);
-      const suffix = `${padTimeKey(b.at)}#${b.id}`;
-      const item = (sk: string, part: DecisionRecord[]) => ({ ...key(pk, sk), b: { B: packRecords(part) }, [EXPIRES_AT]: N(expirySeconds(b.at, this.retentionMs)) });
-      items.push(item(`${BY_TIME}${suffix}`, b.records));
-      for (const [eventId, part] of groupBy(b.records, (r) => r.eventId)) items.push(item(`${BY_EVENT}${encodeURIComponent(eventId)}#${suffix}`, part));
-      for (const [id, part] of groupBy(b.records, (r) => r.notificationId)) items.push(item(`${BY_NOTIFICATION}${encodeURIComponent(id)}#${suffix}`, part));
+      const ids = new Set<string>();
+      for (const r of b.records) {
+        ids.add(EVENT_ID + r.eventId);
+        if (r.notificationId !== undefined) ids.add(NOTIFICATION_ID + r.notificationId);
+      }
+      items.push({
+        ...key(userPk("d", b.records[0]), `${BY_TIME}${padTimeKey(b.at)}#${b.id}`),
+        b: { B: packRecords(b.records) },
+        k: { SS: [...ids] },
+        [EXPIRES_AT]: N(expirySeconds(b.at, this.retentionMs)),
+      });
     }
     await this.table.batchPut(items);
   }
 
-  async byEvent(tenant: string, userId: string, eventId: string): Promise<DecisionRecord[]> {
+  async byEvent(tenant: string, userId: string, eventId: string, opts?: LookupOptions): Promise<DecisionRecord[]> {
     assertId(eventId, "eventId");
-    return this.range({ tenant, userId }, `${BY_EVENT}${encodeURIComponent(eventId)}#`);
+    return this.lookup({ tenant, userId }, EVENT_ID + eventId, `${BY_EVENT}${encodeURIComponent(eventId)}#`, checkSince(opts));
   }
 
-  async byNotification(tenant: string, userId: string, notificationId: string): Promise<DecisionRecord[]> {
+  async byNotification(tenant: string, userId: string, notificationId: string, opts?: LookupOptions): Promise<DecisionRecord[]> {
     assertId(notificationId, "notificationId");
-    return this.range({ tenant, userId }, `${BY_NOTIFICATION}${encodeURIComponent(notificationId)}#`);
+    return this.lookup({ tenant, userId }, NOTIFICATION_ID + notificationId, `${BY_NOTIFICATION}${encodeURIComponent(notificationId)}#`, checkSince(opts));
   }
 
   async byUser(tenant: string, userId: string, opts: { cursor?: string; limit: number }): Promise<DecisionPage> {
@@ -94,11 +111,22 @@ export class DynamoDecisionLogStore implements DecisionLogStore {
     return found.length > opts.limit ? { records: records.map((f) => f.record), cursor: decisionCursor(records[records.length - 1].key) } : { records: records.map((f) => f.record) };
   }
 
-  /** The user's live records under one sk prefix (an event's or a notification's), ascending. */
-  private async range(user: { tenant: string; userId: string }, prefix: string): Promise<DecisionRecord[]> {
+  /**
+   * The user's live records naming `id` (`e:`/`n:` + the id) made at or after `since`,
+   * ascending: the bundles whose `k` holds it, and the index copies of the layouts before under
+   * `legacyPrefix`. Only the records naming it are kept (a bundle holds others too).
+   */
+  private async lookup(user: { tenant: string; userId: string }, id: string, legacyPrefix: string, since: number): Promise<DecisionRecord[]> {
     assertNotifyUser(user);
-    const found = await this.collect(user, { ":p": S(prefix) }, "begins_with(sk, :p)", prefix.length, true, MAX_DECISIONS_PER_LOOKUP, () => true);
-    return found.slice(0, MAX_DECISIONS_PER_LOOKUP).map((f) => f.record);
+    const from = padTimeKey(since);
+    const names = (r: DecisionRecord) => (id.startsWith(EVENT_ID) ? EVENT_ID + r.eventId === id : r.notificationId !== undefined && NOTIFICATION_ID + r.notificationId === id);
+    const [bundled, legacy] = await Promise.all([
+      this.collect(user, { ":lo": S(BY_TIME + from), ":hi": S(BY_TIME + TOP), ":id": S(id) }, "sk BETWEEN :lo AND :hi", BY_TIME.length, true, MAX_DECISIONS_PER_LOOKUP, () => true, { expression: "contains(k, :id)", record: names }),
+      this.collect(user, { ":lo": S(legacyPrefix + from), ":hi": S(legacyPrefix + TOP) }, "sk BETWEEN :lo AND :hi", legacyPrefix.length, true, MAX_DECISIONS_PER_LOOKUP, () => true),
+    ]);
+    // Legacy index copies hold only their id's records; `since` cut them by their sk already.
+    const all = distinctSorted([...bundled, ...legacy].map((f) => f.record).filter((r) => names(r) && r.at >= since));
+    return all.slice(0, MAX_DECISIONS_PER_LOOKUP).map((f) => f.record);
   }
 
   /**
@@ -115,21 +143,23 @@ export class DynamoDecisionLogStore implements DecisionLogStore {
     ascending: boolean,
     enough: number,
     keep: (key: string) => boolean,
+    filter?: { expression: string; record: (r: DecisionRecord) => boolean },
   ): Promise<Array<{ key: string; record: DecisionRecord }>> {
     const records: DecisionRecord[] = [];
     const order = (list: DecisionRecord[]) => (ascending ? distinctSorted(list) : distinctSorted(list).reverse()).filter((f) => keep(f.key));
     for await (const items of this.table.query(
       {
         KeyConditionExpression: `pk = :pk AND ${range}`,
-        FilterExpression: "#exp > :now",
+        FilterExpression: filter === undefined ? "#exp > :now" : `#exp > :now AND ${filter.expression}`,
         ExpressionAttributeNames: { "#exp": EXPIRES_AT },
         ExpressionAttributeValues: { ":pk": S(userPk("d", user)), ":now": N(Math.floor(this.now() / 1000)), ...values },
         ScanIndexForward: ascending,
         ConsistentRead: true,
       },
-      (page) => (page === 0 ? enough + 2 : undefined),
+      // A filtered range is read in whole pages: its first items may all be someone else's.
+      (page) => (page === 0 && filter === undefined ? enough + 2 : undefined),
     )) {
-      for (const i of items) records.push(...recordsOf(i, user));
+      for (const i of items) records.push(...(filter ? recordsOf(i, user).filter(filter.record) : recordsOf(i, user)));
       const last = items.at(-1);
       if (!last) continue;
       const lastAt = Number(str(last, "sk").slice(atFrom, atFrom + 16));
@@ -142,14 +172,4 @@ export class DynamoDecisionLogStore implements DecisionLogStore {
 /** A stored item's records: a bundle, or one record of the layout before. */
 function recordsOf(item: Item, user: { tenant: string; userId: string }): DecisionRecord[] {
   return item.b !== undefined ? unpackRecords(bin(item, "b"), user) : [JSON.parse(str(item, "r")) as DecisionRecord];
-}
-
-/** Records grouped by a field (records without it are left out), in their order. */
-function groupBy(records: DecisionRecord[], field: (r: DecisionRecord) => string | undefined): Map<string, DecisionRecord[]> {
-  const out = new Map<string, DecisionRecord[]>();
-  for (const r of records) {
-    const k = field(r);
-    if (k !== undefined) out.set(k, [...(out.get(k) ?? []), r]);
-  }
-  return out;
 }
