@@ -53,7 +53,8 @@ export const TABLE_RETENTION_DAYS: Record<string, number | "forever"> = {
   search: "forever",
   deadLetters: 30,
   // Per item (MeasuredRun.retentionDays): dedupe pages 7 days, decision records 30, sender
-  // budgets hours; the feed and the per-user items set no TTL, so they count as kept.
+  // budgets hours, feed items 180 days after their last version; the per-user items set no TTL,
+  // so they count as kept.
   notify: "forever",
 };
 

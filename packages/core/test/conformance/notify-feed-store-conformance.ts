@@ -6,7 +6,8 @@ import { compare } from "../../src/search/term-diff.js";
 import { uid } from "./fixtures.js";
 import { mulberry32 } from "../../src/prng.js";
 
-const T0 = 1_760_000_000_000;
+/** A time a year ahead of the real clock: DynamoDB (Local too) reclaims items whose TTL (updatedAt + retention) is in the real past. */
+const T0 = (Math.floor(Date.now() / 86_400_000) + 365) * 86_400_000;
 
 function newUser(tenant = uid("t")): NotifyUser {
   return { tenant, userId: uid("u") };

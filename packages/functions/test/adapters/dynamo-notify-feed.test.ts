@@ -377,3 +377,45 @@ class GetItemCommandOf extends GetItemCommand {
     super({ TableName: table, Key: { pk, sk: { S: sk } }, ConsistentRead: true });
   }
 }
+
+describe("DynamoNotificationFeedStore retention", () => {
+  const expiry = (updatedAt: number, retentionMs = 180 * 86_400_000) => String(Math.ceil((updatedAt + retentionMs) / 1000));
+  const remove = (who: { tenant: string; userId: string }, sk: string) => client.send(new DeleteItemCommand({ TableName: table, Key: { pk: { S: pkOf(who) }, sk: { S: sk } } }));
+
+  it("gives the pointer, the copy and the marker of a version its updatedAt + the retention as expiresAt (the table's TTL)", async () => {
+    const store = new DynamoNotificationFeedStore({ client, table });
+    const who = user();
+    await store.upsert(item(who, "n1"));
+    for (const i of await partition(pkOf(who))) expect(i.expiresAt?.N).toBe(expiry(T0));
+    // A later version moves everything of the item to its time, so its retention starts again.
+    await store.upsert(item(who, "n1", { version: 2, updatedAt: T0 + 3_600_000 }));
+    const items = await expectInStep(who);
+    expect(items).toHaveLength(3);
+    for (const i of items) expect(i.expiresAt?.N).toBe(expiry(T0 + 3_600_000));
+    const short = new DynamoNotificationFeedStore({ client, table, retentionMs: 86_400_000 });
+    const other = user();
+    await short.upsert(item(other, "n2", { updatedAt: T0 + 7, createdAt: T0 }));
+    for (const i of await partition(pkOf(other))) expect(i.expiresAt?.N).toBe(expiry(T0 + 7, 86_400_000));
+  });
+
+  it("reads an item the TTL reclaimed in part as gone, and starts a later upsert of its id afresh", async () => {
+    const store = new DynamoNotificationFeedStore({ client, table });
+    const who = user();
+    await store.upsert(item(who, "gone-pointer"));
+    await store.upsert(item(who, "gone-copy", { updatedAt: T0 + 1 }));
+    await store.upsert(item(who, "kept", { updatedAt: T0 + 2 }));
+    // DynamoDB deletes expired items one by one, days apart at worst.
+    await remove(who, "i#gone-pointer");
+    await remove(who, `o#${feedPositionKey(T0 + 1, "gone-copy")}`);
+    expect(await store.get(who, "gone-pointer")).toBeUndefined();
+    expect(await store.get(who, "gone-copy")).toBeUndefined();
+    expect((await store.list(who, { limit: 10 })).items.map((i) => i.id)).toEqual(["kept"]);
+    expect((await store.list(who, { limit: 10, unread: true })).items.map((i) => i.id)).toEqual(["kept"]);
+    // The id comes back as a new item (a later version finds no pointer; the leftovers are stale).
+    expect(await store.upsert(item(who, "gone-pointer", { version: 4, updatedAt: T0 + 10 }))).toBe(true);
+    expect(await store.upsert(item(who, "gone-copy", { version: 2, updatedAt: T0 + 11 }))).toBe(true);
+    expect((await store.list(who, { limit: 10 })).items.map((i) => [i.id, i.version])).toEqual([["gone-copy", 2], ["gone-pointer", 4], ["kept", 1]]);
+    expect(await store.markRead(who, { all: true }, T0 + 20)).toEqual(expect.arrayContaining(["gone-copy", "gone-pointer", "kept"]));
+    expect(await store.unreadCount(who)).toBe(0);
+  });
+});

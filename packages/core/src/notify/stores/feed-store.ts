@@ -2,6 +2,8 @@ import { WeftError } from "../../errors.js";
 import type { FeedItem } from "../vocabulary.js";
 import { assertId, assertNotifyUser, assertTime, decodeCursor, encodeCursor, jsonOf, padTimeKey, type NotifyUser } from "./common.js";
 
+/** How long an item is kept after its `updatedAt` unless the store is configured otherwise (the notification state's 180 days). */
+export const DEFAULT_FEED_RETENTION_MS = 180 * 24 * 3_600_000;
 /** Largest feed item, in UTF-8 bytes of its JSON. */
 export const MAX_FEED_ITEM_BYTES = 64_000;
 /** Largest page `list` returns. */
@@ -49,6 +51,11 @@ export type MarkReadTarget = { ids: string[] } | { all: true };
  *   already-read and repeated ids are skipped). An item upserted concurrently with the call
  *   may stay unread (its new version was not seen). Neither `version` nor `updatedAt` change.
  * - `unreadCount(user)` is the number of stored items without `readAt`.
+ * - Retention: an item is kept at least the store's retention (DEFAULT_FEED_RETENTION_MS unless
+ *   configured) after the `updatedAt` of its stored version. After that the store may reclaim
+ *   it at any time (DynamoDB's TTL does, typically within days); a reclaimed item reads as
+ *   never stored, and an item being reclaimed reads whole (one of its versions) or not at all,
+ *   except that `unreadCount` may still count it. A store may also keep items forever.
  * - Reads are strongly consistent (they reflect every write that returned before them). An
  *   upsert that has not returned (under way, or cut short by a crash until it is repeated or a
  *   later version is upserted) shows `get` and `list` the version stored before it or its own:

@@ -1,4 +1,5 @@
 import {
+  DEFAULT_FEED_RETENTION_MS,
   MAX_FEED_PAGE,
   assertNotifyUser,
   checkFeedItem,
@@ -11,12 +12,12 @@ import {
   type NotificationFeedStore,
   type NotifyUser,
 } from "@weft/core/notify/stores/index";
-import { assertId, assertLimit, encodeCursor } from "@weft/core/notify/stores/common";
+import { assertId, assertLimit, encodeCursor, expirySeconds } from "@weft/core/notify/stores/common";
 import type { FeedItem } from "@weft/core/notify/vocabulary";
 import { ConditionalCheckFailedException, DeleteItemCommand, TransactionConflictException, type AttributeValue } from "@aws-sdk/client-dynamodb";
 import { failedWriteUnits } from "./capacity.js";
 import { N, S, bin, num, packJson, str, unpackJson } from "./codec.js";
-import { key, userPk } from "./notify-keys.js";
+import { EXPIRES_AT, key, userPk } from "./notify-keys.js";
 import { transactWrite, type TransactAction, type TransactResult } from "./notify-transact.js";
 import { Table, type DynamoAdapterOptions, type Item } from "./table.js";
 
@@ -59,6 +60,13 @@ interface Settled {
  * | `i#<id>` | pointer: `version`, `pos` (where the version lives), `prev` (SS: the positions it moved from whose copies may still stand) |
  * | `o#<pos>` | a copy of the item: `version`, `item` (B: compressed JSON without readAt), `readAt` (N, iff read); or a stub (`version` only, see below) |
  * | `n#<pos>` | unread marker, `version` of the copy it marks (markers written before this layout have none) |
+ *
+ * Every item also holds `expiresAt` (N, epoch s: the updatedAt of its version, i.e. its
+ * position's time, plus the retention, 180 days by default; the table's TTL), so DynamoDB
+ * reclaims an item a retention after its last version, pointer, copy and marker at slightly
+ * different times: a copy whose pointer is gone is stale to readers, a pointer whose copy is
+ * gone reads as no item (its `prev` copies are gone too, being older), and a later upsert of the
+ * id starts afresh. Items written before carry no `expiresAt` and are kept.
  *
  * Every write is a plain conditional write (1 unit per KB; no transaction, which bills twice).
  * Which copy readers see is decided by the pointer: the copy at `pos`, else (its version is not
@@ -117,10 +125,17 @@ interface Settled {
 export class DynamoNotificationFeedStore implements NotificationFeedStore {
   private readonly table: Table;
   private readonly meter: DynamoAdapterOptions["meter"];
+  private readonly retentionMs: number;
 
-  constructor(opts: DynamoAdapterOptions) {
+  constructor(opts: DynamoAdapterOptions & { retentionMs?: number }) {
     this.table = new Table(opts);
     this.meter = opts.meter;
+    this.retentionMs = opts.retentionMs ?? DEFAULT_FEED_RETENTION_MS;
+  }
+
+  /** The TTL of every item a version at position `pos` writes: its updatedAt (the position's time) + the retention. */
+  private expiry(pos: string): Item {
+    return { [EXPIRES_AT]: N(expirySeconds(Number(pos.slice(0, 16)), this.retentionMs)) };
   }
 
   async upsert(feedItem: FeedItem): Promise<boolean> {
@@ -277,7 +292,7 @@ export class DynamoNotificationFeedStore implements NotificationFeedStore {
     return retryConflicts(() =>
       this.table.conditional({
         put: {
-          Item: { ...pointerKey, version: N(v), pos: S(pos), ...(prev.length > 0 ? { prev: { SS: prev } } : {}) },
+          Item: { ...pointerKey, version: N(v), pos: S(pos), ...(prev.length > 0 ? { prev: { SS: prev } } : {}), ...this.expiry(pos) },
           ConditionExpression: expected ? "version = :old" : "attribute_not_exists(pk)",
           ...(expected ? { ExpressionAttributeValues: { ":old": expected.version } } : {}),
         },
@@ -300,7 +315,7 @@ export class DynamoNotificationFeedStore implements NotificationFeedStore {
     if (stored < v && !written(atRec, stored)) {
       atRec = (await this.awaitCopy(pk, at, stored)) ?? atRec;
       if (atRec === undefined) {
-        const stub = { ...key(pk, ITEM + at), version: N(v) };
+        const stub = { ...key(pk, ITEM + at), version: N(v), ...this.expiry(at) };
         const shut = await retryConflicts(() => this.table.conditional({ put: { Item: stub, ConditionExpression: "attribute_not_exists(pk)" } }));
         atRec = shut.ok ? stub : shut.existing;
         if (shut.ok) await this.deleteIf(key(pk, UNREAD + at), "attribute_not_exists(version) OR version < :v", { ":v": N(v) });
@@ -343,14 +358,14 @@ export class DynamoNotificationFeedStore implements NotificationFeedStore {
     if (unread) {
       await retryConflicts(() =>
         this.table.conditional({
-          put: { Item: { ...key(pk, UNREAD + at), version: N(v) }, ConditionExpression: "attribute_not_exists(version) OR version <= :v", ExpressionAttributeValues: { ":v": N(v) } },
+          put: { Item: { ...key(pk, UNREAD + at), version: N(v), ...this.expiry(at) }, ConditionExpression: "attribute_not_exists(version) OR version <= :v", ExpressionAttributeValues: { ":v": N(v) } },
         }),
       );
     }
     const written = await retryConflicts(() =>
       this.table.conditional({
         put: {
-          Item: { ...key(pk, ITEM + at), version: N(v), item: { B: packJson(item) }, ...(unread ? {} : { readAt: N(readAt) }) },
+          Item: { ...key(pk, ITEM + at), version: N(v), item: { B: packJson(item) }, ...(unread ? {} : { readAt: N(readAt) }), ...this.expiry(at) },
           // Nothing there, an older copy (in place), or a stub of this version.
           ConditionExpression: "attribute_not_exists(pk) OR version < :v OR (version = :v AND attribute_not_exists(#item))",
           ExpressionAttributeNames: { "#item": "item" },
