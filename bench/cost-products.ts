@@ -103,6 +103,16 @@ const NOTIFY_USERS = Array.from({ length: 400 }, (_, k) => `u${k}`);
 const NOTIFY_EVENTS_PER_SEC = 15;
 const FANOUT_EVERY = 200;
 const FANOUT_SIZE = 200;
+/**
+ * The notification product's tenant policy: the brief's Pattern B (docs/api.md, tenant policy):
+ * low social topics never by email, the rest's email (users no push reaches) as an hourly digest.
+ */
+const NOTIFY_POLICY = {
+  version: "brief-pattern-b",
+  topicChannels: { reactions: ["in_app", "web_push", "mobile_push"], comments: ["in_app", "web_push", "mobile_push"] },
+  emailDigest: { classes: ["social", "marketing"], windowMs: 3_600_000 },
+};
+
 /** The notification brief's per-user rate: 150M notifications a day to 30M daily users. */
 const NOTIFICATIONS_PER_USER_PER_DAY = 5;
 /** Notifications per real second the workload sends (a fan-out event is one event to FANOUT_SIZE). */
@@ -149,6 +159,7 @@ export const PRODUCTS: ProductSpec[] = [
     budgetUsdPerMonth: 35_000,
     assumptions: [
       "budget: the brief names none; the lower end of the other briefs' ($35K) is used",
+      "the tenant policy is the brief's channel selection (Pattern B): social notifications in-app when online, else by push, else by email only for the high topic (mentions: not reactions or comments, whose `topicChannels` have no email), and that email as an hourly digest (`emailDigest`, social and marketing); transactional ones push, then email if unread after 15 minutes and no push reaches the user (Pattern A)",
       "400 users: every one with a verified email, 60% an Android (FCM) device, 20% a web push subscription, 10% a verified phone; 10% online (WebSocket)",
       "notifications ~70% social, ~25% transactional, ~5% marketing (each event gets the class furthest below its share of recipients so far), one recipient per event plus one fan-out to 200 recipients every 200 events (about half of all notifications)",
       `the handlers' clock runs ${Math.round((NOTIFICATIONS_PER_SEC / NOTIFY_USERS.length) * (86_400 / NOTIFICATIONS_PER_USER_PER_DAY))}x real time, so each user gets the brief's 5 notifications per simulated day`,
@@ -156,6 +167,7 @@ export const PRODUCTS: ProductSpec[] = [
     clockSpeed: (NOTIFICATIONS_PER_SEC / NOTIFY_USERS.length) * (86_400 / NOTIFICATIONS_PER_USER_PER_DAY),
     setup: async (ctx) => {
       const admin = await ctx.token("bench-admin", "admin");
+      await ctx.request("PUT", "/v1/admin/notifications/policy", admin, NOTIFY_POLICY);
       for (const [k, u] of NOTIFY_USERS.entries()) {
         await ctx.request("PUT", `/v1/admin/users/${u}/contacts`, admin, {
           name: `User ${k}`,

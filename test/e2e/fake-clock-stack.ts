@@ -1,3 +1,4 @@
+import { afterAll, beforeAll } from "vitest";
 import WebSocket from "ws";
 import { DynamoConnectionStore } from "../../packages/functions/src/adapters/dynamo/connection-store.js";
 import { DynamoTimerStore } from "../../packages/functions/src/adapters/dynamo/timer-store.js";
@@ -354,4 +355,30 @@ export class DocWriter {
     });
     if (receipt.status !== "committed") throw new Error(`acl op ${id} was not committed: ${JSON.stringify(receipt)}`);
   }
+}
+
+/**
+ * A fake-clock stack and its NotifyApi for one test file: started before its tests at
+ * `startAt`, stopped after them. Read `s` and `api` inside tests (they exist once started).
+ */
+export function fakeClockStackForFile(startAt: number): { readonly s: FakeClockStack; readonly api: NotifyApi } {
+  let stack: FakeClockStack | undefined;
+  let api: NotifyApi | undefined;
+  beforeAll(async () => {
+    stack = await startFakeClockStack({ startAt });
+    api = new NotifyApi(stack);
+  });
+  afterAll(async () => {
+    await stack?.stop();
+  });
+  return {
+    get s() {
+      if (!stack) throw new Error("the fake-clock stack is not started: read it inside a test");
+      return stack;
+    },
+    get api() {
+      if (!api) throw new Error("the fake-clock stack is not started: read it inside a test");
+      return api;
+    },
+  };
 }

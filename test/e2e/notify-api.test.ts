@@ -406,7 +406,7 @@ describe("tenant notification policy", () => {
     expect((await call("GET", "/v1/admin/notifications/policy", { token: user })).status).toBe(403);
     const initial = await call("GET", "/v1/admin/notifications/policy", { token: admin });
     expect(initial.status).toBe(200);
-    expect(initial.body.policy).toMatchObject({ version: "default", caps: { social: 3, transactionalExtra: 1, critical: 2, windowMs: 3_600_000 }, emailOnlyWithoutPush: ["social", "marketing"] });
+    expect(initial.body.policy).toMatchObject({ version: "default", caps: { social: 3, transactionalExtra: 1, critical: 2, windowMs: 3_600_000 }, emailOnlyWithoutPush: ["social", "marketing"], topicChannels: {}, emailDigest: { classes: [], windowMs: 3_600_000 } });
 
     const put = await call("PUT", "/v1/admin/notifications/policy", { token: admin, body: { version: "quiet-2026", caps: { social: 5 }, topics: ["billing"] } });
     expect(put.status).toBe(200);
@@ -429,6 +429,9 @@ describe("tenant notification policy", () => {
       [{ classChannels: { marketing: ["sms"] } }, "classChannels"],
       [{ emailOnlyWithoutPush: ["critical"] }, "emailOnlyWithoutPush[0]"],
       [{ emailOnlyWithoutPush: true }, "emailOnlyWithoutPush"],
+      [{ emailDigest: { classes: ["transactional"] } }, "emailDigest.classes[0]"],
+      [{ emailDigest: { windowMs: 1_000 } }, "emailDigest.windowMs"],
+      [{ topicChannels: { nope: ["in_app"] } }, "topicChannels.nope"],
     ] as const) {
       const r = await call("PUT", "/v1/admin/notifications/policy", { token: admin, body });
       expect(r.status, JSON.stringify(body)).toBe(400);

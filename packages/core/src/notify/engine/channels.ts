@@ -1,5 +1,5 @@
 import type { UserContacts } from "../preferences/contacts.js";
-import type { TenantPolicy } from "../preferences/tenant-policy.js";
+import { tenantChannels, type TenantPolicy } from "../preferences/tenant-policy.js";
 import type { UserPreferences } from "../preferences/user-preferences.js";
 import type { Channel, ExternalChannel, NotificationClass, ReasonCode } from "../vocabulary.js";
 import { type Presence, presenceBlock } from "./presence.js";
@@ -43,7 +43,7 @@ function reachable(c: ExternalChannel, contacts: UserContacts): boolean {
 
 /**
  * The channels for a notification of class `cls` about `topic` (and `docId`), now.
- * Candidates: the user's channels for the topic, else the tenant's for the class. Then, per
+ * Candidates: the user's channels for the topic, else the tenant's for the topic, else for the class. Then, per
  * candidate: no address -> not a candidate; switched off by the user -> suppressed:preference;
  * class policy (never marketing by SMS) -> suppressed:preference; social by SMS without the
  * explicit opt-in, any SMS without SMS consent, marketing email without email consent ->
@@ -63,7 +63,7 @@ export function planChannels(cls: NotificationClass, topic: string, docId: strin
     plan.topicOff = true;
     return plan;
   }
-  const candidates = topicPref?.channels ?? policy.classChannels[cls];
+  const candidates = topicPref?.channels ?? tenantChannels(policy, cls, topic);
   // Where email's entry goes in `blocked` should the cross-channel rule leave it out (in candidate order).
   let emailSlot = -1;
   for (const c of candidates) {

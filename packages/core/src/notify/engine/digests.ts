@@ -35,24 +35,7 @@ export function digestKeyOf(policy: TenantPolicy, item: PendingItem): string {
 
 export function joinDigest(run: Run, item: PendingItem, plan: ChannelPlan): Pending {
   const { policy, prefs } = run.ctx;
-  const key = digestKeyOf(policy, item);
-  let d: OpenDigest | undefined;
-  for (const x of run.s.digests) {
-    if (x.key === key && x.dueAt > run.now) {
-      d = run.ownDigest(x);
-      break;
-    }
-  }
-  if (!d) {
-    const open = run.s.digests.filter((x) => x.dueAt > run.now);
-    if (open.length >= ENGINE_LIMITS.openDigests) {
-      const first = open.reduce((a, b) => (b.openedAt < a.openedAt ? b : a));
-      run.ownDigest(first).dueAt = run.now; // flushed by this call's due work
-    }
-    const window = prefs.digestWindowMs ?? policy.digest.windowMs;
-    d = { key, id: digestId(run.ctx.tenant, run.ctx.userId, key, item.eventId), openedAt: run.now, dueAt: run.now + window, version: 0, items: [] };
-    run.addDigest(d);
-  }
+  const d = openDigest(run, digestKeyOf(policy, item), item, prefs.digestWindowMs ?? policy.digest.windowMs);
   makeRoom(run, 1);
   d.items = appended(d.items, forStorage(withFeedId(item, d.id)));
   run.record(item.eventId, "merged", d.id, undefined, `digest of ${d.items.length} item(s); goes out at ${iso(d.dueAt)}`);
@@ -75,6 +58,46 @@ export function joinDigest(run: Run, item: PendingItem, plan: ChannelPlan): Pend
     }
     showInApp(run, digest, item, facts);
   });
+}
+
+/** The digest key of the user's email digest (policy.emailDigest); topic digests' keys never start with it. */
+export const EMAIL_DIGEST_KEY = "channel=email;";
+
+/**
+ * Whether `item` (planned as `plan`, on the class's channels) goes to the user's email digest
+ * instead of an email now: policy.emailDigest names its class and the plan emails it now.
+ */
+export function joinsEmailDigest(run: Run, item: PendingItem, plan: ChannelPlan): boolean {
+  const { policy, prefs } = run.ctx;
+  if (!plan.external.includes("email") || prefs.topics[item.topic]?.channels !== undefined) return false;
+  return (policy.emailDigest.classes as readonly string[]).includes(item.class);
+}
+
+/**
+ * Adds `item` to the user's email digest (opened for policy.emailDigest.windowMs if none is
+ * open): it has no in-app item of its own (version stays 0), and its flush emails the items
+ * still unread then (flushDigest). The item keeps `feedId`, the id of its own in-app item (if
+ * any), so reading that item takes it out of the email (markRead).
+ */
+export function joinEmailDigest(run: Run, item: PendingItem): void {
+  const d = openDigest(run, EMAIL_DIGEST_KEY, item, run.ctx.policy.emailDigest.windowMs);
+  makeRoom(run, 1);
+  d.items = appended(d.items, forStorage(item));
+  run.record(item.eventId, "merged", d.id, "email", `email digest of ${d.items.length} item(s); goes out at ${iso(d.dueAt)}`);
+  closeWhenFull(run, d);
+}
+
+/** The open digest of `key` (owned by this run), else a new one opened by `first` for `windowMs`. */
+function openDigest(run: Run, key: string, first: PendingItem, windowMs: number): OpenDigest {
+  for (const x of run.s.digests) if (x.key === key && x.dueAt > run.now) return run.ownDigest(x);
+  const open = run.s.digests.filter((x) => x.dueAt > run.now);
+  if (open.length >= ENGINE_LIMITS.openDigests) {
+    const oldest = open.reduce((a, b) => (b.openedAt < a.openedAt ? b : a));
+    run.ownDigest(oldest).dueAt = run.now; // flushed by this call's due work
+  }
+  const d: OpenDigest = { key, id: digestId(run.ctx.tenant, run.ctx.userId, key, first.eventId), openedAt: run.now, dueAt: run.now + windowMs, version: 0, items: [] };
+  run.addDigest(d);
+  return d;
 }
 
 /** Emits the digest's in-app item as it now stands (the next version). */
@@ -106,7 +129,10 @@ export async function flushDigest(run: Run, d: OpenDigest): Promise<void> {
   }
   const unread = live.filter((i) => i.readAt === undefined);
   if (unread.length === 0) return;
-  const p = dispatch(run, planItems(run, unread, true), { kind: "digest", baseId: d.id }, facts);
+  let planned = planItems(run, unread, true);
+  // An email digest's items went out on their other channels when they came: only email is left.
+  if (d.key === EMAIL_DIGEST_KEY) planned = planned.flatMap((p) => (p.external.includes("email") ? [{ ...p, external: ["email" as const] }] : []));
+  const p = dispatch(run, planned, { kind: "digest", baseId: d.id }, facts);
   if (p) await p;
 }
 

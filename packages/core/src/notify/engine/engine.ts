@@ -1,6 +1,6 @@
 import { TRANSACTIONAL_WITHOUT_PUSH_DETAIL, transactionalEmailLeftOutBy } from "./channels.js";
 import { hasRoom, capWakeAt } from "./caps.js";
-import { isDigestible, flushDigest, joinDigest } from "./digests.js";
+import { isDigestible, flushDigest, joinDigest, joinEmailDigest, joinsEmailDigest } from "./digests.js";
 import { dispatch, planItems } from "./dispatch.js";
 import { factsFor, liveItems, type Pending, withFacts } from "./facts.js";
 import { notificationId, seenHash } from "./ids.js";
@@ -84,8 +84,12 @@ export function markRead(state: NotifyUserState, ids: readonly string[] | "all",
   const all = ids === "all";
   const set = new Set(all ? [] : ids);
   const hit = (feedId: string | undefined) => all || (feedId !== undefined && set.has(feedId));
+  // A digest's own id reads all its items; an item's own in-app id (an email digest's items
+  // have one each) reads that item.
   run.s.digests = run.s.digests.map((d) =>
-    hit(d.id) ? digestWith(d, d.items.map((i) => (i.readAt === undefined ? withReadAt(i, run.now) : i))) : d,
+    hit(d.id) || d.items.some((i) => i.readAt === undefined && i.feedId !== d.id && hit(i.feedId))
+      ? digestWith(d, d.items.map((i) => (i.readAt === undefined && (hit(d.id) || hit(i.feedId)) ? withReadAt(i, run.now) : i)))
+      : d,
   );
   run.s.held = run.s.held.filter((i) => !hit(i.feedId));
   run.s.fallbacks = run.s.fallbacks.filter((f) => !hit(f.item.feedId));
@@ -127,6 +131,7 @@ function decideReadable(run: Run, intent: NotifyIntent): Pending {
     return;
   }
   if (isDigestible(ctx.policy, item)) return joinDigest(run, item, plan);
+  const emailLater = joinsEmailDigest(run, item, plan);
   if (plan.inApp) {
     const id = notificationId(ctx.tenant, ctx.userId, item.eventId, "in_app");
     item.feedId = id;
@@ -134,8 +139,10 @@ function decideReadable(run: Run, intent: NotifyIntent): Pending {
     run.record(item.eventId, "sent", id, "in_app");
   }
   run.recordBlocked(item.eventId, plan);
-  if (plan.external.length === 0) return;
-  return dispatch(run, [{ item, external: plan.external }], { kind: "event", eventId: item.eventId, inApp: plan.inApp });
+  if (emailLater) joinEmailDigest(run, item);
+  const external = emailLater ? plan.external.filter((c) => c !== "email") : plan.external;
+  if (external.length === 0) return;
+  return dispatch(run, [{ item, external }], { kind: "event", eventId: item.eventId, inApp: plan.inApp });
 }
 
 /** Expires deferred items and fallbacks whose class TTL has passed. */

@@ -37,6 +37,7 @@ export const POLICY_LIMITS = {
   maxUserCap: [0, 100],
   ttlMs: [MINUTE, 7 * DAY],
   digestWindowMs: [10_000, DAY],
+  emailDigestWindowMs: [MINUTE, DAY],
   digestMaxItems: [2, 50],
   fallbackDelayMs: [0, DAY],
   presenceGraceMs: [0, HOUR],
@@ -87,6 +88,13 @@ export interface TenantPolicy {
   /** Channels each class uses unless a user's topic preference names others. Marketing never has sms. */
   classChannels: Record<NotificationClass, Channel[]>;
   /**
+   * Channels a topic's notifications use instead of their class's (known topics only; a user's
+   * own channels for the topic still come first; critical notifications keep their class's):
+   * e.g. reactions in-app and by push, never by email. The cross-channel rule and the email
+   * digest treat them as the class's.
+   */
+  topicChannels: Record<string, Channel[]>;
+  /**
    * The cross-channel rule: for these classes a notification goes by push or by email, never
    * both. When a push channel (web or mobile) of the class's channels can reach the user, email
    * is left out (`suppressed:preference`), also while the push itself is held back by presence;
@@ -94,6 +102,16 @@ export interface TenantPolicy {
    * for a topic are used as chosen (engine/channels.ts). `[]` sends on every channel at once.
    */
   emailOnlyWithoutPush: EmailWithoutPushClass[];
+  /**
+   * Email as a digest (the notification brief's "digest email at the next window"): a
+   * notification of these classes that would be emailed now (no push reaches the user; the
+   * class's channels, not a user's own for the topic) is sent on its other channels at once (the
+   * in-app item as usual) and joins the user's email digest instead: one email per `windowMs`
+   * from the digest's first item (or at digest.maxItems items), summarising the items still
+   * unread and visible then (reading an item in-app takes it out). Notifications of the digest
+   * topics are digested as before (`digest`). `[]`: every email goes out with its notification.
+   */
+  emailDigest: { classes: EmailWithoutPushClass[]; windowMs: number };
 }
 
 export function defaultTenantPolicy(): TenantPolicy {
@@ -111,7 +129,9 @@ export function defaultTenantPolicy(): TenantPolicy {
       social: ["in_app", "web_push", "mobile_push", "email"],
       marketing: ["in_app", "email"],
     },
+    topicChannels: {},
     emailOnlyWithoutPush: ["social", "marketing"],
+    emailDigest: { classes: [], windowMs: HOUR },
   };
 }
 
@@ -177,6 +197,7 @@ const policySchema = z.strictObject(
         marketing: channelList.default(D.classChannels.marketing),
       })
       .prefault({}),
+    topicChannels: z.record(z.string(), channelList, { error: expected("an object of topic -> channels") }).default({}),
     emailOnlyWithoutPush: z
       .array(
         z.enum(EMAIL_WITHOUT_PUSH_CLASSES, {
@@ -185,6 +206,14 @@ const policySchema = z.strictObject(
         { error: expected("an array of classes") },
       )
       .default(D.emailOnlyWithoutPush),
+    emailDigest: z
+      .strictObject({
+        classes: z
+          .array(z.enum(EMAIL_WITHOUT_PUSH_CLASSES, { error: expected("social or marketing") }), { error: expected("an array of classes") })
+          .default(D.emailDigest.classes),
+        windowMs: intIn(POLICY_LIMITS.emailDigestWindowMs, " ms").default(D.emailDigest.windowMs),
+      })
+      .prefault({}),
   },
   { error: expected("a tenant policy object") },
 );
@@ -237,10 +266,17 @@ function policyChecks(raw: unknown): ErrorDetail[] {
     const list = classChannels[cls];
     if (Array.isArray(list)) repeated(list, CHANNELS, `classChannels.${cls}`, details);
   }
+  const topicChannels = isRecord(raw.topicChannels) ? raw.topicChannels : {};
+  for (const [topic, list] of Object.entries(topicChannels)) {
+    if (!known.has(topic)) details.push({ path: `topicChannels.${topic}`, issue: `unknown topic ${describe(topic)}` });
+    if (Array.isArray(list)) repeated(list, CHANNELS, `topicChannels.${topic}`, details);
+  }
   const marketing = classChannels.marketing;
   const sms = Array.isArray(marketing) ? marketing.indexOf("sms") : -1;
   if (sms >= 0) details.push({ path: `classChannels.marketing[${sms}]`, issue: "marketing is never sent by SMS" });
   if (Array.isArray(raw.emailOnlyWithoutPush)) repeated(raw.emailOnlyWithoutPush, EMAIL_WITHOUT_PUSH_CLASSES, "emailOnlyWithoutPush", details);
+  const emailDigest = isRecord(raw.emailDigest) ? raw.emailDigest : {};
+  if (Array.isArray(emailDigest.classes)) repeated(emailDigest.classes, EMAIL_WITHOUT_PUSH_CLASSES, "emailDigest.classes", details);
   return details;
 }
 
@@ -249,6 +285,12 @@ function repeated(list: unknown[], values: readonly string[], path: string, deta
   list.forEach((v, i) => {
     if ((values as readonly unknown[]).includes(v) && list.indexOf(v) !== i) details.push({ path: `${path}[${i}]`, issue: `'${String(v)}' is listed twice` });
   });
+}
+
+/** The tenant's channels for a notification of `cls` about `topic`: the topic's own (not for critical), else the class's. */
+export function tenantChannels(policy: TenantPolicy, cls: NotificationClass, topic: string): Channel[] {
+  if (cls !== "critical" && Object.hasOwn(policy.topicChannels, topic)) return policy.topicChannels[topic];
+  return policy.classChannels[cls];
 }
 
 /** Builtin topics plus the tenant's own. */
