@@ -1,8 +1,11 @@
 import { aclKey, docKey, parseAcl, parseDocKey, type DocRef, type LogBatch, type LogEntry, type LogHead, type LogStore } from "@weft/core";
 import { N, S, bin, num, packJson, padSeq, str, unpackJson, type ItemImage } from "./codec.js";
+import { lastSegment, segmentBatches, segmentItems, segmentRange, segmentsNewestFirst } from "./log-segments.js";
 import { Table, type DynamoAdapterOptions, type Item } from "./table.js";
 
 const BATCH = "b#";
+/** The table's TTL attribute (epoch s): set on batch items when the store has a hot retention. */
+const EXPIRES_AT = "expiresAt";
 /** Sorts after every digit, so "b#~" bounds every batch key from above. */
 const AFTER_DIGITS = "~";
 
@@ -18,12 +21,30 @@ const AFTER_DIGITS = "~";
  *
  * Appending is one conditional PutItem and reading the tail one Query: on DynamoDB Local the
  * number of calls, not bytes, bounds throughput, and on AWS every call has its own latency.
+ *
+ * Segments (log-segments.ts, `compact`): with a hot retention, batch items expire (TTL) once
+ * `compact` has put them in segments; reads take a range from the batch items and fill what
+ * they no longer hold from the segments. The invariant that makes a read's end right: a log's
+ * newest batch is always an item (appended items expire only after the hot retention, and
+ * `compact` takes the TTL off the newest one), so the compactor must run for every document
+ * within the hot retention of its first uncompacted batch. Nothing schedules it yet and the
+ * functions' wiring sets no hot retention, so batch items are still kept as before
+ * (docs/cost.md, "The log's year of raw ops in segments").
  */
 export class DynamoLogStore implements LogStore {
   private readonly table: Table;
+  private readonly hotRetentionMs?: number;
+  private readonly now: () => number;
 
-  constructor(opts: DynamoAdapterOptions) {
+  /**
+   * `hotRetentionMs`: batch items get `expiresAt` (epoch s) that long after their append, for
+   * the table's TTL; the compactor (`compact`) must have put them in segments by then. Absent:
+   * batch items are kept.
+   */
+  constructor(opts: DynamoAdapterOptions & { hotRetentionMs?: number; now?: () => number }) {
     this.table = new Table(opts);
+    this.hotRetentionMs = opts.hotRetentionMs;
+    this.now = opts.now ?? Date.now;
   }
 
   async append(batch: LogBatch): Promise<"ok" | "conflict"> {
@@ -40,6 +61,7 @@ export class DynamoLogStore implements LogStore {
           entries: { B: packJson({ entries: batch.entries, clients: batch.clients } satisfies PackedBatch) },
           ...(batch.aclBefore ? { aclBefore: S(aclKey(batch.aclBefore)) } : {}),
           ...(batch.deliveredLive ? { deliveredLive: { BOOL: true } } : {}),
+          ...(this.hotRetentionMs !== undefined ? { [EXPIRES_AT]: N(Math.ceil((this.now() + this.hotRetentionMs) / 1000)) } : {}),
         },
         ConditionExpression: "attribute_not_exists(pk)",
       },
@@ -54,7 +76,11 @@ export class DynamoLogStore implements LogStore {
       ScanIndexForward: false,
       Limit: 1,
     });
-    return last && toBatch(doc, last);
+    if (last) return toBatch(doc, last);
+    // No batch item: a new document, or (should the compactor's protection of the tail have
+    // failed) every batch is in segments.
+    const seg = await lastSegment(this.table, docKey(doc));
+    return seg ? segmentBatches(doc, seg).at(-1) : undefined;
   }
 
   async head(doc: DocRef): Promise<LogHead> {
@@ -105,7 +131,51 @@ export class DynamoLogStore implements LogStore {
         if (k >= 0) return { seq: Number(str(item, "sk").slice(BATCH.length)) + k };
       }
     }
+    // Older ops live in segments only once their batch items expired.
+    for await (const items of segmentsNewestFirst(this.table, docKey(doc))) {
+      for (const item of items) {
+        for (const b of segmentBatches(doc, item)) {
+          const e = b.entries.find((x) => x.id === opId);
+          if (e) return { seq: e.seq };
+        }
+      }
+    }
     return undefined;
+  }
+
+  /**
+   * Compacts the document's batches after its last segment into segments (log-segments.ts)
+   * and takes the TTL off its newest batch item, so that the log's end never expires: after
+   * this, every committed seq up to `through` is in a segment, and reads no longer need those
+   * batch items. Refuses (throws) when the batches after the last segment are not consecutive
+   * (an item expired before it was compacted: the compactor ran too late), writing nothing.
+   * Idempotent: a repeated or concurrent call writes the same segments or nothing.
+   */
+  async compact(doc: DocRef): Promise<{ segments: number; ops: number; through: number }> {
+    const pk = docKey(doc);
+    const last = await lastSegment(this.table, pk);
+    const after = last ? num(last, "seqEnd") : 0;
+    const batches: LogBatch[] = [];
+    const pages = this.table.query({
+      KeyConditionExpression: "pk = :pk AND sk BETWEEN :lo AND :hi",
+      ExpressionAttributeValues: { ":pk": S(pk), ":lo": S(BATCH + padSeq(after + 1)), ":hi": S(BATCH + AFTER_DIGITS) },
+      ConsistentRead: true,
+    });
+    for await (const items of pages) for (const item of items) batches.push(toBatch(doc, item));
+    if (batches.length === 0) return { segments: 0, ops: 0, through: after };
+    batches.forEach((b, k) => {
+      const expected = k === 0 ? after + 1 : batches[k - 1].seqEnd + 1;
+      if (b.seqStart !== expected) throw new Error(`log ${pk}: batches after seq ${after} are not consecutive (seq ${expected} is missing): not compacted`);
+    });
+    const items = segmentItems(pk, batches);
+    for (const Item of items) {
+      await this.table.conditional({ put: { Item, ConditionExpression: "attribute_not_exists(pk)" } });
+    }
+    const tail = batches[batches.length - 1];
+    await this.table.conditional({
+      update: { Key: { pk: S(pk), sk: S(BATCH + padSeq(tail.seqStart)) }, UpdateExpression: `REMOVE ${EXPIRES_AT}`, ConditionExpression: "attribute_exists(pk)" },
+    });
+    return { segments: items.length, ops: tail.seqEnd - after, through: tail.seqEnd };
   }
 
   /**
@@ -113,6 +183,28 @@ export class DynamoLogStore implements LogStore {
    * descending Limit-1 query, the rest with an ascending query starting just past it.
    */
   private async *batchesFrom(doc: DocRef, after: number, pageLimit?: (page: number) => number): AsyncGenerator<LogBatch> {
+    // Every seq after `after` once, ascending: from the batch items, and from the segments
+    // where those no longer hold a range (their TTL deleted them, in any order).
+    const pk = docKey(doc);
+    let next = after + 1;
+    for await (const batch of this.batchItemsFrom(doc, after, pageLimit)) {
+      if (batch.seqEnd < next) continue;
+      if (batch.seqStart > next) {
+        for await (const b of segmentRange(this.table, doc, pk, next - 1, batch.seqStart - 1)) {
+          if (b.seqEnd < next) continue;
+          if (b.seqStart > next) throw new Error(`log ${pk}: seq ${next} is in neither a batch item nor a segment`);
+          yield b;
+          next = b.seqEnd + 1;
+        }
+        if (next !== batch.seqStart) throw new Error(`log ${pk}: seqs ${next}..${batch.seqStart - 1} are in neither batch items nor segments`);
+      }
+      yield batch;
+      next = batch.seqEnd + 1;
+    }
+  }
+
+  /** Batch items holding a seq > after, ascending (segments not consulted). */
+  private async *batchItemsFrom(doc: DocRef, after: number, pageLimit?: (page: number) => number): AsyncGenerator<LogBatch> {
     const pk = docKey(doc);
     const [holding] = await this.firstPage({
       KeyConditionExpression: "pk = :pk AND sk BETWEEN :lo AND :hi",

@@ -1,0 +1,121 @@
+import { DeleteItemCommand, GetItemCommand, QueryCommand } from "@aws-sdk/client-dynamodb";
+import { beforeAll, describe, expect, it } from "vitest";
+import { docKey, type LogBatch, type LogEntry } from "@weft/core";
+import { mulberry32 } from "@weft/core/prng";
+import { batchOf, newDoc, smallEntries } from "@weft/core/testing";
+import { padSeq } from "../../src/adapters/dynamo/codec.js";
+import { segmentBatches, segmentItems } from "../../src/adapters/dynamo/log-segments.js";
+import { DynamoLogStore } from "../../src/adapters/dynamo/log-store.js";
+import { client, freshTables } from "./dynamo-harness.js";
+
+// The log's segments (log-segments.ts) and the compactor: every read answers as if every batch
+// item were still there, whichever of the compacted ones DynamoDB's TTL has deleted.
+let table: string;
+beforeAll(async () => {
+  table = (await freshTables()).log;
+});
+
+const DAY = 86_400_000;
+const NOW = Date.UTC(2030, 0, 1);
+
+/** `count` consecutive batches of 1-3 entries from seq 1 (or `from`), seeded. */
+function batches(doc: ReturnType<typeof newDoc>, count: number, seed: number, from = 1): LogBatch[] {
+  const rnd = mulberry32(seed);
+  const out: LogBatch[] = [];
+  let seq = from;
+  for (let k = 0; k < count; k++) {
+    const n = 1 + Math.floor(rnd() * 3);
+    out.push(batchOf(doc, smallEntries(seq, n, `op${seed}`)));
+    seq += n;
+  }
+  return out;
+}
+
+const entriesOf = (list: readonly LogBatch[]): LogEntry[] => list.flatMap((b) => b.entries);
+const remove = (doc: ReturnType<typeof newDoc>, seqStart: number) =>
+  client.send(new DeleteItemCommand({ TableName: table, Key: { pk: { S: docKey(doc) }, sk: { S: `b#${padSeq(seqStart)}` } } }));
+const itemOf = async (doc: ReturnType<typeof newDoc>, sk: string) =>
+  (await client.send(new GetItemCommand({ TableName: table, Key: { pk: { S: docKey(doc) }, sk: { S: sk } }, ConsistentRead: true }))).Item;
+
+describe("log segments and the compactor", () => {
+  it("reads every seq once, in order, whatever compacted batch items expired (seeded)", async () => {
+    for (let round = 0; round < 4; round++) {
+      const rnd = mulberry32(100 + round);
+      const doc = newDoc();
+      const store = new DynamoLogStore({ client, table, hotRetentionMs: 14 * DAY, now: () => NOW });
+      const all: LogBatch[] = [];
+      let compacted = 0;
+      // Appends in three stretches, compacting after the first two: two segments' worth, then a hot tail.
+      for (const stretch of [30, 20, 15]) {
+        const next = batches(doc, stretch, 10 * round + stretch, (all.at(-1)?.seqEnd ?? 0) + 1);
+        for (const b of next) expect(await store.append(b)).toBe("ok");
+        all.push(...next);
+        if (stretch !== 15) {
+          const r = await store.compact(doc);
+          expect(r.through).toBe(all.at(-1)!.seqEnd);
+          compacted = all.length;
+        }
+      }
+      // DynamoDB's TTL deletes compacted batch items in any order; the tail item is protected,
+      // and the hot ones are younger than the hot retention.
+      for (const b of all.slice(0, compacted - 1)) if (rnd() < 0.7) await remove(doc, b.seqStart);
+      const full = entriesOf(all);
+      for (const after of [0, 1, 5, Math.floor(full.length / 3), full.length - 20, full.length - 1, full.length]) {
+        expect(await store.entries(doc, after, 10_000)).toEqual(full.filter((e) => e.seq > after));
+        expect(entriesOf(await store.batchesAfter(doc, after)).filter((e) => e.seq > after)).toEqual(full.filter((e) => e.seq > after));
+        expect((await store.entries(doc, after, 7)).map((e) => e.seq)).toEqual(full.filter((e) => e.seq > after).slice(0, 7).map((e) => e.seq));
+      }
+      expect(await store.head(doc)).toEqual({ seq: all.at(-1)!.seqEnd, len: all.at(-1)!.lenAfter });
+      for (const e of [full[0], full[Math.floor(full.length / 2)], full[full.length - 1]]) expect(await store.findOp(doc, e.id)).toEqual({ seq: e.seq });
+      expect(await store.findOp(doc, "no-such-op")).toBeUndefined();
+    }
+  });
+
+  it("gives batch items the hot retention as a TTL and takes it off the log's newest item when compacting", async () => {
+    const doc = newDoc();
+    const store = new DynamoLogStore({ client, table, hotRetentionMs: 14 * DAY, now: () => NOW });
+    const list = batches(doc, 5, 7);
+    for (const b of list) await store.append(b);
+    const expires = String(Math.ceil((NOW + 14 * DAY) / 1000));
+    for (const b of list) expect((await itemOf(doc, `b#${padSeq(b.seqStart)}`))?.expiresAt?.N).toBe(expires);
+    expect(await store.compact(doc)).toEqual({ segments: 1, ops: list.at(-1)!.seqEnd, through: list.at(-1)!.seqEnd });
+    expect((await itemOf(doc, `b#${padSeq(list.at(-1)!.seqStart)}`))?.expiresAt).toBeUndefined();
+    expect((await itemOf(doc, `b#${padSeq(list[0].seqStart)}`))?.expiresAt?.N).toBe(expires);
+    // Idempotent: nothing new to compact.
+    expect(await store.compact(doc)).toEqual({ segments: 0, ops: 0, through: list.at(-1)!.seqEnd });
+    // Every batch item gone but the protected tail: still the whole log.
+    for (const b of list.slice(0, -1)) await remove(doc, b.seqStart);
+    expect(await store.entries(doc, 0, 100)).toEqual(entriesOf(list));
+    // Were the tail item gone too (the compactor keeps it), the head still comes from the segments.
+    await remove(doc, list.at(-1)!.seqStart);
+    expect(await store.head(doc)).toEqual({ seq: list.at(-1)!.seqEnd, len: list.at(-1)!.lenAfter });
+    // Without a hot retention nothing expires.
+    const kept = new DynamoLogStore({ client, table });
+    const other = newDoc();
+    await kept.append(batchOf(other, smallEntries(1, 2)));
+    expect((await itemOf(other, `b#${padSeq(1)}`))?.expiresAt).toBeUndefined();
+  });
+
+  it("refuses to compact over a batch that expired before it was compacted, and reads fail loudly there", async () => {
+    const doc = newDoc();
+    const store = new DynamoLogStore({ client, table, hotRetentionMs: DAY, now: () => NOW });
+    const list = batches(doc, 6, 9);
+    for (const b of list) await store.append(b);
+    await remove(doc, list[2].seqStart);
+    await expect(store.compact(doc)).rejects.toThrow(/not consecutive/);
+    const segments = await client.send(
+      new QueryCommand({ TableName: table, KeyConditionExpression: "pk = :pk AND begins_with(sk, :s)", ExpressionAttributeValues: { ":pk": { S: docKey(doc) }, ":s": { S: "s#" } } }),
+    );
+    expect(segments.Items).toEqual([]);
+    await expect(store.entries(doc, 0, 100)).rejects.toThrow(/neither/);
+  });
+
+  it("splits a run of batches into segments under the size limit, losing none", () => {
+    const doc = newDoc();
+    const list = batches(doc, 200, 11);
+    const items = segmentItems(docKey(doc), list, 2_000);
+    expect(items.length).toBeGreaterThan(1);
+    for (const i of items) expect(i.b.B!.length).toBeLessThanOrEqual(2_000);
+    expect(items.flatMap((i) => segmentBatches(doc, i))).toEqual(list);
+  });
+});
