@@ -77,8 +77,9 @@ export class DynamoLogStore implements LogStore {
       Limit: 1,
     });
     if (last) return toBatch(doc, last);
-    // No batch item: a new document, or (should the compactor's protection of the tail have
-    // failed) every batch is in segments.
+    // No batch item: a new document (one Query more, on its first run only), or every batch is
+    // in segments because the compactor's protection of the newest item failed. The sequencer
+    // takes its next seq from here: without this it would append seq 1 again over the segments.
     const seg = await lastSegment(this.table, docKey(doc));
     return seg ? segmentBatches(doc, seg).at(-1) : undefined;
   }

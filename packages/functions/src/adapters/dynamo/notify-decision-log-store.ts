@@ -91,12 +91,12 @@ export class DynamoDecisionLogStore implements DecisionLogStore {
 
   async byEvent(tenant: string, userId: string, eventId: string, opts?: LookupOptions): Promise<DecisionRecord[]> {
     assertId(eventId, "eventId");
-    return this.lookup({ tenant, userId }, EVENT_ID + eventId, `${BY_EVENT}${encodeURIComponent(eventId)}#`, checkSince(opts));
+    return this.lookup({ tenant, userId }, EVENT_ID + eventId, (r) => r.eventId === eventId, `${BY_EVENT}${encodeURIComponent(eventId)}#`, checkSince(opts));
   }
 
   async byNotification(tenant: string, userId: string, notificationId: string, opts?: LookupOptions): Promise<DecisionRecord[]> {
     assertId(notificationId, "notificationId");
-    return this.lookup({ tenant, userId }, NOTIFICATION_ID + notificationId, `${BY_NOTIFICATION}${encodeURIComponent(notificationId)}#`, checkSince(opts));
+    return this.lookup({ tenant, userId }, NOTIFICATION_ID + notificationId, (r) => r.notificationId === notificationId, `${BY_NOTIFICATION}${encodeURIComponent(notificationId)}#`, checkSince(opts));
   }
 
   async byUser(tenant: string, userId: string, opts: { cursor?: string; limit: number }): Promise<DecisionPage> {
@@ -112,21 +112,28 @@ export class DynamoDecisionLogStore implements DecisionLogStore {
   }
 
   /**
-   * The user's live records naming `id` (`e:`/`n:` + the id) made at or after `since`,
-   * ascending: the bundles whose `k` holds it, and the index copies of the layouts before under
-   * `legacyPrefix`. Only the records naming it are kept (a bundle holds others too).
+   * The user's live records naming an id (`member`: `e:`/`n:` + the id; `names`: whether a
+   * record names it) made at or after `since`, ascending: those of the bundles whose `k` holds
+   * it (a bundle holds others too), and the index copies of the layouts before under
+   * `legacyPrefix` (which hold only that id's records). Both ranges start at `since` (every sk
+   * has the record's 16-digit `at` after its prefix).
    */
-  private async lookup(user: { tenant: string; userId: string }, id: string, legacyPrefix: string, since: number): Promise<DecisionRecord[]> {
+  private async lookup(
+    user: { tenant: string; userId: string },
+    member: string,
+    names: (r: DecisionRecord) => boolean,
+    legacyPrefix: string,
+    since: number,
+  ): Promise<DecisionRecord[]> {
     assertNotifyUser(user);
     const from = padTimeKey(since);
-    const names = (r: DecisionRecord) => (id.startsWith(EVENT_ID) ? EVENT_ID + r.eventId === id : r.notificationId !== undefined && NOTIFICATION_ID + r.notificationId === id);
     const [bundled, legacy] = await Promise.all([
-      this.collect(user, { ":lo": S(BY_TIME + from), ":hi": S(BY_TIME + TOP), ":id": S(id) }, "sk BETWEEN :lo AND :hi", BY_TIME.length, true, MAX_DECISIONS_PER_LOOKUP, () => true, { expression: "contains(k, :id)", record: names }),
+      this.collect(user, { ":lo": S(BY_TIME + from), ":hi": S(BY_TIME + TOP), ":id": S(member) }, "sk BETWEEN :lo AND :hi", BY_TIME.length, true, MAX_DECISIONS_PER_LOOKUP, () => true, { expression: "contains(k, :id)", record: names }),
       this.collect(user, { ":lo": S(legacyPrefix + from), ":hi": S(legacyPrefix + TOP) }, "sk BETWEEN :lo AND :hi", legacyPrefix.length, true, MAX_DECISIONS_PER_LOOKUP, () => true),
     ]);
-    // Legacy index copies hold only their id's records; `since` cut them by their sk already.
-    const all = distinctSorted([...bundled, ...legacy].map((f) => f.record).filter((r) => names(r) && r.at >= since));
-    return all.slice(0, MAX_DECISIONS_PER_LOOKUP).map((f) => f.record);
+    return distinctSorted([...bundled, ...legacy].map((f) => f.record))
+      .slice(0, MAX_DECISIONS_PER_LOOKUP)
+      .map((f) => f.record);
   }
 
   /**
