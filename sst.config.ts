@@ -25,6 +25,7 @@ export default $config({
     await import("./infra/kinesis-subscriptions.js");
     const { alarmTopic } = await import("./infra/alarms.js");
     await import("./infra/schedules.js");
+    await import("./infra/log-compaction.js");
     await import("./infra/rules.js");
     const { bus } = await import("./infra/bus.js");
     await import("./infra/websocket.js");

@@ -28,3 +28,44 @@ export function queueNotEmptyAlarm(name: string, queueName: $util.Input<string>,
     okActions: [alarmTopic.arn],
   });
 }
+
+/**
+ * A CloudWatch alarm on a Lambda function whose failed invocations mean trouble that will not
+ * clear by itself (the function fails an invocation on purpose for it): fires on the first
+ * error in a 5-minute period, and also when the function has not run at all for an hour
+ * (`Invocations` missing: a broken schedule is as bad as a failing one).
+ */
+export function functionFailingAlarms(name: string, functionName: $util.Input<string>, description: string): aws.cloudwatch.MetricAlarm[] {
+  const common = {
+    namespace: "AWS/Lambda",
+    dimensions: { FunctionName: functionName },
+    alarmActions: [alarmTopic.arn],
+    okActions: [alarmTopic.arn],
+  };
+  return [
+    new aws.cloudwatch.MetricAlarm(`${name}ErrorsAlarm`, {
+      ...common,
+      name: named(`${name}-errors`, 255),
+      alarmDescription: description,
+      metricName: "Errors",
+      statistic: "Sum",
+      period: 300,
+      evaluationPeriods: 1,
+      threshold: 0,
+      comparisonOperator: "GreaterThanThreshold",
+      treatMissingData: "notBreaching",
+    }),
+    new aws.cloudwatch.MetricAlarm(`${name}NotRunningAlarm`, {
+      ...common,
+      name: named(`${name}-not-running`, 255),
+      alarmDescription: `${description} (not invoked for an hour: its schedule is broken)`,
+      metricName: "Invocations",
+      statistic: "Sum",
+      period: 3600,
+      evaluationPeriods: 1,
+      threshold: 1,
+      comparisonOperator: "LessThanThreshold",
+      treatMissingData: "breaching",
+    }),
+  ];
+}

@@ -167,7 +167,12 @@ export interface RouteSpec {
 
 export const tables = {
   inbox: { partitionKey: "pk", sortKey: "sk", stream: "new-image", ttl: "expiresAt", capacity: STEADY },
-  log: { partitionKey: "pk", sortKey: "sk", stream: "new-image", capacity: STEADY, tableClass: "standard-ia" },
+  /**
+   * Batch items (`b#`) expire 14 days after their append, once the log compactor has put them
+   * in segments (`s#`, kept); the newest batch item of a document never expires
+   * (adapters/dynamo/log-store.ts, docs/cost.md "The log's year of raw ops in segments").
+   */
+  log: { partitionKey: "pk", sortKey: "sk", stream: "new-image", ttl: "expiresAt", capacity: STEADY, tableClass: "standard-ia" },
   state: { partitionKey: "pk", sortKey: "sk", capacity: STEADY },
   quarantine: { partitionKey: "pk", sortKey: "sk", ttl: "expiresAt" },
   /** Materialized document state: a small head item per document plus chunked snapshots. */
@@ -351,6 +356,17 @@ export const functions = {
     memoryMB: 1024,
     tables: ["search", "docs", "log"],
   },
+  /**
+   * Scheduled: compacts documents' logs into segments when their compaction timers are due
+   * (the log store adds them on append), before the batch items' 14-day TTL; its failures and
+   * a backlog fail the invocation, which the Errors alarm reports (infra/log-compaction.ts).
+   */
+  logCompactor: {
+    handler: "packages/functions/src/handlers/log-compactor.handler",
+    timeoutSeconds: 70,
+    memoryMB: 1024,
+    tables: ["log", "state"],
+  },
   /** Dead-letter queue consumer of the bus rules: keeps undeliverable events for list and re-drive. */
   busDeadLetters: {
     handler: "packages/functions/src/handlers/bus-dead-letters.handler",
@@ -359,6 +375,17 @@ export const functions = {
     tables: ["deadLetters"],
   },
 } satisfies Record<string, FunctionSpec>;
+
+/**
+ * The log stream records its two mappings take: batch items as appended (INSERT) by the
+ * sequencer function. Not the room tier's (delivered live, and carried to the materializer by
+ * the committed stream), nor the log compactor's writes (segments, the TTL taken off or given
+ * back to a tail item: MODIFY), nor TTL's deletions (REMOVE): none of those invokes anything.
+ */
+const LOG_BATCH_INSERTS = {
+  eventName: ["INSERT"],
+  dynamodb: { Keys: { sk: { S: [{ prefix: "b#" }] } }, NewImage: { deliveredLive: { BOOL: [{ exists: false }] } } },
+};
 
 export const subscriptions = {
   sequencer: {
@@ -388,7 +415,7 @@ export const subscriptions = {
     parallelizationFactor: 1,
     onFailure: "logStreamFailures",
     // The room tier's batches come to the materializer on the committed stream (kinesisSubscriptions).
-    filter: { dynamodb: { NewImage: { deliveredLive: { BOOL: [{ exists: false }] } } } },
+    filter: LOG_BATCH_INSERTS,
   },
   broadcaster: {
     table: "log",
@@ -404,7 +431,7 @@ export const subscriptions = {
     parallelizationFactor: 1,
     onFailure: "logStreamFailures",
     // Batches the room tier committed were delivered by the task that committed them (docs/rooms.md).
-    filter: { dynamodb: { NewImage: { deliveredLive: { BOOL: [{ exists: false }] } } } },
+    filter: LOG_BATCH_INSERTS,
   },
 } satisfies Record<string, StreamSubscriptionSpec>;
 
@@ -484,6 +511,7 @@ export const rules = {
 export const schedules = {
   timers: { function: "timers", rate: "rate(1 minute)", loopSeconds: 55, localEveryMs: 200 },
   searchTimers: { function: "searchTimers", rate: "rate(1 minute)", loopSeconds: 55, localEveryMs: 250 },
+  logCompactor: { function: "logCompactor", rate: "rate(1 minute)", loopSeconds: 55, localEveryMs: 1000 },
   notifyTimers: { function: "notifyTimers", rate: "rate(1 minute)", loopSeconds: 55, localEveryMs: 250 },
   notifyFanout: { function: "notifyFanout", rate: "rate(1 minute)", loopSeconds: 55, localEveryMs: 250 },
   tokenExpiry: { function: "tokenExpiry", rate: "rate(1 minute)", loopSeconds: 55, localEveryMs: 1000 },

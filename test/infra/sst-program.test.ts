@@ -183,9 +183,9 @@ describe("queue consumers", () => {
       const reads = JSON.stringify(resolveTokens(materializer.args.permissions, (p) => `{{${p}}}`));
       expect(reads).toContain("kinesis:SubscribeToShard");
       expect(reads).toContain("{{CommittedStream.arn}}/consumer/*");
-      // The log stream's materializer mapping leaves the room tier's batches to the committed stream.
+      // The log stream's materializer mapping takes the sequencer function's appended batch items only (the room tier's come on the committed stream).
       const filter = named(run, "MaterializerStreamMapping").args.filterCriteria as { filters: Array<{ pattern: string }> };
-      expect(JSON.parse(filter.filters[0].pattern)).toEqual({ dynamodb: { NewImage: { deliveredLive: { BOOL: [{ exists: false }] } } } });
+      expect(JSON.parse(filter.filters[0].pattern)).toEqual({ eventName: ["INSERT"], dynamodb: { Keys: { sk: { S: [{ prefix: "b#" }] } }, NewImage: { deliveredLive: { BOOL: [{ exists: false }] } } } });
     }
   });
 });

@@ -63,3 +63,4 @@ export * from "./rooms/batch-cache.js";
 export * from "./rooms/room-sequencer.js";
 export * from "./rooms/group-commit.js";
 export * from "./rooms/materialized-check.js";
+export * from "./log/compaction-schedule.js";

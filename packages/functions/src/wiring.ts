@@ -1,4 +1,6 @@
 import {
+  LOG_HOT_RETENTION_MS,
+  type DocRef,
   AclReader,
   TtlCache,
   DEFAULT_ACCESS_POLICY,
@@ -38,7 +40,7 @@ import { DynamoConnectionStore } from "./adapters/dynamo/connection-store.js";
 import { dynamoClient } from "./adapters/dynamo/client.js";
 import { DynamoDocStateStore } from "./adapters/dynamo/doc-state-store.js";
 import { DynamoInboxStore } from "./adapters/dynamo/inbox-store.js";
-import { DynamoLogStore } from "./adapters/dynamo/log-store.js";
+import { DynamoLogStore, LOG_COMPACTION_TIMERS } from "./adapters/dynamo/log-store.js";
 import { DynamoMetricsStore } from "./adapters/dynamo/metrics-store.js";
 import { DynamoQuarantineStore } from "./adapters/dynamo/quarantine-store.js";
 import { DynamoSequencerStateStore } from "./adapters/dynamo/sequencer-state-store.js";
@@ -55,6 +57,13 @@ export const ACCESS_POLICY_TTL_MS = 2000;
 export interface Wiring {
   inbox: InboxStore;
   log: LogStore;
+  /**
+   * Compacts a document's batch items into segments (DynamoLogStore.compact), for the log
+   * compactor function.
+   */
+  compactLog: (doc: DocRef) => Promise<{ segments: number; ops: number; through: number }>;
+  /** When documents' logs are due for compaction (the state table, prefix "log-compact"); see LOG_HOT_RETENTION_MS. */
+  logCompactionTimers: TimerStore;
   state: SequencerStateStore;
   timers: TimerStore;
   quarantine: QuarantineStore;
@@ -150,7 +159,20 @@ export function wiring(env: NodeJS.ProcessEnv = process.env): Wiring {
   const opts = (name: TableName) => ({ client, table: table(name, env), meter });
   const w = { clock: clockFromEnv(env), meter } as Wiring;
   lazy(w, "inbox", () => new DynamoInboxStore(opts("inbox")));
-  lazy(w, "log", () => new DynamoLogStore(opts("log")));
+  // Batch items expire after the hot retention where this process can schedule their
+  // compaction (the state table holds the timers); a function without it keeps them.
+  lazy(w, "logCompactionTimers", () =>
+    linkedTable("state", env) ? new DynamoTimerStore({ ...opts("state"), ...LOG_COMPACTION_TIMERS }) : unwired<TimerStore>("the state table"),
+  );
+  let dynamoLog: DynamoLogStore | undefined;
+  const logStore = () =>
+    (dynamoLog ??= new DynamoLogStore({
+      ...opts("log"),
+      now: () => w.clock.now(),
+      ...(linkedTable("state", env) ? { hot: { retentionMs: LOG_HOT_RETENTION_MS, timers: w.logCompactionTimers } } : {}),
+    }));
+  lazy(w, "log", logStore);
+  w.compactLog = (doc) => logStore().compact(doc);
   lazy(w, "state", () => new DynamoSequencerStateStore(opts("state")));
   lazy(w, "timers", () => new DynamoTimerStore(opts("state")));
   lazy(w, "quarantine", () => new DynamoQuarantineStore(opts("quarantine")));

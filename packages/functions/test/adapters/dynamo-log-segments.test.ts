@@ -1,8 +1,9 @@
 import { DeleteItemCommand, GetItemCommand, QueryCommand } from "@aws-sdk/client-dynamodb";
 import { beforeAll, describe, expect, it } from "vitest";
-import { docKey, type LogBatch, type LogEntry } from "@weft/core";
+import { CompactionSchedule, docKey, type LogBatch, type LogEntry } from "@weft/core";
 import { mulberry32 } from "@weft/core/prng";
 import { batchOf, newDoc, smallEntries } from "@weft/core/testing";
+import { MemoryTimerStore } from "@weft/core/ports/memory/timer-store";
 import { padSeq } from "../../src/adapters/dynamo/codec.js";
 import { segmentBatches, segmentItems } from "../../src/adapters/dynamo/log-segments.js";
 import { DynamoLogStore } from "../../src/adapters/dynamo/log-store.js";
@@ -16,7 +17,9 @@ beforeAll(async () => {
 });
 
 const DAY = 86_400_000;
+const HOUR = 3_600_000;
 const NOW = Date.UTC(2030, 0, 1);
+const hot = (retentionMs: number, timers = new MemoryTimerStore()) => ({ retentionMs, timers });
 
 /** `count` consecutive batches of 1-3 entries from seq 1 (or `from`), seeded. */
 function batches(doc: ReturnType<typeof newDoc>, count: number, seed: number, from = 1): LogBatch[] {
@@ -42,7 +45,7 @@ describe("log segments and the compactor", () => {
     for (let round = 0; round < 4; round++) {
       const rnd = mulberry32(100 + round);
       const doc = newDoc();
-      const store = new DynamoLogStore({ client, table, hotRetentionMs: 14 * DAY, now: () => NOW });
+      const store = new DynamoLogStore({ client, table, hot: hot(14 * DAY), now: () => NOW });
       const all: LogBatch[] = [];
       let compacted = 0;
       // Appends in three stretches, compacting after the first two: two segments' worth, then a hot tail.
@@ -73,7 +76,7 @@ describe("log segments and the compactor", () => {
 
   it("gives batch items the hot retention as a TTL and takes it off the log's newest item when compacting", async () => {
     const doc = newDoc();
-    const store = new DynamoLogStore({ client, table, hotRetentionMs: 14 * DAY, now: () => NOW });
+    const store = new DynamoLogStore({ client, table, hot: hot(14 * DAY), now: () => NOW });
     const list = batches(doc, 5, 7);
     for (const b of list) await store.append(b);
     const expires = String(Math.ceil((NOW + 14 * DAY) / 1000));
@@ -96,9 +99,70 @@ describe("log segments and the compactor", () => {
     expect((await itemOf(other, `b#${padSeq(1)}`))?.expiresAt).toBeUndefined();
   });
 
+  it("gives the previous compaction's tail its TTL back once newer batches are compacted", async () => {
+    const doc = newDoc();
+    let now = NOW;
+    const store = new DynamoLogStore({ client, table, hot: hot(14 * DAY), now: () => now });
+    const first = batches(doc, 3, 21);
+    for (const b of first) await store.append(b);
+    await store.compact(doc);
+    const oldTail = `b#${padSeq(first.at(-1)!.seqStart)}`;
+    expect((await itemOf(doc, oldTail))?.expiresAt).toBeUndefined();
+    now += DAY;
+    const next = batches(doc, 2, 22, first.at(-1)!.seqEnd + 1);
+    for (const b of next) await store.append(b);
+    expect(await store.compact(doc)).toMatchObject({ segments: 1, through: next.at(-1)!.seqEnd });
+    expect((await itemOf(doc, oldTail))?.expiresAt?.N).toBe(String(Math.ceil((now + 14 * DAY) / 1000)));
+    expect((await itemOf(doc, `b#${padSeq(next.at(-1)!.seqStart)}`))?.expiresAt).toBeUndefined();
+    expect(await store.entries(doc, 0, 100)).toEqual(entriesOf([...first, ...next]));
+  });
+
+  it("schedules a compaction within a day of every append, and at once after COMPACT_OPS ops", async () => {
+    const doc = newDoc();
+    const timers = new MemoryTimerStore();
+    let now = NOW + 10 * 60_000;
+    const store = new DynamoLogStore({ client, table, hot: { retentionMs: 14 * DAY, timers, schedule: new CompactionSchedule({ opsLimit: 12 }) }, now: () => now });
+    const list = batches(doc, 12, 31);
+    // The first append adds a timer a day later, rounded up to the hour; the next ones in the same day add none.
+    await store.append(list[0]);
+    const dayDue = Math.ceil((now + DAY) / HOUR) * HOUR;
+    expect(await timers.due(Number.MAX_SAFE_INTEGER, 10)).toEqual([{ doc, dueAt: dayDue }]);
+    let appended = list[0].entries.length;
+    let k = 1;
+    for (; appended + list[k].entries.length < 12; k++) {
+      await store.append(list[k]);
+      appended += list[k].entries.length;
+    }
+    expect(await timers.due(Number.MAX_SAFE_INTEGER, 10)).toHaveLength(1);
+    // Past the ops limit: a timer due now (the minute), the day's timer kept.
+    now += 30_000;
+    await store.append(list[k++]);
+    const due = await timers.due(Number.MAX_SAFE_INTEGER, 10);
+    expect(due.map((d) => d.dueAt)).toEqual([Math.ceil(now / 60_000) * 60_000, dayDue]);
+    // Appends later than the day's timer (less the clock skew margin) add a new one.
+    now = dayDue - 5 * 60_000;
+    await store.append(list[k++]);
+    expect((await timers.due(Number.MAX_SAFE_INTEGER, 10)).map((d) => d.dueAt)).toContain(Math.ceil((now + DAY) / HOUR) * HOUR);
+    // A store that forgot (a new process) adds its timer again: idempotent per due hour.
+    const fresh = new DynamoLogStore({ client, table, hot: hot(14 * DAY, timers), now: () => now });
+    await fresh.append(list[k++]);
+    expect(await timers.due(Number.MAX_SAFE_INTEGER, 10)).toHaveLength(3);
+  });
+
+  it("adds no timer for an append that lost the race (conflict)", async () => {
+    const doc = newDoc();
+    const timers = new MemoryTimerStore();
+    const store = new DynamoLogStore({ client, table, now: () => NOW });
+    const [b] = batches(doc, 1, 41);
+    await store.append(b);
+    const racing = new DynamoLogStore({ client, table, hot: hot(14 * DAY, timers), now: () => NOW });
+    expect(await racing.append(b)).toBe("conflict");
+    expect(await timers.due(Number.MAX_SAFE_INTEGER, 10)).toEqual([]);
+  });
+
   it("refuses to compact over a batch that expired before it was compacted, and reads fail loudly there", async () => {
     const doc = newDoc();
-    const store = new DynamoLogStore({ client, table, hotRetentionMs: DAY, now: () => NOW });
+    const store = new DynamoLogStore({ client, table, hot: hot(DAY), now: () => NOW });
     const list = batches(doc, 6, 9);
     for (const b of list) await store.append(b);
     await remove(doc, list[2].seqStart);

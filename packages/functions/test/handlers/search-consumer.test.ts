@@ -35,7 +35,8 @@ const DEBOUNCE_MS = 2000;
 beforeAll(async () => {
   tables = await freshTables();
   process.env.WEFT_DYNAMO_ENDPOINT = inject("dynamoEndpoint");
-  Object.assign(process.env, linkEnvironment({ tables: { log: tables.log, docs: tables.docs, search: tables.search } }));
+  // state: the log store adds its compaction timers there on append.
+  Object.assign(process.env, linkEnvironment({ tables: { log: tables.log, docs: tables.docs, search: tables.search, state: tables.state } }));
   w = (await import("../../src/wiring.js")).wiring();
   // The handler answers one outcome per document batch of the event; these events hold one.
   const handler = (await import("../../src/handlers/search.js")).handler;

@@ -4,8 +4,9 @@ import type { Item, Table } from "./table.js";
 
 /**
  * Segments of the `log` table: a run of one document's consecutive batches compacted into one
- * item, sk `s#<12-digit seqStart>`, `seqEnd` (N), `b` (B: Brotli JSON `{"batches": [...]}`, each
- * batch as the log stores it without its document). A keystroke's batch item costs ~250 bytes
+ * item, sk `s#<12-digit seqStart>`, `seqEnd` (N), `lastStart` (N: its last batch's seqStart, the
+ * key of that batch's item), `b` (B: Brotli JSON `{"batches": [...]}`, each batch as the log
+ * stores it without its document). A keystroke's batch item costs ~250 bytes
  * as DynamoDB bills it; in a day's segment the same op is ~25 bytes (docs/cost.md, "The log's
  * year of raw ops in segments"). Segments are written by the compactor (DynamoLogStore.compact)
  * and read where the batch items no longer cover a range (their TTL deleted them).
@@ -29,7 +30,7 @@ export function segmentItems(pk: string, batches: readonly LogBatch[], maxBytes 
   }
   const first = batches[0];
   const last = batches[batches.length - 1];
-  return [{ pk: S(pk), sk: S(SEGMENT + padSeq(first.seqStart)), seqEnd: N(last.seqEnd), b: { B: packed } }];
+  return [{ pk: S(pk), sk: S(SEGMENT + padSeq(first.seqStart)), seqEnd: N(last.seqEnd), lastStart: N(last.seqStart), b: { B: packed } }];
 }
 
 /** A segment item's batches, ascending. */

@@ -1,4 +1,4 @@
-import { aclKey, docKey, parseAcl, parseDocKey, type DocRef, type LogBatch, type LogEntry, type LogHead, type LogStore } from "@weft/core";
+import { CompactionSchedule, aclKey, docKey, parseAcl, parseDocKey, type DocRef, type LogBatch, type LogEntry, type LogHead, type LogStore, type TimerStore } from "@weft/core";
 import { N, S, bin, num, packJson, padSeq, str, unpackJson, type ItemImage } from "./codec.js";
 import { lastSegment, segmentBatches, segmentItems, segmentRange, segmentsNewestFirst } from "./log-segments.js";
 import { Table, type DynamoAdapterOptions, type Item } from "./table.js";
@@ -26,29 +26,26 @@ const AFTER_DIGITS = "~";
  * `compact` has put them in segments; reads take a range from the batch items and fill what
  * they no longer hold from the segments. The invariant that makes a read's end right: a log's
  * newest batch is always an item (appended items expire only after the hot retention, and
- * `compact` takes the TTL off the newest one), so the compactor must run for every document
- * within the hot retention of its first uncompacted batch. Nothing schedules it yet and the
- * functions' wiring sets no hot retention, so batch items are still kept as before
- * (docs/cost.md, "The log's year of raw ops in segments").
+ * `compact` takes the TTL off the newest one), so every batch must be compacted within the hot
+ * retention of its append. The store itself sees to it: each append makes sure a compaction
+ * timer is due at most a day after it (CompactionSchedule; the log compactor function runs the
+ * timers, handlers/log-compactor.ts). Without a hot retention batch items are kept and nothing is
+ * scheduled.
  */
 export class DynamoLogStore implements LogStore {
   private readonly table: Table;
-  private readonly hotRetentionMs?: number;
+  private readonly hot?: HotRetention & { schedule: CompactionSchedule };
   private readonly now: () => number;
 
-  /**
-   * `hotRetentionMs`: batch items get `expiresAt` (epoch s) that long after their append, for
-   * the table's TTL; the compactor (`compact`) must have put them in segments by then. Absent:
-   * batch items are kept.
-   */
-  constructor(opts: DynamoAdapterOptions & { hotRetentionMs?: number; now?: () => number }) {
+  constructor(opts: DynamoAdapterOptions & { hot?: HotRetention; now?: () => number }) {
     this.table = new Table(opts);
-    this.hotRetentionMs = opts.hotRetentionMs;
+    this.hot = opts.hot ? { ...opts.hot, schedule: opts.hot.schedule ?? new CompactionSchedule() } : undefined;
     this.now = opts.now ?? Date.now;
   }
 
   async append(batch: LogBatch): Promise<"ok" | "conflict"> {
     assertConsecutive(batch);
+    const now = this.now();
     const written = await this.table.conditional({
       put: {
         Item: {
@@ -61,12 +58,29 @@ export class DynamoLogStore implements LogStore {
           entries: { B: packJson({ entries: batch.entries, clients: batch.clients } satisfies PackedBatch) },
           ...(batch.aclBefore ? { aclBefore: S(aclKey(batch.aclBefore)) } : {}),
           ...(batch.deliveredLive ? { deliveredLive: { BOOL: true } } : {}),
-          ...(this.hotRetentionMs !== undefined ? { [EXPIRES_AT]: N(Math.ceil((this.now() + this.hotRetentionMs) / 1000)) } : {}),
+          ...(this.hot ? { [EXPIRES_AT]: N(this.expiresAt(now)) } : {}),
         },
         ConditionExpression: "attribute_not_exists(pk)",
       },
     });
-    return written.ok ? "ok" : "conflict";
+    if (!written.ok) return "conflict";
+    if (this.hot) {
+      // After the put: a timer for a batch that was never written would only compact nothing.
+      // If adding it fails the append fails too (the caller retries, finds the batch, moves on:
+      // the next append asks the schedule again), never a batch without its timer.
+      const key = docKey(batch.doc);
+      const dueAt = this.hot.schedule.plan(key, now, batch.entries.length);
+      if (dueAt !== undefined) {
+        await this.hot.timers.add(batch.doc, dueAt);
+        this.hot.schedule.added(key, now, batch.entries.length, dueAt);
+      }
+    }
+    return "ok";
+  }
+
+  /** A batch item's TTL (epoch s) when appended at `now`. */
+  private expiresAt(now: number): number {
+    return Math.ceil((now + this.hot!.retentionMs) / 1000);
   }
 
   async tail(doc: DocRef): Promise<LogBatch | undefined> {
@@ -148,7 +162,8 @@ export class DynamoLogStore implements LogStore {
    * Compacts the document's batches after its last segment into segments (log-segments.ts)
    * and takes the TTL off its newest batch item, so that the log's end never expires: after
    * this, every committed seq up to `through` is in a segment, and reads no longer need those
-   * batch items. Refuses (throws) when the batches after the last segment are not consecutive
+   * batch items. The tail item the previous compaction protected gets its TTL back (it is no
+   * longer the newest). Refuses (throws) when the batches after the last segment are not consecutive
    * (an item expired before it was compacted: the compactor ran too late), writing nothing.
    * Idempotent: a repeated or concurrent call writes the same segments or nothing.
    */
@@ -176,6 +191,17 @@ export class DynamoLogStore implements LogStore {
     await this.table.conditional({
       update: { Key: { pk: S(pk), sk: S(BATCH + padSeq(tail.seqStart)) }, UpdateExpression: `REMOVE ${EXPIRES_AT}`, ConditionExpression: "attribute_exists(pk)" },
     });
+    if (last?.lastStart?.N && this.hot) {
+      // The previous compaction's tail: kept until now, in a segment since then.
+      await this.table.conditional({
+        update: {
+          Key: { pk: S(pk), sk: S(BATCH + padSeq(num(last, "lastStart"))) },
+          UpdateExpression: `SET ${EXPIRES_AT} = :e`,
+          ConditionExpression: `attribute_exists(pk) AND attribute_not_exists(${EXPIRES_AT})`,
+          ExpressionAttributeValues: { ":e": N(this.expiresAt(this.now())) },
+        },
+      });
+    }
     return { segments: items.length, ops: tail.seqEnd - after, through: tail.seqEnd };
   }
 
@@ -246,6 +272,20 @@ export class DynamoLogStore implements LogStore {
 export function logBatchFromImage(image: ItemImage): LogBatch | undefined {
   if (!str(image, "sk").startsWith(BATCH)) return undefined;
   return toBatch(parseDocKey(str(image, "pk")), image as Item);
+}
+
+/** Where the log compactor's timers live in the state table (DynamoTimerStore options). */
+export const LOG_COMPACTION_TIMERS = { prefix: "log-compact", buckets: 1 } as const;
+
+/**
+ * A log whose batch items expire: `retentionMs` after its append each batch item gets
+ * `expiresAt` (epoch s, the table's TTL attribute), and each append makes sure a compaction is
+ * due in `timers` (the log compactor's) well before that (CompactionSchedule).
+ */
+export interface HotRetention {
+  retentionMs: number;
+  timers: TimerStore;
+  schedule?: CompactionSchedule;
 }
 
 /** What `entries` holds since the clients' progress moved into it. */
