@@ -149,15 +149,19 @@ describe("log segments and the compactor", () => {
     expect(await timers.due(Number.MAX_SAFE_INTEGER, 10)).toHaveLength(3);
   });
 
-  it("adds no timer for an append that lost the race (conflict)", async () => {
+  it("adds the timer before the batch: a failed timer write fails the append with nothing written", async () => {
     const doc = newDoc();
     const timers = new MemoryTimerStore();
-    const store = new DynamoLogStore({ client, table, now: () => NOW });
+    const failing = { ...timers, add: async () => Promise.reject(new Error("throttled")), due: timers.due.bind(timers), remove: timers.remove.bind(timers) };
     const [b] = batches(doc, 1, 41);
-    await store.append(b);
-    const racing = new DynamoLogStore({ client, table, hot: hot(14 * DAY, timers), now: () => NOW });
-    expect(await racing.append(b)).toBe("conflict");
-    expect(await timers.due(Number.MAX_SAFE_INTEGER, 10)).toEqual([]);
+    const store = new DynamoLogStore({ client, table, hot: { retentionMs: 14 * DAY, timers: failing }, now: () => NOW });
+    await expect(store.append(b)).rejects.toThrow(/throttled/);
+    expect(await itemOf(doc, `b#${padSeq(b.seqStart)}`)).toBeUndefined();
+    // Retried once the timer can be written: both are there.
+    const ok = new DynamoLogStore({ client, table, hot: hot(14 * DAY, timers), now: () => NOW });
+    expect(await ok.append(b)).toBe("ok");
+    expect(await timers.due(Number.MAX_SAFE_INTEGER, 10)).toHaveLength(1);
+    expect((await itemOf(doc, `b#${padSeq(b.seqStart)}`))?.expiresAt).toBeDefined();
   });
 
   it("refuses to compact over a batch that expired before it was compacted, and reads fail loudly there", async () => {

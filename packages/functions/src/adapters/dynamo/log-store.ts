@@ -46,6 +46,18 @@ export class DynamoLogStore implements LogStore {
   async append(batch: LogBatch): Promise<"ok" | "conflict"> {
     assertConsecutive(batch);
     const now = this.now();
+    if (this.hot) {
+      // The timer before the batch: a batch item that expires is never written without a
+      // compaction due before it does. A timer write that fails fails the append with nothing
+      // written; a timer for a batch that then loses the race (conflict) compacts what the
+      // winner appended, or nothing.
+      const key = docKey(batch.doc);
+      const dueAt = this.hot.schedule.plan(key, now, batch.entries.length);
+      if (dueAt !== undefined) {
+        await this.hot.timers.add(batch.doc, dueAt);
+        this.hot.schedule.added(key, now, batch.entries.length, dueAt);
+      }
+    }
     const written = await this.table.conditional({
       put: {
         Item: {
@@ -63,19 +75,7 @@ export class DynamoLogStore implements LogStore {
         ConditionExpression: "attribute_not_exists(pk)",
       },
     });
-    if (!written.ok) return "conflict";
-    if (this.hot) {
-      // After the put: a timer for a batch that was never written would only compact nothing.
-      // If adding it fails the append fails too (the caller retries, finds the batch, moves on:
-      // the next append asks the schedule again), never a batch without its timer.
-      const key = docKey(batch.doc);
-      const dueAt = this.hot.schedule.plan(key, now, batch.entries.length);
-      if (dueAt !== undefined) {
-        await this.hot.timers.add(batch.doc, dueAt);
-        this.hot.schedule.added(key, now, batch.entries.length, dueAt);
-      }
-    }
-    return "ok";
+    return written.ok ? "ok" : "conflict";
   }
 
   /** A batch item's TTL (epoch s) when appended at `now`. */
