@@ -10,3 +10,4 @@ export * from "./session.js";
 export * from "./broadcast.js";
 export * from "./user-delivery.js";
 export * from "./access-before.js";
+export * from "./subscriber-cache.js";

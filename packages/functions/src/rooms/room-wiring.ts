@@ -2,6 +2,9 @@ import { randomUUID } from "node:crypto";
 import {
   GroupCommit,
   RoomSequencer,
+  SubscriberCache,
+  invalidating,
+  withSubscribers,
   accessBeforeBatches,
   republishIfBehind,
   broadcast,
@@ -75,10 +78,24 @@ function committedStream(env: NodeJS.ProcessEnv): GroupCommit<LogBatch> | undefi
  * Builds a room task's deps on the process wiring (the same DynamoDB adapters a function uses,
  * from the same environment) with `gateway` in place of API Gateway's: it writes to the task's
  * own sockets and routes other ids (rooms/room-gateway.ts). Committed batches are delivered to
- * the room right after their run, with the broadcaster's exact access rules (core broadcast).
+ * the room right after their run, with the broadcaster's exact access rules (core broadcast),
+ * to a subscriber list read at most once a second per document (SubscriberCache).
  */
 export function roomWiring(w: Wiring, gateway: Gateway, env: NodeJS.ProcessEnv = process.env): RoomWiring {
-  const live: FanoutDeps = { ...liveDeps(w), gateway };
+  // Deliveries read a document's subscribers at most once a second (core live/subscriber-cache.ts),
+  // catching up whoever subscribed through another task meanwhile; this task's own subscribes,
+  // unsubscribes and disconnects go through `connections` and make the next delivery read it.
+  const subscribers = new SubscriberCache(w.connections, {
+    now: Date.now,
+    setTimer: (fn, ms) => {
+      const t = setTimeout(fn, ms);
+      t.unref();
+      return () => clearTimeout(t);
+    },
+    onError: (doc, err) => jsonLineSink({ level: "WARN", kind: "room_subscribers_refresh_failed", tenant: doc.tenant, docId: doc.docId, message: (err as Error)?.message }),
+  });
+  const connections = invalidating(w.connections, subscribers);
+  const live: FanoutDeps = { ...liveDeps(w), connections, gateway };
   const committed = committedStream(env);
   const checks = new Set<ReturnType<typeof setTimeout>>();
   const checkMs = Number(env[ENV.materializedCheckMs] ?? MATERIALIZED_CHECK_MS);
@@ -99,14 +116,15 @@ export function roomWiring(w: Wiring, gateway: Gateway, env: NodeJS.ProcessEnv =
     }, checkMs);
     checks.add(timer);
   };
-  const session: LiveSessionDeps = { ...sessionDeps(w), gateway, onSubscribed };
+  const session: LiveSessionDeps = { ...sessionDeps(w), connections, gateway, onSubscribed };
   const sequencer = new RoomSequencer({
     sequencer: sequencerDeps(w, live, env),
     ingest: { state: w.state, quarantine: w.quarantine, clock: w.clock, metrics: w.metrics, acls: w.acls, accessPolicy: w.accessPolicy },
     durableInbox: w.inbox,
     deliver: async (doc, batches) => {
       const entries = batches.flatMap((b) => b.entries).sort((a, b) => a.seq - b.seq);
-      await broadcast(live, doc, entries, await accessBeforeBatches(w.log, doc, batches, entries[0]?.seq ?? 0));
+      const access = await accessBeforeBatches(w.log, doc, batches, entries[0]?.seq ?? 0);
+      await subscribers.deliver(doc, { entries, access }, (subs, d) => broadcast({ ...live, connections: withSubscribers(connections, subs) }, doc, d.entries, d.access));
     },
     ...(committed ? { publish: (batches: LogBatch[]) => committed.add(batches) } : {}),
     logSink: jsonLineSink,
@@ -117,6 +135,7 @@ export function roomWiring(w: Wiring, gateway: Gateway, env: NodeJS.ProcessEnv =
     audit: httpAccessAudit({ auditStore: w.auditStore, clock: w.clock }),
     close: async () => {
       for (const t of checks) clearTimeout(t);
+      subscribers.close();
       await committed?.close();
     },
   };
