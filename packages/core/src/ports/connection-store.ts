@@ -60,7 +60,8 @@ export type PresenceResult = "ok" | "rate_limited" | "not_subscribed" | "gone";
 
 /**
  * Live connections, their subscriptions and presence: the connection -> user/tenant/docs
- * record, and the doc -> connections index the broadcaster reads for every committed batch.
+ * record, and the doc -> connections index the broadcaster reads for every committed batch
+ * (the room tier at most once a second per document: live/subscriber-cache.ts).
  *
  * Contract:
  * - `connect` registers a connection (ids are unique: API Gateway never reuses one). `get`
