@@ -50,8 +50,8 @@ interface DocState {
  * commit, and its catch-up holds the entries. A delivery made from an older list may miss a
  * subscriber that subscribed since that list was read; so every delivery made from the cache is
  * remembered, and when the list is read again (the first delivery after `ttlMs`, or a trailing
- * read 1.5 x `ttlMs` after the list's, so a document that went quiet is not left behind), each subscriber the new list holds and the old one did not is sent those
- * deliveries first, in order (broadcast skips the entries at or below its `since`, which its
+ * read 1.5 x `ttlMs` after the list's, so a document that went quiet is not left behind), each
+ * subscriber the new list holds and the old one did not is sent those deliveries first, in order (broadcast skips the entries at or below its `since`, which its
  * catch-up sent). Every subscriber thus gets every entry after its `since` once, in order; one
  * that subscribed through another process may get the first ones up to `ttlMs` late.
  *
@@ -136,11 +136,19 @@ export class SubscriberCache {
         if (s.fromCache.length > 0) await this.refresh(doc, s, send);
         if (this.docs.get(key) === s && !s.cancelTrailing) this.docs.delete(key);
       }).catch((err: unknown) => {
-        // The list is read again at the next delivery, which sends what was missed then.
+        // The list is read again at the next delivery, or at the next trailing read (a quiet
+        // document has no next delivery), which sends what was missed then.
         state.readAt = -Infinity;
         this.opts.onError?.(doc, err);
+        if (this.docs.get(key) === state) this.trailing(doc, state, send);
       });
-    }, Math.max(0, state.readAt + TRAILING_AFTER_TTLS * this.ttlMs - this.opts.now()));
+    }, this.trailingDelay(state));
+  }
+
+  /** Until TRAILING_AFTER_TTLS x `ttlMs` after the list's read; `ttlMs` when it is to be read again anyway (invalidated, or a read failed). */
+  private trailingDelay(state: DocState): number {
+    if (!Number.isFinite(state.readAt)) return this.ttlMs;
+    return Math.max(0, state.readAt + TRAILING_AFTER_TTLS * this.ttlMs - this.opts.now());
   }
 
   /** Runs `fn` after the document's earlier work, on its state as it is when `fn` starts (created if forgotten). */

@@ -16,10 +16,19 @@ function setup() {
   const h = liveHarness();
   let now = 1_000_000;
   let reads = 0;
+  let failReads = 0;
   const timers: Array<{ at: number; fn: () => void; live: boolean }> = [];
   const counted = new Proxy(h.deps.connections, {
     get: (t, k) => {
-      if (k === "subscribers") return (doc: DocRef) => (reads++, t.subscribers(doc));
+      if (k === "subscribers")
+        return (doc: DocRef) => {
+          reads++;
+          if (failReads > 0) {
+            failReads--;
+            return Promise.reject(new Error("throttled"));
+          }
+          return t.subscribers(doc);
+        };
       const v = Reflect.get(t, k, t) as unknown;
       return typeof v === "function" ? v.bind(t) : v;
     },
@@ -58,7 +67,7 @@ function setup() {
     // The timers' refreshes run on the memory adapters: a few turns of the event loop.
     if (settle) for (let k = 0; k < 20; k++) await new Promise((r) => setTimeout(r, 0));
   };
-  return { h, cache, doc, commit, remoteSubscribe, advance, reads: () => reads, head: () => head };
+  return { h, cache, doc, commit, remoteSubscribe, advance, reads: () => reads, head: () => head, failNextReads: (n: number) => void (failReads = n) };
 }
 
 describe("SubscriberCache", () => {
@@ -102,6 +111,23 @@ describe("SubscriberCache", () => {
     expect(seqsOf(s.h.all(b))).toEqual([]);
     await s.advance(500);
     expect(seqsOf(s.h.all(b))).toEqual([2, 3, 4]);
+    expect(s.cache.size).toBe(0);
+  });
+
+  it("a trailing read that fails is tried again a TTL later: a quiet document still catches its late subscriber up", async () => {
+    const s = setup();
+    const a = await s.h.connect();
+    await s.remoteSubscribe(a);
+    await s.commit();
+    const b = await s.h.connect();
+    await s.remoteSubscribe(b);
+    await s.commit(2);
+    s.failNextReads(1);
+    await s.advance(1_500);
+    expect(seqsOf(s.h.all(b))).toEqual([]);
+    await s.advance(1_000);
+    expect(seqsOf(s.h.all(b))).toEqual([2, 3]);
+    expect(seqsOf(s.h.all(a))).toEqual([1, 2, 3]);
     expect(s.cache.size).toBe(0);
   });
 
