@@ -70,6 +70,18 @@ function setup() {
   return { h, cache, doc, commit, remoteSubscribe, advance, reads: () => reads, head: () => head, failNextReads: (n: number) => void (failReads = n) };
 }
 
+/** A: subscribed before seq 1 was delivered (the list read then); b: subscribed through another process after it, then `n` more entries delivered from that list. */
+async function lateSubscriber(n: number) {
+  const s = setup();
+  const a = await s.h.connect();
+  await s.remoteSubscribe(a);
+  await s.commit();
+  const b = await s.h.connect();
+  await s.remoteSubscribe(b);
+  await s.commit(n);
+  return { s, a, b };
+}
+
 describe("SubscriberCache", () => {
   it("reads a document's subscribers once per TTL, not once per delivery", async () => {
     const s = setup();
@@ -99,13 +111,7 @@ describe("SubscriberCache", () => {
   });
 
   it("a document that went quiet: the trailing read (1.5 TTLs on) catches the late subscriber up, then the document is forgotten", async () => {
-    const s = setup();
-    const a = await s.h.connect();
-    await s.remoteSubscribe(a);
-    await s.commit();
-    const b = await s.h.connect();
-    await s.remoteSubscribe(b);
-    await s.commit(3);
+    const { s, b } = await lateSubscriber(3);
     expect(seqsOf(s.h.all(b))).toEqual([]);
     await s.advance(1_000);
     expect(seqsOf(s.h.all(b))).toEqual([]);
@@ -115,13 +121,7 @@ describe("SubscriberCache", () => {
   });
 
   it("a trailing read that fails is tried again a TTL later: a quiet document still catches its late subscriber up", async () => {
-    const s = setup();
-    const a = await s.h.connect();
-    await s.remoteSubscribe(a);
-    await s.commit();
-    const b = await s.h.connect();
-    await s.remoteSubscribe(b);
-    await s.commit(2);
+    const { s, a, b } = await lateSubscriber(2);
     s.failNextReads(1);
     await s.advance(1_500);
     expect(seqsOf(s.h.all(b))).toEqual([]);
