@@ -25,6 +25,7 @@ import {
   type MetricsStore,
   type QuarantineStore,
   type SearchIndexStore,
+  type SequencerHeads,
   type SequencerStateStore,
   type TimerStore,
   type FanoutDeps,
@@ -65,6 +66,8 @@ export interface Wiring {
   /** When documents' logs are due for compaction (the state table, prefix "log-compact"); see LOG_HOT_RETENTION_MS. */
   logCompactionTimers: TimerStore;
   state: SequencerStateStore;
+  /** The sequencer run's first reads (the same store as `state`: the checkpoint with the log's tail in one Query). */
+  sequencerHeads: SequencerHeads;
   timers: TimerStore;
   quarantine: QuarantineStore;
   metricsStore: MetricsStore;
@@ -173,7 +176,11 @@ export function wiring(env: NodeJS.ProcessEnv = process.env): Wiring {
     }));
   lazy(w, "log", logStore);
   w.compactLog = (doc) => logStore().compact(doc);
-  lazy(w, "state", () => new DynamoSequencerStateStore(opts("state")));
+  // The checkpoint item lives in the log table, read with the log's last batch (LOG_CHECKPOINT_SK).
+  let dynamoState: DynamoSequencerStateStore | undefined;
+  const stateStore = () => (dynamoState ??= new DynamoSequencerStateStore({ ...opts("state"), checkpointTable: table("log", env) }));
+  lazy(w, "state", stateStore);
+  lazy(w, "sequencerHeads", stateStore);
   lazy(w, "timers", () => new DynamoTimerStore(opts("state")));
   lazy(w, "quarantine", () => new DynamoQuarantineStore(opts("quarantine")));
   lazy(w, "metricsStore", () => new DynamoMetricsStore(opts("state")));
@@ -231,6 +238,7 @@ export function sequencerDeps(w: Wiring, live: FanoutDeps | undefined, env: Node
   return {
     log: w.log,
     state: w.state,
+    heads: w.sequencerHeads,
     timers: w.timers,
     quarantine: w.quarantine,
     clock: w.clock,

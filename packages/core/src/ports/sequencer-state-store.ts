@@ -19,9 +19,10 @@ import type { ClientState, Rejection } from "./records.js";
  *
  * Contract:
  * - `load(doc, clientIds)` is strongly consistent. It returns the checkpoint (0 when never
- *   saved), `holding` (the client ids last saved as holding changes, [] when never saved), and
- *   the stored states of the requested clients AND of every holding client; clients never
- *   saved are absent from the map.
+ *   saved), `holding` (the client ids last saved as holding changes, [] when never saved),
+ *   `saves` (how many `save` calls of the document have completed, 0 when never saved; a save
+ *   counts once the client states it stores are readable), and the stored states of the
+ *   requested clients AND of every holding client; clients never saved are absent from the map.
  * - `save(doc, clients, checkpoint, holding)` stores the given client states (replacing each
  *   whole; other clients' states are untouched), replaces the holding set, and raises the
  *   checkpoint to `checkpoint` if that is higher than the stored one (it never goes down).
@@ -44,7 +45,7 @@ export interface SequencerStateStore {
   load(
     doc: DocRef,
     clientIds: string[],
-  ): Promise<{ checkpoint: number; holding: string[]; clients: Map<string, ClientState>; acl?: DocAcl }>;
+  ): Promise<{ checkpoint: number; holding: string[]; saves: number; clients: Map<string, ClientState>; acl?: DocAcl }>;
   client(doc: DocRef, clientId: string): Promise<ClientState | undefined>;
   access(doc: DocRef): Promise<{ checkpoint: number; acl?: DocAcl }>;
   accessMany(docs: readonly DocRef[]): Promise<Array<{ checkpoint: number; acl?: DocAcl }>>;

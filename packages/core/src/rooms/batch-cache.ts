@@ -12,7 +12,7 @@ export const CACHED_DOCS = 20_000;
  * A LogStore that answers `batchesAfter` from the batches this process already holds, when it
  * provably has all of them: batches never change once written, so a cached run of consecutive
  * batches that ends right before the log's tail (as the last strongly consistent `tail` read
- * returned it) is exactly what the store would return. Anything else (a gap, a tail this
+ * returned it, or a SequencerHeads head read: `sawTail`) is exactly what the store would return. Anything else (a gap, a tail this
  * process has not read, a range older than the cache) goes to the store, and its answer is
  * cached. `tail`, `head`, `append` and the other reads always go to the store: what the
  * sequencer decides from stays strongly consistent, and the log's key fence still decides
@@ -46,11 +46,21 @@ export class BatchCachingLog implements LogStore {
 
   async tail(doc: DocRef): Promise<LogBatch | undefined> {
     const tail = await this.store.tail(doc);
+    this.sawTail(doc, tail);
+    return tail;
+  }
+
+  /**
+   * The log's tail as a strongly consistent read elsewhere returned it (SequencerHeads.head
+   * reads it with the checkpoint): kept exactly as `tail` keeps what it reads.
+   */
+  sawTail(doc: DocRef, tail: LogBatch | undefined): void {
     if (tail) {
       this.remember(doc, [tail]);
       this.entry(doc).tail = tail;
+    } else {
+      this.docs.delete(docKey(doc));
     }
-    return tail;
   }
 
   head(doc: DocRef) {

@@ -6,7 +6,10 @@ import type { LogStore } from "../ports/log-store.js";
 import type { InboxChange, LogBatch } from "../ports/records.js";
 import type { SequencerStateStore } from "../ports/sequencer-state-store.js";
 import { Sequencer, type SequencerDeps } from "../sequencer/sequencer.js";
+import { ROOM_LAZY_CHECKPOINT_ENTRIES } from "../sequencer/doc-run.js";
 import { BatchCachingLog } from "./batch-cache.js";
+import { ClientCachingHeads } from "./client-cache.js";
+import { composedHeads } from "../ports/sequencer-heads.js";
 import { ProgressCachingState } from "./progress-cache.js";
 import { RoomInbox } from "./room-inbox.js";
 
@@ -80,8 +83,14 @@ export class RoomSequencer {
     this.inbox = new RoomInbox(deps.durableInbox, (c) => this.queueOf(c.doc).pending.push(c));
     this.progress = new ProgressCachingState(deps.ingest.state);
     this.ingestState = this.progress.forIngest();
-    // The batches after the lazy checkpoint, read on every run, come from memory when this task wrote them.
-    this.sequencer = new Sequencer({ ...deps.sequencer, inbox: this.inbox, log: this.recording(new BatchCachingLog(deps.sequencer.log)) });
+    // The batches after the lazy checkpoint, read on every run, come from memory when this task
+    // wrote them; so do the client states while the document's saves have not moved.
+    const batches = new BatchCachingLog(deps.sequencer.log);
+    const heads = new ClientCachingHeads(deps.sequencer.heads ?? composedHeads(deps.sequencer.state, deps.sequencer.log), (doc, tail) =>
+      batches.sawTail(doc, tail),
+    );
+    const config = { ...deps.sequencer.config, lazyCheckpointEntries: deps.sequencer.config.lazyCheckpointEntries ?? ROOM_LAZY_CHECKPOINT_ENTRIES };
+    this.sequencer = new Sequencer({ ...deps.sequencer, config, inbox: this.inbox, heads, log: this.recording(batches) });
   }
 
   /** Ingests one change (a `submit` body) and resolves once it is decided; rejects as ingest does (WeftError). */

@@ -18,6 +18,7 @@ import {
   takeReleasable,
 } from "./client-progress.js";
 import type { SequencerDeps } from "./sequencer.js";
+import { composedHeads } from "../ports/sequencer-heads.js";
 import { AccessGate } from "../access/access-gate.js";
 import { aclAt } from "../access/acl-at.js";
 import { DEFAULT_ACCESS_POLICY } from "../access/access-policy.js";
@@ -110,17 +111,19 @@ export class DocRun {
   }
 
   /**
-   * Reads the client states and the log's last batch in parallel. The last batch gives the
-   * head, usually everything roll-forward needs, and the entries most transforms need.
+   * Reads the checkpoint with the log's last batch, then the states of the run's clients and
+   * of the holding ones. The last batch gives the head, usually everything roll-forward needs,
+   * and the entries most transforms need.
    */
   private async load(records: InboxRecord[]): Promise<void> {
     const { state, log } = this.deps;
+    const heads = this.deps.heads ?? composedHeads(state, log);
     const ids = [...new Set(records.flatMap((r) => (r.kind === "change" ? [r.change.clientId] : [])))];
-    const [loaded, tail] = await Promise.all([state.load(this.doc, ids), log.tail(this.doc)]);
-    this.clients = loaded.clients;
+    const { tail, ...loaded } = await heads.head(this.doc);
+    this.clients = await heads.clients(this.doc, [...new Set([...ids, ...loaded.holding])], loaded.saves);
     for (const id of loaded.holding) this.holding.add(id);
     this.storedAcl = loaded.acl;
-    this.stored = { checkpoint: loaded.checkpoint, holding: [...loaded.holding], clients: copyClients(loaded.clients), batchesAfter: [] };
+    this.stored = { checkpoint: loaded.checkpoint, holding: [...loaded.holding], clients: copyClients(this.clients), batchesAfter: [] };
     // The ACL as of the checkpoint: stored with it, or (a log from before access control) computed once.
     let acl: DocAcl | undefined =
       loaded.acl ?? (loaded.checkpoint > 0 ? await aclAt({ log, states: this.deps.states }, this.doc, loaded.checkpoint) : undefined);
@@ -349,13 +352,13 @@ export class DocRun {
    * Whether saving the state can be left to a later run: what this run changed is exactly what
    * the next run's `load` rebuilds from the stored state and the log (the stored client states
    * rolled forward over the batches after the stored checkpoint, this run's included), and the
-   * checkpoint stays within LAZY_CHECKPOINT_ENTRIES of the head. Plain typing is like that (a
+   * checkpoint stays within `config.lazyCheckpointEntries` (LAZY_CHECKPOINT_ENTRIES) of the head. Plain typing is like that (a
    * client's progress travels in its batch), so a keystroke costs no state write; a hold, a
    * gap given up, a rejection or an ACL change is not, and is saved at once.
    */
   private derivable(dirty: ClientState[], written: LogBatch[]): boolean {
     if (this.rejections.length > 0 || this.quarantined.length > 0) return false;
-    if (this.seq - this.stored.checkpoint > LAZY_CHECKPOINT_ENTRIES) return false;
+    if (this.seq - this.stored.checkpoint > (this.deps.config.lazyCheckpointEntries ?? LAZY_CHECKPOINT_ENTRIES)) return false;
     const holding = [...this.holding];
     if (holding.length !== this.stored.holding.length || holding.some((id) => !this.stored.holding.includes(id))) return false;
     const rebuilt = copyClients(this.stored.clients);
@@ -434,6 +437,16 @@ export class DocRun {
  * units). 16 entries of plain typing are about 6 KB of log batches.
  */
 export const LAZY_CHECKPOINT_ENTRIES = 16;
+
+/**
+ * The room tier's trail: its runs read the batches after the checkpoint from the batches the
+ * task wrote (BatchCachingLog keeps CACHED_BATCHES_PER_DOC = 64 per document, more than this
+ * trail can span), so a longer trail costs reads only where those are not in memory (a task
+ * meeting the document, a function's run, a subscription judging access: ~6 KB of plain typing
+ * per 16 entries, about 2 read units), and a save (the checkpoint item and each typing client's
+ * item) comes every 48 entries instead of 16.
+ */
+export const ROOM_LAZY_CHECKPOINT_ENTRIES = 48;
 
 function copyClient(c: ClientState): ClientState {
   return { clientId: c.clientId, next: c.next, held: c.held.map((h) => ({ ...h })), skipped: c.skipped.map(([a, b]) => [a, b]) };

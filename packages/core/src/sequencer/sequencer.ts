@@ -7,6 +7,7 @@ import type { QuarantineStore } from "../ports/quarantine-store.js";
 import type { RejectReason } from "../errors.js";
 import type { InboxChange, InboxRecord, Rejection } from "../ports/records.js";
 import type { SequencerStateStore } from "../ports/sequencer-state-store.js";
+import type { SequencerHeads } from "../ports/sequencer-heads.js";
 import type { TimerStore } from "../ports/timer-store.js";
 import { DocRun, LogConflict } from "./doc-run.js";
 import type { StateReader } from "../access/acl-at.js";
@@ -19,6 +20,12 @@ export interface SequencerConfig {
   /** Upper bound of one log batch's entries as JSON (keeps the stored item < 400 KB). */
   maxBatchBytes: number;
   maxBatchEntries: number;
+  /**
+   * How far (in entries) the stored checkpoint may trail the log head before a run saves the
+   * state although the log alone could rebuild it (default LAZY_CHECKPOINT_ENTRIES, 16). A room
+   * task, which keeps the batches it wrote, takes ROOM_LAZY_CHECKPOINT_ENTRIES.
+   */
+  lazyCheckpointEntries?: number;
 }
 
 export const DEFAULT_SEQUENCER_CONFIG: SequencerConfig = {
@@ -41,6 +48,12 @@ export interface SequencerDeps {
   inbox: InboxStore;
   log: LogStore;
   state: SequencerStateStore;
+  /**
+   * The run's first reads (the checkpoint with the log's tail, then the clients): on DynamoDB
+   * one Query and a BatchGetItem, and on a room task the clients from memory while the
+   * document's saves have not moved. Absent: `state.load` and `log.tail` (composedHeads).
+   */
+  heads?: SequencerHeads;
   timers: TimerStore;
   quarantine: QuarantineStore;
   clock: Clock;

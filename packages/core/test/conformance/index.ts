@@ -15,6 +15,7 @@ export * from "./prose.js";
 export * from "./quarantine-store-conformance.js";
 export * from "./search-index-store-conformance.js";
 export * from "./sequencer-state-store-conformance.js";
+export * from "./sequencer-heads-conformance.js";
 export * from "./timer-store-conformance.js";
 export * from "./dead-letter-store-conformance.js";
 export * from "./notify-user-state-store-conformance.js";

@@ -121,7 +121,7 @@ export function runSequencerStateStoreConformance(name: string, factory: () => P
       await state.save(a, [client("c", 9)], 8, ["c"]);
       await state.putRejections(a, [rejection("op1")]);
       const loaded = await state.load(b, ["c"]);
-      expect(loaded).toEqual({ checkpoint: 0, holding: [], clients: new Map() });
+      expect(loaded).toEqual({ checkpoint: 0, holding: [], saves: 0, clients: new Map() });
       expect(await state.getRejection(b, "op1")).toBeUndefined();
     });
 

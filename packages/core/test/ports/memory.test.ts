@@ -28,15 +28,25 @@ import {
   runLogStoreConformance,
   runMetricsStoreConformance,
   runQuarantineStoreConformance,
+  runSequencerHeadsConformance,
   runSequencerStateStoreConformance,
   runTimerStoreConformance,
 } from "../conformance/index.js";
+import { ClientCachingHeads, composedHeads } from "../../src/index.js";
 
 runLogStoreConformance("memory", async () => new MemoryLogStore());
 runAuditStoreConformance("memory", async () => new MemoryAuditStore());
 runSearchIndexStoreConformance("memory", async () => new MemorySearchIndexStore());
 runInboxStoreConformance("memory", async () => new MemoryInboxStore());
 runSequencerStateStoreConformance("memory", async () => new MemorySequencerStateStore());
+runSequencerHeadsConformance("memory (composed)", async () => {
+  const [state, log] = [new MemorySequencerStateStore(), new MemoryLogStore()];
+  return { state, log, heads: composedHeads(state, log) };
+});
+runSequencerHeadsConformance("memory, behind a room task's client cache", async () => {
+  const [state, log] = [new MemorySequencerStateStore(), new MemoryLogStore()];
+  return { state, log, heads: new ClientCachingHeads(composedHeads(state, log)) };
+});
 runTimerStoreConformance("memory", async () => new MemoryTimerStore());
 runQuarantineStoreConformance("memory", async () => new MemoryQuarantineStore());
 runMetricsStoreConformance("memory", async () => new MemoryMetricsStore());

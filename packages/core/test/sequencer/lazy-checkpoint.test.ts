@@ -17,7 +17,7 @@ import {
   MemorySequencerStateStore,
   MemoryTimerStore,
 } from "../../src/ports/memory/index.js";
-import { LAZY_CHECKPOINT_ENTRIES } from "../../src/sequencer/doc-run.js";
+import { LAZY_CHECKPOINT_ENTRIES, ROOM_LAZY_CHECKPOINT_ENTRIES } from "../../src/sequencer/doc-run.js";
 import { materialize } from "../../src/materialize/state.js";
 
 /** The memory state store, counting saves. */
@@ -29,7 +29,7 @@ class CountingStateStore extends MemorySequencerStateStore {
   }
 }
 
-function setup() {
+function setup(config = DEFAULT_SEQUENCER_CONFIG) {
   const state = new CountingStateStore();
   const log = new MemoryLogStore();
   const inbox = new MemoryInboxStore();
@@ -43,7 +43,7 @@ function setup() {
     clock,
     metrics: new MetricsRecorder(new MemoryMetricsStore(), () => {}),
     logSink: () => {},
-    config: DEFAULT_SEQUENCER_CONFIG,
+    config,
     accessPolicy: async () => ({ newDocumentEveryone: "editor", editorsCanShare: false }),
   });
   const doc: DocRef = { tenant: "t", docId: `lazy-${Math.random().toString(36).slice(2)}` };
@@ -99,6 +99,20 @@ describe("the sequencer's lazy checkpoint", () => {
     const stored = await h.state.load(h.doc, ["a"]);
     expect(stored.checkpoint).toBeGreaterThan(LAZY_CHECKPOINT_ENTRIES);
     expect(stored.clients.get("a")?.next).toBe(stored.checkpoint - 1); // two creation entries, no client seq
+  });
+
+  it(`a room task's trail (lazyCheckpointEntries ${ROOM_LAZY_CHECKPOINT_ENTRIES}): a save every ${ROOM_LAZY_CHECKPOINT_ENTRIES} entries, not ${LAZY_CHECKPOINT_ENTRIES}`, async () => {
+    const h = setup({ ...DEFAULT_SEQUENCER_CONFIG, lazyCheckpointEntries: ROOM_LAZY_CHECKPOINT_ENTRIES });
+    await h.type("a", 1, "x", 0);
+    for (let i = 2; i <= ROOM_LAZY_CHECKPOINT_ENTRIES - 4; i++) await h.type("a", i, "y", 0);
+    expect(h.state.saves).toBe(1); // the creation's (it changed the ACL)
+    for (let i = ROOM_LAZY_CHECKPOINT_ENTRIES - 3; i <= ROOM_LAZY_CHECKPOINT_ENTRIES + 4; i++) await h.type("a", i, "y", 0);
+    expect(h.state.saves).toBe(2);
+    const stored = await h.state.load(h.doc, ["a"]);
+    expect(stored.checkpoint).toBeGreaterThan(ROOM_LAZY_CHECKPOINT_ENTRIES);
+    expect(stored.clients.get("a")?.next).toBe(stored.checkpoint - 1);
+    // What the next run rebuilds from the longer trail is the same: the text holds every keystroke.
+    expect((await h.log.entries(h.doc, 0, 1000)).filter((e) => e.type === "insert")).toHaveLength(ROOM_LAZY_CHECKPOINT_ENTRIES + 4);
   });
 
   it("saves at once what the log cannot rebuild: a change held behind a gap, and its release", async () => {

@@ -6,7 +6,7 @@ import {
   MemorySequencerStateStore,
   MemoryTimerStore,
 } from "../../src/ports/memory/index.js";
-import { DEFAULT_SEQUENCER_CONFIG } from "../../src/index.js";
+import { ClientCachingHeads, DEFAULT_SEQUENCER_CONFIG, composedHeads } from "../../src/index.js";
 import { arrivals, checkInvariants, makeChanges, seen, simulate } from "./simulation.js";
 
 const memoryPorts = () => ({
@@ -38,5 +38,29 @@ describe("sequencer under random arrival orders, duplicates, gaps and crashes", 
     expect(seen.gapRejections).toBeGreaterThan(0);
     expect(seen.transformed).toBeGreaterThan(100);
     expect(seen.outOfRange).toBeGreaterThan(0);
+  });
+});
+
+describe("a process that keeps client states (a room task) beside one that reads them (the function)", () => {
+  test("every delivery to either, with crashes: the log and rejections of one clean process", async () => {
+    const before = { ...seen };
+    await fc.assert(
+      fc.asyncProperty(fc.integer({ min: 1, max: 2 ** 30 }), fc.boolean(), async (seed, dropSome) => {
+        const doc = { tenant: "t", docId: "d" };
+        const order = arrivals(seed, makeChanges(seed, doc), dropSome);
+        const clean = await simulate(seed, order, undefined, memoryPorts());
+        const ports = memoryPorts();
+        const reads = composedHeads(ports.state, ports.log);
+        // Two cached processes and one that reads: saves by any of them must reach the others' caches.
+        const heads = [new ClientCachingHeads(reads), new ClientCachingHeads(reads), reads];
+        const mixed = await simulate(seed, order, { seed, rate: 0.15 }, { ...ports, heads });
+        checkInvariants(order, mixed);
+        expect(mixed.log).toEqual(clean.log);
+        expect(mixed.rejected).toEqual(clean.rejected);
+      }),
+      { seed: Number(process.env.FUZZ_SEED ?? 20261207), numRuns: Number(process.env.FUZZ_RUNS ?? 150) },
+    );
+    expect(seen.crashes - before.crashes).toBeGreaterThan(100);
+    expect(seen.gapRejections - before.gapRejections).toBeGreaterThan(0);
   });
 });

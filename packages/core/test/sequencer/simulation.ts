@@ -14,6 +14,7 @@ import {
   type Op,
   type QuarantineStore,
   type SequencerConfig,
+  type SequencerHeads,
   type SequencerStateStore,
   type TimerStore,
 } from "../../src/index.js";
@@ -34,6 +35,12 @@ export interface SequencerPorts {
   state: SequencerStateStore;
   timers: TimerStore;
   quarantine: QuarantineStore;
+  /**
+   * The run's first reads, one per simulated process: with several, each stream delivery goes
+   * to one of them at random (a room task with its caches and the sequencer function, say).
+   * Absent: one process reading `state` and `log` (composedHeads).
+   */
+  heads?: SequencerHeads[];
 }
 
 /**
@@ -113,15 +120,23 @@ export async function simulate(
   const clock = new ManualClock(1_000_000);
   const inbox = new MemoryInboxStore();
   const ports = faults ? faulty(real, faults) : real;
-  const sequencer = new Sequencer({
-    inbox,
-    ...ports,
-    clock,
-    metrics: new MetricsRecorder(new MemoryMetricsStore(), () => {}),
-    logSink: () => {},
-    config,
-    accessPolicy: async () => SIMULATED_POLICY,
-  });
+  const { heads: variants, ...stores } = ports;
+  const sequencers = (variants ?? [undefined]).map(
+    (heads) =>
+      new Sequencer({
+        inbox,
+        ...stores,
+        ...(heads ? { heads } : {}),
+        clock,
+        metrics: new MetricsRecorder(new MemoryMetricsStore(), () => {}),
+        logSink: () => {},
+        config,
+        accessPolicy: async () => SIMULATED_POLICY,
+      }),
+  );
+  // Its own random source, so that which process runs changes nothing else of the simulation.
+  const processes = prng(seed ^ 0x9e37);
+  const pick = () => (sequencers.length === 1 ? sequencers[0] : sequencers[processes.int(sequencers.length)]);
   // Lambda semantics: a failed batch is delivered again, in full, until it succeeds.
   const deliver = async () => {
     const records = inbox.drain();
@@ -131,7 +146,7 @@ export async function simulate(
       for (let d = 0; d < deliveries; d++) {
         for (let attempt = 0; ; attempt++) {
           try {
-            await sequencer.process(doc, batch);
+            await pick().process(doc, batch);
             break;
           } catch (err) {
             if (!faults || attempt > 200) throw err;

@@ -11,6 +11,7 @@ import {
   runLogStoreConformance,
   runMetricsStoreConformance,
   runQuarantineStoreConformance,
+  runSequencerHeadsConformance,
   runSequencerStateStoreConformance,
   runTimerStoreConformance,
 } from "@weft/core/testing";
@@ -43,7 +44,11 @@ beforeAll(async () => {
 
 runLogStoreConformance("dynamo", async () => new DynamoLogStore(opts("log")));
 runInboxStoreConformance("dynamo", async () => new DynamoInboxStore(opts("inbox")));
-runSequencerStateStoreConformance("dynamo", async () => new DynamoSequencerStateStore(opts("state")));
+runSequencerStateStoreConformance("dynamo", async () => new DynamoSequencerStateStore({ ...opts("state"), checkpointTable: tables.log }));
+runSequencerHeadsConformance("dynamo", async () => {
+  const state = new DynamoSequencerStateStore({ ...opts("state"), checkpointTable: tables.log });
+  return { state, heads: state, log: new DynamoLogStore(opts("log")) };
+});
 runTimerStoreConformance("dynamo", async () => new DynamoTimerStore({ client, table: (await freshTables()).state, meter }));
 runQuarantineStoreConformance("dynamo", async () => new DynamoQuarantineStore(opts("quarantine")));
 // Round robin over the shards, so consecutive adds of a test land on different items.

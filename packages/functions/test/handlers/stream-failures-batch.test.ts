@@ -75,7 +75,7 @@ describe("stream-failures handler: partial batch response", () => {
   it("reports only the message whose batch cannot be read; salvages the valid one; drops bodies that are not on-failure records", async () => {
     const inbox = new DynamoInboxStore({ client, table: tables.inbox });
     const log = new DynamoLogStore({ client, table: tables.log });
-    const state = new DynamoSequencerStateStore({ client, table: tables.state });
+    const state = new DynamoSequencerStateStore({ client, table: tables.state, checkpointTable: tables.log });
     const quarantine = new DynamoQuarantineStore({ client, table: tables.quarantine });
 
     // Doc a: one good change. Doc b: a poison change and, after it, a good change of another client.
@@ -174,7 +174,7 @@ describe("stream-failures handler: partial batch response", () => {
   // Last in the file: the recorder keeps counts that failed to flush for the next flush.
   it("a metrics flush that fails does not fail the batch: the messages were handled", async () => {
     const inbox = new DynamoInboxStore({ client, table: tables.inbox });
-    const state = new DynamoSequencerStateStore({ client, table: tables.state });
+    const state = new DynamoSequencerStateStore({ client, table: tables.state, checkpointTable: tables.log });
     const c = newDoc();
     const poison = changeOf(c, { clientId: POISON, ops: opsFor(1, 1, "oc") });
     await inbox.put(poison);

@@ -5,7 +5,7 @@ import { DynamoLogStore } from "../../src/adapters/dynamo/log-store.js";
 import { DynamoQuarantineStore } from "../../src/adapters/dynamo/quarantine-store.js";
 import { DynamoSequencerStateStore } from "../../src/adapters/dynamo/sequencer-state-store.js";
 import { DynamoTimerStore } from "../../src/adapters/dynamo/timer-store.js";
-import { DEFAULT_SEQUENCER_CONFIG } from "@weft/core";
+import { ClientCachingHeads, DEFAULT_SEQUENCER_CONFIG } from "@weft/core";
 import { arrivals, checkInvariants, makeChanges, simulate } from "../../../core/test/sequencer/simulation.js";
 
 /**
@@ -20,12 +20,18 @@ describe("sequencer on DynamoDB Local", () => {
     const names = tableNames(`seq${Date.now().toString(36)}`);
     // Without TTL, as in the adapter tests' harness: the fixtures' times are long past.
     await ensureTables(client, names, { ttl: false });
-    const ports = () => ({
-      log: new DynamoLogStore({ client, table: names.log }),
-      state: new DynamoSequencerStateStore({ client, table: names.state }),
-      timers: new DynamoTimerStore({ client, table: names.state }),
-      quarantine: new DynamoQuarantineStore({ client, table: names.quarantine }),
-    });
+    // Two processes on the same tables: a room task's (client states kept while the checkpoint
+    // item's saves stand) and the function's (one Query for the checkpoint and the tail).
+    const ports = () => {
+      const state = new DynamoSequencerStateStore({ client, table: names.state, checkpointTable: names.log });
+      return {
+        log: new DynamoLogStore({ client, table: names.log }),
+        state,
+        heads: [new ClientCachingHeads(state), state],
+        timers: new DynamoTimerStore({ client, table: names.state }),
+        quarantine: new DynamoQuarantineStore({ client, table: names.quarantine }),
+      };
+    };
     const cases: Array<[number, boolean, number]> = [];
     for (const seed of [7, 1234, 99991, 31337]) for (const dropSome of [false, true]) cases.push([seed, dropSome, 2000]);
     // Batches of two entries: runs commit several log batches, crashes fall between them.

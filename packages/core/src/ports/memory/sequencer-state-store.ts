@@ -6,6 +6,7 @@ import type { SequencerStateStore } from "../sequencer-state-store.js";
 interface DocState {
   checkpoint: number;
   holding: string[];
+  saves: number;
   acl?: DocAcl;
   clients: Map<string, ClientState>;
   rejections: Map<string, Rejection>;
@@ -22,15 +23,15 @@ export class MemorySequencerStateStore implements SequencerStateStore {
   async load(
     doc: DocRef,
     clientIds: string[],
-  ): Promise<{ checkpoint: number; holding: string[]; clients: Map<string, ClientState>; acl?: DocAcl }> {
+  ): Promise<{ checkpoint: number; holding: string[]; saves: number; clients: Map<string, ClientState>; acl?: DocAcl }> {
     const state = this.docs.get(docKey(doc));
     const clients = new Map<string, ClientState>();
-    if (!state) return { checkpoint: 0, holding: [], clients };
+    if (!state) return { checkpoint: 0, holding: [], saves: 0, clients };
     for (const id of [...clientIds, ...state.holding]) {
       const c = state.clients.get(id);
       if (c) clients.set(id, structuredClone(c));
     }
-    return { checkpoint: state.checkpoint, holding: [...state.holding], clients, ...(state.acl ? { acl: copyAcl(state.acl) } : {}) };
+    return { checkpoint: state.checkpoint, holding: [...state.holding], saves: state.saves, clients, ...(state.acl ? { acl: copyAcl(state.acl) } : {}) };
   }
 
   async access(doc: DocRef): Promise<{ checkpoint: number; acl?: DocAcl }> {
@@ -49,6 +50,7 @@ export class MemorySequencerStateStore implements SequencerStateStore {
     state.holding = [...holding];
     if (checkpoint >= state.checkpoint && acl) state.acl = copyAcl(acl);
     state.checkpoint = Math.max(state.checkpoint, checkpoint);
+    state.saves++;
   }
 
   async putRejections(doc: DocRef, rejections: Rejection[]): Promise<void> {
@@ -65,7 +67,7 @@ export class MemorySequencerStateStore implements SequencerStateStore {
     const key = docKey(doc);
     let state = this.docs.get(key);
     if (!state) {
-      state = { checkpoint: 0, holding: [], clients: new Map(), rejections: new Map() };
+      state = { checkpoint: 0, holding: [], saves: 0, clients: new Map(), rejections: new Map() };
       this.docs.set(key, state);
     }
     return state;

@@ -274,6 +274,38 @@ export function logBatchFromImage(image: ItemImage): LogBatch | undefined {
   return toBatch(parseDocKey(str(image, "pk")), image as Item);
 }
 
+/**
+ * The sort key of the sequencer's checkpoint item, kept in the log table
+ * (DynamoSequencerStateStore): it sorts right after every batch item ("b#~" < it < "s#"), so
+ * one descending Query returns it with the log's last batch, and no batch range or segment
+ * range of this store ever includes it.
+ */
+export const LOG_CHECKPOINT_SK = "b~ckpt";
+
+/**
+ * The checkpoint item and the log's last batch of `doc` in one strongly consistent Query (1 read
+ * unit while both fit in 4 KB), falling back to the last segment as `tail` does.
+ */
+export async function readCheckpointAndTail(table: Table, doc: DocRef): Promise<{ checkpoint?: Item; tail?: LogBatch }> {
+  const pk = docKey(doc);
+  const pages = table.query({
+    KeyConditionExpression: "pk = :pk AND sk BETWEEN :lo AND :hi",
+    ExpressionAttributeValues: { ":pk": S(pk), ":lo": S(BATCH), ":hi": S(LOG_CHECKPOINT_SK) },
+    ScanIndexForward: false,
+    Limit: 2,
+    ConsistentRead: true,
+  });
+  const first = await pages.next();
+  await pages.return(undefined);
+  const items = first.done ? [] : first.value;
+  const checkpoint = items.find((item) => str(item, "sk") === LOG_CHECKPOINT_SK);
+  const last = items.find((item) => str(item, "sk").startsWith(BATCH));
+  if (last) return { checkpoint, tail: toBatch(doc, last) };
+  // As in `tail`: no batch item (a new document, or every batch in segments).
+  const seg = await lastSegment(table, pk);
+  return { checkpoint, tail: seg ? segmentBatches(doc, seg).at(-1) : undefined };
+}
+
 /** Where the log compactor's timers live in the state table (DynamoTimerStore options). */
 export const LOG_COMPACTION_TIMERS = { prefix: "log-compact", buckets: 1 } as const;
 

@@ -1,47 +1,66 @@
-import { aclKey, docKey, parseAcl, type ClientState, type DocAcl, type DocRef, type Rejection, type SequencerStateStore } from "@weft/core";
+import {
+  aclKey,
+  docKey,
+  parseAcl,
+  type ClientState,
+  type DocAcl,
+  type DocRef,
+  type Rejection,
+  type SequencerHead,
+  type SequencerHeads,
+  type SequencerStateStore,
+} from "@weft/core";
 import { N, S, num, str } from "./codec.js";
+import { LOG_CHECKPOINT_SK, readCheckpointAndTail } from "./log-store.js";
 import { Table, type DynamoAdapterOptions, type Item } from "./table.js";
 
-const CHECKPOINT = "ckpt";
-
 /**
- * SequencerStateStore on the `state` table, per document (pk = docKey): one item per client
- * (sk = "c#" + clientId: next, held, skipped), one checkpoint item (sk = "ckpt": asOf, the
- * holding set and the ACL as of asOf, so saving them costs one write and the sequencer reads
- * the ACL with the clients it loads anyway) and one item per rejection
- * (sk = "r#" + opId).
+ * SequencerStateStore (and SequencerHeads) per document (pk = docKey): in the `state` table one
+ * item per client (sk = "c#" + clientId: next, held, skipped) and one per rejection
+ * (sk = "r#" + opId); in the `log` table (`checkpointTable`) the checkpoint item
+ * (sk = LOG_CHECKPOINT_SK: asOf, the holding set, the ACL as of asOf, and `saves`, the count of
+ * saves), so saving them costs one write and the run's first read takes it with the log's last
+ * batch in one Query (`head`).
  */
-export class DynamoSequencerStateStore implements SequencerStateStore {
+export class DynamoSequencerStateStore implements SequencerStateStore, SequencerHeads {
   private readonly table: Table;
+  private readonly checkpoints: Table;
 
-  constructor(opts: DynamoAdapterOptions) {
+  constructor(opts: DynamoAdapterOptions & { checkpointTable: string }) {
     this.table = new Table(opts);
+    this.checkpoints = new Table({ ...opts, table: opts.checkpointTable });
   }
 
-  /** One BatchGetItem for the checkpoint and the requested clients, a second for holding clients not among them. */
+  /** The checkpoint item and the requested clients in parallel, then the holding clients not among them. */
   async load(
     doc: DocRef,
     clientIds: string[],
-  ): Promise<{ checkpoint: number; holding: string[]; clients: Map<string, ClientState>; acl?: DocAcl }> {
-    const pk = docKey(doc);
+  ): Promise<{ checkpoint: number; holding: string[]; saves: number; clients: Map<string, ClientState>; acl?: DocAcl }> {
     const requested = [...new Set(clientIds)];
-    const first = await this.table.batchGet([{ pk: S(pk), sk: S(CHECKPOINT) }, ...requested.map((id) => clientKey(pk, id))]);
-    const ckpt = first.find((item) => item.sk.S === CHECKPOINT);
-    const holding: string[] = ckpt ? JSON.parse(str(ckpt, "holding")) : [];
-    const missing = holding.filter((id) => !requested.includes(id));
-    const more = missing.length > 0 ? await this.table.batchGet(missing.map((id) => clientKey(pk, id))) : [];
-    const clients = new Map<string, ClientState>();
-    for (const item of [...first, ...more]) {
-      if (item.sk.S === CHECKPOINT) continue;
-      const c = clientFromItem(item);
-      clients.set(c.clientId, c);
-    }
-    return { checkpoint: ckpt ? num(ckpt, "asOf") : 0, holding, clients, ...aclOf(ckpt) };
+    const [ckpt, clients] = await Promise.all([this.checkpoints.get(checkpointKey(doc)), this.clients(doc, requested)]);
+    const stored = fromCheckpoint(ckpt);
+    const missing = stored.holding.filter((id) => !clients.has(id));
+    for (const [id, c] of await this.clients(doc, missing)) clients.set(id, c);
+    return { ...stored, clients };
+  }
+
+  /** One Query of the log table: the checkpoint item and the last batch (SequencerHeads). */
+  async head(doc: DocRef): Promise<SequencerHead> {
+    const { checkpoint, tail } = await readCheckpointAndTail(this.checkpoints, doc);
+    return { ...fromCheckpoint(checkpoint), tail };
+  }
+
+  /** One BatchGetItem of the client items (nothing for []). */
+  async clients(doc: DocRef, ids: readonly string[]): Promise<Map<string, ClientState>> {
+    const pk = docKey(doc);
+    const wanted = [...new Set(ids)];
+    const items = wanted.length > 0 ? await this.table.batchGet(wanted.map((id) => clientKey(pk, id))) : [];
+    return new Map(items.map((item) => clientFromItem(item)).map((c) => [c.clientId, c]));
   }
 
   /** One GetItem of the checkpoint item. */
   async access(doc: DocRef): Promise<{ checkpoint: number; acl?: DocAcl }> {
-    const ckpt = await this.table.get({ pk: S(docKey(doc)), sk: S(CHECKPOINT) });
+    const ckpt = await this.checkpoints.get(checkpointKey(doc));
     return { checkpoint: ckpt?.asOf ? num(ckpt, "asOf") : 0, ...aclOf(ckpt) };
   }
 
@@ -51,7 +70,7 @@ export class DynamoSequencerStateStore implements SequencerStateStore {
    */
   async accessMany(docs: readonly DocRef[]): Promise<Array<{ checkpoint: number; acl?: DocAcl }>> {
     const pks = [...new Set(docs.map(docKey))];
-    const items = pks.length > 0 ? await this.table.batchGet(pks.map((pk) => ({ pk: S(pk), sk: S(CHECKPOINT) }))) : [];
+    const items = pks.length > 0 ? await this.checkpoints.batchGet(pks.map((pk) => ({ pk: S(pk), sk: S(LOG_CHECKPOINT_SK) }))) : [];
     const byPk = new Map(items.map((item) => [str(item, "pk"), item]));
     return docs.map((doc) => {
       const ckpt = byPk.get(docKey(doc));
@@ -66,25 +85,30 @@ export class DynamoSequencerStateStore implements SequencerStateStore {
   }
 
   /**
-   * Client states first (BatchWriteItem), then the checkpoint item: asOf is raised only if
-   * not lower than the stored one (conditional update); when the condition fails the
-   * holding set is still replaced, with a second, unconditional update.
+   * Client states first (BatchWriteItem), then the checkpoint item, whose `saves` counts the
+   * save only once the client states are stored: asOf is raised only if not lower than the
+   * stored one (conditional update); when the condition fails the holding set is still
+   * replaced (and the save counted), with a second, unconditional update.
    */
   async save(doc: DocRef, clients: ClientState[], checkpoint: number, holding: string[], acl?: DocAcl): Promise<void> {
     const pk = docKey(doc);
     const latest = new Map(clients.map((c) => [c.clientId, c]));
     await this.table.batchPut([...latest.values()].map((c) => clientItem(pk, c)));
-    const Key = { pk: S(pk), sk: S(CHECKPOINT) };
-    const raised = await this.table.conditional({
+    const Key = checkpointKey(doc);
+    const raised = await this.checkpoints.conditional({
       update: {
         Key,
-        UpdateExpression: acl ? "SET asOf = :v, holding = :h, acl = :a" : "SET asOf = :v, holding = :h",
+        UpdateExpression: acl ? "SET asOf = :v, holding = :h, acl = :a ADD saves :one" : "SET asOf = :v, holding = :h ADD saves :one",
         ConditionExpression: "attribute_not_exists(asOf) OR asOf <= :v",
-        ExpressionAttributeValues: { ":v": N(checkpoint), ":h": S(JSON.stringify(holding)), ...(acl ? { ":a": S(aclKey(acl)) } : {}) },
+        ExpressionAttributeValues: { ":v": N(checkpoint), ":h": S(JSON.stringify(holding)), ":one": N(1), ...(acl ? { ":a": S(aclKey(acl)) } : {}) },
       },
     });
     if (!raised.ok) {
-      await this.table.update({ Key, UpdateExpression: "SET holding = :h", ExpressionAttributeValues: { ":h": S(JSON.stringify(holding)) } });
+      await this.checkpoints.update({
+        Key,
+        UpdateExpression: "SET holding = :h ADD saves :one",
+        ExpressionAttributeValues: { ":h": S(JSON.stringify(holding)), ":one": N(1) },
+      });
     }
   }
 
@@ -119,6 +143,20 @@ export class DynamoSequencerStateStore implements SequencerStateStore {
       at: num(item, "at"),
     };
   }
+}
+
+function checkpointKey(doc: DocRef): Item {
+  return { pk: S(docKey(doc)), sk: S(LOG_CHECKPOINT_SK) };
+}
+
+/** The checkpoint item's fields (a never-saved document: checkpoint 0, nothing holding, no saves). */
+function fromCheckpoint(ckpt: Item | undefined): { checkpoint: number; holding: string[]; saves: number; acl?: DocAcl } {
+  return {
+    checkpoint: ckpt?.asOf ? num(ckpt, "asOf") : 0,
+    holding: ckpt?.holding ? (JSON.parse(str(ckpt, "holding")) as string[]) : [],
+    saves: ckpt?.saves ? num(ckpt, "saves") : 0,
+    ...aclOf(ckpt),
+  };
 }
 
 function aclOf(ckpt: Item | undefined): { acl?: DocAcl } {
