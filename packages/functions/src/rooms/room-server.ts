@@ -15,6 +15,9 @@ import { handleSubmit } from "./room-submit.js";
 export const ROOMS_FUNCTION = "rooms";
 /** A connection lives at most this long, as on API Gateway (docs/protocol.md): its token is checked again on reconnect. */
 export const ROOM_MAX_CONNECTION_MS = 2 * 60 * 60_000;
+/** How long the private `@connections` port keeps an idle poster's socket open. */
+const PRIVATE_KEEP_ALIVE_MS = 65_000;
+
 /** A message posted through the private `@connections` API: API Gateway's limit, as the posters pack for it. */
 const PRIVATE_MAX_MESSAGE_BYTES = 128 * 1024;
 /** A client frame: a `submit` carries a whole change (POST /ops's body limit) plus its envelope. */
@@ -137,6 +140,11 @@ export async function startRoomServer(o: RoomServerOptions): Promise<RoomServer>
       if (!handled) res.writeHead(404, { "content-type": "application/json" }).end(JSON.stringify({ message: "Not Found" }));
     });
   });
+  // Posters keep their sockets to this port open (the SDK's keep-alive agent): a server that
+  // closes an idle one as it is reused makes the post fail with a reset (retried once by
+  // ApiGatewayGateway), so idle sockets are kept far longer than the posters' bursts are apart.
+  privateServer.keepAliveTimeout = PRIVATE_KEEP_ALIVE_MS;
+  privateServer.headersTimeout = PRIVATE_KEEP_ALIVE_MS + 1000;
   await listen(privateServer, o.privatePort, host);
   const privatePort = (privateServer.address() as AddressInfo).port;
   const privateAddress = o.privateAddress ?? `${o.privateHost ?? "127.0.0.1"}:${privatePort}`;

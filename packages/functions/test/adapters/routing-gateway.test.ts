@@ -58,4 +58,30 @@ describe("room connection ids and the routing gateway", () => {
     expect(await gateway.close(roomConnectionId(`127.0.0.1:${port}`))).toBe("gone");
     expect(Date.now() - started).toBeLessThan(5000);
   });
+
+  it("a task that resets a request is not gone: the post is tried once more, then fails (its socket's subscriptions stay)", async () => {
+    let requests = 0;
+    let resetEvery = false;
+    const got: string[] = [];
+    const api = connectionsApi({ post: async (_id, data) => (got.push(data.toString()), true), remove: () => false, describe: () => undefined }, 1024);
+    const server = createServer((req, res) => {
+      requests++;
+      // A keep-alive socket closed as it was reused, once; or a task that resets every request.
+      if (resetEvery || requests === 1) return req.socket.destroy();
+      void api(req, res);
+    });
+    await new Promise<void>((r) => server.listen(0, "127.0.0.1", () => r()));
+    try {
+      const id = roomConnectionId(`127.0.0.1:${(server.address() as AddressInfo).port}`);
+      const gateway = new RoutingGateway(recording(), { local: true });
+      expect(await gateway.post(id, "once reset")).toBe("ok");
+      expect(got).toEqual(["once reset"]);
+      expect(requests).toBe(2);
+      resetEvery = true;
+      await expect(gateway.post(id, "always reset")).rejects.toMatchObject({ code: "ECONNRESET" });
+      expect(requests).toBe(4);
+    } finally {
+      server.close();
+    }
+  });
 });

@@ -26,8 +26,18 @@ export interface ApiGatewayOptions {
   roomTask?: boolean;
 }
 
-/** Errors that say the peer is not there at all (its process or host is gone). */
-const UNREACHABLE = new Set(["ECONNREFUSED", "EHOSTUNREACH", "ENETUNREACH", "ECONNRESET"]);
+/**
+ * Errors that say a room task is not there at all: nothing listens at its address, or its host
+ * is gone. Only these make its connections "gone". A reset of a request the task accepted says
+ * nothing about the connection: it is what a keep-alive socket the task's server closed as the
+ * client reused it looks like (the SDK names it a TimeoutError, code ECONNRESET), and "gone"
+ * would delete a live socket's subscriptions (dropGone). It is tried once more on a new socket,
+ * then thrown.
+ */
+const UNREACHABLE = new Set(["ECONNREFUSED", "EHOSTUNREACH", "ENETUNREACH"]);
+const RESET = new Set(["ECONNRESET", "EPIPE"]);
+
+const codeOf = (err: unknown): string => String((err as { code?: unknown }).code);
 
 /**
  * The Gateway port on the real API Gateway management API client (`@aws-sdk/client-apigatewaymanagementapi`),
@@ -63,13 +73,14 @@ export class ApiGatewayGateway implements Gateway {
     return this.gone(() => this.client.send(new DeleteConnectionCommand({ ConnectionId: connectionId })));
   }
 
-  private async gone(call: () => Promise<unknown>): Promise<"ok" | "gone"> {
+  private async gone(call: () => Promise<unknown>, attempt = 1): Promise<"ok" | "gone"> {
     try {
       await call();
       return "ok";
     } catch (err) {
       if (err instanceof GoneException || (err as { name?: string }).name === "GoneException") return "gone";
-      if (this.roomTask && UNREACHABLE.has(String((err as { code?: unknown }).code))) return "gone";
+      if (this.roomTask && UNREACHABLE.has(codeOf(err))) return "gone";
+      if (this.roomTask && RESET.has(codeOf(err)) && attempt === 1) return this.gone(call, 2);
       throw err;
     }
   }
