@@ -360,6 +360,7 @@ export async function runDocLoad(p: DocLoadParams, onMeasuring: () => void = () 
   // Notifications come after the ops: give the last mentions' in-app notices a few seconds too.
   const mentionsDrain = Date.now();
   while (toldInApp.size < mentionEvents.size && Date.now() - mentionsDrain < 5_000) await sleep(50);
-  for (const m of members.values()) m.ws.close();
+  // The sockets stay open: the main thread measures first, then ends this worker (a
+  // disconnect, 3-4 write units, is once per session, not per event: docs/cost.md).
   return res;
 }

@@ -143,6 +143,6 @@ export async function runNotifyLoad(p: NotifyLoadParams, onMeasuring: () => void
   onSendingDone();
   const drainStart = Date.now();
   while (res.visible < res.expectedVisible && Date.now() - drainStart < p.drainMs) await sleep(50);
-  for (const ws of sockets) ws.close();
+  // The sockets stay open: the main thread measures first, then ends this worker.
   return res;
 }

@@ -103,7 +103,7 @@ export async function main(args: Record<string, string>): Promise<void> {
       let started = Date.now();
       const task = product.load({ url: stack.url, tokens, serviceToken: await mint("bench-backend", "service"), keystrokes, seconds, warmupSeconds: warmup, sendIntervalMs, ...(transport === "rooms" ? { roomsUrl: stack.roomsUrl } : {}), runId: Date.now().toString(36) });
       pump.speed(product.clockSpeed ?? 1);
-      const load = (await runLoad(
+      const { result: loadResult, worker } = await runLoad(
         task,
         async () => {
           // What the setup and the warm-up appended is compacted now, unmeasured: the run's
@@ -116,7 +116,8 @@ export async function main(args: Record<string, string>): Promise<void> {
           started = Date.now();
         },
         () => pump.speed(1),
-      )) as { events: Record<string, number> } & Record<string, unknown>;
+      );
+      const load = loadResult as { events: Record<string, number> } & Record<string, unknown>;
       pump.speed(1);
       await quiet();
       const elapsedMs = Date.now() - started;
@@ -124,6 +125,9 @@ export async function main(args: Record<string, string>): Promise<void> {
       const itemsAfter = await ttlItems();
       const bytesAfter = await tableBytes();
       const endedAt = pump.now();
+      // The load's sockets close only now, measured: their disconnects are once per session
+      // (docs/cost.md "How it measures"), not the load's to bill per event.
+      await worker.terminate();
       // The log compactor's run over what the load appended, a day later as on AWS (the clock
       // jumps; the other functions' work in that day is not this run's): its usage joins the
       // run's, and the log table's growth is measured after it (segments kept, batch items 14 days).
@@ -285,17 +289,23 @@ function clockPump(): { speed(s: number): void; jump(ms: number): void; now(): n
   };
 }
 
-/** Runs the load in a worker; `onMeasuring` when its warm-up ends, `onSendingDone` after its last event; resolves with its result. */
-function runLoad(task: CostLoadTask, onMeasuring: () => Promise<void>, onSendingDone: () => void): Promise<unknown> {
+/**
+ * Runs the load in a worker; `onMeasuring` when its warm-up ends, `onSendingDone` after its last
+ * event; resolves with its result and the worker, which keeps the load's sockets open until the
+ * caller terminates it.
+ */
+function runLoad(task: CostLoadTask, onMeasuring: () => Promise<void>, onSendingDone: () => void): Promise<{ result: unknown; worker: Worker }> {
   return new Promise((resolve, reject) => {
     const worker = new Worker(new URL("./worker-bootstrap.mjs", import.meta.url), {
       workerData: { ...task, __module: new URL("./cost-load.ts", import.meta.url).href },
     });
+    // A load that failed leaves its worker (and sockets) behind: it must not keep the bench alive.
+    worker.unref();
     let measuring: Promise<void> = Promise.resolve();
     worker.on("message", (m: { measuring?: true; sendingDone?: true; result?: unknown }) => {
       if (m.measuring) measuring = onMeasuring();
       else if (m.sendingDone) onSendingDone();
-      else measuring.then(() => resolve(m.result), reject);
+      else measuring.then(() => resolve({ result: m.result, worker }), reject);
     });
     worker.once("error", reject);
   });
