@@ -20,8 +20,8 @@ export interface TableSpec {
   capacity?: ProvisionedCapacitySpec;
   /**
    * The Standard-Infrequent Access table class, on every stage: storage 60% cheaper, requests
-   * 25% dearer. For a table whose bill is mostly storage (the log: a year of raw ops, written
-   * once). Absent = the standard class.
+   * 25% dearer. For a table whose bill is mostly storage (none today: the log was until its
+   * year of raw ops moved into segments, docs/cost.md cuts 11 and 28). Absent = the standard class.
    */
   tableClass?: "standard-ia";
 }
@@ -172,7 +172,14 @@ export const tables = {
    * in segments (`s#`, kept); the newest batch item of a document never expires
    * (adapters/dynamo/log-store.ts, docs/cost.md "The log's year of raw ops in segments").
    */
-  log: { partitionKey: "pk", sortKey: "sk", stream: "new-image", ttl: "expiresAt", capacity: STEADY, tableClass: "standard-ia" },
+  /*
+   * The standard class since cut 28 (docs/cost.md): with the year of raw ops in segments its
+   * bill is requests (a write and a read per sequencer run), which Standard-IA prices 25%
+   * higher; storage is a tenth of it. Back to "standard-ia" once the stream is the durable order
+   * and the log is written a few seconds of a document at a time (docs/cost.md, "Not yet inside
+   * any budget").
+   */
+  log: { partitionKey: "pk", sortKey: "sk", stream: "new-image", ttl: "expiresAt", capacity: STEADY },
   state: { partitionKey: "pk", sortKey: "sk", capacity: STEADY },
   quarantine: { partitionKey: "pk", sortKey: "sk", ttl: "expiresAt" },
   /** Materialized document state: a small head item per document plus chunked snapshots. */

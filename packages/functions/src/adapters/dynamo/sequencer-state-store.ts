@@ -37,7 +37,7 @@ export class DynamoSequencerStateStore implements SequencerStateStore, Sequencer
     clientIds: string[],
   ): Promise<{ checkpoint: number; holding: string[]; saves: number; clients: Map<string, ClientState>; acl?: DocAcl }> {
     const requested = [...new Set(clientIds)];
-    const [ckpt, clients] = await Promise.all([this.checkpoints.get(checkpointKey(doc)), this.clients(doc, requested)]);
+    const [ckpt, clients] = await Promise.all([this.checkpointItem(doc), this.clients(doc, requested)]);
     const stored = fromCheckpoint(ckpt);
     const missing = stored.holding.filter((id) => !clients.has(id));
     for (const [id, c] of await this.clients(doc, missing)) clients.set(id, c);
@@ -47,7 +47,18 @@ export class DynamoSequencerStateStore implements SequencerStateStore, Sequencer
   /** One Query of the log table: the checkpoint item and the last batch (SequencerHeads). */
   async head(doc: DocRef): Promise<SequencerHead> {
     const { checkpoint, tail } = await readCheckpointAndTail(this.checkpoints, doc);
-    return { ...fromCheckpoint(checkpoint), tail };
+    // A document with a log and no checkpoint here: one saved before the checkpoint moved.
+    const ckpt = checkpoint ?? (tail ? await this.table.get(legacyKey(doc)) : undefined);
+    return { ...fromCheckpoint(ckpt), tail };
+  }
+
+  /**
+   * The checkpoint item; where there is none, the one a stage deployed before cut 27 saved in
+   * the state table (sk `ckpt`), read until the document's next save writes it here (a second
+   * read for a document never saved, once per run of a document that never saves).
+   */
+  private async checkpointItem(doc: DocRef): Promise<Item | undefined> {
+    return (await this.checkpoints.get(checkpointKey(doc))) ?? (await this.table.get(legacyKey(doc)));
   }
 
   /** One BatchGetItem of the client items (nothing for []). */
@@ -60,7 +71,7 @@ export class DynamoSequencerStateStore implements SequencerStateStore, Sequencer
 
   /** One GetItem of the checkpoint item. */
   async access(doc: DocRef): Promise<{ checkpoint: number; acl?: DocAcl }> {
-    const ckpt = await this.checkpoints.get(checkpointKey(doc));
+    const ckpt = await this.checkpointItem(doc);
     return { checkpoint: ckpt?.asOf ? num(ckpt, "asOf") : 0, ...aclOf(ckpt) };
   }
 
@@ -72,6 +83,10 @@ export class DynamoSequencerStateStore implements SequencerStateStore, Sequencer
     const pks = [...new Set(docs.map(docKey))];
     const items = pks.length > 0 ? await this.checkpoints.batchGet(pks.map((pk) => ({ pk: S(pk), sk: S(LOG_CHECKPOINT_SK) }))) : [];
     const byPk = new Map(items.map((item) => [str(item, "pk"), item]));
+    // Checkpoints saved before they moved (see checkpointItem), for the documents without one here.
+    const missing = pks.filter((pk) => !byPk.has(pk));
+    const legacy = missing.length > 0 ? await this.table.batchGet(missing.map((pk) => ({ pk: S(pk), sk: S(LEGACY_CHECKPOINT_SK) }))) : [];
+    for (const item of legacy) byPk.set(str(item, "pk"), item);
     return docs.map((doc) => {
       const ckpt = byPk.get(docKey(doc));
       return { checkpoint: ckpt?.asOf ? num(ckpt, "asOf") : 0, ...aclOf(ckpt) };
@@ -147,6 +162,13 @@ export class DynamoSequencerStateStore implements SequencerStateStore, Sequencer
 
 function checkpointKey(doc: DocRef): Item {
   return { pk: S(docKey(doc)), sk: S(LOG_CHECKPOINT_SK) };
+}
+
+/** Where the checkpoint lived before cut 27 (docs/cost.md): the state table, sk `ckpt`. */
+const LEGACY_CHECKPOINT_SK = "ckpt";
+
+function legacyKey(doc: DocRef): Item {
+  return { pk: S(docKey(doc)), sk: S(LEGACY_CHECKPOINT_SK) };
 }
 
 /** The checkpoint item's fields (a never-saved document: checkpoint 0, nothing holding, no saves). */
