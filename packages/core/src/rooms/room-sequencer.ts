@@ -60,8 +60,14 @@ interface DocQueue {
  * arrived while the previous one was busy, so a busy document commits many changes per log
  * write, with no inbox item, no stream record and no function invocation per change.
  *
+ * A run reads the checkpoint and the log's tail (one Query on DynamoDB) and takes the client
+ * states and the batches after the checkpoint from what the task already holds when it can
+ * (client-cache.ts, batch-cache.ts); it saves its lazy checkpoint every
+ * ROOM_LAZY_CHECKPOINT_ENTRIES entries.
+ *
  * Runs on two tasks (or a task and the sequencer function) for one document are safe: the
- * log's key fence makes the later append conflict and the sequencer retries from the new head.
+ * log's key fence makes the later append conflict and the sequencer retries from the new head,
+ * and every state save moves the checkpoint's `saves`, which the client caches check.
  *
  * What a run appends is marked `deliveredLive` (the log stream's broadcaster skips it) and
  * handed to `deliver` before the submitters are answered, so when `submit` resolves each of its

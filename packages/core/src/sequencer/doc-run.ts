@@ -352,9 +352,10 @@ export class DocRun {
    * Whether saving the state can be left to a later run: what this run changed is exactly what
    * the next run's `load` rebuilds from the stored state and the log (the stored client states
    * rolled forward over the batches after the stored checkpoint, this run's included), and the
-   * checkpoint stays within `config.lazyCheckpointEntries` (LAZY_CHECKPOINT_ENTRIES) of the head. Plain typing is like that (a
-   * client's progress travels in its batch), so a keystroke costs no state write; a hold, a
-   * gap given up, a rejection or an ACL change is not, and is saved at once.
+   * checkpoint stays within `config.lazyCheckpointEntries` (LAZY_CHECKPOINT_ENTRIES) of the
+   * head. Plain typing is like that (a client's progress travels in its batch), so a keystroke
+   * costs no state write; a hold, a gap given up, a rejection or an ACL change is not, and is
+   * saved at once.
    */
   private derivable(dirty: ClientState[], written: LogBatch[]): boolean {
     if (this.rejections.length > 0 || this.quarantined.length > 0) return false;

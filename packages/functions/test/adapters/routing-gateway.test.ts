@@ -2,6 +2,7 @@ import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { describe, expect, it } from "vitest";
 import type { Gateway } from "@weft/core";
+import { ROOM_TASK_REQUEST_TIMEOUT_MS } from "../../src/adapters/apigw/gateway.js";
 import { RoutingGateway } from "../../src/adapters/apigw/routing-gateway.js";
 import { roomConnectionId, roomEndpointOf } from "../../src/rooms/connection-ids.js";
 import { connectionsApi } from "../../src/rooms/connections-api.js";
@@ -84,4 +85,18 @@ describe("room connection ids and the routing gateway", () => {
       server.close();
     }
   });
+
+  it("a task that accepts a post and never answers fails it after the timeout, and is not gone", async () => {
+    const server = createServer(() => undefined);
+    await new Promise<void>((r) => server.listen(0, "127.0.0.1", () => r()));
+    try {
+      const gateway = new RoutingGateway(recording(), { local: true });
+      const started = Date.now();
+      await expect(gateway.post(roomConnectionId(`127.0.0.1:${(server.address() as AddressInfo).port}`), "x")).rejects.toMatchObject({ code: "ETIMEDOUT" });
+      expect(Date.now() - started).toBeGreaterThanOrEqual(ROOM_TASK_REQUEST_TIMEOUT_MS - 100);
+    } finally {
+      server.closeAllConnections();
+      server.close();
+    }
+  }, ROOM_TASK_REQUEST_TIMEOUT_MS + 10_000);
 });

@@ -37,6 +37,13 @@ export interface ApiGatewayOptions {
 const UNREACHABLE = new Set(["ECONNREFUSED", "EHOSTUNREACH", "ENETUNREACH"]);
 const RESET = new Set(["ECONNRESET", "EPIPE"]);
 
+/**
+ * How long a post to a room task may take. Past it the post fails (ETIMEDOUT, not gone): the
+ * SDK only warns about a request past its `requestTimeout` unless told to throw, and a task
+ * that accepts and never answers would otherwise hold the poster (a room's delivery chain) for good.
+ */
+export const ROOM_TASK_REQUEST_TIMEOUT_MS = 5000;
+
 const codeOf = (err: unknown): string => String((err as { code?: unknown }).code);
 
 /**
@@ -59,7 +66,7 @@ export class ApiGatewayGateway implements Gateway {
         : opts.region
           ? { region: opts.region }
           : {}),
-      ...(opts.roomTask ? { maxAttempts: 1, requestHandler: { connectionTimeout: 1000, requestTimeout: 5000 } } : {}),
+      ...(opts.roomTask ? { maxAttempts: 1, requestHandler: { connectionTimeout: 1000, requestTimeout: ROOM_TASK_REQUEST_TIMEOUT_MS, throwOnRequestTimeout: true } } : {}),
     });
     this.roomTask = opts.roomTask === true;
     this.client = opts.metered === false ? client : meterSdkClient(client, "apigwManagement");
