@@ -54,6 +54,12 @@ export interface DocLoadResult {
   expectedDeliveries: number;
   deliveries: number;
   /**
+   * When deliveries fell short: per subscriber (`<userId>@<docId>`), the measured ops of others
+   * it never received, and the first one's send time in ms after the load began (a subscriber
+   * that stops receiving for good shows as one long tail here).
+   */
+  missed?: Record<string, { ops: number; firstAtMs: number }>;
+  /**
    * A mention sent -> the in-app notification naming its event (`<docId>.<seq>`) on one of the
    * mentioned member's sockets: the collaboration events' whole path (commit, committed stream,
    * materializer, bus, notification engine, delivery). Mentions of a member who is not told
@@ -109,6 +115,8 @@ export async function runDocLoad(p: DocLoadParams, onMeasuring: () => void = () 
   };
   /** op id -> when its change was answered, and its author (who does not count as a receiver). */
   const accepted = new Map<string, { at: number; author: string; measured: boolean; typedAt?: number }>();
+  /** Per measured op id: the subscribers (`<userId>@<docId>`) it reached, for `missed`. */
+  const reached = new Map<string, Set<string>>();
   /** op id -> when its first keystroke was typed (editors' ops). */
   const typed = new Map<string, number>();
   /** Mention op id -> when it was sent (measured ones); its event id (`<docId>.<seq>`) -> the same, once committed; events already seen in app. */
@@ -165,6 +173,8 @@ export async function runDocLoad(p: DocLoadParams, onMeasuring: () => void = () 
           const t = accepted.get(e.id);
           if (t !== undefined && t.author !== userId && t.measured) {
             res.deliveries++;
+            const who = reached.get(e.id) ?? new Set<string>();
+            reached.set(e.id, who.add(`${userId}@${docId}`));
             res.acceptToReceipt.push(Math.max(0, at - t.at));
             if (t.typedAt !== undefined) res.typedToReceipt.push(at - t.typedAt);
           }
@@ -217,7 +227,10 @@ export async function runDocLoad(p: DocLoadParams, onMeasuring: () => void = () 
           if (!p.roomsUrl) accepted.set(x.id, { at, author: userId, measured: measuring, typedAt: typed.get(x.id) });
           typed.delete(x.id);
           // Expected where its deliveries are counted: ops sent while measuring.
-          if (accepted.get(x.id)?.measured) res.expectedDeliveries += subscribers - 1;
+          if (accepted.get(x.id)?.measured) {
+            res.expectedDeliveries += subscribers - 1;
+            reached.set(x.id, reached.get(x.id) ?? new Set());
+          }
         } else if (measuring) res.rejectedOps++;
       }
     } catch (err) {
@@ -360,7 +373,32 @@ export async function runDocLoad(p: DocLoadParams, onMeasuring: () => void = () 
   // Notifications come after the ops: give the last mentions' in-app notices a few seconds too.
   const mentionsDrain = Date.now();
   while (toldInApp.size < mentionEvents.size && Date.now() - mentionsDrain < 5_000) await sleep(50);
+  if (res.deliveries < res.expectedDeliveries) res.missed = missedBySubscriber(p, accepted, reached, start);
   // The sockets stay open: the main thread measures first, then ends this worker (a
   // disconnect, 3-4 write units, is once per session, not per event: docs/cost.md).
   return res;
+}
+
+/** Each subscriber's measured ops of others that never reached it (see DocLoadResult.missed). */
+function missedBySubscriber(
+  p: DocLoadParams,
+  accepted: ReadonlyMap<string, { at: number; author: string; measured: boolean }>,
+  reached: ReadonlyMap<string, ReadonlySet<string>>,
+  start: number,
+): Record<string, { ops: number; firstAtMs: number }> {
+  const docOf = new Map(p.docs.flatMap((d) => d.editors.map((u) => [u, d] as const)));
+  const out: Record<string, { ops: number; firstAtMs: number }> = {};
+  for (const [id, op] of accepted) {
+    const d = docOf.get(op.author);
+    // Only ops whose deliveries were expected (answered accepted or duplicate while measuring).
+    if (!op.measured || !d || !reached.has(id)) continue;
+    for (const u of [...d.editors, ...d.viewers]) {
+      const key = `${u}@${d.docId}`;
+      if (u === op.author || reached.get(id)?.has(key)) continue;
+      const m = (out[key] ??= { ops: 0, firstAtMs: op.at - start });
+      m.ops++;
+      m.firstAtMs = Math.min(m.firstAtMs, op.at - start);
+    }
+  }
+  return out;
 }
