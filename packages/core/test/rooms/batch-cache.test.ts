@@ -57,6 +57,24 @@ describe("BatchCachingLog", () => {
     expect(calls.batchesAfter).toBe(1);
   });
 
+  it("a tail read elsewhere (sawTail, the run's head Query) counts as a fresh tail: one past its batches sends the read to the store", async () => {
+    const memory = new MemoryLogStore();
+    const { wrapped, calls } = counting(memory);
+    const log = new BatchCachingLog(wrapped);
+    const doc = newDoc();
+    await appendRun(log, doc, 1, 5);
+    log.sawTail(doc, await memory.tail(doc));
+    expect(await log.batchesAfter(doc, 2)).toEqual(await memory.batchesAfter(doc, 2));
+    expect(calls.batchesAfter).toBe(0);
+    await appendRun(memory, doc, 6, 2); // another task
+    log.sawTail(doc, await memory.tail(doc));
+    expect(await log.batchesAfter(doc, 2)).toEqual(await memory.batchesAfter(doc, 2));
+    expect(calls.batchesAfter).toBe(1);
+    // An empty log forgets the document.
+    log.sawTail(doc, undefined);
+    expect(log.size.docs).toBe(0);
+  });
+
   it("a conflicting append forgets the document; older ranges than it holds are read from the store", async () => {
     const memory = new MemoryLogStore();
     const { wrapped, calls } = counting(memory);

@@ -90,12 +90,7 @@ export class DynamoLogStore implements LogStore {
       ScanIndexForward: false,
       Limit: 1,
     });
-    if (last) return toBatch(doc, last);
-    // No batch item: a new document (one Query more, on its first run only), or every batch is
-    // in segments because the compactor's protection of the newest item failed. The sequencer
-    // takes its next seq from here: without this it would append seq 1 again over the segments.
-    const seg = await lastSegment(this.table, docKey(doc));
-    return seg ? segmentBatches(doc, seg).at(-1) : undefined;
+    return tailFrom(this.table, doc, last);
   }
 
   async head(doc: DocRef): Promise<LogHead> {
@@ -256,11 +251,8 @@ export class DynamoLogStore implements LogStore {
     for await (const items of pages) for (const item of items) yield toBatch(doc, item);
   }
 
-  private async firstPage(input: Parameters<Table["query"]>[0]): Promise<Item[]> {
-    const pages = this.table.query({ ...input, ConsistentRead: true });
-    const first = await pages.next();
-    await pages.return(undefined);
-    return first.done ? [] : first.value;
+  private firstPage(input: Parameters<Table["query"]>[0]): Promise<Item[]> {
+    return firstPage(this.table, input);
   }
 
 }
@@ -287,23 +279,34 @@ export const LOG_CHECKPOINT_SK = "b~ckpt";
  * unit while both fit in 4 KB), falling back to the last segment as `tail` does.
  */
 export async function readCheckpointAndTail(table: Table, doc: DocRef): Promise<{ checkpoint?: Item; tail?: LogBatch }> {
-  const pk = docKey(doc);
-  const pages = table.query({
+  const items = await firstPage(table, {
     KeyConditionExpression: "pk = :pk AND sk BETWEEN :lo AND :hi",
-    ExpressionAttributeValues: { ":pk": S(pk), ":lo": S(BATCH), ":hi": S(LOG_CHECKPOINT_SK) },
+    ExpressionAttributeValues: { ":pk": S(docKey(doc)), ":lo": S(BATCH), ":hi": S(LOG_CHECKPOINT_SK) },
     ScanIndexForward: false,
     Limit: 2,
-    ConsistentRead: true,
   });
+  const checkpoint = items.find((item) => str(item, "sk") === LOG_CHECKPOINT_SK);
+  return { checkpoint, tail: await tailFrom(table, doc, items.find((item) => str(item, "sk").startsWith(BATCH))) };
+}
+
+/** The first page of a strongly consistent Query. */
+async function firstPage(table: Table, input: Parameters<Table["query"]>[0]): Promise<Item[]> {
+  const pages = table.query({ ...input, ConsistentRead: true });
   const first = await pages.next();
   await pages.return(undefined);
-  const items = first.done ? [] : first.value;
-  const checkpoint = items.find((item) => str(item, "sk") === LOG_CHECKPOINT_SK);
-  const last = items.find((item) => str(item, "sk").startsWith(BATCH));
-  if (last) return { checkpoint, tail: toBatch(doc, last) };
-  // As in `tail`: no batch item (a new document, or every batch in segments).
-  const seg = await lastSegment(table, pk);
-  return { checkpoint, tail: seg ? segmentBatches(doc, seg).at(-1) : undefined };
+  return first.done ? [] : first.value;
+}
+
+/**
+ * The log's last batch given its newest batch item, if any. Without one: a new document (one
+ * Query more, on its first run only), or every batch is in segments because the compactor's
+ * protection of the newest item failed. The sequencer takes its next seq from here: without the
+ * segment it would append seq 1 again over the segments.
+ */
+async function tailFrom(table: Table, doc: DocRef, last: Item | undefined): Promise<LogBatch | undefined> {
+  if (last) return toBatch(doc, last);
+  const seg = await lastSegment(table, docKey(doc));
+  return seg ? segmentBatches(doc, seg).at(-1) : undefined;
 }
 
 /** Where the log compactor's timers live in the state table (DynamoTimerStore options). */

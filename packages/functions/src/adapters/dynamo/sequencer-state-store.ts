@@ -71,8 +71,7 @@ export class DynamoSequencerStateStore implements SequencerStateStore, Sequencer
 
   /** One GetItem of the checkpoint item. */
   async access(doc: DocRef): Promise<{ checkpoint: number; acl?: DocAcl }> {
-    const ckpt = await this.checkpointItem(doc);
-    return { checkpoint: ckpt?.asOf ? num(ckpt, "asOf") : 0, ...aclOf(ckpt) };
+    return accessOf(await this.checkpointItem(doc));
   }
 
   /**
@@ -87,10 +86,7 @@ export class DynamoSequencerStateStore implements SequencerStateStore, Sequencer
     const missing = pks.filter((pk) => !byPk.has(pk));
     const legacy = missing.length > 0 ? await this.table.batchGet(missing.map((pk) => ({ pk: S(pk), sk: S(LEGACY_CHECKPOINT_SK) }))) : [];
     for (const item of legacy) byPk.set(str(item, "pk"), item);
-    return docs.map((doc) => {
-      const ckpt = byPk.get(docKey(doc));
-      return { checkpoint: ckpt?.asOf ? num(ckpt, "asOf") : 0, ...aclOf(ckpt) };
-    });
+    return docs.map((doc) => accessOf(byPk.get(docKey(doc))));
   }
 
   /** One GetItem. */
@@ -179,6 +175,12 @@ function fromCheckpoint(ckpt: Item | undefined): { checkpoint: number; holding: 
     saves: ckpt?.saves ? num(ckpt, "saves") : 0,
     ...aclOf(ckpt),
   };
+}
+
+/** The checkpoint and ACL of a checkpoint item (`access`). */
+function accessOf(ckpt: Item | undefined): { checkpoint: number; acl?: DocAcl } {
+  const { checkpoint, acl } = fromCheckpoint(ckpt);
+  return acl ? { checkpoint, acl } : { checkpoint };
 }
 
 function aclOf(ckpt: Item | undefined): { acl?: DocAcl } {
