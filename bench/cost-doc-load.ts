@@ -252,7 +252,7 @@ export async function runDocLoad(p: DocLoadParams, onMeasuring: () => void = () 
       const k = editorIndex++;
       tasks.push(editor(d.docId, userId, k, subscribers));
     }
-    if (p.collab) tasks.push(collaborator(d, subscribers));
+    if (p.collab) tasks.push(collaborator(d, subscribers, p.docs.indexOf(d)));
   }
 
   /** One editor: keystrokes at the typing rate, sent like the SDK (one change in flight, merged pending ops). */
@@ -297,7 +297,9 @@ export async function runDocLoad(p: DocLoadParams, onMeasuring: () => void = () 
           flush();
         });
     };
-    while (Date.now() < end) {
+    // Only keystrokes due before the end (one due after it would be sent and counted past the
+    // measured window: the loop used to test the clock before sleeping).
+    while (nextKey < end) {
       const wait = nextKey - Date.now();
       if (wait > 0) await sleep(wait);
       nextKey += interval;
@@ -323,22 +325,41 @@ export async function runDocLoad(p: DocLoadParams, onMeasuring: () => void = () 
     }
   }
 
-  /** A document's collaboration events: each by a random member, one op per change. */
-  async function collaborator(d: DocLoadParams["docs"][number], subscribers: number) {
+  /**
+   * The next collaboration event's kind, across all documents: the kind furthest below its
+   * share of the events so far, so that a run of a few dozen events holds the mix exactly
+   * (a random pick made the month move by thousands of dollars from run to run).
+   */
+  const kindCounts = new Map<string, number>();
+  function nextKind(mix: Array<[string, number]>): string {
+    let best = mix[0][0];
+    let bestRatio = Infinity;
+    for (const [kind, weight] of mix) {
+      const ratio = ((kindCounts.get(kind) ?? 0) + 1) / weight;
+      if (ratio < bestRatio) [best, bestRatio] = [kind, ratio];
+    }
+    kindCounts.set(best, (kindCounts.get(best) ?? 0) + 1);
+    return best;
+  }
+
+  /** A document's collaboration events: each by one of its members, one op per change. */
+  async function collaborator(d: DocLoadParams["docs"][number], subscribers: number, k: number) {
     const mix = Object.entries(p.collab!.mix).filter(([, w]) => w > 0);
-    const total = mix.reduce((s, [, w]) => s + w, 0);
     const interval = 1000 / p.collab!.perDocPerSec;
     const people = [...d.editors, ...d.viewers];
     /** Each member's own client for these events, with its own op counter. */
     const counters = new Map<string, number>();
     let n = 0;
-    let next = start + Math.random() * interval;
-    while (Date.now() < end) {
+    // Documents' first events spread evenly over one interval (stratified, so that the count in
+    // the window varies little from run to run).
+    let next = start + ((k + Math.random()) / p.docs.length) * interval;
+    // Only events due before the end (at one event per document every several seconds, testing
+    // the clock before sleeping sent one more per document after the window, counted in it).
+    while (next < end) {
       const wait = next - Date.now();
       if (wait > 0) await sleep(wait);
       next += interval;
-      let r = Math.random() * total;
-      let kind = mix.find(([, w]) => (r -= w) < 0)?.[0] ?? mix[0][0];
+      let kind = nextKind(mix);
       if (kind === "acl" && d.viewers.length === 0) kind = "comment";
       // Only the owner (the document's creator, editors[0]) changes roles.
       const actor = kind === "acl" ? d.editors[0] : d.editors[n % d.editors.length];
