@@ -635,6 +635,8 @@ export const ENV = {
   kinesisEndpoint: "WEFT_KINESIS_ENDPOINT",
   /** The room tier's committed-stream flush interval in ms (default: rooms/room-wiring.ts COMMITTED_FLUSH_MS). */
   committedFlushMs: "WEFT_COMMITTED_FLUSH_MS",
+  /** The room tier's group-commit delay for busy documents in ms, 0 = off (default: core rooms/room-sequencer.ts ROOM_COMMIT_DELAY). */
+  roomCommitDelayMs: "WEFT_ROOM_COMMIT_DELAY_MS",
   /** How long after a subscription the room tier checks its document's materialization (default: rooms/room-wiring.ts MATERIALIZED_CHECK_MS). */
   materializedCheckMs: "WEFT_MATERIALIZED_CHECK_MS",
   /** Least ms between two head writes of a document by one materializer process (default: core snapshot-policy.ts headEveryMs). */

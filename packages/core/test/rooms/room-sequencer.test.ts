@@ -14,7 +14,7 @@ import { MemorySequencerStateStore } from "../../src/ports/memory/sequencer-stat
 import { MemoryTimerStore } from "../../src/ports/memory/timer-store.js";
 import type { LogStore } from "../../src/ports/log-store.js";
 import type { LogBatch } from "../../src/ports/records.js";
-import { RoomSequencer } from "../../src/rooms/room-sequencer.js";
+import { ROOM_COMMIT_DELAY, RoomSequencer, type CommitDelay } from "../../src/rooms/room-sequencer.js";
 import { DEFAULT_SEQUENCER_CONFIG } from "../../src/sequencer/sequencer.js";
 
 /** Shared stores (one DynamoDB on AWS); each `task` is a RoomSequencer of its own, as on its own container. */
@@ -26,7 +26,9 @@ function stores() {
   const durableInbox = new MemoryInboxStore();
   const metrics = new MetricsRecorder(new MemoryMetricsStore(), () => {});
   const lines: Record<string, unknown>[] = [];
-  const task = (o: { log?: LogStore; deliver?: (doc: DocRef, batches: LogBatch[]) => Promise<void>; publish?: (batches: LogBatch[]) => Promise<void> } = {}) => {
+  const task = (
+    o: { log?: LogStore; deliver?: (doc: DocRef, batches: LogBatch[]) => Promise<void>; publish?: (batches: LogBatch[]) => Promise<void>; commitDelay?: CommitDelay; now?: () => number } = {},
+  ) => {
     const delivered: LogBatch[] = [];
     const used = o.log ?? log;
     const room = new RoomSequencer({
@@ -44,6 +46,8 @@ function stores() {
       durableInbox,
       deliver: o.deliver ?? (async (_doc, batches) => void delivered.push(...batches)),
       ...(o.publish ? { publish: o.publish } : {}),
+      ...(o.commitDelay ? { commitDelay: o.commitDelay } : {}),
+      ...(o.now ? { now: o.now } : {}),
       logSink: (l) => lines.push(l),
     });
     return { room, delivered };
@@ -206,5 +210,55 @@ describe("RoomSequencer", () => {
     await new Promise((r) => setTimeout(r, 0));
     expect(s.lines).toContainEqual(expect.objectContaining({ kind: "room_publish_failed", docId: other.docId, message: "throttled" }));
     expect((await allEntries(s.log, other)).map((e) => e.id)).toContain("d-1");
+  });
+
+  describe("commit delay (a busy document's run waits for more changes)", () => {
+    const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+    it("a document that ran within busyMs waits delayMs, and the changes sent meanwhile share one run", async () => {
+      const s = stores();
+      const { room } = s.task({ commitDelay: { delayMs: 80, busyMs: 10_000 } });
+      const doc = newDoc();
+      await room.submit(ann, doc, body("c0", 1, 0));
+      const before = (await s.log.batchesAfter(doc, 0)).length;
+      const started = performance.now();
+      // Five changes 10 ms apart: all inside the first one's delay.
+      const answers: Array<Promise<unknown>> = [];
+      for (let i = 1; i <= 5; i++) {
+        answers.push(room.submit(ann, doc, body(`c${i}`, 1, 2)));
+        await sleep(10);
+      }
+      await Promise.all(answers);
+      expect(performance.now() - started).toBeGreaterThanOrEqual(75);
+      const batches = await s.log.batchesAfter(doc, 0);
+      expect(batches.length - before).toBe(1);
+      expect((await allEntries(s.log, doc)).map((e) => e.id).slice(-5).sort()).toEqual(["c1-1", "c2-1", "c3-1", "c4-1", "c5-1"]);
+    });
+
+    it("a quiet document (no run within busyMs) runs at once, so a lone change is never delayed", async () => {
+      const s = stores();
+      let now = 0;
+      const { room } = s.task({ commitDelay: { delayMs: 5_000, busyMs: 1_000 }, now: () => now });
+      const doc = newDoc();
+      await room.submit(ann, doc, body("c0", 1, 0)); // first run: never seen, at once
+      now += 1_001;
+      const started = performance.now();
+      expect(await room.submit(ann, doc, body("c1", 1, 2))).toEqual([{ id: "c1-1", status: "accepted" }]);
+      expect(performance.now() - started).toBeLessThan(2_000);
+      expect((await allEntries(s.log, doc)).map((e) => e.id)).toEqual(["~owner", "c0-1", "c1-1"]);
+    });
+
+    it("delayMs 0 turns it off: each change sent after the last answer is its own run", async () => {
+      const s = stores();
+      const { room } = s.task({ commitDelay: { delayMs: 0, busyMs: 10_000 } });
+      const doc = newDoc();
+      for (let i = 0; i < 4; i++) await room.submit(ann, doc, body(`c${i}`, 1, i === 0 ? 0 : i + 1));
+      expect((await s.log.batchesAfter(doc, 0)).flatMap((b) => b.entries.map((e) => e.id))).toEqual(["~owner", "c0-1", "c1-1", "c2-1", "c3-1"]);
+      expect(await s.log.batchesAfter(doc, 0)).toHaveLength(4);
+    });
+
+    it("defaults to 100 ms within a second of the last run", () => {
+      expect(ROOM_COMMIT_DELAY).toEqual({ delayMs: 100, busyMs: 1000 });
+    });
   });
 });

@@ -2,6 +2,7 @@ import { randomUUID } from "node:crypto";
 import {
   GroupCommit,
   RoomSequencer,
+  ROOM_COMMIT_DELAY,
   SubscriberCache,
   invalidating,
   withSubscribers,
@@ -128,6 +129,7 @@ export function roomWiring(w: Wiring, gateway: Gateway, env: NodeJS.ProcessEnv =
     },
     ...(committed ? { publish: (batches: LogBatch[]) => committed.add(batches) } : {}),
     logSink: jsonLineSink,
+    commitDelay: { ...ROOM_COMMIT_DELAY, delayMs: Number(env[ENV.roomCommitDelayMs] ?? ROOM_COMMIT_DELAY.delayMs) },
   });
   return {
     session,
