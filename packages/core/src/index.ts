@@ -7,6 +7,7 @@ export * from "./ports/log-store.js";
 export * from "./ports/sequencer-state-store.js";
 export * from "./ports/sequencer-heads.js";
 export * from "./ports/timer-store.js";
+export * from "./ports/object-store.js";
 export * from "./ports/quarantine-store.js";
 export * from "./ports/metrics-store.js";
 export * from "./ports/clock.js";

@@ -32,6 +32,8 @@ const BILLED_AS: Record<Exclude<UsageUnit, ContainerUnit | KinesisUnit>, { servi
   "scheduler.invocations": { service: "EventBridge Scheduler", item: "invocations" },
   "sqs.requests": { service: "SQS", item: "requests" },
   "ses.emails": { service: "SES", item: "emails" },
+  "s3.putRequests": { service: "S3", item: "PUT requests" },
+  "s3.getRequests": { service: "S3", item: "GET requests" },
   "sns.sms": { service: "SNS", item: "SMS" },
   "push.messages": { service: "Push", item: "messages" },
   "logs.bytes": { service: "CloudWatch Logs", item: "ingestion" },
@@ -307,6 +309,8 @@ function meteredPrice(m: MonthlyLine, input: BillInput, prices: PriceTable): { p
     case "scheduler.invocations": return { price: prices.scheduler.invocations, billed: m.quantity };
     case "sqs.requests": return { price: prices.sqs.standardRequests, billed: m.quantity };
     case "ses.emails": return { price: prices.ses.emails, billed: m.quantity };
+    case "s3.putRequests": return { price: prices.s3.putRequests, billed: m.quantity };
+    case "s3.getRequests": return { price: prices.s3.getRequests, billed: m.quantity };
     case "sns.sms": return { price: prices.sns.smsUs, billed: m.quantity };
     case "push.messages": return { price: prices.push.messages, billed: m.quantity };
     case "logs.bytes": return { price: prices.logs.ingestedGb, billed: m.quantity / BYTES_PER_GB };
@@ -323,7 +327,7 @@ function architectureOf(input: BillInput, fn: string): Architecture {
 }
 
 function line(m: MonthlyLine, service: ServiceName, item: string, billedQuantity: number, billedUnit: string, usd: number): BillLine {
-  const where = m.resource === undefined ? "" : `, ${m.resource}${service === "DynamoDB" ? " table" : ""}`;
+  const where = m.resource === undefined ? "" : `, ${m.resource}${service === "DynamoDB" ? " table" : service === "S3" ? " bucket" : ""}`;
   return {
     service,
     item,

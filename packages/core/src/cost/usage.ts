@@ -64,6 +64,13 @@ export const USAGE_UNITS = {
   "kinesis.bytes": "Kinesis bytes put",
   /** Records put to a Kinesis stream (accepted ones). Resource: the stream's name. Shards also bound records, at 1,000 a second each. */
   "kinesis.records": "Kinesis records put",
+  /**
+   * S3 requests of the PUT tier (PutObject, CopyObject, PostObject, ListObjectsV2, ListBuckets,
+   * CreateBucket) that succeeded. Resource: the bucket.
+   */
+  "s3.putRequests": "S3 PUT, COPY, POST and LIST requests",
+  /** S3 requests of the GET tier (GetObject, HeadObject, and the others but DeleteObject(s), which are free) that succeeded. Resource: the bucket. */
+  "s3.getRequests": "S3 GET and other requests",
 } as const;
 
 export type UsageUnit = keyof typeof USAGE_UNITS;

@@ -27,3 +27,4 @@ export * from "./doc-watchers-store-conformance.js";
 export * from "../notify/delivery/store-conformance.js";
 export * from "../notify/delivery/channel-adapter-conformance.js";
 export * from "./notify-fanout-store-conformance.js";
+export * from "./object-store-conformance.js";

@@ -158,6 +158,21 @@ describe("billAtRate: tiers, chunks, GB-seconds", () => {
     expect(b.lines[0]).toMatchObject({ service: "CloudWatch Logs", item: "ingestion", billedQuantity: 3 });
     expect(b.totalUsd).toBeCloseTo(1.5, 12);
   });
+
+  it("prices S3 requests per tier on their bucket: PUT $0.005 and GET $0.0004 a thousand", () => {
+    const b = billAtRate(
+      monthly([
+        { unit: "s3.putRequests", fn: "logCompactor", resource: "segments", quantity: 2_000_000 },
+        { unit: "s3.getRequests", fn: "rooms", resource: "segments", quantity: 5_000_000 },
+      ]),
+      1,
+    );
+    expect(b.lines.map((l) => [l.label, l.service, l.item])).toEqual([
+      ["S3 PUT requests, logCompactor, segments bucket", "S3", "PUT requests"],
+      ["S3 GET requests, rooms, segments bucket", "S3", "GET requests"],
+    ]);
+    expect(b.totalUsd).toBeCloseTo(2_000 * 0.005 + 5_000 * 0.0004, 9);
+  });
 });
 
 describe("billAtRate: fixed monthly usage, top lines, budget", () => {

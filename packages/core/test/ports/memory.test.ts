@@ -12,6 +12,7 @@ import {
   MemoryMetricsStore,
   MemoryQuarantineStore,
   MemorySequencerStateStore,
+  MemoryObjectStore,
   MemoryTimerStore,
 } from "../../src/ports/memory/index.js";
 import {
@@ -30,6 +31,7 @@ import {
   runQuarantineStoreConformance,
   runSequencerHeadsConformance,
   runSequencerStateStoreConformance,
+  runObjectStoreConformance,
   runTimerStoreConformance,
 } from "../conformance/index.js";
 import { ClientCachingHeads, composedHeads } from "../../src/index.js";
@@ -48,6 +50,7 @@ runSequencerHeadsConformance("memory, behind a room task's client cache", async 
   return { state, log, heads: new ClientCachingHeads(composedHeads(state, log)) };
 });
 runTimerStoreConformance("memory", async () => new MemoryTimerStore());
+runObjectStoreConformance("memory", async () => new MemoryObjectStore());
 runQuarantineStoreConformance("memory", async () => new MemoryQuarantineStore());
 runMetricsStoreConformance("memory", async () => new MemoryMetricsStore());
 runDocStateStoreConformance("memory", async () => new MemoryDocStateStore());

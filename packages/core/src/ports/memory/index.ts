@@ -19,3 +19,4 @@ export * from "./notify-device-store.js";
 export * from "./notify-profile-store.js";
 export * from "./doc-watchers-store.js";
 export * from "./notify-fanout-store.js";
+export * from "./object-store.js";

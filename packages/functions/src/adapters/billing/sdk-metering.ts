@@ -16,6 +16,8 @@ import { awaitAws, currentFunction, meterUsage, safely } from "./usage-context.j
  * - Kinesis (PutRecords of a few records, and the other calls): 20 ms, an assumption (a
  *   PutRecords is acknowledged once the records are stored in three zones; AWS quotes no p50,
  *   and a large batch takes longer);
+ * - S3 (a small object's PUT or GET): 100 ms, the low end of the 100-200 ms AWS's performance
+ *   guidelines give for small objects' first byte;
  * - push providers (web push services, FCM, APNs; outside AWS, over the internet): 50 ms.
  */
 export const MODELLED_LATENCY_MS = {
@@ -26,6 +28,7 @@ export const MODELLED_LATENCY_MS = {
   ses: 30,
   sns: 30,
   kinesis: 20,
+  s3: 100,
   push: 50,
 } as const;
 
@@ -73,7 +76,11 @@ const metered = new WeakSet<object>();
  *   "kinesis.putUnits", those bytes -> "kinesis.bytes" and 1 -> "kinesis.records", on the
  *   stream (StreamName, or the name in StreamARN). Reads (GetRecords, SubscribeToShard) and
  *   control calls (ListShards, DescribeStream, ...) are not billed per call: shard-hours and
- *   enhanced fan-out pay for them (cost/kinesis-bill.ts).
+ *   enhanced fan-out pay for them (cost/kinesis-bill.ts);
+ * - s3: each request S3 answered, successful or refused with a 4xx (S3 bills those too, e.g. a
+ *   GET of a missing key), on its bucket: PutObject, CopyObject, the List calls and
+ *   CreateBucket -> "s3.putRequests"; DeleteObject(s) are free; every other call ->
+ *   "s3.getRequests". Bytes stored are the storage model's (the bench measures the bucket).
  * Metering never throws into the call: its own errors are swallowed (usage-context `safely`).
  */
 export function meterSdkClient<C extends MeterableClient>(client: C, service: SdkService): C {
@@ -91,6 +98,7 @@ export function meterSdkClient<C extends MeterableClient>(client: C, service: Sd
           result = await next(call);
         } catch (err) {
           if (service === "dynamodb") safely(() => addDynamo(failedCallUnits(operation, call.input, err), fn));
+          if (service === "s3" && answeredWith4xx(err)) safely(() => addS3(operation, call.input, fn));
           throw err;
         }
         safely(() => countSuccess(service, operation, call.input, result.output, fn));
@@ -148,9 +156,26 @@ function countSuccess(service: SdkService, operation: string, input: Record<stri
       return;
     case "kinesis":
       return addKinesis(operation, input, output, fn);
+    case "s3":
+      return addS3(operation, input, fn);
     case "dynamodbStreams":
       return;
   }
+}
+
+/** S3's PUT tier (priced 12.5x a GET); DELETE requests are free. */
+const S3_PUT_TIER = new Set(["PutObject", "CopyObject", "PostObject", "ListObjectsV2", "ListObjects", "ListBuckets", "CreateBucket", "CreateMultipartUpload", "UploadPart", "CompleteMultipartUpload"]);
+const S3_FREE = new Set(["DeleteObject", "DeleteObjects", "AbortMultipartUpload"]);
+
+function addS3(operation: string, input: Record<string, any>, fn: string): void {
+  if (S3_FREE.has(operation)) return;
+  meterUsage(S3_PUT_TIER.has(operation) ? "s3.putRequests" : "s3.getRequests", 1, { fn, resource: String(input.Bucket ?? "?") });
+}
+
+/** An error S3 answered with a 4xx status (billed), not a network failure or a 5xx. */
+function answeredWith4xx(err: unknown): boolean {
+  const status = (err as { $metadata?: { httpStatusCode?: number } })?.$metadata?.httpStatusCode;
+  return status !== undefined && status >= 400 && status < 500;
 }
 
 /** Kinesis bills each record's PUT payload in 25 KB units. */
