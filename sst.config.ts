@@ -20,6 +20,7 @@ export default $config({
   async run() {
     // Imported here, not at the top: SST components may only be created inside run().
     const { tables } = await import("./infra/tables.js");
+    const { buckets } = await import("./infra/buckets.js");
     const { api } = await import("./infra/api.js");
     await import("./infra/stream-subscriptions.js");
     await import("./infra/kinesis-subscriptions.js");
@@ -32,10 +33,11 @@ export default $config({
     await import("./infra/ses-feedback.js");
     const { webSocketApi } = await import("./infra/websocket-api.js");
     const { roomsTier } = await import("./infra/rooms.js");
-    const { tableLink } = await import("./infra/manifest.js");
+    const { tableLink, bucketLink } = await import("./infra/manifest.js");
 
-    // Outputs (`.sst/outputs.json`): the tables under their link names (`InboxTable`), the names
-    // the functions read them by; `roomsUrl` only on a stage with a room tier (infra/rooms.ts).
+    // Outputs (`.sst/outputs.json`): the tables and buckets under their link names (`InboxTable`,
+    // `SegmentsBucket`), the names the functions read them by; `roomsUrl` only on a stage with a
+    // room tier (infra/rooms.ts).
     return {
       apiUrl: api.url,
       webSocketUrl: webSocketApi.url,
@@ -43,6 +45,7 @@ export default $config({
       eventBus: bus.name,
       alarmTopic: alarmTopic.arn,
       ...Object.fromEntries(Object.entries(tables).map(([name, table]) => [tableLink(name), table.name])),
+      ...Object.fromEntries(Object.entries(buckets).map(([name, bucket]) => [bucketLink(name), bucket.name])),
     };
   },
 });

@@ -25,6 +25,8 @@ export interface MeasuredRun {
   elapsedMs: number;
   /** Bytes each table grew by during the run (DescribeTable's TableSizeBytes). */
   tableGrowth: Record<string, number>;
+  /** Bytes each manifest bucket grew by during the run (its objects' sizes), by logical name. */
+  bucketGrowth?: Record<string, number>;
   /**
    * Per table with a TTL, how long its growth stays, in days: the run's growth weighted item by
    * item by each item's own TTL (cost-ttl-growth.ts). Tables not listed keep TABLE_RETENTION_DAYS.
@@ -56,6 +58,11 @@ export const TABLE_RETENTION_DAYS: Record<string, number | "forever"> = {
   // budgets hours, feed items 180 days after their last version; the per-user items set no TTL,
   // so they count as kept.
   notify: "forever",
+};
+
+/** How long Weft keeps what each bucket holds: the log's segments, as the log table's (kept). */
+export const BUCKET_RETENTION_DAYS: Record<string, number | "forever"> = {
+  segments: "forever",
 };
 
 /** A scheduled loop on AWS ticks every 250 ms (packages/functions/src/handlers/timer-loop.ts). */
@@ -96,7 +103,7 @@ function storedData(run: MeasuredRun): StoredData[] {
     run.usage
       .filter((l) => l.unit === "dynamodb.writeUnits" && l.resource === table)
       .sort((a, b) => b.quantity - a.quantity)[0]?.fn;
-  return Object.entries(run.tableGrowth)
+  const tables = Object.entries(run.tableGrowth)
     .filter(([, bytes]) => bytes > 0)
     .map(([table, bytes]) => {
       const name = logicalTable(table);
@@ -104,6 +111,17 @@ function storedData(run: MeasuredRun): StoredData[] {
       const ia = TABLE_CLASSES[name] === "standard-ia";
       return { name, store: ia ? ("dynamodb-ia" as const) : ("dynamodb" as const), bytesPerEvent: bytes / run.events, retentionDays: run.retentionDays?.[name] ?? TABLE_RETENTION_DAYS[name] ?? "forever", ...(fn ? { fn } : {}) };
     });
+  const bucketWriter = (bucket: string) =>
+    run.usage
+      .filter((l) => l.unit === "s3.putRequests" && l.resource === bucket)
+      .sort((a, b) => b.quantity - a.quantity)[0]?.fn;
+  const buckets = Object.entries(run.bucketGrowth ?? {})
+    .filter(([, bytes]) => bytes > 0)
+    .map(([name, bytes]) => {
+      const fn = bucketWriter(name);
+      return { name, store: "s3" as const, bytesPerEvent: bytes / run.events, retentionDays: BUCKET_RETENTION_DAYS[name] ?? "forever", ...(fn ? { fn } : {}) };
+    });
+  return [...tables, ...buckets];
 }
 
 /** Each table's capacity mode as deployed on `stage` (infra/manifest.ts `capacityOf`); unlisted tables are on-demand. */

@@ -9,6 +9,8 @@ import { processUsage } from "../packages/functions/src/adapters/billing/usage-c
 import { fakeClock } from "../packages/functions/src/clock.js";
 import { DynamoLogStore, LOG_COMPACTION_TIMERS } from "../packages/functions/src/adapters/dynamo/log-store.js";
 import { DynamoTimerStore } from "../packages/functions/src/adapters/dynamo/timer-store.js";
+import { s3Client } from "../packages/functions/src/adapters/s3/client.js";
+import { S3ObjectStore } from "../packages/functions/src/adapters/s3/object-store.js";
 import { COMPACT_AFTER_MS } from "../packages/core/src/log/compaction-schedule.js";
 import { startStack } from "../packages/local/src/stack.js";
 import { ENV, schedules, tables as manifestTables, type TableSpec } from "../infra/manifest.js";
@@ -72,9 +74,20 @@ export async function main(args: Record<string, string>): Promise<void> {
   const dynamo = dynamoClient(stack.dynamoEndpoint);
   // Tables with a TTL: item by item, how long what the run wrote stays (cost-ttl-growth.ts).
   const ttlTables = Object.entries(manifestTables as Record<string, TableSpec>).flatMap(([name, spec]) => (spec.ttl ? [{ name, physical: stack.tables[name as keyof typeof stack.tables], ttl: spec.ttl }] : []));
+  const s3 = s3Client(stack.s3.endpoint);
+  const bucketStores = Object.fromEntries(Object.entries(stack.buckets).map(([name, bucket]) => [name, new S3ObjectStore({ client: s3, bucket })]));
   const logCompaction = {
     timers: new DynamoTimerStore({ client: dynamo, table: stack.tables.state, ...LOG_COMPACTION_TIMERS }),
-    log: new DynamoLogStore({ client: dynamo, table: stack.tables.log }),
+    log: new DynamoLogStore({ client: dynamo, table: stack.tables.log, segmentObjects: bucketStores.segments }),
+  };
+  /** Bytes stored in each manifest bucket (by its logical name). */
+  const bucketBytes = async () => {
+    const out: Record<string, number> = {};
+    for (const [name, store] of Object.entries(bucketStores)) {
+      out[name] = 0;
+      for await (const o of store.list("")) out[name] += o.size;
+    }
+    return out;
   };
   const ttlItems = async () => new Map(await Promise.all(ttlTables.map(async (t) => [t.name, await scanItems(dynamo, t.physical, t.ttl)] as const)));
   const tableBytes = async () =>
@@ -99,6 +112,7 @@ export async function main(args: Record<string, string>): Promise<void> {
       const idle = await idleUsage(5_000);
       log(`${product.id}: ${warmup} s of warm-up, then ${seconds} s of load`);
       let bytesBefore: Record<string, number> = {};
+      let bucketBefore: Record<string, number> = {};
       let itemsBefore = new Map<string, TableItems>();
       let started = Date.now();
       const task = product.load({ url: stack.url, tokens, serviceToken: await mint("bench-backend", "service"), keystrokes, seconds, warmupSeconds: warmup, sendIntervalMs, ...(transport === "rooms" ? { roomsUrl: stack.roomsUrl } : {}), runId: Date.now().toString(36) });
@@ -111,6 +125,7 @@ export async function main(args: Record<string, string>): Promise<void> {
           await compactPending(logCompaction);
           // The bench's own scans (metered, as any call in this process) before the reset.
           bytesBefore = await tableBytes();
+          bucketBefore = await bucketBytes();
           itemsBefore = await ttlItems();
           processUsage.reset();
           started = Date.now();
@@ -136,6 +151,8 @@ export async function main(args: Record<string, string>): Promise<void> {
       itemsAfter.set("log", await scanItems(dynamo, stack.tables.log, "expiresAt"));
       bytesAfter[stack.tables.log] = (await tableBytes())[stack.tables.log];
       const tableGrowth = Object.fromEntries(Object.keys(bytesAfter).map((t) => [t, Math.max(0, bytesAfter[t] - (bytesBefore[t] ?? 0))]));
+      const bucketAfter = await bucketBytes();
+      const bucketGrowth = Object.fromEntries(Object.keys(bucketAfter).map((b) => [b, Math.max(0, bucketAfter[b] - (bucketBefore[b] ?? 0))]));
       const retentionDays = Object.fromEntries(
         ttlTables.flatMap((t) => {
           const days = growthRetentionDays(itemsBefore.get(t.name) ?? new Map(), itemsAfter.get(t.name)!, endedAt, TABLE_RETENTION_DAYS[t.name] ?? "forever", STORAGE_HORIZON_DAYS);
@@ -147,15 +164,16 @@ export async function main(args: Record<string, string>): Promise<void> {
       // wait for it) of every batch of the product's tenant (warm-up included), from the admin metrics.
       const metrics = await fetch(`${stack.url}/v1/admin/metrics`, { headers: { authorization: `Bearer ${await mint("bench-admin", "admin")}` } });
       const materializerLagMs = metrics.ok ? ((await metrics.json()) as { materializerLagMs?: unknown }).materializerLagMs : undefined;
-      const run: MeasuredRun = { events, eventsByKind: load.events, usage, idle, elapsedMs, tableGrowth, retentionDays, load };
+      const run: MeasuredRun = { events, eventsByKind: load.events, usage, idle, elapsedMs, tableGrowth, bucketGrowth, retentionDays, load };
       costs.push(priceProduct(product, run, stage));
-      runs[product.id] = { events, eventsByKind: load.events, elapsedMs, tableGrowth, retentionDays, load: summarizeLoad(load), materializerLagMs, usage };
+      runs[product.id] = { events, eventsByKind: load.events, elapsedMs, tableGrowth, bucketGrowth, retentionDays, load: summarizeLoad(load), materializerLagMs, usage };
       log(`${product.id}: ${events} events in ${Math.round(elapsedMs / 1000)} s`);
     }
   } finally {
     pump.stop();
     const calibration = await calibrate(stack.dynamoEndpoint, stack.tables.state);
     dynamo.destroy();
+    s3.destroy();
     await stack.stop();
     if (args.json !== undefined) {
       console.log(JSON.stringify({ bench: "cost", machine: { cores: cpus().length, node: process.version }, calibration, seconds, warmup, sendIntervalMs, transport, stage, ...toJson(costs), runs }));

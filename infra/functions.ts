@@ -6,6 +6,7 @@ import { secretLinks } from "./secrets.js";
 import { streamPermissions } from "./stream-permissions.js";
 import { kinesisPermissions } from "./kinesis-streams.js";
 import { tables } from "./tables.js";
+import { bucketLinks } from "./buckets.js";
 import { webSocketEnvironment, webSocketPermissions } from "./websocket-api.js";
 
 type FunctionName = keyof typeof functionSpecs;
@@ -23,6 +24,8 @@ const RUNTIME = "nodejs22.x";
  * encrypts them into the bundle, so they take no environment space):
  * - exactly the tables in the function's `tables` list (`Resource.InboxTable.name`); linking
  *   also grants IAM access to those tables and no others;
+ * - the manifest buckets linked with one of those tables (`Resource.SegmentsBucket.name`:
+ *   whoever reads the log table reads its segments' bodies), with access to them;
  * - the secrets of secrets.ts: the JWT settings for every function, the notification
  *   providers' for a function with `channels: true`.
  *
@@ -52,7 +55,7 @@ export const functions = mapRecord<FunctionName, FunctionSpec, sst.aws.Function>
       // SST sets the format; the levels (not among its options) are added to the function's loggingConfig.
       logging: { format: LAMBDA_LOGGING.format },
       transform: { function: (args) => void (args.loggingConfig = withLogLevels(args.loggingConfig)) },
-      link: [...spec.tables.map((t) => tables[t]), ...secretLinks(spec)],
+      link: [...spec.tables.map((t) => tables[t]), ...bucketLinks(spec.tables), ...secretLinks(spec)],
       permissions: [...streamPermissions(name), ...webSocketPermissions(spec), ...busPermissions(name, spec), ...channelsPermissions(spec), ...kinesisPermissions(name)],
       environment: {
         WEFT_STAGE: $app.stage,

@@ -206,6 +206,30 @@ export const tables = {
   notify: { partitionKey: "pk", sortKey: "sk", ttl: "expiresAt", capacity: STEADY },
 } satisfies Record<string, TableSpec>;
 
+/** An S3 bucket: linked (name and IAM access) to every function and the room tier that link `linkedWithTable`. */
+export interface BucketSpec {
+  linkedWithTable: keyof typeof tables;
+}
+
+/**
+ * S3 buckets. `segments`: the bodies of the log's compacted segments (the log table keeps each
+ * segment's keys and names its object: adapters/dynamo/log-segments.ts, docs/cost.md cut 30),
+ * linked wherever the log table is, since every reader of the log may read a segment.
+ */
+export const buckets = {
+  segments: { linkedWithTable: "log" },
+} satisfies Record<string, BucketSpec>;
+
+/** The link (component) name of a manifest bucket: `segments` -> `SegmentsBucket`. */
+export function bucketLink(bucket: string): string {
+  return `${bucket.charAt(0).toUpperCase()}${bucket.slice(1)}Bucket`;
+}
+
+/** The manifest buckets linked with any of `linkedTables`. */
+export function bucketsLinkedWith(linkedTables: readonly string[]): Array<keyof typeof buckets> {
+  return (Object.keys(buckets) as Array<keyof typeof buckets>).filter((b) => linkedTables.includes(buckets[b].linkedWithTable));
+}
+
 /**
  * Every function's instruction set: Graviton (arm64) bills 20% less per GB-second than x86_64
  * for the same memory, and the handlers are plain JavaScript (no native module is bundled into
@@ -594,6 +618,7 @@ export const secrets = {
 
 export type SecretName = keyof typeof secrets;
 export type TableName = keyof typeof tables;
+export type BucketName = keyof typeof buckets;
 
 /**
  * The SST component (and link) name of a manifest table: `inbox` -> `InboxTable`. A function
@@ -633,6 +658,8 @@ export const ENV = {
   committedStream: "WEFT_COMMITTED_STREAM",
   /** Set by the local stack only: the local Kinesis endpoint. */
   kinesisEndpoint: "WEFT_KINESIS_ENDPOINT",
+  /** The local stack's S3 endpoint (packages/local s3-local); unset on AWS. */
+  s3Endpoint: "WEFT_S3_ENDPOINT",
   /** The room tier's committed-stream flush interval in ms (default: rooms/room-wiring.ts COMMITTED_FLUSH_MS). */
   committedFlushMs: "WEFT_COMMITTED_FLUSH_MS",
   /** The room tier's group-commit delay for busy documents in ms, 0 = off (default: core rooms/room-sequencer.ts ROOM_COMMIT_DELAY). */
@@ -646,5 +673,5 @@ export const ENV = {
 } as const;
 
 export { rooms, type RoomsSpec } from "./manifest-rooms.js";
-export const manifest = { tables, functions, subscriptions, kinesisStreams, kinesisSubscriptions, schedules, routes, webSocket, rules, secrets, rooms };
+export const manifest = { tables, buckets, functions, subscriptions, kinesisStreams, kinesisSubscriptions, schedules, routes, webSocket, rules, secrets, rooms };
 export type Manifest = typeof manifest;

@@ -2,6 +2,7 @@ import { rooms as spec } from "./manifest-rooms.js";
 import { ENV, tables as tableSpecs, type TableName } from "./manifest.js";
 import { secretLinks } from "./secrets.js";
 import { tables } from "./tables.js";
+import { bucketLinks } from "./buckets.js";
 import { kinesisPutPermissions, streamName } from "./kinesis-streams.js";
 import { webSocketEnvironment, webSocketPermissions } from "./websocket-api.js";
 
@@ -100,7 +101,8 @@ function createRoomsTier(domain: RoomsDomain) {
   /**
    * The service. Image: Dockerfile.rooms (an esbuild bundle of `spec.entry` on Node 22), built by
    * SST with Docker on the deploying machine for the spec's architecture and pushed to SST's
-   * bootstrap ECR repository. Links: exactly the spec's tables (IAM access to those only) and the
+   * bootstrap ECR repository. Links: exactly the spec's tables (IAM access to those only), the
+ * buckets linked with them (infra/buckets.ts), and the
    * JWT secrets (the server verifies tokens like the HTTP function); SST passes links to a
    * container as plaintext `SST_RESOURCE_<Name>` variables of the task definition (the JWT
    * settings are not confidential). Scaling: target tracking on average CPU only (SST adds a
@@ -119,7 +121,7 @@ function createRoomsTier(domain: RoomsDomain) {
     cpu: spec.cpu,
     memory: spec.memory,
     scaling: { min: spec.scaling.min, max: spec.scaling.max, cpuUtilization: spec.scaling.cpuUtilization, memoryUtilization: false },
-    link: [...tableLinks, ...secretLinks({})],
+    link: [...tableLinks, ...bucketLinks(spec.tables), ...secretLinks({})],
     permissions: [...webSocketPermissions(spec), ...kinesisPutPermissions(spec.streams)],
     environment: {
       WEFT_STAGE: $app.stage,

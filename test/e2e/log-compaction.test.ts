@@ -4,12 +4,15 @@ import { COMPACT_AFTER_MS, LOG_HOT_RETENTION_MS, docKey } from "@weft/core";
 import { dynamoClient } from "../../packages/functions/src/adapters/dynamo/client.js";
 import { DynamoTimerStore } from "../../packages/functions/src/adapters/dynamo/timer-store.js";
 import { LOG_COMPACTION_TIMERS } from "../../packages/functions/src/adapters/dynamo/log-store.js";
+import { s3Client } from "../../packages/functions/src/adapters/s3/client.js";
+import { S3ObjectStore } from "../../packages/functions/src/adapters/s3/object-store.js";
 import { fakeClockStackForFile, until } from "./fake-clock-stack.js";
 
 /**
  * The log's hot retention and its compactor through the real local stack on a test clock:
  * POST ops -> the sequencer appends batch items with a 14-day TTL and adds a compaction timer a
- * day out -> a day later the scheduled log compactor writes segments -> with every compacted
+ * day out -> a day later the scheduled log compactor writes segments (their bodies in the
+ * segments bucket on the local S3 endpoint, the items naming them) -> with every compacted
  * batch item gone (as DynamoDB's TTL deletes them), the document, its ops, receipts and the
  * next append read exactly as before.
  */
@@ -75,6 +78,11 @@ describe("log compaction", () => {
       return found.length > 0 ? found : undefined;
     });
     expect(segment.seqEnd?.N).toBe("6");
+    // Its body is an object in the segments bucket; the item only names it.
+    expect(segment.b).toBeUndefined();
+    const s3 = s3Client(s.stack.s3.endpoint);
+    const bucket = new S3ObjectStore({ client: s3, bucket: s.stack.buckets.segments });
+    expect((await bucket.get(segment.o!.S!))?.byteLength).toBeGreaterThan(0);
     await until("the timer removed", async () => ((await timers.due(Number.MAX_SAFE_INTEGER, 10)).some((t) => t.doc.docId === doc.docId) ? undefined : true));
     const afterCompaction = await until("the tail's TTL removed", async () => {
       const found = await items("b#");
@@ -102,6 +110,9 @@ describe("log compaction", () => {
       return found.length === 2 ? found : undefined;
     });
     expect(segments.map((i) => i.seqEnd?.N)).toEqual(["6", "7"]);
+    const objects: string[] = [];
+    for await (const o of bucket.list(`segments/${docKey(doc)}/`)) objects.push(o.key);
+    expect(objects).toEqual(segments.map((i) => i.o!.S!));
     // The first tail is in a segment now: it has its TTL back; the new tail has none (the
     // compactor's last two writes, after the segment: waited for).
     const tails = await until("the tails' TTLs", async () => {
@@ -113,5 +124,6 @@ describe("log compaction", () => {
       ["b#000000000007", true],
     ]);
     dynamo.destroy();
+    s3.destroy();
   });
 });

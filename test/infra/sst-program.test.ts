@@ -1,5 +1,7 @@
 import { beforeAll, describe, expect, it, vi } from "vitest";
 import {
+  bucketLink,
+  buckets,
   functions as functionSpecs,
   kinesisSubscriptions,
   LAMBDA_ARCHITECTURE,
@@ -111,7 +113,7 @@ describe("function environments", () => {
     }
   });
 
-  it("secrets and tables are linked, never copied into the environment", () => {
+  it("secrets, tables and buckets are linked, never copied into the environment", () => {
     const run = runs.dev;
     for (const fn of of(run, "sst.aws.Function")) {
       const spec = functionSpecs[Object.keys(functionSpecs).find((k) => fnName(k) === fn.name) as keyof typeof functionSpecs];
@@ -122,6 +124,8 @@ describe("function environments", () => {
       const links = (fn.args.link as unknown[]).map(tokenText);
       const expected = [
         ...spec.tables.map((t) => `{{${tableLink(t)}}}`),
+        // The segments bucket goes wherever the log table does: every reader of the log reads segments.
+        ...((spec.tables as readonly string[]).includes("log") ? [`{{${bucketLink("segments")}}}`] : []),
         ...Object.entries(secrets)
           .filter(([, s]) => s.linkedTo === "all" || (s.linkedTo === "channels" && "channels" in spec && spec.channels))
           .map(([name]) => `{{${name}}}`),
@@ -130,6 +134,9 @@ describe("function environments", () => {
     }
     const declared = of(run, "sst.Secret");
     expect(declared.map((s) => s.name).sort()).toEqual(Object.keys(secrets).sort());
+    // The buckets: private without CORS. (The room tier links them as well, infra/rooms.ts; no
+    // stage has its domain configured here, so the recorder creates no tier to look at.)
+    expect(of(run, "sst.aws.Bucket").map((b) => [b.name, b.args])).toEqual(Object.keys(buckets).map((b) => [bucketLink(b), { cors: false }]));
   });
 });
 
@@ -350,9 +357,10 @@ describe("production safety", () => {
     expect(of(runs.dev, "aws.appautoscaling.Policy")).toEqual([]);
   });
 
-  it("the outputs name every table by its link name", () => {
+  it("the outputs name every table and bucket by its link name", () => {
     const outputs = runs.dev.outputs;
     for (const table of Object.keys(tables)) expect(tokenText(outputs[tableLink(table)])).toBe(`{{${tableLink(table)}.name}}`);
+    for (const bucket of Object.keys(buckets)) expect(tokenText(outputs[bucketLink(bucket)])).toBe(`{{${bucketLink(bucket)}.name}}`);
     expect(Object.keys(outputs)).toEqual(expect.arrayContaining(["apiUrl", "webSocketUrl", "eventBus", "alarmTopic"]));
   });
 });

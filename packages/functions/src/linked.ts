@@ -1,5 +1,5 @@
 import { Resource } from "sst/resource";
-import { linkEnvVar, tableLink, type SecretName, type TableName } from "../../../infra/manifest.js";
+import { bucketLink, linkEnvVar, tableLink, type BucketName, type SecretName, type TableName } from "../../../infra/manifest.js";
 
 /**
  * What SST links to a function (infra/functions.ts): its tables and its secrets, read by the
@@ -43,11 +43,13 @@ export function linkedSecret(name: SecretName, env: NodeJS.ProcessEnv = process.
 
 /**
  * The environment entries that link `links` the way SST does outside a bundle: for the local
- * stack and tests. `tables` maps manifest tables to physical names, `secrets` secret names to values.
+ * stack and tests. `tables` and `buckets` map manifest tables and buckets to physical names,
+ * `secrets` secret names to values.
  */
 export function linkEnvironment(links: {
   app?: { name: string; stage: string };
   tables?: Partial<Record<TableName, string>>;
+  buckets?: Partial<Record<BucketName, string>>;
   secrets?: Partial<Record<SecretName, string>>;
 }): Record<string, string> {
   const env: Record<string, string> = {};
@@ -55,8 +57,17 @@ export function linkEnvironment(links: {
   for (const [table, name] of Object.entries(links.tables ?? {})) {
     if (name) env[linkEnvVar(tableLink(table))] = JSON.stringify({ name });
   }
+  for (const [bucket, name] of Object.entries(links.buckets ?? {})) {
+    if (name) env[linkEnvVar(bucketLink(bucket))] = JSON.stringify({ name });
+  }
   for (const [secret, value] of Object.entries(links.secrets ?? {})) {
     if (value !== undefined) env[linkEnvVar(secret)] = JSON.stringify({ value });
   }
   return env;
+}
+
+/** The physical name of a linked manifest bucket, or undefined when this process is not linked to it. */
+export function linkedBucket(bucket: BucketName, env: NodeJS.ProcessEnv = process.env): string | undefined {
+  const name = linked(bucketLink(bucket), env)?.name;
+  return typeof name === "string" && name !== "" ? name : undefined;
 }

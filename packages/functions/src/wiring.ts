@@ -32,7 +32,9 @@ import {
   type SequencerDeps,
 } from "@weft/core";
 import { ENV, type TableName } from "../../../infra/manifest.js";
-import { linkedTable } from "./linked.js";
+import { linkedBucket, linkedTable } from "./linked.js";
+import { s3Client } from "./adapters/s3/client.js";
+import { S3ObjectStore } from "./adapters/s3/object-store.js";
 import { gatewayFromEnv } from "./adapters/apigw/routing-gateway.js";
 import { clockFromEnv } from "./clock.js";
 import { notifyWiring, type NotifyWiring } from "./notify/notify-wiring.js";
@@ -167,10 +169,16 @@ export function wiring(env: NodeJS.ProcessEnv = process.env): Wiring {
   lazy(w, "logCompactionTimers", () =>
     linkedTable("state", env) ? new DynamoTimerStore({ ...opts("state"), ...LOG_COMPACTION_TIMERS }) : unwired<TimerStore>("the state table"),
   );
+  // The log's segment bodies, where this process is linked to the segments bucket (everything
+  // linked to the log table is, on AWS and in the local stack); without it they stay in the items.
+  const segmentsBucket = linkedBucket("segments", env);
+  let segments: S3ObjectStore | undefined;
+  const segmentObjects = () => (segmentsBucket ? (segments ??= new S3ObjectStore({ client: s3Client(env[ENV.s3Endpoint]), bucket: segmentsBucket })) : undefined);
   let dynamoLog: DynamoLogStore | undefined;
   const logStore = () =>
     (dynamoLog ??= new DynamoLogStore({
       ...opts("log"),
+      ...(segmentsBucket ? { segmentObjects: segmentObjects() } : {}),
       now: () => w.clock.now(),
       ...(linkedTable("state", env) ? { hot: { retentionMs: LOG_HOT_RETENTION_MS, timers: w.logCompactionTimers } } : {}),
     }));
@@ -178,7 +186,8 @@ export function wiring(env: NodeJS.ProcessEnv = process.env): Wiring {
   w.compactLog = (doc) => logStore().compact(doc);
   // The checkpoint item lives in the log table, read with the log's last batch (LOG_CHECKPOINT_SK).
   let dynamoState: DynamoSequencerStateStore | undefined;
-  const stateStore = () => (dynamoState ??= new DynamoSequencerStateStore({ ...opts("state"), checkpointTable: table("log", env) }));
+  const stateStore = () =>
+    (dynamoState ??= new DynamoSequencerStateStore({ ...opts("state"), checkpointTable: table("log", env), ...(segmentsBucket ? { segmentObjects: segmentObjects() } : {}) }));
   lazy(w, "state", stateStore);
   lazy(w, "sequencerHeads", stateStore);
   lazy(w, "timers", () => new DynamoTimerStore(opts("state")));

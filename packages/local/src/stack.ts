@@ -35,6 +35,8 @@ import { StreamPoller } from "./stream-poller.js";
 import { KinesisPoller } from "./kinesis-poller.js";
 import { createLocalStreams, localStreamName } from "./kinesis-streams.js";
 import { startKinesisLocal, type KinesisLocal } from "./kinesis-local/kinesis-server.js";
+import { createLocalBuckets } from "./s3-buckets.js";
+import { startS3Local, type S3Local } from "./s3-local/index.js";
 import { startRoomServer, type RoomServer } from "@weft/functions/rooms/room-server";
 import { roomWiring } from "@weft/functions/rooms/room-wiring";
 import { authConfigFromEnv, createAuthenticator } from "@weft/functions/http/auth";
@@ -81,6 +83,10 @@ export interface Stack {
   roomsUrl: string;
   /** The local Kinesis endpoint (kinesis-local) serving the manifest's streams. */
   kinesis: KinesisLocal;
+  /** The local S3 endpoint (s3-local) serving the manifest's buckets. */
+  s3: S3Local;
+  /** Physical bucket name per manifest bucket. */
+  buckets: Record<string, string>;
   /** Stops the gateway, the scheduler, the pollers (after in-flight work), then DynamoDB Local if started here. */
   stop(): Promise<void>;
 }
@@ -116,6 +122,7 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
   let scheduler: Scheduler | undefined;
   const pollers: Array<StreamPoller | KinesisPoller> = [];
   let kinesis: KinesisLocal | undefined;
+  let s3: S3Local | undefined;
   let eventBus: LocalEventBus | undefined;
   let rooms: RoomServer | undefined;
   let stopping: Promise<void> | undefined;
@@ -157,6 +164,7 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
       await timed("event bus", eventBus?.stop());
       await timed("dynamodb local", dynamo?.stop());
       await timed("kinesis local", kinesis?.stop());
+      await timed("s3 local", s3?.stop());
       uninstallLogMetering();
       running = false;
     })());
@@ -216,6 +224,9 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
     // The manifest's Kinesis streams, on a local endpoint the real SDK client talks to.
     kinesis = await startKinesisLocal({ dataDir: persist ? join(persist, "kinesis") : undefined });
     await createLocalStreams(kinesis.endpoint, kinesisStreams, REGION);
+    // The manifest's S3 buckets (the log's segment bodies), likewise.
+    s3 = await startS3Local({ dataDir: persist ? join(persist, "s3") : undefined });
+    const buckets = await createLocalBuckets(s3.endpoint, REGION);
     const tables = tableNames(opts.dynamoEndpoint ? `weft-local-${randomBytes(4).toString("hex")}` : "weft-local");
     const client = dynamoClient(endpoint);
     try {
@@ -245,9 +256,10 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
       [ENV.metricsFlushMs]: process.env[ENV.metricsFlushMs] ?? "0",
       [ENV.kinesisEndpoint]: kinesis.endpoint,
       [ENV.committedStream]: localStreamName("committed"),
+      [ENV.s3Endpoint]: s3.endpoint,
       // Tables are linked the way SST links them outside a bundle (SST_RESOURCE_<Name>), so the
       // handlers read them exactly as on AWS (packages/functions/src/linked.ts).
-      ...linkEnvironment({ app: { name: "weft", stage: "local" }, tables }),
+      ...linkEnvironment({ app: { name: "weft", stage: "local" }, tables, buckets }),
       ...opts.env,
     });
     await Promise.all(
@@ -301,7 +313,7 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
     });
     log.info("room tier listening", { url: rooms.url });
     setUp(true);
-    return { url, dynamoEndpoint: endpoint, tables, roomsUrl: rooms.url, kinesis, stop };
+    return { url, dynamoEndpoint: endpoint, tables, roomsUrl: rooms.url, kinesis, s3, buckets, stop };
   } catch (err) {
     setUp(false);
     await stop();

@@ -1,6 +1,6 @@
-import { CompactionSchedule, aclKey, docKey, parseAcl, parseDocKey, type DocRef, type LogBatch, type LogEntry, type LogHead, type LogStore, type TimerStore } from "@weft/core";
+import { CompactionSchedule, aclKey, docKey, parseAcl, parseDocKey, type DocRef, type LogBatch, type LogEntry, type LogHead, type LogStore, type ObjectStore, type TimerStore } from "@weft/core";
 import { N, S, bin, num, packJson, padSeq, str, unpackJson, type ItemImage } from "./codec.js";
-import { lastSegment, segmentBatches, segmentItems, segmentRange, segmentsNewestFirst } from "./log-segments.js";
+import { lastSegment, segmentBatches, segmentItems, segmentRange, segmentsNewestFirst, withBodiesIn } from "./log-segments.js";
 import { Table, type DynamoAdapterOptions, type Item } from "./table.js";
 
 const BATCH = "b#";
@@ -30,15 +30,18 @@ const AFTER_DIGITS = "~";
  * retention of its append. The store itself sees to it: each append makes sure a compaction
  * timer is due at most a day after it (CompactionSchedule; the log compactor function runs the
  * timers, handlers/log-compactor.ts). Without a hot retention batch items are kept and nothing is
- * scheduled.
+ * scheduled. With `segmentObjects` (the segments bucket) the compactor puts segments' bodies
+ * there (log-segments.ts); reads follow either kind of segment item.
  */
 export class DynamoLogStore implements LogStore {
   private readonly table: Table;
   private readonly hot?: HotRetention & { schedule: CompactionSchedule };
   private readonly now: () => number;
+  private readonly objects?: ObjectStore;
 
-  constructor(opts: DynamoAdapterOptions & { hot?: HotRetention; now?: () => number }) {
+  constructor(opts: DynamoAdapterOptions & { hot?: HotRetention; now?: () => number; segmentObjects?: ObjectStore }) {
     this.table = new Table(opts);
+    this.objects = opts.segmentObjects;
     this.hot = opts.hot ? { ...opts.hot, schedule: opts.hot.schedule ?? new CompactionSchedule() } : undefined;
     this.now = opts.now ?? Date.now;
   }
@@ -90,7 +93,7 @@ export class DynamoLogStore implements LogStore {
       ScanIndexForward: false,
       Limit: 1,
     });
-    return tailFrom(this.table, doc, last);
+    return tailFrom(this.table, this.objects, doc, last);
   }
 
   async head(doc: DocRef): Promise<LogHead> {
@@ -144,7 +147,7 @@ export class DynamoLogStore implements LogStore {
     // Older ops live in segments only once their batch items expired.
     for await (const items of segmentsNewestFirst(this.table, docKey(doc))) {
       for (const item of items) {
-        for (const b of segmentBatches(doc, item)) {
+        for (const b of await segmentBatches(doc, item, this.objects)) {
           const e = b.entries.find((x) => x.id === opId);
           if (e) return { seq: e.seq };
         }
@@ -178,7 +181,7 @@ export class DynamoLogStore implements LogStore {
       const expected = k === 0 ? after + 1 : batches[k - 1].seqEnd + 1;
       if (b.seqStart !== expected) throw new Error(`log ${pk}: batches after seq ${after} are not consecutive (seq ${expected} is missing): not compacted`);
     });
-    const items = segmentItems(pk, batches);
+    const items = this.objects ? await withBodiesIn(this.objects, pk, segmentItems(pk, batches)) : segmentItems(pk, batches);
     for (const Item of items) {
       await this.table.conditional({ put: { Item, ConditionExpression: "attribute_not_exists(pk)" } });
     }
@@ -212,7 +215,7 @@ export class DynamoLogStore implements LogStore {
     for await (const batch of this.batchItemsFrom(doc, after, pageLimit)) {
       if (batch.seqEnd < next) continue;
       if (batch.seqStart > next) {
-        for await (const b of segmentRange(this.table, doc, pk, next - 1, batch.seqStart - 1)) {
+        for await (const b of segmentRange(this.table, this.objects, doc, pk, next - 1, batch.seqStart - 1)) {
           if (b.seqEnd < next) continue;
           if (b.seqStart > next) throw new Error(`log ${pk}: seq ${next} is in neither a batch item nor a segment`);
           yield b;
@@ -278,7 +281,7 @@ export const LOG_CHECKPOINT_SK = "b~ckpt";
  * The checkpoint item and the log's last batch of `doc` in one strongly consistent Query (1 read
  * unit while both fit in 4 KB), falling back to the last segment as `tail` does.
  */
-export async function readCheckpointAndTail(table: Table, doc: DocRef): Promise<{ checkpoint?: Item; tail?: LogBatch }> {
+export async function readCheckpointAndTail(table: Table, doc: DocRef, objects?: ObjectStore): Promise<{ checkpoint?: Item; tail?: LogBatch }> {
   const items = await firstPage(table, {
     KeyConditionExpression: "pk = :pk AND sk BETWEEN :lo AND :hi",
     ExpressionAttributeValues: { ":pk": S(docKey(doc)), ":lo": S(BATCH), ":hi": S(LOG_CHECKPOINT_SK) },
@@ -286,7 +289,7 @@ export async function readCheckpointAndTail(table: Table, doc: DocRef): Promise<
     Limit: 2,
   });
   const checkpoint = items.find((item) => str(item, "sk") === LOG_CHECKPOINT_SK);
-  return { checkpoint, tail: await tailFrom(table, doc, items.find((item) => str(item, "sk").startsWith(BATCH))) };
+  return { checkpoint, tail: await tailFrom(table, objects, doc, items.find((item) => str(item, "sk").startsWith(BATCH))) };
 }
 
 /** The first page of a strongly consistent Query. */
@@ -303,10 +306,10 @@ async function firstPage(table: Table, input: Parameters<Table["query"]>[0]): Pr
  * protection of the newest item failed. The sequencer takes its next seq from here: without the
  * segment it would append seq 1 again over the segments.
  */
-async function tailFrom(table: Table, doc: DocRef, last: Item | undefined): Promise<LogBatch | undefined> {
+async function tailFrom(table: Table, objects: ObjectStore | undefined, doc: DocRef, last: Item | undefined): Promise<LogBatch | undefined> {
   if (last) return toBatch(doc, last);
   const seg = await lastSegment(table, docKey(doc));
-  return seg ? segmentBatches(doc, seg).at(-1) : undefined;
+  return seg ? (await segmentBatches(doc, seg, objects)).at(-1) : undefined;
 }
 
 /** Where the log compactor's timers live in the state table (DynamoTimerStore options). */

@@ -5,6 +5,7 @@ import {
   type ClientState,
   type DocAcl,
   type DocRef,
+  type ObjectStore,
   type Rejection,
   type SequencerHead,
   type SequencerHeads,
@@ -25,10 +26,13 @@ import { Table, type DynamoAdapterOptions, type Item } from "./table.js";
 export class DynamoSequencerStateStore implements SequencerStateStore, SequencerHeads {
   private readonly table: Table;
   private readonly checkpoints: Table;
+  private readonly segmentObjects?: ObjectStore;
 
-  constructor(opts: DynamoAdapterOptions & { checkpointTable: string }) {
+  /** `segmentObjects`: where the log's segment bodies are (DynamoLogStore's), for a log whose every batch is in segments. */
+  constructor(opts: DynamoAdapterOptions & { checkpointTable: string; segmentObjects?: ObjectStore }) {
     this.table = new Table(opts);
     this.checkpoints = new Table({ ...opts, table: opts.checkpointTable });
+    this.segmentObjects = opts.segmentObjects;
   }
 
   /** The checkpoint item and the requested clients in parallel, then the holding clients not among them. */
@@ -46,7 +50,7 @@ export class DynamoSequencerStateStore implements SequencerStateStore, Sequencer
 
   /** One Query of the log table: the checkpoint item and the last batch (SequencerHeads). */
   async head(doc: DocRef): Promise<SequencerHead> {
-    const { checkpoint, tail } = await readCheckpointAndTail(this.checkpoints, doc);
+    const { checkpoint, tail } = await readCheckpointAndTail(this.checkpoints, doc, this.segmentObjects);
     // A document with a log and no checkpoint here: one saved before the checkpoint moved.
     const ckpt = checkpoint ?? (tail ? await this.table.get(legacyKey(doc)) : undefined);
     return { ...fromCheckpoint(ckpt), tail };
