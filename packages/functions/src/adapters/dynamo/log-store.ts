@@ -144,10 +144,11 @@ export class DynamoLogStore implements LogStore {
         if (k >= 0) return { seq: Number(str(item, "sk").slice(BATCH.length)) + k };
       }
     }
-    // Older ops live in segments only once their batch items expired.
+    // Older ops live in segments only once their batch items expired (a page's bodies fetched
+    // together: with the segments bucket each is a GET).
     for await (const items of segmentsNewestFirst(this.table, docKey(doc))) {
-      for (const item of items) {
-        for (const b of await segmentBatches(doc, item, this.objects)) {
+      for (const batches of await Promise.all(items.map((item) => segmentBatches(doc, item, this.objects)))) {
+        for (const b of batches) {
           const e = b.entries.find((x) => x.id === opId);
           if (e) return { seq: e.seq };
         }
