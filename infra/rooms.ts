@@ -102,8 +102,8 @@ function createRoomsTier(domain: RoomsDomain) {
    * The service. Image: Dockerfile.rooms (an esbuild bundle of `spec.entry` on Node 22), built by
    * SST with Docker on the deploying machine for the spec's architecture and pushed to SST's
    * bootstrap ECR repository. Links: exactly the spec's tables (IAM access to those only), the
- * buckets linked with them (infra/buckets.ts), and the
-   * JWT secrets (the server verifies tokens like the HTTP function); SST passes links to a
+   * buckets linked with them (infra/buckets.ts), and the JWT secrets (the server verifies
+   * tokens like the HTTP function); SST passes links to a
    * container as plaintext `SST_RESOURCE_<Name>` variables of the task definition (the JWT
    * settings are not confidential). Scaling: target tracking on average CPU only (SST adds a
    * memory policy at 70% unless told not to).

@@ -31,7 +31,17 @@ export function linked(name: string, env: NodeJS.ProcessEnv = process.env): Reco
 
 /** The physical name of a linked manifest table, or undefined when this function is not linked to it. */
 export function linkedTable(table: TableName, env: NodeJS.ProcessEnv = process.env): string | undefined {
-  const name = linked(tableLink(table), env)?.name;
+  return linkedName(tableLink(table), env);
+}
+
+/** The physical name of a linked manifest bucket, or undefined when this process is not linked to it. */
+export function linkedBucket(bucket: BucketName, env: NodeJS.ProcessEnv = process.env): string | undefined {
+  return linkedName(bucketLink(bucket), env);
+}
+
+/** A link's non-empty `name`, else undefined. */
+function linkedName(link: string, env: NodeJS.ProcessEnv): string | undefined {
+  const name = linked(link, env)?.name;
   return typeof name === "string" && name !== "" ? name : undefined;
 }
 
@@ -64,10 +74,4 @@ export function linkEnvironment(links: {
     if (value !== undefined) env[linkEnvVar(secret)] = JSON.stringify({ value });
   }
   return env;
-}
-
-/** The physical name of a linked manifest bucket, or undefined when this process is not linked to it. */
-export function linkedBucket(bucket: BucketName, env: NodeJS.ProcessEnv = process.env): string | undefined {
-  const name = linked(bucketLink(bucket), env)?.name;
-  return typeof name === "string" && name !== "" ? name : undefined;
 }

@@ -5,7 +5,7 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import { describe, expect, it } from "vitest";
-import { linked, linkedSecret, linkedTable, linkEnvironment } from "../src/linked.js";
+import { linked, linkedBucket, linkedSecret, linkedTable, linkEnvironment } from "../src/linked.js";
 
 const ROOT = resolve(import.meta.dirname, "../../..");
 
@@ -15,6 +15,10 @@ describe("links from the environment (sst dev, sst shell, the local stack)", () 
     expect(env).toMatchObject({ SST_RESOURCE_App: '{"name":"weft","stage":"t"}', SST_RESOURCE_InboxTable: '{"name":"weft-t-InboxTable-abc"}' });
     expect(linkedTable("inbox", env)).toBe("weft-t-InboxTable-abc");
     expect(linkedTable("log", env)).toBeUndefined();
+    expect(linkedBucket("segments", env)).toBeUndefined();
+    const withBucket = linkEnvironment({ buckets: { segments: "weft-t-segmentsbucket-abc" } });
+    expect(withBucket).toEqual({ SST_RESOURCE_SegmentsBucket: '{"name":"weft-t-segmentsbucket-abc"}' });
+    expect(linkedBucket("segments", withBucket)).toBe("weft-t-segmentsbucket-abc");
     expect(linkedSecret("JwtIssuer", env)).toBe("https://issuer/");
     // An empty placeholder means "not configured".
     expect(linkedSecret("NotifySesFrom", env)).toBeUndefined();

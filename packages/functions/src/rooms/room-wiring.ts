@@ -3,6 +3,7 @@ import {
   GroupCommit,
   RoomSequencer,
   ROOM_COMMIT_DELAY,
+  type CommitDelay,
   SubscriberCache,
   invalidating,
   withSubscribers,
@@ -76,6 +77,18 @@ function committedStream(env: NodeJS.ProcessEnv): GroupCommit<LogBatch> | undefi
 }
 
 /**
+ * The group commit's delay (core ROOM_COMMIT_DELAY) with `ENV.roomCommitDelayMs` as its delay:
+ * milliseconds, 0 = off. Anything else is refused at start-up, not read as "off".
+ */
+export function commitDelayFromEnv(env: NodeJS.ProcessEnv): CommitDelay {
+  const raw = env[ENV.roomCommitDelayMs];
+  if (raw === undefined || raw === "") return ROOM_COMMIT_DELAY;
+  const delayMs = Number(raw);
+  if (!Number.isFinite(delayMs) || delayMs < 0) throw new Error(`${ENV.roomCommitDelayMs} must be a number of milliseconds >= 0 (0 turns the delay off), not "${raw}"`);
+  return { ...ROOM_COMMIT_DELAY, delayMs };
+}
+
+/**
  * Builds a room task's deps on the process wiring (the same DynamoDB adapters a function uses,
  * from the same environment) with `gateway` in place of API Gateway's: it writes to the task's
  * own sockets and routes other ids (rooms/room-gateway.ts). Committed batches are delivered to
@@ -129,7 +142,7 @@ export function roomWiring(w: Wiring, gateway: Gateway, env: NodeJS.ProcessEnv =
     },
     ...(committed ? { publish: (batches: LogBatch[]) => committed.add(batches) } : {}),
     logSink: jsonLineSink,
-    commitDelay: { ...ROOM_COMMIT_DELAY, delayMs: Number(env[ENV.roomCommitDelayMs] ?? ROOM_COMMIT_DELAY.delayMs) },
+    commitDelay: commitDelayFromEnv(env),
   });
   return {
     session,

@@ -40,6 +40,15 @@ const segmentsOf = async (doc: ReturnType<typeof newDoc>) =>
 const storeWith = (objects: MemoryObjectStore | undefined) =>
   new DynamoLogStore({ client, table: tables.log, hot: { retentionMs: 14 * DAY, timers: new MemoryTimerStore() }, now: () => NOW, ...(objects ? { segmentObjects: objects } : {}) });
 
+/** A new document of `count` seeded batches, appended and compacted by `store`. */
+async function compactedDoc(store: DynamoLogStore, count: number, seed: number) {
+  const doc = newDoc();
+  const list = batches(doc, count, seed);
+  for (const b of list) await store.append(b);
+  await store.compact(doc);
+  return { doc, list };
+}
+
 describe("log segments with their bodies in an object store", () => {
   it("puts each body in its object and keeps only keys in the item; reads every seq once whatever batch items expired (seeded)", async () => {
     for (let round = 0; round < 3; round++) {
@@ -76,10 +85,7 @@ describe("log segments with their bodies in an object store", () => {
   it("takes the log's end from the last segment's object when every batch item is gone (the store's tail and the sequencer's head)", async () => {
     const objects = new MemoryObjectStore();
     const store = storeWith(objects);
-    const doc = newDoc();
-    const list = batches(doc, 8, 5);
-    for (const b of list) await store.append(b);
-    await store.compact(doc);
+    const { doc, list } = await compactedDoc(store, 8, 5);
     for (const b of list) await remove(doc, b.seqStart);
     const last = list.at(-1)!;
     expect(await store.head(doc)).toEqual({ seq: last.seqEnd, len: last.lenAfter });
@@ -108,10 +114,7 @@ describe("log segments with their bodies in an object store", () => {
   it("fails loudly, not with a short read, when a segment's object is missing or the process has no object store", async () => {
     const objects = new MemoryObjectStore();
     const store = storeWith(objects);
-    const doc = newDoc();
-    const list = batches(doc, 6, 9);
-    for (const b of list) await store.append(b);
-    await store.compact(doc);
+    const { doc, list } = await compactedDoc(store, 6, 9);
     for (const b of list.slice(0, -1)) await remove(doc, b.seqStart);
     await expect(storeWith(undefined).entries(doc, 0, 100)).rejects.toThrow(/not wired/);
     const [segment] = await segmentsOf(doc);
