@@ -23,11 +23,11 @@ describe("per-document and per-client order", () => {
     const t = await token();
     const doc = freshDoc("hold");
     await post(t, doc, { clientId: "slow", base: 0, ops: [insert("s3", 3, 0, "S")] });
-    const started = Date.now();
     await post(t, doc, { clientId: "fast", base: 0, ops: [insert("f1", 1, 0, "F")] });
+    // f1 is committed while s3 is still held: had it waited for the hold window to close, s3
+    // would have been committed in the same run and the log would hold three entries.
     const log = await waitForLog(t, doc, 2);
     expect(log.map((e) => e.id)).toEqual(["~owner", "f1"]);
-    expect(Date.now() - started).toBeLessThan(1500);
   });
 
   test("a gap still open when the window closes is a DQ finding; later ops go on; the late op is rejected", async () => {

@@ -212,14 +212,14 @@ describe("changes over the socket (opsTransport: socket)", () => {
   });
 
   it("an answer that never comes after the entries did: the next change goes at once", async () => {
-    const ann = await open("ann", { ackTimeoutMs: 5000 });
+    const ann = await open("ann", { ackTimeoutMs: 60_000 });
     server.faults.push("mute");
     ann.insert(0, "Hello");
     await ann.whenSynced();
     const t0 = Date.now();
     ann.insert(5, "!");
     await ann.whenSynced();
-    expect(Date.now() - t0).toBeLessThan(2000);
+    expect(Date.now() - t0).toBeLessThan(20_000); // far below the 60 s ack timeout it must not wait out
     expect(server.receiptReads).toEqual([]);
     expect(ann.state.text).toBe("Hello!");
   });

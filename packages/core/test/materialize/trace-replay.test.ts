@@ -23,7 +23,7 @@ function toEntries(data: Trace): LogEntry[] {
 
 describe("automerge-paper trace through applyEntries", () => {
   it.skipIf(!trace.present)(
-    traceTitle(trace, "all 259,778 txns yield endContent, in a few seconds"),
+    traceTitle(trace, "all 259,778 txns yield endContent, in one batch and in batches of 100"),
     () => {
       const data = trace.load();
       expect(data.txns.length).toBe(259_778);
@@ -55,7 +55,6 @@ describe("automerge-paper trace through applyEntries", () => {
         `automerge-paper: ${entries.length} entries (${data.txns.length} txns); one batch ${oneBatchMs.toFixed(0)} ms = ${rate(oneBatchMs)} ops/s; ` +
           `batches of 100 ${batchedMs.toFixed(0)} ms = ${rate(batchedMs)} ops/s; peak RSS ${(peakRss / 2 ** 20).toFixed(0)} MiB`,
       );
-      expect(oneBatchMs).toBeLessThan(10_000);
     },
   );
 });

@@ -38,10 +38,9 @@ describe("applyText", () => {
     expect(() => applyText("abcdef", split(0, 4, [[2, 2], [0, 1]]))).toThrow(/out of order/);
   });
 
-  it("handles a 100 KB text with thousands of ops quickly", () => {
+  it("keeps a 100 KB text with astral characters consistent through thousands of ops", () => {
     let text = "lorem ipsum 😀 dolor ".repeat(5000); // ~100k code units with astral characters
     let len = codePointLength(text);
-    const started = performance.now();
     for (let i = 0; i < 4000; i++) {
       const pos = (i * 7919) % len;
       const op: CanonicalOp = i % 2 ? { type: "delete", pos, len: 1 } : { type: "insert", pos, text: "é😀" };
@@ -49,7 +48,7 @@ describe("applyText", () => {
       len = textLengthAfter(len, op);
     }
     expect(codePointLength(text)).toBe(len);
-    expect(performance.now() - started).toBeLessThan(5000);
+    expect(hasLoneSurrogate(text)).toBe(false);
   });
 });
 
