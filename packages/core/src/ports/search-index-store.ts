@@ -60,7 +60,9 @@ export interface Posting {
  *   `head(doc)` is the same without the term set (one small read).
  * - `defer(doc, dueAt)` atomically records that the document will be indexed at `dueAt` iff
  *   no deferral is recorded; returns whether it did. `commit` and `advance` clear it;
- *   `clearDue(doc, dueAt)` clears it iff it is still `dueAt`.
+ *   `clearDue(doc, dueAt)` clears it iff it is still `dueAt`; `moveDue(doc, from, to)` sets it
+ *   to `to` iff it is still `from` and returns whether it did (one write where clear and defer
+ *   are two).
  * - `begin(doc, expect, pending)` atomically sets `pending` iff the committed version (0 when
  *   no meta) equals `expect.version` and the stored claim is absent, or is the claim with id
  *   `expect.pendingId` (a take-over). It returns whether it did; otherwise nothing changes.
@@ -88,6 +90,7 @@ export interface SearchIndexStore {
   head(doc: DocRef): Promise<IndexedDocHead>;
   defer(doc: DocRef, dueAt: number): Promise<boolean>;
   clearDue(doc: DocRef, dueAt: number): Promise<void>;
+  moveDue(doc: DocRef, from: number, to: number): Promise<boolean>;
   begin(doc: DocRef, expect: { version: number; pendingId?: string }, pending: PendingIndexWrite): Promise<boolean>;
   write(doc: DocRef, delta: TermDelta, terms: TermSet): Promise<void>;
   commit(doc: DocRef, id: string, meta: SearchDocMeta): Promise<boolean>;

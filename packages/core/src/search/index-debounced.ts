@@ -16,7 +16,26 @@ export interface DebouncedIndexDeps extends IndexDeps {
   /** The document's current materialized state (read only when indexing now). */
   readState: (doc: DocRef) => Promise<IndexableState | undefined>;
   debounceMs: number;
+  /**
+   * How long a document being typed into (a commit within QUIET_MS of its timer) may wait for
+   * a pause before it is indexed anyway, from its last index write (default BUSY_INDEX_MS).
+   */
+  busyMs?: number;
 }
+
+/**
+ * A document is being typed into when its last commit is younger than this at its timer: its
+ * index write waits for a pause (or for the busy window's end) instead of writing the words
+ * typed halfway, which the next write would delete again.
+ */
+export const QUIET_MS = 3_000;
+
+/**
+ * While a document is typed into without a QUIET_MS pause, its index lags at most this behind
+ * its last index write (plus a timer tick): one index write per 30 s instead of one per debounce
+ * window, for a check of the text's age every window (a timer and a deferral moved).
+ */
+export const BUSY_INDEX_MS = 30_000;
 
 /**
  * Extra debounce per indexed term: an index write re-tokenizes the whole text, so a large
@@ -82,6 +101,9 @@ export async function indexOnCommit(deps: DebouncedIndexDeps, doc: DocRef, seqEn
  * deferral (so wrote nothing) before this run cleared it committed its state before it looked,
  * so a state read after the clear sees it. A spare timer (another deferral is recorded, with
  * its own timer) does nothing. The caller removes the timer afterwards.
+ *
+ * A document still being typed into (busyUntil) is not indexed yet: its deferral moves one
+ * window on (timer first, then the move), until a pause or the end of its busy window.
  */
 export async function indexWhenDue(deps: DebouncedIndexDeps, doc: DocRef, dueAt: number): Promise<CommittedIndexOutcome> {
   const head = await deps.store.head(doc);
@@ -91,6 +113,11 @@ export async function indexWhenDue(deps: DebouncedIndexDeps, doc: DocRef, dueAt:
     await deps.store.clearDue(doc, dueAt);
     return { status: "unchanged", version: 0 };
   }
+  const next = busyUntil(deps, head, state);
+  if (next !== undefined && head.dueAt === dueAt) {
+    await deps.timers.add(doc, next);
+    if (await deps.store.moveDue(doc, dueAt, next)) return { status: "deferred", dueAt: next };
+  }
   const outcome = await indexDocument(deps, doc, state);
   if (outcome.status === "unchanged") await deps.store.clearDue(doc, dueAt);
   const after = await deps.readState(doc);
@@ -98,6 +125,22 @@ export async function indexWhenDue(deps: DebouncedIndexDeps, doc: DocRef, dueAt:
     await defer(deps, doc, deps.now() + debounceWindow(deps.debounceMs, (await deps.store.head(doc)).meta));
   }
   return outcome;
+}
+
+/**
+ * When a document whose text moved past its index is still being typed into (its last commit
+ * within QUIET_MS), the time of its next check: one debounce window on, at most the end of its
+ * busy window (`busyMs` after its last index write). Undefined: index now (quiet, never indexed,
+ * nothing new, or the busy window is over).
+ */
+export function busyUntil(deps: DebouncedIndexDeps, head: IndexedDocHead, state: IndexableState): number | undefined {
+  const meta = head.meta;
+  if (!meta || state.version <= meta.version) return undefined;
+  const now = deps.now();
+  if (now - state.updatedAt >= QUIET_MS) return undefined;
+  const window = debounceWindow(deps.debounceMs, meta);
+  const end = meta.indexedAt + Math.max(deps.busyMs ?? BUSY_INDEX_MS, window);
+  return now + 1 >= end ? undefined : Math.min(end, now + window);
 }
 
 /** A deferral is recorded and not stale (its timer is still expected to run). */

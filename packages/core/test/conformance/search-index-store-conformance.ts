@@ -195,5 +195,23 @@ export function runSearchIndexStoreConformance(name: string, factory: () => Prom
       await store.clearDue(doc, T + 5000);
       expect(await store.head(doc)).toEqual({ meta: meta(3, { termCount: 1 }) });
     });
+
+    it("moveDue moves the recorded due time only from the one named; nothing recorded, nothing moved", async () => {
+      const store = await factory();
+      const doc = newDoc();
+      expect(await store.moveDue(doc, T + 1000, T + 2000)).toBe(false);
+      expect(await store.head(doc)).toEqual({});
+      await indexTerms(store, doc, 0, set(["alpha", 1]), 2);
+      expect(await store.defer(doc, T + 1000)).toBe(true);
+      expect(await store.moveDue(doc, T + 9000, T + 2000)).toBe(false);
+      expect((await store.head(doc)).dueAt).toBe(T + 1000);
+      expect(await store.moveDue(doc, T + 1000, T + 2000)).toBe(true);
+      expect(await store.head(doc)).toEqual({ meta: meta(2, { termCount: 1 }), dueAt: T + 2000 });
+      expect(await store.defer(doc, T + 3000)).toBe(false);
+      await store.clearDue(doc, T + 1000);
+      expect((await store.head(doc)).dueAt).toBe(T + 2000);
+      await store.clearDue(doc, T + 2000);
+      expect(await store.head(doc)).toEqual({ meta: meta(2, { termCount: 1 }) });
+    });
   });
 }

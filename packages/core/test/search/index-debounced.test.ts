@@ -3,7 +3,7 @@ import type { DocRef } from "../../src/doc-ref.js";
 import { ManualClock } from "../../src/ports/clock.js";
 import { MemorySearchIndexStore } from "../../src/ports/memory/search-index-store.js";
 import { MemoryTimerStore } from "../../src/ports/memory/timer-store.js";
-import { debounceWindow, indexOnCommit, indexWhenDue, STALE_DEFERRAL_MS, type DebouncedIndexDeps } from "../../src/search/index-debounced.js";
+import { BUSY_INDEX_MS, debounceWindow, indexOnCommit, indexWhenDue, QUIET_MS, STALE_DEFERRAL_MS, type DebouncedIndexDeps } from "../../src/search/index-debounced.js";
 import type { IndexableState } from "../../src/search/index-document.js";
 
 const doc: DocRef = { tenant: "acme", docId: "roadmap" };
@@ -11,8 +11,11 @@ const DEBOUNCE = 2_000;
 /** The window after indexing a one-term text ("alpha": a posting and a dictionary entry): larger documents wait longer. */
 const W1 = debounceWindow(DEBOUNCE, { termCount: 1, written: 2 });
 
-/** A document whose materialized state the test moves, with the debounced indexer around it. */
-function setup() {
+/**
+ * A document whose materialized state the test moves, with the debounced indexer around it.
+ * `busyMs` 0 (these tests' default) indexes at every due timer, typed into or not.
+ */
+function setup(busyMs = 0) {
   const clock = new ManualClock(1_000_000);
   const store = new MemorySearchIndexStore();
   const timers = new MemoryTimerStore();
@@ -26,6 +29,7 @@ function setup() {
     sleep: async () => {},
     readState: async () => (state ? { ...state } : undefined),
     debounceMs: DEBOUNCE,
+    busyMs,
   };
   const commit = (version: number, text: string) => {
     state = { version, text, updatedAt: clock.now() };
@@ -173,6 +177,74 @@ describe("indexOnCommit (debounced search indexing)", () => {
     expect(await indexOnCommit(deps, doc, 1)).toMatchObject({ status: "indexed", version: 1 });
     expect(await found("alpha")).toEqual(["roadmap"]);
     expect((await store.head(doc)).dueAt).toBeUndefined();
+  });
+
+  test("a document still typed into at its timer is checked again each window and indexed at the end of its busy window", async () => {
+    const BUSY = 10_000;
+    const { clock, store, timers, deps, commit, fireDue, found } = setup(BUSY);
+    const T0 = clock.now();
+    commit(1, "alpha");
+    expect(await indexOnCommit(deps, doc, 1)).toMatchObject({ status: "indexed", version: 1 });
+    // A commit every 500 ms, each event seeing the one deferral; due timers fire as they come.
+    let version = 1;
+    const checks: number[] = [];
+    while (clock.now() < T0 + BUSY + 1_000) {
+      clock.advance(500);
+      commit(++version, `alpha w${version}`);
+      expect(await indexOnCommit(deps, doc, version)).toMatchObject({ status: "deferred" });
+      const due = await timers.due(clock.now(), 10);
+      if (due.length) checks.push(clock.now() - T0);
+      await fireDue();
+      if ((await store.head(doc)).meta!.version > 1) break;
+    }
+    // Timers fire on this test's 500 ms grid. The first check at the end of the window (W1 =
+    // 2,022 ms: 2,500), each next one a window after the previous check (4,522 -> 5,000; 7,022
+    // -> 7,500; 9,522 -> 10,000), the last one at the busy window's end (10,000), which indexes.
+    expect(W1).toBe(2_022);
+    expect(checks).toEqual([2_500, 5_000, 7_500, 10_000]);
+    expect((await store.head(doc)).meta).toMatchObject({ version, indexedAt: T0 + BUSY });
+    expect(await found(`w${version}`)).toEqual(["roadmap"]);
+    expect(BUSY_INDEX_MS).toBeGreaterThan(QUIET_MS);
+  });
+
+  test("a pause of QUIET_MS before the check indexes at the check, busy window or not", async () => {
+    const { clock, store, deps, commit, fireDue, found } = setup(60_000);
+    commit(1, "alpha");
+    await indexOnCommit(deps, doc, 1);
+    clock.advance(200);
+    commit(2, "alpha beta");
+    expect(await indexOnCommit(deps, doc, 2)).toEqual({ status: "deferred", dueAt: 1_000_000 + W1 });
+    clock.set(1_000_200 + QUIET_MS - 1); // the last commit just younger than QUIET_MS: checked again
+    const due = 1_000_000 + W1;
+    expect(await indexWhenDue(deps, doc, due)).toEqual({ status: "deferred", dueAt: clock.now() + W1 });
+    expect(await found("beta")).toEqual([]);
+    clock.set(clock.now() + W1);
+    await fireDue();
+    expect(await found("beta")).toEqual(["roadmap"]);
+    expect((await store.head(doc)).dueAt).toBeUndefined();
+  });
+
+  test("a busy document whose deferral another writer cleared meanwhile is indexed, not deferred twice", async () => {
+    const { clock, store, timers, deps, commit, found } = setup(60_000);
+    commit(1, "alpha");
+    await indexOnCommit(deps, doc, 1);
+    clock.advance(100);
+    commit(2, "alpha beta");
+    const { dueAt } = (await indexOnCommit(deps, doc, 2)) as { dueAt: number };
+    clock.set(dueAt);
+    commit(3, "alpha beta gamma");
+    const readState = deps.readState;
+    deps.readState = async (d) => {
+      await store.clearDue(doc, dueAt); // as a commit by another writer would
+      return readState(d);
+    };
+    expect(await indexWhenDue(deps, doc, dueAt)).toMatchObject({ status: "indexed", version: 3 });
+    expect(await found("gamma")).toEqual(["roadmap"]);
+    // The timer it added first is a spare: when it fires, the index already holds the text.
+    deps.readState = readState;
+    const spare = (await timers.due(Number.MAX_SAFE_INTEGER, 10)).find((t) => t.dueAt > dueAt)!;
+    clock.set(spare.dueAt);
+    expect(await indexWhenDue(deps, doc, spare.dueAt)).toMatchObject({ status: "unchanged", version: 3 });
   });
 
   test("an event ahead of the materialized state throws so the bus retries", async () => {

@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 import type { EventBridgeEvent } from "aws-lambda";
 import {
+  BUSY_INDEX_MS,
   COMMITTED_DETAIL_TYPE,
   docKey,
   indexOnCommit,
@@ -28,8 +29,18 @@ export function searchIndexDeps(w: Wiring, env: NodeJS.ProcessEnv = process.env)
     now: () => w.clock.now(),
     newId: randomUUID,
     readState: (doc) => w.docStates.read(doc),
-    debounceMs: Number(env.WEFT_SEARCH_DEBOUNCE_MS ?? SEARCH_DEBOUNCE_MS),
+    debounceMs: msFromEnv(env, "WEFT_SEARCH_DEBOUNCE_MS", SEARCH_DEBOUNCE_MS),
+    busyMs: msFromEnv(env, "WEFT_SEARCH_BUSY_MS", BUSY_INDEX_MS),
   };
+}
+
+/** A duration setting in ms (>= 0), its default when unset; anything else is refused at start, not read as NaN. */
+export function msFromEnv(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === "") return fallback;
+  const ms = Number(raw);
+  if (!Number.isFinite(ms) || ms < 0) throw new Error(`${name} must be a number of milliseconds >= 0, not "${raw}"`);
+  return ms;
 }
 
 /**

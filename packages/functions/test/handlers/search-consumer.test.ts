@@ -143,6 +143,60 @@ describe("search handler", () => {
     expect(await results()).toEqual(found);
   });
 
+  it("a document still typed into at its timer: the deferral moves a window on until the busy window ends, which indexes", async () => {
+    const clock = new ManualClock(Date.now());
+    const realClock = w.clock;
+    w.clock = clock;
+    process.env.WEFT_SEARCH_BUSY_MS = String(3 * DEBOUNCE_MS);
+    onTestFinished(() => {
+      w.clock = realClock;
+      delete process.env.WEFT_SEARCH_BUSY_MS;
+    });
+    const doc = newDoc();
+    const T0 = clock.now();
+    // Each op types a word: its own term.
+    const typed = (seq: number, word: string): LogEntry[] => [{ ...envelope(seq, "alice"), serverTs: clock.now(), type: "insert", pos: 0, text: `${word} ` }];
+    expect(await search(eventOf(committedEntries(await commit(doc, [typed(1, "alpha")]))[0]))).toMatchObject({ status: "indexed", version: 1 });
+    clock.advance(500);
+    const deferred = await search(eventOf(committedEntries(await commit(doc, [typed(2, "bravo")]))[0]));
+    const { dueAt } = deferred as { dueAt: number };
+    expect(deferred).toEqual({ status: "deferred", dueAt: T0 + DEBOUNCE_MS + 2 * 1 + 10 * 2 });
+    // Still typing when the timer is due: the deferral moves one window on (timer first), no index write.
+    clock.set(dueAt);
+    await commit(doc, [typed(3, "charlie")]);
+    await searchTimers();
+    const moved = (await w.searchIndex.head(doc)).dueAt!;
+    expect(moved).toBeGreaterThan(dueAt);
+    expect((await w.searchIndex.head(doc)).meta?.version).toBe(1);
+    expect((await w.searchTimers.due(Number.MAX_SAFE_INTEGER, 1000)).filter((t) => t.doc.docId === doc.docId)).toEqual([{ doc, dueAt: moved }]);
+    // Typing goes on to the busy window's end (3 windows after the first index): then it is indexed.
+    while ((await w.searchIndex.head(doc)).meta?.version === 1) {
+      const next = (await w.searchIndex.head(doc)).dueAt!;
+      expect(next).toBeLessThanOrEqual(T0 + 3 * DEBOUNCE_MS);
+      clock.set(next);
+      const seq = ((await w.docStates.read(doc))?.version ?? 0) + 1;
+      await commit(doc, [typed(seq, `word${seq}`)]);
+      await searchTimers();
+    }
+    expect(clock.now()).toBe(T0 + 3 * DEBOUNCE_MS);
+    expect((await w.searchIndex.head(doc)).dueAt).toBeUndefined();
+    const version = (await w.docStates.read(doc))!.version;
+    expect((await w.searchIndex.head(doc)).meta?.version).toBe(version);
+    for (const q of ["bravo", "charlie", `word${version}`]) {
+      expect((await searchDocuments(w.searchIndex, doc.tenant, parseQuery(q), { limit: 10, now: 0 })).map((h) => h.docId)).toEqual([doc.docId]);
+    }
+  });
+
+  it("a search duration setting that is not milliseconds is refused, not read as NaN", async () => {
+    const { searchIndexDeps } = await import("../../src/handlers/search.js");
+    expect(searchIndexDeps(w, {})).toMatchObject({ debounceMs: 5_000, busyMs: 30_000 });
+    expect(searchIndexDeps(w, { WEFT_SEARCH_DEBOUNCE_MS: "0", WEFT_SEARCH_BUSY_MS: "" })).toMatchObject({ debounceMs: 0, busyMs: 30_000 });
+    for (const bad of ["abc", "-1", "5s"]) {
+      expect(() => searchIndexDeps(w, { WEFT_SEARCH_BUSY_MS: bad })).toThrow(/WEFT_SEARCH_BUSY_MS must be a number of milliseconds >= 0/);
+      expect(() => searchIndexDeps(w, { WEFT_SEARCH_DEBOUNCE_MS: bad })).toThrow(/WEFT_SEARCH_DEBOUNCE_MS must be a number of milliseconds >= 0/);
+    }
+  });
+
   it("refuses a state behind the event (a batch the log does not hold) and a bad detail", async () => {
     const doc = newDoc();
     const batches = history().map((entries) => batchOf(doc, entries));

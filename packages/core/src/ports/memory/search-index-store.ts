@@ -45,6 +45,13 @@ export class MemorySearchIndexStore implements SearchIndexStore {
     if (d?.dueAt === dueAt) delete d.dueAt;
   }
 
+  async moveDue(doc: DocRef, from: number, to: number): Promise<boolean> {
+    const d = this.docs.get(docKey(doc));
+    if (d?.dueAt !== from) return false;
+    d.dueAt = to;
+    return true;
+  }
+
   async begin(doc: DocRef, expect: { version: number; pendingId?: string }, pending: PendingIndexWrite): Promise<boolean> {
     const d = this.entry(doc);
     if ((d.meta?.version ?? 0) !== expect.version) return false;

@@ -91,6 +91,18 @@ export class DynamoSearchIndexStore implements SearchIndexStore {
     });
   }
 
+  async moveDue(doc: DocRef, from: number, to: number): Promise<boolean> {
+    const r = await this.table.conditional({
+      update: {
+        Key: metaKey(doc),
+        UpdateExpression: "SET dueAt = :t",
+        ConditionExpression: "dueAt = :f",
+        ExpressionAttributeValues: { ":f": N(from), ":t": N(to) },
+      },
+    });
+    return r.ok;
+  }
+
   async begin(doc: DocRef, expect: { version: number; pendingId?: string }, pending: PendingIndexWrite): Promise<boolean> {
     const names: Record<string, string> = { "#v": "version" };
     const values: Record<string, AttributeValue> = {
