@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 import {
   applyEntries,
+  BUSY_INDEX_MS,
   emptyState,
   ManualClock,
   indexDocument,
@@ -37,7 +38,8 @@ import { toEntries } from "./trace-entries.js";
  * then the cost of a replayed event (every batch of the window again) and of --queries searches.
  * Side by side, the same window through the search consumer's debounced path (indexOnCommit and
  * its timers, on a manual clock with one batch every --intervalMs): what the consumer really
- * writes when a document is typed into continuously.
+ * writes when a document is typed into continuously, with every due timer indexing (busyMs 0,
+ * the former behaviour) and as deployed (a document typed into waits for a pause, BUSY_INDEX_MS).
  */
 export async function main(args: Record<string, string>): Promise<void> {
   const log = (m: string) => process.stderr.write(`[bench consumers] ${m}\n`);
@@ -91,7 +93,8 @@ export async function main(args: Record<string, string>): Promise<void> {
       for (const s of states) await indexDocument({ store: index, now: Date.now, newId: randomUUID }, doc, s);
       const s2 = take(tables.search);
       const n = window.length;
-      const debounced = await runDebounced(from, window);
+      const debounced = await runDebounced(from, window, 0);
+      const debouncedBusy = await runDebounced(from, window, BUSY_INDEX_MS);
       return {
         window: label,
         batches: n,
@@ -104,6 +107,7 @@ export async function main(args: Record<string, string>): Promise<void> {
           msPerBatch: round(searchMs / n),
         },
         debounced,
+        debouncedBusy,
         replay: {
           searchWriteUnitsPerEvent: round((s2.write - s1.write) / n),
           searchReadUnitsPerEvent: round((s2.read - s1.read) / n),
@@ -114,12 +118,16 @@ export async function main(args: Record<string, string>): Promise<void> {
 
     const timers = new DynamoTimerStore({ client, table: tables.search, meter, prefix: "search-timers" });
     /** The window again on a fresh document, through indexOnCommit with a batch every intervalMs and the timers fired when due. */
-    const runDebounced = async (from: number, window: LogEntry[][]) => {
+    // busyMs 0: every due timer indexes; BUSY_INDEX_MS: a document typed into waits for a pause (as deployed).
+    const runDebounced = async (from: number, window: LogEntry[][], busyMs: number) => {
       const doc = { tenant: "bench", docId: `debounced-${randomUUID().slice(0, 6)}` };
       const clock = new ManualClock(Date.now());
       let state: DocState = emptyState();
       for (const b of batches.slice(0, from)) state = applyEntries(state, b);
-      const deps = { store: index, timers, now: () => clock.now(), newId: randomUUID, readState: async () => state, debounceMs: SEARCH_DEBOUNCE_MS };
+      // Each batch is committed at the clock's time (the trace's own timestamps are not this clock's).
+      let committedAt = clock.now();
+      const readState = async () => ({ ...state, updatedAt: committedAt });
+      const deps = { store: index, timers, now: () => clock.now(), newId: randomUUID, readState, debounceMs: SEARCH_DEBOUNCE_MS, busyMs };
       if (from > 0) await indexDocument(deps, doc, state);
       clock.advance(SEARCH_DEBOUNCE_MS);
       const fire = async () => {
@@ -132,6 +140,7 @@ export async function main(args: Record<string, string>): Promise<void> {
       let writes = 0;
       for (const b of window) {
         state = applyEntries(state, b);
+        committedAt = clock.now();
         const r = await indexOnCommit(deps, doc, state.version);
         if (r.status === "indexed") writes++;
         clock.advance(intervalMs);
@@ -148,6 +157,7 @@ export async function main(args: Record<string, string>): Promise<void> {
       const n = window.length;
       return {
         debounceMs: SEARCH_DEBOUNCE_MS,
+        busyMs,
         batchEveryMs: intervalMs,
         writeUnitsPerBatch: round((s1.write - s0.write) / n),
         readUnitsPerBatch: round((s1.read - s0.read) / n),

@@ -1,6 +1,7 @@
 import type { AttributeValue } from "@aws-sdk/client-dynamodb";
 import {
   compare,
+  docKey,
   type DocRef,
   type IndexedDoc,
   type IndexedDocHead,
@@ -13,12 +14,13 @@ import {
 } from "@weft/core";
 import { N, S, bin, num, packJson, str, unpackJson } from "./codec.js";
 import { SearchWrites, docPk, dictionaryPk, postingPk } from "./search-index-writes.js";
+import { currentLayout, inLayout, partOf, partSk, partsFor, type TermLayout } from "./search-term-parts.js";
 import { Table, type DynamoAdapterOptions, type Item } from "./table.js";
 
-/** Parts a document's term set is stored in (by term hash), so an edit rewrites one or two small items. */
-const TERM_PARTS = 64;
 const META = "meta";
 const PART = "t#";
+/** Documents whose term-set part keys this process remembers (from its last load or write of them). */
+const MAX_KNOWN_PARTS = 10_000;
 
 /**
  * SearchIndexStore on the `search` table. Items (tenant and docId never contain "#"; terms
@@ -29,7 +31,7 @@ const PART = "t#";
  * | `p#<tenant>#<term>` | docId | posting: `tf` (the inverted index, partitioned by tenant + term) |
  * | `v#<tenant>#<first 2 code points>` | term | prefix dictionary entry: `at` (ms written) |
  * | `d#<tenant>#<docId>` | `meta` | version, updatedAt, truncated (0/1), termCount, indexedAt, written; the claim (`pendingId`, `pendingVersion`, `pendingUntil`, `pendingTouched`); the deferral `dueAt` |
- * | `d#<tenant>#<docId>` | `t#00`..`t#63` | the indexed term set, by term hash: `terms` = compressed [[term, tf], ...] |
+ * | `d#<tenant>#<docId>` | `t#<P>-<i>` (`t#00`..`t#63` before) | the indexed term set in P parts by term hash (search-term-parts.ts): `terms` = compressed [[term, tf], ...]; part 0 `gen` |
  *
  * `load` is one Query of the document's partition, `head` one GetItem of the meta item. Claim,
  * commit, advance and defer are single conditional UpdateItems on the meta item. `write` is BatchWriteItems (see SearchWrites).
@@ -38,6 +40,12 @@ const PART = "t#";
 export class DynamoSearchIndexStore implements SearchIndexStore {
   private readonly table: Table;
   private readonly writes: SearchWrites;
+  /**
+   * Per document, the term-set part items present (sk, and part 0's gen) as this process last
+   * loaded or wrote them. indexDocument loads a document right before it writes it under its
+   * claim, so a write finds the keys its load saw; without them it reads them first.
+   */
+  private readonly knownParts = new Map<string, Array<{ sk: string; gen?: number }>>();
 
   constructor(opts: DynamoAdapterOptions & { now?: () => number }) {
     this.table = new Table(opts);
@@ -46,7 +54,7 @@ export class DynamoSearchIndexStore implements SearchIndexStore {
 
   async load(doc: DocRef): Promise<IndexedDoc> {
     const out: IndexedDoc = { terms: new Map() };
-    const parts: Array<Array<[string, number]>> = [];
+    const parts: Item[] = [];
     for await (const items of this.table.query({
       KeyConditionExpression: "pk = :pk",
       ExpressionAttributeValues: { ":pk": S(docPk(doc)) },
@@ -54,13 +62,39 @@ export class DynamoSearchIndexStore implements SearchIndexStore {
     })) {
       for (const item of items) {
         const sk = str(item, "sk");
-        if (sk.startsWith(PART)) parts.push(unpackJson(bin(item, "terms")));
+        if (sk.startsWith(PART)) parts.push(item);
         else if (sk === META) Object.assign(out, metaOf(item));
       }
     }
-    const all = parts.flat().sort(([a], [b]) => compare(a, b));
-    out.terms = new Map(all);
+    const present = parts.map(partEntry);
+    this.remember(doc, present);
+    const layout = currentLayout(present);
+    const terms = layout ? parts.filter((item) => inLayout(str(item, "sk"), layout)).flatMap((item) => unpackJson<Array<[string, number]>>(bin(item, "terms"))) : [];
+    out.terms = new Map(terms.sort(([a], [b]) => compare(a, b)));
     return out;
+  }
+
+  private remember(doc: DocRef, present: Array<{ sk: string; gen?: number }>): void {
+    const key = docKey(doc);
+    this.knownParts.delete(key);
+    if (this.knownParts.size >= MAX_KNOWN_PARTS) this.knownParts.delete(this.knownParts.keys().next().value!);
+    this.knownParts.set(key, present);
+  }
+
+  /** The term-set part items present (sk and part 0's gen), read when this process does not know them. */
+  private async presentParts(doc: DocRef): Promise<Array<{ sk: string; gen?: number }>> {
+    const known = this.knownParts.get(docKey(doc));
+    if (known) return known;
+    const present: Array<{ sk: string; gen?: number }> = [];
+    for await (const items of this.table.query({
+      KeyConditionExpression: "pk = :pk AND begins_with(sk, :t)",
+      ExpressionAttributeValues: { ":pk": S(docPk(doc)), ":t": S(PART) },
+      ProjectionExpression: "sk, gen",
+      ConsistentRead: true,
+    })) {
+      present.push(...items.map(partEntry));
+    }
+    return present;
   }
 
   async head(doc: DocRef): Promise<IndexedDocHead> {
@@ -130,21 +164,48 @@ export class DynamoSearchIndexStore implements SearchIndexStore {
   async write(doc: DocRef, delta: TermDelta, terms: TermSet): Promise<void> {
     await this.writes.postings(doc, delta);
     // The term set last: until it is stored, a take-over still sees the claim's touched terms.
-    const parts = new Set([...delta.put.map(([t]) => t), ...delta.remove].map(partOf));
+    const present = await this.presentParts(doc);
+    const current = currentLayout(present);
+    const parts = partsFor(terms, current?.parts);
+    const same = current !== undefined && current.parts === parts && (current.gen > 0 || parts === 64);
+    const layout: TermLayout = same ? current : { parts, gen: (current?.gen ?? 0) + 1 };
+    // Within the layout, the parts holding a changed term; a new layout, all of them.
+    const touched = same ? new Set([...delta.put.map(([t]) => t), ...delta.remove].map((t) => partOf(t, parts))) : new Set(Array.from({ length: parts }, (_, i) => i));
     const byPart = new Map<number, Array<[string, number]>>();
     for (const [term, tf] of terms) {
-      const p = partOf(term);
-      if (parts.has(p)) byPart.set(p, [...(byPart.get(p) ?? []), [term, tf]]);
+      const p = partOf(term, parts);
+      if (touched.has(p)) byPart.set(p, [...(byPart.get(p) ?? []), [term, tf]]);
     }
-    const puts: Item[] = [];
-    const deletes: Item[] = [];
-    for (const p of parts) {
-      const key = { pk: S(docPk(doc)), sk: S(PART + String(p).padStart(2, "0")) };
-      const entries = byPart.get(p);
-      if (entries) puts.push({ ...key, terms: { B: packJson(entries.sort(([a], [b]) => compare(a, b))) } });
-      else deletes.push(key);
+    const key = (i: number) => ({ pk: S(docPk(doc)), sk: S(partSk(layout, i)) });
+    const partItem = (i: number): Item => ({
+      ...key(i),
+      terms: { B: packJson((byPart.get(i) ?? []).sort(([a], [b]) => compare(a, b))) },
+      ...(i === 0 && layout.gen > 0 ? { gen: N(layout.gen) } : {}),
+    });
+    const presentSks = new Set(present.map((p) => p.sk));
+    if (same) {
+      // Part 0 of a generation > 0 stays (empty or not): it marks the layout complete.
+      const puts = [...touched].filter((i) => byPart.has(i) || (i === 0 && layout.gen > 0)).map(partItem);
+      // Emptied parts, and what another layout left (one cut short, or a replaced one's remains).
+      const deletes = [
+        ...[...touched].filter((i) => !byPart.has(i) && !(i === 0 && layout.gen > 0) && presentSks.has(partSk(layout, i))).map(key),
+        ...[...presentSks].filter((sk) => !inLayout(sk, layout)).map((sk) => ({ pk: S(docPk(doc)), sk: S(sk) })),
+      ];
+      await this.writes.batch(puts, deletes);
+      const after = new Map(present.map((p) => [p.sk, p]));
+      for (const d of deletes) after.delete(d.sk.S!);
+      for (const item of puts) after.set(item.sk.S!, partEntry(item));
+      this.remember(doc, [...after.values()]);
+      return;
     }
-    await this.writes.batch(puts, deletes);
+    // A new layout: every part (empty ones too, so no item of a cut-short attempt survives
+    // under its keys), part 0 last; then every other item present is deleted.
+    const all = Array.from({ length: parts }, (_, i) => partItem(i));
+    await this.writes.batch(all.slice(1), []);
+    await this.writes.batch(all.slice(0, 1), []);
+    const written = new Set(all.map((item) => item.sk.S!));
+    await this.writes.batch([], [...presentSks].filter((sk) => !written.has(sk)).map((sk) => ({ pk: S(docPk(doc)), sk: S(sk) })));
+    this.remember(doc, all.map(partEntry));
   }
 
   async commit(doc: DocRef, id: string, meta: SearchDocMeta): Promise<boolean> {
@@ -255,9 +316,6 @@ function metaKey(doc: DocRef): Item {
   return { pk: S(docPk(doc)), sk: S(META) };
 }
 
-/** FNV-1a over the UTF-16 units: stable across processes and releases (a changed hash would orphan parts). */
-function partOf(term: string): number {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < term.length; i++) h = Math.imul(h ^ term.charCodeAt(i), 0x01000193);
-  return (h >>> 0) % TERM_PARTS;
+function partEntry(item: Item): { sk: string; gen?: number } {
+  return item.gen ? { sk: str(item, "sk"), gen: num(item, "gen") } : { sk: str(item, "sk") };
 }
