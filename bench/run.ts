@@ -27,4 +27,7 @@ for (let i = 0; i < rest.length; i++) {
   else args[rest[i++].replace(/^--/, "")] = value;
 }
 await (await benches[name]()).main(args);
+// Exit only once stdout has taken everything: through a pipe the JSON line (100 KB and more for
+// `cost --json`) is written asynchronously, and exiting at once cut it at 64 KB.
+await new Promise<void>((resolve) => process.stdout.write("", () => resolve()));
 process.exit(0);
