@@ -133,7 +133,7 @@ export async function indexWhenDue(deps: DebouncedIndexDeps, doc: DocRef, dueAt:
  * busy window (`busyMs` after its last index write). Undefined: index now (quiet, never indexed,
  * nothing new, or the busy window is over).
  */
-export function busyUntil(deps: DebouncedIndexDeps, head: IndexedDocHead, state: IndexableState): number | undefined {
+function busyUntil(deps: DebouncedIndexDeps, head: IndexedDocHead, state: IndexableState): number | undefined {
   const meta = head.meta;
   if (!meta || state.version <= meta.version) return undefined;
   const now = deps.now();

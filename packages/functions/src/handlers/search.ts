@@ -10,6 +10,7 @@ import {
   type CommittedIndexOutcome,
   type DebouncedIndexDeps,
 } from "@weft/core";
+import { msFromEnv } from "../env-ms.js";
 import { forEachDocBatch } from "../events/each-doc-batch.js";
 import { wiring, type Wiring } from "../wiring.js";
 
@@ -34,14 +35,6 @@ export function searchIndexDeps(w: Wiring, env: NodeJS.ProcessEnv = process.env)
   };
 }
 
-/** A duration setting in ms (>= 0), its default when unset; anything else is refused at start, not read as NaN. */
-export function msFromEnv(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
-  const raw = env[name];
-  if (raw === undefined || raw === "") return fallback;
-  const ms = Number(raw);
-  if (!Number.isFinite(ms) || ms < 0) throw new Error(`${name} must be a number of milliseconds >= 0, not "${raw}"`);
-  return ms;
-}
 
 /**
  * Bus consumer (rule `search`): one `weft.ops.committed` event -> each of its documents' index

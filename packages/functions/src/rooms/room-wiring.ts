@@ -23,6 +23,7 @@ import { CommittedStream } from "../adapters/kinesis/committed-stream.js";
 import { committedStreamFault } from "../handlers/faults.js";
 import { httpAccessAudit, type HttpAccessAudit } from "../http/access-audit.js";
 import { liveDeps, sequencerDeps, sessionDeps, type Wiring } from "../wiring.js";
+import { msFromEnv } from "../env-ms.js";
 
 /** What a room task runs on: the live session's deps and the per-document group commit, both posting through `gateway`. */
 export interface RoomWiring {
@@ -81,11 +82,7 @@ function committedStream(env: NodeJS.ProcessEnv): GroupCommit<LogBatch> | undefi
  * milliseconds, 0 = off. Anything else is refused at start-up, not read as "off".
  */
 export function commitDelayFromEnv(env: NodeJS.ProcessEnv): CommitDelay {
-  const raw = env[ENV.roomCommitDelayMs];
-  if (raw === undefined || raw === "") return ROOM_COMMIT_DELAY;
-  const delayMs = Number(raw);
-  if (!Number.isFinite(delayMs) || delayMs < 0) throw new Error(`${ENV.roomCommitDelayMs} must be a number of milliseconds >= 0 (0 turns the delay off), not "${raw}"`);
-  return { ...ROOM_COMMIT_DELAY, delayMs };
+  return { ...ROOM_COMMIT_DELAY, delayMs: msFromEnv(env, ENV.roomCommitDelayMs, ROOM_COMMIT_DELAY.delayMs) };
 }
 
 /**

@@ -14,7 +14,7 @@ import {
 } from "@weft/core";
 import { N, S, bin, num, packJson, str, unpackJson } from "./codec.js";
 import { SearchWrites, docPk, dictionaryPk, postingPk } from "./search-index-writes.js";
-import { currentLayout, inLayout, partOf, partSk, partsFor, type TermLayout } from "./search-term-parts.js";
+import { MAX_TERM_PARTS, currentLayout, inLayout, partOf, partSk, partsFor, type TermLayout } from "./search-term-parts.js";
 import { Table, type DynamoAdapterOptions, type Item } from "./table.js";
 
 const META = "meta";
@@ -167,29 +167,34 @@ export class DynamoSearchIndexStore implements SearchIndexStore {
     const present = await this.presentParts(doc);
     const current = currentLayout(present);
     const parts = partsFor(terms, current?.parts);
-    const same = current !== undefined && current.parts === parts && (current.gen > 0 || parts === 64);
+    const same = current !== undefined && current.parts === parts && (current.gen > 0 || parts === MAX_TERM_PARTS);
     const layout: TermLayout = same ? current : { parts, gen: (current?.gen ?? 0) + 1 };
+    /** Part 0 of a generation > 0 always exists (empty or not): it marks the layout complete. */
+    const keepsPart0 = layout.gen > 0;
     // Within the layout, the parts holding a changed term; a new layout, all of them.
     const touched = same ? new Set([...delta.put.map(([t]) => t), ...delta.remove].map((t) => partOf(t, parts))) : new Set(Array.from({ length: parts }, (_, i) => i));
     const byPart = new Map<number, Array<[string, number]>>();
     for (const [term, tf] of terms) {
       const p = partOf(term, parts);
-      if (touched.has(p)) byPart.set(p, [...(byPart.get(p) ?? []), [term, tf]]);
+      if (!touched.has(p)) continue;
+      const entries = byPart.get(p);
+      if (entries) entries.push([term, tf]);
+      else byPart.set(p, [[term, tf]]);
     }
-    const key = (i: number) => ({ pk: S(docPk(doc)), sk: S(partSk(layout, i)) });
+    const keyOf = (sk: string) => ({ pk: S(docPk(doc)), sk: S(sk) });
     const partItem = (i: number): Item => ({
-      ...key(i),
+      ...keyOf(partSk(layout, i)),
       terms: { B: packJson((byPart.get(i) ?? []).sort(([a], [b]) => compare(a, b))) },
-      ...(i === 0 && layout.gen > 0 ? { gen: N(layout.gen) } : {}),
+      ...(i === 0 && keepsPart0 ? { gen: N(layout.gen) } : {}),
     });
     const presentSks = new Set(present.map((p) => p.sk));
     if (same) {
-      // Part 0 of a generation > 0 stays (empty or not): it marks the layout complete.
-      const puts = [...touched].filter((i) => byPart.has(i) || (i === 0 && layout.gen > 0)).map(partItem);
+      const kept = (i: number) => byPart.has(i) || (i === 0 && keepsPart0);
+      const puts = [...touched].filter(kept).map(partItem);
       // Emptied parts, and what another layout left (one cut short, or a replaced one's remains).
       const deletes = [
-        ...[...touched].filter((i) => !byPart.has(i) && !(i === 0 && layout.gen > 0) && presentSks.has(partSk(layout, i))).map(key),
-        ...[...presentSks].filter((sk) => !inLayout(sk, layout)).map((sk) => ({ pk: S(docPk(doc)), sk: S(sk) })),
+        ...[...touched].filter((i) => !kept(i) && presentSks.has(partSk(layout, i))).map((i) => keyOf(partSk(layout, i))),
+        ...[...presentSks].filter((sk) => !inLayout(sk, layout)).map(keyOf),
       ];
       await this.writes.batch(puts, deletes);
       const after = new Map(present.map((p) => [p.sk, p]));
@@ -204,7 +209,7 @@ export class DynamoSearchIndexStore implements SearchIndexStore {
     await this.writes.batch(all.slice(1), []);
     await this.writes.batch(all.slice(0, 1), []);
     const written = new Set(all.map((item) => item.sk.S!));
-    await this.writes.batch([], [...presentSks].filter((sk) => !written.has(sk)).map((sk) => ({ pk: S(docPk(doc)), sk: S(sk) })));
+    await this.writes.batch([], [...presentSks].filter((sk) => !written.has(sk)).map(keyOf));
     this.remember(doc, all.map(partEntry));
   }
 
