@@ -151,6 +151,7 @@ export function priceProduct(product: ProductSpec, run: MeasuredRun | undefined,
     fixedMonthly: scheduledFixedUsage(run.idle),
     storage: { items: storedData(run), horizonDays: STORAGE_HORIZON_DAYS },
     budgetUsd: product.budgetUsdPerMonth,
+    ...(product.budgetExcludes ? { budgetExcludes: product.budgetExcludes } : {}),
     ...(run.usage.some((l) => l.fn === ROOMS_FUNCTION) ? { containers: { [ROOMS_FUNCTION]: roomTier(product, run) } } : {}),
     ...(run.usage.some((l) => l.unit.startsWith("kinesis.")) ? { streams: kinesisBilling() } : {}),
   });

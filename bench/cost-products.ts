@@ -1,5 +1,6 @@
 import type { DocLoadParams } from "./cost-doc-load.js";
 import type { CostLoadTask } from "./cost-load.js";
+import type { ServiceName } from "../packages/core/src/cost/bill-types.js";
 
 /**
  * The products Weft is built for (../shared/seeds), as `bench cost` measures them: each one's
@@ -22,6 +23,8 @@ export interface ProductSpec {
   averagePerSec: number;
   peakPerSec: number;
   budgetUsdPerMonth: number;
+  /** Services the budget does not cover (BillInput.budgetExcludes), with the reason in `assumptions`. */
+  budgetExcludes?: ServiceName[];
   /** Where a number is not from the brief. */
   assumptions: string[];
   notYet?: string;
@@ -174,8 +177,9 @@ export const PRODUCTS: ProductSpec[] = [
     averagePerSec: 1_700,
     peakPerSec: 5_000,
     budgetUsdPerMonth: 35_000,
+    budgetExcludes: ["SES", "SNS"],
     assumptions: [
-      "budget: the brief names none; the lower end of the other briefs' ($35K) is used",
+      "budget: the brief names none; the lower end of the other briefs' ($35K) is used for the pipeline, and the channel providers' per-message fees (SES email, SNS SMS) are outside it, as the brief puts them: it prices email and SMS per message and has daily rollups bill that spend to the source team that sent it (its cost attribution), while its own channel rules fix their volume (with 20% of users reachable by no push, the transactional fallback alone is ~0.05 emails per notification, ~$23K a month of SES)",
       "the tenant policy is the brief's channel selection (Pattern B): social notifications in-app when online, else by push, else by email only for the high topic (mentions: not reactions or comments, whose `topicChannels` have no email), and that email as an hourly digest (`emailDigest`, social and marketing); transactional ones push, then email if unread after 15 minutes and no push reaches the user (Pattern A)",
       "400 users: every one with a verified email, 60% an Android (FCM) device, 20% a web push subscription, 10% a verified phone; 10% online (WebSocket)",
       "notifications ~70% social, ~25% transactional, ~5% marketing (each event gets the class furthest below its share of recipients so far), one recipient per event plus one fan-out to 200 recipients every 200 events (about half of all notifications)",

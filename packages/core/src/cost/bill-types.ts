@@ -118,6 +118,12 @@ export interface BillInput {
   storage?: { items: readonly StoredData[]; horizonDays?: number };
   /** Monthly budget in USD (> 0): each rate's bill reports its headroom against it. */
   budgetUsd?: number;
+  /**
+   * Services the budget does not cover (each listed at most once; only with budgetUsd), e.g. a
+   * product whose brief bills per-message channel fees (SES, SNS) to the teams that send them:
+   * the headroom is taken against the total without their lines, and reports what they add.
+   */
+  budgetExcludes?: readonly ServiceName[];
   /** Prices to use (default PRICES). */
   prices?: PriceTable;
 }
@@ -245,8 +251,12 @@ export interface RateBill {
   usdPerMillionEvents: number;
   /** total per million events, fixed costs included. */
   allInUsdPerMillionEvents: number;
-  /** Present when a budget was given: budget - total (negative when over budget), and that as % of the budget. */
-  headroom?: { budgetUsd: number; usd: number; percent: number };
+  /**
+   * Present when a budget was given: budget - the total it covers (negative when over budget),
+   * and that as % of the budget; with BillInput.budgetExcludes, the services left out and their
+   * USD at this rate (the total still includes them).
+   */
+  headroom?: { budgetUsd: number; usd: number; percent: number; excludes?: { services: ServiceName[]; usd: number } };
   /** The three biggest lines, most expensive first (fewer when there are fewer lines). */
   top: BillLine[];
 }

@@ -193,8 +193,11 @@ export function billAtRate(input: BillInput, eventsPerSecond: number, rate: stri
     top: lines.slice(0, 3),
   };
   if (input.budgetUsd !== undefined) {
-    const usd = input.budgetUsd - totalUsd;
+    const excluded = input.budgetExcludes ?? [];
+    const excludedUsd = lines.filter((l) => excluded.includes(l.service)).reduce((sum, l) => sum + l.usd, 0);
+    const usd = input.budgetUsd - (totalUsd - excludedUsd);
     bill.headroom = { budgetUsd: input.budgetUsd, usd, percent: (usd / input.budgetUsd) * 100 };
+    if (excluded.length > 0) bill.headroom.excludes = { services: [...excluded], usd: excludedUsd };
   }
   return bill;
 }
@@ -400,6 +403,12 @@ export function validateBillInput(input: BillInput): void {
   }
   if (input.budgetUsd !== undefined && !(Number.isFinite(input.budgetUsd) && input.budgetUsd > 0)) {
     throw new Error(`${p}: budget must be a positive number of USD, got ${input.budgetUsd}`);
+  }
+  if (input.budgetExcludes !== undefined) {
+    if (input.budgetUsd === undefined) throw new Error(`${p}: budgetExcludes needs a budget (budgetUsd)`);
+    if (new Set(input.budgetExcludes).size !== input.budgetExcludes.length) {
+      throw new Error(`${p}: budgetExcludes lists a service twice: ${input.budgetExcludes.join(", ")}`);
+    }
   }
 }
 

@@ -78,7 +78,8 @@ function rateSummary(b: RateBill): string {
 
 function headroomText(h: NonNullable<RateBill["headroom"]>): string {
   const state = h.usd < 0 ? "OVER budget by" : "headroom";
-  return `${state} ${formatUsd(Math.abs(h.usd))} of ${formatUsd(h.budgetUsd)} (${h.percent.toFixed(1)}%)`;
+  const scope = h.excludes ? `, without ${h.excludes.services.join(" and ")} (${formatUsd(h.excludes.usd)}, outside the budget)` : "";
+  return `${state} ${formatUsd(Math.abs(h.usd))} of ${formatUsd(h.budgetUsd)} (${h.percent.toFixed(1)}%${scope})`;
 }
 
 /** Several products: an overview table, then each product's section. */

@@ -211,6 +211,19 @@ describe("billAtRate: fixed monthly usage, top lines, budget", () => {
     expect(under.headroom!.usd).toBeCloseTo(72_619.0625, 6);
     expect(billAtRate(logTable, 25_000).headroom).toBeUndefined();
   });
+
+  it("takes the headroom without the services the budget excludes, and says what they add", () => {
+    // 1,000 events send 200 emails: 13,149,000,000 emails a month at 25,000 events/s, at $0.10 per 1,000 = $1,314,900.
+    const withEmail: BillInput = { ...logTable, usage: [...logTable.usage, { unit: "ses.emails", fn: "notifyTimers", quantity: 200 }] };
+    const all = billAtRate({ ...withEmail, budgetUsd: 200_000 }, 25_000);
+    expect(all.totalUsd).toBeCloseTo(127_380.9375 + 1_314_900, 6);
+    expect(all.headroom!.usd).toBeCloseTo(200_000 - 1_442_280.9375, 6);
+    expect(all.headroom!.excludes).toBeUndefined();
+    const pipeline = billAtRate({ ...withEmail, budgetUsd: 200_000, budgetExcludes: ["SES", "SNS"] }, 25_000);
+    expect(pipeline.totalUsd).toBeCloseTo(all.totalUsd, 6);
+    expect(pipeline.headroom!.usd).toBeCloseTo(72_619.0625, 6);
+    expect(pipeline.headroom!.excludes).toEqual({ services: ["SES", "SNS"], usd: expect.closeTo(1_314_900, 6) });
+  });
 });
 
 describe("bad inputs throw clear errors", () => {
@@ -226,6 +239,8 @@ describe("bad inputs throw clear errors", () => {
     ["bad memory", { memoryMB: { a: 0 } }, /bad memory 0 MB for function "a"/],
     ["bad utilization", { capacity: { log: { mode: "provisioned", targetUtilization: 1.5 } } }, /target utilization must be in \(0, 1\], got 1.5/],
     ["bad budget", { budgetUsd: 0 }, /budget must be a positive number/],
+    ["budget exclusions without a budget", { budgetExcludes: ["SES"] }, /budgetExcludes needs a budget/],
+    ["a service excluded twice", { budgetUsd: 1, budgetExcludes: ["SES", "SES"] }, /budgetExcludes lists a service twice: SES, SES/],
   ])("%s", (_, patch, message) => {
     expect(() => billProduct({ ...logTable, ...patch })).toThrow(message);
   });

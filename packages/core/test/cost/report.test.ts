@@ -85,6 +85,14 @@ describe("renderers", () => {
     expect(renderSummary(measured(billProduct({ ...input, budgetUsd: 1e6 })))).toMatch(/headroom \$[\d,]+ of \$1,000,000 \(8\d\.\d%\)/);
   });
 
+  it("says which services a budget leaves out, and what they cost", () => {
+    const emails = billProduct({ ...input, usage: [...input.usage, { unit: "ses.emails", fn: "notifyTimers", quantity: 100 }], budgetUsd: 1e6, budgetExcludes: ["SES"] });
+    const ses = emails.average.byService.find((s) => s.service === "SES")!.usd;
+    const summary = renderSummary(measured(emails));
+    expect(summary).toMatch(/^document: .* headroom \$[\d,]+ of \$1,000,000 \(8\d\.\d%, without SES/);
+    expect(summary).toContain(`, without SES (${formatUsd(ses)}, outside the budget))`);
+  });
+
   it("renders products that cannot be measured yet, with their reason", () => {
     const cost = notMeasurable("lake", "the S3 lake lands in issue 14");
     expect(renderSummary(cost)).toBe("lake: not yet measurable (the S3 lake lands in issue 14)");
