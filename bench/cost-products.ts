@@ -25,6 +25,12 @@ export interface ProductSpec {
   budgetUsdPerMonth: number;
   /** Services the budget does not cover (BillInput.budgetExcludes), with the reason in `assumptions`. */
   budgetExcludes?: ServiceName[];
+  /**
+   * Ops in one log compaction on AWS (a document's day, or 10,000 ops: core
+   * log/compaction-schedule.ts), where the bench's holds its ~30 s of typing: the compactor's
+   * usage that comes once per compaction is scaled to it (bench/cost.ts runCompaction).
+   */
+  logOpsPerCompaction?: number;
   /** Where a number is not from the brief. */
   assumptions: string[];
   notYet?: string;
@@ -149,7 +155,9 @@ export const PRODUCTS: ProductSpec[] = [
     assumptions: [
       "3 editors and 2 viewers per document, each editor typing 2 keystrokes/s from the automerge-paper trace (the brief's 120K concurrent editors at 250K ops/s peak is ~2 ops/s each)",
       "one comment per 20 s per document",
+      "a document is typed into for half an hour a day (the session length the connection costs assume, docs/cost.md): 10,800 ops, compacted at 10,000 ops and at the day's end, 5,400 ops a compaction",
     ],
+    logOpsPerCompaction: 5_400,
     setup: (ctx) => createDocs(ctx, DOCS),
     load: docsLoad(DOCS, 2, { perDocPerSec: 0.05, mix: { comment: 1, mention: 0, reaction: 0, task: 0, acl: 0 } }),
   },
@@ -165,7 +173,9 @@ export const PRODUCTS: ProductSpec[] = [
       "3 editors and 3 viewers per document; editors type 1 keystroke/s",
       `the social events are the share of all events a collaborator's day holds: the brief's 25K events/s over 1.2M daily active collaborators is ${COLLAB_EVENTS_PER_COLLABORATOR_PER_DAY} events a day each, of which ${COLLAB_SOCIAL_PER_DAY} are assumed social (comments ${COLLAB_SOCIAL_PER_COLLABORATOR_PER_DAY.comment}, mentions ${COLLAB_SOCIAL_PER_COLLABORATOR_PER_DAY.mention}, reactions ${COLLAB_SOCIAL_PER_COLLABORATOR_PER_DAY.reaction}, task assignments ${COLLAB_SOCIAL_PER_COLLABORATOR_PER_DAY.task}, role changes ${COLLAB_SOCIAL_PER_COLLABORATOR_PER_DAY.acl}) and the rest edits: ${(COLLAB_SOCIAL_PER_DOC_PER_SEC).toFixed(3)} social events/s per document, in that mix`,
       "notifications as the engine decides them for the documents' members with default preferences (in-app; no devices or email registered)",
+      "a document is typed into for half an hour a day: 5,400 ops, one compaction at the day's end",
     ],
+    logOpsPerCompaction: 5_400,
     setup: (ctx) => createDocs(ctx, COLLAB_DOCS),
     load: docsLoad(COLLAB_DOCS, COLLAB_KEYS_PER_SEC, { perDocPerSec: COLLAB_SOCIAL_PER_DOC_PER_SEC, mix: COLLAB_SOCIAL_PER_COLLABORATOR_PER_DAY }),
   },

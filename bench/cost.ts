@@ -2,6 +2,7 @@ import { cpus } from "node:os";
 import { Worker } from "node:worker_threads";
 import { SignJWT } from "jose";
 import { DescribeTableCommand } from "@aws-sdk/client-dynamodb";
+import type { DocRef } from "../packages/core/src/doc-ref.js";
 import { renderMarkdownReport, toJson, type ProductCost, type UsageLine } from "../packages/core/src/cost/index.js";
 import { dynamoClient } from "../packages/functions/src/adapters/dynamo/client.js";
 import { traceFile } from "../packages/core/test/traces.js";
@@ -115,6 +116,7 @@ export async function main(args: Record<string, string>): Promise<void> {
       let bucketBefore: Record<string, number> = {};
       let itemsBefore = new Map<string, TableItems>();
       let started = Date.now();
+      let compacted = new Map<string, { doc: DocRef; through: number }>();
       const task = product.load({ url: stack.url, tokens, serviceToken: await mint("bench-backend", "service"), keystrokes, seconds, warmupSeconds: warmup, sendIntervalMs, ...(transport === "rooms" ? { roomsUrl: stack.roomsUrl } : {}), runId: Date.now().toString(36) });
       pump.speed(product.clockSpeed ?? 1);
       const { result: loadResult, worker } = await runLoad(
@@ -122,7 +124,7 @@ export async function main(args: Record<string, string>): Promise<void> {
         async () => {
           // What the setup and the warm-up appended is compacted now, unmeasured: the run's
           // compaction (below) then bills what the measured seconds appended, not more.
-          await compactPending(logCompaction);
+          compacted = await compactPending(logCompaction);
           // The bench's own scans (metered, as any call in this process) before the reset.
           bytesBefore = await tableBytes();
           bucketBefore = await bucketBytes();
@@ -146,7 +148,7 @@ export async function main(args: Record<string, string>): Promise<void> {
       // The log compactor's run over what the load appended, a day later as on AWS (the clock
       // jumps; the other functions' work in that day is not this run's): its usage joins the
       // run's, and the log table's growth is measured after it (segments kept, batch items 14 days).
-      const compaction = await runCompaction(pump, logCompaction, idle);
+      const compaction = await runCompaction(pump, logCompaction, idle, compacted, product.logOpsPerCompaction);
       const usage = [...measured, ...compaction];
       itemsAfter.set("log", await scanItems(dynamo, stack.tables.log, "expiresAt"));
       bytesAfter[stack.tables.log] = (await tableBytes())[stack.tables.log];
@@ -187,23 +189,51 @@ export async function main(args: Record<string, string>): Promise<void> {
 
 type LogCompaction = { timers: DynamoTimerStore; log: DynamoLogStore };
 
-/** Compacts every document with a compaction timer pending, leaving the timers (the bench's own, before measuring). */
-async function compactPending(c: LogCompaction): Promise<void> {
-  const seen = new Set<string>();
+/**
+ * Compacts every document with a compaction timer pending, leaving the timers (the bench's own,
+ * before measuring); returns how far each one's log is compacted now.
+ */
+async function compactPending(c: LogCompaction): Promise<Map<string, { doc: DocRef; through: number }>> {
+  const done = new Map<string, { doc: DocRef; through: number }>();
   for (const { doc } of await c.timers.due(Number.MAX_SAFE_INTEGER, 100_000)) {
     const key = `${doc.tenant}/${doc.docId}`;
-    if (seen.has(key)) continue;
-    seen.add(key);
-    await c.log.compact(doc);
+    if (done.has(key)) continue;
+    done.set(key, { doc, through: (await c.log.compact(doc)).through });
   }
+  return done;
 }
+
+/**
+ * The log compactor's usage that comes once per compaction, whatever its size: its invocation
+ * and schedule, the segment's S3 PUT, and its writes to the log table (the segment item, the
+ * tail's TTL taken off and the previous tail's given back). Its reads of the batch items and
+ * its Lambda time grow with the ops compacted and are billed as measured.
+ */
+const PER_COMPACTION_UNITS = new Set<string>(["s3.putRequests", "dynamodb.writeUnits", "lambda.invocations", "scheduler.invocations"]);
 
 /**
  * Moves the clock past every pending compaction timer (a day and an hour), waits until the
  * scheduled log compactor has run them all and the pipeline is quiet, and returns the log
  * compactor's usage in that time, less its idle polling.
+ *
+ * The load appends ~30 s of typing per document, where on AWS a compaction takes a day's or
+ * 10,000 ops (core log/compaction-schedule.ts): with the product's `logOpsPerCompaction`, the
+ * usage that comes once per compaction is scaled by (ops per compaction here) / (that).
  */
-async function runCompaction(pump: ReturnType<typeof clockPump>, c: LogCompaction, idle: UsageLine[]): Promise<UsageLine[]> {
+async function runCompaction(
+  pump: ReturnType<typeof clockPump>,
+  c: LogCompaction,
+  idle: UsageLine[],
+  compacted: ReadonlyMap<string, { doc: DocRef; through: number }>,
+  opsPerCompactionAtScale: number | undefined,
+): Promise<UsageLine[]> {
+  let ops = 0;
+  let compactions = 0;
+  for (const { doc, through } of compacted.values()) {
+    const appended = (await c.log.head(doc)).seq - through;
+    ops += appended;
+    if (appended > 0) compactions++;
+  }
   processUsage.reset();
   const started = Date.now();
   pump.jump(COMPACT_AFTER_MS + 3_600_000);
@@ -213,8 +243,10 @@ async function runCompaction(pump: ReturnType<typeof clockPump>, c: LogCompactio
     await new Promise((r) => setTimeout(r, 250));
   }
   await quiet();
-  const compactor = processUsage.snapshot().filter((l) => l.fn === "logCompactor");
-  return withoutIdle(compactor, idle, Date.now() - started);
+  const compactor = withoutIdle(processUsage.snapshot().filter((l) => l.fn === "logCompactor"), idle, Date.now() - started);
+  if (!opsPerCompactionAtScale || compactions === 0) return compactor;
+  const scale = Math.min(1, ops / compactions / opsPerCompactionAtScale);
+  return compactor.map((l) => (PER_COMPACTION_UNITS.has(l.unit) ? { ...l, quantity: l.quantity * scale } : l));
 }
 
 /** The idle usage of the scheduled functions per ms, measured with nothing else running. */
