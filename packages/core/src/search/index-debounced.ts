@@ -21,6 +21,17 @@ export interface DebouncedIndexDeps extends IndexDeps {
    * a pause before it is indexed anyway, from its last index write (default BUSY_INDEX_MS).
    */
   busyMs?: number;
+  /**
+   * An in-process scheduler for the checks of a document being typed into (optional). With it,
+   * a timer that finds its document still typed into moves the deferral (its timer and its
+   * record) to the end of the busy window in one step, and asks for `recheckBusy(deps, doc,
+   * dueAt)` to run in this process at the end of each debounce window: those checks read and
+   * write nothing until the editors pause (then they index) or the window ends. A check lost
+   * with its process costs freshness, not correctness: the deferral's own timer still fires at
+   * the busy window's end. Without it, each check moves the deferral one window on (a timer
+   * added, the record moved, the fired timer removed: three writes a window).
+   */
+  checks?: { at(doc: DocRef, dueAt: number, runAt: number): void };
 }
 
 /**
@@ -115,9 +126,37 @@ export async function indexWhenDue(deps: DebouncedIndexDeps, doc: DocRef, dueAt:
   }
   const next = busyUntil(deps, head, state);
   if (next !== undefined && head.dueAt === dueAt) {
+    if (deps.checks) {
+      const end = busyEnd(deps, head.meta!);
+      if (end > dueAt) {
+        await deps.timers.add(doc, end);
+        if (!(await deps.store.moveDue(doc, dueAt, end))) return indexNow(deps, doc, dueAt, state);
+      }
+      if (next < end) deps.checks.at(doc, end, next);
+      return { status: "deferred", dueAt: end };
+    }
     await deps.timers.add(doc, next);
     if (await deps.store.moveDue(doc, dueAt, next)) return { status: "deferred", dueAt: next };
   }
+  return indexNow(deps, doc, dueAt, state);
+}
+
+/**
+ * A busy document's check (DebouncedIndexDeps.checks), run in the process that asked for it:
+ * nothing if its deferral is no longer `dueAt` (it moved, or an index write cleared it: whoever
+ * did that has the document), else as its timer would (indexWhenDue): still typed into, another
+ * check a window on and no write; paused (or the busy window over), index now, and remove the
+ * deferral's timer, which the index write made a spare.
+ */
+export async function recheckBusy(deps: DebouncedIndexDeps, doc: DocRef, dueAt: number): Promise<CommittedIndexOutcome | undefined> {
+  const head = await deps.store.head(doc);
+  if (head.dueAt !== dueAt) return undefined;
+  const outcome = await indexWhenDue(deps, doc, dueAt);
+  if (outcome.status !== "deferred" || outcome.dueAt !== dueAt) await deps.timers.remove(doc, dueAt);
+  return outcome;
+}
+
+async function indexNow(deps: DebouncedIndexDeps, doc: DocRef, dueAt: number, state: IndexableState): Promise<CommittedIndexOutcome> {
   const outcome = await indexDocument(deps, doc, state);
   if (outcome.status === "unchanged") await deps.store.clearDue(doc, dueAt);
   const after = await deps.readState(doc);
@@ -138,9 +177,13 @@ function busyUntil(deps: DebouncedIndexDeps, head: IndexedDocHead, state: Indexa
   if (!meta || state.version <= meta.version) return undefined;
   const now = deps.now();
   if (now - state.updatedAt >= QUIET_MS) return undefined;
-  const window = debounceWindow(deps.debounceMs, meta);
-  const end = meta.indexedAt + Math.max(deps.busyMs ?? BUSY_INDEX_MS, window);
-  return now + 1 >= end ? undefined : Math.min(end, now + window);
+  const end = busyEnd(deps, meta);
+  return now + 1 >= end ? undefined : Math.min(end, now + debounceWindow(deps.debounceMs, meta));
+}
+
+/** The end of a document's busy window: `busyMs` (at least a debounce window) after its last index write. */
+function busyEnd(deps: DebouncedIndexDeps, meta: SearchDocMeta): number {
+  return meta.indexedAt + Math.max(deps.busyMs ?? BUSY_INDEX_MS, debounceWindow(deps.debounceMs, meta));
 }
 
 /** A deferral is recorded and not stale (its timer is still expected to run). */

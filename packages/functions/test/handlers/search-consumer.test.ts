@@ -3,6 +3,7 @@ import type { EventBridgeEvent } from "aws-lambda";
 import { beforeAll, describe, expect, inject, it, onTestFinished } from "vitest";
 import {
   ManualClock,
+  QUIET_MS,
   committedEntries,
   parseQuery,
   searchDocuments,
@@ -143,14 +144,16 @@ describe("search handler", () => {
     expect(await results()).toEqual(found);
   });
 
-  it("a document still typed into at its timer: the deferral moves a window on until the busy window ends, which indexes", async () => {
+  it("checks kept in the timer table (WEFT_SEARCH_BUSY_CHECKS=timers): the deferral moves a window on until the busy window ends, which indexes", async () => {
     const clock = new ManualClock(Date.now());
     const realClock = w.clock;
     w.clock = clock;
     process.env.WEFT_SEARCH_BUSY_MS = String(3 * DEBOUNCE_MS);
+    process.env.WEFT_SEARCH_BUSY_CHECKS = "timers";
     onTestFinished(() => {
       w.clock = realClock;
       delete process.env.WEFT_SEARCH_BUSY_MS;
+      delete process.env.WEFT_SEARCH_BUSY_CHECKS;
     });
     const doc = newDoc();
     const T0 = clock.now();
@@ -185,6 +188,52 @@ describe("search handler", () => {
     for (const q of ["bravo", "charlie", `word${version}`]) {
       expect((await searchDocuments(w.searchIndex, doc.tenant, parseQuery(q), { limit: 10, now: 0 })).map((h) => h.docId)).toEqual([doc.docId]);
     }
+  });
+
+  it("a document still typed into at its timer: its deferral moves once, to the busy window's end; the handler's checks write nothing and index at the first pause", async () => {
+    const clock = new ManualClock(Date.now());
+    const realClock = w.clock;
+    w.clock = clock;
+    process.env.WEFT_SEARCH_BUSY_MS = String(6 * DEBOUNCE_MS);
+    onTestFinished(() => {
+      w.clock = realClock;
+      delete process.env.WEFT_SEARCH_BUSY_MS;
+    });
+    const doc = newDoc();
+    const T0 = clock.now();
+    const typed = (seq: number, word: string): LogEntry[] => [{ ...envelope(seq, "alice"), serverTs: clock.now(), type: "insert", pos: 0, text: `${word} ` }];
+    await search(eventOf(committedEntries(await commit(doc, [typed(1, "alpha")]))[0]));
+    clock.advance(500);
+    const { dueAt } = (await search(eventOf(committedEntries(await commit(doc, [typed(2, "bravo")]))[0]))) as { dueAt: number };
+    clock.set(dueAt);
+    await commit(doc, [typed(3, "charlie")]);
+    await searchTimers();
+    const end = (await w.searchIndex.head(doc)).dueAt!;
+    expect(end).toBe(T0 + 6 * DEBOUNCE_MS);
+    expect((await w.searchTimers.due(Number.MAX_SAFE_INTEGER, 1000)).filter((t) => t.doc.docId === doc.docId)).toEqual([{ doc, dueAt: end }]);
+    // Typing every window: each tick's check finds a commit younger than QUIET_MS and writes nothing.
+    const writes = writesTo(tables.search);
+    for (let k = 1; k <= 2; k++) {
+      clock.set(dueAt + k * (DEBOUNCE_MS + 100));
+      await commit(doc, [typed(3 + k, `word${3 + k}`)]);
+      await searchTimers();
+    }
+    expect(writesTo(tables.search)).toBe(writes);
+    expect((await w.searchIndex.head(doc)).meta?.version).toBe(1);
+    // A pause: the next check indexes now, long before the busy window's end, and removes the deferral's timer.
+    clock.set(dueAt + 2 * (DEBOUNCE_MS + 100) + QUIET_MS + DEBOUNCE_MS);
+    await searchTimers();
+    expect(clock.now()).toBeLessThan(end);
+    expect((await w.searchIndex.head(doc)).meta?.version).toBe(5);
+    expect((await w.searchIndex.head(doc)).dueAt).toBeUndefined();
+    expect((await w.searchTimers.due(Number.MAX_SAFE_INTEGER, 1000)).filter((t) => t.doc.docId === doc.docId)).toEqual([]);
+    expect((await searchDocuments(w.searchIndex, doc.tenant, parseQuery("word5"), { limit: 10, now: 0 })).map((h) => h.docId)).toEqual([doc.docId]);
+  });
+
+  it("refuses a busy-checks setting it does not know", async () => {
+    process.env.WEFT_SEARCH_BUSY_CHECKS = "memory";
+    onTestFinished(() => void delete process.env.WEFT_SEARCH_BUSY_CHECKS);
+    await expect(searchTimers()).rejects.toThrow(/WEFT_SEARCH_BUSY_CHECKS must be "process" or "timers", got "memory"/);
   });
 
   it("a search duration setting that is not milliseconds is refused, not read as NaN", async () => {
