@@ -78,8 +78,10 @@ function createRoomsTier(domain: RoomsDomain) {
    * off, below); `privatePort` is reachable from inside the VPC only (Lambda functions or tasks in
    * this VPC), never from the internet: the tasks' public addresses accept nothing from outside it.
    */
+  // Three zones: each task takes an address of a public /22 subnet (~1,000 a zone), and the
+  // scaling maximum (rooms.scaling.max) needs more than two zones hold.
   const vpc = new sst.aws.Vpc("RoomsVpc", {
-    az: 2,
+    az: 3,
     transform: {
       vpc: { cidrBlock: VPC_CIDR },
       securityGroup: (args) => {
