@@ -126,12 +126,12 @@ export async function runDocLoad(p: DocLoadParams, onMeasuring: () => void = () 
   const subscriberCount = new Map(p.docs.map((d) => [d.docId, d.editors.length + d.viewers.length]));
   /** Ops the sequencer rejected (a `rejected` message, which may come before the submit's answer). */
   const rejected = new Set<string>();
-  const rejectOp = (id: string, subscribers: number) => {
+  const rejectOp = (id: string, docId: string) => {
     if (rejected.has(id)) return;
     rejected.add(id);
     if (!reached.has(id)) return; // not answered yet: its answer is not counted (below)
     reached.delete(id);
-    res.expectedDeliveries -= subscribers - 1;
+    res.expectedDeliveries -= subscriberCount.get(docId)! - 1;
     res.rejectedOps++;
   };
   const wsBase = p.roomsUrl ? `${p.roomsUrl}?token=` : `${p.url.replace(/^http/, "ws")}/ws?token=`;
@@ -157,7 +157,7 @@ export async function runDocLoad(p: DocLoadParams, onMeasuring: () => void = () 
           // The sequencer rejected the op (with its change): nobody receives it. This load's
           // editors are not OT clients (their deletes are sized from a length they track
           // approximately), so now and then one is beyond the document's end once transformed.
-          rejectOp(msg.id, subscriberCount.get(docId)!);
+          rejectOp(msg.id, docId);
           m.acks.get(msg.id)?.();
           m.acks.delete(msg.id);
           return;
@@ -249,10 +249,12 @@ export async function runDocLoad(p: DocLoadParams, onMeasuring: () => void = () 
           typed.delete(x.id);
           // Expected where its deliveries are counted: ops sent while measuring, unless the
           // sequencer rejected them already.
-          if (accepted.get(x.id)?.measured && rejected.has(x.id)) res.rejectedOps++;
-          else if (accepted.get(x.id)?.measured) {
-            res.expectedDeliveries += subscribers - 1;
-            reached.set(x.id, reached.get(x.id) ?? new Set());
+          if (accepted.get(x.id)?.measured) {
+            if (rejected.has(x.id)) res.rejectedOps++;
+            else {
+              res.expectedDeliveries += subscribers - 1;
+              reached.set(x.id, reached.get(x.id) ?? new Set());
+            }
           }
         } else if (measuring) res.rejectedOps++;
       }

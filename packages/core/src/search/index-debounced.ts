@@ -117,7 +117,11 @@ export async function indexOnCommit(deps: DebouncedIndexDeps, doc: DocRef, seqEn
  * window on (timer first, then the move), until a pause or the end of its busy window.
  */
 export async function indexWhenDue(deps: DebouncedIndexDeps, doc: DocRef, dueAt: number): Promise<CommittedIndexOutcome> {
-  const head = await deps.store.head(doc);
+  return whenDue(deps, doc, dueAt, await deps.store.head(doc));
+}
+
+/** indexWhenDue from the index head already read. */
+async function whenDue(deps: DebouncedIndexDeps, doc: DocRef, dueAt: number, head: IndexedDocHead): Promise<CommittedIndexOutcome> {
   if (head.dueAt !== undefined && head.dueAt !== dueAt && liveDeferral(head, deps.now())) return { status: "deferred", dueAt: head.dueAt };
   const state = await deps.readState(doc);
   if (!state) {
@@ -151,7 +155,7 @@ export async function indexWhenDue(deps: DebouncedIndexDeps, doc: DocRef, dueAt:
 export async function recheckBusy(deps: DebouncedIndexDeps, doc: DocRef, dueAt: number): Promise<CommittedIndexOutcome | undefined> {
   const head = await deps.store.head(doc);
   if (head.dueAt !== dueAt) return undefined;
-  const outcome = await indexWhenDue(deps, doc, dueAt);
+  const outcome = await whenDue(deps, doc, dueAt, head);
   if (outcome.status !== "deferred" || outcome.dueAt !== dueAt) await deps.timers.remove(doc, dueAt);
   return outcome;
 }

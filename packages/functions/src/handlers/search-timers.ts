@@ -51,9 +51,15 @@ async function tick(): Promise<void> {
   const due = await w.searchTimers.due(now, 50);
   // A document whose timer is due now is that timer's: its check is dropped.
   const timed = new Set(due.map((t) => docKey(t.doc)));
-  const checksDue = [...busyChecks.values()].filter((c) => c.runAt <= now).slice(0, CHECKS_PER_TICK);
-  for (const c of checksDue) busyChecks.delete(docKey(c.doc));
-  const checksToRun = checksDue.filter((c) => !timed.has(docKey(c.doc)));
+  const checksToRun: Array<{ doc: DocRef; dueAt: number }> = [];
+  let taken = 0;
+  for (const [key, c] of busyChecks) {
+    if (taken === CHECKS_PER_TICK) break;
+    if (c.runAt > now) continue;
+    busyChecks.delete(key);
+    taken++;
+    if (!timed.has(key)) checksToRun.push(c);
+  }
   await Promise.all([
     ...due.map(async ({ doc, dueAt }) => {
       try {
