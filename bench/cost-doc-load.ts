@@ -30,6 +30,12 @@ export interface DocLoadParams {
    * connect to the API Gateway WebSocket API and changes are POSTed.
    */
   roomsUrl?: string;
+  /**
+   * Every room task's URL (`roomsUrl` first): a document's members are spread over them, member
+   * k of document d on task (d + k) mod n, as a load balancer puts a document's clients on
+   * different tasks (the bench's --roomTasks). Absent: everyone on `roomsUrl`.
+   */
+  roomsUrls?: string[];
   /** Collaboration events per second per document, and their mix (weights). */
   collab?: { perDocPerSec: number; mix: { comment: number; mention: number; reaction: number; task: number; acl: number } };
   /** Load before the measured part, not counted: editing sessions and notices already open, as in steady state. */
@@ -134,12 +140,19 @@ export async function runDocLoad(p: DocLoadParams, onMeasuring: () => void = () 
     res.expectedDeliveries -= subscriberCount.get(docId)! - 1;
     res.rejectedOps++;
   };
-  const wsBase = p.roomsUrl ? `${p.roomsUrl}?token=` : `${p.url.replace(/^http/, "ws")}/ws?token=`;
+  const roomsUrls = p.roomsUrls ?? (p.roomsUrl ? [p.roomsUrl] : undefined);
+  /** Where a member's socket connects: its room task (spread, roomsUrls), or the API Gateway WebSocket API. */
+  const wsBase = (docId: string, userId: string) => {
+    if (!roomsUrls) return `${p.url.replace(/^http/, "ws")}/ws?token=`;
+    const d = p.docs.findIndex((x) => x.docId === docId);
+    const k = [...p.docs[d].editors, ...p.docs[d].viewers].indexOf(userId);
+    return `${roomsUrls[(d + k) % roomsUrls.length]}?token=`;
+  };
   let refs = 0;
 
   const subscribe = (docId: string, userId: string) =>
     new Promise<Member>((resolve, reject) => {
-      const ws = new WebSocket(wsBase + encodeURIComponent(p.tokens[userId]));
+      const ws = new WebSocket(wsBase(docId, userId) + encodeURIComponent(p.tokens[userId]));
       const m: Member = { ws, head: 0, length: 0, comments: [], acks: new Map(), answers: new Map() };
       let live = false;
       ws.on("error", reject);

@@ -69,6 +69,8 @@ export interface LoadContext {
   sendIntervalMs: number;
   /** The room tier's WebSocket URL when documents go through it (bench flag --transport rooms, the default). */
   roomsUrl?: string;
+  /** Every room task's URL (`roomsUrl` first; bench flag --roomTasks). */
+  roomsUrls?: string[];
   runId: string;
 }
 
@@ -99,7 +101,7 @@ function docsLoad(docs: ReturnType<typeof docMembers>, keysPerSec: number, colla
     kind: "docs",
     params: {
       url: ctx.url, tokens: ctx.tokens, docs, keystrokes: ctx.keystrokes, keysPerSecPerEditor: keysPerSec, paceMs: ctx.sendIntervalMs, collab,
-      ...(ctx.roomsUrl ? { roomsUrl: ctx.roomsUrl } : {}),
+      ...(ctx.roomsUrl ? { roomsUrl: ctx.roomsUrl, roomsUrls: ctx.roomsUrls ?? [ctx.roomsUrl] } : {}),
       warmupMs: ctx.warmupSeconds * 1000, durationMs: ctx.seconds * 1000, drainMs: 30_000, runId: ctx.runId,
     },
   });

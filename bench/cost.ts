@@ -39,6 +39,9 @@ import { calibrate } from "./ingest.js";
  *        --sendInterval 0 (the editors' SDK sendIntervalMs, ms) --json
  *        --transport rooms (documents through the room tier, docs/rooms.md) | http (changes POSTed,
  *        live delivery through the API Gateway WebSocket API and the broadcaster function)
+ *        --roomTasks 1 (room tasks in the stack; a document's members are spread over them, so
+ *        changes are forwarded to the document's owner and delivered across tasks, as on AWS
+ *        behind the load balancer: docs/rooms.md "Ownership")
  *        --stage production (tables billed as deployed on that stage: provisioned where the
  *        manifest says so on production, on-demand on any other stage)
  * Without --json: the report as Markdown on stdout; with it, one JSON line. Progress on stderr.
@@ -52,6 +55,8 @@ export async function main(args: Record<string, string>): Promise<void> {
   const stage = args.stage ?? "production";
   const transport = args.transport ?? "rooms";
   if (transport !== "rooms" && transport !== "http") throw new Error(`--transport: expected rooms or http, got ${args.transport}`);
+  const roomTasks = Number(args.roomTasks ?? 1);
+  if (!Number.isInteger(roomTasks) || roomTasks < 1) throw new Error(`--roomTasks: expected a whole number >= 1, got ${args.roomTasks}`);
   const warmup = Number(args.warmup ?? 15);
   if (!Number.isFinite(warmup) || warmup < 0) throw new Error(`--warmup: expected a number of seconds >= 0, got ${args.warmup}`);
   const wanted = args.products ? args.products.split(",") : PRODUCTS.map((p) => p.id);
@@ -67,7 +72,7 @@ export async function main(args: Record<string, string>): Promise<void> {
   // so the bench's counter writes are a lower bound of AWS's: (containers / interval) per tenant.
   // The handlers' clock is the stack's fake clock, moved by `pump` at real speed, or faster
   // while a product with a `clockSpeed` runs (cost-products.ts).
-  const stack = await startStack({ port: 0, data: "memory", quiet: true, handlerLogs: "count-only", env: { [ENV.metricsFlushMs]: String(DEFAULT_METRICS_FLUSH_MS), WEFT_FAKE_CLOCK: "1", WEFT_METER_CONTAINER_CPU: transport === "rooms" ? "1" : "0" } });
+  const stack = await startStack({ port: 0, data: "memory", quiet: true, handlerLogs: "count-only", roomTasks, env: { [ENV.metricsFlushMs]: String(DEFAULT_METRICS_FLUSH_MS), WEFT_FAKE_CLOCK: "1", WEFT_METER_CONTAINER_CPU: transport === "rooms" ? "1" : "0" } });
   const pump = clockPump();
   const secret = new TextEncoder().encode(process.env.WEFT_JWT_SECRET ?? "weft-local-dev-secret");
   const costs: ProductCost[] = [];
@@ -117,7 +122,7 @@ export async function main(args: Record<string, string>): Promise<void> {
       let itemsBefore = new Map<string, TableItems>();
       let started = Date.now();
       let compacted = new Map<string, { doc: DocRef; through: number }>();
-      const task = product.load({ url: stack.url, tokens, serviceToken: await mint("bench-backend", "service"), keystrokes, seconds, warmupSeconds: warmup, sendIntervalMs, ...(transport === "rooms" ? { roomsUrl: stack.roomsUrl } : {}), runId: Date.now().toString(36) });
+      const task = product.load({ url: stack.url, tokens, serviceToken: await mint("bench-backend", "service"), keystrokes, seconds, warmupSeconds: warmup, sendIntervalMs, ...(transport === "rooms" ? { roomsUrl: stack.roomsUrl, roomsUrls: stack.roomsUrls } : {}), runId: Date.now().toString(36) });
       pump.speed(product.clockSpeed ?? 1);
       const { result: loadResult, worker } = await runLoad(
         task,
@@ -178,9 +183,9 @@ export async function main(args: Record<string, string>): Promise<void> {
     s3.destroy();
     await stack.stop();
     if (args.json !== undefined) {
-      console.log(JSON.stringify({ bench: "cost", machine: { cores: cpus().length, node: process.version }, calibration, seconds, warmup, sendIntervalMs, transport, stage, ...toJson(costs), runs }));
+      console.log(JSON.stringify({ bench: "cost", machine: { cores: cpus().length, node: process.version }, calibration, seconds, warmup, sendIntervalMs, transport, roomTasks, stage, ...toJson(costs), runs }));
     } else {
-      console.log(`# What each product would cost on AWS\n\n\`npm run bench -- cost\`, ${seconds} s of each workload after ${warmup} s of warm-up, editors' sendIntervalMs ${sendIntervalMs}, documents through ${transport === "rooms" ? "the room tier (docs/rooms.md)" : "HTTP and the API Gateway WebSocket API"}, tables billed as on stage ${stage}, calibration ${calibration.dynamoLocalPutsPerSec} DynamoDB Local puts/s.\n`);
+      console.log(`# What each product would cost on AWS\n\n\`npm run bench -- cost\`, ${seconds} s of each workload after ${warmup} s of warm-up, editors' sendIntervalMs ${sendIntervalMs}, documents through ${transport === "rooms" ? `the room tier (docs/rooms.md; ${roomTasks} task${roomTasks === 1 ? "" : "s"})` : "HTTP and the API Gateway WebSocket API"}, tables billed as on stage ${stage}, calibration ${calibration.dynamoLocalPutsPerSec} DynamoDB Local puts/s.\n`);
       console.log(renderMarkdownReport(costs));
       console.log(renderLoads(runs));
     }

@@ -670,6 +670,8 @@ export const ENV = {
   materializerHeadMs: "WEFT_MATERIALIZER_HEAD_MS",
   /** `off`: the room tier's sockets do not take permessage-deflate (rooms/wire-bytes.ts; default on). */
   roomsDeflate: "WEFT_ROOMS_DEFLATE",
+  /** `off`: room tasks take no document leases and sequence every change where it arrives (core rooms/doc-ownership.ts; default on). */
+  roomsOwnership: "WEFT_ROOMS_OWNERSHIP",
 } as const;
 
 export { rooms, type RoomsSpec } from "./manifest-rooms.js";

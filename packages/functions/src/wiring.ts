@@ -28,6 +28,7 @@ import {
   type SequencerHeads,
   type SequencerStateStore,
   type TimerStore,
+  type DocLeaseStore,
   type FanoutDeps,
   type SequencerDeps,
 } from "@weft/core";
@@ -48,6 +49,7 @@ import { DynamoMetricsStore } from "./adapters/dynamo/metrics-store.js";
 import { DynamoQuarantineStore } from "./adapters/dynamo/quarantine-store.js";
 import { DynamoSequencerStateStore } from "./adapters/dynamo/sequencer-state-store.js";
 import { DynamoTimerStore } from "./adapters/dynamo/timer-store.js";
+import { DynamoDocLeaseStore } from "./adapters/dynamo/doc-lease-store.js";
 import { DynamoDeadLetterStore } from "./adapters/dynamo/dead-letter-store.js";
 import { DynamoAuditStore } from "./adapters/dynamo/audit-store.js";
 import { DynamoSearchIndexStore } from "./adapters/dynamo/search-index-store.js";
@@ -71,6 +73,8 @@ export interface Wiring {
   /** The sequencer run's first reads (the same store as `state`: the checkpoint with the log's tail in one Query). */
   sequencerHeads: SequencerHeads;
   timers: TimerStore;
+  /** Which room task owns which document (the state table, sk "lease"; core rooms/doc-ownership.ts). */
+  docLeases: DocLeaseStore;
   quarantine: QuarantineStore;
   metricsStore: MetricsStore;
   metrics: MetricsRecorder;
@@ -191,6 +195,7 @@ export function wiring(env: NodeJS.ProcessEnv = process.env): Wiring {
   lazy(w, "state", stateStore);
   lazy(w, "sequencerHeads", stateStore);
   lazy(w, "timers", () => new DynamoTimerStore(opts("state")));
+  lazy(w, "docLeases", () => new DynamoDocLeaseStore(opts("state")));
   lazy(w, "quarantine", () => new DynamoQuarantineStore(opts("quarantine")));
   lazy(w, "metricsStore", () => new DynamoMetricsStore(opts("state")));
   lazy(w, "docStateStore", () => new DynamoDocStateStore(opts("docs")));

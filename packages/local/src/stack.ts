@@ -67,6 +67,13 @@ export interface StackOptions {
   /** Port of the room tier's WebSocket server on 127.0.0.1 (docs/rooms.md); 0 picks one. Default: `port` + 1, or 0 when `port` is 0. */
   roomsPort?: number;
   /**
+   * Room tasks to run (default 1), each a room server of its own in this process as a task
+   * would run it (its own sockets, caches, group commit, leases and private port), the first on
+   * `roomsPort`, the others on ports picked by the system: `Stack.roomsUrls`. What a load
+   * balancer spreading a document's clients over tasks looks like (the cost bench's `--roomTasks`).
+   */
+  roomTasks?: number;
+  /**
    * What handlers write to stdout/stderr: always counted as "logs.bytes" (billing/log-metering.ts);
    * "write" (default) also writes it, "count-only" does not (a benchmark whose stdout is its result).
    */
@@ -81,6 +88,8 @@ export interface Stack {
   tables: Record<string, string>;
   /** The room tier's WebSocket URL (`ws://127.0.0.1:<port>/ws`): the same protocol plus `submit` (docs/rooms.md). */
   roomsUrl: string;
+  /** Every room task's WebSocket URL (`roomsUrl` first; StackOptions.roomTasks). */
+  roomsUrls: string[];
   /** The local Kinesis endpoint (kinesis-local) serving the manifest's streams. */
   kinesis: KinesisLocal;
   /** The local S3 endpoint (s3-local) serving the manifest's buckets. */
@@ -124,7 +133,7 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
   let kinesis: KinesisLocal | undefined;
   let s3: S3Local | undefined;
   let eventBus: LocalEventBus | undefined;
-  let rooms: RoomServer | undefined;
+  const rooms: RoomServer[] = [];
   let stopping: Promise<void> | undefined;
   const uninstallLogMetering = installLogMetering({ passThrough: opts.handlerLogs !== "count-only" });
   // A stop phase slower than this is logged (stderr) with its time: what to look at when a stop is slow.
@@ -148,7 +157,7 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
       let bounded: ReturnType<typeof setTimeout> | undefined;
       await Promise.race([
         Promise.all([
-          timed("rooms", rooms?.close()),
+          timed("rooms", Promise.all(rooms.map((r) => r.close()))),
           timed("websocket", webSocket?.close()),
           timed("http", gateway?.close()),
           timed("schedules", scheduler?.stop()),
@@ -302,18 +311,27 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
       { region: REGION, log },
     );
     // The room tier, in this process as a task would run it (same wiring, same environment).
-    rooms = await startRoomServer({
-      port: opts.roomsPort ?? (opts.port === 0 ? 0 : (opts.port ?? 8787) + 1),
-      privatePort: 0,
-      host: "127.0.0.1",
-      authenticate: createAuthenticator(authConfigFromEnv()),
-      wire: (gateway) => roomWiring(wiring(), gateway),
-      logSink: jsonLineSink,
-      elsewhere: gatewayFromEnv(),
-    });
-    log.info("room tier listening", { url: rooms.url });
+    const roomTasks = opts.roomTasks ?? 1;
+    if (!Number.isInteger(roomTasks) || roomTasks < 1) throw new Error(`roomTasks: expected a whole number >= 1, got ${roomTasks}`);
+    for (let k = 0; k < roomTasks; k++) {
+      const firstPort = opts.roomsPort ?? (opts.port === 0 ? 0 : (opts.port ?? 8787) + 1);
+      rooms.push(
+        await startRoomServer({
+          port: k === 0 ? firstPort : 0,
+          privatePort: 0,
+          host: "127.0.0.1",
+          authenticate: createAuthenticator(authConfigFromEnv()),
+          // Each task has its own group commit, caches, subscriber lists and leases (roomWiring);
+          // the process's adapters (and their ACL and policy caches) are shared.
+          wire: (gateway, privateAddress) => roomWiring(wiring(), gateway, process.env, privateAddress),
+          logSink: jsonLineSink,
+          elsewhere: gatewayFromEnv(),
+        }),
+      );
+    }
+    log.info("room tier listening", { urls: rooms.map((r) => r.url) });
     setUp(true);
-    return { url, dynamoEndpoint: endpoint, tables, roomsUrl: rooms.url, kinesis, s3, buckets, stop };
+    return { url, dynamoEndpoint: endpoint, tables, roomsUrl: rooms[0].url, roomsUrls: rooms.map((r) => r.url), kinesis, s3, buckets, stop };
   } catch (err) {
     setUp(false);
     await stop();

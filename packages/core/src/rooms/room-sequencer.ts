@@ -12,6 +12,7 @@ import { ClientCachingHeads } from "./client-cache.js";
 import { composedHeads } from "../ports/sequencer-heads.js";
 import { ProgressCachingState } from "./progress-cache.js";
 import { RoomInbox } from "./room-inbox.js";
+import type { DocOwnership } from "./doc-ownership.js";
 
 export interface RoomSequencerDeps {
   /** What the sequencer needs, but the inbox (the room's own, in memory). */
@@ -48,6 +49,43 @@ export interface RoomSequencerDeps {
   commitDelay?: CommitDelay;
   /** Real milliseconds (tests move it); default performance.now. */
   now?: () => number;
+  /**
+   * Ownership (docs/rooms.md, "Ownership"): a change to a document whose lease another task
+   * holds is forwarded there, and sequenced here only when that task cannot be reached. Absent:
+   * every change is sequenced where it arrived.
+   */
+  ownership?: { ownership: DocOwnership; forwarder: ChangeForwarder };
+}
+
+/** Sends a change to the task that owns its document (its private port). */
+export interface ChangeForwarder {
+  /**
+   * Submits `body` as `who` on the task at `address`, which sequences it there (it never
+   * forwards it again) and answers as `submit` does: resolves with its results, or rejects
+   * with the WeftError its ingest refused the change with. Rejects with OwnerUnreachable when
+   * the task could not be reached or did not answer in time: then nothing is known of the
+   * change, and the caller sequences it itself (a copy the owner did commit is then a
+   * duplicate, answered as one).
+   */
+  forward(address: string, who: Principal, doc: DocRef, body: string | Uint8Array): Promise<SubmitResult>;
+}
+
+/** A forward that did not reach its owner, or got no answer (ChangeForwarder). */
+export class OwnerUnreachable extends Error {
+  constructor(address: string, reason: string) {
+    super(`the document's owner at ${address} could not be reached: ${reason}`);
+    this.name = "OwnerUnreachable";
+  }
+}
+
+/** What a task's ownership did since it started (metrics, tests, the cost bench). */
+export interface ForwardCounts {
+  /** Changes sent to their document's owner. */
+  forwarded: number;
+  /** Changes sequenced here because the owner could not be reached (or the lease store failed). */
+  fallbacks: number;
+  /** Changes other tasks forwarded here. */
+  received: number;
 }
 
 export interface CommitDelay {
@@ -112,6 +150,7 @@ export class RoomSequencer {
   private readonly lastRun = new Map<string, number>();
   private readonly commitDelay: CommitDelay;
   private readonly now: () => number;
+  readonly forwards: ForwardCounts = { forwarded: 0, fallbacks: 0, received: 0 };
 
   constructor(private readonly deps: RoomSequencerDeps) {
     this.commitDelay = deps.commitDelay ?? ROOM_COMMIT_DELAY;
@@ -129,8 +168,47 @@ export class RoomSequencer {
     this.sequencer = new Sequencer({ ...deps.sequencer, config, inbox: this.inbox, heads, log: this.recording(batches) });
   }
 
-  /** Ingests one change (a `submit` body) and resolves once it is decided; rejects as ingest does (WeftError). */
+  /**
+   * Ingests one change (a `submit` body) and resolves once it is decided; rejects as ingest does
+   * (WeftError). With ownership, a change to a document another task owns is forwarded there.
+   */
   async submit(who: Principal, doc: DocRef, body: string | Uint8Array): Promise<SubmitResult> {
+    const o = this.deps.ownership;
+    const route = o && (await o.ownership.route(doc).catch((err: unknown) => this.fallback(doc, "lease_failed", err)));
+    if (o && route && !route.here) {
+      try {
+        const results = await o.forwarder.forward(route.address, who, doc, body);
+        this.forwards.forwarded++;
+        return results;
+      } catch (err) {
+        if (!(err instanceof OwnerUnreachable)) throw err;
+        // Its holder stopped (and released it) or died: take the lease when it is free; the change is sequenced here either way.
+        o.ownership.unreachable(doc, route.owner);
+        const again = await o.ownership.route(doc).catch(() => undefined);
+        if (!again?.here) this.fallback(doc, "owner_unreachable", err);
+      }
+    }
+    return this.submitHere(who, doc, body);
+  }
+
+  /**
+   * A change another task forwarded here (its document's owner, as that task saw the lease):
+   * sequenced here whoever holds the lease now, never forwarded again; the lease is renewed
+   * as a local submit would.
+   */
+  async submitForwarded(who: Principal, doc: DocRef, body: string | Uint8Array): Promise<SubmitResult> {
+    this.forwards.received++;
+    void this.deps.ownership?.ownership.route(doc).catch(() => undefined);
+    return this.submitHere(who, doc, body);
+  }
+
+  private fallback(doc: DocRef, reason: string, err: unknown): undefined {
+    this.forwards.fallbacks++;
+    this.deps.logSink({ kind: "room_sequenced_here", reason, tenant: doc.tenant, docId: doc.docId, message: (err as Error)?.message });
+    return undefined;
+  }
+
+  private async submitHere(who: Principal, doc: DocRef, body: string | Uint8Array): Promise<SubmitResult> {
     const results = await ingestChange({ ...this.deps.ingest, state: this.ingestState, inbox: this.inbox }, who, doc, body);
     if (results.some((r) => r.status === "accepted")) await this.nextRun(this.queueOf(doc));
     return results;
@@ -139,6 +217,11 @@ export class RoomSequencer {
   /** Changes received and not yet decided, all documents. */
   get pendingChanges(): number {
     return this.inbox.size;
+  }
+
+  /** Documents whose lease this task holds (0 without ownership). */
+  get ownedDocuments(): number {
+    return this.deps.ownership?.ownership.held ?? 0;
   }
 
   /** Documents with a run queued or in progress. */

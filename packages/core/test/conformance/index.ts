@@ -17,6 +17,7 @@ export * from "./search-index-store-conformance.js";
 export * from "./sequencer-state-store-conformance.js";
 export * from "./sequencer-heads-conformance.js";
 export * from "./timer-store-conformance.js";
+export * from "./doc-lease-store-conformance.js";
 export * from "./dead-letter-store-conformance.js";
 export * from "./notify-user-state-store-conformance.js";
 export * from "./notify-feed-store-conformance.js";

@@ -14,6 +14,7 @@ import {
   MemorySequencerStateStore,
   MemoryObjectStore,
   MemoryTimerStore,
+  MemoryDocLeaseStore,
 } from "../../src/ports/memory/index.js";
 import {
   changeOf,
@@ -33,6 +34,7 @@ import {
   runSequencerStateStoreConformance,
   runObjectStoreConformance,
   runTimerStoreConformance,
+  runDocLeaseStoreConformance,
 } from "../conformance/index.js";
 import { ClientCachingHeads, composedHeads } from "../../src/index.js";
 
@@ -50,6 +52,7 @@ runSequencerHeadsConformance("memory, behind a room task's client cache", async 
   return { state, log, heads: new ClientCachingHeads(composedHeads(state, log)) };
 });
 runTimerStoreConformance("memory", async () => new MemoryTimerStore());
+runDocLeaseStoreConformance("memory", async () => new MemoryDocLeaseStore());
 runObjectStoreConformance("memory", async () => new MemoryObjectStore());
 runQuarantineStoreConformance("memory", async () => new MemoryQuarantineStore());
 runMetricsStoreConformance("memory", async () => new MemoryMetricsStore());

@@ -74,7 +74,7 @@ function decode(segment: string): string | undefined {
 }
 
 /** The whole body, or undefined once it grows past `limit` (the rest is drained). */
-function readLimited(req: IncomingMessage, limit: number): Promise<Buffer | undefined> {
+export function readLimited(req: IncomingMessage, limit: number): Promise<Buffer | undefined> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;

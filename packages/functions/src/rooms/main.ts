@@ -27,7 +27,7 @@ async function main(): Promise<void> {
     privatePort,
     ...(env.WEFT_ROOMS_PRIVATE_ADDRESS ? { privateAddress: env.WEFT_ROOMS_PRIVATE_ADDRESS } : { privateHost: taskAddress() }),
     authenticate: createAuthenticator(authConfigFromEnv(env)),
-    wire: (gateway) => roomWiring(wiring(env), gateway, env),
+    wire: (gateway, privateAddress) => roomWiring(wiring(env), gateway, env, privateAddress),
     logSink: jsonLineSink,
     elsewhere,
   });

@@ -10,6 +10,7 @@ import { connectionsApi } from "./connections-api.js";
 import { roomConnectionId } from "./connection-ids.js";
 import type { RoomWiring } from "./room-wiring.js";
 import { handleSubmit } from "./room-submit.js";
+import { forwardedSubmitApi } from "./forwarded-submit.js";
 
 /** What a room task's usage is attributed to (the cost bench prices it as Fargate, not Lambda). */
 export const ROOMS_FUNCTION = "rooms";
@@ -35,8 +36,8 @@ export interface RoomServerOptions {
   /** The host part of the default `privateAddress` (default 127.0.0.1). */
   privateHost?: string;
   authenticate(authorization: string | undefined): Promise<Principal>;
-  /** Builds the task's deps once the gateway exists (room-wiring.ts). */
-  wire(gateway: Gateway): RoomWiring;
+  /** Builds the task's deps once the gateway exists and the private port listens (room-wiring.ts): `privateAddress` is where other tasks reach this one. */
+  wire(gateway: Gateway, privateAddress: string): RoomWiring;
   /** Where connection problems are logged (JSON lines). */
   logSink(line: Record<string, unknown>): void;
   /** Posts to connections of other tasks and of API Gateway (routing-gateway.ts). */
@@ -114,7 +115,8 @@ export async function startRoomServer(o: RoomServerOptions): Promise<RoomServer>
       return "ok";
     },
   };
-  const wiring = o.wire(gateway);
+  // Set once the private port listens (its address is part of the task's identity to others).
+  let wired: RoomWiring | undefined;
 
   const privateApi = connectionsApi(
     {
@@ -135,8 +137,10 @@ export async function startRoomServer(o: RoomServerOptions): Promise<RoomServer>
     },
     PRIVATE_MAX_MESSAGE_BYTES,
   );
+  const forwarded = forwardedSubmitApi(() => wired?.sequencer);
+  // The task's work for other tasks and functions (forwarded changes, posts to its sockets) is its own: metered as the tier's.
   const privateServer = createServer((req, res) => {
-    void privateApi(req, res).then((handled) => {
+    void runAsFunction(ROOMS_FUNCTION, async () => (await forwarded(req, res)) || (await privateApi(req, res))).then((handled) => {
       if (!handled) res.writeHead(404, { "content-type": "application/json" }).end(JSON.stringify({ message: "Not Found" }));
     });
   });
@@ -148,12 +152,14 @@ export async function startRoomServer(o: RoomServerOptions): Promise<RoomServer>
   await listen(privateServer, o.privatePort, host);
   const privatePort = (privateServer.address() as AddressInfo).port;
   const privateAddress = o.privateAddress ?? `${o.privateHost ?? "127.0.0.1"}:${privatePort}`;
+  const wiring = (wired = o.wire(gateway, privateAddress));
 
   const deflate = process.env[ENV.roomsDeflate] !== "off";
   const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_FRAME_BYTES, perMessageDeflate: deflate ? ROOM_DEFLATE : false });
   const publicServer = createServer((req, res) => {
     if (req.method === "GET" && (req.url ?? "").split("?")[0] === "/health") {
-      res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify({ ok: true, connections: sockets.size }));
+      const { forwards, ownedDocuments } = wiring.sequencer;
+      res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify({ ok: true, connections: sockets.size, ownedDocuments, forwards }));
       return;
     }
     res.writeHead(404, { "content-type": "application/json" }).end(JSON.stringify({ error: { code: "not_found", message: "the room tier serves /ws and /health" } }));

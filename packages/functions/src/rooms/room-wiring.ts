@@ -1,5 +1,6 @@
 import { randomUUID } from "node:crypto";
 import {
+  DocOwnership,
   GroupCommit,
   RoomSequencer,
   ROOM_COMMIT_DELAY,
@@ -24,6 +25,7 @@ import { committedStreamFault } from "../handlers/faults.js";
 import { httpAccessAudit, type HttpAccessAudit } from "../http/access-audit.js";
 import { liveDeps, sequencerDeps, sessionDeps, type Wiring } from "../wiring.js";
 import { msFromEnv } from "../env-ms.js";
+import { HttpChangeForwarder } from "./change-forwarder.js";
 
 /** What a room task runs on: the live session's deps and the per-document group commit, both posting through `gateway`. */
 export interface RoomWiring {
@@ -86,13 +88,25 @@ export function commitDelayFromEnv(env: NodeJS.ProcessEnv): CommitDelay {
 }
 
 /**
+ * Whether the task takes document leases and forwards changes to their owners
+ * (`ENV.roomsOwnership`: `on`, the default, or `off`). Anything else is refused at start-up.
+ */
+export function ownershipFromEnv(env: NodeJS.ProcessEnv): boolean {
+  const value = env[ENV.roomsOwnership] ?? "on";
+  if (value !== "on" && value !== "off") throw new Error(`${ENV.roomsOwnership} must be "on" or "off", not ${JSON.stringify(value)}`);
+  return value === "on";
+}
+
+/**
  * Builds a room task's deps on the process wiring (the same DynamoDB adapters a function uses,
  * from the same environment) with `gateway` in place of API Gateway's: it writes to the task's
  * own sockets and routes other ids (rooms/room-gateway.ts). Committed batches are delivered to
  * the room right after their run, with the broadcaster's exact access rules (core broadcast),
- * to a subscriber list read at most once a second per document (SubscriberCache).
+ * to a subscriber list read at most once a second per document (SubscriberCache). With
+ * ownership (ownershipFromEnv) and the task's `privateAddress`, each document is sequenced by the
+ * task holding its lease (core rooms/doc-ownership.ts), changes arriving elsewhere forwarded there.
  */
-export function roomWiring(w: Wiring, gateway: Gateway, env: NodeJS.ProcessEnv = process.env): RoomWiring {
+export function roomWiring(w: Wiring, gateway: Gateway, env: NodeJS.ProcessEnv = process.env, privateAddress?: string): RoomWiring {
   // Deliveries read a document's subscribers at most once a second (core live/subscriber-cache.ts),
   // catching up whoever subscribed through another task meanwhile; this task's own subscribes,
   // unsubscribes and disconnects go through `connections` and make the next delivery read it.
@@ -128,6 +142,10 @@ export function roomWiring(w: Wiring, gateway: Gateway, env: NodeJS.ProcessEnv =
     checks.add(timer);
   };
   const session: LiveSessionDeps = { ...sessionDeps(w), connections, gateway, onSubscribed };
+  const ownership =
+    privateAddress !== undefined && ownershipFromEnv(env)
+      ? { ownership: new DocOwnership({ leases: w.docLeases, self: { owner: `task-${randomUUID()}`, address: privateAddress }, now: Date.now }), forwarder: new HttpChangeForwarder() }
+      : undefined;
   const sequencer = new RoomSequencer({
     sequencer: sequencerDeps(w, live, env),
     ingest: { state: w.state, quarantine: w.quarantine, clock: w.clock, metrics: w.metrics, acls: w.acls, accessPolicy: w.accessPolicy },
@@ -140,6 +158,7 @@ export function roomWiring(w: Wiring, gateway: Gateway, env: NodeJS.ProcessEnv =
     ...(committed ? { publish: (batches: LogBatch[]) => committed.add(batches) } : {}),
     logSink: jsonLineSink,
     commitDelay: commitDelayFromEnv(env),
+    ...(ownership ? { ownership } : {}),
   });
   return {
     session,
@@ -148,6 +167,9 @@ export function roomWiring(w: Wiring, gateway: Gateway, env: NodeJS.ProcessEnv =
     close: async () => {
       for (const t of checks) clearTimeout(t);
       subscribers.close();
+      // Other tasks take this one's documents at once instead of after the leases expire.
+      await ownership?.ownership.releaseAll();
+      ownership?.forwarder.close();
       await committed?.close();
     },
   };

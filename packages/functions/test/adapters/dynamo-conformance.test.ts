@@ -14,6 +14,7 @@ import {
   runSequencerHeadsConformance,
   runSequencerStateStoreConformance,
   runTimerStoreConformance,
+  runDocLeaseStoreConformance,
 } from "@weft/core/testing";
 import { DynamoAuditStore } from "../../src/adapters/dynamo/audit-store.js";
 import { CapacityAccumulator } from "../../src/adapters/dynamo/capacity.js";
@@ -30,6 +31,7 @@ import { DynamoMetricsStore, METRICS_SHARDS } from "../../src/adapters/dynamo/me
 import { DynamoQuarantineStore } from "../../src/adapters/dynamo/quarantine-store.js";
 import { DynamoSequencerStateStore } from "../../src/adapters/dynamo/sequencer-state-store.js";
 import { DynamoTimerStore } from "../../src/adapters/dynamo/timer-store.js";
+import { DynamoDocLeaseStore } from "../../src/adapters/dynamo/doc-lease-store.js";
 import { client, freshTables } from "./dynamo-harness.js";
 
 // One set of tables for the file (the suites use unique documents and tenants); timers get
@@ -50,6 +52,7 @@ runSequencerHeadsConformance("dynamo", async () => {
   return { state, heads: state, log: new DynamoLogStore(opts("log")) };
 });
 runTimerStoreConformance("dynamo", async () => new DynamoTimerStore({ client, table: (await freshTables()).state, meter }));
+runDocLeaseStoreConformance("dynamo", async () => new DynamoDocLeaseStore(opts("state")));
 runQuarantineStoreConformance("dynamo", async () => new DynamoQuarantineStore(opts("quarantine")));
 // Round robin over the shards, so consecutive adds of a test land on different items.
 runMetricsStoreConformance("dynamo", async () => {

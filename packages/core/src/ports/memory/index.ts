@@ -11,6 +11,7 @@ export * from "./quarantine-store.js";
 export * from "./search-index-store.js";
 export * from "./sequencer-state-store.js";
 export * from "./timer-store.js";
+export * from "./doc-lease-store.js";
 export * from "./dead-letter-store.js";
 export * from "./notify-user-state-store.js";
 export * from "./notify-feed-store.js";

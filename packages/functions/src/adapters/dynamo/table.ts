@@ -29,7 +29,8 @@ export interface DynamoAdapterOptions {
 }
 
 /** Outcome of a conditional write: written, or refused with the item that failed the condition. */
-export type ConditionalResult = { ok: true } | { ok: false; existing: Item | undefined };
+/** Outcome of a conditional write: written (with the item's attributes when the update asked ReturnValues), or refused with the item that failed the condition. */
+export type ConditionalResult = { ok: true; attributes?: Item } | { ok: false; existing: Item | undefined };
 
 type PutInput = Omit<PutItemCommandInput, "TableName" | "ReturnConsumedCapacity">;
 type UpdateInput = Omit<UpdateItemCommandInput, "TableName" | "ReturnConsumedCapacity">;
@@ -68,9 +69,11 @@ export class Table {
     this.report("write", out.ConsumedCapacity);
   }
 
-  async update(input: UpdateInput): Promise<void> {
+  /** Returns the attributes the input's ReturnValues asked for (undefined without). */
+  async update(input: UpdateInput): Promise<Item | undefined> {
     const out = await this.client.send(new UpdateItemCommand({ ...input, TableName: this.name, ReturnConsumedCapacity: "TOTAL" }));
     this.report("write", out.ConsumedCapacity);
+    return out.Attributes;
   }
 
   async delete(Key: Item): Promise<void> {
@@ -82,7 +85,7 @@ export class Table {
   async conditional(op: { put: PutInput } | { update: UpdateInput }): Promise<ConditionalResult> {
     try {
       if ("put" in op) await this.put({ ...op.put, ReturnValuesOnConditionCheckFailure: "ALL_OLD" });
-      else await this.update({ ...op.update, ReturnValuesOnConditionCheckFailure: "ALL_OLD" });
+      else return { ok: true, attributes: await this.update({ ...op.update, ReturnValuesOnConditionCheckFailure: "ALL_OLD" }) };
       return { ok: true };
     } catch (err) {
       if (!(err instanceof ConditionalCheckFailedException)) throw err;

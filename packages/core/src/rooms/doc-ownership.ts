@@ -1,0 +1,128 @@
+import { docKey, parseDocKey, type DocRef } from "../doc-ref.js";
+import type { DocLease, DocLeaseStore } from "../ports/doc-lease-store.js";
+
+/** Where a document's changes are sequenced: on this task, or on the task that holds its lease. */
+export type OwnerRoute = { here: true } | { here: false; owner: string; address: string };
+
+export interface OwnershipConfig {
+  /** How long a lease lasts from its last acquire. */
+  leaseMs: number;
+  /** A holder renews once less than this is left (so an active document's lease is written every leaseMs - renewBeforeMs). */
+  renewBeforeMs: number;
+  /**
+   * Another task's lease is trusted until this long before its expiry; after that this task
+   * claims it (and gets the holder's again while it is live). Covers clocks that disagree.
+   */
+  skewMs: number;
+}
+
+/**
+ * 20 s leases renewed after 10 s: one write per active document per 10 s, and a task that dies
+ * holding a document leaves it unowned for at most 20 s; submits meanwhile are not held up
+ * (the forward to a dead task fails at once and the change is sequenced where it arrived).
+ */
+export const OWNERSHIP: OwnershipConfig = { leaseMs: 20_000, renewBeforeMs: 10_000, skewMs: 1_000 };
+
+/** Leases a task remembers (the least recently routed are forgotten first). */
+const MAX_LEASES = 100_000;
+
+export interface DocOwnershipDeps {
+  leases: DocLeaseStore;
+  /** This task: its id (unique per process start) and where others forward to (`host:port` of its private port). */
+  self: { owner: string; address: string };
+  /** Wall-clock epoch ms (leases are compared across tasks). */
+  now: () => number;
+  config?: OwnershipConfig;
+}
+
+/**
+ * A room task's view of who owns which document (docs/rooms.md, "Ownership"): each document is
+ * sequenced by the task holding its lease (DocLeaseStore), and the others forward its changes
+ * there, so a document's runs happen in one place, its log tail and client states stay in that
+ * task's caches, and its runs never conflict at the log's key fence.
+ *
+ * `route` answers from the leases this task has seen while they are live, and writes only to
+ * take a free or expired lease or to renew its own once less than `renewBeforeMs` is left:
+ * one write per document per `leaseMs - renewBeforeMs` while it is being edited here, and none
+ * for a document owned elsewhere until that lease nears its expiry. Concurrent routes of one
+ * document share one acquire.
+ *
+ * Leases are advice: the log's key fence still orders every append, so a task that routes by
+ * a stale lease (another task took it meanwhile) costs a conflict and a retry, never an op.
+ */
+export class DocOwnership {
+  private readonly seen = new Map<string, DocLease>();
+  private readonly acquiring = new Map<string, Promise<DocLease>>();
+  private readonly config: OwnershipConfig;
+
+  constructor(private readonly deps: DocOwnershipDeps) {
+    this.config = deps.config ?? OWNERSHIP;
+  }
+
+  /** Where `doc`'s changes go now (a lease store failure rejects: the caller sequences here). */
+  async route(doc: DocRef): Promise<OwnerRoute> {
+    const key = docKey(doc);
+    const now = this.deps.now();
+    let lease = this.seen.get(key);
+    if (!lease || !this.trusted(lease, now)) lease = await this.acquire(doc, key);
+    else this.touch(key, lease);
+    // A lease naming this task's address under another id is a predecessor's at the same address (a restart): here.
+    const { owner, address } = this.deps.self;
+    return lease.owner === owner || lease.address === address ? { here: true } : { here: false, owner: lease.owner, address: lease.address };
+  }
+
+  /**
+   * A forward to `owner` could not reach it: forget its lease, so the next route reads it again
+   * (and takes it once it has expired). The change at hand is sequenced where it arrived.
+   */
+  unreachable(doc: DocRef, owner: string): void {
+    const key = docKey(doc);
+    if (this.seen.get(key)?.owner === owner) this.seen.delete(key);
+  }
+
+  /** Documents whose lease this task holds now (a gauge). */
+  get held(): number {
+    const now = this.deps.now();
+    let n = 0;
+    for (const l of this.seen.values()) if (l.owner === this.deps.self.owner && l.expiresAt > now) n++;
+    return n;
+  }
+
+  /** Ends every live lease this task holds (a stopping task), so other tasks take its documents at once. */
+  async releaseAll(): Promise<void> {
+    const now = this.deps.now();
+    const mine = [...this.seen.entries()].filter(([, l]) => l.owner === this.deps.self.owner && l.expiresAt > now);
+    this.seen.clear();
+    await Promise.all(mine.map(([key, l]) => this.deps.leases.release(parseDocKey(key), l.owner, l.epoch).catch(() => false)));
+  }
+
+  /** A lease routed by without a write: ours with more than renewBeforeMs left, or another's not near its expiry. */
+  private trusted(lease: DocLease, now: number): boolean {
+    const left = lease.expiresAt - now;
+    return lease.owner === this.deps.self.owner ? left > this.config.renewBeforeMs : left > this.config.skewMs;
+  }
+
+  private acquire(doc: DocRef, key: string): Promise<DocLease> {
+    const inFlight = this.acquiring.get(key);
+    if (inFlight) return inFlight;
+    const now = this.deps.now();
+    const { owner, address } = this.deps.self;
+    const claim = this.deps.leases
+      .acquire({ tenant: doc.tenant, docId: doc.docId }, { owner, address, now, expiresAt: now + this.config.leaseMs })
+      .then(({ lease }) => {
+        this.touch(key, lease);
+        return lease;
+      })
+      .finally(() => this.acquiring.delete(key));
+    this.acquiring.set(key, claim);
+    return claim;
+  }
+
+  /** Remembers `lease` as the most recently routed (the map stays least recent first). */
+  private touch(key: string, lease: DocLease): void {
+    this.seen.delete(key);
+    this.seen.set(key, lease);
+    if (this.seen.size > MAX_LEASES) this.seen.delete(this.seen.keys().next().value!);
+  }
+}
+

@@ -1,0 +1,187 @@
+import { describe, expect, it } from "vitest";
+import { WeftError } from "../../src/errors.js";
+import type { Principal } from "../../src/ingest/ingest-change.js";
+import type { DocLeaseStore } from "../../src/ports/doc-lease-store.js";
+import { MemoryDocLeaseStore } from "../../src/ports/memory/doc-lease-store.js";
+import { DocOwnership, OWNERSHIP } from "../../src/rooms/doc-ownership.js";
+import { OwnerUnreachable, type ChangeForwarder, type RoomSequencer } from "../../src/rooms/room-sequencer.js";
+import { allEntries, ann, body, newDoc, stores } from "./room-fixtures.js";
+
+const T0 = 1_760_000_000_000;
+
+/** A lease store that counts its calls and can be made to fail. */
+function counted(inner: DocLeaseStore = new MemoryDocLeaseStore()) {
+  const calls = { acquire: 0, release: 0 };
+  let failing = false;
+  const store: DocLeaseStore = {
+    acquire: async (doc, claim) => {
+      calls.acquire++;
+      if (failing) throw new Error("throttled");
+      return inner.acquire(doc, claim);
+    },
+    get: (doc) => inner.get(doc),
+    release: async (doc, owner, epoch) => {
+      calls.release++;
+      return inner.release(doc, owner, epoch);
+    },
+  };
+  return { store, calls, fail: (on: boolean) => void (failing = on) };
+}
+
+describe("DocOwnership", () => {
+  it("takes a free lease, routes by it without writing, and renews it once less than renewBeforeMs is left", async () => {
+    const leases = counted();
+    let now = T0;
+    const a = new DocOwnership({ leases: leases.store, self: { owner: "a", address: "10.0.0.1:8081" }, now: () => now });
+    const doc = newDoc();
+    expect(await a.route(doc)).toEqual({ here: true });
+    expect(leases.calls.acquire).toBe(1);
+    now += OWNERSHIP.leaseMs - OWNERSHIP.renewBeforeMs - 1;
+    for (let i = 0; i < 5; i++) expect(await a.route(doc)).toEqual({ here: true });
+    expect(leases.calls.acquire).toBe(1);
+    now += 2;
+    expect(await a.route(doc)).toEqual({ here: true });
+    expect(leases.calls.acquire).toBe(2);
+    expect(a.held).toBe(1);
+  });
+
+  it("routes to the holder while its lease is live (one read-through acquire, then none), and takes it over once it expired", async () => {
+    const leases = counted();
+    let now = T0;
+    const a = new DocOwnership({ leases: leases.store, self: { owner: "a", address: "10.0.0.1:8081" }, now: () => now });
+    const b = new DocOwnership({ leases: leases.store, self: { owner: "b", address: "10.0.0.2:8081" }, now: () => now });
+    const doc = newDoc();
+    await a.route(doc);
+    expect(await b.route(doc)).toEqual({ here: false, owner: "a", address: "10.0.0.1:8081" });
+    expect(await b.route(doc)).toEqual({ here: false, owner: "a", address: "10.0.0.1:8081" });
+    expect(leases.calls.acquire).toBe(2);
+    // Near the holder's expiry b asks again; the holder stopped renewing (it died), so b takes it.
+    now += OWNERSHIP.leaseMs - OWNERSHIP.skewMs + 1;
+    expect(await b.route(doc)).toEqual({ here: false, owner: "a", address: "10.0.0.1:8081" });
+    now += OWNERSHIP.skewMs;
+    expect(await b.route(doc)).toEqual({ here: true });
+    // a, back, sees b's lease.
+    expect(await a.route(doc)).toEqual({ here: false, owner: "b", address: "10.0.0.2:8081" });
+  });
+
+  it("concurrent routes of one document share one acquire; documents are independent", async () => {
+    const leases = counted();
+    const a = new DocOwnership({ leases: leases.store, self: { owner: "a", address: "x:1" }, now: () => T0 });
+    const [d1, d2] = [newDoc(), newDoc()];
+    const routes = await Promise.all([...Array.from({ length: 10 }, () => a.route(d1)), a.route(d2)]);
+    expect(routes.every((r) => r.here)).toBe(true);
+    expect(leases.calls.acquire).toBe(2);
+  });
+
+  it("unreachable forgets the holder's lease (the next route asks the store again); releaseAll frees this task's leases at once", async () => {
+    const leases = counted();
+    const a = new DocOwnership({ leases: leases.store, self: { owner: "a", address: "x:1" }, now: () => T0 });
+    const b = new DocOwnership({ leases: leases.store, self: { owner: "b", address: "x:2" }, now: () => T0 + 1 });
+    const [d1, d2] = [newDoc(), newDoc()];
+    await a.route(d1);
+    await a.route(d2);
+    await b.route(d1);
+    b.unreachable(d1, "someone-else"); // not the holder b saw: kept
+    await b.route(d1);
+    expect(leases.calls.acquire).toBe(3);
+    b.unreachable(d1, "a");
+    expect(await b.route(d1)).toEqual({ here: false, owner: "a", address: "x:1" });
+    expect(leases.calls.acquire).toBe(4);
+    await a.releaseAll();
+    expect(leases.calls.release).toBe(2);
+    expect(a.held).toBe(0);
+    b.unreachable(d1, "a");
+    expect(await b.route(d1)).toEqual({ here: true });
+    expect(await b.route(d2)).toEqual({ here: true });
+  });
+
+  it("a lease held under this task's address by another id (its predecessor at the same address) routes here", async () => {
+    const leases = new MemoryDocLeaseStore();
+    const doc = newDoc();
+    await leases.acquire(doc, { owner: "old", address: "x:1", now: T0, expiresAt: T0 + 20_000 });
+    const restarted = new DocOwnership({ leases, self: { owner: "new", address: "x:1" }, now: () => T0 + 5 });
+    expect(await restarted.route(doc)).toEqual({ here: true });
+  });
+
+  it("a failing lease store rejects the route (the room sequences the change where it arrived)", async () => {
+    const leases = counted();
+    leases.fail(true);
+    const a = new DocOwnership({ leases: leases.store, self: { owner: "a", address: "x:1" }, now: () => T0 });
+    await expect(a.route(newDoc())).rejects.toThrow("throttled");
+  });
+});
+
+/** Two tasks over shared stores, each owning by the same lease store; forwards go straight to the other task's submitForwarded. */
+function twoTasks(o: { unreachable?: Set<string> } = {}) {
+  const s = stores();
+  const leases = new MemoryDocLeaseStore();
+  const rooms = new Map<string, RoomSequencer>();
+  const forwarder: ChangeForwarder = {
+    forward: async (address, who, doc, change) => {
+      if (o.unreachable?.has(address)) throw new OwnerUnreachable(address, "connect ECONNREFUSED");
+      return rooms.get(address)!.submitForwarded(who, doc, change);
+    },
+  };
+  const task = (address: string) => {
+    const ownership = new DocOwnership({ leases, self: { owner: `task-${address}`, address }, now: Date.now });
+    const t = s.task({ ownership: { ownership, forwarder } });
+    rooms.set(address, t.room);
+    return t;
+  };
+  return { s, leases, a: task("a:8081"), b: task("b:8081") };
+}
+
+describe("RoomSequencer with ownership", () => {
+  it("a change arriving at a task that does not own its document is forwarded, sequenced and delivered by the owner, and answered as the owner answered", async () => {
+    const { s, a, b } = twoTasks();
+    const doc = newDoc();
+    expect(await a.room.submit(ann, doc, body("seed", 1, 0))).toEqual([{ id: "seed-1", status: "accepted" }]);
+    expect(await b.room.submit(ann, doc, body("k", 1, 2))).toEqual([{ id: "k-1", status: "accepted" }]);
+    // A resend of the same change through b: the owner's answer, a duplicate.
+    expect(await b.room.submit(ann, doc, body("k", 1, 2))).toEqual([{ id: "k-1", status: "duplicate" }]);
+    expect(b.room.forwards).toEqual({ forwarded: 2, fallbacks: 0, received: 0 });
+    expect(a.room.forwards).toEqual({ forwarded: 0, fallbacks: 0, received: 2 });
+    expect(b.delivered).toEqual([]);
+    expect(a.delivered.map((x) => x.seqStart)).toEqual((await s.log.batchesAfter(doc, 0)).map((x) => x.seqStart));
+    const ids = (await allEntries(s.log, doc)).map((e) => e.id);
+    expect(ids).toHaveLength(3);
+    expect(ids.filter((id) => id === "seed-1" || id === "k-1").sort()).toEqual(["k-1", "seed-1"]);
+  });
+
+  it("concurrent changes to one document through both tasks: one task runs every commit, gap-free and exactly once", async () => {
+    const { s, a, b } = twoTasks();
+    const doc = newDoc();
+    await a.room.submit(ann, doc, body("seed", 1, 0));
+    await Promise.all(Array.from({ length: 20 }, (_, i) => (i % 2 === 0 ? a.room : b.room).submit(ann, doc, body(`k${i}`, 1, 2, "z", 2))));
+    const entries = await allEntries(s.log, doc);
+    expect(entries.map((e) => e.seq)).toEqual(Array.from({ length: 42 }, (_, i) => i + 1));
+    expect(new Set(entries.map((e) => e.id)).size).toBe(42);
+    expect(b.delivered).toEqual([]);
+    expect(a.delivered.map((x) => x.seqStart)).toEqual((await s.log.batchesAfter(doc, 0)).map((x) => x.seqStart));
+    expect(b.room.forwards.forwarded).toBe(10);
+  });
+
+  it("the owner's refusal reaches the forwarding task's caller as the same WeftError, and nothing is kept", async () => {
+    const { s, a, b } = twoTasks();
+    const doc = newDoc();
+    await a.room.submit(ann, doc, body("seed", 1, 0));
+    const bob: Principal = { tenant: "t", userId: "bob", admin: false };
+    const err = await b.room.submit(bob, doc, body("b", 1, 2)).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(WeftError);
+    expect((err as WeftError).code).toBe("forbidden");
+    const bad = await b.room.submit(ann, doc, JSON.stringify({ clientId: "c", base: 2, ops: [{ id: "c-1", seq: 1, type: "insert", pos: -1, text: "x" }] })).catch((e: unknown) => e);
+    expect((bad as WeftError).code).toBe("invalid_request");
+    expect((await s.log.head(doc)).seq).toBe(2);
+  });
+
+  it("an owner that cannot be reached: the change is sequenced where it arrived, once, and logged", async () => {
+    const { s, a, b } = twoTasks({ unreachable: new Set(["a:8081"]) });
+    const doc = newDoc();
+    await a.room.submit(ann, doc, body("seed", 1, 0));
+    expect(await b.room.submit(ann, doc, body("k", 1, 2))).toEqual([{ id: "k-1", status: "accepted" }]);
+    expect(b.room.forwards).toEqual({ forwarded: 0, fallbacks: 1, received: 0 });
+    expect(b.delivered.flatMap((x) => x.entries.map((e) => e.id))).toEqual(["k-1"]);
+    expect(s.lines).toContainEqual(expect.objectContaining({ kind: "room_sequenced_here", reason: "owner_unreachable", docId: doc.docId }));
+    expect((await allEntries(s.log, doc)).map((e) => e.seq)).toEqual([1, 2, 3]);
+  });
+});
