@@ -39,13 +39,23 @@ import { calibrate } from "./ingest.js";
  *        --sendInterval 0 (the editors' SDK sendIntervalMs, ms) --json
  *        --transport rooms (documents through the room tier, docs/rooms.md) | http (changes POSTed,
  *        live delivery through the API Gateway WebSocket API and the broadcaster function)
- *        --roomTasks 1 (room tasks in the stack; a document's members are spread over them, so
- *        changes are forwarded to the document's owner and delivered across tasks, as on AWS
- *        behind the load balancer: docs/rooms.md "Ownership")
+ *        --roomTasks 6 (room tasks in the stack: DEFAULT_ROOM_TASKS; a document's members are
+ *        spread over them, so changes are forwarded to the document's owner and delivered
+ *        across tasks, as on AWS behind the load balancer: docs/rooms.md "Ownership")
  *        --stage production (tables billed as deployed on that stage: provisioned where the
  *        manifest says so on production, on-demand on any other stage)
  * Without --json: the report as Markdown on stdout; with it, one JSON line. Progress on stderr.
  */
+/**
+ * Room tasks the bench runs by default: as many as a document of the products has members (5
+ * and 6), so each member's socket is on a task of its own, as behind a load balancer over the
+ * hundreds of tasks the document product needs (a document's clients share a task by chance
+ * only). One task (before 2026-12-07) left every change on its document's task and every
+ * delivery local: the document product measured ~$20K a month below its cost on several tasks
+ * without ownership (docs/cost.md, cut 34).
+ */
+const DEFAULT_ROOM_TASKS = 6;
+
 export async function main(args: Record<string, string>): Promise<void> {
   const log = (m: string) => process.stderr.write(`[bench cost] ${m}\n`);
   const seconds = Number(args.seconds ?? 30);
@@ -55,7 +65,7 @@ export async function main(args: Record<string, string>): Promise<void> {
   const stage = args.stage ?? "production";
   const transport = args.transport ?? "rooms";
   if (transport !== "rooms" && transport !== "http") throw new Error(`--transport: expected rooms or http, got ${args.transport}`);
-  const roomTasks = Number(args.roomTasks ?? 1);
+  const roomTasks = Number(args.roomTasks ?? DEFAULT_ROOM_TASKS);
   if (!Number.isInteger(roomTasks) || roomTasks < 1) throw new Error(`--roomTasks: expected a whole number >= 1, got ${args.roomTasks}`);
   const warmup = Number(args.warmup ?? 15);
   if (!Number.isFinite(warmup) || warmup < 0) throw new Error(`--warmup: expected a number of seconds >= 0, got ${args.warmup}`);

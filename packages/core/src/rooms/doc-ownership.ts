@@ -43,9 +43,10 @@ export interface DocOwnershipDeps {
  *
  * `route` answers from the leases this task has seen while they are live, and writes only to
  * take a free or expired lease or to renew its own once less than `renewBeforeMs` is left:
- * one write per document per `leaseMs - renewBeforeMs` while it is being edited here, and none
- * for a document owned elsewhere until that lease nears its expiry. Concurrent routes of one
- * document share one acquire.
+ * one write per document per `leaseMs - renewBeforeMs` while it is being edited here. A
+ * document owned elsewhere costs one read as that lease nears its expiry (the holder has
+ * renewed it by then), and a write only once it has expired. Concurrent routes of one document
+ * share one store call.
  *
  * Leases are advice: the log's key fence still orders every append, so a task that routes by
  * a stale lease (another task took it meanwhile) costs a conflict and a retry, never an op.
@@ -64,7 +65,7 @@ export class DocOwnership {
     const key = docKey(doc);
     const now = this.deps.now();
     let lease = this.seen.get(key);
-    if (!lease || !this.trusted(lease, now)) lease = await this.acquire(doc, key);
+    if (!lease || !this.trusted(lease, now)) lease = await this.refresh(doc, key, lease);
     else this.touch(key, lease);
     // A lease naming this task's address under another id is a predecessor's at the same address (a restart): here.
     const { owner, address } = this.deps.self;
@@ -102,20 +103,32 @@ export class DocOwnership {
     return lease.owner === this.deps.self.owner ? left > this.config.renewBeforeMs : left > this.config.skewMs;
   }
 
-  private acquire(doc: DocRef, key: string): Promise<DocLease> {
+  /**
+   * The lease to route by, from the store: another task's lease nearing its expiry is read
+   * first (a read costs a fifth of a write, and its holder has usually renewed it), and claimed
+   * only when it has expired; an unknown or own lease is claimed at once (a take or a renewal).
+   */
+  private refresh(doc: DocRef, key: string, cached: DocLease | undefined): Promise<DocLease> {
     const inFlight = this.acquiring.get(key);
     if (inFlight) return inFlight;
-    const now = this.deps.now();
+    const ref = { tenant: doc.tenant, docId: doc.docId };
     const { owner, address } = this.deps.self;
-    const claim = this.deps.leases
-      .acquire({ tenant: doc.tenant, docId: doc.docId }, { owner, address, now, expiresAt: now + this.config.leaseMs })
-      .then(({ lease }) => {
+    const claim = async () => {
+      if (cached && cached.owner !== owner) {
+        const stored = await this.deps.leases.get(ref);
+        if (stored && stored.owner !== owner && stored.expiresAt > this.deps.now()) return stored;
+      }
+      const now = this.deps.now();
+      return (await this.deps.leases.acquire(ref, { owner, address, now, expiresAt: now + this.config.leaseMs })).lease;
+    };
+    const refreshed = claim()
+      .then((lease) => {
         this.touch(key, lease);
         return lease;
       })
       .finally(() => this.acquiring.delete(key));
-    this.acquiring.set(key, claim);
-    return claim;
+    this.acquiring.set(key, refreshed);
+    return refreshed;
   }
 
   /** Remembers `lease` as the most recently routed (the map stays least recent first). */

@@ -11,7 +11,7 @@ const T0 = 1_760_000_000_000;
 
 /** A lease store that counts its calls and can be made to fail. */
 function counted(inner: DocLeaseStore = new MemoryDocLeaseStore()) {
-  const calls = { acquire: 0, release: 0 };
+  const calls = { acquire: 0, release: 0, get: 0 };
   let failing = false;
   const store: DocLeaseStore = {
     acquire: async (doc, claim) => {
@@ -19,7 +19,10 @@ function counted(inner: DocLeaseStore = new MemoryDocLeaseStore()) {
       if (failing) throw new Error("throttled");
       return inner.acquire(doc, claim);
     },
-    get: (doc) => inner.get(doc),
+    get: async (doc) => {
+      calls.get++;
+      return inner.get(doc);
+    },
     release: async (doc, owner, epoch) => {
       calls.release++;
       return inner.release(doc, owner, epoch);
@@ -55,11 +58,20 @@ describe("DocOwnership", () => {
     expect(await b.route(doc)).toEqual({ here: false, owner: "a", address: "10.0.0.1:8081" });
     expect(await b.route(doc)).toEqual({ here: false, owner: "a", address: "10.0.0.1:8081" });
     expect(leases.calls.acquire).toBe(2);
-    // Near the holder's expiry b asks again; the holder stopped renewing (it died), so b takes it.
-    now += OWNERSHIP.leaseMs - OWNERSHIP.skewMs + 1;
+    // Near the expiry b saw, a has renewed: b reads the renewed lease (no write) and keeps forwarding.
+    now += OWNERSHIP.leaseMs - OWNERSHIP.renewBeforeMs + 1;
+    await a.route(doc);
+    expect(leases.calls.acquire).toBe(3);
+    now += OWNERSHIP.renewBeforeMs - OWNERSHIP.skewMs;
     expect(await b.route(doc)).toEqual({ here: false, owner: "a", address: "10.0.0.1:8081" });
+    expect(leases.calls).toMatchObject({ acquire: 3, get: 1 });
+    // Then a stops renewing (it died): near that lease's expiry b reads it (still live), then takes it once it expired.
+    now += OWNERSHIP.leaseMs - OWNERSHIP.renewBeforeMs;
+    expect(await b.route(doc)).toEqual({ here: false, owner: "a", address: "10.0.0.1:8081" });
+    expect(leases.calls).toMatchObject({ acquire: 3, get: 2 });
     now += OWNERSHIP.skewMs;
     expect(await b.route(doc)).toEqual({ here: true });
+    expect(leases.calls).toMatchObject({ acquire: 4, get: 3 });
     // a, back, sees b's lease.
     expect(await a.route(doc)).toEqual({ here: false, owner: "b", address: "10.0.0.2:8081" });
   });
