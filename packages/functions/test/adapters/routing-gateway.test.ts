@@ -2,7 +2,7 @@ import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { describe, expect, it } from "vitest";
 import type { Gateway } from "@weft/core";
-import { ROOM_TASK_REQUEST_TIMEOUT_MS } from "../../src/adapters/apigw/gateway.js";
+import { ROOM_TASK_REQUEST_TIMEOUT_MS } from "../../src/adapters/apigw/room-task-gateway.js";
 import { RoutingGateway } from "../../src/adapters/apigw/routing-gateway.js";
 import { roomConnectionId, roomEndpointOf } from "../../src/rooms/connection-ids.js";
 import { connectionsApi } from "../../src/rooms/connections-api.js";

@@ -2,17 +2,19 @@ import type { Gateway } from "@weft/core";
 import { roomEndpointOf } from "../../rooms/connection-ids.js";
 import { ENV } from "../../../../../infra/manifest.js";
 import { ApiGatewayGateway } from "./gateway.js";
+import { RoomTaskGateway } from "./room-task-gateway.js";
 
 /**
  * The Gateway port for a process that may hold ids of both kinds of connection: API Gateway
  * WebSocket connections (posted through `apiGateway`, the management API) and room tier
  * connections (`rm.` ids, connection-ids.ts), posted through the private `@connections` API
- * of the task named in the id, with the same SDK client. Posts inside the VPC are not API
- * Gateway messages: those clients are not metered as such (the room task meters what it sends
- * to the client as data out). One client per task endpoint, kept.
+ * of the task named in the id, over plain HTTP (room-task-gateway.ts: the same wire protocol,
+ * without the SDK). Posts inside the VPC are not API Gateway messages: they are not metered as
+ * such (the room task meters what it sends to the client as data out). One gateway per task
+ * endpoint, kept.
  */
 export class RoutingGateway implements Gateway {
-  private readonly rooms = new Map<string, ApiGatewayGateway>();
+  private readonly rooms = new Map<string, RoomTaskGateway>();
 
   constructor(
     private readonly apiGateway: Gateway,
@@ -32,8 +34,7 @@ export class RoutingGateway implements Gateway {
     if (!endpoint) return this.apiGateway;
     let gateway = this.rooms.get(endpoint);
     if (!gateway) {
-      // Inside the VPC no signature is checked, but the SDK signs: any region and credentials do.
-      gateway = new ApiGatewayGateway({ endpoint, local: true, region: this.opts.region, metered: false, roomTask: true });
+      gateway = new RoomTaskGateway(endpoint);
       this.rooms.set(endpoint, gateway);
     }
     return gateway;
