@@ -138,6 +138,9 @@ export function stageCapacity(stage: string): Record<string, CapacityMode> {
 export function priceProduct(product: ProductSpec, run: MeasuredRun | undefined, stage = "production"): ProductCost {
   if (!run || product.notYet) return notMeasurable(product.name, product.notYet ?? "no workload");
   if (run.events <= 0) throw new Error(`${product.id}: the workload produced no events`);
+  // A product whose load opened no room socket has no room tier: what the previous product's
+  // tasks still do as they wind down (their timers' slices, tens of ms) is not its usage.
+  if (!(run.load as { connections?: number } | undefined)?.connections) run = { ...run, usage: run.usage.filter((l) => l.fn !== ROOMS_FUNCTION) };
   run = { ...run, usage: run.usage.map((l) => (l.resource ? { ...l, resource: logicalTable(l.resource) } : l)), tableGrowth: Object.fromEntries(Object.entries(run.tableGrowth).map(([t, b]) => [logicalTable(t), b])), ...(run.retentionDays ? { retentionDays: Object.fromEntries(Object.entries(run.retentionDays).map(([t, d]) => [logicalTable(t), d])) } : {}) };
   const bill = billProduct({
     product: product.name,

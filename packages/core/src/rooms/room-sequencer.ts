@@ -127,6 +127,10 @@ interface DocQueue {
  * (client-cache.ts, batch-cache.ts); it saves its lazy checkpoint every
  * ROOM_LAZY_CHECKPOINT_ENTRIES entries.
  *
+ * With `ownership`, a document is sequenced by the task holding its lease: `submit` forwards a
+ * change to another task's document there (ChangeForwarder), and `submitForwarded` takes the
+ * changes other tasks forward here (doc-ownership.ts; docs/rooms.md, "Ownership").
+ *
  * Runs on two tasks (or a task and the sequencer function) for one document are safe: the
  * log's key fence makes the later append conflict and the sequencer retries from the new head,
  * and every state save moves the checkpoint's `saves`, which the client caches check.
