@@ -122,6 +122,8 @@ const SERVING_STOP_MS = 8000;
  * handler is being written).
  */
 export async function startStack(opts: StackOptions): Promise<Stack> {
+  const roomTasks = opts.roomTasks ?? 1;
+  if (!Number.isInteger(roomTasks) || roomTasks < 1) throw new Error(`roomTasks: expected a whole number >= 1, got ${opts.roomTasks}`);
   if (running) throw new Error("a local stack is already running in this process (handlers share process.env)");
   running = true;
   const log = createLogger({ quiet: opts.quiet });
@@ -311,8 +313,6 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
       { region: REGION, log },
     );
     // The room tier, in this process as a task would run it (same wiring, same environment).
-    const roomTasks = opts.roomTasks ?? 1;
-    if (!Number.isInteger(roomTasks) || roomTasks < 1) throw new Error(`roomTasks: expected a whole number >= 1, got ${roomTasks}`);
     for (let k = 0; k < roomTasks; k++) {
       const firstPort = opts.roomsPort ?? (opts.port === 0 ? 0 : (opts.port ?? 8787) + 1);
       rooms.push(

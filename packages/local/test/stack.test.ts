@@ -34,7 +34,15 @@ test("startStack on a given DynamoDB: prefixed manifest tables, handler environm
     client.destroy();
   }
   await expect(fetch(`${stack.url}/v1/nothing-here`)).rejects.toThrow();
-  // Stopped stacks free the process for the next one.
-  const again = await startStack({ port: 0, data: "memory", dynamoEndpoint, quiet: true });
-  await again.stop();
+  // A bad number of room tasks is refused before anything starts.
+  for (const roomTasks of [0, 1.5, -1]) await expect(startStack({ port: 0, data: "memory", dynamoEndpoint, quiet: true, roomTasks })).rejects.toThrow(/roomTasks: expected a whole number >= 1/);
+  // Stopped stacks free the process for the next one; this one with two room tasks, each serving.
+  const again = await startStack({ port: 0, data: "memory", dynamoEndpoint, quiet: true, roomTasks: 2 });
+  try {
+    expect(again.roomsUrls).toHaveLength(2);
+    expect(again.roomsUrls[0]).toBe(again.roomsUrl);
+    for (const url of again.roomsUrls) expect((await fetch(url.replace(/^ws/, "http").replace(/\/ws$/, "/health"))).status).toBe(200);
+  } finally {
+    await again.stop();
+  }
 });
