@@ -1,5 +1,5 @@
-import { Agent, request } from "node:http";
 import { OwnerUnreachable, WeftError, ERROR_CODES, type ChangeForwarder, type DocRef, type ErrorCode, type Principal, type SubmitResult } from "@weft/core";
+import { privateRequest } from "../adapters/apigw/private-request.js";
 
 /** The private route a task takes forwarded changes on (room-server.ts). */
 export const FORWARD_PATH = "/rooms/submit";
@@ -26,47 +26,26 @@ export interface ForwardedChange {
  * from a task starting or stopping, no answer within FORWARD_TIMEOUT_MS) is OwnerUnreachable.
  */
 export class HttpChangeForwarder implements ChangeForwarder {
-  private readonly agent = new Agent({ keepAlive: true, keepAliveMsecs: 30_000, maxSockets: 64 });
-
   constructor(private readonly timeoutMs = FORWARD_TIMEOUT_MS) {}
 
-  forward(address: string, who: Principal, doc: DocRef, body: string | Uint8Array): Promise<SubmitResult> {
+  async forward(address: string, who: Principal, doc: DocRef, body: string | Uint8Array): Promise<SubmitResult> {
     const change = typeof body === "string" ? body : Buffer.from(body).toString("utf8");
     const payload = Buffer.from(JSON.stringify({ who, doc, change } satisfies ForwardedChange));
-    const [host, port] = splitAddress(address);
-    return new Promise((resolve, reject) => {
-      const req = request(
-        { host, port, path: FORWARD_PATH, method: "POST", agent: this.agent, headers: { "content-type": "application/json", "content-length": payload.length } },
-        (res) => {
-          const chunks: Buffer[] = [];
-          res.on("data", (c: Buffer) => chunks.push(c));
-          res.on("error", (err) => reject(new OwnerUnreachable(address, err.message)));
-          res.on("end", () => {
-            const status = res.statusCode ?? 0;
-            const parsed = parse(Buffer.concat(chunks).toString("utf8"));
-            if (status === 200 && Array.isArray(parsed?.results)) return resolve(parsed.results as SubmitResult);
-            const error = parsed?.error as { code?: unknown; message?: unknown; details?: unknown } | undefined;
-            if (status >= 400 && typeof error?.code === "string" && error.code !== "internal" && (ERROR_CODES as readonly string[]).includes(error.code)) {
-              return reject(new WeftError(error.code as ErrorCode, String(error.message ?? error.code), Array.isArray(error.details) ? error.details : []));
-            }
-            reject(new OwnerUnreachable(address, `answered ${status}`));
-          });
-        },
-      );
-      req.setTimeout(this.timeoutMs, () => req.destroy(new Error(`no answer within ${this.timeoutMs} ms`)));
-      req.on("error", (err) => reject(new OwnerUnreachable(address, err.message)));
-      req.end(payload);
-    });
+    let answer: { status: number; body: Buffer };
+    try {
+      answer = await privateRequest(address, { method: "POST", path: FORWARD_PATH, body: payload, contentType: "application/json", timeoutMs: this.timeoutMs });
+    } catch (err) {
+      throw new OwnerUnreachable(address, (err as Error).message);
+    }
+    const { status } = answer;
+    const parsed = parse(answer.body.toString("utf8"));
+    if (status === 200 && Array.isArray(parsed?.results)) return parsed.results as SubmitResult;
+    const error = parsed?.error as { code?: unknown; message?: unknown; details?: unknown } | undefined;
+    if (status >= 400 && typeof error?.code === "string" && error.code !== "internal" && (ERROR_CODES as readonly string[]).includes(error.code)) {
+      throw new WeftError(error.code as ErrorCode, String(error.message ?? error.code), Array.isArray(error.details) ? error.details : []);
+    }
+    throw new OwnerUnreachable(address, `answered ${status}`);
   }
-
-  close(): void {
-    this.agent.destroy();
-  }
-}
-
-function splitAddress(address: string): [string, number] {
-  const i = address.lastIndexOf(":");
-  return [address.slice(0, i), Number(address.slice(i + 1))];
 }
 
 function parse(text: string): Record<string, unknown> | undefined {

@@ -169,7 +169,6 @@ export function roomWiring(w: Wiring, gateway: Gateway, env: NodeJS.ProcessEnv =
       subscribers.close();
       // Other tasks take this one's documents at once instead of after the leases expire.
       await ownership?.ownership.releaseAll();
-      ownership?.forwarder.close();
       await committed?.close();
     },
   };

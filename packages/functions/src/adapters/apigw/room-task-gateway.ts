@@ -1,13 +1,11 @@
-import { Agent, request } from "node:http";
 import type { Gateway } from "@weft/core";
+import { privateRequest } from "./private-request.js";
 
 /**
  * How long a post to a room task may take. Past it the post fails (ETIMEDOUT, not gone): a task
  * that accepts and never answers would otherwise hold the poster (a room's delivery chain) for good.
  */
 export const ROOM_TASK_REQUEST_TIMEOUT_MS = 5000;
-/** How long connecting to a task may take (inside the VPC: a task that does not answer SYN is not there to post to). */
-const CONNECT_TIMEOUT_MS = 1000;
 
 /**
  * Errors that say a room task is not there at all: nothing listens at its address, or its host
@@ -31,17 +29,11 @@ const RESET = new Set(["ECONNRESET", "EPIPE"]);
  * bug upstream).
  */
 export class RoomTaskGateway implements Gateway {
-  private readonly host: string;
-  private readonly port: number;
+  private readonly address: string;
 
   /** `endpoint`: `http://host:port` of the task's private port (connection-ids.ts roomEndpointOf). */
-  constructor(
-    endpoint: string,
-    private readonly agent: Agent = SHARED_AGENT,
-  ) {
-    const url = new URL(endpoint);
-    this.host = url.hostname.replace(/^\[|\]$/g, "");
-    this.port = Number(url.port);
+  constructor(endpoint: string) {
+    this.address = new URL(endpoint).host;
   }
 
   post(connectionId: string, data: string): Promise<"ok" | "gone"> {
@@ -54,7 +46,8 @@ export class RoomTaskGateway implements Gateway {
 
   private async call(method: "POST" | "DELETE", connectionId: string, body?: Buffer, attempt = 1): Promise<"ok" | "gone"> {
     try {
-      const status = await this.send(method, connectionId, body);
+      const path = `/@connections/${encodeURIComponent(connectionId)}`;
+      const { status } = await privateRequest(this.address, { method, path, ...(body ? { body } : {}), timeoutMs: ROOM_TASK_REQUEST_TIMEOUT_MS });
       if (status === 200 || status === 204) return "ok";
       if (status === 410) return "gone";
       throw Object.assign(new Error(`the room task's @connections API answered ${status} to ${method}`), { status });
@@ -65,37 +58,4 @@ export class RoomTaskGateway implements Gateway {
       throw err;
     }
   }
-
-  private send(method: string, connectionId: string, body?: Buffer): Promise<number> {
-    return new Promise((resolve, reject) => {
-      const req = request(
-        {
-          host: this.host,
-          port: this.port,
-          method,
-          path: `/@connections/${encodeURIComponent(connectionId)}`,
-          agent: this.agent,
-          headers: body ? { "content-type": "application/octet-stream", "content-length": body.length } : {},
-        },
-        (res) => {
-          res.resume();
-          res.on("end", () => resolve(res.statusCode ?? 0));
-          res.on("error", reject);
-        },
-      );
-      const timedOut = (what: string) => req.destroy(Object.assign(new Error(`the room task did not ${what}`), { code: "ETIMEDOUT" }));
-      req.setTimeout(ROOM_TASK_REQUEST_TIMEOUT_MS, () => timedOut(`answer within ${ROOM_TASK_REQUEST_TIMEOUT_MS} ms`));
-      req.on("socket", (socket) => {
-        if (!socket.connecting) return;
-        const t = setTimeout(() => timedOut(`accept a connection within ${CONNECT_TIMEOUT_MS} ms`), CONNECT_TIMEOUT_MS);
-        socket.once("connect", () => clearTimeout(t));
-        socket.once("close", () => clearTimeout(t));
-      });
-      req.on("error", reject);
-      req.end(body);
-    });
-  }
 }
-
-/** One pool of kept-alive sockets per process, to every task it posts to. */
-const SHARED_AGENT = new Agent({ keepAlive: true, keepAliveMsecs: 30_000, maxSockets: 256 });
