@@ -193,6 +193,7 @@ function roomTier(product: ProductSpec, run: MeasuredRun): ContainerService {
     targetUtilization: rooms.scaling.cpuUtilization / 100,
     minTasks: rooms.scaling.min,
     maxConnectionsPerTask: rooms.maxConnectionsPerTask,
+    capacity: rooms.capacity,
     activeConnections: { average: open(product.averagePerSec), peak: open(product.peakPerSec) },
   };
 }

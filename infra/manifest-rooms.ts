@@ -28,6 +28,17 @@ export interface RoomsSpec {
   /** Service auto scaling on average CPU (target tracking). */
   scaling: { min: number; max: number; cpuUtilization: number };
   /**
+   * Where the tasks run (the ECS service's capacity provider strategy, SST's `capacity`): the
+   * first `onDemandBase` tasks on regular Fargate, and of the rest `onDemandWeight` in every
+   * `onDemandWeight + spotWeight` on regular Fargate and the others on Fargate Spot. A Spot task
+   * may be reclaimed with two minutes' notice (SIGTERM): it closes its sockets and releases its
+   * documents' leases, and its clients reconnect to another task and resume (docs/rooms.md,
+   * "Capacity"). The cost bench bills the split (prices.fargate's Spot rates).
+   */
+  capacity: { onDemandBase: number; onDemandWeight: number; spotWeight: number };
+  /** Seconds ECS waits after SIGTERM before it kills the container (Fargate Spot's notice is 120 s; ECS allows at most 120). */
+  stopTimeoutSeconds: number;
+  /**
    * Open connections one task is sized to hold (memory: an idle WebSocket with its buffers and
    * subscriptions takes tens of KB; this leaves the task's memory mostly to the work). The cost
    * bench sizes the tier for the larger of its CPU and its connections.
@@ -52,6 +63,10 @@ export const rooms: RoomsSpec = {
   // them (its CPU reading is an upper bound): the maximum leaves room above it, and the VPC's
   // three public /22 subnets hold ~3,000 task addresses (docs/deploy.md, "Room tier").
   scaling: { min: 2, max: 2_500, cpuUtilization: 60 },
+  // The minimum on regular Fargate, and a quarter of the tasks above it: if Spot capacity runs
+  // out, those and the scaling policy's new tasks keep the tier serving while it waits.
+  capacity: { onDemandBase: 2, onDemandWeight: 1, spotWeight: 3 },
+  stopTimeoutSeconds: 120,
   maxConnectionsPerTask: 10_000,
   // What the sequencer and the WebSocket routes need: the log, the sequencer state, the
   // connections (subscriptions and presence, shared with notifications), the quarantine, the

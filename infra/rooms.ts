@@ -108,7 +108,8 @@ function createRoomsTier(domain: RoomsDomain) {
    * tokens like the HTTP function); SST passes links to a
    * container as plaintext `SST_RESOURCE_<Name>` variables of the task definition (the JWT
    * settings are not confidential). Scaling: target tracking on average CPU only (SST adds a
-   * memory policy at 70% unless told not to).
+   * memory policy at 70% unless told not to). Capacity: regular Fargate and Fargate Spot as the
+   * spec's `capacity` says (changing it makes SST replace the ECS service).
    *
    * Load balancer: SST's NLB (a `tls` listen protocol makes it a Network Load Balancer): a TLS
    * listener on 443 with the domain's certificate, forwarding WebSocket traffic as TCP to `port`.
@@ -123,6 +124,12 @@ function createRoomsTier(domain: RoomsDomain) {
     cpu: spec.cpu,
     memory: spec.memory,
     scaling: { min: spec.scaling.min, max: spec.scaling.max, cpuUtilization: spec.scaling.cpuUtilization, memoryUtilization: false },
+    // Regular Fargate for the base and a share of the rest, Fargate Spot for the others (ECS
+    // places a service's tasks by this strategy; SST allows `base` on one provider only).
+    capacity: {
+      fargate: { base: spec.capacity.onDemandBase, weight: spec.capacity.onDemandWeight },
+      spot: { weight: spec.capacity.spotWeight },
+    },
     link: [...tableLinks, ...bucketLinks(spec.tables), ...secretLinks({})],
     permissions: [...webSocketPermissions(spec), ...kinesisPutPermissions(spec.streams)],
     environment: {
@@ -160,6 +167,13 @@ function createRoomsTier(domain: RoomsDomain) {
         // The default for TCP targets of type ip, pinned: the security group rule above admits
         // the load balancer's VPC addresses, not clients' addresses.
         args.preserveClientIp = "false";
+      },
+      // A Spot task's notice is two minutes: ECS waits that long after SIGTERM (its default is
+      // 30 s) so a task reclaimed while busy closes its sockets and releases its leases itself.
+      taskDefinition: (args) => {
+        args.containerDefinitions = $output(args.containerDefinitions).apply((json) =>
+          JSON.stringify((JSON.parse(json) as Record<string, unknown>[]).map((c) => ({ ...c, stopTimeout: spec.stopTimeoutSeconds }))),
+        );
       },
       // Time for a new task to start listening before failed health checks count against it.
       service: (args) => {

@@ -50,6 +50,20 @@ export interface ContainerService {
   activeConnections: { average: number; peak?: number };
   /** Behind one Network Load Balancer with a TLS listener (default true). */
   loadBalancer?: boolean;
+  /**
+   * Where the tasks run (an ECS capacity provider strategy): the first `onDemandBase` on regular
+   * Fargate, and of the rest `onDemandWeight` in every `onDemandWeight + spotWeight` on regular
+   * Fargate and the others on Fargate Spot (billed at prices.fargate's Spot rates). Absent: all
+   * on regular Fargate.
+   */
+  capacity?: ContainerCapacity;
+}
+
+/** ContainerService.capacity: integers, onDemandBase >= 0, weights >= 0 and not both 0. */
+export interface ContainerCapacity {
+  onDemandBase: number;
+  onDemandWeight: number;
+  spotWeight: number;
 }
 
 /**
@@ -194,6 +208,8 @@ export interface ContainerSizing {
   fn: string;
   /** Tasks running every hour of the month. */
   tasks: number;
+  /** Of `tasks`, those on Fargate Spot (ContainerService.capacity; 0 without it; a fraction: the month's average share). */
+  spotTasks: number;
   /** What set `tasks` (ties: cpu, then connections): the CPU work at the target utilization, the open connections per task, or minTasks. */
   tasksBoundBy: "cpu" | "connections" | "minTasks";
   /** vCPU-seconds of work per second (the `fargate.vcpuMs` at this rate, spread over the month). */

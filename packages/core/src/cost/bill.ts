@@ -1,4 +1,4 @@
-import type { Architecture, BillInput, BillLine, ContainerService, ContainerSizing, KinesisStreamSizing, ProductBill, ProvisionedSizing, RateBill, ServiceName } from "./bill-types.js";
+import type { Architecture, BillInput, BillLine, ContainerCapacity, ContainerService, ContainerSizing, KinesisStreamSizing, ProductBill, ProvisionedSizing, RateBill, ServiceName } from "./bill-types.js";
 import { billKinesisStream, checkKinesisLine, checkKinesisStream, isKinesisUnit, type KinesisUnit } from "./kinesis-bill.js";
 import { BYTES_PER_GB, HOURS_PER_MONTH, PRICE_REGION, PRICE_TABLE_DATE, PRICES, SECONDS_PER_MONTH, priceOf, type Price, type PriceTable } from "./prices.js";
 import { steadyStateStorage, type StoreKind } from "./storage.js";
@@ -214,7 +214,8 @@ function activeConnectionsAt(input: BillInput, service: ContainerService, events
 
 /**
  * One container service's month: `tasks` x HOURS_PER_MONTH of its vCPUs and memory (lines
- * "Fargate vCPU" and "Fargate memory"), and unless `loadBalancer` is false one Network Load
+ * "Fargate vCPU" and "Fargate memory" for the tasks on regular Fargate, "Fargate Spot vCPU" and
+ * "Fargate Spot memory" for those its `capacity` puts on Fargate Spot), and unless `loadBalancer` is false one Network Load
  * Balancer's hours and NLCU-hours (lines "Elastic Load Balancing load balancer hours" and
  * "... NLCUs"), every line attributed to `fn`. `usage` is the fn's container usage in the month.
  */
@@ -235,18 +236,27 @@ function billContainerService(
   const forConnections = ceilTolerant(activeConnections / service.maxConnectionsPerTask);
   const tasks = Math.max(service.minTasks, forCpu, forConnections);
   const tasksBoundBy = forCpu === tasks ? "cpu" : forConnections === tasks ? "connections" : "minTasks";
+  const spotTasks = spotShare(tasks, service.capacity);
+  const onDemandTasks = tasks - spotTasks;
   const arm = service.architecture === "arm64";
-  const vcpuPrice = arm ? prices.fargate.vcpuHoursArm64 : prices.fargate.vcpuHoursX86;
-  const gbPrice = arm ? prices.fargate.gbHoursArm64 : prices.fargate.gbHoursX86;
-  const taskHours = tasks * HOURS_PER_MONTH;
-  const vcpuHours = taskHours * service.vcpu;
-  const gbHours = taskHours * service.memoryGb;
-  const lines = [
-    line(cpu, "Fargate", "vCPU", vcpuHours, vcpuPrice.unit, priceOf(vcpuHours, vcpuPrice)),
-    line(cpu, "Fargate", "memory", gbHours, gbPrice.unit, priceOf(gbHours, gbPrice)),
-  ];
+  const { fargate } = prices;
+  const lines: BillLine[] = [];
+  // One pair of lines per kind of capacity the service uses (regular Fargate's even at 0 tasks
+  // of it, so that a service without Spot bills exactly as before).
+  for (const [tasksOf, label, vcpuPrice, gbPrice] of [
+    [onDemandTasks, "", arm ? fargate.vcpuHoursArm64 : fargate.vcpuHoursX86, arm ? fargate.gbHoursArm64 : fargate.gbHoursX86],
+    [spotTasks, "Spot ", arm ? fargate.spotVcpuHoursArm64 : fargate.spotVcpuHoursX86, arm ? fargate.spotGbHoursArm64 : fargate.spotGbHoursX86],
+  ] as const) {
+    if (label && tasksOf === 0) continue;
+    const vcpuHours = tasksOf * HOURS_PER_MONTH * service.vcpu;
+    const gbHours = tasksOf * HOURS_PER_MONTH * service.memoryGb;
+    lines.push(
+      line(cpu, "Fargate", `${label}vCPU`, vcpuHours, vcpuPrice.unit, priceOf(vcpuHours, vcpuPrice)),
+      line(cpu, "Fargate", `${label}memory`, gbHours, gbPrice.unit, priceOf(gbHours, gbPrice)),
+    );
+  }
   const sizing: ContainerSizing = {
-    fn, tasks, tasksBoundBy, vcpuPerSecond, activeConnections,
+    fn, tasks, spotTasks, tasksBoundBy, vcpuPerSecond, activeConnections,
     loadBalancer: false, newConnectionsPerSecond: 0, gbProcessedPerHour: 0, nlcu: 0,
   };
   if (service.loadBalancer === false) return { sizing, lines };
@@ -267,6 +277,16 @@ function billContainerService(
   );
   Object.assign(sizing, { loadBalancer: true, newConnectionsPerSecond, gbProcessedPerHour, nlcu, nlcuBoundBy });
   return { sizing, lines };
+}
+
+/**
+ * The tasks of `tasks` on Fargate Spot under ECS's capacity provider strategy: the first
+ * `onDemandBase` on regular Fargate, the rest split by weight (a month's average, so a fraction).
+ */
+function spotShare(tasks: number, capacity: ContainerCapacity | undefined): number {
+  if (!capacity || capacity.spotWeight === 0) return 0;
+  const beyondBase = Math.max(0, tasks - capacity.onDemandBase);
+  return (beyondBase * capacity.spotWeight) / (capacity.onDemandWeight + capacity.spotWeight);
 }
 
 /** A usage line scaled to the month; `fixedQuantity` is the part from fixed monthly usage. */
@@ -434,6 +454,15 @@ function checkContainerService(input: BillInput, fn: string, c: ContainerService
     if (input.rates.peak === undefined) throw new Error(`${p}: activeConnections.peak is given but rates.peak is not (connections are counted at the product's rates)`);
   }
   if (c.loadBalancer !== undefined && typeof c.loadBalancer !== "boolean") throw new Error(`${p}: loadBalancer must be true or false, got ${String(c.loadBalancer)}`);
+  if (c.capacity !== undefined) checkCapacity(p, c.capacity);
+}
+
+function checkCapacity(p: string, c: ContainerCapacity): void {
+  if (typeof c !== "object" || c === null) throw new Error(`${p}: capacity must be { onDemandBase, onDemandWeight, spotWeight }, got ${String(c)}`);
+  for (const k of ["onDemandBase", "onDemandWeight", "spotWeight"] as const) {
+    if (!(Number.isInteger(c[k]) && c[k] >= 0)) throw new Error(`${p}: capacity.${k} must be an integer >= 0, got ${String(c[k])}`);
+  }
+  if (c.onDemandWeight + c.spotWeight === 0) throw new Error(`${p}: capacity needs a weight above 0 (onDemandWeight or spotWeight)`);
 }
 
 function checkRate(rate: number, name: string): void {

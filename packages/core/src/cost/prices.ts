@@ -91,8 +91,20 @@ export interface PriceTable {
     /** Enhanced fan-out (provisioned streams): GB pushed to each registered consumer. */
     efoRetrievedGb: Price;
   };
-  /** The room tier's tasks (infra/manifest-rooms.ts: Linux, arm64, on-demand): per task, vCPUs and GB as sized. */
-  fargate: { vcpuHoursArm64: Price; gbHoursArm64: Price; vcpuHoursX86: Price; gbHoursX86: Price };
+  /**
+   * The room tier's tasks (infra/manifest-rooms.ts: Linux, arm64; regular Fargate and Fargate
+   * Spot as its `capacity` says): per task, vCPUs and GB as sized.
+   */
+  fargate: {
+    vcpuHoursArm64: Price;
+    gbHoursArm64: Price;
+    vcpuHoursX86: Price;
+    gbHoursX86: Price;
+    spotVcpuHoursArm64: Price;
+    spotGbHoursArm64: Price;
+    spotVcpuHoursX86: Price;
+    spotGbHoursX86: Price;
+  };
   /** The room tier's public Network Load Balancer (infra/rooms.ts). */
   elb: { nlbHours: Price; nlcuHours: Price };
   /** Public IPv4 addresses: one per room task (SST's Service runs tasks in public subnets) and one per zone of the load balancer. */
@@ -114,6 +126,13 @@ const S3 = "https://aws.amazon.com/s3/pricing/";
 const DATA_TRANSFER = "https://aws.amazon.com/ec2/pricing/on-demand/#Data_Transfer";
 const FARGATE = "https://aws.amazon.com/fargate/pricing/";
 const ELB = "https://aws.amazon.com/elasticloadbalancing/pricing/";
+/**
+ * AWS's page shows the current Fargate Spot rates in a table rendered dynamically, and they move
+ * with supply and demand. Quoting pages give 50-70% off the on-demand rate (SST's Service docs:
+ * us-east-1 Linux/x86 Spot at $0.01218784 a vCPU-hour, 70% off); the bill takes the smallest
+ * discount quoted, half the on-demand rate, so a cheaper month is the market's, not the model's.
+ */
+const SPOT_NOTE = "Half the on-demand rate: the smallest Spot discount the quoting pages give (50-70%); the live rate is on AWS's page and moves.";
 const VPC = "https://aws.amazon.com/vpc/pricing/";
 
 export const PRICES: PriceTable = {
@@ -268,6 +287,22 @@ export const PRICES: PriceTable = {
     gbHoursX86: {
       usd: 0.004445, per: 1, unit: "GB-hours (Linux/x86)", checked: STORED, source: FARGATE,
       note: "Quoting pages, as vcpuHoursArm64.",
+    },
+    spotVcpuHoursArm64: {
+      usd: 0.01619, per: 1, unit: "Fargate Spot vCPU-hours (Linux/ARM)", checked: STORED, source: FARGATE,
+      note: SPOT_NOTE,
+    },
+    spotGbHoursArm64: {
+      usd: 0.00178, per: 1, unit: "Fargate Spot GB-hours (Linux/ARM)", checked: STORED, source: FARGATE,
+      note: SPOT_NOTE,
+    },
+    spotVcpuHoursX86: {
+      usd: 0.02024, per: 1, unit: "Fargate Spot vCPU-hours (Linux/x86)", checked: STORED, source: FARGATE,
+      note: SPOT_NOTE,
+    },
+    spotGbHoursX86: {
+      usd: 0.0022225, per: 1, unit: "Fargate Spot GB-hours (Linux/x86)", checked: STORED, source: FARGATE,
+      note: SPOT_NOTE,
     },
   },
   elb: {

@@ -140,7 +140,7 @@ export function renderMarkdown(cost: ProductCost): string {
   ];
   const sized = rates.flatMap((r) => r.provisioned.map((s) => [r.rate, s.table, `${formatQuantity(s.writeCapacityUnits)} WCU / ${formatQuantity(s.readCapacityUnits)} RCU`, `${Math.round(s.targetUtilization * 100)}%`]));
   if (sized.length > 0) out.push("", table(["Rate", "Provisioned table", "Capacity", "Target utilization"], sized, [false, false, true, true]));
-  const tasks = rates.flatMap((r) => r.containers.map((c) => [r.rate, c.fn, `${formatQuantity(c.tasks)} (${TASKS_BOUND_BY[c.tasksBoundBy]})`, formatQuantity(c.vcpuPerSecond), formatQuantity(c.activeConnections), nlcuText(c)]));
+  const tasks = rates.flatMap((r) => r.containers.map((c) => [r.rate, c.fn, `${formatQuantity(c.tasks)} (${TASKS_BOUND_BY[c.tasksBoundBy]}${c.spotTasks > 0 ? `; ${formatQuantity(c.spotTasks)} on Spot` : ""})`, formatQuantity(c.vcpuPerSecond), formatQuantity(c.activeConnections), nlcuText(c)]));
   if (tasks.length > 0) out.push("", table(["Rate", "Container service", "Tasks", "vCPU-seconds per second", "Open connections", "NLCUs"], tasks, [false, false, true, true, true, true]));
   const streams = rates.flatMap((r) => (r.streams ?? []).map((k) => [
     r.rate,

@@ -42,7 +42,7 @@ describe("billAtRate: container services (Fargate)", () => {
     const b = billAtRate(monthly([cpu(9)]), 1);
     expect(b.containers).toEqual([
       {
-        fn: "rooms", tasks: 15, tasksBoundBy: "cpu", vcpuPerSecond: 9, activeConnections: 20_000,
+        fn: "rooms", tasks: 15, spotTasks: 0, tasksBoundBy: "cpu", vcpuPerSecond: 9, activeConnections: 20_000,
         loadBalancer: true, newConnectionsPerSecond: 0, gbProcessedPerHour: 0, nlcu: 20_000 / 3000, nlcuBoundBy: "activeConnections",
       },
     ]);
@@ -113,7 +113,7 @@ describe("billAtRate: container services (Fargate)", () => {
     const b = billAtRate(monthly([cpu(9)], { loadBalancer: false }), 1);
     expect(b.lines.map((l) => l.service)).toEqual(["Fargate", "Fargate"]);
     expect(b.containers[0]).toEqual({
-      fn: "rooms", tasks: 15, tasksBoundBy: "cpu", vcpuPerSecond: 9, activeConnections: 20_000,
+      fn: "rooms", tasks: 15, spotTasks: 0, tasksBoundBy: "cpu", vcpuPerSecond: 9, activeConnections: 20_000,
       loadBalancer: false, newConnectionsPerSecond: 0, gbProcessedPerHour: 0, nlcu: 0,
     });
     expect(b.totalUsd).toBeCloseTo(354.80385 + 78.0174, 9);
@@ -135,6 +135,48 @@ describe("billAtRate: container services (Fargate)", () => {
     const b = billAtRate(monthly([cpu(6)], {}, { fixedMonthly: [cpu(3)] }), 1);
     expect(b.containers[0]!.vcpuPerSecond).toBeCloseTo(9, 12);
     expect(b.fixedUsd).toBeCloseTo((354.80385 + 78.0174) / 3, 9);
+  });
+});
+
+describe("billAtRate: regular Fargate and Fargate Spot (ContainerService.capacity)", () => {
+  const spot = { capacity: { onDemandBase: 2, onDemandWeight: 1, spotWeight: 3 } };
+
+  it("puts the base on regular Fargate and splits the rest by weight", () => {
+    // 15 tasks: 2 base + 13 x 1/4 = 5.25 regular, 13 x 3/4 = 9.75 Spot (a month's average)
+    const b = billAtRate(monthly([cpu(9)], spot), 1);
+    expect(b.containers[0]).toMatchObject({ tasks: 15, spotTasks: 9.75, tasksBoundBy: "cpu" });
+    const fargate = b.lines.filter((l) => l.service === "Fargate").map((l) => [l.label, l.billedQuantity, l.billedUnit]);
+    expect(fargate).toEqual([
+      ["Fargate vCPU, rooms", 5.25 * 730.5, "vCPU-hours (Linux/ARM)"],
+      ["Fargate Spot vCPU, rooms", 9.75 * 730.5, "Fargate Spot vCPU-hours (Linux/ARM)"],
+      ["Fargate memory, rooms", 2 * 5.25 * 730.5, "GB-hours (Linux/ARM)"],
+      ["Fargate Spot memory, rooms", 2 * 9.75 * 730.5, "Fargate Spot GB-hours (Linux/ARM)"],
+    ]);
+    // Spot at half the on-demand rate: $0.01619 a vCPU-hour, $0.00178 a GB-hour
+    expect(usdOf(b, "Fargate vCPU, rooms")).toBeCloseTo(5.25 * 730.5 * 0.03238, 9);
+    expect(usdOf(b, "Fargate Spot vCPU, rooms")).toBeCloseTo(9.75 * 730.5 * 0.01619, 9);
+    expect(usdOf(b, "Fargate Spot memory, rooms")).toBeCloseTo(2 * 9.75 * 730.5 * 0.00178, 9);
+    // Against all on regular Fargate: the load balancer's lines do not move, the tasks' cost 37% less.
+    const regular = billAtRate(monthly([cpu(9)]), 1);
+    const fargateUsd = (x: typeof b) => x.lines.filter((l) => l.service === "Fargate").reduce((t, l) => t + l.usd, 0);
+    expect(fargateUsd(b) / fargateUsd(regular)).toBeCloseTo((5.25 + 9.75 / 2) / 15, 3);
+    expect(b.lines.filter((l) => l.service !== "Fargate")).toEqual(regular.lines.filter((l) => l.service !== "Fargate"));
+  });
+
+  it("runs everything on regular Fargate while the tasks fit in the base, and with no Spot weight", () => {
+    const idle = billAtRate(monthly([cpu(0.3)], { ...spot, activeConnections: { average: 1000 } }), 1);
+    expect(idle.containers[0]).toMatchObject({ tasks: 2, spotTasks: 0 });
+    expect(idle.lines.filter((l) => l.label.includes("Spot"))).toEqual([]);
+    const noSpot = billAtRate(monthly([cpu(9)], { capacity: { onDemandBase: 0, onDemandWeight: 1, spotWeight: 0 } }), 1);
+    expect(noSpot).toEqual(billAtRate(monthly([cpu(9)]), 1));
+  });
+
+  it("puts every task beyond the base on Spot with no regular weight, and bills x86_64 Spot at its own prices", () => {
+    const b = billAtRate(monthly([cpu(9)], { architecture: "x86_64", capacity: { onDemandBase: 1, onDemandWeight: 0, spotWeight: 1 } }), 1);
+    expect(b.containers[0]).toMatchObject({ tasks: 15, spotTasks: 14 });
+    expect(usdOf(b, "Fargate vCPU, rooms")).toBeCloseTo(730.5 * 0.04048, 9);
+    expect(usdOf(b, "Fargate Spot vCPU, rooms")).toBeCloseTo(14 * 730.5 * 0.02024, 9);
+    expect(usdOf(b, "Fargate Spot memory, rooms")).toBeCloseTo(2 * 14 * 730.5 * 0.0022225, 9);
   });
 });
 
@@ -242,6 +284,11 @@ describe("bad container inputs throw clear errors", () => {
     ["peak connections below the average", service({ activeConnections: { average: 100, peak: 50 } }), /activeConnections.peak must be a number >= the average 100, got 50/],
     ["peak connections without a peak rate", { ...service({ activeConnections: { average: 100, peak: 200 } }), rates: { average: 1 } }, /activeConnections.peak is given but rates.peak is not/],
     ["a load balancer flag that is not a boolean", service({ loadBalancer: "yes" }), /container service "rooms": loadBalancer must be true or false, got yes/],
+    ["a capacity that is not an object", service({ capacity: "spot" }), /container service "rooms": capacity must be \{ onDemandBase, onDemandWeight, spotWeight \}, got spot/],
+    ["a negative base", service({ capacity: { onDemandBase: -1, onDemandWeight: 1, spotWeight: 3 } }), /capacity.onDemandBase must be an integer >= 0, got -1/],
+    ["a fractional weight", service({ capacity: { onDemandBase: 2, onDemandWeight: 0.5, spotWeight: 3 } }), /capacity.onDemandWeight must be an integer >= 0, got 0.5/],
+    ["a missing Spot weight", service({ capacity: { onDemandBase: 2, onDemandWeight: 1 } }), /capacity.spotWeight must be an integer >= 0, got undefined/],
+    ["both weights 0", service({ capacity: { onDemandBase: 2, onDemandWeight: 0, spotWeight: 0 } }), /container service "rooms": capacity needs a weight above 0/],
     ["CPU of a function without a container service", { containers: undefined }, /usage: fargate.vcpuMs of function "rooms", which has no container service in containers/],
     ["load balancer bytes of another function", { usage: [{ unit: "nlb.bytes", fn: "edge", quantity: 1 }] }, /usage: nlb.bytes of function "edge", which has no container service/],
     ["fixed new connections without a container service", { containers: {}, usage: [], fixedMonthly: [connects(1)] }, /fixed monthly usage: nlb.newConnections of function "rooms", which has no container service/],

@@ -36,6 +36,11 @@ describe("price table", () => {
     expect(PRICES.fargate.gbHoursArm64.usd).toBe(0.00356);
     expect(PRICES.fargate.vcpuHoursX86.usd).toBe(0.04048);
     expect(PRICES.fargate.gbHoursX86.usd).toBe(0.004445);
+    // Fargate Spot: half of each on-demand rate (the smallest discount the quoting pages give)
+    expect(PRICES.fargate.spotVcpuHoursArm64.usd).toBeCloseTo(PRICES.fargate.vcpuHoursArm64.usd / 2, 5);
+    expect(PRICES.fargate.spotGbHoursArm64.usd).toBeCloseTo(PRICES.fargate.gbHoursArm64.usd / 2, 5);
+    expect(PRICES.fargate.spotVcpuHoursX86.usd).toBeCloseTo(PRICES.fargate.vcpuHoursX86.usd / 2, 7);
+    expect(PRICES.fargate.spotGbHoursX86.usd).toBeCloseTo(PRICES.fargate.gbHoursX86.usd / 2, 7);
     expect(PRICES.elb.nlbHours.usd).toBe(0.0225);
     expect(PRICES.elb.nlcuHours.usd).toBe(0.006);
   });
