@@ -54,6 +54,8 @@ export interface DocOwnershipDeps {
 export class DocOwnership {
   private readonly seen = new Map<string, DocLease>();
   private readonly acquiring = new Map<string, Promise<DocLease>>();
+  /** Documents whose holder (as `seen` has it) a forward could not reach: routed by a fresh read. */
+  private readonly unanswered = new Set<string>();
   private readonly config: OwnershipConfig;
 
   constructor(private readonly deps: DocOwnershipDeps) {
@@ -65,7 +67,7 @@ export class DocOwnership {
     const key = docKey(doc);
     const now = this.deps.now();
     let lease = this.seen.get(key);
-    if (!lease || !this.trusted(lease, now)) lease = await this.refresh(doc, key, lease);
+    if (!lease || this.unanswered.has(key) || !this.trusted(lease, now)) lease = await this.refresh(doc, key, lease);
     else this.touch(key, lease);
     // A lease naming this task's address under another id is a predecessor's at the same address (a restart): here.
     const { owner, address } = this.deps.self;
@@ -73,12 +75,13 @@ export class DocOwnership {
   }
 
   /**
-   * A forward to `owner` could not reach it: forget its lease, so the next route reads it again
-   * (and takes it once it has expired). The change at hand is sequenced where it arrived.
+   * A forward to `owner` could not reach it: the next route reads its lease again (a read, not
+   * a claim the store would refuse while the lease is live) and takes it once it has expired or
+   * been released. The change at hand is sequenced where it arrived.
    */
   unreachable(doc: DocRef, owner: string): void {
     const key = docKey(doc);
-    if (this.seen.get(key)?.owner === owner) this.seen.delete(key);
+    if (this.seen.get(key)?.owner === owner) this.unanswered.add(key);
   }
 
   /** Documents whose lease this task holds now (a gauge). */
@@ -94,6 +97,7 @@ export class DocOwnership {
     const now = this.deps.now();
     const mine = [...this.seen.entries()].filter(([, l]) => l.owner === this.deps.self.owner && l.expiresAt > now);
     this.seen.clear();
+    this.unanswered.clear();
     await Promise.all(mine.map(([key, l]) => this.deps.leases.release(parseDocKey(key), l.owner, l.epoch).catch(() => false)));
   }
 
@@ -123,6 +127,7 @@ export class DocOwnership {
     };
     const refreshed = claim()
       .then((lease) => {
+        this.unanswered.delete(key);
         this.touch(key, lease);
         return lease;
       })
@@ -135,7 +140,11 @@ export class DocOwnership {
   private touch(key: string, lease: DocLease): void {
     this.seen.delete(key);
     this.seen.set(key, lease);
-    if (this.seen.size > MAX_LEASES) this.seen.delete(this.seen.keys().next().value!);
+    if (this.seen.size > MAX_LEASES) {
+      const oldest = this.seen.keys().next().value!;
+      this.seen.delete(oldest);
+      this.unanswered.delete(oldest);
+    }
   }
 }
 

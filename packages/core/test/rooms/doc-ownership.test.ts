@@ -85,7 +85,7 @@ describe("DocOwnership", () => {
     expect(leases.calls.acquire).toBe(2);
   });
 
-  it("unreachable forgets the holder's lease (the next route asks the store again); releaseAll frees this task's leases at once", async () => {
+  it("unreachable makes the next route read the holder's lease again (a read, no refused claim); releaseAll frees this task's leases at once", async () => {
     const leases = counted();
     const a = new DocOwnership({ leases: leases.store, self: { owner: "a", address: "x:1" }, now: () => T0 });
     const b = new DocOwnership({ leases: leases.store, self: { owner: "b", address: "x:2" }, now: () => T0 + 1 });
@@ -97,13 +97,20 @@ describe("DocOwnership", () => {
     await b.route(d1);
     expect(leases.calls.acquire).toBe(3);
     b.unreachable(d1, "a");
+    const gets = leases.calls.get;
+    // The lease is live: read, still a's, no claim (the store would refuse it).
     expect(await b.route(d1)).toEqual({ here: false, owner: "a", address: "x:1" });
-    expect(leases.calls.acquire).toBe(4);
+    expect(leases.calls).toMatchObject({ acquire: 3, get: gets + 1 });
+    // Read once per unreachable, then trusted again as any live lease is.
+    expect(await b.route(d1)).toEqual({ here: false, owner: "a", address: "x:1" });
+    expect(leases.calls).toMatchObject({ acquire: 3, get: gets + 1 });
     await a.releaseAll();
     expect(leases.calls.release).toBe(2);
     expect(a.held).toBe(0);
+    // Released (stored expired): the read finds it free and b takes it.
     b.unreachable(d1, "a");
     expect(await b.route(d1)).toEqual({ here: true });
+    expect(leases.calls).toMatchObject({ acquire: 4, get: gets + 2 });
     expect(await b.route(d2)).toEqual({ here: true });
   });
 
