@@ -59,7 +59,7 @@ export const rooms: RoomsSpec = {
   cpu: "1 vCPU",
   memory: "2 GB",
   architecture: "arm64",
-  // The document product's peak (250,000 keystrokes/s) is ~1,950 tasks as the cost bench sizes
+  // The document product's peak (250,000 keystrokes/s) is ~2,000-2,400 tasks as the cost bench sizes
   // them (its CPU reading is an upper bound): the maximum leaves room above it, and the VPC's
   // three public /22 subnets hold ~3,000 task addresses (docs/deploy.md, "Room tier").
   scaling: { min: 2, max: 2_500, cpuUtilization: 60 },

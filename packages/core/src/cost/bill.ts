@@ -215,9 +215,10 @@ function activeConnectionsAt(input: BillInput, service: ContainerService, events
 /**
  * One container service's month: `tasks` x HOURS_PER_MONTH of its vCPUs and memory (lines
  * "Fargate vCPU" and "Fargate memory" for the tasks on regular Fargate, "Fargate Spot vCPU" and
- * "Fargate Spot memory" for those its `capacity` puts on Fargate Spot), and unless `loadBalancer` is false one Network Load
- * Balancer's hours and NLCU-hours (lines "Elastic Load Balancing load balancer hours" and
- * "... NLCUs"), every line attributed to `fn`. `usage` is the fn's container usage in the month.
+ * "Fargate Spot memory" for those its `capacity` puts on Fargate Spot), and unless
+ * `loadBalancer` is false one Network Load Balancer's hours and NLCU-hours (lines "Elastic Load
+ * Balancing load balancer hours" and "... NLCUs"), every line attributed to `fn`. `usage` is the
+ * fn's container usage in the month.
  */
 function billContainerService(
   fn: string,

@@ -126,6 +126,7 @@ const S3 = "https://aws.amazon.com/s3/pricing/";
 const DATA_TRANSFER = "https://aws.amazon.com/ec2/pricing/on-demand/#Data_Transfer";
 const FARGATE = "https://aws.amazon.com/fargate/pricing/";
 const ELB = "https://aws.amazon.com/elasticloadbalancing/pricing/";
+const VPC = "https://aws.amazon.com/vpc/pricing/";
 /**
  * AWS's page shows the current Fargate Spot rates in a table rendered dynamically, and they move
  * with supply and demand. Quoting pages give 50-70% off the on-demand rate (SST's Service docs:
@@ -133,7 +134,6 @@ const ELB = "https://aws.amazon.com/elasticloadbalancing/pricing/";
  * discount quoted, half the on-demand rate, so a cheaper month is the market's, not the model's.
  */
 const SPOT_NOTE = "Half the on-demand rate: the smallest Spot discount the quoting pages give (50-70%); the live rate is on AWS's page and moves.";
-const VPC = "https://aws.amazon.com/vpc/pricing/";
 
 export const PRICES: PriceTable = {
   dynamodb: {
