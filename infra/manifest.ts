@@ -672,6 +672,8 @@ export const ENV = {
   roomsDeflate: "WEFT_ROOMS_DEFLATE",
   /** `off`: room tasks take no document leases and sequence every change where it arrives (core rooms/doc-ownership.ts; default on). */
   roomsOwnership: "WEFT_ROOMS_OWNERSHIP",
+  /** How long a stopping room task takes to close its sockets, in ms (default: rooms/room-server.ts ROOM_DRAIN_MS; 0 = all at once). */
+  roomsDrainMs: "WEFT_ROOMS_DRAIN_MS",
 } as const;
 
 export { rooms, type RoomsSpec } from "./manifest-rooms.js";

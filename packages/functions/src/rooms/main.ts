@@ -4,7 +4,8 @@ import { ENV, rooms } from "../../../../infra/manifest.js";
 import { gatewayFromEnv, RoutingGateway } from "../adapters/apigw/routing-gateway.js";
 import { authConfigFromEnv, createAuthenticator } from "../http/auth.js";
 import { wiring } from "../wiring.js";
-import { startRoomServer } from "./room-server.js";
+import { msFromEnv } from "../env-ms.js";
+import { ROOM_DRAIN_MS, startRoomServer } from "./room-server.js";
 import { roomWiring } from "./room-wiring.js";
 
 /**
@@ -13,8 +14,9 @@ import { roomWiring } from "./room-wiring.js";
  * `PORT` and `WEFT_ROOMS_PRIVATE_PORT` (default: the manifest's) and
  * `WEFT_ROOMS_PRIVATE_ADDRESS` (`host:port` others reach the private API at; default: this
  * task's first non-internal IPv4 address, its ENI's in Fargate's awsvpc mode). SIGTERM (a
- * deploy or a scale-in) closes every socket, so clients reconnect to another task and resume
- * with `after`, then exits.
+ * deploy, a scale-in, a Fargate Spot reclaim) closes every socket, spread over
+ * `WEFT_ROOMS_DRAIN_MS` (ROOM_DRAIN_MS), so clients reconnect to other tasks a slice at a time
+ * and resume with `after`; then the task releases its leases and exits.
  */
 async function main(): Promise<void> {
   const env = process.env;
@@ -30,6 +32,7 @@ async function main(): Promise<void> {
     wire: (gateway, privateAddress) => roomWiring(wiring(env), gateway, env, privateAddress),
     logSink: jsonLineSink,
     elsewhere,
+    drainMs: msFromEnv(env, ENV.roomsDrainMs, ROOM_DRAIN_MS),
   });
   jsonLineSink({ kind: "room_task_ready", url: server.url, privateUrl: server.privateUrl });
   const stop = () => {

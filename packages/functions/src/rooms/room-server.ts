@@ -23,8 +23,25 @@ const PRIVATE_KEEP_ALIVE_MS = 65_000;
 const PRIVATE_MAX_MESSAGE_BYTES = 128 * 1024;
 /** A client frame: a `submit` carries a whole change (POST /ops's body limit) plus its envelope. */
 const MAX_FRAME_BYTES = MAX_BODY_BYTES + 4096;
+/**
+ * How long a stopping task (a deploy, a scale-in, a Fargate Spot reclaim: SIGTERM) takes to close
+ * its sockets in the container (rooms/main.ts; `WEFT_ROOMS_DRAIN_MS`): spread over 30 s, its
+ * clients reconnect to the other tasks a slice at a time instead of all in the same second, and
+ * their documents' leases move as their editors leave. Well inside Fargate Spot's two minutes
+ * (the task definition's stopTimeout, infra/manifest-rooms.ts).
+ */
+export const ROOM_DRAIN_MS = 30_000;
+/** The groups a drain closes its sockets in, one every drainMs / DRAIN_SLICES. */
+const DRAIN_SLICES = 20;
 
 export interface RoomServerOptions {
+  /**
+   * On `close`, the open sockets are closed spread evenly over this many ms (default 0: all at
+   * once; the container uses ROOM_DRAIN_MS). Meanwhile new sockets are refused (503), `GET
+   * /health` answers 503, and the task keeps serving the sockets not yet closed and its private
+   * port (forwards from other tasks, posts to its sockets).
+   */
+  drainMs?: number;
   /** Public port (WebSocket at /ws, GET /health); 0 picks one. */
   port: number;
   /** Private `@connections` port; 0 picks one. */
@@ -52,7 +69,7 @@ export interface RoomServer {
   readonly wiring: RoomWiring;
   /** Open connections on this task. */
   readonly connections: number;
-  /** Refuses new connections, closes every open one (each gets its disconnect) and stops both servers. */
+  /** Refuses new connections, closes every open one (each gets its disconnect; over `drainMs`) and stops both servers. */
   close(): Promise<void>;
 }
 
@@ -156,10 +173,13 @@ export async function startRoomServer(o: RoomServerOptions): Promise<RoomServer>
 
   const deflate = process.env[ENV.roomsDeflate] !== "off";
   const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_FRAME_BYTES, perMessageDeflate: deflate ? ROOM_DEFLATE : false });
+  /** Set by `close`: the task is stopping (new sockets refused, /health 503). */
+  let draining = false;
   const publicServer = createServer((req, res) => {
     if (req.method === "GET" && (req.url ?? "").split("?")[0] === "/health") {
       const { forwards, ownedDocuments } = wiring.sequencer;
-      res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify({ ok: true, connections: sockets.size, ownedDocuments, forwards }));
+      const body = JSON.stringify({ ok: !draining, ...(draining ? { draining: true } : {}), connections: sockets.size, ownedDocuments, forwards });
+      res.writeHead(draining ? 503 : 200, { "content-type": "application/json" }).end(body);
       return;
     }
     res.writeHead(404, { "content-type": "application/json" }).end(JSON.stringify({ error: { code: "not_found", message: "the room tier serves /ws and /health" } }));
@@ -171,6 +191,7 @@ export async function startRoomServer(o: RoomServerOptions): Promise<RoomServer>
   async function upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
     const url = new URL(req.url ?? "/", "http://room");
     if (url.pathname !== "/ws") return refuse(socket, 404, "Not Found");
+    if (draining) return refuse(socket, 503, "Service Unavailable");
     const token = url.searchParams.get("token");
     let principal: Principal;
     try {
@@ -244,8 +265,9 @@ export async function startRoomServer(o: RoomServerOptions): Promise<RoomServer>
       return sockets.size;
     },
     async close() {
+      draining = true;
       const open = [...sockets.values()];
-      for (const s of open) s.ws.close(1001, "the task is stopping");
+      await closeSpread(open, o.drainMs ?? 0);
       await Promise.all(open.map((s) => s.chain));
       wss.close();
       await Promise.all([stop(publicServer), stop(privateServer)]);
@@ -268,6 +290,20 @@ function submitOf(text: string): Record<string, unknown> | undefined {
     // Not JSON: the session answers invalid_message.
   }
   return undefined;
+}
+
+/**
+ * Closes `open` ("the task is stopping", 1001) in up to DRAIN_SLICES groups, the first at once
+ * and one more every drainMs / slices; all at once when drainMs is 0. A socket its client
+ * closed meanwhile is closed again harmlessly.
+ */
+async function closeSpread(open: RoomSocket[], drainMs: number): Promise<void> {
+  const slices = drainMs > 0 ? Math.max(1, Math.min(open.length, DRAIN_SLICES)) : 1;
+  const per = Math.ceil(open.length / slices);
+  for (let i = 0; i < slices; i++) {
+    if (i > 0) await new Promise((r) => setTimeout(r, drainMs / slices));
+    for (const s of open.slice(i * per, (i + 1) * per)) s.ws.close(1001, "the task is stopping");
+  }
 }
 
 function refuse(socket: Duplex, status: number, reason: string): void {

@@ -7,7 +7,7 @@ import { startTask, taskToken, type TaskProcess } from "./task-process.js";
  * own process with only the environment infra/rooms.ts gives it (table links, the JWT setting,
  * PORT and WEFT_ROOMS_PRIVATE_PORT), against the test stack's DynamoDB Local. It logs one ready
  * line, serves /health, takes a change over a socket and answers it decided, and on SIGTERM
- * (a deploy or a scale-in) closes its sockets and exits 0.
+ * (a deploy, a scale-in, a Spot reclaim) closes its sockets, spread over its drain, and exits 0.
  */
 let task: TaskProcess | undefined;
 
@@ -45,5 +45,43 @@ describe("a room task process (rooms/main.ts)", () => {
     expect(await closed).toBe(1001);
     expect(await exited).toBe(0);
     task = undefined;
+  }, 60_000);
+
+  test("on SIGTERM with a drain, closes its sockets a slice at a time, refusing new ones and failing /health meanwhile", async () => {
+    task = await startTask({ WEFT_ROOMS_DRAIN_MS: "1500" });
+    const { url, child } = task;
+    const healthUrl = url.replace(/^ws/, "http").replace(/\/ws$/, "/health");
+    const tenant = `room-drain-${Date.now().toString(36)}`;
+    const open = async () => {
+      const ws = new WebSocket(`${url}?token=${encodeURIComponent(await taskToken("ann", tenant))}`);
+      await new Promise<void>((resolve, reject) => {
+        ws.once("open", () => resolve());
+        ws.once("error", reject);
+      });
+      return ws;
+    };
+    const sockets = await Promise.all([open(), open(), open()]);
+    const started = Date.now();
+    const closedAt = sockets.map((ws) => new Promise<[number, number]>((resolve) => ws.once("close", (code) => resolve([code, Date.now() - started]))));
+    const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
+    child.kill("SIGTERM");
+    // The first slice goes at once; while the others wait, the task is draining.
+    await closedAt[0];
+    const health = await fetch(healthUrl);
+    expect(health.status).toBe(503);
+    expect(await health.json()).toMatchObject({ ok: false, draining: true });
+    const refused = new WebSocket(`${url}?token=${encodeURIComponent(await taskToken("ann", tenant))}`);
+    expect(await new Promise((resolve) => refused.once("unexpected-response", (_req, res) => resolve(res.statusCode)))).toBe(503);
+    const closes = await Promise.all(closedAt);
+    expect(closes.map(([code]) => code)).toEqual([1001, 1001, 1001]);
+    // Three sockets in three slices, 500 ms apart: the last one about 1 s after the first.
+    const times = closes.map(([, ms]) => ms).sort((x, y) => x - y);
+    expect(times[2] - times[0]).toBeGreaterThanOrEqual(900);
+    expect(await exited).toBe(0);
+    task = undefined;
+  }, 60_000);
+
+  test("refuses to start with a drain that is not a number of milliseconds", async () => {
+    await expect(startTask({ WEFT_ROOMS_DRAIN_MS: "soon" })).rejects.toThrow(/^exited 1: .*room_task_failed.*WEFT_ROOMS_DRAIN_MS must be a number of milliseconds >= 0, not .*soon/);
   }, 60_000);
 });
