@@ -103,6 +103,28 @@ describe("room tier", () => {
     expect(new Set(ids).size).toBe(17);
   });
 
+  test("a change submitted ahead of its client's earlier seqs is held (answered accepted) and committed in order when they come; alone, at its hold window's end", async () => {
+    const docId = freshDoc("room-held");
+    const ann = await room("ann");
+    const tok = await token({ sub: "ann" });
+    await submit(ann, docId, insert("seed", 1, 0, "s"));
+    const ahead = { clientId: "c", base: 2, ops: [3, 4].map((seq) => ({ id: `c-${seq}`, seq, type: "insert", pos: 0, text: "b" })) };
+    expect((await submit(ann, docId, ahead)).answer.results).toEqual([
+      { id: "c-3", status: "accepted" },
+      { id: "c-4", status: "accepted" },
+    ]);
+    const earlier = { clientId: "c", base: 2, ops: [1, 2].map((seq) => ({ id: `c-${seq}`, seq, type: "insert", pos: 0, text: "a" })) };
+    expect((await submit(ann, docId, earlier)).answer.results.map((r: any) => r.status)).toEqual(["accepted", "accepted"]);
+    expect(await logIds(docId, tok)).toEqual(["~owner", "seed-1", "c-1", "c-2", "c-3", "c-4"]);
+
+    // Seqs 7-8 with 5-6 never sent: the window's timer wakes the sequencer function, which
+    // reads the held change from the inbox table and gives the gap up.
+    const gap = { clientId: "c", base: 6, ops: [7, 8].map((seq) => ({ id: `c-${seq}`, seq, type: "insert", pos: 0, text: "z" })) };
+    expect((await submit(ann, docId, gap)).answer.results.map((r: any) => r.status)).toEqual(["accepted", "accepted"]);
+    await waitFor("the held change released at its window's end", async () => ((await logIds(docId, tok)).includes("c-8") ? true : undefined), 20_000);
+    expect(await logIds(docId, tok)).toEqual(["~owner", "seed-1", "c-1", "c-2", "c-3", "c-4", "c-7", "c-8"]);
+  }, 60_000);
+
   test("bad submits get a clear error with the ref, and nothing is committed", async () => {
     const docId = freshDoc("room-bad");
     const ann = await room("ann");

@@ -12,15 +12,23 @@ import type { InboxChange } from "../ports/records.js";
  * The InboxStore contract holds for the changes it holds: `put` creates a change at most once
  * per (doc, clientId, firstSeq, partOf) while it is pending (a repeat gets the pending one);
  * once its run has decided it, `settle` removes it, and a repeat is judged by the sequencer
- * from the client's progress, as the inbox table's TTL leaves it to do. `findOp` and `get`
- * see the pending changes only. `wake` (a hold window's timer) goes to the durable inbox:
- * the sequencer function releases held changes, on whichever tier they arrived.
+ * from the client's progress, as the inbox table's TTL leaves it to do. `findOp` sees the
+ * pending changes only.
+ *
+ * A change held for an earlier client seq is decided (its submitter is answered `accepted`) but
+ * released only later, by this task's next run or by the sequencer function at the hold window's
+ * end (`wake` goes to the durable inbox), which both read it with `get`. So the run hands every
+ * change it holds to `keep` (SequencerDeps.onHold) before it writes anything: the change and its
+ * continuation parts go to the durable inbox, and `get` reads there what memory no longer has.
+ * (A put to the inbox table also starts the sequencer function on it, which holds it as well,
+ * the same hold, or finds it committed: a held change is rare, and that run is the price of
+ * keeping it where every reader of held changes looks.)
  */
 export class RoomInbox implements InboxStore {
   private readonly pending = new Map<string, Map<string, InboxChange>>();
 
   constructor(
-    private readonly durable: Pick<InboxStore, "wake">,
+    private readonly durable: Pick<InboxStore, "wake" | "put" | "get">,
     /** Called with each change `put` creates (a primary change, or a continuation part). */
     private readonly onCreated: (change: InboxChange) => void,
   ) {}
@@ -36,9 +44,24 @@ export class RoomInbox implements InboxStore {
     return { created: true };
   }
 
+  /** A pending change from memory, else (a held change, kept) from the durable inbox. */
   async get(doc: DocRef, clientId: string, firstSeq: number, partOf?: number): Promise<InboxChange | undefined> {
     const found = this.docOf(doc)?.get(changeId(clientId, firstSeq, partOf));
-    return found && structuredClone(found);
+    return found ? structuredClone(found) : this.durable.get(doc, clientId, firstSeq, partOf);
+  }
+
+  /**
+   * Puts a held change (a primary) and its continuation parts into the durable inbox (each put
+   * creates at most once, so keeping a change twice writes nothing new). Parts this memory no
+   * longer has are in the durable inbox already (an earlier keep of the same change).
+   */
+  async keep(change: InboxChange): Promise<void> {
+    const pending = this.docOf(change.doc);
+    const parts = (change.parts ?? []).flatMap((first) => {
+      const part = pending?.get(changeId(change.clientId, first, change.firstSeq));
+      return part ? [part] : [];
+    });
+    for (const c of [...parts, change]) await this.durable.put(structuredClone(c));
   }
 
   async findOp(doc: DocRef, opId: string): Promise<InboxChange | undefined> {

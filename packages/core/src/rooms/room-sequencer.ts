@@ -19,8 +19,11 @@ export interface RoomSequencerDeps {
   sequencer: Omit<SequencerDeps, "inbox">;
   /** What ingest needs, but the inbox. */
   ingest: Omit<IngestDeps, "inbox">;
-  /** The durable inbox: hold windows' wake-ups go there (the sequencer function releases them). */
-  durableInbox: Pick<InboxStore, "wake">;
+  /**
+   * The durable inbox: hold windows' wake-ups go there (the sequencer function releases them),
+   * and so do the changes a run holds (RoomInbox.keep), where both release paths read them.
+   */
+  durableInbox: Pick<InboxStore, "wake" | "put" | "get">;
   /**
    * Delivers the batches one run committed (ascending) to the document's subscribers, right
    * after the run and before its submitters are answered. A failure is logged and does not
@@ -169,7 +172,7 @@ export class RoomSequencer {
       batches.sawTail(doc, tail),
     );
     const config = { ...deps.sequencer.config, lazyCheckpointEntries: deps.sequencer.config.lazyCheckpointEntries ?? ROOM_LAZY_CHECKPOINT_ENTRIES };
-    this.sequencer = new Sequencer({ ...deps.sequencer, config, inbox: this.inbox, heads, log: this.recording(batches) });
+    this.sequencer = new Sequencer({ ...deps.sequencer, config, inbox: this.inbox, heads, log: this.recording(batches), onHold: (c) => this.inbox.keep(c) });
   }
 
   /**

@@ -185,6 +185,7 @@ export class DocRun {
         this.count("out_of_order", live.length);
         this.countAccepted(change, live.length);
       }
+      await this.deps.onHold?.(stored);
       return;
     }
     if (fresh) this.countAccepted(change, live.length);

@@ -78,6 +78,14 @@ export interface SequencerDeps {
    * logged (`access_audit_failed`) and never fails the run.
    */
   accessAudit?: (doc: DocRef, events: AccessEvent[]) => Promise<void>;
+  /**
+   * Called (awaited) with each change a run holds for an earlier client seq, or finds held
+   * already, before the run writes anything: the released change is read from `inbox` later (by
+   * a later run, or by the sequencer function at the hold window's end), so an inbox that does
+   * not keep changes durably keeps these (a room task's memory inbox: rooms/room-inbox.ts).
+   * Idempotent per change; absent where `inbox` is the durable inbox itself.
+   */
+  onHold?: (change: InboxChange) => Promise<void>;
 }
 
 const MAX_ATTEMPTS = 3;

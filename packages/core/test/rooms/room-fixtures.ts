@@ -14,7 +14,7 @@ import { MemoryTimerStore } from "../../src/ports/memory/timer-store.js";
 import type { LogStore } from "../../src/ports/log-store.js";
 import type { LogBatch } from "../../src/ports/records.js";
 import { RoomSequencer, type CommitDelay, type RoomSequencerDeps } from "../../src/rooms/room-sequencer.js";
-import { DEFAULT_SEQUENCER_CONFIG } from "../../src/sequencer/sequencer.js";
+import { DEFAULT_SEQUENCER_CONFIG, Sequencer } from "../../src/sequencer/sequencer.js";
 
 /** Shared stores (one DynamoDB on AWS); each `task` is a RoomSequencer of its own, as on its own container. */
 export function stores() {
@@ -52,7 +52,10 @@ export function stores() {
     });
     return { room, delivered };
   };
-  return { log, state, quarantine, lines, task };
+  /** The sequencer function as the functions run it: over the durable inbox and the same stores. */
+  const sequencerFunction = () =>
+    new Sequencer({ inbox: durableInbox, log, state, timers: new MemoryTimerStore(), quarantine, clock, metrics, logSink: (l) => lines.push(l), config: DEFAULT_SEQUENCER_CONFIG });
+  return { log, state, quarantine, lines, task, durableInbox, clock, sequencerFunction };
 }
 
 export const ann: Principal = { tenant: "t", userId: "ann", admin: false };

@@ -203,3 +203,55 @@ describe("RoomSequencer", () => {
     });
   });
 });
+
+describe("RoomSequencer: a change that arrives ahead of its client's earlier seqs", () => {
+  it("is held, answered accepted and kept in the durable inbox, and committed in order once the earlier change arrives", async () => {
+    const s = stores();
+    const { room, delivered } = s.task();
+    const doc = newDoc();
+    await room.submit(ann, doc, body("seed", 1, 0));
+    // seqs 3-4 before 1-2: held (the run's memory forgets it once decided; the durable inbox keeps it).
+    expect(await room.submit(ann, doc, body("c", 3, 1, "b", 2))).toEqual([
+      { id: "c-3", status: "accepted" },
+      { id: "c-4", status: "accepted" },
+    ]);
+    expect((await s.durableInbox.get(doc, "c", 3))?.ops.map((op) => op.id)).toEqual(["c-3", "c-4"]);
+    expect(await room.submit(ann, doc, body("c", 1, 1, "a", 2))).toEqual([
+      { id: "c-1", status: "accepted" },
+      { id: "c-2", status: "accepted" },
+    ]);
+    const ids = (await allEntries(s.log, doc)).filter((e) => e.type !== "acl").map((e) => e.id);
+    expect(ids).toEqual(["seed-1", "c-1", "c-2", "c-3", "c-4"]);
+    expect(delivered.flatMap((b) => b.entries.map((e) => e.id))).toEqual(expect.arrayContaining(["c-1", "c-2", "c-3", "c-4"]));
+    expect(s.lines.filter((l) => l.finding === "held_change_missing")).toEqual([]);
+  });
+
+  it("keeps a large held change with its continuation parts, and commits it whole", async () => {
+    const s = stores();
+    const { room } = s.task();
+    const doc = newDoc();
+    await room.submit(ann, doc, body("seed", 1, 0));
+    // 25 ops of 15 KB (~375 KB): stored as a primary and continuation parts of at most 300 KB.
+    const big = body("c", 2, 1, "x".repeat(15_000), 25);
+    expect((await room.submit(ann, doc, big)).every((r) => r.status === "accepted")).toBe(true);
+    expect((await s.durableInbox.get(doc, "c", 2))?.parts?.length).toBeGreaterThan(0);
+    await room.submit(ann, doc, body("c", 1, 1, "a"));
+    const ids = (await allEntries(s.log, doc)).filter((e) => e.type !== "acl").map((e) => e.id);
+    expect(ids).toEqual(["seed-1", ...Array.from({ length: 26 }, (_, i) => `c-${i + 1}`)]);
+  });
+
+  it("is released by the sequencer function at the hold window's end when the earlier change never comes", async () => {
+    const s = stores();
+    const { room } = s.task();
+    const doc = newDoc();
+    await room.submit(ann, doc, body("seed", 1, 0));
+    await room.submit(ann, doc, body("c", 3, 1, "b", 2));
+    expect((await allEntries(s.log, doc)).map((e) => e.id)).not.toContain("c-3");
+    // The window's wake goes to the sequencer function, which reads the held change from the durable inbox.
+    s.clock.advance(2_500);
+    await s.sequencerFunction().process(doc, [{ kind: "wake", wake: { doc, dueAt: s.clock.now() } }]);
+    const ids = (await allEntries(s.log, doc)).filter((e) => e.type !== "acl").map((e) => e.id);
+    expect(ids).toEqual(["seed-1", "c-3", "c-4"]);
+    expect(s.lines.filter((l) => l.finding === "client_seq_gap")).toMatchObject([{ clientId: "c", from: 1, to: 2 }]);
+  });
+});
