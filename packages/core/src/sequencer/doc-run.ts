@@ -36,7 +36,9 @@ export class LogConflict extends Error {
  * One sequencing pass over one document: load state (rolling forward from the log), decide
  * every record, then persist in an order that keeps every guarantee across a crash at any
  * point: rejections first, then the log batches (the commit point), then client state and
- * timers. Nothing is written before all decisions are made, so a LogConflict retry is clean.
+ * timers. Nothing is written before all decisions are made, so a LogConflict retry is clean
+ * (but for `onHold`, which keeps a held change in a durable inbox: idempotent, and a change
+ * that a retry decides otherwise is only kept longer than needed).
  */
 export class DocRun {
   private clients = new Map<string, ClientState>();
