@@ -2,6 +2,7 @@ import { docKey, type DocRef } from "../doc-ref.js";
 import { LruByWeight } from "../materialize/state-cache.js";
 import type { LogStore } from "../ports/log-store.js";
 import type { LogBatch } from "../ports/records.js";
+import type { LogEntry } from "../ops/types.js";
 
 /** Batches kept per document (a lazy checkpoint trails the head by at most 16 entries, so a few dozen batches cover it). */
 export const CACHED_BATCHES_PER_DOC = 64;
@@ -14,9 +15,9 @@ export const CACHED_DOCS = 20_000;
  * batches that ends right before the log's tail (as the last strongly consistent `tail` read
  * returned it, or a SequencerHeads head read: `sawTail`) is exactly what the store would return. Anything else (a gap, a tail this
  * process has not read, a range older than the cache) goes to the store, and its answer is
- * cached. `tail`, `head`, `append` and the other reads always go to the store: what the
- * sequencer decides from stays strongly consistent, and the log's key fence still decides
- * every append.
+ * cached. `entries` is answered from the same run when it holds the whole range asked for.
+ * `tail`, `head`, `append` and the other reads always go to the store: what the sequencer
+ * decides from stays strongly consistent, and the log's key fence still decides every append.
  *
  * Why: the sequencer reads the batches after its lazy checkpoint on every run (rolling its
  * clients forward), and on a task that just wrote them those reads are repeats.
@@ -67,7 +68,25 @@ export class BatchCachingLog implements LogStore {
     return this.store.head(doc);
   }
 
-  entries(doc: DocRef, after: number, limit: number) {
+  /**
+   * From the batches held when they hold every entry asked for (seqs after + 1 .. after + limit,
+   * inside the consecutive run kept): entries never change once written, so that is exactly
+   * what the store returns, whoever appended since. Otherwise the store's answer (not kept: a
+   * reader's range may be anywhere). The sequencer asks for the entries between a change's base
+   * and the batch it read, which a task that wrote them holds (the concurrent ops a change is
+   * transformed against).
+   */
+  async entries(doc: DocRef, after: number, limit: number): Promise<LogEntry[]> {
+    const batches = this.docs.get(docKey(doc))?.batches;
+    const last = after + limit;
+    if (batches && limit > 0 && batches.length > 0 && batches.at(-1)!.seqEnd >= last) {
+      const i = batches.findIndex((b) => b.seqStart <= after + 1 && b.seqEnd > after);
+      if (i >= 0) {
+        const out: LogEntry[] = [];
+        for (const b of batches.slice(i)) for (const e of b.entries) if (e.seq > after && e.seq <= last) out.push(structuredClone(e));
+        return out;
+      }
+    }
     return this.store.entries(doc, after, limit);
   }
 

@@ -9,14 +9,17 @@ import { batchOf, newDoc, smallEntries } from "../conformance/fixtures.js";
 // It is a LogStore: the port's whole contract holds through it.
 runLogStoreConformance("BatchCachingLog over memory", async () => new BatchCachingLog(new MemoryLogStore()));
 
-/** A store that counts batchesAfter reads. */
+/** A store that counts batchesAfter and entries reads. */
 function counting(store: LogStore) {
-  const calls = { batchesAfter: 0 };
+  const calls = { batchesAfter: 0, entries: 0 };
   const wrapped: LogStore = {
     append: (b) => store.append(b),
     tail: (d) => store.tail(d),
     head: (d) => store.head(d),
-    entries: (d, a, l) => store.entries(d, a, l),
+    entries: (d, a, l) => {
+      calls.entries++;
+      return store.entries(d, a, l);
+    },
     findOp: (d, id) => store.findOp(d, id),
     batchesAfter: (d, a) => {
       calls.batchesAfter++;
@@ -31,6 +34,26 @@ async function appendRun(log: LogStore, doc: DocRef, from: number, n: number) {
 }
 
 describe("BatchCachingLog", () => {
+  it("answers entries from the batches it holds when they hold the whole range, whoever appended since; else the store", async () => {
+    const memory = new MemoryLogStore();
+    const { wrapped, calls } = counting(memory);
+    const log = new BatchCachingLog(wrapped);
+    const doc = newDoc();
+    await appendRun(log, doc, 1, 8);
+    await appendRun(memory, doc, 9, 2); // another task: seqs 9-10, not held here
+    expect(await log.entries(doc, 2, 4)).toEqual(await memory.entries(doc, 2, 4));
+    expect(await log.entries(doc, 0, 8)).toEqual(await memory.entries(doc, 0, 8));
+    expect(calls.entries).toBe(0);
+    // Past what it holds (9-10 are another's), or a range whose count it cannot prove: the store.
+    expect(await log.entries(doc, 6, 4)).toEqual(await memory.entries(doc, 6, 4));
+    expect(await log.entries(doc, 0, 1000)).toEqual(await memory.entries(doc, 0, 1000));
+    expect(calls.entries).toBe(2);
+    // A returned entry is a copy.
+    const [first] = await log.entries(doc, 0, 1);
+    (first as { id: string }).id = "changed";
+    expect((await log.entries(doc, 0, 1))[0].id).not.toBe("changed");
+  });
+
   it("answers batchesAfter from the batches it appended, once a fresh tail confirms nothing came after", async () => {
     const memory = new MemoryLogStore();
     const { wrapped, calls } = counting(memory);
