@@ -63,6 +63,8 @@ describe("room tier", () => {
     const docId = freshDoc("room");
     const ann = await room("ann");
     const bob = await gatewaySocket("bob");
+    const handedOff = async () => (await (await fetch(roomsUrl().replace(/^ws/, "http").replace(/\/ws$/, "/health"))).json()).forwards.handedOff as number;
+    const handedBefore = await handedOff();
     const first = await submit(ann, docId, insert("ann-c", 1, 0, "Hi"));
     expect(first.answer).toEqual({ type: "submitted", docId, ref: expect.any(String), results: [{ id: "ann-c-1", status: "accepted" }] });
     await call("POST", `/v1/docs/${docId}/ops`, {
@@ -88,6 +90,9 @@ describe("room tier", () => {
     // Each seq exactly once on the gateway socket: the broadcaster skipped what the room delivered.
     expect(bob.seqs(docId)).toEqual([4, 5]);
     expect(await logIds(docId, bobTok)).toEqual(["~owner", "ann-c-1", "ann-http-1", "ann-c-2", "bob-c-1"]);
+    // Both ops posted over HTTP were sequenced by the task holding the document's lease: the
+    // sequencer function handed them over instead of writing the document itself.
+    expect((await handedOff()) - handedBefore).toBeGreaterThanOrEqual(2);
   });
 
   test("a resent change is answered duplicate and committed once; concurrent submits of many clients all commit, gap-free", async () => {
@@ -118,7 +123,8 @@ describe("room tier", () => {
     expect(await logIds(docId, tok)).toEqual(["~owner", "seed-1", "c-1", "c-2", "c-3", "c-4"]);
 
     // Seqs 7-8 with 5-6 never sent: the window's timer wakes the sequencer function, which
-    // reads the held change from the inbox table and gives the gap up.
+    // hands the wake to the task holding the document; its run reads the held change from the
+    // inbox table and gives the gap up.
     const gap = { clientId: "c", base: 6, ops: [7, 8].map((seq) => ({ id: `c-${seq}`, seq, type: "insert", pos: 0, text: "z" })) };
     expect((await submit(ann, docId, gap)).answer.results.map((r: any) => r.status)).toEqual(["accepted", "accepted"]);
     await waitFor("the held change released at its window's end", async () => ((await logIds(docId, tok)).includes("c-8") ? true : undefined), 20_000);

@@ -66,6 +66,8 @@ export * from "./rooms/batch-cache.js";
 export * from "./rooms/client-cache.js";
 export * from "./rooms/room-sequencer.js";
 export * from "./rooms/doc-ownership.js";
+export * from "./rooms/holder-heads.js";
+export * from "./sequencer/guarded-writes.js";
 export * from "./rooms/group-commit.js";
 export * from "./rooms/materialized-check.js";
 export * from "./log/compaction-schedule.js";

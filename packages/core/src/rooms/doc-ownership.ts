@@ -2,7 +2,7 @@ import { docKey, parseDocKey, type DocRef } from "../doc-ref.js";
 import type { DocLease, DocLeaseStore } from "../ports/doc-lease-store.js";
 
 /** Where a document's changes are sequenced: on this task, or on the task that holds its lease. */
-export type OwnerRoute = { here: true } | { here: false; owner: string; address: string };
+export type OwnerRoute = { here: true } | { here: false; owner: string; address: string; expiresAt: number };
 
 export interface OwnershipConfig {
   /** How long a lease lasts from its last acquire. */
@@ -56,6 +56,8 @@ export class DocOwnership {
   private readonly acquiring = new Map<string, Promise<DocLease>>();
   /** Documents whose holder (as `seen` has it) a forward could not reach: routed by a fresh read. */
   private readonly unanswered = new Set<string>();
+  /** Per document this task holds: since when (deps.now) it has held it without a lapse. */
+  private readonly heldFrom = new Map<string, number>();
   private readonly config: OwnershipConfig;
 
   constructor(private readonly deps: DocOwnershipDeps) {
@@ -71,7 +73,39 @@ export class DocOwnership {
     else this.touch(key, lease);
     // A lease naming this task's address under another id is a predecessor's at the same address (a restart): here.
     const { owner, address } = this.deps.self;
-    return lease.owner === owner || lease.address === address ? { here: true } : { here: false, owner: lease.owner, address: lease.address };
+    return lease.owner === owner || lease.address === address ? { here: true } : { here: false, owner: lease.owner, address: lease.address, expiresAt: lease.expiresAt };
+  }
+
+  /** Wall-clock epoch ms, as the leases are compared. */
+  now(): number {
+    return this.deps.now();
+  }
+
+  /**
+   * Whether this task may write `doc`'s sequencer state and log now: the lease it last routed by
+   * is its own (or a predecessor's at its address) with more than `skewMs` left. Another
+   * task takes a lease only after its expiry by its own clock, and a sequencer function writes
+   * only while no lease is live, so a task that stops writing `skewMs` before its lease ends
+   * never writes while anyone else may (clocks `skewMs` apart at most). No store call.
+   */
+  writable(doc: DocRef): boolean {
+    const lease = this.seen.get(docKey(doc));
+    const { owner, address } = this.deps.self;
+    return lease !== undefined && (lease.owner === owner || lease.address === address) && lease.expiresAt - this.deps.now() > this.config.skewMs;
+  }
+
+  /**
+   * Since when (deps.now) this task has held `doc`'s lease without a lapse (each renewal stored
+   * before the previous lease, less `skewMs`, ran out), while it is `writable`; else undefined.
+   * Nobody else wrote the document after that time plus the longest write of a writer that saw
+   * no lease (a sequencer function's window, a lapsed holder's last write in flight): what the
+   * holder's kept heads wait for (rooms/holder-heads.ts).
+   */
+  heldSince(doc: DocRef): number | undefined {
+    const key = docKey(doc);
+    const lease = this.seen.get(key);
+    if (!lease || lease.owner !== this.deps.self.owner || !this.writable(doc)) return undefined;
+    return this.heldFrom.get(key);
   }
 
   /**
@@ -98,6 +132,7 @@ export class DocOwnership {
     const mine = [...this.seen.entries()].filter(([, l]) => l.owner === this.deps.self.owner && l.expiresAt > now);
     this.seen.clear();
     this.unanswered.clear();
+    this.heldFrom.clear();
     await Promise.all(mine.map(([key, l]) => this.deps.leases.release(parseDocKey(key), l.owner, l.epoch).catch(() => false)));
   }
 
@@ -123,10 +158,18 @@ export class DocOwnership {
         if (stored && stored.owner !== owner && stored.expiresAt > this.deps.now()) return stored;
       }
       const now = this.deps.now();
-      return (await this.deps.leases.acquire(ref, { owner, address, now, expiresAt: now + this.config.leaseMs })).lease;
+      const lease = (await this.deps.leases.acquire(ref, { owner, address, now, expiresAt: now + this.config.leaseMs })).lease;
+      if (lease.owner === owner) {
+        // A renewal stored while the previous lease still held (less the skew) continues it; anything else starts a new holding.
+        const prev = this.seen.get(key);
+        const continued = prev?.owner === owner && this.heldFrom.has(key) && prev.expiresAt - this.config.skewMs > now;
+        if (!continued) this.heldFrom.set(key, now);
+      } else this.heldFrom.delete(key);
+      return lease;
     };
     const refreshed = claim()
       .then((lease) => {
+        if (lease.owner !== owner) this.heldFrom.delete(key);
         this.unanswered.delete(key);
         this.touch(key, lease);
         return lease;
@@ -144,6 +187,7 @@ export class DocOwnership {
       const oldest = this.seen.keys().next().value!;
       this.seen.delete(oldest);
       this.unanswered.delete(oldest);
+      this.heldFrom.delete(oldest);
     }
   }
 }

@@ -3,7 +3,7 @@ import { ingestChange, type IngestDeps, type OpStatus, type Principal } from "..
 import type { LogSink } from "../metrics/recorder.js";
 import type { InboxStore } from "../ports/inbox-store.js";
 import type { LogStore } from "../ports/log-store.js";
-import type { InboxChange, LogBatch } from "../ports/records.js";
+import type { InboxChange, InboxRecord, LogBatch } from "../ports/records.js";
 import type { SequencerStateStore } from "../ports/sequencer-state-store.js";
 import { Sequencer, type SequencerDeps } from "../sequencer/sequencer.js";
 import { ROOM_LAZY_CHECKPOINT_ENTRIES } from "../sequencer/doc-run.js";
@@ -12,7 +12,10 @@ import { ClientCachingHeads } from "./client-cache.js";
 import { composedHeads } from "../ports/sequencer-heads.js";
 import { ProgressCachingState } from "./progress-cache.js";
 import { RoomInbox } from "./room-inbox.js";
-import type { DocOwnership } from "./doc-ownership.js";
+import type { DocOwnership, OwnerRoute } from "./doc-ownership.js";
+import { HolderHeads } from "./holder-heads.js";
+import { WeftError } from "../errors.js";
+import { guardedState } from "../sequencer/guarded-writes.js";
 
 export interface RoomSequencerDeps {
   /** What the sequencer needs, but the inbox (the room's own, in memory). */
@@ -54,10 +57,12 @@ export interface RoomSequencerDeps {
   now?: () => number;
   /**
    * Ownership (docs/rooms.md, "Ownership"): a change to a document whose lease another task
-   * holds is forwarded there, and sequenced here only when that task cannot be reached. Absent:
-   * every change is sequenced where it arrived.
+   * holds is forwarded there; when that task cannot be reached, it waits for the lease to lapse
+   * (`maxWaitMs`, default MAX_OWNER_WAIT_MS). A document this task holds runs from the head its
+   * previous run left (holder-heads.ts), and nothing is written once its lease is not safely
+   * live. Absent: every change is sequenced where it arrived, each run reading its head.
    */
-  ownership?: { ownership: DocOwnership; forwarder: ChangeForwarder };
+  ownership?: { ownership: DocOwnership; forwarder: ChangeForwarder; maxWaitMs?: number };
 }
 
 /** Sends a change to the task that owns its document (its private port). */
@@ -85,11 +90,28 @@ export class OwnerUnreachable extends Error {
 export interface ForwardCounts {
   /** Changes sent to their document's owner. */
   forwarded: number;
-  /** Changes sequenced here because the owner could not be reached (or the lease store failed). */
-  fallbacks: number;
+  /** Changes that waited for an owner that could not be reached to let its lease lapse (then sequenced here or by its next owner). */
+  waits: number;
   /** Changes other tasks forwarded here. */
   received: number;
+  /** Runs a sequencer function handed to this task, the document's holder (`runRecords`). */
+  handedOff: number;
 }
+
+/** A run stopped before a write because this task's lease on its document is no longer safely live (DocOwnership.writable). */
+export class LeaseLapsed extends Error {
+  constructor(doc: DocRef) {
+    super(`this task no longer holds the lease of ${docKey(doc)}: nothing more is written by this run`);
+    this.name = "LeaseLapsed";
+  }
+}
+
+/**
+ * How long a change waits, at most, for an owner that cannot be reached to let its lease lapse:
+ * a lease's length (OWNERSHIP.leaseMs) and the skew, with room. Then the submit fails
+ * `unavailable` and the client resends.
+ */
+export const MAX_OWNER_WAIT_MS = 25_000;
 
 export interface CommitDelay {
   delayMs: number;
@@ -111,6 +133,8 @@ interface DocQueue {
   doc: DocRef;
   /** Created changes waiting for the next run. */
   pending: InboxChange[];
+  /** A hold window's wake-up was handed here: the next run runs even without changes (it ends expired holds). */
+  wake?: boolean;
   /** The run in progress, and the one queued behind it (which takes every pending change). */
   running?: Promise<void>;
   queued?: Promise<void>;
@@ -157,7 +181,9 @@ export class RoomSequencer {
   private readonly lastRun = new Map<string, number>();
   private readonly commitDelay: CommitDelay;
   private readonly now: () => number;
-  readonly forwards: ForwardCounts = { forwarded: 0, fallbacks: 0, received: 0 };
+  readonly forwards: ForwardCounts = { forwarded: 0, waits: 0, received: 0, handedOff: 0 };
+  /** With ownership: the heads this task's held documents run from (holder-heads.ts). */
+  readonly holderHeads?: HolderHeads;
 
   constructor(private readonly deps: RoomSequencerDeps) {
     this.commitDelay = deps.commitDelay ?? ROOM_COMMIT_DELAY;
@@ -168,51 +194,111 @@ export class RoomSequencer {
     // The batches after the lazy checkpoint, read on every run, come from memory when this task
     // wrote them; so do the client states while the document's saves have not moved.
     const batches = new BatchCachingLog(deps.sequencer.log);
-    const heads = new ClientCachingHeads(deps.sequencer.heads ?? composedHeads(deps.sequencer.state, deps.sequencer.log), (doc, tail) =>
+    const clientHeads = new ClientCachingHeads(deps.sequencer.heads ?? composedHeads(deps.sequencer.state, deps.sequencer.log), (doc, tail) =>
       batches.sawTail(doc, tail),
     );
+    // A held document's runs start from the head the previous run left: no read per run.
+    const ownership = deps.ownership?.ownership;
+    this.holderHeads = ownership && new HolderHeads(clientHeads, ownership);
+    const heads = this.holderHeads ?? clientHeads;
     const config = { ...deps.sequencer.config, lazyCheckpointEntries: deps.sequencer.config.lazyCheckpointEntries ?? ROOM_LAZY_CHECKPOINT_ENTRIES };
-    this.sequencer = new Sequencer({ ...deps.sequencer, config, inbox: this.inbox, heads, log: this.recording(batches), onHold: (c) => this.inbox.keep(c) });
+    this.sequencer = new Sequencer({
+      ...deps.sequencer,
+      config,
+      inbox: this.inbox,
+      heads,
+      log: this.recording(batches),
+      state: ownership ? guardedState(deps.sequencer.state, (doc) => this.mayWrite(doc)) : deps.sequencer.state,
+      onHold: (c) => this.inbox.keep(c),
+      ...(this.holderHeads ? { onPersisted: (doc: DocRef, head: Parameters<HolderHeads["keep"]>[1]) => this.holderHeads!.keep(doc, head) } : {}),
+    });
+  }
+
+  /** With ownership, a run writes only while this task's lease is safely live (else LeaseLapsed). */
+  private mayWrite(doc: DocRef): void {
+    const o = this.deps.ownership;
+    if (o && !o.ownership.writable(doc)) throw new LeaseLapsed(doc);
   }
 
   /**
    * Ingests one change (a `submit` body) and resolves once it is decided; rejects as ingest does
-   * (WeftError). With ownership, a change to a document another task owns is forwarded there.
+   * (WeftError). With ownership, a change to a document another task owns is forwarded there;
+   * when that task cannot be reached, the change waits for its lease to lapse (at most
+   * MAX_OWNER_WAIT_MS, then `unavailable`) and is sequenced by whoever holds the lease next:
+   * nobody writes a document while another task's lease on it is live (holder-heads.ts).
    */
   async submit(who: Principal, doc: DocRef, body: string | Uint8Array): Promise<SubmitResult> {
     const o = this.deps.ownership;
-    const route = o && (await o.ownership.route(doc).catch((err: unknown) => this.fallback(doc, "lease_failed", err)));
-    if (o && route && !route.here) {
-      try {
-        const results = await o.forwarder.forward(route.address, who, doc, body);
-        this.forwards.forwarded++;
-        return results;
-      } catch (err) {
-        if (!(err instanceof OwnerUnreachable)) throw err;
-        // Its holder stopped (and released it) or died: take the lease when it is free; the change is sequenced here either way.
-        o.ownership.unreachable(doc, route.owner);
-        const again = await o.ownership.route(doc).catch(() => undefined);
-        if (!again?.here) this.fallback(doc, "owner_unreachable", err);
+    if (!o) return this.submitHere(who, doc, body);
+    const started = o.ownership.now();
+    let unreachable: string | undefined;
+    for (;;) {
+      const route = await this.routeOf(doc);
+      if (route.here) return this.submitHere(who, doc, body);
+      if (route.owner !== unreachable) {
+        try {
+          const results = await o.forwarder.forward(route.address, who, doc, body);
+          this.forwards.forwarded++;
+          return results;
+        } catch (err) {
+          if (!(err instanceof OwnerUnreachable)) throw err;
+          // It stopped (and released the lease), moved, or died: the next route reads the lease again.
+          o.ownership.unreachable(doc, route.owner);
+          unreachable = route.owner;
+          continue;
+        }
       }
+      // The owner that could not be reached still holds a live lease: wait for it to lapse (or to be renewed, by an owner alive after all).
+      const waitMs = Math.max(50, route.expiresAt - o.ownership.now() + 50);
+      if (o.ownership.now() + waitMs - started > (o.maxWaitMs ?? MAX_OWNER_WAIT_MS)) {
+        throw new WeftError("unavailable", "the document's owner cannot be reached and still holds its lease: send the change again shortly");
+      }
+      this.forwards.waits++;
+      this.deps.logSink({ kind: "room_owner_wait", tenant: doc.tenant, docId: doc.docId, owner: route.owner, waitMs });
+      await new Promise((resolve) => setTimeout(resolve, waitMs));
+      o.ownership.unreachable(doc, route.owner);
     }
-    return this.submitHere(who, doc, body);
   }
 
   /**
    * A change another task forwarded here (its document's owner, as that task saw the lease):
-   * sequenced here whoever holds the lease now, never forwarded again; the lease is renewed
-   * as a local submit would.
+   * sequenced here if this task holds the lease (renewed as a local submit would), never
+   * forwarded again. Otherwise OwnerUnreachable, nothing kept: the forwarding task reads the
+   * lease again and forwards to the owner it names.
    */
   async submitForwarded(who: Principal, doc: DocRef, body: string | Uint8Array): Promise<SubmitResult> {
     this.forwards.received++;
-    void this.deps.ownership?.ownership.route(doc).catch(() => undefined);
+    const route = await this.routeOf(doc);
+    if (!route.here) throw new OwnerUnreachable(route.address, "the task a change was forwarded to does not hold its document's lease");
     return this.submitHere(who, doc, body);
   }
 
-  private fallback(doc: DocRef, reason: string, err: unknown): undefined {
-    this.forwards.fallbacks++;
-    this.deps.logSink({ kind: "room_sequenced_here", reason, tenant: doc.tenant, docId: doc.docId, message: (err as Error)?.message });
-    return undefined;
+  /**
+   * Sequences inbox records (changes posted over HTTP, hold windows' wake-ups) that a sequencer
+   * function hands to this task because it holds their document's lease (the function must not
+   * write it meanwhile): their changes join the document's next run, which also ends expired
+   * holds. Resolves once that run is done; rejects with OwnerUnreachable when this task does not
+   * hold the lease (the function reads it again), or as the run failed.
+   */
+  async runRecords(doc: DocRef, records: readonly InboxRecord[]): Promise<void> {
+    const o = this.deps.ownership;
+    const route = o && (await this.routeOf(doc));
+    if (!o || !route?.here || !o.ownership.writable(doc)) throw new OwnerUnreachable("this task", "it does not hold the document's lease");
+    this.forwards.handedOff++;
+    const q = this.queueOf(doc);
+    for (const r of records) if (r.kind === "change" && docKey(r.change.doc) === docKey(doc)) q.pending.push(r.change);
+    if (records.some((r) => r.kind === "wake")) q.wake = true;
+    await this.nextRun(q);
+  }
+
+  /** The route of `doc`'s changes; a lease store that fails is `unavailable` (nobody may write without knowing the lease). */
+  private async routeOf(doc: DocRef): Promise<OwnerRoute> {
+    try {
+      return await this.deps.ownership!.ownership.route(doc);
+    } catch (err) {
+      this.deps.logSink({ kind: "room_lease_failed", tenant: doc.tenant, docId: doc.docId, message: (err as Error)?.message });
+      throw new WeftError("unavailable", "the document's lease could not be read: send the change again shortly");
+    }
   }
 
   private async submitHere(who: Principal, doc: DocRef, body: string | Uint8Array): Promise<SubmitResult> {
@@ -249,7 +335,7 @@ export class RoomSequencer {
       })
       .finally(() => {
         if (q.running === run) q.running = undefined;
-        if (!q.running && !q.queued && q.pending.length === 0) this.queues.delete(docKey(q.doc));
+        if (!q.running && !q.queued && q.pending.length === 0 && !q.wake) this.queues.delete(docKey(q.doc));
       });
     q.queued = run;
     return run;
@@ -274,12 +360,17 @@ export class RoomSequencer {
     if (this.commitDelay.delayMs > 0) this.ran(docKey(q.doc));
     const changes = q.pending.splice(0);
     const primaries = changes.filter((c) => c.partOf === undefined);
-    if (primaries.length === 0) return;
+    const wake = q.wake === true;
+    q.wake = false;
+    if (primaries.length === 0 && !wake) return;
     const key = docKey(q.doc);
     const batches: LogBatch[] = [];
     this.appended.set(key, batches);
     try {
       await this.sequencer.process(q.doc, primaries.map((change) => ({ kind: "change" as const, change })));
+    } catch (err) {
+      this.holderHeads?.drop(q.doc);
+      throw err;
     } finally {
       this.appended.delete(key);
       // What was committed is delivered even when the run then failed (it is marked delivered).
@@ -299,12 +390,13 @@ export class RoomSequencer {
   private recording(log: LogStore): LogStore {
     return {
       append: async (batch) => {
+        this.mayWrite(batch.doc);
         const marked: LogBatch = { ...batch, deliveredLive: true };
         const result = await log.append(marked);
         if (result === "ok") {
           this.appended.get(docKey(batch.doc))?.push(marked);
           this.progress.committed(marked);
-        }
+        } else this.holderHeads?.drop(batch.doc);
         return result;
       },
       tail: (doc) => log.tail(doc),
@@ -322,3 +414,4 @@ export class RoomSequencer {
     return q;
   }
 }
+

@@ -62,6 +62,9 @@ export class DocRun {
    * if this one saves nothing (see `derivable`).
    */
   private stored = { checkpoint: 0, holding: [] as string[], clients: new Map<string, ClientState>(), batchesAfter: [] as LogBatch[] };
+  /** What `load` read: the document's saves count and the log's last batch (for `SequencerDeps.onPersisted`). */
+  private loadedSaves = 0;
+  private loadedTail: LogBatch | undefined;
   private gate!: AccessGate;
   /**
    * The ACL the state store returned with its checkpoint. The ACL folds make a new value only
@@ -122,6 +125,8 @@ export class DocRun {
     const heads = this.deps.heads ?? composedHeads(state, log);
     const ids = [...new Set(records.flatMap((r) => (r.kind === "change" ? [r.change.clientId] : [])))];
     const { tail, ...loaded } = await heads.head(this.doc);
+    this.loadedSaves = loaded.saves;
+    this.loadedTail = tail;
     this.clients = await heads.clients(this.doc, [...new Set([...ids, ...loaded.holding])], loaded.saves);
     for (const id of loaded.holding) this.holding.add(id);
     this.storedAcl = loaded.acl;
@@ -405,8 +410,18 @@ export class DocRun {
     const dirty = [...this.dirty].map((id) => this.clients.get(id)!).filter(Boolean);
     const acl = this.gate.acl;
     const aclChanged = acl !== undefined && acl !== this.storedAcl;
-    if ((dirty.length > 0 || this.pending.length > 0 || aclChanged) && !(!aclChanged && this.derivable(dirty, written))) {
-      await state.save(this.doc, dirty, this.seq, [...this.holding], aclChanged ? acl : undefined);
+    const saved = (dirty.length > 0 || this.pending.length > 0 || aclChanged) && !(!aclChanged && this.derivable(dirty, written));
+    if (saved) await state.save(this.doc, dirty, this.seq, [...this.holding], aclChanged ? acl : undefined);
+    if (this.deps.onPersisted) {
+      // What a head read now returns, if nobody else wrote the document meanwhile.
+      const storedAcl = saved && aclChanged ? acl : this.storedAcl;
+      this.deps.onPersisted(this.doc, {
+        checkpoint: saved ? Math.max(this.stored.checkpoint, this.seq) : this.stored.checkpoint,
+        holding: saved ? [...this.holding] : [...this.stored.holding],
+        saves: this.loadedSaves + (saved ? 1 : 0),
+        tail: written.at(-1) ?? this.loadedTail,
+        ...(storedAcl ? { acl: storedAcl } : {}),
+      });
     }
     for (const id of this.holding) {
       const due = holdDeadline(this.clients.get(id)!, config.holdWindowMs);

@@ -7,7 +7,7 @@ import type { QuarantineStore } from "../ports/quarantine-store.js";
 import type { RejectReason } from "../errors.js";
 import type { InboxChange, InboxRecord, Rejection } from "../ports/records.js";
 import type { SequencerStateStore } from "../ports/sequencer-state-store.js";
-import type { SequencerHeads } from "../ports/sequencer-heads.js";
+import type { SequencerHead, SequencerHeads } from "../ports/sequencer-heads.js";
 import type { TimerStore } from "../ports/timer-store.js";
 import { DocRun, LogConflict } from "./doc-run.js";
 import type { StateReader } from "../access/acl-at.js";
@@ -86,6 +86,13 @@ export interface SequencerDeps {
    * Idempotent per change; absent where `inbox` is the durable inbox itself.
    */
   onHold?: (change: InboxChange) => Promise<void>;
+  /**
+   * Called once a run has written everything it decided (log batches, state), with the head a
+   * `heads.head` read would return now if nobody else wrote the document since the run's own
+   * head read: what a holder that is the document's only writer can run its next run from
+   * without reading (rooms/holder-heads.ts). Not called for a run that failed or conflicted.
+   */
+  onPersisted?: (doc: DocRef, head: SequencerHead) => void;
 }
 
 const MAX_ATTEMPTS = 3;

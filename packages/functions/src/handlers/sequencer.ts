@@ -4,11 +4,13 @@ import { inboxRecordFromImage } from "../adapters/dynamo/inbox-store.js";
 import { wiring } from "../wiring.js";
 import { injectedFault } from "./faults.js";
 import { perDocStream } from "./per-doc-stream.js";
+import { sequenceOrHandOff } from "./sequence-or-hand-off.js";
 
 /**
  * Inbox stream -> sequencer, per document in stream order, documents in parallel
  * (perDocStream: undecodable records are quarantined, a failed document is retried by Lambda
- * from its first record, and records that come again are recognised as already done).
+ * from its first record, and records that come again are recognised as already done). A
+ * document a room task holds is sequenced by that task (sequenceOrHandOff).
  */
 export async function handler(event: DynamoDBStreamEvent): Promise<DynamoDBBatchResponse> {
   const w = wiring();
@@ -19,7 +21,7 @@ export async function handler(event: DynamoDBStreamEvent): Promise<DynamoDBBatch
     docOf: (record) => (record.kind === "change" ? record.change.doc : record.wake.doc),
     run: async (doc, records) => {
       injectedFault(records);
-      await w.sequencer.process(doc, records);
+      await sequenceOrHandOff(w, doc, records, (sequencer) => sequencer.process(doc, records));
     },
   });
 }

@@ -5,6 +5,7 @@ import { REJECT_REASONS } from "@weft/core";
 import { dynamoStreamsClient } from "../adapters/dynamo/client.js";
 import { inboxRecordFromImage } from "../adapters/dynamo/inbox-store.js";
 import { wiring } from "../wiring.js";
+import { sequenceOrHandOff } from "./sequence-or-hand-off.js";
 import { injectedFault } from "./faults.js";
 
 /** The part of Lambda's on-failure invocation record for a stream batch that we use. */
@@ -104,16 +105,19 @@ async function salvage(r: _Record, failure: OnFailureRecord): Promise<void> {
     return;
   }
   if (record.kind !== "change") return;
-  const { sequencer } = wiring();
-  try {
-    injectedFault([record]);
-    await sequencer.process(record.change.doc, [record]);
-  } catch (err) {
-    const tries = failure.requestContext?.approximateInvokeCount ?? "several";
-    await sequencer.reject(
-      record.change,
-      REJECT_REASONS.streamRetriesExhausted,
-      `sequencing failed after ${tries} attempts (${failure.requestContext?.condition ?? "retries exhausted"}): ${(err as Error).message}`,
-    );
-  }
+  const change = record.change;
+  // A document a room task holds is its to sequence (and to give up on): the record goes there.
+  await sequenceOrHandOff(wiring(), change.doc, [record], async (sequencer) => {
+    try {
+      injectedFault([record]);
+      await sequencer.process(change.doc, [record]);
+    } catch (err) {
+      const tries = failure.requestContext?.approximateInvokeCount ?? "several";
+      await sequencer.reject(
+        change,
+        REJECT_REASONS.streamRetriesExhausted,
+        `sequencing failed after ${tries} attempts (${failure.requestContext?.condition ?? "retries exhausted"}): ${(err as Error).message}`,
+      );
+    }
+  });
 }

@@ -1,8 +1,8 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { DOC_ID_PATTERN, MAX_BODY_BYTES, type Principal, type RoomSequencer } from "@weft/core";
+import { DOC_ID_PATTERN, MAX_BODY_BYTES, OwnerUnreachable, type Principal, type RoomSequencer } from "@weft/core";
 import { clientErrorOf, errorBody, HTTP_STATUS } from "../http/error-response.js";
 import { FORWARD_PATH } from "./change-forwarder.js";
-import { readLimited } from "./connections-api.js";
+import { privatePostRoute } from "./private-post-route.js";
 
 /** A forward's body at most: a whole change as a JSON string (escapes can double it) plus the envelope. */
 const MAX_FORWARD_BYTES = 2 * MAX_BODY_BYTES + 16 * 1024;
@@ -11,32 +11,24 @@ const MAX_FORWARD_BYTES = 2 * MAX_BODY_BYTES + 16 * 1024;
  * The private route other tasks forward changes to (`POST /rooms/submit`, change-forwarder.ts):
  * `{who, doc, change}` goes through `sequencer.submitForwarded` (the same ingest as a submit
  * on this task's sockets, with `who`'s identity as the forwarding task verified its token) and
- * the answer is 200 `{results}` or the ops API's error body with its status. Before the task is wired, 503 with no body (the
- * forwarder then sequences the change itself). A body that is not such a forward: 400
+ * the answer is 200 `{results}` or the ops API's error body with its status. Before the task is wired, or when it does not
+ * hold the document's lease, 503 with no body (the forwarder then reads the lease again). A body that is not such a forward: 400
  * `invalid_request`; over MAX_FORWARD_BYTES: 413 `payload_too_large`. Returns false for
  * other paths.
  */
 export function forwardedSubmitApi(sequencer: () => RoomSequencer | undefined): (req: IncomingMessage, res: ServerResponse) => Promise<boolean> {
-  return async (req, res) => {
-    if ((req.url ?? "/").split("?")[0] !== FORWARD_PATH) return false;
-    if (req.method !== "POST") {
-      req.resume();
-      return reply(res, 404, errorBody("not_found", `${FORWARD_PATH} takes POST only`));
-    }
-    const raw = await readLimited(req, MAX_FORWARD_BYTES);
-    if (raw === undefined) return reply(res, 413, errorBody("payload_too_large", `a forwarded change is at most ${MAX_FORWARD_BYTES} bytes`));
-    const room = sequencer();
-    if (!room) return reply(res, 503, undefined);
+  return privatePostRoute(FORWARD_PATH, MAX_FORWARD_BYTES, "a forwarded change", sequencer, async (raw, room) => {
     const forward = forwardOf(raw);
-    if (typeof forward === "string") return reply(res, 400, errorBody("invalid_request", forward));
+    if (typeof forward === "string") return { status: 400, body: errorBody("invalid_request", forward) };
     try {
-      const results = await room.submitForwarded(forward.who, forward.doc, forward.change);
-      return reply(res, 200, { results });
+      return { status: 200, body: { results: await room.submitForwarded(forward.who, forward.doc, forward.change) } };
     } catch (err) {
+      // Not this task's document (any more): the forwarding task reads the lease again.
+      if (err instanceof OwnerUnreachable) return { status: 503 };
       const e = clientErrorOf(err);
-      return reply(res, HTTP_STATUS[e.code], errorBody(e.code, e.message, e.details));
+      return { status: HTTP_STATUS[e.code], body: errorBody(e.code, e.message, e.details) };
     }
-  };
+  });
 }
 
 /** The forward in `raw`, or what is wrong with it. */
@@ -70,14 +62,4 @@ function forwardOf(raw: Buffer): { who: Principal; doc: { tenant: string; docId:
     ...(who.service !== undefined ? { service: who.service as boolean } : {}),
   };
   return { who: principal, doc: { tenant: doc.tenant as string, docId: doc.docId }, change: v.change };
-}
-
-function reply(res: ServerResponse, status: number, body: unknown): true {
-  if (body === undefined) {
-    res.writeHead(status, { "content-length": 0 }).end();
-    return true;
-  }
-  const text = JSON.stringify(body);
-  res.writeHead(status, { "content-type": "application/json", "content-length": Buffer.byteLength(text) }).end(text);
-  return true;
 }

@@ -11,6 +11,7 @@ import { roomConnectionId } from "./connection-ids.js";
 import type { RoomWiring } from "./room-wiring.js";
 import { handleSubmit } from "./room-submit.js";
 import { forwardedSubmitApi } from "./forwarded-submit.js";
+import { handedOffRunApi } from "./handed-off-run.js";
 
 /** What a room task's usage is attributed to (the cost bench prices it as Fargate, not Lambda). */
 export const ROOMS_FUNCTION = "rooms";
@@ -155,9 +156,10 @@ export async function startRoomServer(o: RoomServerOptions): Promise<RoomServer>
     PRIVATE_MAX_MESSAGE_BYTES,
   );
   const forwarded = forwardedSubmitApi(() => wired?.sequencer);
+  const handedOff = handedOffRunApi(() => wired?.sequencer);
   // The task's work for other tasks and functions (forwarded changes, posts to its sockets) is its own: metered as the tier's.
   const privateServer = createServer((req, res) => {
-    void runAsFunction(ROOMS_FUNCTION, async () => (await forwarded(req, res)) || (await privateApi(req, res))).then((handled) => {
+    void runAsFunction(ROOMS_FUNCTION, async () => (await forwarded(req, res)) || (await handedOff(req, res)) || (await privateApi(req, res))).then((handled) => {
       if (!handled) res.writeHead(404, { "content-type": "application/json" }).end(JSON.stringify({ message: "Not Found" }));
     });
   });

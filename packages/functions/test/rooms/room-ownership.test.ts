@@ -8,8 +8,8 @@ import { startTask, taskToken, type TaskProcess } from "./task-process.js";
  * Ownership across two room task processes on one DynamoDB (docs/rooms.md, "Ownership"): a
  * document is sequenced by the task holding its lease, a change arriving at the other task is
  * forwarded over the private port and answered as the owner answered; the private route refuses
- * what is not a forward; a task that stops releases its leases, and one that dies leaves the
- * others sequencing where the changes arrive.
+ * what is not a forward; a task that stops releases its leases, and one that dies holds its
+ * documents' changes until its leases lapse (then the next task takes them).
  */
 const tasks: TaskProcess[] = [];
 afterAll(() => {
@@ -61,8 +61,8 @@ describe("room tasks owning documents (two processes)", () => {
     const lease = await leases().get({ tenant, docId });
     expect(lease).toMatchObject({ address: a.privateUrl.replace("http://", "") });
     expect(lease!.expiresAt).toBeGreaterThan(Date.now());
-    expect((await health(b)).forwards).toEqual({ forwarded: 2, fallbacks: 0, received: 0 });
-    expect(await health(a)).toMatchObject({ ownedDocuments: 1, forwards: { forwarded: 0, fallbacks: 0, received: 2 } });
+    expect((await health(b)).forwards).toEqual({ forwarded: 2, waits: 0, received: 0, handedOff: 0 });
+    expect(await health(a)).toMatchObject({ ownedDocuments: 1, forwards: { forwarded: 0, waits: 0, received: 2 } });
 
     // The owner's refusal comes back through b as the same error (no role: forbidden).
     const bobOnB = await socket(b, "bob", tenant);
@@ -89,6 +89,23 @@ describe("room tasks owning documents (two processes)", () => {
     const forwarded = await post(JSON.stringify({ who, doc: { tenant, docId }, change: JSON.stringify(insert("cp", 1, 3)) }));
     expect(forwarded.status).toBe(200);
     expect(await forwarded.json()).toEqual({ results: [{ id: "cp-1", status: "accepted" }] });
+    // A forward to a task that does not hold the document: 503, nothing kept (the forwarder reads the lease again).
+    const toB = await fetch(`${b.privateUrl}/rooms/submit`, { method: "POST", body: JSON.stringify({ who, doc: { tenant, docId }, change: JSON.stringify(insert("cq", 1, 4)) }), headers: { "content-type": "application/json" } });
+    expect(toB.status).toBe(503);
+
+    // The hand-off route (a sequencer function's records of a document this task holds).
+    const run = (t: TaskProcess, body: string) => fetch(`${t.privateUrl}/rooms/run`, { method: "POST", body, headers: { "content-type": "application/json" } });
+    expect((await fetch(`${a.privateUrl}/rooms/run`)).status).toBe(404);
+    for (const bad of ["{", JSON.stringify({ doc: { tenant, docId: "bad/id" }, records: [] }), JSON.stringify({ doc: { tenant, docId }, records: [] }), JSON.stringify({ doc: { tenant, docId }, records: [{ kind: "wake", wake: { doc: { tenant, docId: "other" }, dueAt: 0 } }] }), JSON.stringify({ doc: { tenant, docId }, records: [{ kind: "change", change: { doc: { tenant, docId } } }] })]) {
+      const r = await run(a, bad);
+      expect(r.status, bad).toBe(400);
+      expect((await r.json()).error.code).toBe("invalid_request");
+    }
+    expect((await run(a, "x".repeat(6 * 1_048_576 + 10))).status).toBe(413);
+    const wake = JSON.stringify({ doc: { tenant, docId }, records: [{ kind: "wake", wake: { doc: { tenant, docId }, dueAt: Date.now() } }] });
+    expect((await run(b, wake)).status).toBe(503); // b does not hold it
+    expect((await run(a, wake)).status).toBe(200);
+    expect((await health(a)).forwards.handedOff).toBe(1);
 
     // SIGTERM: a releases its lease on the way out; b then takes the document at its next change.
     const exited = new Promise((resolve) => a.child.once("exit", resolve));
@@ -97,17 +114,22 @@ describe("room tasks owning documents (two processes)", () => {
     expect((await leases().get({ tenant, docId }))!.expiresAt).toBe(0);
     expect((await onB.submit(docId, insert("cb", 2, 4))).results).toEqual([{ id: "cb-2", status: "accepted" }]);
     expect(await leases().get({ tenant, docId })).toMatchObject({ address: b.privateUrl.replace("http://", "") });
-    expect(await health(b)).toMatchObject({ ownedDocuments: 1, forwards: { forwarded: 2, fallbacks: 0 } });
+    expect(await health(b)).toMatchObject({ ownedDocuments: 1, forwards: { forwarded: 2, waits: 0 } });
 
-    // A third task, killed while owning a document: b sequences that document's changes itself until the lease expires.
+    // A third task, killed while owning a document: b's change waits for that lease to lapse, then b takes it and sequences it.
     const c = await startTask();
     tasks.push(c);
     const onC = await socket(c, "ann", tenant);
     expect((await onC.submit("dead-owner", insert("cc", 1, 0))).results).toEqual([{ id: "cc-1", status: "accepted" }]);
     c.child.kill("SIGKILL");
     await new Promise((resolve) => c.child.once("exit", resolve));
+    const killedAt = Date.now();
+    const lapse = (await leases().get({ tenant, docId: "dead-owner" }))!.expiresAt;
     expect((await onB.submit("dead-owner", insert("cd", 1, 2))).results).toEqual([{ id: "cd-1", status: "accepted" }]);
-    expect((await health(b)).forwards.fallbacks).toBe(1);
-    expect(b.lines.some((l) => l.includes('"room_sequenced_here"') && l.includes("owner_unreachable"))).toBe(true);
+    expect(Date.now()).toBeGreaterThanOrEqual(lapse);
+    expect(Date.now() - killedAt).toBeLessThan(30_000);
+    expect((await health(b)).forwards.waits).toBeGreaterThanOrEqual(1);
+    expect(b.lines.some((l) => l.includes('"room_owner_wait"'))).toBe(true);
+    expect(await leases().get({ tenant, docId: "dead-owner" })).toMatchObject({ address: b.privateUrl.replace("http://", "") });
   }, 120_000);
 });

@@ -20,7 +20,7 @@ describe("a room task process (rooms/main.ts)", () => {
     task = await startTask();
     expect(task.url).toMatch(/^ws:\/\/127\.0\.0\.1:\d+\/ws$/);
     const health = await fetch(task.url.replace(/^ws/, "http").replace(/\/ws$/, "/health"));
-    expect(await health.json()).toMatchObject({ ok: true, connections: 0, ownedDocuments: 0, forwards: { forwarded: 0, fallbacks: 0, received: 0 } });
+    expect(await health.json()).toMatchObject({ ok: true, connections: 0, ownedDocuments: 0, forwards: { forwarded: 0, waits: 0, received: 0, handedOff: 0 } });
 
     const token = await taskToken("ann", `room-task-${Date.now().toString(36)}`);
     const ws = new WebSocket(`${task.url}?token=${encodeURIComponent(token)}`);
