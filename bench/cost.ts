@@ -162,7 +162,7 @@ export async function main(args: Record<string, string>): Promise<void> {
       await worker.terminate();
       // The log compactor's run over what the load appended, a day later as on AWS (the clock
       // jumps; the other functions' work in that day is not this run's): its usage joins the
-      // run's, and the log table's growth is measured after it (segments kept, batch items 14 days).
+      // run's, and the log table's growth is measured after it (segments kept, batch items 7 days).
       const compaction = await runCompaction(pump, logCompaction, idle, compacted, product.logOpsPerCompaction);
       const usage = [...measured, ...compaction];
       itemsAfter.set("log", await scanItems(dynamo, stack.tables.log, "expiresAt"));

@@ -168,7 +168,7 @@ export interface RouteSpec {
 export const tables = {
   inbox: { partitionKey: "pk", sortKey: "sk", stream: "new-image", ttl: "expiresAt", capacity: STEADY },
   /**
-   * Batch items (`b#`) expire 14 days after their append, once the log compactor has put them
+   * Batch items (`b#`) expire 7 days after their append, once the log compactor has put them
    * in segments (`s#`, kept); the newest batch item of a document never expires
    * (adapters/dynamo/log-store.ts, docs/cost.md "The log's year of raw ops in segments").
    */

@@ -4,8 +4,10 @@
  * LOG_HOT_RETENTION_MS; before that TTL passes the compactor must have written the batch into a
  * segment, or the batch is lost. This schedule decides, per append, whether a compaction timer
  * must be added so that one is due at most COMPACT_AFTER_MS (+ up to an hour of rounding) after
- * every batch: a day, against a retention of 14, leaves the compactor 13 days to recover from an
- * outage before anything is lost (its alarm fires after hours).
+ * every batch: a day, against a retention of 7, leaves the compactor 6 days to recover from an
+ * outage before anything is lost (its alarm fires after hours). Seven, not fourteen, since cut 38
+ * (docs/cost.md): the batch items are the log table's storage line, and a week is still far
+ * more than the alarm's hours.
  *
  * It is per process and in memory: it only saves timer writes. Whatever it forgets (a new
  * process, an evicted document) costs one more idempotent timer write, never a missed timer:
@@ -14,7 +16,7 @@
  * is idempotent per (doc, dueAt)).
  */
 
-export const LOG_HOT_RETENTION_MS = 14 * 86_400_000;
+export const LOG_HOT_RETENTION_MS = 7 * 86_400_000;
 /** A timer is due at most this long (rounded up to the hour) after the batch that added it. */
 export const COMPACT_AFTER_MS = 86_400_000;
 /**

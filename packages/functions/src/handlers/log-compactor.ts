@@ -10,7 +10,7 @@ const RETRY_AFTER_MS = 10 * 60_000;
 const CONCURRENCY = 4;
 /**
  * A due timer still waiting this long means the compactor is behind (or keeps failing): the
- * invocation fails, and the function's Errors alarm (infra/log-compaction.ts) fires, with 13
+ * invocation fails, and the function's Errors alarm (infra/log-compaction.ts) fires, with 6
  * days to go before the oldest uncompacted batch item's TTL (LOG_HOT_RETENTION_MS) deletes it.
  */
 export const COMPACTION_OVERDUE_MS = 6 * 3_600_000;

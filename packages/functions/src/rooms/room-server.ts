@@ -179,8 +179,10 @@ export async function startRoomServer(o: RoomServerOptions): Promise<RoomServer>
   let draining = false;
   const publicServer = createServer((req, res) => {
     if (req.method === "GET" && (req.url ?? "").split("?")[0] === "/health") {
-      const { forwards, ownedDocuments } = wiring.sequencer;
-      const body = JSON.stringify({ ok: !draining, ...(draining ? { draining: true } : {}), connections: sockets.size, ownedDocuments, forwards });
+      const { forwards, ownedDocuments, holderHeads } = wiring.sequencer;
+      // heads: runs of held documents started from the kept head, and from a read (holder-heads.ts).
+      const heads = holderHeads?.counts;
+      const body = JSON.stringify({ ok: !draining, ...(draining ? { draining: true } : {}), connections: sockets.size, ownedDocuments, forwards, ...(heads ? { heads } : {}) });
       res.writeHead(draining ? 503 : 200, { "content-type": "application/json" }).end(body);
       return;
     }

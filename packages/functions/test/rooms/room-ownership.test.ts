@@ -106,6 +106,9 @@ describe("room tasks owning documents (two processes)", () => {
     expect((await run(b, wake)).status).toBe(503); // b does not hold it
     expect((await run(a, wake)).status).toBe(200);
     expect((await health(a)).forwards.handedOff).toBe(1);
+    // Every run of a so far read its head: its holding is younger than the quiet time.
+    expect((await health(a)).heads).toMatchObject({ kept: 0 });
+    expect((await health(a)).heads.read).toBeGreaterThanOrEqual(3);
 
     // SIGTERM: a releases its lease on the way out; b then takes the document at its next change.
     const exited = new Promise((resolve) => a.child.once("exit", resolve));
