@@ -14,7 +14,7 @@ import { ProgressCachingState } from "./progress-cache.js";
 import { RoomInbox } from "./room-inbox.js";
 import type { DocOwnership, OwnerRoute } from "./doc-ownership.js";
 import { HolderHeads } from "./holder-heads.js";
-import { WeftError } from "../errors.js";
+import { WeftError, type RejectReason } from "../errors.js";
 import { guardedState } from "../sequencer/guarded-writes.js";
 
 export interface RoomSequencerDeps {
@@ -135,6 +135,8 @@ interface DocQueue {
   pending: InboxChange[];
   /** A hold window's wake-up was handed here: the next run runs even without changes (it ends expired holds). */
   wake?: boolean;
+  /** Changes a sequencer function gave up on (its retries ran out), to reject at the next run's start. */
+  rejects?: Array<{ change: InboxChange; reason: RejectReason; message: string }>;
   /** The run in progress, and the one queued behind it (which takes every pending change). */
   running?: Promise<void>;
   queued?: Promise<void>;
@@ -277,16 +279,23 @@ export class RoomSequencer {
    * Sequences inbox records (changes posted over HTTP, hold windows' wake-ups) that a sequencer
    * function hands to this task because it holds their document's lease (the function must not
    * write it meanwhile): their changes join the document's next run, which also ends expired
-   * holds. Resolves once that run is done; rejects with OwnerUnreachable when this task does not
+   * holds. With `reject` (the function's retries of these changes ran out: its stream's salvage),
+   * the changes are rejected with that reason instead (their clients told, as the function would
+   * have). Resolves once that run is done; rejects with OwnerUnreachable when this task does not
    * hold the lease (the function reads it again), or as the run failed.
    */
-  async runRecords(doc: DocRef, records: readonly InboxRecord[]): Promise<void> {
+  async runRecords(doc: DocRef, records: readonly InboxRecord[], reject?: { reason: RejectReason; message: string }): Promise<void> {
     const o = this.deps.ownership;
     const route = o && (await this.routeOf(doc));
     if (!o || !route?.here || !o.ownership.writable(doc)) throw new OwnerUnreachable("this task", "it does not hold the document's lease");
     this.forwards.handedOff++;
     const q = this.queueOf(doc);
-    for (const r of records) if (r.kind === "change" && docKey(r.change.doc) === docKey(doc)) q.pending.push(r.change);
+    for (const r of records) {
+      if (r.kind !== "change" || docKey(r.change.doc) !== docKey(doc)) continue;
+      // A change the function gave up on is rejected (DocRun.rejectChange: what of it is still pending), not run again.
+      if (reject) (q.rejects ??= []).push({ change: r.change, ...reject });
+      else q.pending.push(r.change);
+    }
     if (records.some((r) => r.kind === "wake")) q.wake = true;
     await this.nextRun(q);
   }
@@ -335,7 +344,7 @@ export class RoomSequencer {
       })
       .finally(() => {
         if (q.running === run) q.running = undefined;
-        if (!q.running && !q.queued && q.pending.length === 0 && !q.wake) this.queues.delete(docKey(q.doc));
+        if (!q.running && !q.queued && q.pending.length === 0 && !q.wake && !q.rejects?.length) this.queues.delete(docKey(q.doc));
       });
     q.queued = run;
     return run;
@@ -362,12 +371,14 @@ export class RoomSequencer {
     const primaries = changes.filter((c) => c.partOf === undefined);
     const wake = q.wake === true;
     q.wake = false;
-    if (primaries.length === 0 && !wake) return;
+    const rejects = q.rejects?.splice(0) ?? [];
+    if (primaries.length === 0 && !wake && rejects.length === 0) return;
     const key = docKey(q.doc);
     const batches: LogBatch[] = [];
     this.appended.set(key, batches);
     try {
-      await this.sequencer.process(q.doc, primaries.map((change) => ({ kind: "change" as const, change })));
+      for (const r of rejects) await this.sequencer.reject(r.change, r.reason, r.message);
+      if (primaries.length > 0 || wake) await this.sequencer.process(q.doc, primaries.map((change) => ({ kind: "change" as const, change })));
     } catch (err) {
       this.holderHeads?.drop(q.doc);
       throw err;

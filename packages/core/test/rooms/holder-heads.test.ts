@@ -6,6 +6,7 @@ import { DocOwnership, OWNERSHIP } from "../../src/rooms/doc-ownership.js";
 import { HOLDER_QUIET_MS } from "../../src/rooms/holder-heads.js";
 import { LeaseLapsed, type ChangeForwarder } from "../../src/rooms/room-sequencer.js";
 import { DEFAULT_SEQUENCER_CONFIG } from "../../src/sequencer/sequencer.js";
+import { REJECT_REASONS } from "../../src/errors.js";
 import { allEntries, ann, body, newDoc, stores } from "./room-fixtures.js";
 
 const T0 = 1_760_000_000_000;
@@ -99,7 +100,7 @@ describe("HolderHeads: a held document's runs from the head the previous run lef
     expect((await allEntries(h.s.log, doc)).filter((e) => e.type !== "acl").map((e) => e.id)).toEqual(["c-1", "c-2"]);
   });
 
-  it("runRecords: a sequencer function's records (a change posted over HTTP, a hold window's wake) run on the holder", async () => {
+  it("runRecords: a sequencer function's records (a change posted over HTTP, a hold window's wake) run on the holder, and one it gave up on is rejected there", async () => {
     const h = holder();
     const doc = newDoc();
     await h.room.submit(ann, doc, body("c", 1, 0));
@@ -116,6 +117,14 @@ describe("HolderHeads: a held document's runs from the head the previous run lef
     expect((await h.s.state.load(doc, [])).holding).toEqual([]);
     expect(h.room.forwards.handedOff).toBe(2);
     expect(h.s.lines).toContainEqual(expect.objectContaining({ finding: "client_seq_gap", clientId: "c", from: 2, to: 2 }));
+    // A change the function gave up on (its stream's salvage): rejected by the holder, not run; its client moves past it.
+    const poison = { ...change, clientId: "p", ops: [{ id: "p-1", seq: 1, type: "insert" as const, pos: 0, text: "p" }] };
+    await h.s.durableInbox.put(poison as never);
+    await h.room.runRecords(doc, [{ kind: "change", change: poison as never }], { reason: REJECT_REASONS.streamRetriesExhausted, message: "sequencing failed after 4 attempts" });
+    expect(await h.s.state.getRejection(doc, "p-1")).toMatchObject({ reason: "stream_retries_exhausted", clientId: "p" });
+    expect((await h.s.state.load(doc, ["p"])).clients.get("p")?.next).toBe(2);
+    expect((await allEntries(h.s.log, doc)).map((e) => e.id)).not.toContain("p-1");
+    expect(h.room.forwards.handedOff).toBe(3);
   });
 
   it("seeded: holds, gaps given up, duplicates and rejections decided the same from kept heads as from read ones", async () => {

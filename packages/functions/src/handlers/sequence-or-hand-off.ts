@@ -1,4 +1,4 @@
-import { FUNCTION_WRITE_WINDOW_MS, Sequencer, guardedLog, guardedState, type DocRef, type InboxRecord } from "@weft/core";
+import { FUNCTION_WRITE_WINDOW_MS, Sequencer, guardedLog, guardedState, type DocRef, type InboxRecord, type RejectReason } from "@weft/core";
 import { privateRequest } from "../adapters/apigw/private-request.js";
 import type { Wiring } from "../wiring.js";
 
@@ -29,9 +29,10 @@ export class WriteWindowPassed extends Error {
  * live lease on it but that task, which runs from heads it keeps in memory. So the function
  * reads the lease first (one strongly consistent read):
  * - a live lease: the records go to the holder (`POST /rooms/run` on its private port), which
- *   runs them with its next run of the document ("handed_off"); a holder that does not take
- *   them is HolderUnreachable, thrown for the stream to retry until the holder answers or its
- *   lease lapses;
+ *   runs them with its next run of the document ("handed_off"), or rejects their changes with
+ *   `handedOffAs.reject` (the salvage of a batch whose retries ran out); a holder that does not
+ *   take them is HolderUnreachable, thrown for the stream to retry until the holder answers or
+ *   its lease lapses;
  * - no live lease: `work` runs here, with a sequencer whose writes stop (WriteWindowPassed)
  *   FUNCTION_WRITE_WINDOW_MS after the read, less than a new holder waits before it trusts
  *   its kept heads ("here").
@@ -41,11 +42,12 @@ export async function sequenceOrHandOff(
   doc: DocRef,
   records: InboxRecord[],
   work: (sequencer: Sequencer) => Promise<void>,
+  handedOffAs?: HandOffReject,
 ): Promise<"here" | "handed_off"> {
   const started = performance.now();
   const lease = await w.docLeases.get(doc);
   if (lease && lease.address && lease.expiresAt > Date.now()) {
-    await handOff(lease.address, doc, records);
+    await handOff(lease.address, doc, records, handedOffAs);
     return "handed_off";
   }
   const check = (d: DocRef) => {
@@ -56,8 +58,13 @@ export async function sequenceOrHandOff(
   return "here";
 }
 
-async function handOff(address: string, doc: DocRef, records: InboxRecord[]): Promise<void> {
-  const body = Buffer.from(JSON.stringify({ doc: { tenant: doc.tenant, docId: doc.docId }, records }));
+/** What the holder does with handed-off changes the function gave up on: rejects them with this reason (the salvage's). */
+export interface HandOffReject {
+  reject: { reason: RejectReason; message: string };
+}
+
+async function handOff(address: string, doc: DocRef, records: InboxRecord[], as?: HandOffReject): Promise<void> {
+  const body = Buffer.from(JSON.stringify({ doc: { tenant: doc.tenant, docId: doc.docId }, records, ...(as ? { reject: as.reject } : {}) }));
   let answer: { status: number; body: Buffer };
   try {
     answer = await privateRequest(address, { method: "POST", path: RUN_PATH, body, contentType: "application/json", timeoutMs: HAND_OFF_TIMEOUT_MS });

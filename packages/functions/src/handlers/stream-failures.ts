@@ -106,18 +106,22 @@ async function salvage(r: _Record, failure: OnFailureRecord): Promise<void> {
   }
   if (record.kind !== "change") return;
   const change = record.change;
-  // A document a room task holds is its to sequence (and to give up on): the record goes there.
-  await sequenceOrHandOff(wiring(), change.doc, [record], async (sequencer) => {
-    try {
-      injectedFault([record]);
-      await sequencer.process(change.doc, [record]);
-    } catch (err) {
-      const tries = failure.requestContext?.approximateInvokeCount ?? "several";
-      await sequencer.reject(
-        change,
-        REJECT_REASONS.streamRetriesExhausted,
-        `sequencing failed after ${tries} attempts (${failure.requestContext?.condition ?? "retries exhausted"}): ${(err as Error).message}`,
-      );
-    }
-  });
+  const tries = failure.requestContext?.approximateInvokeCount ?? "several";
+  const why = `sequencing failed after ${tries} attempts (${failure.requestContext?.condition ?? "retries exhausted"})`;
+  // A document a room task holds is its to give up on: the holder rejects the change (its
+  // retries were hand-offs that failed). Otherwise it is tried once more here, then rejected.
+  await sequenceOrHandOff(
+    wiring(),
+    change.doc,
+    [record],
+    async (sequencer) => {
+      try {
+        injectedFault([record]);
+        await sequencer.process(change.doc, [record]);
+      } catch (err) {
+        await sequencer.reject(change, REJECT_REASONS.streamRetriesExhausted, `${why}: ${(err as Error).message}`);
+      }
+    },
+    { reject: { reason: REJECT_REASONS.streamRetriesExhausted, message: why } },
+  );
 }

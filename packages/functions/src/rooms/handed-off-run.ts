@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { DOC_ID_PATTERN, OwnerUnreachable, docKey, type DocRef, type InboxRecord, type RoomSequencer } from "@weft/core";
+import { DOC_ID_PATTERN, OwnerUnreachable, REJECT_REASONS, docKey, type DocRef, type InboxRecord, type RejectReason, type RoomSequencer } from "@weft/core";
 import { errorBody } from "../http/error-response.js";
 import { RUN_PATH } from "../handlers/sequence-or-hand-off.js";
 import { privatePostRoute } from "./private-post-route.js";
@@ -9,9 +9,9 @@ const MAX_RUN_BYTES = 6 * 1024 * 1024;
 
 /**
  * The private route a sequencer function hands a held document's inbox records to (`POST
- * /rooms/run`, functions/handlers/sequence-or-hand-off.ts): `{doc, records}` (records as the
- * inbox stream decoded them, each of `doc`) joins the document's next run on this task
- * (RoomSequencer.runRecords); 200 `{ok: true}` once that run is done. 503 with no body when this
+ * /rooms/run`, functions/handlers/sequence-or-hand-off.ts): `{doc, records, reject?}` (records
+ * as the inbox stream decoded them, each of `doc`) joins the document's next run on this task
+ * (RoomSequencer.runRecords; with `reject: {reason, message}` their changes are rejected); 200 `{ok: true}` once that run is done. 503 with no body when this
  * task does not hold the document's lease or is not wired yet (the function reads the lease
  * again and retries); 400 `invalid_request` for a body that is not such a hand-off, 413
  * `payload_too_large` over MAX_RUN_BYTES, 500 when the run failed. Returns false for other paths.
@@ -21,7 +21,7 @@ export function handedOffRunApi(sequencer: () => RoomSequencer | undefined): (re
     const run = runOf(raw);
     if (typeof run === "string") return { status: 400, body: errorBody("invalid_request", run) };
     try {
-      await room.runRecords(run.doc, run.records);
+      await room.runRecords(run.doc, run.records, run.reject);
       return { status: 200, body: { ok: true } };
     } catch (err) {
       if (err instanceof OwnerUnreachable) return { status: 503 };
@@ -31,7 +31,7 @@ export function handedOffRunApi(sequencer: () => RoomSequencer | undefined): (re
 }
 
 /** The hand-off in `raw`, or what is wrong with it. */
-function runOf(raw: Buffer): { doc: DocRef; records: InboxRecord[] } | string {
+function runOf(raw: Buffer): { doc: DocRef; records: InboxRecord[]; reject?: { reason: RejectReason; message: string } } | string {
   let value: unknown;
   try {
     value = JSON.parse(raw.toString("utf8"));
@@ -49,6 +49,14 @@ function runOf(raw: Buffer): { doc: DocRef; records: InboxRecord[] } | string {
     const of = (r?.kind === "change" ? r.change : r?.kind === "wake" ? r.wake : undefined) as { doc?: DocRef; ops?: unknown } | undefined;
     if (!of || typeof of.doc !== "object" || of.doc === null || docKey(of.doc) !== docKey(ref)) return `records[${i}] must be a change or a wake of ${ref.docId}`;
     if (r!.kind === "change" && !Array.isArray(of.ops)) return `records[${i}].change.ops must be an array`;
+  }
+  const reject = (v as { reject?: { reason?: unknown; message?: unknown } }).reject;
+  if (reject !== undefined) {
+    if (typeof reject !== "object" || reject === null || !(Object.values(REJECT_REASONS) as unknown[]).includes(reject.reason)) {
+      return "reject.reason must be one of the sequencer's rejection reasons";
+    }
+    if (typeof reject.message !== "string" || reject.message.length > 2000) return "reject.message must be a string of at most 2000 characters";
+    return { doc: ref, records: v!.records as InboxRecord[], reject: { reason: reject.reason as RejectReason, message: reject.message } };
   }
   return { doc: ref, records: v!.records as InboxRecord[] };
 }

@@ -76,6 +76,10 @@ describe("sequenceOrHandOff", () => {
     expect(received[0].path).toBe(mod.RUN_PATH);
     expect(received[0].body).toEqual({ doc, records: JSON.parse(JSON.stringify([record, wake])) });
     expect((await w.log.head(doc)).seq).toBe(0);
+    // The salvage's hand-off asks the holder to reject what it gives up on.
+    const reject = { reason: "stream_retries_exhausted" as const, message: "sequencing failed after 4 attempts" };
+    expect(await mod.sequenceOrHandOff(w, doc, [record], async () => expect.fail("not here"), { reject })).toBe("handed_off");
+    expect(received[1].body).toEqual({ doc, records: JSON.parse(JSON.stringify([record])), reject });
     received.length = 0;
   });
 

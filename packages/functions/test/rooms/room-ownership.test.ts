@@ -96,7 +96,7 @@ describe("room tasks owning documents (two processes)", () => {
     // The hand-off route (a sequencer function's records of a document this task holds).
     const run = (t: TaskProcess, body: string) => fetch(`${t.privateUrl}/rooms/run`, { method: "POST", body, headers: { "content-type": "application/json" } });
     expect((await fetch(`${a.privateUrl}/rooms/run`)).status).toBe(404);
-    for (const bad of ["{", JSON.stringify({ doc: { tenant, docId: "bad/id" }, records: [] }), JSON.stringify({ doc: { tenant, docId }, records: [] }), JSON.stringify({ doc: { tenant, docId }, records: [{ kind: "wake", wake: { doc: { tenant, docId: "other" }, dueAt: 0 } }] }), JSON.stringify({ doc: { tenant, docId }, records: [{ kind: "change", change: { doc: { tenant, docId } } }] })]) {
+    for (const bad of ["{", JSON.stringify({ doc: { tenant, docId: "bad/id" }, records: [] }), JSON.stringify({ doc: { tenant, docId }, records: [] }), JSON.stringify({ doc: { tenant, docId }, records: [{ kind: "wake", wake: { doc: { tenant, docId: "other" }, dueAt: 0 } }] }), JSON.stringify({ doc: { tenant, docId }, records: [{ kind: "change", change: { doc: { tenant, docId } } }] }), JSON.stringify({ doc: { tenant, docId }, records: [{ kind: "wake", wake: { doc: { tenant, docId }, dueAt: 0 } }], reject: { reason: "bored", message: "x" } }), JSON.stringify({ doc: { tenant, docId }, records: [{ kind: "wake", wake: { doc: { tenant, docId }, dueAt: 0 } }], reject: { reason: "stream_retries_exhausted", message: "x".repeat(2001) } })]) {
       const r = await run(a, bad);
       expect(r.status, bad).toBe(400);
       expect((await r.json()).error.code).toBe("invalid_request");
