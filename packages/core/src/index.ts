@@ -71,3 +71,4 @@ export * from "./sequencer/guarded-writes.js";
 export * from "./rooms/group-commit.js";
 export * from "./rooms/materialized-check.js";
 export * from "./log/compaction-schedule.js";
+export * from "./log/log-writer.js";

@@ -1,0 +1,183 @@
+import type { LogBatch } from "../ports/records.js";
+
+/**
+ * The decisions of the log writer in docs/durable-order.md (step 2, not wired yet): the
+ * committed stream is the durable order, and a consumer of it writes each document's log items
+ * a few seconds of the document at a time. This module is that consumer's logic, without I/O:
+ * which records it keeps (DocLogWriter), how a document's kept batches become one log item
+ * (mergeBatches), and when a new holder may read a settled head (ShardWatermarks).
+ */
+
+/** One committed batch as the committed stream carries it. */
+export interface StreamedBatch {
+  batch: LogBatch;
+  /** The lease epoch the holder sequenced it under. */
+  epoch: number;
+  /**
+   * The holder's deadline (epoch ms): its lease's expiry as it last stored it, less the margin.
+   * The holder answers the batch's submitters only if its put returned before this time by its
+   * own clock, and stops sequencing the document once the time has passed.
+   */
+  deadline: number;
+  /** When the stream took the record (Kinesis's ApproximateArrivalTimestamp, epoch ms). */
+  arrivedAt: number;
+}
+
+/**
+ * What the writer did with a record:
+ * - `kept`: the document's next batch, in time;
+ * - `repeat`: a batch it kept already (a put retried after a timeout that had landed);
+ * - `late`: arrived after its deadline (plus the skew): never acknowledged; every later batch of
+ *   its epoch goes too (`after_late`), and the document's next holder starts from before it;
+ * - `conflict`: a record no correct holder sends (a gap, two epochs' batches at one seq, an
+ *   older epoch after a newer one): the writer stops on the document and alarms rather than
+ *   choose. Every later record of the document is `conflict` too.
+ */
+export type LogWriterVerdict = { kind: "kept" | "repeat" | "late" | "after_late" } | { kind: "conflict"; reason: string };
+
+/** Kept batches remembered per document to recognise repeats (a retried put lands within seconds). */
+const REMEMBERED = 256;
+
+/**
+ * One document's share of the log writer, fed the document's records in stream order (one
+ * partition key, so one shard and one order). `head` is the document's log head when the
+ * writer starts (read from the log items it wrote) and `headEpoch` the epoch of the batch
+ * there (0 for a log from before epochs). `skewMs` is the clocks' allowed disagreement: a record
+ * counts as in time while it arrived no later than `deadline + skewMs`.
+ *
+ * Why an acknowledged batch is always kept: its put returned before the deadline by the
+ * holder's clock, so it arrived before `deadline + skewMs` by the stream's; a repeat of it is
+ * recognised before lateness is judged; and its holder sent nothing of its epoch before it that
+ * was late (puts go out one after another, and a late put is never followed by another of that
+ * epoch: the deadline had passed). Why nothing is kept twice: a batch is kept only at
+ * head + 1, and a new holder starts from a head read after every record of the old epoch that
+ * can still be in time has been applied (ShardWatermarks.settledPast).
+ */
+export class DocLogWriter {
+  private head: number;
+  private headEpoch: number;
+  private readonly lostEpochs = new Set<number>();
+  private readonly recent: Array<{ seqStart: number; seqEnd: number; epoch: number }> = [];
+  private pending: LogBatch[] = [];
+  private stopped?: string;
+
+  constructor(
+    start: { head: number; headEpoch: number },
+    private readonly skewMs: number,
+  ) {
+    this.head = start.head;
+    this.headEpoch = start.headEpoch;
+  }
+
+  offer(r: StreamedBatch): LogWriterVerdict {
+    if (this.stopped) return { kind: "conflict", reason: `stopped: ${this.stopped}` };
+    const { seqStart, seqEnd } = r.batch;
+    if (this.recent.some((k) => k.seqStart === seqStart && k.seqEnd === seqEnd && k.epoch === r.epoch)) return { kind: "repeat" };
+    if (this.lostEpochs.has(r.epoch)) return { kind: "after_late" };
+    if (r.arrivedAt > r.deadline + this.skewMs) {
+      this.lostEpochs.add(r.epoch);
+      return { kind: "late" };
+    }
+    if (r.epoch < this.headEpoch) return this.stop(`epoch ${r.epoch} in time after epoch ${this.headEpoch} at seq ${seqStart}`);
+    if (seqStart !== this.head + 1) return this.stop(seqStart <= this.head ? `seq ${seqStart} of epoch ${r.epoch} already kept` : `gap: seq ${seqStart} after head ${this.head}`);
+    this.head = seqEnd;
+    this.headEpoch = r.epoch;
+    this.pending.push(r.batch);
+    this.recent.push({ seqStart, seqEnd, epoch: r.epoch });
+    if (this.recent.length > REMEMBERED) this.recent.shift();
+    return { kind: "kept" };
+  }
+
+  /** The head of what was kept, and the epoch it was kept under. */
+  get kept(): { head: number; headEpoch: number } {
+    return { head: this.head, headEpoch: this.headEpoch };
+  }
+
+  /** Why the writer stopped on this document, if it did. */
+  get stoppedBecause(): string | undefined {
+    return this.stopped;
+  }
+
+  /** The kept batches not yet taken, oldest first, as one log item (mergeBatches); undefined when none. */
+  take(): LogBatch | undefined {
+    const batches = this.pending;
+    this.pending = [];
+    return batches.length > 0 ? mergeBatches(batches) : undefined;
+  }
+
+  private stop(reason: string): LogWriterVerdict {
+    this.stopped = reason;
+    return { kind: "conflict", reason };
+  }
+}
+
+/**
+ * Consecutive batches of one document as one batch, exactly as readers would have seen them
+ * one by one: the entries in order; each client's progress as of the last batch that names it
+ * (progress only grows); the length and commit time of the last; and, when any holds acl
+ * entries, the ACL before the first that does (no acl entry comes before it, so it is the ACL
+ * before the whole).
+ */
+export function mergeBatches(batches: readonly LogBatch[]): LogBatch {
+  if (batches.length === 0) throw new Error("mergeBatches: no batches");
+  for (let i = 1; i < batches.length; i++) {
+    const [a, b] = [batches[i - 1], batches[i]];
+    if (b.seqStart !== a.seqEnd + 1 || b.doc.tenant !== a.doc.tenant || b.doc.docId !== a.doc.docId) {
+      throw new Error(`mergeBatches: batch ${b.seqStart} does not follow ${a.seqEnd} of the same document`);
+    }
+  }
+  if (batches.length === 1) return batches[0];
+  const first = batches[0];
+  const last = batches[batches.length - 1];
+  const clients = new Map<string, LogBatch["clients"][number]>();
+  for (const b of batches) for (const c of b.clients) clients.set(c.clientId, c);
+  const aclBefore = batches.find((b) => b.entries.some((e) => e.type === "acl"))?.aclBefore;
+  return {
+    doc: first.doc,
+    seqStart: first.seqStart,
+    seqEnd: last.seqEnd,
+    entries: batches.flatMap((b) => b.entries),
+    lenAfter: last.lenAfter,
+    clients: [...clients.values()],
+    committedAt: last.committedAt,
+    ...(aclBefore ? { aclBefore } : {}),
+    ...(batches.every((b) => b.deliveredLive) ? { deliveredLive: true as const } : {}),
+  };
+}
+
+/**
+ * The writer's progress per shard: the arrival time of the last record it applied, or, for a
+ * shard it has read to its end, the time it found it empty. A new holder of a document whose
+ * previous epoch's deadline was D may read the document's head once `settledPast(D + skewMs)`:
+ * every record that could still be kept (arrived by then) has been applied, and every later one
+ * of that epoch is late.
+ */
+export class ShardWatermarks {
+  private readonly marks = new Map<string, number>();
+
+  constructor(shards: Iterable<string>) {
+    for (const s of shards) this.marks.set(s, Number.NEGATIVE_INFINITY);
+  }
+
+  /** A record of `shard` that arrived at `arrivedAt` was applied (records of a shard come in arrival order). */
+  applied(shard: string, arrivedAt: number): void {
+    this.advance(shard, arrivedAt);
+  }
+
+  /** `shard` was read to its end at `at` (the stream's clock: nothing arrived before then that was not applied). */
+  caughtUp(shard: string, at: number): void {
+    this.advance(shard, at);
+  }
+
+  /** Whether every shard's mark has passed `t`. */
+  settledPast(t: number): boolean {
+    for (const m of this.marks.values()) if (!(m > t)) return false;
+    return this.marks.size > 0;
+  }
+
+  private advance(shard: string, t: number): void {
+    const m = this.marks.get(shard);
+    if (m === undefined) throw new Error(`ShardWatermarks: unknown shard ${shard}`);
+    if (t > m) this.marks.set(shard, t);
+  }
+}
