@@ -59,10 +59,10 @@ export interface RoomSequencerDeps {
    * Ownership (docs/rooms.md, "Ownership"): a change to a document whose lease another task
    * holds is forwarded there; when that task cannot be reached, it waits for the lease to lapse
    * (`maxWaitMs`, default MAX_OWNER_WAIT_MS). A document this task holds runs from the head its
-   * previous run left (holder-heads.ts), and nothing is written once its lease is not safely
-   * live. Absent: every change is sequenced where it arrived, each run reading its head.
+   * previous run left (holder-heads.ts; `quietMs`, default HOLDER_QUIET_MS, for tests with short
+   * leases), and nothing is written once its lease is not safely live. Absent: every change is sequenced where it arrived, each run reading its head.
    */
-  ownership?: { ownership: DocOwnership; forwarder: ChangeForwarder; maxWaitMs?: number };
+  ownership?: { ownership: DocOwnership; forwarder: ChangeForwarder; maxWaitMs?: number; quietMs?: number };
 }
 
 /** Sends a change to the task that owns its document (its private port). */
@@ -201,7 +201,7 @@ export class RoomSequencer {
     );
     // A held document's runs start from the head the previous run left: no read per run.
     const ownership = deps.ownership?.ownership;
-    this.holderHeads = ownership && new HolderHeads(clientHeads, ownership);
+    this.holderHeads = ownership && new HolderHeads(clientHeads, ownership, deps.ownership?.quietMs);
     const heads = this.holderHeads ?? clientHeads;
     const config = { ...deps.sequencer.config, lazyCheckpointEntries: deps.sequencer.config.lazyCheckpointEntries ?? ROOM_LAZY_CHECKPOINT_ENTRIES };
     this.sequencer = new Sequencer({
