@@ -86,6 +86,13 @@ export interface LogBatch {
    * skips them (docs/rooms.md). Absent on batches committed by the sequencer function.
    */
   deliveredLive?: true;
+  /**
+   * On the committed stream only (never stored in the log): the lease the room task sequenced
+   * the batch under, its `epoch` and the holder's `deadline` (the lease's expiry as the holder
+   * stored it, less LEASE_MARGIN_MS), for the log writer's rules (docs/durable-order.md; core
+   * log/log-writer.ts). Absent without ownership, and on batches from the sequencer function.
+   */
+  lease?: { epoch: number; deadline: number };
 }
 
 export interface LogHead {

@@ -94,6 +94,12 @@ export class DocOwnership {
     return lease !== undefined && (lease.owner === owner || lease.address === address) && lease.expiresAt - this.deps.now() > this.config.skewMs;
   }
 
+  /** This task's own lease of `doc` as it last stored it, while `writable`; else undefined. */
+  heldLease(doc: DocRef): DocLease | undefined {
+    const lease = this.seen.get(docKey(doc));
+    return lease && lease.owner === this.deps.self.owner && this.writable(doc) ? { ...lease } : undefined;
+  }
+
   /**
    * Since when (deps.now) this task has held `doc`'s lease without a lapse (each renewal stored
    * before the previous lease, less `skewMs`, ran out), while it is `writable`; else undefined.

@@ -113,6 +113,14 @@ export class LeaseLapsed extends Error {
  */
 export const MAX_OWNER_WAIT_MS = 25_000;
 
+/**
+ * The holder's deadline on a document is its lease's expiry, as it last stored it, less this
+ * (docs/durable-order.md: more than the clocks' skew, OWNERSHIP.skewMs, plus a put's timeout).
+ * Carried on each committed record (`LogBatch.lease`); the ack rule that uses it is not wired
+ * yet.
+ */
+export const LEASE_MARGIN_MS = 3_000;
+
 export interface CommitDelay {
   delayMs: number;
   busyMs: number;
@@ -179,6 +187,8 @@ export class RoomSequencer {
   private readonly queues = new Map<string, DocQueue>();
   /** Batches appended by the run in progress, per document (runs of a document are serial here). */
   private readonly appended = new Map<string, LogBatch[]>();
+  /** The lease each appended batch was sequenced under (with ownership), for its committed record. */
+  private readonly leases = new WeakMap<LogBatch, NonNullable<LogBatch["lease"]>>();
   /** When each recently run document's last run started (real ms), oldest first. */
   private readonly lastRun = new Map<string, number>();
   private readonly commitDelay: CommitDelay;
@@ -389,12 +399,18 @@ export class RoomSequencer {
         await this.deps.deliver(q.doc, batches).catch((err: unknown) => {
           this.deps.logSink({ kind: "room_deliver_failed", tenant: q.doc.tenant, docId: q.doc.docId, message: (err as Error)?.message });
         });
-        this.deps.publish?.(batches).catch((err: unknown) => {
+        this.deps.publish?.(batches.map((b) => this.withLease(b))).catch((err: unknown) => {
           this.deps.logSink({ kind: "room_publish_failed", tenant: q.doc.tenant, docId: q.doc.docId, batches: batches.length, message: (err as Error)?.message });
         });
       }
       this.inbox.settle(changes);
     }
+  }
+
+  /** `b` as the committed stream carries it: with the lease it was sequenced under, when there was one. */
+  private withLease(b: LogBatch): LogBatch {
+    const lease = this.leases.get(b);
+    return lease ? { ...b, lease } : b;
   }
 
   /** The log as the sequencer sees it: appends marked `deliveredLive`, and recorded for delivery. */
@@ -405,6 +421,8 @@ export class RoomSequencer {
         const marked: LogBatch = { ...batch, deliveredLive: true };
         const result = await log.append(marked);
         if (result === "ok") {
+          const lease = this.deps.ownership?.ownership.heldLease(batch.doc);
+          if (lease) this.leases.set(marked, { epoch: lease.epoch, deadline: lease.expiresAt - LEASE_MARGIN_MS });
           this.appended.get(docKey(batch.doc))?.push(marked);
           this.progress.committed(marked);
         } else this.holderHeads?.drop(batch.doc);

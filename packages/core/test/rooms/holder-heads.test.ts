@@ -4,7 +4,8 @@ import { MemoryDocLeaseStore } from "../../src/ports/memory/doc-lease-store.js";
 import { prng } from "../../src/prng.js";
 import { DocOwnership, OWNERSHIP } from "../../src/rooms/doc-ownership.js";
 import { HOLDER_QUIET_MS } from "../../src/rooms/holder-heads.js";
-import { LeaseLapsed, type ChangeForwarder } from "../../src/rooms/room-sequencer.js";
+import { LEASE_MARGIN_MS, LeaseLapsed, type ChangeForwarder } from "../../src/rooms/room-sequencer.js";
+import type { LogBatch } from "../../src/ports/records.js";
 import { DEFAULT_SEQUENCER_CONFIG } from "../../src/sequencer/sequencer.js";
 import { REJECT_REASONS } from "../../src/errors.js";
 import { allEntries, ann, body, newDoc, stores } from "./room-fixtures.js";
@@ -16,9 +17,11 @@ const noForwards: ChangeForwarder = { forward: async () => Promise.reject(new Er
 function holder(o: { delayMs?: number } = {}) {
   const s = stores();
   const lease = { now: T0 };
-  const ownership = new DocOwnership({ leases: new MemoryDocLeaseStore(), self: { owner: "a", address: "a:1" }, now: () => lease.now });
-  const t = s.task({ ownership: { ownership, forwarder: noForwards }, commitDelay: { delayMs: o.delayMs ?? 0, busyMs: 60_000 } });
-  return { s, lease, ownership, ...t, heads: t.room.holderHeads! };
+  const leases = new MemoryDocLeaseStore();
+  const ownership = new DocOwnership({ leases, self: { owner: "a", address: "a:1" }, now: () => lease.now });
+  const published: LogBatch[] = [];
+  const t = s.task({ ownership: { ownership, forwarder: noForwards }, commitDelay: { delayMs: o.delayMs ?? 0, busyMs: 60_000 }, publish: async (b) => void published.push(...b) });
+  return { s, lease, leases, ownership, published, ...t, heads: t.room.holderHeads! };
 }
 
 /** A held document with three ops, the third run from a kept head (reads: 2, kept: 1). */
@@ -51,6 +54,29 @@ describe("HolderHeads: a held document's runs from the head the previous run lef
     // The lazy checkpoint was saved on the way (every 48 entries), from a kept head: a resend is still a duplicate.
     expect((await h.s.state.load(doc, [])).checkpoint).toBeGreaterThan(0);
     expect(await h.room.submit(ann, doc, body("c", 59, 59))).toEqual([{ id: "c-59", status: "duplicate" }]);
+  });
+
+  it("each committed record carries the lease its batch was sequenced under (epoch, deadline = expiry - LEASE_MARGIN_MS); the log does not", async () => {
+    const h = holder();
+    const doc = newDoc();
+    await h.room.submit(ann, doc, body("c", 1, 0));
+    const first = (await h.leases.get(doc))!;
+    h.lease.now += 11_000; // the next route renews: a new epoch, a later expiry
+    await h.room.submit(ann, doc, body("c", 2, 2));
+    const second = (await h.leases.get(doc))!;
+    expect(second.epoch).toBeGreaterThan(first.epoch);
+    expect(h.published.map((b) => [b.seqEnd, b.lease])).toEqual([
+      [2, { epoch: first.epoch, deadline: first.expiresAt - LEASE_MARGIN_MS }],
+      [3, { epoch: second.epoch, deadline: second.expiresAt - LEASE_MARGIN_MS }],
+    ]);
+    expect((await h.s.log.batchesAfter(doc, 0)).every((b) => b.lease === undefined)).toBe(true);
+    // Without ownership, no lease.
+    const plain = stores();
+    const published: LogBatch[] = [];
+    const t = plain.task({ publish: async (b) => void published.push(...b) });
+    await t.room.submit(ann, doc, body("c", 1, 0));
+    expect(published.length).toBeGreaterThan(0);
+    expect(published.every((b) => b.lease === undefined)).toBe(true);
   });
 
   it("another writer's append (a rule broken) makes the next run conflict at the key fence, read again and lose nothing", async () => {

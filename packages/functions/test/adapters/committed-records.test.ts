@@ -19,10 +19,12 @@ function batch(docId: string, seqStart: number, text = "x", n = 1): LogBatch {
 
 describe("committed stream records", () => {
   test("round trip: one record for a flush of several documents, each document's batches together and in order", () => {
-    const batches = [batch("a", 1), batch("b", 1), batch("a", 2), batch("b", 2, "y", 3)];
+    const leased = { ...batch("b", 2, "y", 3), lease: { epoch: 7, deadline: 1_760_000_017_000 } };
+    const batches = [batch("a", 1), batch("b", 1), batch("a", 2), leased];
     const records = encodeCommittedRecords(batches);
     expect(records).toHaveLength(1);
-    expect(decodeCommittedRecord(records[0])).toEqual([batch("a", 1), batch("a", 2), batch("b", 1), batch("b", 2, "y", 3)]);
+    // The lease a batch was sequenced under travels with it (docs/durable-order.md).
+    expect(decodeCommittedRecord(records[0])).toEqual([batch("a", 1), batch("a", 2), batch("b", 1), leased]);
   });
 
   test("compresses: a flush of typed text is far smaller than its JSON", () => {
