@@ -113,6 +113,9 @@ export class LeaseLapsed extends Error {
  */
 export const MAX_OWNER_WAIT_MS = 25_000;
 
+/** The first pause before a forward that failed is tried again while the owner's lease is live (doubled each time, never past the lease's expiry). */
+export const OWNER_RETRY_MS = 250;
+
 /**
  * The holder's deadline on a document is its lease's expiry, as it last stored it, less this
  * (docs/durable-order.md: more than the clocks' skew, OWNERSHIP.skewMs, plus a put's timeout).
@@ -187,8 +190,6 @@ export class RoomSequencer {
   private readonly queues = new Map<string, DocQueue>();
   /** Batches appended by the run in progress, per document (runs of a document are serial here). */
   private readonly appended = new Map<string, LogBatch[]>();
-  /** The lease each appended batch was sequenced under (with ownership), for its committed record. */
-  private readonly leases = new WeakMap<LogBatch, NonNullable<LogBatch["lease"]>>();
   /** When each recently run document's last run started (real ms), oldest first. */
   private readonly lastRun = new Map<string, number>();
   private readonly commitDelay: CommitDelay;
@@ -235,40 +236,38 @@ export class RoomSequencer {
   /**
    * Ingests one change (a `submit` body) and resolves once it is decided; rejects as ingest does
    * (WeftError). With ownership, a change to a document another task owns is forwarded there;
-   * when that task cannot be reached, the change waits for its lease to lapse (at most
-   * MAX_OWNER_WAIT_MS, then `unavailable`) and is sequenced by whoever holds the lease next:
-   * nobody writes a document while another task's lease on it is live (holder-heads.ts).
+   * when that task cannot be reached (or answers too slowly), the lease is read again and the
+   * forward tried again, at once and then after growing pauses (OWNER_RETRY_MS, doubled), until
+   * it is answered or the lease lapses and the change is sequenced by whoever takes it (at most
+   * MAX_OWNER_WAIT_MS, then `unavailable`): nobody writes a document while another task's lease
+   * on it is live (holder-heads.ts).
    */
   async submit(who: Principal, doc: DocRef, body: string | Uint8Array): Promise<SubmitResult> {
     const o = this.deps.ownership;
     if (!o) return this.submitHere(who, doc, body);
     const started = o.ownership.now();
-    let unreachable: string | undefined;
-    for (;;) {
+    for (let failed = 0; ; failed++) {
       const route = await this.routeOf(doc);
       if (route.here) return this.submitHere(who, doc, body);
-      if (route.owner !== unreachable) {
-        try {
-          const results = await o.forwarder.forward(route.address, who, doc, body);
-          this.forwards.forwarded++;
-          return results;
-        } catch (err) {
-          if (!(err instanceof OwnerUnreachable)) throw err;
-          // It stopped (and released the lease), moved, or died: the next route reads the lease again.
-          o.ownership.unreachable(doc, route.owner);
-          unreachable = route.owner;
-          continue;
+      try {
+        const results = await o.forwarder.forward(route.address, who, doc, body);
+        this.forwards.forwarded++;
+        return results;
+      } catch (err) {
+        if (!(err instanceof OwnerUnreachable)) throw err;
+        // It stopped (and released the lease), moved, died, or was too slow to answer: the next
+        // route reads the lease again. While the lease stays live the forward is tried again, a
+        // little later each time (an owner alive after all answers one), until it lapses.
+        o.ownership.unreachable(doc, route.owner);
+        if (failed === 0) continue;
+        const waitMs = Math.max(50, Math.min(OWNER_RETRY_MS * 2 ** (failed - 1), route.expiresAt - o.ownership.now() + 50));
+        if (o.ownership.now() + waitMs - started > (o.maxWaitMs ?? MAX_OWNER_WAIT_MS)) {
+          throw new WeftError("unavailable", "the document's owner cannot be reached and still holds its lease: send the change again shortly");
         }
+        this.forwards.waits++;
+        this.deps.logSink({ kind: "room_owner_wait", tenant: doc.tenant, docId: doc.docId, owner: route.owner, waitMs, message: err.message });
+        await new Promise((resolve) => setTimeout(resolve, waitMs));
       }
-      // The owner that could not be reached still holds a live lease: wait for it to lapse (or to be renewed, by an owner alive after all).
-      const waitMs = Math.max(50, route.expiresAt - o.ownership.now() + 50);
-      if (o.ownership.now() + waitMs - started > (o.maxWaitMs ?? MAX_OWNER_WAIT_MS)) {
-        throw new WeftError("unavailable", "the document's owner cannot be reached and still holds its lease: send the change again shortly");
-      }
-      this.forwards.waits++;
-      this.deps.logSink({ kind: "room_owner_wait", tenant: doc.tenant, docId: doc.docId, owner: route.owner, waitMs });
-      await new Promise((resolve) => setTimeout(resolve, waitMs));
-      o.ownership.unreachable(doc, route.owner);
     }
   }
 
@@ -385,6 +384,7 @@ export class RoomSequencer {
     if (primaries.length === 0 && !wake && rejects.length === 0) return;
     const key = docKey(q.doc);
     const batches: LogBatch[] = [];
+    const lease = this.deps.ownership?.ownership.heldLease(q.doc);
     this.appended.set(key, batches);
     try {
       for (const r of rejects) await this.sequencer.reject(r.change, r.reason, r.message);
@@ -399,18 +399,14 @@ export class RoomSequencer {
         await this.deps.deliver(q.doc, batches).catch((err: unknown) => {
           this.deps.logSink({ kind: "room_deliver_failed", tenant: q.doc.tenant, docId: q.doc.docId, message: (err as Error)?.message });
         });
-        this.deps.publish?.(batches.map((b) => this.withLease(b))).catch((err: unknown) => {
+        // On the committed stream, each batch with the lease the run was sequenced under.
+        const leased = lease ? batches.map((b) => ({ ...b, lease: { epoch: lease.epoch, deadline: lease.expiresAt - LEASE_MARGIN_MS } })) : batches;
+        this.deps.publish?.(leased).catch((err: unknown) => {
           this.deps.logSink({ kind: "room_publish_failed", tenant: q.doc.tenant, docId: q.doc.docId, batches: batches.length, message: (err as Error)?.message });
         });
       }
       this.inbox.settle(changes);
     }
-  }
-
-  /** `b` as the committed stream carries it: with the lease it was sequenced under, when there was one. */
-  private withLease(b: LogBatch): LogBatch {
-    const lease = this.leases.get(b);
-    return lease ? { ...b, lease } : b;
   }
 
   /** The log as the sequencer sees it: appends marked `deliveredLive`, and recorded for delivery. */
@@ -421,8 +417,6 @@ export class RoomSequencer {
         const marked: LogBatch = { ...batch, deliveredLive: true };
         const result = await log.append(marked);
         if (result === "ok") {
-          const lease = this.deps.ownership?.ownership.heldLease(batch.doc);
-          if (lease) this.leases.set(marked, { epoch: lease.epoch, deadline: lease.expiresAt - LEASE_MARGIN_MS });
           this.appended.get(docKey(batch.doc))?.push(marked);
           this.progress.committed(marked);
         } else this.holderHeads?.drop(batch.doc);
