@@ -16,13 +16,14 @@ import type { InboxChange } from "../ports/records.js";
  * pending changes only.
  *
  * A change held for an earlier client seq is decided (its submitter is answered `accepted`) but
- * released only later, by this task's next run or by the sequencer function at the hold window's
- * end (`wake` goes to the durable inbox), which both read it with `get`. So the run hands every
+ * released only later: by this task's next run, or at the hold window's end (`wake` goes to the
+ * durable inbox; the sequencer function it starts hands the wake to the document's holder, or
+ * runs it itself when no lease is live), and each reads it with `get`. So the run hands every
  * change it holds to `keep` (SequencerDeps.onHold) before it writes anything: the change and its
  * continuation parts go to the durable inbox, and `get` reads there what memory no longer has.
- * (A put to the inbox table also starts the sequencer function on it, which holds it as well,
- * the same hold, or finds it committed: a held change is rare, and that run is the price of
- * keeping it where every reader of held changes looks.)
+ * (A put to the inbox table also starts the sequencer function on it, which hands it to the
+ * holder, where it is found held already: a held change is rare, and that hand-off is the price
+ * of keeping it where every reader of held changes looks.)
  */
 export class RoomInbox implements InboxStore {
   private readonly pending = new Map<string, Map<string, InboxChange>>();

@@ -90,7 +90,7 @@ export class OwnerUnreachable extends Error {
 export interface ForwardCounts {
   /** Changes sent to their document's owner. */
   forwarded: number;
-  /** Changes that waited for an owner that could not be reached to let its lease lapse (then sequenced here or by its next owner). */
+  /** Pauses before a forward that failed was tried again while its owner's lease was live (`room_owner_wait`). */
   waits: number;
   /** Changes other tasks forwarded here. */
   received: number;
@@ -162,7 +162,8 @@ interface DocQueue {
  * arrived while the previous one was busy, so a busy document commits many changes per log
  * write, with no inbox item, no stream record and no function invocation per change.
  *
- * A run reads the checkpoint and the log's tail (one Query on DynamoDB) and takes the client
+ * A run reads the checkpoint and the log's tail (one Query on DynamoDB), or, on a document this
+ * task holds, starts from the head its previous run left (holder-heads.ts); it takes the client
  * states and the batches after the checkpoint from what the task already holds when it can
  * (client-cache.ts, batch-cache.ts); it saves its lazy checkpoint every
  * ROOM_LAZY_CHECKPOINT_ENTRIES entries.
@@ -171,9 +172,10 @@ interface DocQueue {
  * change to another task's document there (ChangeForwarder), and `submitForwarded` takes the
  * changes other tasks forward here (doc-ownership.ts; docs/rooms.md, "Ownership").
  *
- * Runs on two tasks (or a task and the sequencer function) for one document are safe: the
- * log's key fence makes the later append conflict and the sequencer retries from the new head,
- * and every state save moves the checkpoint's `saves`, which the client caches check.
+ * With ownership only the lease's holder writes a document. Without it (or around a lease's
+ * lapse), runs on two tasks (or a task and the sequencer function) for one document are still
+ * safe: the log's key fence makes the later append conflict and the sequencer retries from the
+ * new head, and every state save moves the checkpoint's `saves`, which the client caches check.
  *
  * What a run appends is marked `deliveredLive` (the log stream's broadcaster skips it) and
  * handed to `deliver` before the submitters are answered, so when `submit` resolves each of its
