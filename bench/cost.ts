@@ -44,6 +44,8 @@ import { calibrate } from "./ingest.js";
  *        across tasks, as on AWS behind the load balancer: docs/rooms.md "Ownership")
  *        --stage production (tables billed as deployed on that stage: provisioned where the
  *        manifest says so on production, on-demand on any other stage)
+ *        --logWriter off | shadow (the log writer's shadow of the log from the committed stream,
+ *        docs/durable-order.md: its streamLog writes and invocations join the bill when on)
  * Without --json: the report as Markdown on stdout; with it, one JSON line. Progress on stderr.
  */
 /**
@@ -69,6 +71,9 @@ export async function main(args: Record<string, string>): Promise<void> {
   if (!Number.isInteger(roomTasks) || roomTasks < 1) throw new Error(`--roomTasks: expected a whole number >= 1, got ${args.roomTasks}`);
   const warmup = Number(args.warmup ?? 15);
   if (!Number.isFinite(warmup) || warmup < 0) throw new Error(`--warmup: expected a number of seconds >= 0, got ${args.warmup}`);
+  // The log writer's shadow (docs/durable-order.md) is not in the deployed design's bill: off unless asked for.
+  const logWriter = args.logWriter ?? "off";
+  if (logWriter !== "off" && logWriter !== "shadow") throw new Error(`--logWriter: expected off or shadow, got ${args.logWriter}`);
   const wanted = args.products ? args.products.split(",") : PRODUCTS.map((p) => p.id);
   for (const id of wanted) if (!PRODUCTS.some((p) => p.id === id)) throw new Error(`--products: unknown product "${id}" (${PRODUCTS.map((p) => p.id).join(", ")})`);
   const trace = traceFile("automerge-paper");
@@ -82,7 +87,7 @@ export async function main(args: Record<string, string>): Promise<void> {
   // so the bench's counter writes are a lower bound of AWS's: (containers / interval) per tenant.
   // The handlers' clock is the stack's fake clock, moved by `pump` at real speed, or faster
   // while a product with a `clockSpeed` runs (cost-products.ts).
-  const stack = await startStack({ port: 0, data: "memory", quiet: true, handlerLogs: "count-only", roomTasks, env: { [ENV.metricsFlushMs]: String(DEFAULT_METRICS_FLUSH_MS), WEFT_FAKE_CLOCK: "1", WEFT_METER_CONTAINER_CPU: transport === "rooms" ? "1" : "0" } });
+  const stack = await startStack({ port: 0, data: "memory", quiet: true, handlerLogs: "count-only", roomTasks, env: { [ENV.metricsFlushMs]: String(DEFAULT_METRICS_FLUSH_MS), WEFT_FAKE_CLOCK: "1", WEFT_METER_CONTAINER_CPU: transport === "rooms" ? "1" : "0", [ENV.logWriter]: logWriter } });
   const pump = clockPump();
   const secret = new TextEncoder().encode(process.env.WEFT_JWT_SECRET ?? "weft-local-dev-secret");
   const costs: ProductCost[] = [];

@@ -180,6 +180,13 @@ export const tables = {
    * any budget").
    */
   log: { partitionKey: "pk", sortKey: "sk", stream: "new-image", ttl: "expiresAt", capacity: STEADY },
+  /**
+   * The log as the log writer writes it from the committed stream (docs/durable-order.md, step
+   * 2): the log table's item layout, a document's batches of a few seconds in one item, kept 3
+   * days. A shadow of `log` (compared in tests) until the stream is the durable order; on demand,
+   * and empty where WEFT_LOG_WRITER is not `shadow`.
+   */
+  streamLog: { partitionKey: "pk", sortKey: "sk", ttl: "expiresAt" },
   state: { partitionKey: "pk", sortKey: "sk", capacity: STEADY },
   quarantine: { partitionKey: "pk", sortKey: "sk", ttl: "expiresAt" },
   /** Materialized document state: a small head item per document plus chunked snapshots. */
@@ -299,6 +306,17 @@ export const functions = {
     // state: the metrics counters (commit -> materialized lag) live there.
     tables: ["log", "docs", "quarantine", "state"],
     bus: true,
+  },
+  /**
+   * Committed stream -> the log written a few seconds of a document at a time (streamLog; a
+   * shadow of the log, WEFT_LOG_WRITER=shadow: handlers/log-writer.ts, docs/durable-order.md).
+   */
+  logWriter: {
+    handler: "packages/functions/src/handlers/log-writer.handler",
+    timeoutSeconds: 60,
+    memoryMB: 512,
+    // state: the metrics counters (kept, repeat, late, conflict per tenant) live there.
+    tables: ["streamLog", "state"],
   },
   /** Log stream -> every subscribed WebSocket connection. */
   broadcaster: {
@@ -496,6 +514,23 @@ export const kinesisSubscriptions = {
     parallelizationFactor: 1,
     enhancedFanOut: true,
   },
+  // The log writer (in shadow: handlers/log-writer.ts). Up to 5 s of records per invocation: a
+  // busy document's batches of those seconds become one log item. The shard's shared
+  // throughput (no enhanced fan-out: nothing waits on it within a second). A document that fails
+  // is retried from its record; the writer recognises what it already wrote.
+  logWriterCommitted: {
+    stream: "committed",
+    function: "logWriter",
+    startingPosition: "TRIM_HORIZON",
+    batchSize: 1000,
+    maximumBatchingWindowInSeconds: 5,
+    maximumRetryAttempts: 8,
+    maximumRecordAgeInSeconds: 86400,
+    bisectBatchOnFunctionError: true,
+    reportBatchItemFailures: true,
+    parallelizationFactor: 1,
+    enhancedFanOut: false,
+  },
 } satisfies Record<string, KinesisSubscriptionSpec>;
 
 export const webSocket: WebSocketSpec = {
@@ -674,6 +709,12 @@ export const ENV = {
   roomsOwnership: "WEFT_ROOMS_OWNERSHIP",
   /** How long a stopping room task takes to close its sockets, in ms (default: rooms/room-server.ts ROOM_DRAIN_MS; 0 = all at once). */
   roomsDrainMs: "WEFT_ROOMS_DRAIN_MS",
+  /**
+   * `shadow`: the log writer writes the streamLog table from the committed stream beside the
+   * log (handlers/log-writer.ts); unset or anything else (infra sets nothing): it reads nothing.
+   * The local stack sets `shadow`; `npm run bench -- cost` leaves it off unless `--logWriter shadow`.
+   */
+  logWriter: "WEFT_LOG_WRITER",
 } as const;
 
 export { rooms, type RoomsSpec } from "./manifest-rooms.js";

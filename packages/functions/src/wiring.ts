@@ -69,6 +69,12 @@ export interface Wiring {
   compactLog: (doc: DocRef) => Promise<{ segments: number; ops: number; through: number }>;
   /** When documents' logs are due for compaction (the state table, prefix "log-compact"); see LOG_HOT_RETENTION_MS. */
   logCompactionTimers: TimerStore;
+  /**
+   * The log the log writer writes from the committed stream (the streamLog table; shadow of
+   * `log` until the stream is the durable order: handlers/log-writer.ts). Items expire after
+   * STREAM_LOG_SHADOW_RETENTION_MS.
+   */
+  streamLog: DynamoLogStore;
   state: SequencerStateStore;
   /** The sequencer run's first reads (the same store as `state`: the checkpoint with the log's tail in one Query). */
   sequencerHeads: SequencerHeads;
@@ -187,6 +193,11 @@ export function wiring(env: NodeJS.ProcessEnv = process.env): Wiring {
       ...(linkedTable("state", env) ? { hot: { retentionMs: LOG_HOT_RETENTION_MS, timers: w.logCompactionTimers } } : {}),
     }));
   lazy(w, "log", logStore);
+  lazy(w, "streamLog", () =>
+    linkedTable("streamLog", env)
+      ? new DynamoLogStore({ ...opts("streamLog"), now: () => w.clock.now(), expireAfterMs: STREAM_LOG_SHADOW_RETENTION_MS })
+      : unwired<DynamoLogStore>("the streamLog table"),
+  );
   w.compactLog = (doc) => logStore().compact(doc);
   // The checkpoint item lives in the log table, read with the log's last batch (LOG_CHECKPOINT_SK).
   let dynamoState: DynamoSequencerStateStore | undefined;
@@ -242,6 +253,9 @@ export function wiring(env: NodeJS.ProcessEnv = process.env): Wiring {
   current = w;
   return w;
 }
+
+/** How long the log writer's shadow items are kept: enough to compare them with the log's, never a second year of it. */
+export const STREAM_LOG_SHADOW_RETENTION_MS = 3 * 86_400_000;
 
 /**
  * What the core sequencer runs on, but the inbox: the function's (the inbox table) and a room

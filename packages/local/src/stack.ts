@@ -232,8 +232,10 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
     }
     const endpoint = opts.dynamoEndpoint ?? dynamo!.endpoint;
     const persist = opts.data !== "memory" && !opts.dynamoEndpoint ? opts.data.dir : undefined;
-    // The manifest's Kinesis streams, on a local endpoint the real SDK client talks to.
-    kinesis = await startKinesisLocal({ dataDir: persist ? join(persist, "kinesis") : undefined });
+    // The manifest's Kinesis streams, on a local endpoint the real SDK client talks to. Its
+    // arrival times are the stack's clock (the test clock when on), as AWS's are the tasks' time:
+    // the log writer judges a batch's lease deadline (the handlers' clock) against them.
+    kinesis = await startKinesisLocal({ dataDir: persist ? join(persist, "kinesis") : undefined, ...(fakeClockOn() ? { now: () => fakeClock().now() } : {}) });
     await createLocalStreams(kinesis.endpoint, kinesisStreams, REGION);
     // The manifest's S3 buckets (the log's segment bodies), likewise.
     s3 = await startS3Local({ dataDir: persist ? join(persist, "s3") : undefined });
@@ -268,6 +270,8 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
       [ENV.kinesisEndpoint]: kinesis.endpoint,
       [ENV.committedStream]: localStreamName("committed"),
       [ENV.s3Endpoint]: s3.endpoint,
+      // The log writer writes its shadow of the log from the committed stream (docs/durable-order.md).
+      [ENV.logWriter]: process.env[ENV.logWriter] ?? "shadow",
       // Tables are linked the way SST links them outside a bundle (SST_RESOURCE_<Name>), so the
       // handlers read them exactly as on AWS (packages/functions/src/linked.ts).
       ...linkEnvironment({ app: { name: "weft", stage: "local" }, tables, buckets }),

@@ -1,4 +1,8 @@
 import type { LogBatch } from "../ports/records.js";
+import { LEASE_MARGIN_MS } from "../rooms/room-sequencer.js";
+
+/** The clocks' allowed disagreement the writer grants a record's deadline: half the holder's margin (docs/durable-order.md). */
+export const LOG_WRITER_SKEW_MS = LEASE_MARGIN_MS / 2;
 
 /**
  * The decisions of the log writer in docs/durable-order.md (step 2, not wired yet): the
@@ -42,7 +46,10 @@ const REMEMBERED = 256;
  * One document's share of the log writer, fed the document's records in stream order (one
  * partition key, so one shard and one order). `head` is the document's log head when the
  * writer starts (read from the log items it wrote) and `headEpoch` the epoch of the batch
- * there (0 for a log from before epochs). `skewMs` is the clocks' allowed disagreement: a record
+ * there (0 for a log from before epochs, or when the items do not say). With `loaded`, the head
+ * was read from items an earlier run of the writer wrote (a cold start, a retried stream batch):
+ * the stream comes again from an earlier point, so a record that ends at or below that head is
+ * a `repeat` (the store's key fence wrote each seq once), not a conflict. `skewMs` is the clocks' allowed disagreement: a record
  * counts as in time while it arrived no later than `deadline + skewMs`.
  *
  * Why an acknowledged batch is always kept: its put returned before the deadline by the
@@ -60,19 +67,22 @@ export class DocLogWriter {
   private readonly recent: Array<{ seqStart: number; seqEnd: number; epoch: number }> = [];
   private pending: LogBatch[] = [];
   private stopped?: string;
+  private readonly loadedHead: number;
 
   constructor(
-    start: { head: number; headEpoch: number },
+    start: { head: number; headEpoch: number; loaded?: boolean },
     private readonly skewMs: number,
   ) {
     this.head = start.head;
     this.headEpoch = start.headEpoch;
+    this.loadedHead = start.loaded ? start.head : 0;
   }
 
   offer(r: StreamedBatch): LogWriterVerdict {
     if (this.stopped) return { kind: "conflict", reason: `stopped: ${this.stopped}` };
     const { seqStart, seqEnd } = r.batch;
     if (this.recent.some((k) => k.seqStart === seqStart && k.seqEnd === seqEnd && k.epoch === r.epoch)) return { kind: "repeat" };
+    if (seqEnd <= this.loadedHead) return { kind: "repeat" };
     if (this.lostEpochs.has(r.epoch)) return { kind: "after_late" };
     if (r.arrivedAt > r.deadline + this.skewMs) {
       this.lostEpochs.add(r.epoch);
@@ -103,6 +113,13 @@ export class DocLogWriter {
     const batches = this.pending;
     this.pending = [];
     return batches.length > 0 ? mergeBatches(batches) : undefined;
+  }
+
+  /** The kept batches not yet taken, oldest first, one by one (to be packed into items: packItems). */
+  takeBatches(): LogBatch[] {
+    const batches = this.pending;
+    this.pending = [];
+    return batches;
   }
 
   private stop(reason: string): LogWriterVerdict {
@@ -143,6 +160,29 @@ export function mergeBatches(batches: readonly LogBatch[]): LogBatch {
     ...(aclBefore ? { aclBefore } : {}),
     ...(batches.every((b) => b.deliveredLive) ? { deliveredLive: true as const } : {}),
   };
+}
+
+/**
+ * Consecutive batches of one document as few log items as fit: each item merges (mergeBatches)
+ * as many following batches as keep its entries' JSON within `maxBytes` (a DynamoDB item holds
+ * 400 KB, compressed); a single batch over it stays one item (it was one item when committed).
+ */
+export function packItems(batches: readonly LogBatch[], maxBytes: number): LogBatch[] {
+  const items: LogBatch[] = [];
+  let run: LogBatch[] = [];
+  let bytes = 0;
+  for (const b of batches) {
+    const size = JSON.stringify(b.entries).length;
+    if (run.length > 0 && bytes + size > maxBytes) {
+      items.push(mergeBatches(run));
+      run = [];
+      bytes = 0;
+    }
+    run.push(b);
+    bytes += size;
+  }
+  if (run.length > 0) items.push(mergeBatches(run));
+  return items;
 }
 
 /**

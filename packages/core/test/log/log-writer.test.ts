@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { DocLogWriter, mergeBatches, ShardWatermarks, type StreamedBatch } from "../../src/log/log-writer.js";
+import { DocLogWriter, mergeBatches, packItems, ShardWatermarks, type StreamedBatch } from "../../src/log/log-writer.js";
 import type { LogBatch } from "../../src/ports/records.js";
 import { prng } from "../../src/prng.js";
 
@@ -56,6 +56,31 @@ describe("DocLogWriter", () => {
     expect(mergeBatches([a])).toBe(a);
     expect(() => mergeBatches([a, c])).toThrow(/does not follow/);
     expect(() => mergeBatches([])).toThrow(/no batches/);
+  });
+
+  it("a writer started from items an earlier run wrote (loaded) takes the stream's records again up to that head as repeats, then keeps on", () => {
+    const w = new DocLogWriter({ head: 3, headEpoch: 0, loaded: true }, SKEW);
+    expect(w.offer(rec(batch(1, 2, "a"), 1, 10_000, 100))).toEqual({ kind: "repeat" });
+    expect(w.offer(rec(batch(3, 1, "a"), 1, 10_000, 200))).toEqual({ kind: "repeat" });
+    expect(w.offer(rec(batch(4, 2, "a"), 1, 10_000, 300))).toEqual({ kind: "kept" });
+    expect(w.takeBatches().map((b) => [b.seqStart, b.seqEnd])).toEqual([[4, 5]]);
+    expect(w.takeBatches()).toEqual([]);
+    // A record straddling the loaded head is no repeat: no correct writer kept half of a batch.
+    const half = new DocLogWriter({ head: 3, headEpoch: 0, loaded: true }, SKEW);
+    expect(half.offer(rec(batch(3, 2, "a"), 1, 10_000, 0))).toMatchObject({ kind: "conflict", reason: expect.stringMatching(/already kept/) });
+    // Without `loaded` the same record is a conflict: the writer's own memory says what it kept.
+    expect(new DocLogWriter({ head: 3, headEpoch: 0 }, SKEW).offer(rec(batch(1, 2, "a"), 1, 10_000, 0))).toMatchObject({ kind: "conflict" });
+  });
+
+  it("packItems: consecutive batches merged while their entries fit the size, a batch over it alone, nothing lost or reordered", () => {
+    const batches = [batch(1, 3, "a"), batch(4, 3, "a"), batch(7, 40, "a"), batch(47, 1, "b"), batch(48, 2, "b")];
+    const size = (b: LogBatch) => JSON.stringify(b.entries).length;
+    const max = size(batches[0]) + size(batches[1]);
+    const items = packItems(batches, max);
+    expect(items.map((b) => [b.seqStart, b.seqEnd])).toEqual([[1, 6], [7, 46], [47, 49]]);
+    expect(items.flatMap((b) => b.entries.map((e) => e.seq))).toEqual(Array.from({ length: 49 }, (_, i) => i + 1));
+    expect(packItems([], max)).toEqual([]);
+    expect(packItems(batches, 10 ** 9)).toHaveLength(1);
   });
 
   it("ShardWatermarks: settled past a time once every shard has applied or caught up beyond it", () => {

@@ -177,5 +177,6 @@ export function metricsView(tenant: string, counters: Record<string, number>) {
     committed: n("committed"),
     sequencerLagMs: summarizeLag(counters),
     materializerLagMs: summarizeLag(counters, MATERIALIZER_LAG_PREFIX),
+    logWriter: byPrefix("log_writer."),
   };
 }

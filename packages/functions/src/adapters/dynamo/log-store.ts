@@ -38,9 +38,16 @@ export class DynamoLogStore implements LogStore {
   private readonly hot?: HotRetention & { schedule: CompactionSchedule };
   private readonly now: () => number;
   private readonly objects?: ObjectStore;
+  private readonly expireAfterMs?: number;
 
-  constructor(opts: DynamoAdapterOptions & { hot?: HotRetention; now?: () => number; segmentObjects?: ObjectStore }) {
+  /**
+   * `expireAfterMs` (without `hot`): every batch item expires that long after its append and
+   * nothing is compacted, for a log kept only a while (the log writer's shadow, wiring.ts).
+   */
+  constructor(opts: DynamoAdapterOptions & { hot?: HotRetention; now?: () => number; segmentObjects?: ObjectStore; expireAfterMs?: number }) {
+    if (opts.hot && opts.expireAfterMs !== undefined) throw new Error("DynamoLogStore: hot retention and expireAfterMs exclude each other");
     this.table = new Table(opts);
+    this.expireAfterMs = opts.expireAfterMs;
     this.objects = opts.segmentObjects;
     this.hot = opts.hot ? { ...opts.hot, schedule: opts.hot.schedule ?? new CompactionSchedule() } : undefined;
     this.now = opts.now ?? Date.now;
@@ -74,6 +81,7 @@ export class DynamoLogStore implements LogStore {
           ...(batch.aclBefore ? { aclBefore: S(aclKey(batch.aclBefore)) } : {}),
           ...(batch.deliveredLive ? { deliveredLive: { BOOL: true } } : {}),
           ...(this.hot ? { [EXPIRES_AT]: N(this.expiresAt(now)) } : {}),
+          ...(this.expireAfterMs !== undefined ? { [EXPIRES_AT]: N(Math.ceil((now + this.expireAfterMs) / 1000)) } : {}),
         },
         ConditionExpression: "attribute_not_exists(pk)",
       },
