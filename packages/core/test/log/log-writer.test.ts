@@ -96,22 +96,23 @@ describe("DocLogWriter", () => {
     expect(new ShardWatermarks([]).settledPast(0)).toBe(false);
   });
 
-  it("property: holders with skewed clocks, slow and lost puts, retries, pauses and takeovers: every acknowledged batch kept, each seq once, no conflict", () => {
+  it("property: holders with skewed clocks, renewals (each a new epoch), slow and lost puts, retries, pauses and takeovers: every acknowledged batch kept, each seq once, no conflict", () => {
     const seen: Record<string, number> = {};
     fc.assert(
-      fc.property(fc.integer({ min: 1, max: 2 ** 30 }), fc.integer({ min: 1, max: 4 }), (seed, holders) => {
-        const out = simulate(seed, holders);
+      fc.property(fc.integer({ min: 1, max: 2 ** 30 }), fc.integer({ min: 1, max: 4 }), fc.boolean(), (seed, holders, renew) => {
+        const out = simulate(seed, holders, renew);
         expect(out.conflicts).toEqual([]);
         expect(out.kept.map((e) => e.seq)).toEqual(Array.from({ length: out.kept.length }, (_, i) => i + 1));
         const keptIds = new Map(out.kept.map((e) => [e.seq, e.id]));
         for (const b of out.acked) for (const e of b.entries) expect(keptIds.get(e.seq), `seed ${seed}: acked ${e.id}`).toBe(e.id);
         for (const [k, n] of Object.entries(out.verdicts)) seen[k] = (seen[k] ?? 0) + n;
         seen.takeovers = (seen.takeovers ?? 0) + holders - 1;
+        seen.renewals = (seen.renewals ?? 0) + out.renewals;
       }),
       { numRuns: 300 },
     );
     // The runs met every case the rules are for.
-    for (const k of ["kept", "repeat", "late", "takeovers"]) expect(seen[k], k).toBeGreaterThan(10);
+    for (const k of ["kept", "repeat", "late", "takeovers", "renewals"]) expect(seen[k], k).toBeGreaterThan(10);
     expect(seen.after_late).toBeGreaterThan(0);
   });
 });
@@ -119,43 +120,57 @@ describe("DocLogWriter", () => {
 const LEASE_MS = 20_000;
 const MARGIN_MS = 3_000;
 const PUT_TIMEOUT_MS = 1_000;
+const RENEW_BEFORE_MS = 10_000;
 
 /**
- * One document through `holders` successive holders (epochs 1, 2, ...), each with a clock off by
- * up to half the skew: it sequences batches one after another until its deadline (its lease's
- * expiry less the margin), puts each (slow puts time out and are retried, the same record; a
- * put may land late, twice, or never) and counts it acknowledged only if a put returned before
- * its deadline by its clock; a pause can carry it past that. The next holder takes the lease
- * when it has expired by its own clock and reads the head the writer has kept by then (past
- * the old deadline plus the skew: settled). Then the writer runs over every record in arrival
- * order.
+ * One document through `holders` successive holders, each with a clock off by up to half the
+ * skew: it sequences batches one after another until its deadline (its lease's expiry less the
+ * margin), puts each (slow puts time out and are retried, the same record; a put may land late,
+ * twice, or never) and counts it acknowledged only if a put returned before its deadline by its
+ * clock; a pause can carry it past that. With `renew`, as DocLeaseStore does, every acquire
+ * raises the epoch, renewals too: once less than RENEW_BEFORE_MS is left, the holder renews (a renewal may fail:
+ * it keeps its lease and deadline), and its later batches carry the new epoch and deadline. The
+ * next holder takes the lease when it has expired by its own clock and reads the head the writer
+ * has kept by then (past the old deadline plus the skew: settled). Then the writer runs over
+ * every record in arrival order.
  */
-function simulate(seed: number, holders: number) {
+function simulate(seed: number, holders: number, renew: boolean) {
   const rng = prng(seed);
   const arrivals: Array<{ r: StreamedBatch; order: number }> = [];
   const acked: LogBatch[] = [];
   let order = 0;
   let start = 0; // true time
   let head = 0;
-  for (let epoch = 1; epoch <= holders; epoch++) {
+  let epoch = 0;
+  let renewals = 0;
+  for (let h = 1; h <= holders; h++) {
     const offset = rng.int(SKEW + 1) - SKEW / 2; // holder clock = true time + offset
-    const expiresAt = start + offset + LEASE_MS;
-    const deadline = expiresAt - MARGIN_MS;
+    epoch++;
+    let expiresAt = start + offset + LEASE_MS;
+    let deadline = expiresAt - MARGIN_MS;
     let t = start;
     let next = head + 1;
     for (;;) {
       t += rng.int(10) === 0 ? rng.int(12_000) : 20 + rng.int(400); // a pause now and then
       if (t + offset >= deadline) break;
-      const b = batch(next, 1 + rng.int(3), `e${epoch}`);
+      if (renew && expiresAt - (t + offset) < RENEW_BEFORE_MS && rng.int(4) !== 0) {
+        // A renewal (one in four fails: the lease runs on to its expiry).
+        epoch++;
+        renewals++;
+        expiresAt = t + offset + LEASE_MS;
+        deadline = expiresAt - MARGIN_MS;
+      }
+      const b = batch(next, 1 + rng.int(3), `h${h}`);
+      const [putEpoch, putDeadline] = [epoch, deadline];
       let ok = false;
-      for (let sent = t; sent + offset < deadline; ) {
+      for (let sent = t; sent + offset < putDeadline; ) {
         const lost = rng.int(20) === 0;
         const d1 = rng.int(8) === 0 ? 100 + rng.int(8_000) : 1 + rng.int(50);
         const d2 = 1 + rng.int(50);
-        if (!lost) arrivals.push({ r: { batch: b, epoch, deadline, arrivedAt: sent + d1 }, order: order++ });
+        if (!lost) arrivals.push({ r: { batch: b, epoch: putEpoch, deadline: putDeadline, arrivedAt: sent + d1 }, order: order++ });
         if (!lost && d1 + d2 <= PUT_TIMEOUT_MS) {
           t = sent + d1 + d2;
-          ok = t + offset < deadline;
+          ok = t + offset < putDeadline;
           break;
         }
         sent += PUT_TIMEOUT_MS; // timed out: the same record again
@@ -171,7 +186,7 @@ function simulate(seed: number, holders: number) {
     head = replay(arrivals.filter((a) => a.r.arrivedAt <= start)).head;
   }
   const all = replay(arrivals);
-  return { ...all, acked };
+  return { ...all, acked, renewals };
 }
 
 function replay(arrivals: Array<{ r: StreamedBatch; order: number }>) {
