@@ -44,7 +44,7 @@ import { calibrate } from "./ingest.js";
  *        across tasks, as on AWS behind the load balancer: docs/rooms.md "Ownership")
  *        --stage production (tables billed as deployed on that stage: provisioned where the
  *        manifest says so on production, on-demand on any other stage)
- *        --logWriter off | shadow (the log writer's shadow of the log from the committed stream,
+ *        --logWriter off | shadow | on (the log writer's shadow of the log from the committed stream,
  *        docs/durable-order.md: its streamLog writes and invocations join the bill when on)
  * Without --json: the report as Markdown on stdout; with it, one JSON line. Progress on stderr.
  */
@@ -73,7 +73,7 @@ export async function main(args: Record<string, string>): Promise<void> {
   if (!Number.isFinite(warmup) || warmup < 0) throw new Error(`--warmup: expected a number of seconds >= 0, got ${args.warmup}`);
   // The log writer's shadow (docs/durable-order.md) is not in the deployed design's bill: off unless asked for.
   const logWriter = args.logWriter ?? "off";
-  if (logWriter !== "off" && logWriter !== "shadow") throw new Error(`--logWriter: expected off or shadow, got ${args.logWriter}`);
+  if (logWriter !== "off" && logWriter !== "shadow" && logWriter !== "on") throw new Error(`--logWriter: expected off, shadow or on, got ${args.logWriter}`);
   const wanted = args.products ? args.products.split(",") : PRODUCTS.map((p) => p.id);
   for (const id of wanted) if (!PRODUCTS.some((p) => p.id === id)) throw new Error(`--products: unknown product "${id}" (${PRODUCTS.map((p) => p.id).join(", ")})`);
   const trace = traceFile("automerge-paper");

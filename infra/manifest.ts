@@ -315,8 +315,9 @@ export const functions = {
     handler: "packages/functions/src/handlers/log-writer.handler",
     timeoutSeconds: 60,
     memoryMB: 512,
-    // state: the metrics counters (kept, repeat, late, conflict per tenant) live there.
-    tables: ["streamLog", "state"],
+    // state: the metrics counters (kept, repeat, late, conflict per tenant) and, with the log's
+    // hot retention, its compaction timers live there; log: written itself when the mode is `on`.
+    tables: ["streamLog", "log", "state"],
   },
   /** Log stream -> every subscribed WebSocket connection. */
   broadcaster: {
@@ -710,9 +711,11 @@ export const ENV = {
   /** How long a stopping room task takes to close its sockets, in ms (default: rooms/room-server.ts ROOM_DRAIN_MS; 0 = all at once). */
   roomsDrainMs: "WEFT_ROOMS_DRAIN_MS",
   /**
-   * `shadow`: the log writer writes the streamLog table from the committed stream beside the
-   * log (handlers/log-writer.ts); unset or anything else (infra sets nothing): it reads nothing.
-   * The local stack sets `shadow`; `npm run bench -- cost` leaves it off unless `--logWriter shadow`.
+   * Where the committed stream stands in the durable order (functions/src/log-writer-mode.ts):
+   * `off` (unset: infra sets nothing), `shadow` (the log writer writes the streamLog table beside
+   * the log), `on` (step 3, being built: the room tier commits through the stream and the log
+   * writer writes the log). The local stack sets `shadow`; `npm run bench -- cost` leaves it off
+   * unless `--logWriter shadow|on`.
    */
   logWriter: "WEFT_LOG_WRITER",
 } as const;

@@ -1,5 +1,5 @@
 import type { LogBatch } from "../ports/records.js";
-import { LEASE_MARGIN_MS } from "../rooms/room-sequencer.js";
+import { LEASE_MARGIN_MS } from "../rooms/stream-commit.js";
 
 /** The clocks' allowed disagreement the writer grants a record's deadline: half the holder's margin (docs/durable-order.md). */
 export const LOG_WRITER_SKEW_MS = LEASE_MARGIN_MS / 2;

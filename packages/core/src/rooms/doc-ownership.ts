@@ -4,6 +4,12 @@ import type { DocLease, DocLeaseStore } from "../ports/doc-lease-store.js";
 /** Where a document's changes are sequenced: on this task, or on the task that holds its lease. */
 export type OwnerRoute = { here: true } | { here: false; owner: string; address: string; expiresAt: number };
 
+/**
+ * The owner a route names for a document this task abandoned (DocOwnership.abandon): nobody to
+ * forward to; its changes wait for the lease to expire.
+ */
+export const ABANDONED_OWNER = "(abandoned)";
+
 export interface OwnershipConfig {
   /** How long a lease lasts from its last acquire. */
   leaseMs: number;
@@ -58,6 +64,8 @@ export class DocOwnership {
   private readonly unanswered = new Set<string>();
   /** Per document this task holds: since when (deps.now) it has held it without a lapse. */
   private readonly heldFrom = new Map<string, number>();
+  /** Documents this task gave up while holding them (`abandon`): until when their lease runs. */
+  private readonly abandoned = new Map<string, number>();
   private readonly config: OwnershipConfig;
 
   constructor(private readonly deps: DocOwnershipDeps) {
@@ -68,6 +76,14 @@ export class DocOwnership {
   async route(doc: DocRef): Promise<OwnerRoute> {
     const key = docKey(doc);
     const now = this.deps.now();
+    const until = this.abandoned.get(key);
+    if (until !== undefined) {
+      if (now < until) return { here: false, owner: ABANDONED_OWNER, address: this.deps.self.address, expiresAt: until };
+      // Expired: taken again like anyone's expired lease (a new epoch, a new holding).
+      this.abandoned.delete(key);
+      this.seen.delete(key);
+      this.heldFrom.delete(key);
+    }
     let lease = this.seen.get(key);
     if (!lease || this.unanswered.has(key) || !this.trusted(lease, now)) lease = await this.refresh(doc, key, lease);
     else this.touch(key, lease);
@@ -89,6 +105,7 @@ export class DocOwnership {
    * never writes while anyone else may (clocks `skewMs` apart at most). No store call.
    */
   writable(doc: DocRef): boolean {
+    if (this.abandoned.has(docKey(doc))) return false;
     const lease = this.seen.get(docKey(doc));
     const { owner, address } = this.deps.self;
     return lease !== undefined && (lease.owner === owner || lease.address === address) && lease.expiresAt - this.deps.now() > this.config.skewMs;
@@ -124,6 +141,29 @@ export class DocOwnership {
     if (this.seen.get(key)?.owner === owner) this.unanswered.add(key);
   }
 
+  /**
+   * Gives up `doc` while holding it (docs/durable-order.md, the ack rule: a commit put that
+   * returned past its deadline, or failed): from now on this task neither writes it nor renews
+   * its lease, and routes its changes to nobody (ABANDONED_OWNER) until the lease as last stored
+   * has expired; then the document is taken like anyone's expired lease, under a new epoch.
+   * Another task may take it at the expiry too. Not released early: a release would let a taker
+   * in before the records this task put in time have settled.
+   */
+  abandon(doc: DocRef): void {
+    const key = docKey(doc);
+    const lease = this.seen.get(key);
+    const mine = lease && (lease.owner === this.deps.self.owner || lease.address === this.deps.self.address);
+    this.abandoned.delete(key);
+    this.abandoned.set(key, mine ? lease.expiresAt : this.deps.now() + this.config.leaseMs);
+    // Forget the oldest whose lease has run out (an expired lease is not writable anyway).
+    const now = this.deps.now();
+    for (const [k, end] of this.abandoned) {
+      if (end > now) break;
+      this.abandoned.delete(k);
+    }
+    this.heldFrom.delete(key);
+  }
+
   /** Documents whose lease this task holds now (a gauge). */
   get held(): number {
     const now = this.deps.now();
@@ -135,10 +175,12 @@ export class DocOwnership {
   /** Ends every live lease this task holds (a stopping task), so other tasks take its documents at once. */
   async releaseAll(): Promise<void> {
     const now = this.deps.now();
-    const mine = [...this.seen.entries()].filter(([, l]) => l.owner === this.deps.self.owner && l.expiresAt > now);
+    // An abandoned document's lease runs out instead (abandon).
+    const mine = [...this.seen.entries()].filter(([key, l]) => l.owner === this.deps.self.owner && l.expiresAt > now && !this.abandoned.has(key));
     this.seen.clear();
     this.unanswered.clear();
     this.heldFrom.clear();
+    this.abandoned.clear();
     await Promise.all(mine.map(([key, l]) => this.deps.leases.release(parseDocKey(key), l.owner, l.epoch).catch(() => false)));
   }
 

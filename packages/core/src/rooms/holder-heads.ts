@@ -54,10 +54,19 @@ export class HolderHeads implements SequencerHeads {
   /** Heads answered from memory and read from the store (a task's metrics, tests, the cost bench). */
   readonly counts = { kept: 0, read: 0 };
 
+  /**
+   * `waitForQuiet` (a holder committing through the stream: stream-commit.ts): a holding's first
+   * read waits until `quietMs` into the holding, so that every run of it runs from a kept head.
+   * Its commits are not in the store until the log writer has written them, so a read after its
+   * first commit would miss them; the read before it must therefore already include every earlier
+   * writer's write (a sequencer function's, within its window). What it does not wait for is a
+   * previous holder's stream commits still on their way to the log: docs/durable-order.md, step 3.
+   */
   constructor(
     private readonly store: SequencerHeads,
     private readonly ownership: { heldSince(doc: DocRef): number | undefined; now(): number },
     private readonly quietMs = HOLDER_QUIET_MS,
+    private readonly o: { waitForQuiet?: boolean; sleep?: (ms: number) => Promise<void> } = {},
   ) {}
 
   async head(doc: DocRef): Promise<SequencerHead> {
@@ -70,6 +79,8 @@ export class HolderHeads implements SequencerHeads {
       return copyHead(kept.head);
     }
     this.kept.delete(key);
+    const early = since === undefined ? 0 : since + this.quietMs - this.ownership.now();
+    if (this.o.waitForQuiet && early > 0) await (this.o.sleep ?? ((ms) => new Promise<void>((r) => setTimeout(r, ms))))(early);
     const readAt = this.ownership.now();
     const head = await this.store.head(doc);
     this.serving.set(key, readAt);

@@ -12,7 +12,8 @@ import { ClientCachingHeads } from "./client-cache.js";
 import { composedHeads } from "../ports/sequencer-heads.js";
 import { ProgressCachingState } from "./progress-cache.js";
 import { RoomInbox } from "./room-inbox.js";
-import type { DocOwnership, OwnerRoute } from "./doc-ownership.js";
+import { ABANDONED_OWNER, type DocOwnership, type OwnerRoute } from "./doc-ownership.js";
+import { LEASE_MARGIN_MS, LeaseLapsed, streamCommitLog } from "./stream-commit.js";
 import { HolderHeads } from "./holder-heads.js";
 import { WeftError, type RejectReason } from "../errors.js";
 import { guardedState } from "../sequencer/guarded-writes.js";
@@ -44,6 +45,14 @@ export interface RoomSequencerDeps {
    * Absent: consumers read the log's own stream.
    */
   publish?(batches: LogBatch[]): Promise<void>;
+  /**
+   * With it the committed stream is the durable order (docs/durable-order.md, step 3;
+   * WEFT_LOG_WRITER=on; requires `ownership`): a run's batches are committed by this put of
+   * them, stamped with the lease (stream-commit.ts: the ack rule), instead of a log write, and
+   * `publish` is not called for them (they are on the stream). Resolves once the stream holds
+   * them (the group commit's flush).
+   */
+  streamCommit?(batches: LogBatch[]): Promise<void>;
   logSink: LogSink;
   /**
    * The group commit's delay (Postgres's `commit_delay`, with its `commit_siblings` as
@@ -98,14 +107,6 @@ export interface ForwardCounts {
   handedOff: number;
 }
 
-/** A run stopped before a write because this task's lease on its document is no longer safely live (DocOwnership.writable). */
-export class LeaseLapsed extends Error {
-  constructor(doc: DocRef) {
-    super(`this task no longer holds the lease of ${docKey(doc)}: nothing more is written by this run`);
-    this.name = "LeaseLapsed";
-  }
-}
-
 /**
  * How long a change waits, at most, for an owner that cannot be reached to let its lease lapse:
  * a lease's length (OWNERSHIP.leaseMs) and the skew, with room. Then the submit fails
@@ -116,13 +117,6 @@ export const MAX_OWNER_WAIT_MS = 25_000;
 /** The first pause before a forward that failed is tried again while the owner's lease is live (doubled each time, never past the lease's expiry). */
 export const OWNER_RETRY_MS = 250;
 
-/**
- * The holder's deadline on a document is its lease's expiry, as it last stored it, less this
- * (docs/durable-order.md: more than the clocks' skew, OWNERSHIP.skewMs, plus a put's timeout).
- * Carried on each committed record (`LogBatch.lease`); the ack rule that uses it is not wired
- * yet.
- */
-export const LEASE_MARGIN_MS = 3_000;
 
 export interface CommitDelay {
   delayMs: number;
@@ -208,13 +202,16 @@ export class RoomSequencer {
     this.ingestState = this.progress.forIngest();
     // The batches after the lazy checkpoint, read on every run, come from memory when this task
     // wrote them; so do the client states while the document's saves have not moved.
-    const batches = new BatchCachingLog(deps.sequencer.log);
+    const ownership = deps.ownership?.ownership;
+    if (deps.streamCommit && !ownership) throw new Error("RoomSequencer: streamCommit needs ownership (the lease is the fence of a stream commit)");
+    const commit = deps.streamCommit;
+    const durable = commit && ownership ? streamCommitLog(deps.sequencer.log, { ownership, commit: (b) => commit(b) }) : deps.sequencer.log;
+    const batches = new BatchCachingLog(durable);
     const clientHeads = new ClientCachingHeads(deps.sequencer.heads ?? composedHeads(deps.sequencer.state, deps.sequencer.log), (doc, tail) =>
       batches.sawTail(doc, tail),
     );
     // A held document's runs start from the head the previous run left: no read per run.
-    const ownership = deps.ownership?.ownership;
-    this.holderHeads = ownership && new HolderHeads(clientHeads, ownership, deps.ownership?.quietMs);
+    this.holderHeads = ownership && new HolderHeads(clientHeads, ownership, deps.ownership?.quietMs, { waitForQuiet: Boolean(deps.streamCommit) });
     const heads = this.holderHeads ?? clientHeads;
     const config = { ...deps.sequencer.config, lazyCheckpointEntries: deps.sequencer.config.lazyCheckpointEntries ?? ROOM_LAZY_CHECKPOINT_ENTRIES };
     this.sequencer = new Sequencer({
@@ -252,6 +249,8 @@ export class RoomSequencer {
       const route = await this.routeOf(doc);
       if (route.here) return this.submitHere(who, doc, body);
       try {
+        // A document this task abandoned (stream-commit.ts) has nobody to forward to until its lease expires.
+        if (route.owner === ABANDONED_OWNER) throw new OwnerUnreachable(route.address, "this task gave the document up until its lease expires");
         const results = await o.forwarder.forward(route.address, who, doc, body);
         this.forwards.forwarded++;
         return results;
@@ -393,6 +392,10 @@ export class RoomSequencer {
       if (primaries.length > 0 || wake) await this.sequencer.process(q.doc, primaries.map((change) => ({ kind: "change" as const, change })));
     } catch (err) {
       this.holderHeads?.drop(q.doc);
+      // Committing through the stream, the store lacks this task's latest commits until the log
+      // writer has written them: a failed run may not read its head back; the document waits for
+      // its lease to expire (stream-commit.ts).
+      if (this.deps.streamCommit) this.deps.ownership?.ownership.abandon(q.doc);
       throw err;
     } finally {
       this.appended.delete(key);
@@ -401,11 +404,14 @@ export class RoomSequencer {
         await this.deps.deliver(q.doc, batches).catch((err: unknown) => {
           this.deps.logSink({ kind: "room_deliver_failed", tenant: q.doc.tenant, docId: q.doc.docId, message: (err as Error)?.message });
         });
-        // On the committed stream, each batch with the lease the run was sequenced under.
+        // On the committed stream, each batch with the lease the run was sequenced under (a
+        // stream commit put them there already).
         const leased = lease ? batches.map((b) => ({ ...b, lease: { epoch: lease.epoch, deadline: lease.expiresAt - LEASE_MARGIN_MS } })) : batches;
-        this.deps.publish?.(leased).catch((err: unknown) => {
-          this.deps.logSink({ kind: "room_publish_failed", tenant: q.doc.tenant, docId: q.doc.docId, batches: batches.length, message: (err as Error)?.message });
-        });
+        if (!this.deps.streamCommit) {
+          this.deps.publish?.(leased).catch((err: unknown) => {
+            this.deps.logSink({ kind: "room_publish_failed", tenant: q.doc.tenant, docId: q.doc.docId, batches: batches.length, message: (err as Error)?.message });
+          });
+        }
       }
       this.inbox.settle(changes);
     }

@@ -26,7 +26,7 @@ export function stores() {
   const metrics = new MetricsRecorder(new MemoryMetricsStore(), () => {});
   const lines: Record<string, unknown>[] = [];
   const task = (
-    o: { log?: LogStore; deliver?: (doc: DocRef, batches: LogBatch[]) => Promise<void>; publish?: (batches: LogBatch[]) => Promise<void>; commitDelay?: CommitDelay; now?: () => number; ownership?: RoomSequencerDeps["ownership"] } = {},
+    o: { log?: LogStore; deliver?: (doc: DocRef, batches: LogBatch[]) => Promise<void>; publish?: (batches: LogBatch[]) => Promise<void>; commitDelay?: CommitDelay; now?: () => number; ownership?: RoomSequencerDeps["ownership"]; streamCommit?: (batches: LogBatch[]) => Promise<void> } = {},
   ) => {
     const delivered: LogBatch[] = [];
     const used = o.log ?? log;
@@ -48,6 +48,7 @@ export function stores() {
       ...(o.commitDelay ? { commitDelay: o.commitDelay } : {}),
       ...(o.now ? { now: o.now } : {}),
       ...(o.ownership ? { ownership: o.ownership } : {}),
+      ...(o.streamCommit ? { streamCommit: o.streamCommit } : {}),
       logSink: (l) => lines.push(l),
     });
     return { room, delivered };

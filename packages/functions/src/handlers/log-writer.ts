@@ -1,10 +1,9 @@
 import type { KinesisStreamBatchResponse, KinesisStreamEvent } from "aws-lambda";
-import { DocLogWriter, docKey, LOG_WRITER_SKEW_MS, packItems, type DocRef, type LogBatch, type StreamedBatch } from "@weft/core";
-import type { DynamoLogStore } from "../adapters/dynamo/log-store.js";
+import { DocLogWriter, docKey, LOG_WRITER_SKEW_MS, packItems, type DocRef, type LogBatch, type LogStore, type StreamedBatch } from "@weft/core";
 import { decodeCommittedRecord } from "../adapters/kinesis/committed-records.js";
 import { wiring } from "../wiring.js";
 import { addToGroup, runPerDoc, UNKNOWN_TENANT, type DocGroup } from "./per-doc-stream.js";
-import { ENV } from "../../../../infra/manifest.js";
+import { logWriterModeFromEnv } from "../log-writer-mode.js";
 
 /** At most this many bytes of entries' JSON in one item (a DynamoDB item holds 400 KB, compressed). */
 export const LOG_WRITER_ITEM_BYTES = 300_000;
@@ -23,8 +22,10 @@ const MAX_WRITERS = 50_000;
  * compared with the log's in tests; when the stream is the durable order (step 3) it writes the
  * log itself.
  *
- * WEFT_LOG_WRITER: `shadow` writes; anything else (the default on AWS) answers each batch at
- * once without reading it, so the mapping costs an invocation per batching window and nothing more.
+ * WEFT_LOG_WRITER (log-writer-mode.ts): `shadow` writes the streamLog table; `on` writes the log
+ * itself (the room tier commits through the stream: step 3, being built), a document without
+ * items starting at seq 1; `off` (the default on AWS) answers each batch at once without reading
+ * it, so the mapping costs an invocation per batching window and nothing more.
  *
  * Per container it keeps each document's writer (Lambda gives one shard's batches to one
  * invocation at a time). A document met for the first time, or again after a failure, starts
@@ -34,8 +35,10 @@ const MAX_WRITERS = 50_000;
  * from there.
  */
 export async function handler(event: KinesisStreamEvent): Promise<KinesisStreamBatchResponse> {
-  if (process.env[ENV.logWriter] !== "shadow") return { batchItemFailures: [] };
+  const mode = logWriterModeFromEnv();
+  if (mode === "off") return { batchItemFailures: [] };
   const w = wiring();
+  const log = mode === "on" ? w.log : w.streamLog;
   const groups = new Map<string, DocGroup<StreamedBatch>>();
   for (const r of event.Records) {
     let batches: LogBatch[];
@@ -53,16 +56,18 @@ export async function handler(event: KinesisStreamEvent): Promise<KinesisStreamB
       addToGroup(groups, b.doc, streamed, r.kinesis.sequenceNumber);
     }
   }
-  return runPerDoc([...groups.values()], { stage: "log_writer", concurrency: 16, run: (doc, records) => writeDoc(w.streamLog, doc, records) });
+  return runPerDoc([...groups.values()], { stage: "log_writer", concurrency: 16, run: (doc, records) => writeDoc(log, doc, records, mode === "shadow") });
 }
 
-async function writeDoc(log: DynamoLogStore, doc: DocRef, records: StreamedBatch[]): Promise<void> {
+/** One document's records of an invocation; `midLog`: a document without items starts where its first record does (the shadow). */
+async function writeDoc(log: LogStore, doc: DocRef, records: StreamedBatch[], midLog: boolean): Promise<void> {
   const w = wiring();
   const key = docKey(doc);
   let writer = writers.get(key);
   if (!writer) {
     const tail = await log.tail(doc);
-    writer = new DocLogWriter({ head: tail ? tail.seqEnd : records[0].batch.seqStart - 1, headEpoch: 0, loaded: true }, LOG_WRITER_SKEW_MS);
+    const head = tail ? tail.seqEnd : midLog ? records[0].batch.seqStart - 1 : 0;
+    writer = new DocLogWriter({ head, headEpoch: 0, loaded: true }, LOG_WRITER_SKEW_MS);
     if (writers.size >= MAX_WRITERS) writers.delete(writers.keys().next().value!);
     writers.set(key, writer);
   }

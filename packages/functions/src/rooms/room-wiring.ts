@@ -19,6 +19,7 @@ import {
   type LogBatch,
 } from "@weft/core";
 import { ENV } from "../../../../infra/manifest.js";
+import { logWriterModeFromEnv } from "../log-writer-mode.js";
 import { kinesisClient } from "../adapters/kinesis/client.js";
 import { CommittedStream } from "../adapters/kinesis/committed-stream.js";
 import { committedStreamFault } from "../handlers/faults.js";
@@ -146,6 +147,10 @@ export function roomWiring(w: Wiring, gateway: Gateway, env: NodeJS.ProcessEnv =
     privateAddress !== undefined && ownershipFromEnv(env)
       ? { ownership: new DocOwnership({ leases: w.docLeases, self: { owner: `task-${randomUUID()}`, address: privateAddress }, now: Date.now }), forwarder: new HttpChangeForwarder() }
       : undefined;
+  // The stream as the durable order (docs/durable-order.md): a held document's runs are committed
+  // by their put to the committed stream, which needs both the stream and the leases.
+  const streamCommitted = logWriterModeFromEnv(env) === "on";
+  if (streamCommitted && (!committed || !ownership)) throw new Error(`${ENV.logWriter}=on needs the committed stream (${ENV.committedStream}) and ownership (${ENV.roomsOwnership}=on, a private address)`);
   const sequencer = new RoomSequencer({
     sequencer: sequencerDeps(w, live, env),
     ingest: { state: w.state, quarantine: w.quarantine, clock: w.clock, metrics: w.metrics, acls: w.acls, accessPolicy: w.accessPolicy },
@@ -156,6 +161,7 @@ export function roomWiring(w: Wiring, gateway: Gateway, env: NodeJS.ProcessEnv =
       await subscribers.deliver(doc, { entries, access }, (subs, d) => broadcast({ ...live, connections: withSubscribers(connections, subs) }, doc, d.entries, d.access));
     },
     ...(committed ? { publish: (batches: LogBatch[]) => committed.add(batches) } : {}),
+    ...(streamCommitted && committed ? { streamCommit: (batches: LogBatch[]) => committed.add(batches) } : {}),
     logSink: jsonLineSink,
     commitDelay: commitDelayFromEnv(env),
     ...(ownership ? { ownership } : {}),
