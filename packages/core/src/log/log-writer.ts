@@ -35,9 +35,11 @@ export interface StreamedBatch {
  *   its epoch goes too (`after_late`), and the document's next holder starts from before it;
  * - `conflict`: a record no correct holder sends (a gap, two epochs' batches at one seq, an
  *   older epoch after a newer one): the writer stops on the document and alarms rather than
- *   choose. Every later record of the document is `conflict` too.
+ *   choose. Every later record of the document is `conflict` too. `gap` marks a record that
+ *   starts past the head + 1: what a writer whose head is stale meets (another process wrote
+ *   the document since it last loaded its items), to be told apart before alarming.
  */
-export type LogWriterVerdict = { kind: "kept" | "repeat" | "late" | "after_late" } | { kind: "conflict"; reason: string };
+export type LogWriterVerdict = { kind: "kept" | "repeat" | "late" | "after_late" } | { kind: "conflict"; reason: string; gap?: true };
 
 /** Kept batches remembered per document to recognise repeats (a retried put lands within seconds). */
 const REMEMBERED = 256;
@@ -89,7 +91,8 @@ export class DocLogWriter {
       return { kind: "late" };
     }
     if (r.epoch < this.headEpoch) return this.stop(`epoch ${r.epoch} in time after epoch ${this.headEpoch} at seq ${seqStart}`);
-    if (seqStart !== this.head + 1) return this.stop(seqStart <= this.head ? `seq ${seqStart} of epoch ${r.epoch} already kept` : `gap: seq ${seqStart} after head ${this.head}`);
+    if (seqStart <= this.head) return this.stop(`seq ${seqStart} of epoch ${r.epoch} already kept`);
+    if (seqStart !== this.head + 1) return this.stop(`gap: seq ${seqStart} after head ${this.head}`, true);
     this.head = seqEnd;
     this.headEpoch = r.epoch;
     this.pending.push(r.batch);
@@ -122,9 +125,9 @@ export class DocLogWriter {
     return batches;
   }
 
-  private stop(reason: string): LogWriterVerdict {
+  private stop(reason: string, gap?: true): LogWriterVerdict {
     this.stopped = reason;
-    return { kind: "conflict", reason };
+    return { kind: "conflict", reason, ...(gap ? { gap } : {}) };
   }
 }
 

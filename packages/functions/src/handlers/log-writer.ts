@@ -28,8 +28,9 @@ const MAX_WRITERS = 50_000;
  * it, so the mapping costs an invocation per batching window and nothing more.
  *
  * Per container it keeps each document's writer (Lambda gives one shard's batches to one
- * invocation at a time). A document met for the first time, or again after a failure, starts
- * from the tail of its items (`loaded`: the stream may come again from before it); a document
+ * invocation at a time). A document met for the first time, or again after a failure, or whose
+ * kept writer meets a gap (the document was written since by another container: its records
+ * came on another shard), starts from the tail of its items (`loaded`: the stream may come again from before it); a document
  * without items starts where its first record does (a log older than the shadow is not copied).
  * A failed write drops the document's writer and reports its first record, so Lambda retries
  * from there.
@@ -63,16 +64,27 @@ export async function handler(event: KinesisStreamEvent): Promise<KinesisStreamB
 async function writeDoc(log: LogStore, doc: DocRef, records: StreamedBatch[], midLog: boolean): Promise<void> {
   const w = wiring();
   const key = docKey(doc);
-  let writer = writers.get(key);
-  if (!writer) {
+  const load = async () => {
     const tail = await log.tail(doc);
     const head = tail ? tail.seqEnd : midLog ? records[0].batch.seqStart - 1 : 0;
-    writer = new DocLogWriter({ head, headEpoch: 0, loaded: true }, LOG_WRITER_SKEW_MS);
+    const loaded = new DocLogWriter({ head, headEpoch: 0, loaded: true }, LOG_WRITER_SKEW_MS);
+    writers.delete(key);
     if (writers.size >= MAX_WRITERS) writers.delete(writers.keys().next().value!);
-    writers.set(key, writer);
-  }
+    writers.set(key, loaded);
+    return loaded;
+  };
+  let writer = writers.get(key);
+  let fresh = !writer;
+  writer ??= await load();
   for (const r of records) {
-    const verdict = writer.offer(r);
+    let verdict = writer.offer(r);
+    if (verdict.kind === "conflict" && verdict.gap && !fresh) {
+      // This container's head is stale: the document was written since (its records came on
+      // another shard, to another container). Its items say where it stands now.
+      writer = await load();
+      verdict = writer.offer(r);
+    }
+    fresh = true;
     w.metrics.count(doc.tenant, `log_writer.${verdict.kind}`);
     if (verdict.kind === "conflict") {
       console.error(JSON.stringify({ kind: "log_writer_conflict", doc: key, seqStart: r.batch.seqStart, epoch: r.epoch, reason: verdict.reason }));

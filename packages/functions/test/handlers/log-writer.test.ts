@@ -111,6 +111,18 @@ describe("log writer", () => {
     expect((await counters(doc.tenant))["log_writer.conflict"]).toBeUndefined();
   });
 
+  it("a kept writer that meets a gap (the document written since by another container) reloads its items' tail and carries on", async () => {
+    const doc = newDoc();
+    const t = Date.now();
+    const [b1, b2, b3] = batches(doc, 1, 3).map((x) => leased(x, 1, t + 10_000));
+    await handler(event([{ batches: [b1], arrivedAt: t }]));
+    // Another container (another shard's records) wrote b2 meanwhile.
+    expect(await w.streamLog.append(b2)).toBe("ok");
+    expect((await handler(event([{ batches: [b3], arrivedAt: t + 10 }]))).batchItemFailures).toEqual([]);
+    expect((await w.streamLog.entries(doc, 0, 100)).map((e) => e.seq)).toEqual([1, 2, 3, 4, 5, 6]);
+    expect(await counters(doc.tenant)).toEqual({ "log_writer.kept": 2 });
+  });
+
   it("counts a record it cannot decode and writes the rest; off, it reads nothing", async () => {
     const doc = newDoc();
     const t = Date.now();
