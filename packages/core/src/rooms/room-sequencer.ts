@@ -117,7 +117,6 @@ export const MAX_OWNER_WAIT_MS = 25_000;
 /** The first pause before a forward that failed is tried again while the owner's lease is live (doubled each time, never past the lease's expiry). */
 export const OWNER_RETRY_MS = 250;
 
-
 export interface CommitDelay {
   delayMs: number;
   busyMs: number;
@@ -406,8 +405,8 @@ export class RoomSequencer {
         });
         // On the committed stream, each batch with the lease the run was sequenced under (a
         // stream commit put them there already).
-        const leased = lease ? batches.map((b) => ({ ...b, lease: { epoch: lease.epoch, deadline: lease.expiresAt - LEASE_MARGIN_MS } })) : batches;
         if (!this.deps.streamCommit) {
+          const leased = lease ? batches.map((b) => ({ ...b, lease: { epoch: lease.epoch, deadline: lease.expiresAt - LEASE_MARGIN_MS } })) : batches;
           this.deps.publish?.(leased).catch((err: unknown) => {
             this.deps.logSink({ kind: "room_publish_failed", tenant: q.doc.tenant, docId: q.doc.docId, batches: batches.length, message: (err as Error)?.message });
           });

@@ -110,6 +110,18 @@ describe("stream commit", () => {
     });
   }
 
+  it("a stopping task releases its leases but an abandoned document's: that one runs out", async () => {
+    const h = streamHolder();
+    const [kept, abandoned] = [newDoc(), newDoc()];
+    await h.room.submit(ann, kept, body("c", 1, 0));
+    await h.room.submit(ann, abandoned, body("c", 1, 0));
+    const live = (await h.leases.get(abandoned))!;
+    h.ownership.abandon(abandoned);
+    await h.ownership.releaseAll();
+    expect((await h.leases.get(kept))!.expiresAt).toBe(0);
+    expect(await h.leases.get(abandoned)).toEqual(live);
+  });
+
   it("needs ownership: the lease is the fence of a stream commit", () => {
     const s = stores();
     expect(() => s.task({ streamCommit: async () => undefined })).toThrow(/needs ownership/);
