@@ -10,8 +10,9 @@ import { WsClient } from "./ws-client.js";
  * step 3; WEFT_LOG_WRITER=on), on a local stack of its own: a held document's runs are
  * committed by their put to the local Kinesis stream and answered then (the ack rule), the room
  * delivers them, and the log writer writes the log table from the stream, a few seconds of the
- * document per item instead of an item per run. A holding's first run waits the quiet time
- * (15 s) first: its head must include every earlier writer's writes.
+ * document per item instead of an item per run; the holder's readers continue the log with what
+ * it committed lately. A holding's first run waits the quiet time (15 s) first: its head must
+ * include every earlier writer's writes.
  */
 
 let stack: Stack;
@@ -34,9 +35,7 @@ describe("stream commit (WEFT_LOG_WRITER=on)", () => {
   test("changes are committed by the stream, delivered, and written to the log from it in merged items", async () => {
     const docId = `sc-${Date.now().toString(36)}`;
     const doc = { tenant, docId };
-    // Two sockets of one editor, subscribed before the document exists: every seq reaches them
-    // live. (A subscription's head and catch-up read the log, which trails the stream: reads
-    // through the holder are not built yet, docs/durable-order.md.)
+    // Two sockets of one editor, subscribed before the document exists: every seq reaches them live.
     const a = await WsClient.open({ sub: "ann", tid: tenant, url: stack.roomsUrl });
     const b = await WsClient.open({ sub: "ann", tid: tenant, url: stack.roomsUrl });
     open.push(a, b);
@@ -67,7 +66,16 @@ describe("stream commit (WEFT_LOG_WRITER=on)", () => {
     // The owner entry and 21 ops, delivered to both sockets as committed.
     await a.waitForSeqs(docId, 22);
     await b.waitForSeqs(docId, 22);
+    // A socket subscribing now, on the holder, catches up from the log continued by what the
+    // holder committed lately (the log writer may not have written it yet).
     const log = new DynamoLogStore({ client: dynamoClient(stack.dynamoEndpoint), table: stack.tables.log });
+    const c = await WsClient.open({ sub: "ann", tid: tenant, url: stack.roomsUrl });
+    open.push(c);
+    const logHeadThen = (await log.head(doc)).seq;
+    expect(await c.subscribe(docId, 0)).toBe(22);
+    await c.waitForSeqs(docId, 22);
+    expect(c.seqs(docId)).toEqual(Array.from({ length: 22 }, (_, k) => k + 1));
+    console.log(JSON.stringify({ kind: "stream_commit_catch_up", logHeadAtSubscribe: logHeadThen }));
     await waitFor("the log writer's items at seq 22", async () => ((await log.head(doc)).seq >= 22 ? true : undefined), 30_000);
     const entries = await log.entries(doc, 0, 100);
     expect(entries.map((e) => e.seq)).toEqual(Array.from({ length: 22 }, (_, k) => k + 1));

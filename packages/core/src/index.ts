@@ -66,6 +66,7 @@ export * from "./rooms/batch-cache.js";
 export * from "./rooms/client-cache.js";
 export * from "./rooms/room-sequencer.js";
 export * from "./rooms/stream-commit.js";
+export * from "./rooms/committed-tail.js";
 export * from "./rooms/doc-ownership.js";
 export * from "./rooms/holder-heads.js";
 export * from "./sequencer/guarded-writes.js";

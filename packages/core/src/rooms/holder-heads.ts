@@ -61,12 +61,14 @@ export class HolderHeads implements SequencerHeads {
    * first commit would miss them; the read before it must therefore already include every earlier
    * writer's write (a sequencer function's, within its window). What it does not wait for is a
    * previous holder's stream commits still on their way to the log: docs/durable-order.md, step 3.
+   * `afterWait` runs once such a wait is over (the holder renews its lease there: the wait took
+   * most of it).
    */
   constructor(
     private readonly store: SequencerHeads,
     private readonly ownership: { heldSince(doc: DocRef): number | undefined; now(): number },
     private readonly quietMs = HOLDER_QUIET_MS,
-    private readonly o: { waitForQuiet?: boolean; sleep?: (ms: number) => Promise<void> } = {},
+    private readonly o: { waitForQuiet?: boolean; sleep?: (ms: number) => Promise<void>; afterWait?: (doc: DocRef) => Promise<unknown> } = {},
   ) {}
 
   async head(doc: DocRef): Promise<SequencerHead> {
@@ -80,7 +82,10 @@ export class HolderHeads implements SequencerHeads {
     }
     this.kept.delete(key);
     const early = since === undefined ? 0 : since + this.quietMs - this.ownership.now();
-    if (this.o.waitForQuiet && early > 0) await (this.o.sleep ?? ((ms) => new Promise<void>((r) => setTimeout(r, ms))))(early);
+    if (this.o.waitForQuiet && early > 0) {
+      await (this.o.sleep ?? ((ms) => new Promise<void>((r) => setTimeout(r, ms))))(early);
+      await this.o.afterWait?.(doc);
+    }
     const readAt = this.ownership.now();
     const head = await this.store.head(doc);
     this.serving.set(key, readAt);

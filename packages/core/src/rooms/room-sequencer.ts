@@ -14,6 +14,7 @@ import { ProgressCachingState } from "./progress-cache.js";
 import { RoomInbox } from "./room-inbox.js";
 import { ABANDONED_OWNER, type DocOwnership, type OwnerRoute } from "./doc-ownership.js";
 import { LEASE_MARGIN_MS, LeaseLapsed, streamCommitLog } from "./stream-commit.js";
+import type { CommittedTail } from "./committed-tail.js";
 import { HolderHeads } from "./holder-heads.js";
 import { WeftError, type RejectReason } from "../errors.js";
 import { guardedState } from "../sequencer/guarded-writes.js";
@@ -53,6 +54,8 @@ export interface RoomSequencerDeps {
    * them (the group commit's flush).
    */
   streamCommit?(batches: LogBatch[]): Promise<void>;
+  /** With `streamCommit`: where each batch it committed goes, for the task's readers (committed-tail.ts). */
+  committedTail?: CommittedTail;
   logSink: LogSink;
   /**
    * The group commit's delay (Postgres's `commit_delay`, with its `commit_siblings` as
@@ -204,13 +207,17 @@ export class RoomSequencer {
     const ownership = deps.ownership?.ownership;
     if (deps.streamCommit && !ownership) throw new Error("RoomSequencer: streamCommit needs ownership (the lease is the fence of a stream commit)");
     const commit = deps.streamCommit;
-    const durable = commit && ownership ? streamCommitLog(deps.sequencer.log, { ownership, commit: (b) => commit(b) }) : deps.sequencer.log;
+    const durable = commit && ownership ? streamCommitLog(deps.sequencer.log, { ownership, commit: (b) => commit(b), ...(deps.committedTail ? { tail: deps.committedTail } : {}) }) : deps.sequencer.log;
     const batches = new BatchCachingLog(durable);
     const clientHeads = new ClientCachingHeads(deps.sequencer.heads ?? composedHeads(deps.sequencer.state, deps.sequencer.log), (doc, tail) =>
       batches.sawTail(doc, tail),
     );
     // A held document's runs start from the head the previous run left: no read per run.
-    this.holderHeads = ownership && new HolderHeads(clientHeads, ownership, deps.ownership?.quietMs, { waitForQuiet: Boolean(deps.streamCommit) });
+    this.holderHeads = ownership && new HolderHeads(clientHeads, ownership, deps.ownership?.quietMs, {
+      waitForQuiet: Boolean(deps.streamCommit),
+      // The wait took most of the lease: renewed now (a route renews a lease of its holder's with less than renewBeforeMs left).
+      afterWait: (doc) => this.routeOf(doc),
+    });
     const heads = this.holderHeads ?? clientHeads;
     const config = { ...deps.sequencer.config, lazyCheckpointEntries: deps.sequencer.config.lazyCheckpointEntries ?? ROOM_LAZY_CHECKPOINT_ENTRIES };
     this.sequencer = new Sequencer({

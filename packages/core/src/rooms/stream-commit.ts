@@ -2,6 +2,7 @@ import { docKey, type DocRef } from "../doc-ref.js";
 import { WeftError } from "../errors.js";
 import type { LogStore } from "../ports/log-store.js";
 import type { LogBatch } from "../ports/records.js";
+import type { CommittedTail } from "./committed-tail.js";
 import type { DocOwnership } from "./doc-ownership.js";
 
 /**
@@ -30,9 +31,11 @@ export class LeaseLapsed extends Error {
  * "not known" (it may yet be kept, if it arrived in time: its clients resend, and the next run
  * answers them `duplicate`): the append throws `unavailable` and the task abandons the document
  * (DocOwnership.abandon), writing nothing more of it until its lease has expired. Reads go to
- * `log` (which trails the stream by the writer's lag: the holder runs from the head it keeps).
+ * `log` (which trails the stream by the writer's lag: the holder runs from the head it keeps);
+ * each batch committed is added to `tail`, from which the task's readers continue the log
+ * (committed-tail.ts).
  */
-export function streamCommitLog(log: LogStore, o: { ownership: DocOwnership; commit: (batches: LogBatch[]) => Promise<void> }): LogStore {
+export function streamCommitLog(log: LogStore, o: { ownership: DocOwnership; commit: (batches: LogBatch[]) => Promise<void>; tail?: CommittedTail }): LogStore {
   return {
     append: async (batch) => {
       const lease = o.ownership.heldLease(batch.doc);
@@ -45,7 +48,10 @@ export function streamCommitLog(log: LogStore, o: { ownership: DocOwnership; com
       } catch (err) {
         failure = `its commit to the stream failed (${(err as Error)?.message})`;
       }
-      if (failure === undefined) return "ok";
+      if (failure === undefined) {
+        o.tail?.add(batch);
+        return "ok";
+      }
       o.ownership.abandon(batch.doc);
       throw new WeftError("unavailable", `the change's outcome is not known: ${failure}; send it again (same ids) shortly`);
     },

@@ -1,6 +1,8 @@
 import { randomUUID } from "node:crypto";
 import {
+  CommittedTail,
   DocOwnership,
+  logWithTail,
   GroupCommit,
   RoomSequencer,
   ROOM_COMMIT_DELAY,
@@ -142,14 +144,18 @@ export function roomWiring(w: Wiring, gateway: Gateway, env: NodeJS.ProcessEnv =
     }, checkMs);
     checks.add(timer);
   };
-  const session: LiveSessionDeps = { ...sessionDeps(w), connections, gateway, onSubscribed };
+  // Committing through the stream (below), this task's readers continue the log with what it
+  // committed lately: the log trails the stream by the log writer's lag (core rooms/committed-tail.ts).
+  const streamCommitted = logWriterModeFromEnv(env) === "on";
+  const tail = streamCommitted ? new CommittedTail() : undefined;
+  const log = tail ? logWithTail(w.log, tail) : w.log;
+  const session: LiveSessionDeps = { ...sessionDeps(w), log, connections, gateway, onSubscribed };
   const ownership =
     privateAddress !== undefined && ownershipFromEnv(env)
       ? { ownership: new DocOwnership({ leases: w.docLeases, self: { owner: `task-${randomUUID()}`, address: privateAddress }, now: Date.now }), forwarder: new HttpChangeForwarder() }
       : undefined;
   // The stream as the durable order (docs/durable-order.md): a held document's runs are committed
   // by their put to the committed stream, which needs both the stream and the leases.
-  const streamCommitted = logWriterModeFromEnv(env) === "on";
   if (streamCommitted && (!committed || !ownership)) throw new Error(`${ENV.logWriter}=on needs the committed stream (${ENV.committedStream}) and ownership (${ENV.roomsOwnership}=on, a private address)`);
   const sequencer = new RoomSequencer({
     sequencer: sequencerDeps(w, live, env),
@@ -157,11 +163,11 @@ export function roomWiring(w: Wiring, gateway: Gateway, env: NodeJS.ProcessEnv =
     durableInbox: w.inbox,
     deliver: async (doc, batches) => {
       const entries = batches.flatMap((b) => b.entries).sort((a, b) => a.seq - b.seq);
-      const access = await accessBeforeBatches(w.log, doc, batches, entries[0]?.seq ?? 0);
+      const access = await accessBeforeBatches(log, doc, batches, entries[0]?.seq ?? 0);
       await subscribers.deliver(doc, { entries, access }, (subs, d) => broadcast({ ...live, connections: withSubscribers(connections, subs) }, doc, d.entries, d.access));
     },
     ...(committed ? { publish: (batches: LogBatch[]) => committed.add(batches) } : {}),
-    ...(streamCommitted && committed ? { streamCommit: (batches: LogBatch[]) => committed.add(batches) } : {}),
+    ...(streamCommitted && committed ? { streamCommit: (batches: LogBatch[]) => committed.add(batches), committedTail: tail } : {}),
     logSink: jsonLineSink,
     commitDelay: commitDelayFromEnv(env),
     ...(ownership ? { ownership } : {}),
