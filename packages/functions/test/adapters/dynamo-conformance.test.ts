@@ -45,6 +45,8 @@ beforeAll(async () => {
 });
 
 runLogStoreConformance("dynamo", async () => new DynamoLogStore(opts("log")));
+// The log writer's shadow (handlers/log-writer.ts): the same adapter on its own table, items expiring.
+runLogStoreConformance("dynamo streamLog", async () => new DynamoLogStore({ ...opts("streamLog"), expireAfterMs: 3 * 86_400_000 }));
 runInboxStoreConformance("dynamo", async () => new DynamoInboxStore(opts("inbox")));
 runSequencerStateStoreConformance("dynamo", async () => new DynamoSequencerStateStore({ ...opts("state"), checkpointTable: tables.log }));
 runSequencerHeadsConformance("dynamo", async () => {
