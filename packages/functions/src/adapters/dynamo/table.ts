@@ -28,7 +28,6 @@ export interface DynamoAdapterOptions {
   meter?: CapacityMeter;
 }
 
-/** Outcome of a conditional write: written, or refused with the item that failed the condition. */
 /** Outcome of a conditional write: written (with the item's attributes when the update asked ReturnValues), or refused with the item that failed the condition. */
 export type ConditionalResult = { ok: true; attributes?: Item } | { ok: false; existing: Item | undefined };
 
