@@ -9,7 +9,8 @@ export const LOG_WRITER_SKEW_MS = LEASE_MARGIN_MS / 2;
  * committed stream is the durable order, and a consumer of it writes each document's log items
  * a few seconds of the document at a time. This module is that consumer's logic, without I/O:
  * which records it keeps (DocLogWriter), how a document's kept batches become one log item
- * (mergeBatches), and when a new holder may read a settled head (ShardWatermarks).
+ * (packItems, mergeBatches). When a new holder may read a settled head is the fence record's to
+ * say (docs/durable-order.md, step 3: not built).
  */
 
 /** One committed batch as the committed stream carries it. */
@@ -60,7 +61,7 @@ const REMEMBERED = 256;
  * was late (puts go out one after another, and a late put is never followed by another of that
  * epoch: the deadline had passed). Why nothing is kept twice: a batch is kept only at
  * head + 1, and a new holder starts from a head read after every record of the old epoch that
- * can still be in time has been applied (ShardWatermarks.settledPast).
+ * can still be in time has been applied (the settled head: docs/durable-order.md).
  */
 export class DocLogWriter {
   private head: number;
@@ -109,13 +110,6 @@ export class DocLogWriter {
   /** Why the writer stopped on this document, if it did. */
   get stoppedBecause(): string | undefined {
     return this.stopped;
-  }
-
-  /** The kept batches not yet taken, oldest first, as one log item (mergeBatches); undefined when none. */
-  take(): LogBatch | undefined {
-    const batches = this.pending;
-    this.pending = [];
-    return batches.length > 0 ? mergeBatches(batches) : undefined;
   }
 
   /** The kept batches not yet taken, oldest first, one by one (to be packed into items: packItems). */
@@ -186,41 +180,4 @@ export function packItems(batches: readonly LogBatch[], maxBytes: number): LogBa
   }
   if (run.length > 0) items.push(mergeBatches(run));
   return items;
-}
-
-/**
- * The writer's progress per shard: the arrival time of the last record it applied, or, for a
- * shard it has read to its end, the time it found it empty. A new holder of a document whose
- * previous epoch's deadline was D may read the document's head once `settledPast(D + skewMs)`:
- * every record that could still be kept (arrived by then) has been applied, and every later one
- * of that epoch is late.
- */
-export class ShardWatermarks {
-  private readonly marks = new Map<string, number>();
-
-  constructor(shards: Iterable<string>) {
-    for (const s of shards) this.marks.set(s, Number.NEGATIVE_INFINITY);
-  }
-
-  /** A record of `shard` that arrived at `arrivedAt` was applied (records of a shard come in arrival order). */
-  applied(shard: string, arrivedAt: number): void {
-    this.advance(shard, arrivedAt);
-  }
-
-  /** `shard` was read to its end at `at` (the stream's clock: nothing arrived before then that was not applied). */
-  caughtUp(shard: string, at: number): void {
-    this.advance(shard, at);
-  }
-
-  /** Whether every shard's mark has passed `t`. */
-  settledPast(t: number): boolean {
-    for (const m of this.marks.values()) if (!(m > t)) return false;
-    return this.marks.size > 0;
-  }
-
-  private advance(shard: string, t: number): void {
-    const m = this.marks.get(shard);
-    if (m === undefined) throw new Error(`ShardWatermarks: unknown shard ${shard}`);
-    if (t > m) this.marks.set(shard, t);
-  }
 }

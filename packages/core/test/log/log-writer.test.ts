@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { DocLogWriter, mergeBatches, packItems, ShardWatermarks, type StreamedBatch } from "../../src/log/log-writer.js";
+import { DocLogWriter, mergeBatches, packItems, type StreamedBatch } from "../../src/log/log-writer.js";
 import type { LogBatch } from "../../src/ports/records.js";
 import { prng } from "../../src/prng.js";
 
@@ -24,10 +24,10 @@ describe("DocLogWriter", () => {
     expect(w.kept).toEqual({ head: 3, headEpoch: 1 });
     // The next holder starts from the settled head 3.
     expect(w.offer(rec(batch(4, 2, "b"), 2, 40_000, 31_000))).toEqual({ kind: "kept" });
-    const item = w.take()!;
+    const item = mergeBatches(w.takeBatches());
     expect([item.seqStart, item.seqEnd]).toEqual([1, 5]);
     expect(item.entries.map((e) => e.id)).toEqual(["a-1", "a-2", "a-3", "b-4", "b-5"]);
-    expect(w.take()).toBeUndefined();
+    expect(w.takeBatches()).toEqual([]);
   });
 
   it("stops on a record no correct holder sends: a gap, a seq kept under another epoch, an older epoch after a newer one", () => {
@@ -81,19 +81,6 @@ describe("DocLogWriter", () => {
     expect(items.flatMap((b) => b.entries.map((e) => e.seq))).toEqual(Array.from({ length: 49 }, (_, i) => i + 1));
     expect(packItems([], max)).toEqual([]);
     expect(packItems(batches, 10 ** 9)).toHaveLength(1);
-  });
-
-  it("ShardWatermarks: settled past a time once every shard has applied or caught up beyond it", () => {
-    const m = new ShardWatermarks(["s1", "s2"]);
-    m.applied("s1", 100);
-    expect(m.settledPast(50)).toBe(false);
-    m.caughtUp("s2", 120);
-    expect(m.settledPast(99)).toBe(true);
-    expect(m.settledPast(100)).toBe(false);
-    m.applied("s1", 90); // never back
-    expect(m.settledPast(99)).toBe(true);
-    expect(() => m.applied("s3", 1)).toThrow(/unknown shard/);
-    expect(new ShardWatermarks([]).settledPast(0)).toBe(false);
   });
 
   it("property: holders with skewed clocks, renewals (each a new epoch), slow and lost puts, retries, pauses and takeovers: every acknowledged batch kept, each seq once, no conflict", () => {
@@ -199,6 +186,5 @@ function replay(arrivals: Array<{ r: StreamedBatch; order: number }>) {
     verdicts[v.kind] = (verdicts[v.kind] ?? 0) + 1;
     if (v.kind === "conflict") conflicts.push(v.reason);
   }
-  const item = w.take();
-  return { head: w.kept.head, kept: item?.entries ?? [], conflicts, verdicts };
+  return { head: w.kept.head, kept: w.takeBatches().flatMap((b) => b.entries), conflicts, verdicts };
 }

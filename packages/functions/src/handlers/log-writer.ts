@@ -74,17 +74,18 @@ async function writeDoc(log: LogStore, doc: DocRef, records: StreamedBatch[], mi
     return loaded;
   };
   let writer = writers.get(key);
-  let fresh = !writer;
+  // A writer kept from an earlier invocation may reload once, at this invocation's first record.
+  let mayReload = writer !== undefined;
   writer ??= await load();
   for (const r of records) {
     let verdict = writer.offer(r);
-    if (verdict.kind === "conflict" && verdict.gap && !fresh) {
+    if (verdict.kind === "conflict" && verdict.gap && mayReload) {
       // This container's head is stale: the document was written since (its records came on
       // another shard, to another container). Its items say where it stands now.
       writer = await load();
       verdict = writer.offer(r);
     }
-    fresh = true;
+    mayReload = false;
     w.metrics.count(doc.tenant, `log_writer.${verdict.kind}`);
     if (verdict.kind === "conflict") {
       console.error(JSON.stringify({ kind: "log_writer_conflict", doc: key, seqStart: r.batch.seqStart, epoch: r.epoch, reason: verdict.reason }));
